@@ -1,0 +1,52 @@
+// The operator's cc-ci.yml (DESIGN §3.1). Unknown keys are errors so a typo never goes unnoticed.
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { stageNames } from '../model/stage.js';
+
+const forgeSchema = z.strictObject({
+  type: z.enum(['gitea', 'forgejo']),
+  url: z.url(),
+  tokenFile: z.string().optional(),
+  webhookSecretFile: z.string().optional(),
+  org: z.string().min(1),
+  allowlist: z.array(z.string()).default([]),
+  repos: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')).default([]),
+  pollInterval: durationSchema.default(30_000),
+});
+
+const swarmSchema = z.strictObject({
+  server: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected an abra server name'),
+  domain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a DNS domain like ci.example.org'),
+  abra: z.string().default('abra'),
+  // Departure from DESIGN §3.1: where the shared abra state (servers/) lives; real abra uses ~/.abra.
+  abraDir: z.string().optional(),
+  dockerHost: z.string().default('unix:///var/run/docker.sock'),
+  ingress: z.url().default('https://127.0.0.1:443'),
+});
+
+const runnerSchema = z.strictObject({
+  executor: z.enum(['local', 'drone']).default('local'),
+  capacity: z.number().int().min(1).default(2),
+  stages: z.array(z.enum(stageNames)).default([...stageNames]),
+  runTimeout: durationSchema.default(3_600_000),
+  // Departure from DESIGN §3.1: cc-ci's own convergence deadline when the app .env sets no TIMEOUT.
+  deployTimeout: durationSchema.default(300_000),
+  janitorMaxAge: durationSchema.default(7_200_000),
+  keepOnFailure: z.number().min(0).default(0),
+});
+
+const dashboardSchema = z.strictObject({
+  listen: z.string().default('127.0.0.1:8080'),
+  publicUrl: z.url().default('http://127.0.0.1:8080'),
+  adminTokenFile: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  forge: forgeSchema.optional(),
+  swarm: swarmSchema,
+  runner: runnerSchema.default(runnerSchema.parse({})),
+  store: z.string().default('./data'),
+  dashboard: dashboardSchema.default(dashboardSchema.parse({})),
+});
+
+export type ConfigFile = z.infer<typeof configSchema>;

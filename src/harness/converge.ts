@@ -1,0 +1,113 @@
+// Waits until a stack has converged (DESIGN §4): every service has its desired replicas running
+// and its update state is empty, `completed` or `rollback_completed`; `paused` and
+// `rollback_paused` are failures. Docker events are the wake-up signal: after one, the state is
+// re-read often for a short while, because a task turns `running` (after its healthcheck) with
+// no event of its own; otherwise it is re-read once a second as a backstop.
+import { CcciError } from '../errors.js';
+import type { ServiceState, SwarmDocker, TaskState } from './docker.js';
+
+export interface ConvergeOptions {
+  deadlineMs: number;
+  signal?: AbortSignal;
+  /** Progress lines for the run log. */
+  onProgress?: (line: string) => void;
+}
+
+export interface Converged {
+  services: ServiceState[];
+  /** When cc-ci saw the converged state. */
+  noticedAt: number;
+  /** When Docker recorded the last task of the stack as running. */
+  reportedAt: number;
+}
+
+/** The stack did not converge: the recipe's fault (a stage `fail`), with what was seen. */
+export class ConvergenceError extends CcciError {
+  constructor(message: string) {
+    super('DEADLINE', message);
+    this.name = 'ConvergenceError';
+  }
+}
+
+const HOT_POLL_MS = 50;
+const HOT_WINDOW_MS = 3_000;
+const IDLE_POLL_MS = 1_000;
+// A service whose tasks keep failing is given up on before the deadline.
+const MAX_FAILED_TASKS = 6;
+
+export async function waitForConvergence(docker: SwarmDocker, stack: string, opts: ConvergeOptions): Promise<Converged> {
+  const started = Date.now();
+  const deadline = started + opts.deadlineMs;
+  const events = new AbortController();
+  const stop = () => events.abort();
+  opts.signal?.addEventListener('abort', stop, { once: true });
+  let hotUntil = Date.now() + HOT_WINDOW_MS;
+  let wake: (() => void) | undefined;
+  await docker.events(events.signal, (e) => {
+    const ns = e.attributes['com.docker.stack.namespace'];
+    if (ns === stack || (e.attributes.name ?? '').startsWith(`${stack}_`)) {
+      hotUntil = Date.now() + HOT_WINDOW_MS;
+      wake?.();
+    }
+  });
+  let lastSummary = '';
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
+      const services = await docker.services(stack);
+      const tasks = await docker.tasks(services.map((s) => s.id));
+      const verdict = judge(stack, services, tasks);
+      if (verdict.kind === 'converged') {
+        return { services, noticedAt: Date.now(), reportedAt: lastRunningAt(tasks) };
+      }
+      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message);
+      if (verdict.summary !== lastSummary) {
+        lastSummary = verdict.summary;
+        opts.onProgress?.(verdict.summary);
+      }
+      if (Date.now() >= deadline) {
+        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${verdict.summary}`);
+      }
+      const pause = Math.min(Date.now() < hotUntil ? HOT_POLL_MS : IDLE_POLL_MS, Math.max(0, deadline - Date.now()));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        wake = () => { clearTimeout(timer); resolve(); };
+      });
+      wake = undefined;
+    }
+  } finally {
+    stop();
+    opts.signal?.removeEventListener('abort', stop);
+  }
+}
+
+type Judgement = { kind: 'converged' } | { kind: 'failed'; message: string } | { kind: 'waiting'; summary: string };
+
+/** The pure rule: converged, failed for good, or still waiting (with what is missing). */
+export function judge(stack: string, services: ServiceState[], tasks: TaskState[]): Judgement {
+  if (services.length === 0) return { kind: 'waiting', summary: `no service of stack ${stack} exists yet` };
+  const waiting: string[] = [];
+  for (const s of services) {
+    const own = tasks.filter((t) => t.serviceId === s.id);
+    const failed = own.filter((t) => t.state === 'failed' || t.state === 'rejected');
+    const last = failed.sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
+    const lastError = last ? `; last failed task: ${last.error ?? last.message}` : '';
+    if (s.updateState === 'paused' || s.updateState === 'rollback_paused') {
+      return { kind: 'failed', message: `service ${s.name} did not converge: update ${s.updateState}${s.updateMessage ? ` (${s.updateMessage})` : ''}${lastError}` };
+    }
+    const settled = !s.updateState || s.updateState === 'completed' || s.updateState === 'rollback_completed';
+    if (settled && s.running >= s.desired) continue;
+    if (failed.length >= MAX_FAILED_TASKS) {
+      return { kind: 'failed', message: `service ${s.name} did not converge: ${s.running}/${s.desired} running after ${failed.length} failed tasks${lastError}` };
+    }
+    const current = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
+    const update = settled ? '' : `, update ${s.updateState}`;
+    waiting.push(`service ${s.name} ${s.running}/${s.desired} running${update} (tasks: ${current.join(', ') || 'none'}${failed.length ? `, ${failed.length} failed` : ''}${lastError})`);
+  }
+  return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; ') };
+}
+
+function lastRunningAt(tasks: TaskState[]): number {
+  const times = tasks.filter((t) => t.state === 'running').map((t) => Date.parse(t.timestamp)).filter((t) => !Number.isNaN(t));
+  return times.length ? Math.max(...times) : Date.now();
+}

@@ -1,0 +1,83 @@
+// Removes an app and everything of its stack, then checks that nothing is left (DESIGN §4.8).
+// abra is asked first (undeploy, rm); Docker is then swept by the stack label and by name prefix,
+// because `stack rm` keeps volumes and unlabelled secrets, and a volume cannot go while a
+// container of the stack still holds it.
+import { existsSync, rmSync } from 'node:fs';
+import { errorMessage } from '../errors.js';
+import type { Abra } from './abra.js';
+import type { StackResources, SwarmDocker } from './docker.js';
+
+export interface TeardownOptions {
+  abra: Abra;
+  docker: SwarmDocker;
+  domain: string;
+  stack: string;
+  log: (line: string) => void;
+  /** How long to wait for the swarm to let go of containers and networks. */
+  timeoutMs?: number;
+}
+
+export interface TeardownResult {
+  /** Empty when nothing of the stack is left; otherwise "volume x", "service y", … */
+  left: string[];
+  durationMs: number;
+}
+
+export async function teardownApp(opts: TeardownOptions): Promise<TeardownResult> {
+  const started = Date.now();
+  const { abra, docker, domain, stack, log } = opts;
+  const envFile = abra.envFile(domain);
+  const deadline = started + (opts.timeoutMs ?? 120_000);
+  if (existsSync(envFile)) await attempt(log, `abra app undeploy ${domain}`, () => abra.undeploy(domain, { timeoutMs: 120_000 }));
+  let left = await docker.resources(stack);
+  if (left.services.length > 0) await docker.removeServices(left.services);
+  // Wait for the swarm to remove tasks, containers and networks before volumes can go.
+  while (Date.now() < deadline) {
+    left = await docker.resources(stack);
+    if (left.services.length + left.containers.length === 0) break;
+    await sleep(200);
+  }
+  if (left.containers.length > 0) await docker.removeContainers(left.containers);
+  if (existsSync(envFile)) await attempt(log, `abra app rm ${domain}`, () => abra.remove(domain, { timeoutMs: 120_000 }));
+  for (let i = 0; i < 20 && Date.now() < deadline; i++) {
+    left = await docker.resources(stack);
+    if (count(left) === 0) break;
+    await Promise.allSettled([
+      docker.removeVolumes(left.volumes),
+      docker.removeSecrets(left.secrets),
+      docker.removeConfigs(left.configs),
+      docker.removeNetworks(left.networks),
+    ]);
+    await sleep(250);
+  }
+  rmSync(envFile, { force: true });
+  left = await docker.resources(stack);
+  const leftover = describe(left);
+  if (existsSync(envFile)) leftover.push(`env file ${envFile}`);
+  return { left: leftover, durationMs: Date.now() - started };
+}
+
+async function attempt(log: (line: string) => void, what: string, op: () => Promise<void>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    // The Docker sweep below removes what abra could not; the final check decides.
+    log(`${what} failed, continuing with Docker: ${errorMessage(err)}`);
+  }
+}
+
+function count(r: StackResources): number {
+  return Object.values(r).reduce((n, list: string[]) => n + list.length, 0);
+}
+
+function describe(r: StackResources): string[] {
+  const kinds: Array<[keyof StackResources, string]> = [
+    ['services', 'service'], ['containers', 'container'], ['volumes', 'volume'],
+    ['secrets', 'secret'], ['configs', 'config'], ['networks', 'network'],
+  ];
+  return kinds.flatMap(([key, noun]) => r[key].map((name) => `${noun} ${name}`));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

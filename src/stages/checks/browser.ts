@@ -1,0 +1,49 @@
+// The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
+// ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
+// app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
+import { chromium } from 'playwright-core';
+import { errorMessage } from '../../errors.js';
+import type { CheckRow } from '../../model/stage.js';
+
+export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
+
+const chromiumFlags = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
+];
+
+export interface BrowserCheck {
+  path: string;
+  /** Text the page must show, when given. */
+  see?: string;
+  screenshotFile: string;
+  timeoutMs?: number;
+}
+
+export async function checkInBrowser(ingress: string, domain: string, check: BrowserCheck): Promise<CheckRow> {
+  const started = Date.now();
+  const target = new URL(ingress);
+  const port = target.port ? `:${target.port}` : '';
+  const url = `${target.protocol}//${domain}${port}${check.path}`;
+  const name = `browser ${check.path}`;
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [...chromiumFlags, `--host-resolver-rules=MAP ${domain} ${target.hostname}`],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? 30_000 });
+    const status = response?.status() ?? 0;
+    const title = await page.title();
+    await page.screenshot({ path: check.screenshotFile, fullPage: false });
+    const seen = check.see === undefined || (await page.getByText(check.see).count()) > 0;
+    const ok = status > 0 && status < 500 && seen;
+    const detail = `${status}, title ${JSON.stringify(title)}${check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : ''}`;
+    return { name, status: ok ? 'pass' : 'fail', detail, durationMs: Date.now() - started, artifact: check.screenshotFile.split('/').pop() };
+  } catch (err) {
+    return { name, status: 'fail', detail: `could not load ${url}: ${errorMessage(err).split('\n')[0]}`, durationMs: Date.now() - started };
+  } finally {
+    await browser.close();
+  }
+}

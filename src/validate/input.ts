@@ -1,0 +1,58 @@
+// Validation of everything that comes from outside (a maintainer, a comment, a webhook) before it
+// reaches git, abra or docker. Refused input never starts anything.
+import { CcciError } from '../errors.js';
+import { stageNames, type StageName } from '../model/stage.js';
+
+// Recipe names as Co-op Cloud uses them: lower-case words joined by hyphens (custom-html, lasuite-docs).
+const recipePattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export function validateRecipeName(name: string): string {
+  if (!recipePattern.test(name)) {
+    throw new CcciError('INPUT_INVALID', `invalid recipe name ${JSON.stringify(name)}: use lower-case letters, digits and inner hyphens (like custom-html), at most 64 characters`);
+  }
+  return name;
+}
+
+/**
+ * A git ref (branch, tag, full ref or commit sha) safe to hand to git as an argument.
+ * Stricter than `git check-ref-format`: it also refuses a leading `-` (option injection such as
+ * `--upload-pack=…`) and anything outside a conservative character set.
+ */
+export function validateRef(ref: string): string {
+  const problem = refProblem(ref);
+  if (problem) throw new CcciError('INPUT_INVALID', `invalid ref ${JSON.stringify(ref)}: ${problem}`);
+  return ref;
+}
+
+function refProblem(ref: string): string | undefined {
+  if (ref.length === 0) return 'it is empty';
+  if (ref.length > 200) return 'it is longer than 200 characters';
+  if (ref.startsWith('-')) return 'it starts with "-"';
+  if (!/^[A-Za-z0-9._+/-]+$/.test(ref)) return 'only letters, digits and . _ + / - are allowed';
+  if (ref.includes('..')) return 'it contains ".."';
+  if (ref.includes('//') || ref.startsWith('/') || ref.endsWith('/')) return 'it has an empty path component';
+  if (ref.endsWith('.lock') || ref.endsWith('.')) return 'it ends with ".lock" or "."';
+  if (ref.split('/').some((part) => part.startsWith('.'))) return 'a path component starts with "."';
+  return undefined;
+}
+
+/** A repository URL git may clone: https, http, ssh-style, file, or an absolute path. Never `ext::` or options. */
+export function validateRepoUrl(url: string): string {
+  const ok = /^(https?:\/\/|file:\/\/\/|ssh:\/\/|git@[A-Za-z0-9.-]+:|\/)/.test(url)
+    && !/[\s\0]/.test(url) && !url.includes('::') && url.length <= 500;
+  if (!ok) {
+    throw new CcciError('INPUT_INVALID', `invalid repository URL ${JSON.stringify(url)}: use an https://, http://, ssh://, file:/// URL or an absolute path`);
+  }
+  return url;
+}
+
+export function parseStages(list: string): StageName[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length === 0) throw new CcciError('INPUT_INVALID', 'no stage given: use a comma-separated list of ' + stageNames.join(', '));
+  for (const name of names) {
+    if (!(stageNames as readonly string[]).includes(name)) {
+      throw new CcciError('INPUT_INVALID', `unknown stage ${JSON.stringify(name)}: the stages are ${stageNames.join(', ')}`);
+    }
+  }
+  return [...new Set(names)] as StageName[];
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { judge } from '../../src/harness/converge.js';
+import type { ServiceState, TaskState } from '../../src/harness/docker.js';
+
+const svc = (name: string, running: number, desired: number, updateState?: string): ServiceState =>
+  ({ id: name, name: `st_${name}`, createdAt: '', labels: {}, running, desired, updateState });
+const task = (service: string, state: string, error?: string, t = '2026-11-27T10:00:00Z'): TaskState =>
+  ({ id: `${service}-${state}-${t}`, serviceId: service, state, desiredState: state === 'running' || state === 'starting' ? 'running' : 'shutdown', message: state, error, timestamp: t });
+
+describe('convergence rule', () => {
+  it('waits while no service exists', () => {
+    expect(judge('st', [], [])).toMatchObject({ kind: 'waiting', summary: expect.stringContaining('no service') });
+  });
+  it('is converged when every service is at desired replicas with a settled update', () => {
+    for (const state of [undefined, 'completed', 'rollback_completed']) {
+      expect(judge('st', [svc('app', 1, 1, state), svc('db', 2, 2)], [])).toEqual({ kind: 'converged' });
+    }
+  });
+  it('waits while an update is in flight even at N/N', () => {
+    expect(judge('st', [svc('app', 1, 1, 'updating')], [])).toMatchObject({ kind: 'waiting', summary: expect.stringContaining('update updating') });
+  });
+  it('fails on paused and rollback_paused, naming the service', () => {
+    expect(judge('st', [svc('app', 1, 1, 'paused')], [])).toMatchObject({ kind: 'failed', message: expect.stringContaining('service st_app did not converge: update paused') });
+    expect(judge('st', [svc('app', 0, 1, 'rollback_paused')], [])).toMatchObject({ kind: 'failed' });
+  });
+  it('gives up on a service whose tasks keep failing, quoting the last error', () => {
+    const tasks = Array.from({ length: 6 }, (_, i) => task('app', 'failed', `task: non-zero exit (${i})`, `2026-11-27T10:00:0${i}Z`));
+    expect(judge('st', [svc('app', 0, 1)], tasks)).toMatchObject({ kind: 'failed', message: expect.stringContaining('non-zero exit (5)') });
+  });
+  it('does not hold old failures against a service that is now running', () => {
+    const tasks = Array.from({ length: 8 }, (_, i) => task('app', 'failed', 'boom', `2026-11-27T10:00:0${i}Z`));
+    expect(judge('st', [svc('app', 1, 1)], tasks)).toEqual({ kind: 'converged' });
+  });
+  it('says which service it still waits for and in what task state', () => {
+    const j = judge('st', [svc('app', 1, 1), svc('db', 0, 1)], [task('db', 'starting')]);
+    expect(j).toMatchObject({ kind: 'waiting', summary: 'service st_db 0/1 running (tasks: starting)' });
+  });
+});
