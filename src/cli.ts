@@ -50,7 +50,7 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
   const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
   try {
     const results = await runRecipe({ recipe, repo, ref, stages }, { config, secrets, log, docker, abra, signal: controller.signal }, runDir);
-    log.info({ verdict: results.verdict, level: results.level }, `verdict ${results.verdict}, level L${results.level}`);
+    log.info({ verdict: results.verdict }, `verdict ${results.verdict}, level L${results.level}`);
     await close();
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
     else process.stdout.write(`${results.verdict} L${results.level} ${recipe}@${ref} — ${join(runDir.artifactsDir, 'results.json')}\n`);

@@ -31,7 +31,7 @@ export function createLogger({ secrets, file, console = true, level = 'info' }: 
     sinks.push(fileStream);
   }
   if (console) {
-    sinks.push(pretty({ destination: 2, sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
+    sinks.push(pretty({ destination: 2, sync: true, colorize: false, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
   }
   const destination = {
     write(line: string) {

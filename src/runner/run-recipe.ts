@@ -44,6 +44,7 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
   const startedAt = new Date();
   const lease = new Lease(config.store, runDir.runId);
   const apps: AppName[] = [];
+  const created: DeployedApp[] = [];
   const deployed: DeployedApp[] = [];
   const stages: StageResult[] = [];
   let headSha: string | undefined;
@@ -61,6 +62,7 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
       const app = newAppName(req.recipe, config.swarm.domain);
       lease.claim(app.domain);
       apps.push(app);
+      created.push({ role: 'install', domain: app.domain, stack: app.stack });
       log.info({ domain: app.domain }, 'install: deploying the head');
       const outcome = await runInstall(ctx, app);
       stages.push(outcome.stage);
@@ -103,7 +105,7 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
     stages,
     level: computeLevel(stages),
     verdict: computeVerdict(stages, clean),
-    apps: deployed,
+    apps: created.map((c) => deployed.find((d) => d.domain === c.domain) ?? c),
     teardown: { clean, left: teardown.left, durationMs: teardown.durationMs },
     error: runError ?? (clean ? undefined : `teardown left ${teardown.left.join(', ')}`),
     artifacts: [],

@@ -1,0 +1,76 @@
+// Shared helpers of the end-to-end tests: they run the real `cc-ci` binary against the testbed
+// swarm (testbed/up must have run) and look at the swarm with the real Docker API.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import Docker from 'dockerode';
+import { parse, stringify } from 'yaml';
+import { SwarmDocker } from '../../src/harness/docker.js';
+import type { RunResults } from '../../src/report/results.js';
+import { makeFixtureRepos, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const cli = join(repoRoot, 'dist/src/cli.js');
+export const testbedConfig = join(repoRoot, 'testbed/cc-ci.yml');
+export const docker = new SwarmDocker(new Docker({ socketPath: '/var/run/docker.sock' }));
+
+/** A config like the testbed's, with overrides (e.g. the spying abra). */
+export function configWith(overrides: { abra?: string; deployTimeout?: string } = {}): string {
+  const doc = parse(readFileSync(testbedConfig, 'utf8'));
+  doc.swarm.abra = overrides.abra ?? join(repoRoot, 'testbed/bin/abra');
+  if (overrides.deployTimeout) doc.runner.deployTimeout = overrides.deployTimeout;
+  const file = join(mkdtempSync('/tmp/cc-ci-cfg-'), 'cc-ci.yml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+export const spyAbra = join(repoRoot, 'test/e2e/bin/abra-spy');
+
+export async function fixtures(names: string[]): Promise<Record<string, FixtureRepo>> {
+  return makeFixtureRepos(mkdtempSync('/tmp/cc-ci-fixtures-'), names);
+}
+
+export interface CliRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  results?: RunResults;
+}
+
+export function startCli(args: string[]): ResultPromise<{ reject: false }> {
+  return execa(process.execPath, [cli, ...args], { reject: false, env: { CCCI_CONFIG: testbedConfig } });
+}
+
+export async function runCli(args: string[]): Promise<CliRun> {
+  const r = await startCli(args);
+  let results: RunResults | undefined;
+  if (args.includes('--json') && r.stdout.trim().startsWith('{')) results = JSON.parse(r.stdout) as RunResults;
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), results };
+}
+
+/** Where a run's artifacts are, from the store the testbed config names. */
+export function artifactsDir(runId: string): string {
+  const store = (parse(readFileSync(testbedConfig, 'utf8')) as { store: string }).store;
+  return join(store, 'runs', runId, 'artifacts');
+}
+
+/** Everything of a stack still on the swarm, as "kind name" strings. */
+export async function leftovers(stack: string): Promise<string[]> {
+  const r = await docker.resources(stack);
+  return Object.entries(r).flatMap(([kind, names]) => (names as string[]).map((n) => `${kind} ${n}`));
+}
+
+/** Test stacks (of the testbed's domain) on the swarm now. */
+export async function testStacks(): Promise<string[]> {
+  return [...(await docker.stacks()).keys()].filter((s) => /^[a-z0-9]{1,4}-[0-9a-f]{6}_ci_test$/.test(s));
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,41 @@
+// Hostile or malformed input is refused before anything runs: exit 2, a clear message, nothing
+// cloned or deployed, no command injected.
+import { existsSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli, testStacks } from './helpers.js';
+
+const pwned = '/tmp/cc-ci-pwned';
+
+describe('hostile input', () => {
+  it.each([
+    [['run', 'custom-html', '--repo', '/srv/x', `--ref=--upload-pack=touch ${pwned}`], /invalid ref .*starts with "-"/],
+    [['run', 'custom-html', '--repo', '/srv/x', '--ref', 'main..evil'], /invalid ref .*contains "\.\."/],
+    [['run', 'custom-html', '--repo', '/srv/x', '--ref', '$(touch /tmp/cc-ci-pwned)'], /invalid ref/],
+    [['run', '../etc', '--repo', '/srv/x'], /invalid recipe name/],
+    [['run', 'a/b', '--repo', '/srv/x'], /invalid recipe name/],
+    [['run', 'custom-html', '--repo', `ext::sh -c touch% ${pwned}`], /invalid repository URL/],
+    [['run', 'custom-html', '--repo', '/srv/x', '--stages', 'install,teleport'], /unknown stage "teleport"/],
+    [['run', 'custom-html', '--repo', '/srv/x', '--bogus-flag'], /unknown option '--bogus-flag'/],
+    [['run', 'custom-html', '--repo', '/srv/x', '--config', '/nonexistent/cc-ci.yml'], /config file: cannot read \/nonexistent\/cc-ci.yml/],
+    [['janitor', '--max-age', 'soon'], /--max-age: expected a duration/],
+  ])('refuses %j with exit 2', async (args, message) => {
+    rmSync(pwned, { force: true });
+    const before = await testStacks();
+    const r = await runCli(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(existsSync(pwned)).toBe(false);
+    expect(await testStacks()).toEqual(before);
+  });
+
+  it('refuses a ref the repository does not have with exit 2 and deploys nothing', async () => {
+    const { fixtures } = await import('./helpers.js');
+    const repos = await fixtures(['custom-html']);
+    const before = await testStacks();
+    const r = await runCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'no-such-branch', '--quick']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/ref "no-such-branch" is not a branch, tag or commit/);
+    expect(await testStacks()).toEqual(before);
+  });
+});
