@@ -1,0 +1,57 @@
+// `abra app backup create|snapshots`: abra asks the backup bot (B.4 [U]); this stand-in does
+// what the bot would do, with real restic on the volumes, after checking a bot is deployed.
+import { existsSync } from 'node:fs';
+import { loadApp, type App } from './app.js';
+import { backupPlan, type BackupPlan, type Hook } from './backuplabels.js';
+import { docker } from './exec.js';
+import { fail, info, out, warn } from './log.js';
+import { backup, ensureRepository, snapshots } from './restic.js';
+import { backupBotRunning, runningContainer, stackServices } from './swarm.js';
+import { printTable } from './table.js';
+
+/** The deployed app, a running bot and the plan derived from the deployed labels. */
+export async function prepare(domain: string): Promise<{ app: App; plan: BackupPlan }> {
+  const app = await loadApp(domain);
+  if (!(await backupBotRunning())) fail('no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true');
+  const services = await stackServices(app.stack);
+  if (services.length === 0) fail(`${domain} is not deployed`);
+  const plan = await backupPlan(app.stack, services);
+  await ensureRepository();
+  return { app, plan };
+}
+
+/** Run hooks inside the service's running container: `docker exec <c> sh -c '<hook>'`. */
+export async function runHooks(stack: string, hooks: Hook[], what: string): Promise<void> {
+  for (const h of hooks) {
+    const c = await runningContainer(stack, h.service);
+    if (c === undefined) fail(`${what}: no running container for ${stack}_${h.service}`);
+    info(`${what} in ${h.service}: ${h.command}`);
+    const res = await docker(['exec', c, 'sh', '-c', h.command], { check: false });
+    if (res.exitCode !== 0) fail(`${what} failed in ${h.service} (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}`);
+  }
+}
+
+export async function backupCreateCommand(domain: string): Promise<void> {
+  const { app, plan } = await prepare(domain);
+  await runHooks(app.stack, plan.hooks.backupPre, 'backup pre-hook');
+  try {
+    // after the pre-hooks: they may create what is backed up (a database dump)
+    const paths = plan.paths.filter((p) => existsSync(p) || (warn(`${p} does not exist; skipped`), false));
+    if (paths.length === 0) fail(`nothing to back up for ${app.stack}`);
+    info(`backing up ${paths.join(', ')}`);
+    const id = await backup(paths, app.stack);
+    info(`backup created: snapshot ${id.slice(0, 8)}`);
+  } finally {
+    await runHooks(app.stack, plan.hooks.backupPost, 'backup post-hook');
+  }
+}
+
+export async function snapshotsCommand(domain: string, machine: boolean): Promise<void> {
+  const { app } = await prepare(domain);
+  const list = await snapshots(app.stack);
+  if (machine) {
+    out(JSON.stringify(list.map((s) => ({ id: s.short_id, time: s.time, paths: s.paths }))));
+    return;
+  }
+  printTable(['ID', 'TIME', 'PATHS'], list.map((s) => [s.short_id, s.time, s.paths.join(',')]));
+}

@@ -1,0 +1,52 @@
+// `abra app restore`: restic 0.14 has no `restore --delete`, so restore into a temp dir and
+// replace each backed-up path's contents (testbed-notes §5), between the restore hooks.
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepare, runHooks } from './backup.js';
+import { run } from './exec.js';
+import { fail, info, warn } from './log.js';
+import { restore, snapshots, type Snapshot } from './restic.js';
+
+function pick(list: Snapshot[], id: string | undefined): Snapshot | undefined {
+  if (id === undefined) return list[list.length - 1];
+  return list.find((s) => s.id.startsWith(id) || s.short_id === id);
+}
+
+/** Only paths inside this stack's volumes may be written. */
+function inside(path: string, mountpoints: string[]): boolean {
+  return mountpoints.some((m) => path === m || path.startsWith(`${m}/`));
+}
+
+/** Empty `dst` and copy `src` over it (dirs), or replace the file. */
+async function replace(src: string, dst: string): Promise<void> {
+  if (statSync(src).isDirectory()) {
+    await mkdir(dst, { recursive: true });
+    for (const e of await readdir(dst)) await rm(join(dst, e), { recursive: true, force: true });
+    await run('cp', ['-a', `${src}/.`, `${dst}/`]);
+  } else {
+    await run('cp', ['-a', src, dst]);
+  }
+}
+
+export async function restoreCommand(domain: string, snapshotId: string | undefined): Promise<void> {
+  const { app, plan } = await prepare(domain);
+  const snap = pick(await snapshots(app.stack), snapshotId);
+  if (snap === undefined) fail(snapshotId ? `snapshot ${snapshotId} not found for ${app.stack}` : `no snapshots for ${app.stack}`);
+  const tmp = await mkdtemp(join(tmpdir(), 'abra-restore-'));
+  try {
+    await restore(snap.id, tmp);
+    await runHooks(app.stack, plan.hooks.restorePre, 'restore pre-hook');
+    for (const p of snap.paths) {
+      const src = join(tmp, p);
+      if (!inside(p, plan.mountpoints)) warn(`${p} is not in a volume of ${app.stack}; skipped`);
+      else if (!existsSync(src)) warn(`${p} is not in snapshot ${snap.short_id}; skipped`);
+      else await replace(src, p);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  await runHooks(app.stack, plan.hooks.restorePost, 'restore post-hook');
+  info(`restore succeeded: snapshot ${snap.short_id}`);
+}
