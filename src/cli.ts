@@ -12,7 +12,8 @@ import { createLogger } from './log/create-logger.js';
 import { stageNames, type StageName } from './model/stage.js';
 import { exitCodeForVerdict } from './report/verdict.js';
 import { createRunDir, newRunId } from './runner/run-dir.js';
-import { implementedStages, runRecipe } from './runner/run-recipe.js';
+import { runRecipe } from './runner/run-recipe.js';
+import { checkAllSpecs } from './spec/load-spec.js';
 import { SecretRegistry } from './secrets/secret-registry.js';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from './validate/input.js';
 import { join } from 'node:path';
@@ -25,8 +26,9 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
   // Everything from outside is validated before anything is cloned or deployed.
   const recipe = validateRecipeName(recipeArg);
   const ref = validateRef(flags.ref);
-  const stages = chooseStages(flags);
+  const asked = chooseStages(flags);
   const config = loadConfig({ path: flags.config, secrets });
+  const stages = asked.length > 0 ? asked : [...config.runner.stages];
   const repo = validateRepoUrl(flags.repo ?? defaultRepo(config, recipe));
   const runId = newRunId();
   const runDir = createRunDir(config.store, runId, config.swarm.abraDir, config.swarm.server);
@@ -40,16 +42,16 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   log.info({ runId, recipe, ref, stages }, `run ${runId}: ${recipe} at ${ref}`);
-  const abra = createAbraCli({
+  const makeAbra = (abraDir: string) => createAbraCli({
     binary: config.swarm.abra,
-    abraDir: runDir.abraDir,
+    abraDir,
     server: config.swarm.server,
     dockerHost: config.swarm.dockerHost,
     onLine: (line) => log.info({ src: 'abra' }, line),
   });
   const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
   try {
-    const results = await runRecipe({ recipe, repo, ref, stages }, { config, secrets, log, docker, abra, signal: controller.signal }, runDir);
+    const results = await runRecipe({ recipe, repo, ref, stages, keep: flags.keep }, { config, secrets, log, docker, makeAbra, signal: controller.signal }, runDir);
     log.info({ verdict: results.verdict }, `verdict ${results.verdict}, level L${results.level}`);
     await close();
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
@@ -63,13 +65,7 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
 
 function chooseStages(flags: RunFlags): StageName[] {
   if (flags.quick) return ['install'];
-  if (!flags.stages) return [...stageNames];
-  const stages = parseStages(flags.stages);
-  const missing = stages.filter((s) => !implementedStages.includes(s));
-  if (missing.length > 0) {
-    throw new CcciError('USAGE', `stage ${missing.join(', ')} is not implemented in this version of cc-ci (available: ${implementedStages.join(', ')})`);
-  }
-  return stages;
+  return flags.stages ? parseStages(flags.stages) : [];
 }
 
 /** Without --repo: the enrolled repository on the forge whose name is the recipe. */
@@ -99,6 +95,21 @@ async function janitorCommand(flags: { maxAge?: string; config?: string }): Prom
   return dirty.length > 0 ? 3 : 0;
 }
 
+async function recipesCommand(flags: { check?: boolean; config?: string }): Promise<number> {
+  const config = loadConfig({ path: flags.config, secrets });
+  const enrolled = new Set(config.forge?.repos.map((r) => r.split('/')[1] ?? r) ?? []);
+  const rows = checkAllSpecs(config.recipesDir);
+  for (const name of enrolled) if (!rows.some((r) => r.recipe === name)) rows.push({ recipe: name, customChecks: 0 });
+  let bad = 0;
+  for (const r of rows.sort((a, b) => a.recipe.localeCompare(b.recipe))) {
+    const what = r.error ? `INVALID ${r.error}` : r.file ? `spec ${r.file}${r.customChecks ? `, ${r.customChecks} custom checks` : ''}` : 'generic suite (no spec)';
+    if (r.error) bad++;
+    process.stdout.write(`${r.recipe}${enrolled.has(r.recipe) ? ' (enrolled)' : ''}: ${flags.check ? what : r.error ? 'INVALID' : r.file ? 'spec' : 'generic suite'}\n`);
+  }
+  if (flags.check) process.stdout.write(`${rows.length} recipes, ${bad} invalid\n`);
+  return flags.check && bad > 0 ? 2 : 0;
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cc-ci')
     .description('Continuous integration for Co-op Cloud recipes')
@@ -120,6 +131,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--max-age <duration>', 'only apps older than this (0 reaps every orphan); default runner.janitorMaxAge')
     .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
     .action(async (flags: { maxAge?: string; config?: string }) => setExit(await janitorCommand(flags)));
+  program.command('recipes')
+    .description('list the enrolled recipes and their specs')
+    .option('--check', 'validate every recipes/<recipe>/ci.yml; exit 2 if any is invalid')
+    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .action(async (flags: { check?: boolean; config?: string }) => setExit(await recipesCommand(flags)));
   return program;
 }
 

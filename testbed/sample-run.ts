@@ -11,7 +11,7 @@ const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-sample-'), ['custom
 const recipe = repos['custom-html'];
 if (!recipe) throw new Error('the custom-html fixture was not made');
 const args = [join(root, 'dist/src/cli.js'), 'run', 'custom-html', '--repo', recipe.url, '--ref', 'main',
-  '--stages', 'install', '--config', join(root, 'testbed/cc-ci.yml'), ...process.argv.slice(2)];
+  '--config', join(root, 'testbed/cc-ci.yml'), ...process.argv.slice(2)];
 process.stderr.write(`$ cc-ci ${args.slice(1).join(' ')}\n`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 3);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ConfigFile } from './schema.js';
@@ -17,6 +18,7 @@ export interface Secrets {
 
 export type Config = ConfigFile & {
   path: string;
+  recipesDir: string;
   swarm: ConfigFile['swarm'] & { abraDir: string };
   secrets: Secrets;
 };
@@ -46,6 +48,7 @@ export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptio
     ...c,
     path: configPath,
     store: at(c.store),
+    recipesDir: c.recipesDir ? at(c.recipesDir) : fileURLToPath(new URL('../../../recipes', import.meta.url)),
     swarm: {
       ...c.swarm,
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,

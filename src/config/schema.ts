@@ -46,6 +46,8 @@ export const configSchema = z.strictObject({
   swarm: swarmSchema,
   runner: runnerSchema.default(runnerSchema.parse({})),
   store: z.string().default('./data'),
+  // Departure from DESIGN §3.1: where recipe specs live (recipes/<recipe>/ci.yml); default: cc-ci's own recipes/.
+  recipesDir: z.string().optional(),
   dashboard: dashboardSchema.default(dashboardSchema.parse({})),
 });
 

@@ -27,6 +27,19 @@ export interface Abra {
   undeploy(domain: string, opts?: AbraCallOptions): Promise<void>;
   /** Removes the app's .env, secrets, volumes and configs; the app must be undeployed. */
   remove(domain: string, opts?: AbraCallOptions): Promise<void>;
+  /** `abra app backup create`: the backup bot snapshots the app's labelled volumes (running its hooks). */
+  backupCreate(domain: string, opts?: AbraCallOptions): Promise<string>;
+  /** `abra app restore`: the latest snapshot back into the app's volumes (running its hooks). */
+  restore(domain: string, opts?: AbraCallOptions): Promise<string>;
+  /** `abra recipe lint <recipe> --machine`: the rule table; the exit code is not an error here. */
+  lint(recipe: string, opts?: AbraCallOptions): Promise<LintRule[]>;
+}
+
+export interface LintRule {
+  ref: string;
+  rule: string;
+  severity: string;
+  satisfied: boolean;
 }
 
 export interface AbraCliOptions {
@@ -47,7 +60,7 @@ export function createAbraCli(options: AbraCliOptions): Abra {
     TERM: 'dumb',
   };
 
-  async function abra(args: string[], opts: AbraCallOptions = {}, quiet = false): Promise<string> {
+  async function abra(args: string[], opts: AbraCallOptions = {}, quiet = false, okExit = [0]): Promise<string> {
     const r = await runProcess(options.binary, [...args, '-n'], {
       env,
       signal: opts.signal,
@@ -57,7 +70,7 @@ export function createAbraCli(options: AbraCliOptions): Abra {
     const command = `abra ${args.slice(0, 3).join(' ')}`;
     if (r.cancelled) throw new CcciError('CANCELLED', `${command}: cancelled`);
     if (r.timedOut) throw new CcciError('DEADLINE', `${command}: no answer within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s`);
-    if (r.exitCode !== 0) {
+    if (!okExit.includes(r.exitCode)) {
       throw new CcciError('ABRA_FAILED', `${command} exited ${r.exitCode}: ${fatalLine(r.stdout, r.stderr)}`);
     }
     return r.stdout;
@@ -74,9 +87,8 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       return parseGeneratedSecrets(out);
     },
     async deploy(domain, target, opts) {
-      const args = ['app', 'deploy', domain];
-      if ('version' in target) args.push(target.version, '--force');
-      else args.push('--chaos');
+      // --force: an upgrade redeploys onto the running app; on a fresh app it changes nothing.
+      const args = ['app', 'deploy', domain, ...('version' in target ? [target.version] : ['--chaos']), '--force'];
       await abra([...args, '--no-converge-checks', '--offline'], opts);
     },
     async undeploy(domain, opts) {
@@ -84,6 +96,12 @@ export function createAbraCli(options: AbraCliOptions): Abra {
     },
     async remove(domain, opts) {
       await abra(['app', 'rm', domain, '--force'], opts);
+    },
+    backupCreate: (domain, opts) => abra(['app', 'backup', 'create', domain], opts),
+    restore: (domain, opts) => abra(['app', 'restore', domain], opts),
+    async lint(recipe, opts) {
+      // abra exits non-zero when an error-level rule fails; the table says which.
+      return parseLintRules(await abra(['recipe', 'lint', recipe, '--machine', '--offline'], opts, false, [0, 1]));
     },
   };
 }
@@ -102,6 +120,21 @@ export function parseGeneratedSecrets(stdout: string): GeneratedSecret[] {
     const rec = item as { name?: unknown; value?: unknown };
     return typeof rec?.name === 'string' && typeof rec.value === 'string' ? [{ name: rec.name, value: rec.value }] : [];
   });
+}
+
+/** `abra recipe lint --machine` prints a JSON list of rules. */
+export function parseLintRules(stdout: string): LintRule[] {
+  const start = stdout.indexOf('[');
+  try {
+    const data = JSON.parse(start >= 0 ? stdout.slice(start) : stdout) as unknown;
+    if (!Array.isArray(data)) throw new Error('not a list');
+    return data.map((item) => {
+      const r = item as Record<string, unknown>;
+      return { ref: String(r.ref ?? ''), rule: String(r.rule ?? ''), severity: String(r.severity ?? ''), satisfied: r.satisfied === true || r.satisfied === 'true' };
+    });
+  } catch {
+    throw new CcciError('ABRA_FAILED', 'abra recipe lint --machine printed no JSON rule table');
+  }
 }
 
 function fatalLine(stdout: string, stderr: string): string {

@@ -96,13 +96,16 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
       return { kind: 'failed', message: `service ${s.name} did not converge: update ${s.updateState}${s.updateMessage ? ` (${s.updateMessage})` : ''}${lastError}` };
     }
     const settled = !s.updateState || s.updateState === 'completed' || s.updateState === 'rollback_completed';
-    if (settled && s.running >= s.desired) continue;
+    // Running counts only tasks with the service's current template: right after a redeploy the
+    // old tasks still run at N/N before swarm has even started the update.
+    const current = own.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template).length;
+    if (settled && current >= s.desired) continue;
     if (failed.length >= MAX_FAILED_TASKS) {
-      return { kind: 'failed', message: `service ${s.name} did not converge: ${s.running}/${s.desired} running after ${failed.length} failed tasks${lastError}` };
+      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failed.length} failed tasks${lastError}` };
     }
-    const current = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
+    const states = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
     const update = settled ? '' : `, update ${s.updateState}`;
-    waiting.push(`service ${s.name} ${s.running}/${s.desired} running${update} (tasks: ${current.join(', ') || 'none'}${failed.length ? `, ${failed.length} failed` : ''}${lastError})`);
+    waiting.push(`service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failed.length ? `, ${failed.length} failed` : ''}${lastError})`);
   }
   return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; ') };
 }

@@ -14,6 +14,8 @@ export interface ServiceState {
   desired: number;
   updateState?: string;
   updateMessage?: string;
+  /** The task template tasks must carry to be up to date (JSON, comparable with TaskState.template). */
+  template: string;
 }
 
 export interface TaskState {
@@ -25,6 +27,7 @@ export interface TaskState {
   error?: string;
   timestamp: string;
   containerId?: string;
+  template: string;
 }
 
 /** Everything of a stack still on the swarm, by kind; names only. */
@@ -35,6 +38,12 @@ export interface StackResources {
   volumes: string[];
   secrets: string[];
   configs: string[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 export interface DockerEvent {
@@ -66,6 +75,8 @@ export class SwarmDocker {
       desired: s.ServiceStatus?.DesiredTasks ?? 0,
       updateState: s.UpdateStatus?.State,
       updateMessage: s.UpdateStatus?.Message,
+      // The service view adds a defaulted Runtime the task copy lacks; everything else matches.
+      template: JSON.stringify({ ...s.Spec?.TaskTemplate, Runtime: undefined }),
     }));
   }
 
@@ -81,6 +92,7 @@ export class SwarmDocker {
       error: t.Status?.Err,
       timestamp: t.Status?.Timestamp ?? '',
       containerId: t.Status?.ContainerStatus?.ContainerID,
+      template: JSON.stringify({ ...t.Spec, Runtime: undefined }),
     }));
   }
 
@@ -150,6 +162,30 @@ export class SwarmDocker {
     return seen;
   }
 
+  /** Runs a command (argument array, no shell) in a running container of `<stack>_<service>`. */
+  async execInService(stack: string, service: string, cmd: string[], timeoutMs = 120_000): Promise<ExecResult> {
+    const name = `${stack}_${service}`;
+    const containers = await this.call('listing containers', () => this.api.listContainers({
+      filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
+    }));
+    const id = containers[0]?.Id;
+    if (!id) throw new CcciError('DOCKER_FAILED', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
+    const exec = await this.call('creating an exec', () => this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    const stream = await this.call('starting an exec', () => exec.start({ hijack: true, stdin: false }));
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const sink = (into: Buffer[]) => ({ write: (c: Buffer) => { into.push(c); return true; } }) as unknown as NodeJS.WritableStream;
+    this.api.modem.demuxStream(stream, sink(stdout), sink(stderr));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { stream.destroy(); reject(new CcciError('DEADLINE', `${cmd[0]} in ${name} did not finish within ${Math.round(timeoutMs / 1000)} s`)); }, timeoutMs);
+      stream.on('end', () => { clearTimeout(timer); resolve(); });
+      stream.on('close', () => { clearTimeout(timer); resolve(); });
+      stream.on('error', (err) => { clearTimeout(timer); reject(err); });
+    });
+    const info = await this.call('inspecting an exec', () => exec.inspect());
+    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+  }
+
   async removeServices(names: string[]): Promise<void> {
     await Promise.all(names.map((n) => this.ignoreMissing(() => this.api.getService(n).remove())));
   }
@@ -196,6 +232,7 @@ interface RawTask {
   ID: string;
   ServiceID: string;
   DesiredState?: string;
+  Spec?: Record<string, unknown>;
   Status?: { State?: string; Message?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
 }
 

@@ -38,6 +38,14 @@ export class Lease {
     this.write();
   }
 
+  /** --keep: the lease outlives the run and protects its apps from the janitor until `until`. */
+  keep(until: string): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.record.keepUntil = until;
+    this.write();
+  }
+
   release(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

@@ -32,6 +32,8 @@ export interface StageResult {
   startedAt?: string;
   durationMs?: number;
   checks: CheckRow[];
+  /** A failure here lowers the level but not the verdict (lint, unless the spec makes it blocking). */
+  advisory?: boolean;
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';

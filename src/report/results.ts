@@ -31,7 +31,7 @@ export interface RunResults {
   level: number;
   verdict: Verdict;
   apps: DeployedApp[];
-  teardown: { clean: boolean; left: string[]; durationMs: number };
+  teardown: { clean: boolean; left: string[]; durationMs: number; keptUntil?: string };
   /** Why the run could not reach a recipe verdict, when it could not. */
   error?: string;
   artifacts: string[];

@@ -18,8 +18,9 @@ export function computeLevel(stages: Pick<StageResult, 'name' | 'status'>[]): nu
  * `pass` when every stage that ran passed; `fail` when the recipe failed a stage; `error` when
  * infrastructure broke (and no stage failed) or teardown left something behind.
  */
-export function computeVerdict(stages: Pick<StageResult, 'status'>[], teardownClean: boolean): Verdict {
+export function computeVerdict(all: Pick<StageResult, 'status' | 'advisory'>[], teardownClean: boolean): Verdict {
   if (!teardownClean) return 'error';
+  const stages = all.filter((s) => !(s.advisory && s.status === 'fail'));
   if (stages.some((s) => s.status === 'fail')) return 'fail';
   if (stages.some((s) => s.status === 'error')) return 'error';
   if (!stages.some((s) => s.status === 'pass')) return 'error';

@@ -1,5 +1,6 @@
-// A run's own folder under the store: its ABRA_DIR (recipes/ fresh, servers/ shared with the
-// operator's abra so app .env files stay where the janitor looks), its log and its artifacts.
+// A run's own folder under the store: one ABRA_DIR per app (recipes/ fresh, servers/ shared with
+// the operator's abra so app .env files stay where the janitor looks), the checkout, the log and
+// the artifacts.
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,10 +9,12 @@ import { CcciError } from '../errors.js';
 export interface RunDir {
   runId: string;
   dir: string;
-  abraDir: string;
-  recipesDir: string;
+  /** The first clone of the recipe, at the head; per-app clones are made from it. */
+  checkoutDir: string;
   artifactsDir: string;
   logFile: string;
+  /** Makes `<dir>/abra-<role>` and returns it and the recipes folder in it. */
+  abraDirFor(role: string): { abraDir: string; recipesDir: string };
 }
 
 export function newRunId(now = new Date()): string {
@@ -25,11 +28,23 @@ export function createRunDir(store: string, runId: string, sharedAbraDir: string
     throw new CcciError('CONFIG_INVALID', `abra server ${JSON.stringify(server)} is not set up: ${serverDir} does not exist (abra server add, or swarm.abraDir)`);
   }
   const dir = join(store, 'runs', runId);
-  const abraDir = join(dir, 'abra');
-  const recipesDir = join(abraDir, 'recipes');
   const artifactsDir = join(dir, 'artifacts');
-  for (const d of [recipesDir, artifactsDir]) mkdirSync(d, { recursive: true });
-  symlinkSync(join(sharedAbraDir, 'servers'), join(abraDir, 'servers'));
-  if (existsSync(join(sharedAbraDir, 'catalogue'))) symlinkSync(join(sharedAbraDir, 'catalogue'), join(abraDir, 'catalogue'));
-  return { runId, dir, abraDir, recipesDir, artifactsDir, logFile: join(artifactsDir, 'run.log') };
+  mkdirSync(artifactsDir, { recursive: true });
+  return {
+    runId,
+    dir,
+    checkoutDir: join(dir, 'checkout'),
+    artifactsDir,
+    logFile: join(artifactsDir, 'run.log'),
+    abraDirFor(role) {
+      const abraDir = join(dir, `abra-${role}`);
+      const recipesDir = join(abraDir, 'recipes');
+      mkdirSync(recipesDir, { recursive: true });
+      if (!existsSync(join(abraDir, 'servers'))) symlinkSync(join(sharedAbraDir, 'servers'), join(abraDir, 'servers'));
+      if (existsSync(join(sharedAbraDir, 'catalogue')) && !existsSync(join(abraDir, 'catalogue'))) {
+        symlinkSync(join(sharedAbraDir, 'catalogue'), join(abraDir, 'catalogue'));
+      }
+      return { abraDir, recipesDir };
+    },
+  };
 }

@@ -1,33 +1,40 @@
-// One run of one recipe at one ref (DESIGN §4): check the recipe out, plan, run the stages,
-// tear down always, and write results.json and junit.xml.
+// One run of one recipe at one ref (DESIGN §4): check out and plan, install and upgrade (in
+// parallel when capacity allows), backup, recipe-local tests and lint, tear down always (or keep
+// a failed deployment when asked), and write results.json and junit.xml.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../errors.js';
 import type { Abra } from '../harness/abra.js';
-import { newAppName, type AppName } from '../harness/app-name.js';
+import { newAppName } from '../harness/app-name.js';
 import type { SwarmDocker } from '../harness/docker.js';
-import { checkout, cloneRepo, resolveRef } from '../harness/git.js';
+import { checkout, cloneRepo, releaseTags, resolveRef } from '../harness/git.js';
 import { Lease } from '../harness/lease.js';
-import { teardownApp, type TeardownResult } from '../harness/teardown.js';
+import { teardownApp } from '../harness/teardown.js';
 import type { Logger } from '../log/create-logger.js';
 import { stageNames, type StageName, type StageResult } from '../model/stage.js';
+import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
+import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
 import { writeJunit } from '../report/junit.js';
-import { RESULTS_SCHEMA_VERSION, writeResults, type DeployedApp, type RunResults } from '../report/results.js';
+import { RESULTS_SCHEMA_VERSION, writeResults, type RunResults } from '../report/results.js';
 import { computeLevel, computeVerdict } from '../report/verdict.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { loadSpec } from '../spec/load-spec.js';
+import { runBackup } from '../stages/backup.js';
 import { runInstall } from '../stages/install.js';
-import type { StageContext } from '../stages/stage-context.js';
+import { runLint } from '../stages/lint.js';
+import { runRecipeLocal } from '../stages/recipe-local/recipe-local.js';
+import type { AppHandle, StageContext } from '../stages/stage-context.js';
+import { runUpgrade } from '../stages/upgrade.js';
 import type { RunDir } from './run-dir.js';
-
-/** Stages this version can run; the others are reported as skipped with the reason. */
-export const implementedStages: readonly StageName[] = ['install'];
 
 export interface RunRequest {
   recipe: string;
   repo: string;
   ref: string;
   stages: StageName[];
+  /** Keep a failed deployment for runner.keepOnFailure hours instead of tearing it down. */
+  keep?: boolean;
 }
 
 export interface RunDeps {
@@ -35,105 +42,161 @@ export interface RunDeps {
   secrets: SecretRegistry;
   log: Logger;
   docker: SwarmDocker;
-  abra: Abra;
+  /** An abra bound to one ABRA_DIR. */
+  makeAbra: (abraDir: string) => Abra;
   signal: AbortSignal;
 }
 
 export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir): Promise<RunResults> {
-  const { config, log, docker, abra, secrets, signal } = deps;
+  const { config, log, docker, secrets, signal } = deps;
   const startedAt = new Date();
   const lease = new Lease(config.store, runDir.runId);
-  const apps: AppName[] = [];
-  const created: DeployedApp[] = [];
-  const deployed: DeployedApp[] = [];
-  const stages: StageResult[] = [];
+  const apps: AppHandle[] = [];
+  const results = new Map<StageName, StageResult>();
+  const done = (r: StageResult) => { results.set(r.name, r); log.info({ stage: r.name, status: r.status, reason: r.reason }, `${r.name}: ${r.status}`); };
   let headSha: string | undefined;
+  let headVersion: string | undefined;
+  let plan: BasePlan | undefined;
   let runError: string | undefined;
-  let teardown: TeardownResult = { left: [], durationMs: 0 };
-  const recipeDir = join(runDir.recipesDir, req.recipe);
   try {
+    const head = join(runDir.checkoutDir, req.recipe);
     log.info({ repo: req.repo, ref: req.ref }, `cloning ${req.recipe}`);
-    await cloneRepo(req.repo, recipeDir, { signal });
-    headSha = await resolveRef(recipeDir, req.ref, { signal });
-    await checkout(recipeDir, headSha, { signal });
-    log.info({ headSha }, `${req.ref} is ${headSha}`);
-    const ctx: StageContext = { config, abra, docker, log, secrets, signal, recipe: req.recipe, recipeDir, headSha, artifactsDir: runDir.artifactsDir };
-    if (req.stages.includes('install')) {
-      const app = newAppName(req.recipe, config.swarm.domain);
-      lease.claim(app.domain);
-      apps.push(app);
-      created.push({ role: 'install', domain: app.domain, stack: app.stack });
-      log.info({ domain: app.domain }, 'install: deploying the head');
-      const outcome = await runInstall(ctx, app);
-      stages.push(outcome.stage);
-      if (outcome.deployed) deployed.push(outcome.deployed);
-      log.info({ status: outcome.stage.status, reason: outcome.stage.reason }, `install: ${outcome.stage.status}`);
+    await cloneRepo(req.repo, head, { signal });
+    headSha = await resolveRef(head, req.ref, { signal });
+    await checkout(head, headSha, { signal });
+    const loaded = loadSpec(config.recipesDir, req.recipe);
+    const { spec } = loaded;
+    const files = composeFiles(Object.fromEntries(Object.entries(spec.env)));
+    headVersion = declaredVersion(head, files);
+    plan = planUpgradeBase(spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
+    log.info({ headSha, headVersion, spec: loaded.file ?? 'generic suite', plan }, `${req.ref} is ${headSha}`);
+    const ctx: StageContext = {
+      config, docker, log, secrets, signal, recipe: req.recipe, spec, customChecks: loaded.customChecks,
+      headSha, headVersion, ref: req.ref, artifactsDir: runDir.artifactsDir,
+    };
+    const wanted = (name: StageName) => req.stages.includes(name) && spec.stages[name] !== 'na';
+    for (const name of stageNames) {
+      if (spec.stages[name] === 'na') done({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
     }
+    // A fresh clone per app: abra checks a version out in its own tree, so parallel apps never collide.
+    const newApp = async (role: 'install' | 'upgrade' | 'lint', sha: string): Promise<AppHandle> => {
+      const { abraDir, recipesDir } = runDir.abraDirFor(role);
+      const recipeDir = join(recipesDir, req.recipe);
+      await cloneRepo(head, recipeDir, { signal });
+      await checkout(recipeDir, sha, { signal });
+      const app: AppHandle = { name: newAppName(req.recipe, config.swarm.domain), role: role === 'lint' ? 'install' : role, abra: deps.makeAbra(abraDir), recipeDir };
+      if (role !== 'lint') {
+        lease.claim(app.name.domain);
+        apps.push(app);
+      }
+      return app;
+    };
+    const install = async () => {
+      if (!wanted('install')) return;
+      const app = await newApp('install', headSha!);
+      log.info({ domain: app.name.domain }, 'install: deploying the head');
+      done(await runInstall(ctx, app));
+    };
+    const upgrade = async () => {
+      if (!wanted('upgrade')) return;
+      if (!plan || 'na' in plan) { done({ name: 'upgrade', status: 'na', reason: plan && 'na' in plan ? plan.na : 'no plan', checks: [] }); return; }
+      const baseSha = await resolveRef(head, plan.base, { signal });
+      const app = await newApp('upgrade', baseSha);
+      log.info({ domain: app.name.domain, base: plan.base }, `upgrade: deploying ${plan.base}, then the head`);
+      done(await runUpgrade(ctx, app, plan.base));
+    };
+    if (config.runner.capacity >= 2) await Promise.all([install(), upgrade()]);
+    else { await install(); await upgrade(); }
+
+    const installApp = apps.find((a) => a.role === 'install');
+    const installPassed = results.get('install')?.status === 'pass';
+    const needsInstall = (name: StageName) => {
+      if (!wanted(name)) return false;
+      if (installPassed && installApp) return true;
+      done({ name, status: 'skip', reason: `not run: it needs a passing install${req.stages.includes('install') ? '' : ' (add install to --stages)'}`, checks: [] });
+      return false;
+    };
+    if (needsInstall('backup') && installApp) {
+      const labelled = readComposeNames(installApp.recipeDir, files).hasBackupLabels;
+      done(labelled ? await runBackup(ctx, installApp) : { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] });
+    }
+    if (needsInstall('recipe-local') && installApp) done(await runRecipeLocal(ctx, installApp));
+    if (wanted('lint')) done(await runLint(ctx, await newApp('lint', headSha)));
   } catch (err) {
-    // Errors of the input (unknown ref) end the command with exit 2; they are rethrown after cleanup.
     if (err instanceof CcciError && ['RECIPE_INVALID', 'INPUT_INVALID'].includes(err.code)) {
-      await cleanup();
+      await teardownAll(apps, deps, lease);
+      rmSync(runDir.dir, { recursive: true, force: true });
       throw err;
     }
     runError = errorMessage(err);
     log.error({ err: runError }, 'the run broke');
   }
-  await cleanup();
 
   for (const name of stageNames) {
-    if (stages.some((s) => s.name === name)) continue;
+    if (results.has(name)) continue;
     const asked = req.stages.includes(name);
-    const reason = !asked ? 'not asked for in this run'
-      : !implementedStages.includes(name) ? `the ${name} stage is not implemented in this version of cc-ci`
-        : `not reached: ${runError ?? 'the run ended early'}`;
-    stages.push({ name, status: asked && implementedStages.includes(name) ? 'error' : 'skip', reason, checks: [] });
+    results.set(name, asked
+      ? { name, status: 'error', reason: `not reached: ${runError ?? 'the run ended early'}`, checks: [] }
+      : { name, status: 'skip', reason: 'not asked for in this run', checks: [] });
   }
-  stages.sort((a, b) => stageNames.indexOf(a.name) - stageNames.indexOf(b.name));
+  const stages = stageNames.map((n) => results.get(n)!);
+  const failed = computeVerdict(stages, true) === 'fail';
+  const keepHours = config.runner.keepOnFailure;
+  const keepUntil = req.keep && failed && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
+  if (req.keep && failed && !keepUntil) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
+  const teardown = keepUntil
+    ? { left: [], durationMs: 0 }
+    : await teardownAll(apps, deps, lease);
+  if (keepUntil) {
+    lease.keep(keepUntil);
+    log.warn({ keepUntil, apps: apps.map((a) => a.name.domain) }, 'kept the failed deployment; the janitor reaps it after keepUntil');
+  }
+  for (const role of ['install', 'upgrade', 'lint']) rmSync(join(runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
+  rmSync(runDir.checkoutDir, { recursive: true, force: true });
+
   const finishedAt = new Date();
   const clean = teardown.left.length === 0;
-  const results: RunResults = {
+  const out: RunResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: runDir.runId,
     recipe: req.recipe,
     repo: req.repo,
     ref: req.ref,
     headSha,
-    versions: { head: deployed.find((d) => d.role === 'install')?.version },
+    versions: { base: plan && 'base' in plan ? plan.base : undefined, head: headVersion },
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     stages,
     level: computeLevel(stages),
     verdict: computeVerdict(stages, clean),
-    apps: created.map((c) => deployed.find((d) => d.domain === c.domain) ?? c),
-    teardown: { clean, left: teardown.left, durationMs: teardown.durationMs },
+    apps: apps.map((a) => a.deployed ?? { role: a.role, domain: a.name.domain, stack: a.name.stack }),
+    teardown: { clean, left: teardown.left, durationMs: teardown.durationMs, keptUntil: keepUntil },
     error: runError ?? (clean ? undefined : `teardown left ${teardown.left.join(', ')}`),
     artifacts: [],
   };
-  results.artifacts = ['results.json', 'junit.xml', 'run.log',
-    ...stages.flatMap((s) => s.checks.map((c) => c.artifact).filter((a): a is string => !!a))];
-  writeResults(join(runDir.artifactsDir, 'results.json'), results, secrets);
-  writeJunit(join(runDir.artifactsDir, 'junit.xml'), results, secrets);
-  return results;
+  out.artifacts = ['results.json', 'junit.xml', 'run.log', ...stages.flatMap((s) => s.checks.map((c) => c.artifact).filter((a): a is string => !!a))];
+  writeResults(join(runDir.artifactsDir, 'results.json'), out, secrets);
+  writeJunit(join(runDir.artifactsDir, 'junit.xml'), out, secrets);
+  return out;
+}
 
-  // Teardown runs whatever happened, without the run's signal: a cancelled run still cleans up.
-  async function cleanup(): Promise<void> {
-    const left: string[] = [];
-    const started = Date.now();
-    for (const app of apps) {
-      log.info({ domain: app.domain }, 'teardown');
-      try {
-        const r = await teardownApp({ abra, docker, domain: app.domain, stack: app.stack, log: (line) => log.warn(line) });
-        left.push(...r.left);
-      } catch (err) {
-        left.push(`${app.stack}: teardown failed: ${errorMessage(err)}`);
-      }
+/** Teardown of every app, whatever happened, without the run's signal: a cancelled run still cleans up. */
+async function teardownAll(apps: AppHandle[], deps: RunDeps, lease: Lease): Promise<{ left: string[]; durationMs: number }> {
+  const { docker, log } = deps;
+  const started = Date.now();
+  const outcomes = await Promise.all(apps.map(async (app) => {
+    log.info({ domain: app.name.domain }, 'teardown');
+    try {
+      return (await teardownApp({ abra: app.abra, docker, domain: app.name.domain, stack: app.name.stack, log: (line) => log.warn(line) })).left;
+    } catch (err) {
+      return [`${app.name.stack}: teardown failed: ${errorMessage(err)}`];
     }
-    teardown = { left, durationMs: Date.now() - started };
-    if (left.length > 0) log.error({ left }, 'teardown left resources behind');
-    else if (apps.length > 0) log.info({ durationMs: teardown.durationMs }, 'teardown verified: nothing of the run is left');
-    apps.length = 0;
-    rmSync(runDir.recipesDir, { recursive: true, force: true });
-    lease.release();
-  }
+  }));
+  const left = outcomes.flat();
+  if (left.length > 0) log.error({ left }, 'teardown left resources behind');
+  else if (apps.length > 0) log.info({ durationMs: Date.now() - started }, 'teardown verified: nothing of the run is left');
+  apps.length = 0;
+  lease.release();
+  return { left, durationMs: Date.now() - started };
 }

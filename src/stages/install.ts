@@ -1,42 +1,33 @@
 // The install stage (DESIGN §4.4): deploy the head as a fresh app, wait for convergence, then
-// health through the ingress and a browser visit with a screenshot.
+// health through the ingress, the spec's checks, and a browser visit with a screenshot.
 import { join } from 'node:path';
 import type { StageResult } from '../model/stage.js';
-import type { AppName } from '../harness/app-name.js';
-import type { DeployedApp } from '../report/results.js';
 import { checkInBrowser } from './checks/browser.js';
 import { checkHealth } from './checks/health.js';
+import { runSpecChecks } from './checks/run-spec-checks.js';
 import { deployApp } from './deploy-app.js';
-import type { StageContext } from './stage-context.js';
 import { finishStage } from './finish-stage.js';
+import type { AppHandle, StageContext } from './stage-context.js';
 
-// Without a recipe spec: `/` must answer below 500 within this long after convergence.
-export const DEFAULT_HEALTH_TIMEOUT_MS = 60_000;
-
-export interface InstallOutcome {
-  stage: StageResult;
-  deployed?: DeployedApp;
-  screenshot?: string;
-}
-
-export async function runInstall(ctx: StageContext, app: AppName): Promise<InstallOutcome> {
+export async function runInstall(ctx: StageContext, app: AppHandle): Promise<StageResult> {
   const started = Date.now();
   const rows: StageResult['checks'] = [];
-  let deployed: DeployedApp | undefined;
-  let screenshot: string | undefined;
   try {
-    deployed = await deployApp(ctx, app, 'install', { chaos: true }, rows);
-    const ingress = ctx.config.swarm.ingress;
-    const health = await checkHealth(ingress, app.domain, { path: '/', timeoutMs: DEFAULT_HEALTH_TIMEOUT_MS }, ctx.signal);
-    rows.push(health);
-    if (health.status === 'pass') {
-      const file = join(ctx.artifactsDir, 'install-screenshot.png');
-      const browser = await checkInBrowser(ingress, app.domain, { path: '/', screenshotFile: file });
-      rows.push(browser);
-      if (browser.artifact) screenshot = browser.artifact;
-    }
+    await deployApp(ctx, app, { chaos: true }, rows);
+    rows.push(...await checkLiveApp(ctx, app, 'install'));
   } catch (err) {
-    return { stage: finishStage('install', started, rows, err), deployed, screenshot };
+    return finishStage('install', started, rows, err);
   }
-  return { stage: finishStage('install', started, rows), deployed, screenshot };
+  return finishStage('install', started, rows);
+}
+
+/** Health, then (when healthy) the spec's checks and a screenshot of `/`: run after install and after upgrade. */
+export async function checkLiveApp(ctx: StageContext, app: AppHandle, label: string): Promise<StageResult['checks']> {
+  const { ingress } = ctx.config.swarm;
+  const { health } = ctx.spec;
+  const rows = [await checkHealth(ingress, app.name.domain, { path: health.path, status: health.status, timeoutMs: health.timeout }, ctx.signal)];
+  if (rows[0]?.status !== 'pass') return rows;
+  rows.push(...await runSpecChecks(ctx.spec.checks, ingress, app.name.domain, ctx.artifactsDir, label));
+  rows.push(await checkInBrowser(ingress, app.name.domain, { path: '/', screenshotFile: join(ctx.artifactsDir, `${label}-screenshot.png`) }));
+  return rows;
 }

@@ -1,20 +1,37 @@
-// What every stage receives: the ports (abra, docker), the run's config, and where to put things.
+// What every stage receives: the ports, the run's config and spec, and where to put things.
 import type { Config } from '../config/load-config.js';
 import type { Abra } from '../harness/abra.js';
+import type { AppName } from '../harness/app-name.js';
 import type { SwarmDocker } from '../harness/docker.js';
 import type { Logger } from '../log/create-logger.js';
+import type { DeployedApp } from '../report/results.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import type { RecipeSpec } from '../spec/schema.js';
 
 export interface StageContext {
   config: Config;
-  abra: Abra;
   docker: SwarmDocker;
   log: Logger;
   secrets: SecretRegistry;
   signal: AbortSignal;
   recipe: string;
-  /** The recipe checkout abra deploys from, at the head commit. */
-  recipeDir: string;
+  spec: RecipeSpec;
+  /** `*.check.ts` files of the recipe's spec folder. */
+  customChecks: string[];
   headSha: string;
+  /** The head's version from its compose label, when it has one. */
+  headVersion?: string;
+  /** The ref as asked (for CCCI_VERSION when the head has no version label). */
+  ref: string;
   artifactsDir: string;
+}
+
+/** One test app of a run: its name, its own ABRA_DIR (and abra) and its own recipe checkout. */
+export interface AppHandle {
+  name: AppName;
+  role: DeployedApp['role'];
+  abra: Abra;
+  recipeDir: string;
+  /** Filled in by deployApp once the stack has converged. */
+  deployed?: DeployedApp;
 }

@@ -1,0 +1,37 @@
+// The spec's `checks:` list against a live app: http checks through the ingress (status and
+// text) and browser checks in Chromium (text on the page, a screenshot each).
+import { join } from 'node:path';
+import { errorMessage } from '../../errors.js';
+import type { CheckRow } from '../../model/stage.js';
+import type { SpecCheck } from '../../spec/schema.js';
+import { checkInBrowser } from './browser.js';
+import { requestViaIngress } from './ingress-request.js';
+
+export async function runSpecChecks(checks: SpecCheck[], ingress: string, domain: string, artifactsDir: string, label: string): Promise<CheckRow[]> {
+  const rows: CheckRow[] = [];
+  for (const [i, check] of checks.entries()) {
+    if ('http' in check) {
+      rows.push(await httpCheck(ingress, domain, check.http));
+    } else {
+      const file = join(artifactsDir, `${label}-check-${i + 1}.png`);
+      rows.push(await checkInBrowser(ingress, domain, { path: check.browser.path, see: check.browser.see, screenshotFile: file }));
+    }
+  }
+  return rows;
+}
+
+async function httpCheck(ingress: string, domain: string, check: { path: string; status?: number; contains?: string }): Promise<CheckRow> {
+  const name = `http GET ${check.path}`;
+  try {
+    const res = await requestViaIngress(ingress, domain, check.path);
+    const statusOk = check.status === undefined ? res.status < 500 : res.status === check.status;
+    const textOk = check.contains === undefined || res.body.includes(check.contains);
+    const problems = [
+      statusOk ? '' : `status ${res.status}, expected ${check.status ?? 'below 500'}`,
+      textOk ? '' : `the body does not contain ${JSON.stringify(check.contains)}`,
+    ].filter(Boolean);
+    return { name, status: problems.length ? 'fail' : 'pass', detail: problems.length ? problems.join('; ') : `${res.status}${check.contains ? `, contains ${JSON.stringify(check.contains)}` : ''}`, durationMs: res.durationMs };
+  } catch (err) {
+    return { name, status: 'fail', detail: `no answer: ${errorMessage(err)}` };
+  }
+}

@@ -1,0 +1,80 @@
+// Custom checks: `recipes/<recipe>/*.check.ts` files of cc-ci's own recipes folder (operator
+// code, not the PR's). Every exported function is a check; it receives a context, throws to fail,
+// and may return a line of detail.
+import { pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
+import { chromium, type Page } from 'playwright-core';
+import { errorMessage } from '../../errors.js';
+import type { CheckRow } from '../../model/stage.js';
+import type { ExecResult } from '../../harness/docker.js';
+import { chromiumPath } from '../checks/browser.js';
+import { requestViaIngress } from '../checks/ingress-request.js';
+
+/** What a custom check receives (documented in docs/writing-tests.md). */
+export interface CheckContext {
+  recipe: string;
+  domain: string;
+  /** `https://<domain>` (or the ingress scheme and port): how visitors reach the app. */
+  baseUrl: string;
+  /** A GET through the ingress with the app's Host; resolves to a standard Response. */
+  fetch(path: string): Promise<Response>;
+  /** Runs a command (argument array) in a running container of a service of the app. */
+  exec(service: string, cmd: string[]): Promise<ExecResult>;
+  /** A Chromium page that reaches the app's domain (launched on first use). */
+  page(): Promise<Page>;
+}
+
+export interface CustomCheckDeps {
+  recipe: string;
+  domain: string;
+  ingress: string;
+  exec: (service: string, cmd: string[]) => Promise<ExecResult>;
+}
+
+let unregister: (() => Promise<void>) | undefined;
+
+export async function runCustomChecks(files: string[], deps: CustomCheckDeps): Promise<CheckRow[]> {
+  if (files.length === 0) return [];
+  unregister ??= register();
+  const target = new URL(deps.ingress);
+  const port = target.port ? `:${target.port}` : '';
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  const ctx: CheckContext = {
+    recipe: deps.recipe,
+    domain: deps.domain,
+    baseUrl: `${target.protocol}//${deps.domain}${port}`,
+    async fetch(path) {
+      const res = await requestViaIngress(deps.ingress, deps.domain, path);
+      return new Response(res.body, { status: res.status });
+    },
+    exec: deps.exec,
+    async page() {
+      browser ??= await chromium.launch({
+        executablePath: chromiumPath,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+          '--no-first-run', `--host-resolver-rules=MAP ${deps.domain} ${target.hostname}`],
+      });
+      return browser.newPage();
+    },
+  };
+  const rows: CheckRow[] = [];
+  try {
+    for (const file of files) {
+      const mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
+      const base = file.split('/').pop()?.replace(/\.check\.(ts|mjs|js)$/, '') ?? file;
+      for (const [name, fn] of Object.entries(mod)) {
+        if (typeof fn !== 'function') continue;
+        const started = Date.now();
+        try {
+          const detail = await (fn as (c: CheckContext) => unknown)(ctx);
+          rows.push({ name: `${base}.${name}`, status: 'pass', detail: typeof detail === 'string' ? detail : undefined, durationMs: Date.now() - started });
+        } catch (err) {
+          rows.push({ name: `${base}.${name}`, status: 'fail', detail: errorMessage(err).split('\n')[0], durationMs: Date.now() - started });
+        }
+      }
+    }
+  } finally {
+    await browser?.close();
+  }
+  return rows;
+}

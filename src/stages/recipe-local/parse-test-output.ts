@@ -1,0 +1,45 @@
+// Turns what a recipe's tests printed into check rows: JUnit XML when a file was written, else
+// TAP from stdout (top-level `ok` / `not ok` lines).
+import { existsSync, readFileSync } from 'node:fs';
+import { XMLParser } from 'fast-xml-parser';
+import type { CheckRow } from '../../model/stage.js';
+
+export function rowsFromJunit(file: string, prefix: string): CheckRow[] | undefined {
+  if (!existsSync(file)) return undefined;
+  const xml = readFileSync(file, 'utf8');
+  if (!xml.includes('<testcase')) return undefined;
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as unknown;
+  const rows: CheckRow[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'testcase') {
+        for (const tc of [value].flat() as Array<Record<string, unknown>>) rows.push(rowOf(tc, prefix));
+      } else if (typeof value === 'object') {
+        visit(value);
+      }
+    }
+  };
+  visit(doc);
+  return rows;
+}
+
+function rowOf(tc: Record<string, unknown>, prefix: string): CheckRow {
+  const failure = (tc.failure ?? tc.error) as Record<string, unknown> | string | undefined;
+  const message = typeof failure === 'string' ? failure : String(failure?.message ?? failure?.['#text'] ?? '');
+  const status = failure !== undefined ? 'fail' : tc.skipped !== undefined ? 'skip' : 'pass';
+  const seconds = Number(tc.time ?? 0);
+  return { name: `${prefix}${String(tc.name ?? '(unnamed)')}`, status, detail: message ? message.split('\n')[0] : undefined, durationMs: Math.round(seconds * 1000) };
+}
+
+export function rowsFromTap(stdout: string, prefix: string): CheckRow[] {
+  const rows: CheckRow[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^(not ok|ok)\s+\d+\s*(?:-\s*)?(.*?)(\s+#\s*(SKIP|TODO)\b.*)?$/i.exec(line);
+    if (!m) continue;
+    const skipped = m[4] !== undefined;
+    rows.push({ name: `${prefix}${m[2] || '(unnamed)'}`, status: skipped ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail' });
+  }
+  return rows;
+}

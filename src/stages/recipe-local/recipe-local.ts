@@ -1,0 +1,59 @@
+// The recipe-local stage (DESIGN §3.5, §4.7): the recipe's own tests from its repository at the
+// tested ref, and the custom checks of its spec folder, against the live install app.
+import type { CheckRow, StageResult } from '../../model/stage.js';
+import { findRecipeTests, runRecipeTests } from '../../harness/recipe-tests.js';
+import { finishStage } from '../finish-stage.js';
+import type { AppHandle, StageContext } from '../stage-context.js';
+import { runCustomChecks } from './custom-checks.js';
+import { rowsFromJunit, rowsFromTap } from './parse-test-output.js';
+
+const RECIPE_TESTS_TIMEOUT_MS = 15 * 60_000;
+
+export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise<StageResult> {
+  const started = Date.now();
+  const found = findRecipeTests(app.recipeDir);
+  if (found.files.length === 0 && !found.runner && ctx.customChecks.length === 0) {
+    return { name: 'recipe-local', status: 'skip', reason: 'the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) and its spec folder no *.check.ts', checks: [] };
+  }
+  const rows: CheckRow[] = [];
+  const target = new URL(ctx.config.swarm.ingress);
+  const port = target.port ? `:${target.port}` : '';
+  const domain = app.name.domain;
+  try {
+    const runs = await runRecipeTests({
+      recipeDir: app.recipeDir,
+      artifactsDir: ctx.artifactsDir,
+      timeoutMs: RECIPE_TESTS_TIMEOUT_MS,
+      signal: ctx.signal,
+      onLine: (line) => ctx.log.info({ src: 'recipe-tests' }, line),
+      env: {
+        CCCI_BASE_URL: `${target.protocol}//${domain}${port}`,
+        CCCI_APP_DOMAIN: domain,
+        CCCI_RECIPE: ctx.recipe,
+        CCCI_VERSION: app.deployed?.version ?? ctx.headVersion ?? ctx.ref,
+        CCCI_STAGE: 'recipe-local',
+        CCCI_INGRESS: `${target.hostname}${port || (target.protocol === 'https:' ? ':443' : ':80')}`,
+        CCCI_RESOLVE: JSON.stringify({ [domain]: target.hostname }),
+      },
+    });
+    for (const run of runs) {
+      const prefix = run.kind === 'node-test' ? '' : 'tests/run: ';
+      const parsed = rowsFromJunit(run.junitFile, prefix) ?? rowsFromTap(run.result.stdout, prefix);
+      rows.push(...parsed);
+      // The exit code is the verdict; a failing run with no failing row still fails.
+      const exitRow: CheckRow = {
+        name: run.kind === 'node-test' ? 'node --test tests/' : 'tests/run',
+        status: run.result.exitCode === 0 ? 'pass' : 'fail',
+        detail: run.result.timedOut ? `timed out after ${RECIPE_TESTS_TIMEOUT_MS / 60_000} min` : `exit ${run.result.exitCode}, ${parsed.length} test rows`,
+      };
+      rows.push(exitRow);
+    }
+    rows.push(...await runCustomChecks(ctx.customChecks, {
+      recipe: ctx.recipe, domain, ingress: ctx.config.swarm.ingress,
+      exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd),
+    }));
+  } catch (err) {
+    return finishStage('recipe-local', started, rows, err);
+  }
+  return finishStage('recipe-local', started, rows);
+}
