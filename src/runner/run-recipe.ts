@@ -125,6 +125,7 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
   } catch (err) {
     if (err instanceof CcciError && ['RECIPE_INVALID', 'INPUT_INVALID'].includes(err.code)) {
       await teardownAll(apps, deps, lease);
+      apps.length = 0;
       rmSync(runDir.dir, { recursive: true, force: true });
       throw err;
     }
@@ -196,7 +197,6 @@ async function teardownAll(apps: AppHandle[], deps: RunDeps, lease: Lease): Prom
   const left = outcomes.flat();
   if (left.length > 0) log.error({ left }, 'teardown left resources behind');
   else if (apps.length > 0) log.info({ durationMs: Date.now() - started }, 'teardown verified: nothing of the run is left');
-  apps.length = 0;
   lease.release();
   return { left, durationMs: Date.now() - started };
 }

@@ -15,10 +15,12 @@ export const testbedConfig = join(repoRoot, 'testbed/cc-ci.yml');
 export const docker = new SwarmDocker(new Docker({ socketPath: '/var/run/docker.sock' }));
 
 /** A config like the testbed's, with overrides (e.g. the spying abra). */
-export function configWith(overrides: { abra?: string; deployTimeout?: string } = {}): string {
+export function configWith(overrides: { abra?: string; deployTimeout?: string; recipesDir?: string; keepOnFailure?: number } = {}): string {
   const doc = parse(readFileSync(testbedConfig, 'utf8'));
   doc.swarm.abra = overrides.abra ?? join(repoRoot, 'testbed/bin/abra');
+  doc.recipesDir = overrides.recipesDir ?? join(repoRoot, 'testbed/fixtures/specs');
   if (overrides.deployTimeout) doc.runner.deployTimeout = overrides.deployTimeout;
+  if (overrides.keepOnFailure !== undefined) doc.runner.keepOnFailure = overrides.keepOnFailure;
   const file = join(mkdtempSync('/tmp/cc-ci-cfg-'), 'cc-ci.yml');
   writeFileSync(file, stringify(doc));
   return file;

@@ -25,7 +25,7 @@ async function liveApp(pid: number): Promise<{ domain: string; stack: string }> 
 
 describe('kill -9 and the janitor', () => {
   it('reaps what a killed run left, never touches a live run, and cleans orphan .env files', async () => {
-    const repos = await fixtures(['pg-app', 'custom-html']);
+    const repos = await fixtures(['pg-app', 'broken-app']);
     // Run A is killed while its stack is coming up.
     const a = startCli(['run', 'pg-app', '--repo', repos['pg-app']!.url, '--ref', 'main', '--quick']);
     const appA = await liveApp(a.pid!);
@@ -40,8 +40,8 @@ describe('kill -9 and the janitor', () => {
     const old = new Date(Date.now() - 3_600_000);
     utimesSync(orphanEnv, old, old);
 
-    // Run B is live while the janitor runs.
-    const b = startCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'main', '--quick', '--json']);
+    // Run B is live while the janitor runs: broken-app waits its whole TIMEOUT (20 s) for convergence.
+    const b = startCli(['run', 'broken-app', '--repo', repos['broken-app']!.url, '--ref', 'main', '--quick', '--json']);
     const appB = await liveApp(b.pid!);
     const janitor = await runCli(['janitor', '--max-age', '0']);
     expect(janitor.exitCode, janitor.stderr).toBe(0);
@@ -51,9 +51,13 @@ describe('kill -9 and the janitor', () => {
     expect(existsSync(orphanEnv)).toBe(false);
     expect((await docker.services(appB.stack)).length).toBeGreaterThan(0);
 
+    expect(janitor.stderr).toMatch(new RegExp(`keptLive.*${appB.domain.replaceAll('.', '\\.')}`));
+    // B ends on its own terms: its convergence deadline, not a janitor that pulled the stack away.
     const bResult = await b;
-    expect(bResult.exitCode, String(bResult.stderr)).toBe(0);
-    expect(JSON.parse(String(bResult.stdout)).verdict).toBe('pass');
+    expect(bResult.exitCode, String(bResult.stderr)).toBe(1);
+    const bResults = JSON.parse(String(bResult.stdout));
+    expect(bResults.stages[0].reason).toMatch(/timed out after 20 s waiting for stack .* to converge/);
+    expect(bResults.teardown.clean).toBe(true);
     expect(await leftovers(appB.stack)).toEqual([]);
   });
 

@@ -34,7 +34,7 @@ export async function checkHealth(ingress: string, domain: string, check: Health
   return {
     name,
     status: 'fail',
-    detail: `GET https://${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`,
+    detail: `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`,
     durationMs: Date.now() - started,
   };
 }
