@@ -5,6 +5,11 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain Node scripts (test instruments, worked examples) run outside TypeScript.
+  {
+    files: ['**/*.mjs', 'test/e2e/bin/**'],
+    languageOptions: { globals: { process: 'readonly', fetch: 'readonly', console: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', Int32Array: 'readonly' } },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

@@ -41,6 +41,12 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // runner.runTimeout bounds the whole run; teardown still runs after it fires.
+  const runTimer = setTimeout(() => {
+    log.error(`the run took longer than runner.runTimeout (${Math.round(config.runner.runTimeout / 60_000)} min): stopping it and tearing down`);
+    controller.abort(new CcciError('DEADLINE', 'runner.runTimeout reached'));
+  }, config.runner.runTimeout);
+  runTimer.unref();
   log.info({ runId, recipe, ref, stages }, `run ${runId}: ${recipe} at ${ref}`);
   const makeAbra = (abraDir: string) => createAbraCli({
     binary: config.swarm.abra,
@@ -58,6 +64,7 @@ async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
     else process.stdout.write(`${results.verdict} L${results.level} ${recipe}@${ref} — ${join(runDir.artifactsDir, 'results.json')}\n`);
     return exitCodeForVerdict(results.verdict);
   } finally {
+    clearTimeout(runTimer);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

@@ -10,12 +10,11 @@ export type ErrorCode =
   | 'ABRA_FAILED' // an abra call exited non-zero: exit 3 unless a stage says it is the recipe's fault
   | 'DOCKER_FAILED' // the Docker Engine API answered with an error or is unreachable: exit 3
   | 'DEADLINE' // a wait ran out of time; the message says what it waited for
-  | 'TEARDOWN_INCOMPLETE' // something of the stack was left behind: the run is `error`
   | 'CANCELLED'; // the run was stopped by a signal
 
 export const errorCodes: readonly ErrorCode[] = [
   'USAGE', 'INPUT_INVALID', 'CONFIG_INVALID', 'RECIPE_INVALID', 'GIT_FAILED',
-  'ABRA_FAILED', 'DOCKER_FAILED', 'DEADLINE', 'TEARDOWN_INCOMPLETE', 'CANCELLED',
+  'ABRA_FAILED', 'DOCKER_FAILED', 'DEADLINE', 'CANCELLED',
 ];
 
 export class CcciError extends Error {

@@ -169,7 +169,8 @@ export class SwarmDocker {
       filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
     }));
     const id = containers[0]?.Id;
-    if (!id) throw new CcciError('DOCKER_FAILED', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
+    // A spec naming a service the recipe does not have (or one that is down) is the recipe's problem.
+    if (!id) throw new CcciError('RECIPE_INVALID', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
     const exec = await this.call('creating an exec', () => this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
     const stream = await this.call('starting an exec', () => exec.start({ hijack: true, stdin: false }));
     const stdout: Buffer[] = [];

@@ -39,10 +39,11 @@ export class Lease {
   }
 
   /** --keep: the lease outlives the run and protects its apps from the janitor until `until`. */
-  keep(until: string): void {
+  keep(until: string, apps: string[]): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.record.keepUntil = until;
+    this.record.apps = apps;
     this.write();
   }
 

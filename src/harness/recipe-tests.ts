@@ -1,8 +1,10 @@
 // Runs a recipe's own tests (DESIGN §3.5) against a live app: `tests/*.test.{js,mjs,ts}` with
 // Node's test runner (TypeScript through tsx) and an executable `tests/run`. Tests come from the
-// recipe repository at the tested ref, so they get a minimal environment: no cc-ci secret, no
-// token, only the CCCI_* contract.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// recipe repository at the tested ref: they get a minimal environment (no cc-ci secret, no token,
+// only the CCCI_* contract), a fresh HOME, and when cc-ci runs as root they run as `nobody`, so
+// they can read neither cc-ci's secret files nor the Docker socket.
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +13,12 @@ import { runProcess, type ProcessResult } from './run-process.js';
 export interface RecipeTestRun {
   kind: 'node-test' | 'tests/run';
   result: ProcessResult;
-  /** Where the run wrote JUnit XML, if it did. */
-  junitFile: string;
+  /** The JUnit XML the run wrote, if it did (not yet masked: the caller masks before storing). */
+  junit?: string;
 }
+
+// The unprivileged user recipe code runs as when cc-ci is root (Debian's nobody/nogroup).
+const NOBODY = 65534;
 
 export interface RecipeTestOptions {
   recipeDir: string;
@@ -39,33 +44,46 @@ export function findRecipeTests(recipeDir: string): { files: string[]; runner: b
 export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTestRun[]> {
   const { files, runner } = findRecipeTests(opts.recipeDir);
   const runs: RecipeTestRun[] = [];
+  const home = mkdtempSync(join(tmpdir(), 'cc-ci-recipe-tests-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(home, NOBODY, NOBODY);
+  const user = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
   const baseEnv = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: opts.artifactsDir,
+    HOME: home,
     LANG: 'C.UTF-8',
     ...opts.env,
   };
-  if (files.length > 0) {
-    const junitFile = join(opts.artifactsDir, 'recipe-tests-node.xml');
-    const tsx = require.resolve('tsx');
-    const result = await runProcess(process.execPath, [
-      '--import', tsx, '--import', resolverHook, '--test',
-      '--test-reporter=tap', '--test-reporter-destination=stdout',
-      '--test-reporter=junit', `--test-reporter-destination=${junitFile}`,
-      ...files,
-    ], { cwd: opts.recipeDir, env: baseEnv, timeoutMs: opts.timeoutMs, signal: opts.signal, onLine: opts.onLine });
-    runs.push({ kind: 'node-test', result, junitFile });
-  }
-  if (runner) {
-    const junitFile = join(opts.artifactsDir, 'recipe-tests-run.xml');
-    const result = await runProcess(join(opts.recipeDir, 'tests', 'run'), [], {
-      cwd: opts.recipeDir,
-      env: { ...baseEnv, CCCI_JUNIT_FILE: junitFile, NODE_OPTIONS: `--import=${resolverHook}` },
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal,
-      onLine: opts.onLine,
-    });
-    runs.push({ kind: 'tests/run', result, junitFile });
+  try {
+    if (files.length > 0) {
+      const junitFile = join(home, 'recipe-tests-node.xml');
+      const tsx = require.resolve('tsx');
+      const result = await runProcess(process.execPath, [
+        '--import', tsx, '--import', resolverHook, '--test',
+        '--test-reporter=tap', '--test-reporter-destination=stdout',
+        '--test-reporter=junit', `--test-reporter-destination=${junitFile}`,
+        ...files,
+      ], { cwd: opts.recipeDir, env: baseEnv, timeoutMs: opts.timeoutMs, signal: opts.signal, onLine: opts.onLine, ...user });
+      runs.push({ kind: 'node-test', result, junit: readIfThere(junitFile) });
+    }
+    if (runner) {
+      const junitFile = join(home, 'recipe-tests-run.xml');
+      const result = await runProcess(join(opts.recipeDir, 'tests', 'run'), [], {
+        cwd: opts.recipeDir,
+        env: { ...baseEnv, CCCI_JUNIT_FILE: junitFile, NODE_OPTIONS: `--import=${resolverHook}` },
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        onLine: opts.onLine,
+        ...user,
+      });
+      runs.push({ kind: 'tests/run', result, junit: readIfThere(junitFile) });
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
   return runs;
+}
+
+function readIfThere(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }

@@ -10,6 +10,9 @@ export interface RunProcessOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   input?: string;
+  /** Run as this user and group (used to drop root for untrusted code). */
+  uid?: number;
+  gid?: number;
   /** Each output line, as soon as it is complete. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -36,6 +39,8 @@ export async function runProcess(file: string, args: readonly string[], options:
     extendEnv: false,
     shell: false,
     detached: true,
+    uid: options.uid,
+    gid: options.gid,
     reject: false,
     stripFinalNewline: true,
     input: options.input,

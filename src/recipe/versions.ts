@@ -26,11 +26,11 @@ export function declaredVersion(recipeDir: string, files: string[]): string | un
   return undefined;
 }
 
-export type BasePlan = { base: string } | { na: string };
+export type BasePlan = { base: string } | { na: string } | { fail: string };
 
 export function planUpgradeBase(from: string, headVersion: string | undefined, tags: string[]): BasePlan {
   if (from !== 'previous') {
-    return tags.includes(from) ? { base: from } : { na: `upgrade.from ${from} is not a release tag of the recipe` };
+    return tags.includes(from) ? { base: from } : { fail: `the spec's upgrade.from ${from} is not a release tag of the recipe (tags: ${tags.join(', ') || 'none'})` };
   }
   if (!headVersion) return { na: 'the head declares no coop-cloud.${STACK_NAME}.version label, so there is no version to upgrade to' };
   const below = tags.filter((t) => compareVersions(t, headVersion) < 0).sort(compareVersions);

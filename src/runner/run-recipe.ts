@@ -1,7 +1,7 @@
 // One run of one recipe at one ref (DESIGN §4): check out and plan, install and upgrade (in
 // parallel when capacity allows), backup, recipe-local tests and lint, tear down always (or keep
 // a failed deployment when asked), and write results.json and junit.xml.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../errors.js';
@@ -13,6 +13,7 @@ import { Lease } from '../harness/lease.js';
 import { teardownApp } from '../harness/teardown.js';
 import type { Logger } from '../log/create-logger.js';
 import { stageNames, type StageName, type StageResult } from '../model/stage.js';
+import { readEnvFile } from '../harness/env-file.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
 import { writeJunit } from '../report/junit.js';
@@ -99,11 +100,12 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
     };
     const upgrade = async () => {
       if (!wanted('upgrade')) return;
-      if (!plan || 'na' in plan) { done({ name: 'upgrade', status: 'na', reason: plan && 'na' in plan ? plan.na : 'no plan', checks: [] }); return; }
-      const baseSha = await resolveRef(head, plan.base, { signal });
-      const app = await newApp('upgrade', baseSha);
-      log.info({ domain: app.name.domain, base: plan.base }, `upgrade: deploying ${plan.base}, then the head`);
-      done(await runUpgrade(ctx, app, plan.base));
+      if ('na' in plan!) { done({ name: 'upgrade', status: 'na', reason: plan.na, checks: [] }); return; }
+      if ('fail' in plan!) { done({ name: 'upgrade', status: 'fail', reason: plan.fail, checks: [] }); return; }
+      const base = plan!.base;
+      const app = await newApp('upgrade', await resolveRef(head, base, { signal }));
+      log.info({ domain: app.name.domain, base }, `upgrade: deploying ${base}, then the head`);
+      done(await runUpgrade(ctx, app, base));
     };
     if (config.runner.capacity >= 2) await Promise.all([install(), upgrade()]);
     else { await install(); await upgrade(); }
@@ -117,19 +119,20 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
       return false;
     };
     if (needsInstall('backup') && installApp) {
-      const labelled = readComposeNames(installApp.recipeDir, files).hasBackupLabels;
+      const appEnv = readEnvFile(installApp.abra.envFile(installApp.name.domain));
+      const labelled = readComposeNames(installApp.recipeDir, composeFiles(appEnv)).hasBackupLabels;
       done(labelled ? await runBackup(ctx, installApp) : { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] });
     }
     if (needsInstall('recipe-local') && installApp) done(await runRecipeLocal(ctx, installApp));
     if (wanted('lint')) done(await runLint(ctx, await newApp('lint', headSha)));
   } catch (err) {
-    if (err instanceof CcciError && ['RECIPE_INVALID', 'INPUT_INVALID'].includes(err.code)) {
-      await teardownAll(apps, deps, lease);
-      apps.length = 0;
+    // Bad input found before anything was deployed (an unknown ref, an invalid spec) is a usage error: exit 2.
+    if (err instanceof CcciError && ['RECIPE_INVALID', 'INPUT_INVALID'].includes(err.code) && apps.length === 0) {
+      lease.release();
       rmSync(runDir.dir, { recursive: true, force: true });
       throw err;
     }
-    runError = errorMessage(err);
+    runError = signal.aborted ? `stopped: ${errorMessage(signal.reason)}` : errorMessage(err);
     log.error({ err: runError }, 'the run broke');
   }
 
@@ -141,16 +144,21 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
       : { name, status: 'skip', reason: 'not asked for in this run', checks: [] });
   }
   const stages = stageNames.map((n) => results.get(n)!);
-  const failed = computeVerdict(stages, true) === 'fail';
+  // --keep keeps only the apps whose stages failed: the install app (install, backup, recipe-local) or the upgrade app.
+  const failedRoles = new Set<string>([
+    ...(['install', 'backup', 'recipe-local'] as const).some((n) => results.get(n)?.status === 'fail') ? ['install'] : [],
+    ...results.get('upgrade')?.status === 'fail' ? ['upgrade'] : [],
+  ]);
   const keepHours = config.runner.keepOnFailure;
-  const keepUntil = req.keep && failed && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
-  if (req.keep && failed && !keepUntil) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
-  const teardown = keepUntil
-    ? { left: [], durationMs: 0 }
-    : await teardownAll(apps, deps, lease);
-  if (keepUntil) {
-    lease.keep(keepUntil);
-    log.warn({ keepUntil, apps: apps.map((a) => a.name.domain) }, 'kept the failed deployment; the janitor reaps it after keepUntil');
+  if (req.keep && failedRoles.size > 0 && keepHours === 0) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
+  const keepUntil = req.keep && failedRoles.size > 0 && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
+  const kept = keepUntil ? apps.filter((a) => failedRoles.has(a.role)) : [];
+  const teardown = await teardownAll(apps.filter((a) => !kept.includes(a)), deps);
+  if (keepUntil && kept.length > 0) {
+    lease.keep(keepUntil, kept.map((a) => a.name.domain));
+    log.warn({ keepUntil, apps: kept.map((a) => a.name.domain) }, 'kept the failed deployment; the janitor reaps it after keepUntil');
+  } else {
+    lease.release();
   }
   for (const role of ['install', 'upgrade', 'lint']) rmSync(join(runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
   rmSync(runDir.checkoutDir, { recursive: true, force: true });
@@ -172,18 +180,18 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
     level: computeLevel(stages),
     verdict: computeVerdict(stages, clean),
     apps: apps.map((a) => a.deployed ?? { role: a.role, domain: a.name.domain, stack: a.name.stack }),
-    teardown: { clean, left: teardown.left, durationMs: teardown.durationMs, keptUntil: keepUntil },
+    teardown: { clean, left: teardown.left, durationMs: teardown.durationMs, keptUntil: kept.length > 0 ? keepUntil : undefined },
     error: runError ?? (clean ? undefined : `teardown left ${teardown.left.join(', ')}`),
     artifacts: [],
   };
-  out.artifacts = ['results.json', 'junit.xml', 'run.log', ...stages.flatMap((s) => s.checks.map((c) => c.artifact).filter((a): a is string => !!a))];
+  out.artifacts = [...new Set(['results.json', 'junit.xml', ...readdirSync(runDir.artifactsDir)])].sort();
   writeResults(join(runDir.artifactsDir, 'results.json'), out, secrets);
   writeJunit(join(runDir.artifactsDir, 'junit.xml'), out, secrets);
   return out;
 }
 
 /** Teardown of every app, whatever happened, without the run's signal: a cancelled run still cleans up. */
-async function teardownAll(apps: AppHandle[], deps: RunDeps, lease: Lease): Promise<{ left: string[]; durationMs: number }> {
+async function teardownAll(apps: AppHandle[], deps: RunDeps): Promise<{ left: string[]; durationMs: number }> {
   const { docker, log } = deps;
   const started = Date.now();
   const outcomes = await Promise.all(apps.map(async (app) => {
@@ -197,6 +205,5 @@ async function teardownAll(apps: AppHandle[], deps: RunDeps, lease: Lease): Prom
   const left = outcomes.flat();
   if (left.length > 0) log.error({ left }, 'teardown left resources behind');
   else if (apps.length > 0) log.info({ durationMs: Date.now() - started }, 'teardown verified: nothing of the run is left');
-  lease.release();
   return { left, durationMs: Date.now() - started };
 }

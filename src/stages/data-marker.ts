@@ -23,7 +23,13 @@ export async function runData(docker: SwarmDocker, stack: string, data: DataSpec
 
 /** Reads the marker back; anything else is the recipe's failure, with what was read. */
 export async function expectMarker(docker: SwarmDocker, stack: string, data: DataSpec, marker: string, when: string): Promise<string> {
-  const value = await runData(docker, stack, data, 'read', marker);
+  let value: string;
+  try {
+    value = await runData(docker, stack, data, 'read', marker);
+  } catch (err) {
+    if (err instanceof RecipeFailure) throw new RecipeFailure(`${when}: ${err.message}`);
+    throw err;
+  }
   if (!value.includes(marker)) {
     throw new RecipeFailure(`${when}: data read in service ${data.service} returned ${JSON.stringify(value.slice(0, 200))}, not the marker ${marker}`);
   }

@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { SwarmDocker } from '../../src/harness/docker.js';
-import type { RunResults } from '../../src/report/results.js';
+import { runResultsSchema, type RunResults } from '../../src/report/results-schema.js';
 import { makeFixtureRepos, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -46,7 +46,7 @@ export function startCli(args: string[]): ResultPromise<{ reject: false }> {
 export async function runCli(args: string[]): Promise<CliRun> {
   const r = await startCli(args);
   let results: RunResults | undefined;
-  if (args.includes('--json') && r.stdout.trim().startsWith('{')) results = JSON.parse(r.stdout) as RunResults;
+  if (args.includes('--json') && r.stdout.trim().startsWith('{')) results = runResultsSchema.parse(JSON.parse(r.stdout)); // the published schema holds
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), results };
 }
 

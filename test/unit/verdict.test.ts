@@ -26,6 +26,11 @@ describe('verdict', () => {
   it('is error when only infrastructure broke, never fail', () => {
     expect(computeVerdict(run({ install: 'error', upgrade: 'skip' }), true)).toBe('error');
   });
+  it('is pass when nothing failed, e.g. every stage na or only an advisory lint failure', () => {
+    expect(computeVerdict(run({ install: 'na', upgrade: 'skip' }), true)).toBe('pass');
+    expect(computeVerdict([{ status: 'pass' }, { status: 'fail', advisory: true }], true)).toBe('pass');
+    expect(computeVerdict([{ status: 'pass' }, { status: 'fail', advisory: false }], true)).toBe('fail');
+  });
   it('is error when teardown left something, whatever the stages said', () => {
     expect(computeVerdict(run({ install: 'pass' }), false)).toBe('error');
   });

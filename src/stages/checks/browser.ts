@@ -25,7 +25,7 @@ export async function checkInBrowser(ingress: string, domain: string, check: Bro
   const target = new URL(ingress);
   const port = target.port ? `:${target.port}` : '';
   const url = `${target.protocol}//${domain}${port}${check.path}`;
-  const name = `browser ${check.path}`;
+  const name = check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,

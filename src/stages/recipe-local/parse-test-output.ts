@@ -1,13 +1,10 @@
 // Turns what a recipe's tests printed into check rows: JUnit XML when a file was written, else
 // TAP from stdout (top-level `ok` / `not ok` lines).
-import { existsSync, readFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import type { CheckRow } from '../../model/stage.js';
 
-export function rowsFromJunit(file: string, prefix: string): CheckRow[] | undefined {
-  if (!existsSync(file)) return undefined;
-  const xml = readFileSync(file, 'utf8');
-  if (!xml.includes('<testcase')) return undefined;
+export function rowsFromJunit(xml: string | undefined, prefix: string): CheckRow[] | undefined {
+  if (!xml?.includes('<testcase')) return undefined;
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as unknown;
   const rows: CheckRow[] = [];
   const visit = (node: unknown): void => {

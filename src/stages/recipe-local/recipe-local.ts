@@ -1,5 +1,7 @@
 // The recipe-local stage (DESIGN §3.5, §4.7): the recipe's own tests from its repository at the
 // tested ref, and the custom checks of its spec folder, against the live install app.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CheckRow, StageResult } from '../../model/stage.js';
 import { findRecipeTests, runRecipeTests } from '../../harness/recipe-tests.js';
 import { finishStage } from '../finish-stage.js';
@@ -38,7 +40,12 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
     });
     for (const run of runs) {
       const prefix = run.kind === 'node-test' ? '' : 'tests/run: ';
-      const parsed = rowsFromJunit(run.junitFile, prefix) ?? rowsFromTap(run.result.stdout, prefix);
+      const parsed = rowsFromJunit(run.junit, prefix) ?? rowsFromTap(run.result.stdout, prefix);
+      if (run.junit) {
+        // Stored like every artifact: through the secret registry.
+        const name = run.kind === 'node-test' ? 'recipe-tests-node.xml' : 'recipe-tests-run.xml';
+        writeFileSync(join(ctx.artifactsDir, name), ctx.secrets.redact(run.junit));
+      }
       rows.push(...parsed);
       // The exit code is the verdict; a failing run with no failing row still fails.
       const exitRow: CheckRow = {
