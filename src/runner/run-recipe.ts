@@ -136,6 +136,7 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
     log.error({ err: runError }, 'the run broke');
   }
 
+  if (signal.aborted && !runError) runError = `stopped: ${errorMessage(signal.reason)}`;
   for (const name of stageNames) {
     if (results.has(name)) continue;
     const asked = req.stages.includes(name);

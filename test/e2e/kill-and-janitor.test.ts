@@ -61,6 +61,22 @@ describe('kill -9 and the janitor', () => {
     expect(await leftovers(appB.stack)).toEqual([]);
   });
 
+  it('tears down on SIGTERM in the middle of a deploy and reports an infrastructure error', async () => {
+    const repos = await fixtures(['pg-app']);
+    const run = startCli(['run', 'pg-app', '--repo', repos['pg-app']!.url, '--ref', 'main', '--quick', '--json']);
+    const app = await liveApp(run.pid!);
+    process.kill(run.pid!, 'SIGTERM');
+    const r = await run;
+    expect(r.exitCode, String(r.stderr)).toBe(3);
+    expect(String(r.stderr)).toContain('SIGTERM: stopping the run and tearing down');
+    const results = JSON.parse(String(r.stdout));
+    expect(results.verdict).toBe('error');
+    expect(results.stages[0].status).toBe('error');
+    expect(results.error).toBe('stopped: stopped by SIGTERM');
+    expect(results.teardown).toMatchObject({ clean: true, left: [] });
+    expect(await leftovers(app.stack)).toEqual([]);
+  });
+
   it('leaves apps younger than --max-age alone', async () => {
     const young = join(serverDir, 'yung-0d0e0f.ci.test.env');
     writeFileSync(young, 'TYPE=custom-html\n');
