@@ -3,7 +3,7 @@
 // the ratio of median wall times (goal ≤ 1.05) and how soon cc-ci noticed convergence after
 // Docker recorded the last task running (goal ≤ 250 ms).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
@@ -12,6 +12,11 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-bench-'), ['custom-html']);
 const repo = repos['custom-html']!;
+// The generic suite (no spec): the same steps as the hand-written script, one browser visit.
+const config = join(mkdtempSync('/tmp/cc-ci-bench-cfg-'), 'cc-ci.yml');
+writeFileSync(config, readFileSync(join(root, 'testbed/cc-ci.yml'), 'utf8')
+  .replace('abra: ./bin/abra', `abra: ${join(root, 'testbed/bin/abra')}`)
+  .replace(/^recipesDir: .*$/m, `recipesDir: ${mkdtempSync('/tmp/cc-ci-bench-specs-')}`));
 
 function timed(fn: () => void): number {
   const t = process.hrtime.bigint();
@@ -26,7 +31,7 @@ for (let i = 0; i < rounds; i++) {
   let out = '';
   ccci.push(timed(() => {
     out = execFileSync(process.execPath, [join(root, 'dist/src/cli.js'), 'run', 'custom-html', '--repo', repo.url,
-      '--ref', 'main', '--quick', '--json', '--config', join(root, 'testbed/cc-ci.yml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      '--ref', 'main', '--quick', '--json', '--config', config], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   }));
   const results = JSON.parse(out) as { runId: string; verdict: string };
   if (results.verdict !== 'pass') throw new Error(`cc-ci run ${results.runId} did not pass`);

@@ -35,23 +35,23 @@ export async function teardownApp(opts: TeardownOptions): Promise<TeardownResult
   while (Date.now() < deadline) {
     left = await docker.resources(stack);
     if (left.services.length + left.containers.length === 0) break;
-    await sleep(200);
+    await sleep(100);
   }
   if (left.containers.length > 0) await docker.removeContainers(left.containers);
   if (existsSync(envFile)) await attempt(log, `abra app rm ${domain}`, () => abra.remove(domain, { timeoutMs: 120_000 }));
-  for (let i = 0; i < 20 && Date.now() < deadline; i++) {
-    left = await docker.resources(stack);
-    if (count(left) === 0) break;
+  // A volume can still be "in use" for a moment after its container is gone: retry until the deadline.
+  left = await docker.resources(stack);
+  for (let i = 0; i < 20 && count(left) > 0 && Date.now() < deadline; i++) {
+    if (i > 0) await sleep(250);
     await Promise.allSettled([
       docker.removeVolumes(left.volumes),
       docker.removeSecrets(left.secrets),
       docker.removeConfigs(left.configs),
       docker.removeNetworks(left.networks),
     ]);
-    await sleep(250);
+    left = await docker.resources(stack);
   }
   rmSync(envFile, { force: true });
-  left = await docker.resources(stack);
   const leftover = describe(left);
   if (existsSync(envFile)) leftover.push(`env file ${envFile}`);
   return { left: leftover, durationMs: Date.now() - started };

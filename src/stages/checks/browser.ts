@@ -1,7 +1,6 @@
 // The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
 // ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
 // app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
-import { chromium } from 'playwright-core';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
 
@@ -26,6 +25,8 @@ export async function checkInBrowser(ingress: string, domain: string, check: Bro
   const port = target.port ? `:${target.port}` : '';
   const url = `${target.protocol}//${domain}${port}${check.path}`;
   const name = check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
+  // Loaded on first use: playwright-core alone costs most of a second of start-up.
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,

@@ -2,8 +2,7 @@
 // code, not the PR's). Every exported function is a check; it receives a context, throws to fail,
 // and may return a line of detail.
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { ExecResult } from '../../harness/docker.js';
@@ -35,10 +34,11 @@ let unregister: (() => Promise<void>) | undefined;
 
 export async function runCustomChecks(files: string[], deps: CustomCheckDeps): Promise<CheckRow[]> {
   if (files.length === 0) return [];
-  unregister ??= register();
+  // Loaded on first use, like playwright-core below: most runs have no custom checks.
+  unregister ??= (await import('tsx/esm/api')).register();
   const target = new URL(deps.ingress);
   const port = target.port ? `:${target.port}` : '';
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  let browser: import('playwright-core').Browser | undefined;
   const ctx: CheckContext = {
     recipe: deps.recipe,
     domain: deps.domain,
@@ -49,6 +49,7 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
     },
     exec: deps.exec,
     async page() {
+      const { chromium } = await import('playwright-core');
       browser ??= await chromium.launch({
         executablePath: chromiumPath,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
