@@ -3,10 +3,10 @@
 // recipe repository at the tested ref: they get a minimal environment (no cc-ci secret, no token,
 // only the CCCI_* contract), a fresh HOME, and when cc-ci runs as root they run as `nobody`, so
 // they can read neither cc-ci's secret files nor the Docker socket.
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runProcess, type ProcessResult } from './run-process.js';
 
@@ -27,6 +27,7 @@ export interface RecipeTestOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
+  onWarning?: (line: string) => void;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,9 +46,18 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   const { files, runner } = findRecipeTests(opts.recipeDir);
   const runs: RecipeTestRun[] = [];
   const home = mkdtempSync(join(tmpdir(), 'cc-ci-recipe-tests-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(home, NOBODY, NOBODY);
-  const user = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+  // The hook is copied next to the tests (as .mjs, so it loads as ESM anywhere); tsx is loaded
+  // only when there are TypeScript tests.
+  const hook = join(home, 'ccci-resolve-app-domain.mjs');
+  copyFileSync(resolverHook, hook);
+  const tsx = files.some((f) => f.endsWith('.ts')) ? require.resolve('tsx') : undefined;
+  const blocked = [process.execPath, opts.recipeDir, ...(tsx ? [tsx] : [])].find((p) => !reachableByOthers(p));
+  const dropRoot = process.getuid?.() === 0 && !blocked;
+  if (process.getuid?.() === 0 && blocked) {
+    opts.onWarning?.(`recipe tests run as root, not as nobody: ${blocked} is not readable by other users (install cc-ci and its store in world-readable folders)`);
+  }
+  if (dropRoot) chownSync(home, NOBODY, NOBODY);
+  const user = dropRoot ? { uid: NOBODY, gid: NOBODY } : {};
   const baseEnv = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: home,
@@ -57,9 +67,8 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   try {
     if (files.length > 0) {
       const junitFile = join(home, 'recipe-tests-node.xml');
-      const tsx = require.resolve('tsx');
       const result = await runProcess(process.execPath, [
-        '--import', tsx, '--import', resolverHook, '--test',
+        ...(tsx ? ['--import', tsx] : []), '--import', hook, '--test',
         '--test-reporter=tap', '--test-reporter-destination=stdout',
         '--test-reporter=junit', `--test-reporter-destination=${junitFile}`,
         ...files,
@@ -70,7 +79,7 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
       const junitFile = join(home, 'recipe-tests-run.xml');
       const result = await runProcess(join(opts.recipeDir, 'tests', 'run'), [], {
         cwd: opts.recipeDir,
-        env: { ...baseEnv, CCCI_JUNIT_FILE: junitFile, NODE_OPTIONS: `--import=${resolverHook}` },
+        env: { ...baseEnv, CCCI_JUNIT_FILE: junitFile, NODE_OPTIONS: `--import=${hook}` },
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
         onLine: opts.onLine,
@@ -82,6 +91,20 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
     rmSync(home, { recursive: true, force: true });
   }
   return runs;
+}
+
+/** Whether a user other than the owner can reach the path: every folder above searchable, the path readable. */
+function reachableByOthers(path: string): boolean {
+  try {
+    const st = statSync(path);
+    if ((st.mode & 0o004) === 0 || (st.isDirectory() && (st.mode & 0o001) === 0)) return false;
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === dirname(dir)) return true;
+    }
+  } catch {
+    return false;
+  }
 }
 
 function readIfThere(file: string): string | undefined {

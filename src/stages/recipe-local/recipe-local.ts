@@ -28,6 +28,7 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       timeoutMs: RECIPE_TESTS_TIMEOUT_MS,
       signal: ctx.signal,
       onLine: (line) => ctx.log.info({ src: 'recipe-tests' }, line),
+      onWarning: (line) => ctx.log.warn(line),
       env: {
         CCCI_BASE_URL: `${target.protocol}//${domain}${port}`,
         CCCI_APP_DOMAIN: domain,
