@@ -32,6 +32,17 @@ export interface CustomCheckDeps {
 
 let unregister: (() => Promise<void>) | undefined;
 
+// A custom check that hangs must not hang the run.
+const CHECK_TIMEOUT_MS = 5 * 60_000;
+
+function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 60_000} min`)), ms);
+  });
+  return Promise.race([Promise.resolve(work), deadline]).finally(() => clearTimeout(timer));
+}
+
 export async function runCustomChecks(files: string[], deps: CustomCheckDeps): Promise<CheckRow[]> {
   if (files.length === 0) return [];
   // Loaded on first use, like playwright-core below: most runs have no custom checks.
@@ -67,7 +78,7 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
         if (typeof fn !== 'function') continue;
         const started = Date.now();
         try {
-          const detail = await (fn as (c: CheckContext) => unknown)(ctx);
+          const detail = await withTimeout((fn as (c: CheckContext) => unknown)(ctx), CHECK_TIMEOUT_MS, `${base}.${name}`);
           rows.push({ name: `${base}.${name}`, status: 'pass', detail: typeof detail === 'string' ? detail : undefined, durationMs: Date.now() - started });
         } catch (err) {
           rows.push({ name: `${base}.${name}`, status: 'fail', detail: errorMessage(err).split('\n')[0], durationMs: Date.now() - started });
