@@ -107,8 +107,15 @@ export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir):
       log.info({ domain: app.name.domain, base }, `upgrade: deploying ${base}, then the head`);
       done(await runUpgrade(ctx, app, base));
     };
-    if (config.runner.capacity >= 2) await Promise.all([install(), upgrade()]);
-    else { await install(); await upgrade(); }
+    if (config.runner.capacity >= 2) {
+      // allSettled: if one side breaks, the other must finish before teardown starts.
+      const settled = await Promise.allSettled([install(), upgrade()]);
+      const broken = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (broken) throw broken.reason;
+    } else {
+      await install();
+      await upgrade();
+    }
 
     const installApp = apps.find((a) => a.role === 'install');
     const installPassed = results.get('install')?.status === 'pass';
