@@ -3,6 +3,7 @@
 // must have survived and the checks must pass.
 import type { StageResult } from '../model/stage.js';
 import { checkout } from '../harness/git.js';
+import { AppBrowser } from './checks/browser.js';
 import { expectMarker, newMarker, runData } from './data-marker.js';
 import { deployApp, RecipeFailure, step } from './deploy-app.js';
 import { finishStage } from './finish-stage.js';
@@ -14,6 +15,8 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
   const rows: StageResult['checks'] = [];
   const { docker, spec, signal } = ctx;
   const stack = app.name.stack;
+  const browser = new AppBrowser(ctx.config.swarm.ingress, app.name.domain);
+  browser.warm();
   try {
     const before = await deployApp(ctx, app, { chaos: false, version: base }, rows);
     const marker = newMarker();
@@ -38,9 +41,11 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
       const data = spec.data;
       await step(rows, 'marker survived the upgrade', () => expectMarker(docker, stack, data, marker, 'after the upgrade the data marker was lost'), () => marker);
     }
-    rows.push(...await checkLiveApp(ctx, app, 'upgrade'));
+    rows.push(...await checkLiveApp(ctx, app, 'upgrade', browser));
   } catch (err) {
     return finishStage('upgrade', started, rows, err);
+  } finally {
+    await browser.close();
   }
   return finishStage('upgrade', started, rows);
 }

@@ -8,16 +8,16 @@ describe('recipe test output', () => {
     expect(rowsFromTap(tap, 'p: ')).toEqual([
       { name: 'p: a passes', status: 'pass' }, { name: 'p: b fails', status: 'fail' }, { name: 'p: c', status: 'skip' }]);
   });
-  it('reads JUnit testcases with failures, skips and times', () => {
+  it('reads JUnit testcases with failures, skips and times', async () => {
     const xml = `<?xml version="1.0"?><testsuites><testsuite name="s"><testcase name="ok one" time="0.5"/>
       <testcase name="bad" time="0.1"><failure message="1 == 2" type="x">stack</failure></testcase>
       <testcase name="later"><skipped/></testcase></testsuite></testsuites>`;
-    expect(rowsFromJunit(xml, '')).toEqual([
+    expect(await rowsFromJunit(xml, '')).toEqual([
       { name: 'ok one', status: 'pass', detail: undefined, durationMs: 500 },
       { name: 'bad', status: 'fail', detail: '1 == 2', durationMs: 100 },
       { name: 'later', status: 'skip', detail: undefined, durationMs: 0 }]);
-    expect(rowsFromJunit(undefined, '')).toBeUndefined();
-    expect(rowsFromJunit('<testsuites/>', '')).toBeUndefined();
+    expect(await rowsFromJunit(undefined, '')).toBeUndefined();
+    expect(await rowsFromJunit('<testsuites/>', '')).toBeUndefined();
   });
 });
 

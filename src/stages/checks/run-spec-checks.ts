@@ -4,17 +4,17 @@ import { join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { SpecCheck } from '../../spec/schema.js';
-import { checkInBrowser } from './browser.js';
+import type { AppBrowser } from './browser.js';
 import { requestViaIngress } from './ingress-request.js';
 
-export async function runSpecChecks(checks: SpecCheck[], ingress: string, domain: string, artifactsDir: string, label: string): Promise<CheckRow[]> {
+export async function runSpecChecks(checks: SpecCheck[], ingress: string, domain: string, browser: AppBrowser, artifactsDir: string, label: string): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   for (const [i, check] of checks.entries()) {
     if ('http' in check) {
       rows.push(await httpCheck(ingress, domain, check.http));
     } else {
       const file = join(artifactsDir, `${label}-check-${i + 1}.png`);
-      rows.push(await checkInBrowser(ingress, domain, { path: check.browser.path, see: check.browser.see, screenshotFile: file }));
+      rows.push(await browser.check({ path: check.browser.path, see: check.browser.see, screenshotFile: file }));
     }
   }
   return rows;

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { ExecResult } from '../../harness/docker.js';
-import { chromiumPath } from '../checks/browser.js';
+import { chromiumFlags, chromiumPath } from '../checks/browser.js';
 import { requestViaIngress } from '../checks/ingress-request.js';
 
 /** What a custom check receives (documented in docs/writing-tests.md). */
@@ -63,8 +63,7 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
       const { chromium } = await import('playwright-core');
       browser ??= await chromium.launch({
         executablePath: chromiumPath,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-          '--no-first-run', `--host-resolver-rules=MAP ${deps.domain} ${target.hostname}`],
+        args: [...chromiumFlags, `--host-resolver-rules=MAP ${deps.domain} ${target.hostname}`],
       });
       return browser.newPage();
     },

@@ -1,10 +1,11 @@
 // Turns what a recipe's tests printed into check rows: JUnit XML when a file was written, else
 // TAP from stdout (top-level `ok` / `not ok` lines).
-import { XMLParser } from 'fast-xml-parser';
 import type { CheckRow } from '../../model/stage.js';
 
-export function rowsFromJunit(xml: string | undefined, prefix: string): CheckRow[] | undefined {
+export async function rowsFromJunit(xml: string | undefined, prefix: string): Promise<CheckRow[] | undefined> {
   if (!xml?.includes('<testcase')) return undefined;
+  // Loaded on first use: most runs have no JUnit to read, and every run pays for start-up.
+  const { XMLParser } = await import('fast-xml-parser');
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as unknown;
   const rows: CheckRow[] = [];
   const visit = (node: unknown): void => {

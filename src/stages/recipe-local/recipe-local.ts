@@ -41,7 +41,7 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
     });
     for (const run of runs) {
       const prefix = run.kind === 'node-test' ? '' : 'tests/run: ';
-      const parsed = rowsFromJunit(run.junit, prefix) ?? rowsFromTap(run.result.stdout, prefix);
+      const parsed = (await rowsFromJunit(run.junit, prefix)) ?? rowsFromTap(run.result.stdout, prefix);
       if (run.junit) {
         // Stored like every artifact: through the secret registry.
         const name = run.kind === 'node-test' ? 'recipe-tests-node.xml' : 'recipe-tests-run.xml';
