@@ -10,7 +10,6 @@ const MIN_SECRET_LENGTH = 4;
 export class SecretRegistry {
   private readonly variants = new Set<string>();
   private pattern: RegExp | undefined;
-  private longest = 0;
 
   /** Registers a secret value. Multi-line values (PEM keys) are registered line by line too. */
   add(value: string): void {
@@ -29,15 +28,6 @@ export class SecretRegistry {
     if (changed) this.rebuild();
   }
 
-  get size(): number {
-    return this.variants.size;
-  }
-
-  /** Length of the longest masked form: how much of a stream may need holding back. */
-  get longestForm(): number {
-    return this.longest;
-  }
-
   redact(text: string): string {
     if (!this.pattern || text.length === 0) return text;
     return text.replace(this.pattern, MASK);
@@ -48,28 +38,9 @@ export class SecretRegistry {
     return JSON.parse(this.redact(JSON.stringify(value))) as T;
   }
 
-  /** Where in `text` a match may still be completing: the start of the longest suffix that is a proper prefix of a form. */
-  pendingStart(text: string): number {
-    const from = Math.max(0, text.length - this.longest + 1);
-    for (let i = from; i < text.length; i++) {
-      const tail = text.slice(i);
-      for (const form of this.variants) {
-        if (form.length > tail.length && form.startsWith(tail)) return i;
-      }
-    }
-    return text.length;
-  }
-
-  /** Spans [start, end) of complete matches in `text`. */
-  matches(text: string): Array<[number, number]> {
-    if (!this.pattern) return [];
-    return [...text.matchAll(this.pattern)].map((m) => [m.index, m.index + m[0].length]);
-  }
-
   private rebuild(): void {
     // Longest first, so a value is masked whole rather than a shorter form inside it.
     const sorted = [...this.variants].sort((a, b) => b.length - a.length);
-    this.longest = sorted[0]?.length ?? 0;
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
   }
 }
