@@ -106,35 +106,27 @@ export function createAbraCli(options: AbraCliOptions): Abra {
   };
 }
 
+/** abra's `--machine` output: a JSON list, possibly after log lines. */
+function machineList(stdout: string, problem: string): Array<Record<string, unknown>> {
+  const start = stdout.indexOf('[');
+  try {
+    const data = JSON.parse(start >= 0 ? stdout.slice(start) : stdout) as unknown;
+    if (Array.isArray(data)) return data.map((item) => (item && typeof item === 'object' ? item : {}) as Record<string, unknown>);
+  } catch { /* reported below */ }
+  throw new CcciError('ABRA_FAILED', problem);
+}
+
 /** `abra app secret generate -m` prints a JSON array of {name, value}. */
 export function parseGeneratedSecrets(stdout: string): GeneratedSecret[] {
-  const start = stdout.indexOf('[');
-  let data: unknown;
-  try {
-    data = JSON.parse(start >= 0 ? stdout.slice(start) : stdout);
-  } catch {
-    throw new CcciError('ABRA_FAILED', 'abra app secret generate --machine printed no JSON list of secrets');
-  }
-  if (!Array.isArray(data)) throw new CcciError('ABRA_FAILED', 'abra app secret generate --machine: expected a JSON list');
-  return data.flatMap((item: unknown) => {
-    const rec = item as { name?: unknown; value?: unknown };
-    return typeof rec?.name === 'string' && typeof rec.value === 'string' ? [{ name: rec.name, value: rec.value }] : [];
-  });
+  return machineList(stdout, 'abra app secret generate --machine printed no JSON list of secrets').flatMap((r) =>
+    typeof r.name === 'string' && typeof r.value === 'string' ? [{ name: r.name, value: r.value }] : []);
 }
 
 /** `abra recipe lint --machine` prints a JSON list of rules. */
 export function parseLintRules(stdout: string): LintRule[] {
-  const start = stdout.indexOf('[');
-  try {
-    const data = JSON.parse(start >= 0 ? stdout.slice(start) : stdout) as unknown;
-    if (!Array.isArray(data)) throw new Error('not a list');
-    return data.map((item) => {
-      const r = item as Record<string, unknown>;
-      return { ref: String(r.ref ?? ''), rule: String(r.rule ?? ''), severity: String(r.severity ?? ''), satisfied: r.satisfied === true || r.satisfied === 'true' };
-    });
-  } catch {
-    throw new CcciError('ABRA_FAILED', 'abra recipe lint --machine printed no JSON rule table');
-  }
+  return machineList(stdout, 'abra recipe lint --machine printed no JSON rule table').map((r) => ({
+    ref: String(r.ref ?? ''), rule: String(r.rule ?? ''), severity: String(r.severity ?? ''), satisfied: r.satisfied === true || r.satisfied === 'true',
+  }));
 }
 
 function fatalLine(stdout: string, stderr: string): string {

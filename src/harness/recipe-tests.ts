@@ -23,7 +23,6 @@ const NOBODY = 65534;
 export interface RecipeTestOptions {
   recipeDir: string;
   env: Record<string, string>;
-  artifactsDir: string;
   timeoutMs: number;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
@@ -52,8 +51,9 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   copyFileSync(resolverHook, hook);
   const tsx = files.some((f) => f.endsWith('.ts')) ? require.resolve('tsx') : undefined;
   const blocked = [process.execPath, opts.recipeDir, ...(tsx ? [tsx] : [])].find((p) => !reachableByOthers(p));
-  const dropRoot = process.getuid?.() === 0 && !blocked;
-  if (process.getuid?.() === 0 && blocked) {
+  const asRoot = process.getuid?.() === 0;
+  const dropRoot = asRoot && !blocked;
+  if (asRoot && blocked) {
     opts.onWarning?.(`recipe tests run as root, not as nobody: ${blocked} is not readable by other users (install cc-ci and its store in world-readable folders)`);
   }
   if (dropRoot) chownSync(home, NOBODY, NOBODY);

@@ -3,18 +3,18 @@
 import type { StageResult } from '../model/stage.js';
 import { waitForConvergence } from '../harness/converge.js';
 import { expectMarker, newMarker, runData } from './data-marker.js';
-import { step, RecipeFailure } from './deploy-app.js';
+import { abraFailureIsTheRecipes, RecipeFailure, step } from './deploy-app.js';
 import { finishStage } from './finish-stage.js';
 import type { AppHandle, StageContext } from './stage-context.js';
 
 export async function runBackup(ctx: StageContext, app: AppHandle): Promise<StageResult> {
   const started = Date.now();
   const rows: StageResult['checks'] = [];
-  const { docker, spec, signal, abra } = { ...ctx, abra: app.abra };
+  const { docker, spec, signal } = ctx;
+  const { abra } = app;
   const { stack, domain } = app.name;
   const data = spec.data;
   const marker = newMarker();
-  const recipeFailure = (err: unknown) => { throw new RecipeFailure((err as Error).message); };
   try {
     if (data) {
       await step(rows, 'seed marker', async () => {
@@ -22,7 +22,7 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
         return expectMarker(docker, stack, data, marker, 'after seeding');
       }, () => marker);
     }
-    await step(rows, 'abra app backup create', () => abra.backupCreate(domain, { signal }).catch(recipeFailure), (out) => lastInfo(out));
+    await step(rows, 'abra app backup create', () => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), (out) => lastInfo(out));
     if (data) {
       await step(rows, 'mutate', async () => {
         await runData(docker, stack, data, 'mutate', marker);
@@ -31,7 +31,7 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
         return value;
       }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
     }
-    await step(rows, 'abra app restore', () => abra.restore(domain, { signal }).catch(recipeFailure), (out) => lastInfo(out));
+    await step(rows, 'abra app restore', () => abraFailureIsTheRecipes(abra.restore(domain, { signal })), (out) => lastInfo(out));
     await step(rows, 'converged after restore', () => waitForConvergence(docker, stack, { deadlineMs: ctx.config.runner.deployTimeout, signal }),
       (c) => `${c.services.length} services at desired replicas`);
     if (data) {

@@ -21,6 +21,19 @@ export interface DeployTarget {
 /** Thrown when the recipe, not the infrastructure, made the deployment fail. */
 export class RecipeFailure extends Error {}
 
+/**
+ * For abra calls that act on the recipe (deploy, backup, restore): abra refusing or failing (bad
+ * compose, unknown version, a failing hook) is the recipe's failure; anything else stays as it is.
+ */
+export async function abraFailureIsTheRecipes<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof CcciError && err.code === 'ABRA_FAILED') throw new RecipeFailure(err.message);
+    throw err;
+  }
+}
+
 /** Runs one step of a stage as a check row: pass with a detail, or fail (the recipe) / error (infrastructure) and rethrow. */
 export async function step<T>(rows: CheckRow[], name: string, op: () => Promise<T>, detail?: (v: T) => string | undefined): Promise<T> {
   const started = Date.now();
@@ -40,15 +53,12 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
   const { docker, log, signal } = ctx;
   const { abra, name: app } = handle;
   const envFile = abra.envFile(app.domain);
-  let env: Record<string, string> = {};
-  if (target.redeploy) {
-    env = readEnvFile(envFile);
-  } else {
+  if (!target.redeploy) {
     await step(rows, 'abra app new', () => abra.appNew(ctx.recipe, app.domain, { signal }), () => app.domain);
     // Empty LETS_ENCRYPT_ENV: the router names no cert resolver, so ACME never runs for test domains.
     setEnvValues(envFile, { LETS_ENCRYPT_ENV: '', ...specEnv(ctx, app.domain) });
-    env = readEnvFile(envFile);
   }
+  const env = readEnvFile(envFile);
   await step(rows, 'swarm names within limits', async () => {
     const names = readComposeNames(handle.recipeDir, composeFiles(env));
     checkNameLimits(app.stack, names.services, secretNames(app.stack, names.secrets, env));
@@ -60,15 +70,8 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
     return generated;
   }, (g) => `${g.length} secrets generated and masked`);
   const deployLabel = target.chaos ? `abra app deploy --chaos (head${target.redeploy ? ', onto the running app' : ''})` : `abra app deploy ${target.version}`;
-  await step(rows, deployLabel, async () => {
-    try {
-      await abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal });
-    } catch (err) {
-      // abra refusing or failing to deploy the recipe (bad compose, unknown version) is the recipe's failure.
-      if (err instanceof CcciError && err.code === 'ABRA_FAILED') throw new RecipeFailure(err.message);
-      throw err;
-    }
-  });
+  await step(rows, deployLabel, () => abraFailureIsTheRecipes(
+    abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal })));
   const timeoutS = Number(env.TIMEOUT);
   const deadlineMs = Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : ctx.config.runner.deployTimeout;
   const converged = await step(rows, 'converged', () => waitForConvergence(docker, app.stack, {

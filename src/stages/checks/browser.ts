@@ -1,13 +1,14 @@
 // The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
 // ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
 // app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
+import { appBaseUrl } from './ingress-request.js';
 
 export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
 
-export const chromiumFlags = [
+const chromiumFlags = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
 ];
@@ -23,11 +24,8 @@ export interface BrowserCheck {
 /** One Chromium per app, shared by its browser checks; it can be started while the stack converges. */
 export class AppBrowser {
   private launching: Promise<Browser> | undefined;
-  private readonly target: URL;
 
-  constructor(ingress: string, private readonly domain: string) {
-    this.target = new URL(ingress);
-  }
+  constructor(private readonly ingress: string, private readonly domain: string) {}
 
   /** Starts Chromium now, so the first check does not wait for it (a failure surfaces at that check). */
   warm(): void {
@@ -36,11 +34,10 @@ export class AppBrowser {
 
   async check(check: BrowserCheck): Promise<CheckRow> {
     const started = Date.now();
-    const port = this.target.port ? `:${this.target.port}` : '';
-    const url = `${this.target.protocol}//${this.domain}${port}${check.path}`;
+    const url = `${appBaseUrl(this.ingress, this.domain)}${check.path}`;
     const name = check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
     // A browser that cannot start is infrastructure: that error is thrown, not turned into a fail row.
-    const page = await (await this.browser()).newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await this.newPage();
     try {
       const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? 30_000 });
       const status = response?.status() ?? 0;
@@ -57,6 +54,11 @@ export class AppBrowser {
     }
   }
 
+  /** A page that reaches the app's domain (also handed to custom checks). */
+  async newPage(): Promise<Page> {
+    return (await this.browser()).newPage({ viewport: { width: 1280, height: 800 } });
+  }
+
   async close(): Promise<void> {
     const browser = await this.launching?.catch(() => undefined);
     await browser?.close();
@@ -69,7 +71,7 @@ export class AppBrowser {
       return chromium.launch({
         executablePath: chromiumPath,
         headless: true,
-        args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${this.target.hostname}`],
+        args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${new URL(this.ingress).hostname}`],
       });
     })();
     return this.launching;

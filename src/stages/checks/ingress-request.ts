@@ -43,6 +43,12 @@ export function requestViaIngress(ingress: string, domain: string, path: string,
   });
 }
 
+/** How a visitor reaches the app: the ingress's scheme and port with the app's domain, e.g. `http://cust-1a2b3c.ci.test:8480`. */
+export function appBaseUrl(ingress: string, domain: string): string {
+  const target = new URL(ingress);
+  return `${target.protocol}//${domain}${target.port ? `:${target.port}` : ''}`;
+}
+
 export function htmlTitle(body: string): string | undefined {
   const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body);
   return m?.[1]?.replace(/\s+/g, ' ').trim();

@@ -6,8 +6,8 @@ import type { Page } from 'playwright-core';
 import { errorMessage } from '../../errors.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { ExecResult } from '../../harness/docker.js';
-import { chromiumFlags, chromiumPath } from '../checks/browser.js';
-import { requestViaIngress } from '../checks/ingress-request.js';
+import { AppBrowser } from '../checks/browser.js';
+import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
 
 /** What a custom check receives (documented in docs/writing-tests.md). */
 export interface CheckContext {
@@ -45,28 +45,20 @@ function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): Promise
 
 export async function runCustomChecks(files: string[], deps: CustomCheckDeps): Promise<CheckRow[]> {
   if (files.length === 0) return [];
-  // Loaded on first use, like playwright-core below: most runs have no custom checks.
+  // Loaded on first use: most runs have no custom checks.
   unregister ??= (await import('tsx/esm/api')).register();
-  const target = new URL(deps.ingress);
-  const port = target.port ? `:${target.port}` : '';
-  let browser: import('playwright-core').Browser | undefined;
+  // Chromium starts only if a check asks for a page.
+  const browser = new AppBrowser(deps.ingress, deps.domain);
   const ctx: CheckContext = {
     recipe: deps.recipe,
     domain: deps.domain,
-    baseUrl: `${target.protocol}//${deps.domain}${port}`,
+    baseUrl: appBaseUrl(deps.ingress, deps.domain),
     async fetch(path) {
       const res = await requestViaIngress(deps.ingress, deps.domain, path);
       return new Response(res.body, { status: res.status });
     },
     exec: deps.exec,
-    async page() {
-      const { chromium } = await import('playwright-core');
-      browser ??= await chromium.launch({
-        executablePath: chromiumPath,
-        args: [...chromiumFlags, `--host-resolver-rules=MAP ${deps.domain} ${target.hostname}`],
-      });
-      return browser.newPage();
-    },
+    page: () => browser.newPage(),
   };
   const rows: CheckRow[] = [];
   try {
@@ -85,7 +77,7 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
       }
     }
   } finally {
-    await browser?.close();
+    await browser.close();
   }
   return rows;
 }

@@ -6,6 +6,7 @@ import type { CheckRow, StageResult } from '../../model/stage.js';
 import { findRecipeTests, runRecipeTests } from '../../harness/recipe-tests.js';
 import { finishStage } from '../finish-stage.js';
 import type { AppHandle, StageContext } from '../stage-context.js';
+import { appBaseUrl } from '../checks/ingress-request.js';
 import { runCustomChecks } from './custom-checks.js';
 import { rowsFromJunit, rowsFromTap } from './parse-test-output.js';
 
@@ -19,23 +20,21 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
   }
   const rows: CheckRow[] = [];
   const target = new URL(ctx.config.swarm.ingress);
-  const port = target.port ? `:${target.port}` : '';
   const domain = app.name.domain;
   try {
     const runs = await runRecipeTests({
       recipeDir: app.recipeDir,
-      artifactsDir: ctx.artifactsDir,
       timeoutMs: RECIPE_TESTS_TIMEOUT_MS,
       signal: ctx.signal,
       onLine: (line) => ctx.log.info({ src: 'recipe-tests' }, line),
       onWarning: (line) => ctx.log.warn(line),
       env: {
-        CCCI_BASE_URL: `${target.protocol}//${domain}${port}`,
+        CCCI_BASE_URL: appBaseUrl(ctx.config.swarm.ingress, domain),
         CCCI_APP_DOMAIN: domain,
         CCCI_RECIPE: ctx.recipe,
         CCCI_VERSION: app.deployed?.version ?? ctx.headVersion ?? ctx.ref,
         CCCI_STAGE: 'recipe-local',
-        CCCI_INGRESS: `${target.hostname}${port || (target.protocol === 'https:' ? ':443' : ':80')}`,
+        CCCI_INGRESS: `${target.hostname}:${target.port || (target.protocol === 'https:' ? '443' : '80')}`,
         CCCI_RESOLVE: JSON.stringify({ [domain]: target.hostname }),
       },
     });
