@@ -1,0 +1,31 @@
+// What cc-ci needs from the Docker Engine, as an interface: SwarmDocker (docker.ts) is the real
+// one; unit tests of the runner, stages and teardown hand in a fake.
+import type { DockerEvent, ExecResult, ServiceState, StackResources, TaskState } from './docker.js';
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SwarmApi {
+  services(stack: string): Promise<ServiceState[]>;
+  tasks(serviceIds: string[]): Promise<TaskState[]>;
+  /** Service and container events until the signal aborts. */
+  events(signal: AbortSignal, onEvent: (e: DockerEvent) => void): Promise<void>;
+  /** What of the stack is left: by the stack label, and secrets and configs also by name prefix. */
+  resources(stack: string): Promise<StackResources>;
+  /** Every stack namespace that has anything on the swarm, with the oldest creation time seen. */
+  stacks(): Promise<Map<string, number>>;
+  /** Runs a command (argument array, no shell) in a running container of `<stack>_<service>`. */
+  execInService(stack: string, service: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** The tail of a service's log (by full name), dead tasks included. */
+  serviceLogs(service: string, opts: { tail: number; signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
+  /** The image each service of the stack runs, with its digest. */
+  serviceImages(stack: string): Promise<Array<{ service: string; image: string; digest?: string }>>;
+  removeServices(names: string[]): Promise<void>;
+  removeContainers(names: string[]): Promise<void>;
+  removeVolumes(names: string[]): Promise<void>;
+  removeSecrets(names: string[]): Promise<void>;
+  removeConfigs(names: string[]): Promise<void>;
+  removeNetworks(names: string[]): Promise<void>;
+}
