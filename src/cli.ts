@@ -2,84 +2,54 @@
 // cc-ci's command line (DESIGN §3.2). Wiring only: parse, validate, build the ports, call the
 // use case, map the outcome to an exit code (0 pass, 1 fail, 2 usage or config, 3 infrastructure).
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type Config } from './config/load-config.js';
+import { loadConfig } from './config/load-config.js';
 import { parseDuration } from './config/duration.js';
-import { CcciError, errorMessage, exitCodeFor } from './errors.js';
+import { CcciError, errorInfo, errorMessage, exitCodeFor } from './errors.js';
 import { createAbraCli } from './harness/abra.js';
 import { connectDocker, SwarmDocker } from './harness/docker.js';
 import { runJanitor } from './harness/janitor.js';
+import { Lease } from './harness/lease.js';
 import { createLogger } from './log/create-logger.js';
-import { stageNames, type StageName } from './model/stage.js';
-import { exitCodeForVerdict } from './report/verdict.js';
-import { createRunDir, newRunId } from './runner/run-dir.js';
+import { stageNames } from './model/stage.js';
 import { runRecipe } from './runner/run-recipe.js';
+import { openRunSession } from './runner/session.js';
 import { checkAllSpecs } from './spec/load-spec.js';
 import { SecretRegistry } from './secrets/secret-registry.js';
-import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from './validate/input.js';
 import { join } from 'node:path';
 
 const secrets = new SecretRegistry();
 
-interface RunFlags { ref: string; repo?: string; stages?: string; quick?: boolean; keep?: boolean; json?: boolean; config?: string }
+interface RunFlags { ref: string; repo?: string; stages?: string; quick?: boolean; keep?: boolean; json?: boolean; config?: string; runId?: string; events?: string }
 
-async function runCommand(recipeArg: string, flags: RunFlags): Promise<number> {
-  // Everything from outside is validated before anything is cloned or deployed.
-  const recipe = validateRecipeName(recipeArg);
-  const ref = validateRef(flags.ref);
-  const asked = chooseStages(flags);
+async function runCommand(recipe: string, flags: RunFlags): Promise<number> {
   const config = loadConfig({ path: flags.config, secrets });
-  const stages = asked.length > 0 ? asked : [...config.runner.stages];
-  const repo = validateRepoUrl(flags.repo ?? defaultRepo(config, recipe));
-  const runId = newRunId();
-  const runDir = createRunDir(config.store, runId, config.swarm.abraDir, config.swarm.server);
-  const { log, close } = createLogger({ secrets, file: runDir.logFile });
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) { log.warn('teardown in progress; wait for it'); return; }
-    log.warn(`${signal}: stopping the run and tearing down`);
-    controller.abort(new CcciError('CANCELLED', `stopped by ${signal}`));
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  // runner.runTimeout bounds the whole run; teardown still runs after it fires.
-  const runTimer = setTimeout(() => {
-    log.error(`the run took longer than runner.runTimeout (${Math.round(config.runner.runTimeout / 60_000)} min): stopping it and tearing down`);
-    controller.abort(new CcciError('DEADLINE', 'runner.runTimeout reached'));
-  }, config.runner.runTimeout);
-  runTimer.unref();
-  log.info({ runId, recipe, ref, stages }, `run ${runId}: ${recipe} at ${ref}`);
-  const makeAbra = (abraDir: string) => createAbraCli({
-    binary: config.swarm.abra,
-    abraDir,
-    server: config.swarm.server,
-    dockerHost: config.swarm.dockerHost,
-    onLine: (line) => log.info({ src: 'abra' }, line),
-  });
-  const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
+  // From here on a run has a folder, a log and stop handlers; whatever happens ends in results.
+  const session = openRunSession({ config, secrets, runId: flags.runId, events: flags.events });
+  const { log, runDir } = session;
   try {
-    const results = await runRecipe({ recipe, repo, ref, stages, keep: flags.keep }, { config, secrets, log, docker, makeAbra, signal: controller.signal }, runDir);
-    log.info({ verdict: results.verdict }, `verdict ${results.verdict}, level L${results.level}`);
-    await close();
+    const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
+    const lease = new Lease(config.store, session.runId, { onError: (message) => log.warn(message) });
+    const { results, exitCode } = await runRecipe(
+      { recipe, ref: flags.ref, repo: flags.repo, stages: flags.stages, quick: flags.quick, keep: flags.keep },
+      {
+        config, secrets, log, docker, lease, events: session.events, signal: session.signal, runDir,
+        makeAbra: (abraDir) => createAbraCli({
+          binary: config.swarm.abra, abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost,
+          onLine: (line) => log.info({ src: 'abra' }, line),
+        }),
+      });
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
-    else process.stdout.write(`${results.verdict} L${results.level} ${recipe}@${ref} — ${join(runDir.artifactsDir, 'results.json')}\n`);
-    return exitCodeForVerdict(results.verdict);
+    else if (exitCode !== 2) process.stdout.write(`${results.verdict} L${results.level} ${results.recipe}@${results.ref} — ${join(runDir.artifactsDir, 'results.json')}\n`);
+    if (exitCode === 2 && results.error) process.stderr.write(`cc-ci: ${secrets.redact(results.error.message)}\n`);
+    return exitCode;
+  } catch (err) {
+    // runRecipe turns every way a run ends into results; only a bug (or an unwritable store) gets
+    // here. The fatal line goes to run.log as well as stderr.
+    log.error({ code: errorInfo(err).code }, `cc-ci broke: ${errorMessage(err)}`);
+    throw err;
   } finally {
-    clearTimeout(runTimer);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    await session.close();
   }
-}
-
-function chooseStages(flags: RunFlags): StageName[] {
-  if (flags.quick) return ['install'];
-  return flags.stages ? parseStages(flags.stages) : [];
-}
-
-/** Without --repo: the enrolled repository on the forge whose name is the recipe. */
-function defaultRepo(config: Config, recipe: string): string {
-  const enrolled = config.forge?.repos.find((r) => r.split('/')[1] === recipe);
-  if (!config.forge || !enrolled) throw new CcciError('USAGE', `no --repo given and ${recipe} is not an enrolled repository in forge.repos`);
-  return `${config.forge.url.replace(/\/$/, '')}/${enrolled}.git`;
 }
 
 async function janitorCommand(flags: { maxAge?: string; config?: string }): Promise<number> {
@@ -95,8 +65,9 @@ async function janitorCommand(flags: { maxAge?: string; config?: string }): Prom
     log: (line) => log.info(line),
   });
   const dirty = report.reaped.filter((r) => r.left.length > 0);
-  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive: report.keptLive, keptYoung: report.keptYoung },
-    `janitor: reaped ${report.reaped.length}, kept ${report.keptLive.length} owned by live runs, ${report.keptYoung.length} younger than the age`);
+  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive: report.keptLive, keptYoung: report.keptYoung, keptUnsure: report.keptUnsure, unreadableLeases: report.unreadableLeases },
+    `janitor: reaped ${report.reaped.length}, kept ${report.keptLive.length} owned by live runs, ${report.keptYoung.length} younger than the age` +
+    (report.unreadableLeases.length > 0 ? `, ${report.keptUnsure.length} because ${report.unreadableLeases.length} live-looking lease(s) could not be read` : ''));
   for (const r of dirty) log.error({ domain: r.domain, left: r.left }, 'janitor could not remove everything');
   await close();
   return dirty.length > 0 ? 3 : 0;
@@ -131,6 +102,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--quick', 'install only')
     .option('--keep', 'keep a failed deployment for runner.keepOnFailure hours')
     .option('--json', 'print results.json on stdout')
+    .option('--run-id <id>', 'the run id, minted by the caller (the server); default: a new one')
+    .option('--events <file>', 'append one JSON event a line to this file as the run goes')
     .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
     .action(async (recipe: string, flags: RunFlags) => setExit(await runCommand(recipe, flags)));
   program.command('janitor')

@@ -26,7 +26,10 @@ const swarmSchema = z.strictObject({
 
 const runnerSchema = z.strictObject({
   executor: z.enum(['local', 'drone']).default('local'),
+  // Runs at once (the server's queue).
   capacity: z.number().int().min(1).default(2),
+  // A run deploys its install and upgrade apps (and lints) side by side.
+  parallelApps: z.boolean().default(true),
   stages: z.array(z.enum(stageNames)).default([...stageNames]),
   runTimeout: durationSchema.default(3_600_000),
   // Departure from DESIGN §3.1: cc-ci's own convergence deadline when the app .env sets no TIMEOUT.

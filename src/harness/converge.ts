@@ -3,8 +3,9 @@
 // `rollback_paused` are failures. Docker events are the wake-up signal: after one, the state is
 // re-read often for a short while, because a task turns `running` (after its healthcheck) with
 // no event of its own; otherwise it is re-read once a second as a backstop.
-import { CcciError } from '../errors.js';
-import type { ServiceState, SwarmDocker, TaskState } from './docker.js';
+import { CcciError, RecipeFailure } from '../errors.js';
+import type { ServiceState, TaskState } from './docker.js';
+import type { SwarmApi } from './swarm-api.js';
 
 export interface ConvergeOptions {
   deadlineMs: number;
@@ -22,10 +23,13 @@ export interface Converged {
 }
 
 /** The stack did not converge: the recipe's fault (a stage `fail`), with what was seen. */
-export class ConvergenceError extends CcciError {
-  constructor(message: string) {
-    super('DEADLINE', message);
+export class ConvergenceError extends RecipeFailure {
+  /** The services that did not converge (full names), so their logs can be quoted. */
+  readonly services: string[];
+  constructor(message: string, services: string[]) {
+    super('NOT_CONVERGED', message);
     this.name = 'ConvergenceError';
+    this.services = services;
   }
 }
 
@@ -35,14 +39,15 @@ const IDLE_POLL_MS = 1_000;
 // A service whose tasks keep failing is given up on before the deadline.
 const MAX_FAILED_TASKS = 6;
 
-export async function waitForConvergence(docker: SwarmDocker, stack: string, opts: ConvergeOptions): Promise<Converged> {
+export async function waitForConvergence(docker: SwarmApi, stack: string, opts: ConvergeOptions): Promise<Converged> {
   const started = Date.now();
   const deadline = started + opts.deadlineMs;
   const events = new AbortController();
-  const stop = () => events.abort();
+  let wake: (() => void) | undefined;
+  // A stop ends the event stream and the current pause at once.
+  const stop = () => { events.abort(); wake?.(); };
   opts.signal?.addEventListener('abort', stop, { once: true });
   let hotUntil = Date.now() + HOT_WINDOW_MS;
-  let wake: (() => void) | undefined;
   await docker.events(events.signal, (e) => {
     const ns = e.attributes['com.docker.stack.namespace'];
     if (ns === stack || (e.attributes.name ?? '').startsWith(`${stack}_`)) {
@@ -60,14 +65,15 @@ export async function waitForConvergence(docker: SwarmDocker, stack: string, opt
       if (verdict.kind === 'converged') {
         return { services, noticedAt: Date.now(), reportedAt: lastRunningAt(tasks) };
       }
-      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message);
+      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services);
       if (verdict.summary !== lastSummary) {
         lastSummary = verdict.summary;
         opts.onProgress?.(verdict.summary);
       }
       if (Date.now() >= deadline) {
-        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${verdict.summary}`);
+        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${verdict.summary}`, verdict.services);
       }
+      if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
       const pause = Math.min(Date.now() < hotUntil ? HOT_POLL_MS : IDLE_POLL_MS, Math.max(0, deadline - Date.now()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
@@ -81,19 +87,20 @@ export async function waitForConvergence(docker: SwarmDocker, stack: string, opt
   }
 }
 
-type Judgement = { kind: 'converged' } | { kind: 'failed'; message: string } | { kind: 'waiting'; summary: string };
+type Judgement = { kind: 'converged' } | { kind: 'failed'; message: string; services: string[] } | { kind: 'waiting'; summary: string; services: string[] };
 
 /** The pure rule: converged, failed for good, or still waiting (with what is missing). */
 export function judge(stack: string, services: ServiceState[], tasks: TaskState[]): Judgement {
-  if (services.length === 0) return { kind: 'waiting', summary: `no service of stack ${stack} exists yet` };
+  if (services.length === 0) return { kind: 'waiting', summary: `no service of stack ${stack} exists yet`, services: [] };
   const waiting: string[] = [];
+  const behind: string[] = [];
   for (const s of services) {
     const own = tasks.filter((t) => t.serviceId === s.id);
     const failed = own.filter((t) => t.state === 'failed' || t.state === 'rejected');
     const last = failed.sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
     const lastError = last ? `; last failed task: ${last.error ?? last.message}` : '';
     if (s.updateState === 'paused' || s.updateState === 'rollback_paused') {
-      return { kind: 'failed', message: `service ${s.name} did not converge: update ${s.updateState}${s.updateMessage ? ` (${s.updateMessage})` : ''}${lastError}` };
+      return { kind: 'failed', message: `service ${s.name} did not converge: update ${s.updateState}${s.updateMessage ? ` (${s.updateMessage})` : ''}${lastError}`, services: [s.name] };
     }
     const settled = !s.updateState || s.updateState === 'completed' || s.updateState === 'rollback_completed';
     // Running counts only tasks with the service's current template: right after a redeploy the
@@ -101,13 +108,14 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
     const current = own.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template).length;
     if (settled && current >= s.desired) continue;
     if (failed.length >= MAX_FAILED_TASKS) {
-      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failed.length} failed tasks${lastError}` };
+      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failed.length} failed tasks${lastError}`, services: [s.name] };
     }
     const states = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
     const update = settled ? '' : `, update ${s.updateState}`;
+    behind.push(s.name);
     waiting.push(`service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failed.length ? `, ${failed.length} failed` : ''}${lastError})`);
   }
-  return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; ') };
+  return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; '), services: behind };
 }
 
 function lastRunningAt(tasks: TaskState[]): number {

@@ -5,11 +5,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import type { Abra } from './abra.js';
-import type { StackResources, SwarmDocker } from './docker.js';
+import type { StackResources } from './docker.js';
+import type { SwarmApi } from './swarm-api.js';
 
 export interface TeardownOptions {
   abra: Abra;
-  docker: SwarmDocker;
+  docker: SwarmApi;
   domain: string;
   stack: string;
   log: (line: string) => void;

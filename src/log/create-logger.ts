@@ -36,7 +36,10 @@ export function createLogger({ secrets, file, console = true, level = 'info' }: 
   const destination = {
     write(line: string) {
       const masked = secrets.redact(line);
-      for (const sink of sinks) sink.write(masked);
+      for (const sink of sinks) {
+        // A terminal that went away (SIGHUP, a closed pipe) must not stop the run's teardown.
+        try { sink.write(masked); } catch { /* the other sinks still get the line */ }
+      }
     },
   };
   const log = pino({ level, base: undefined }, destination);

@@ -2,7 +2,7 @@
 // hand because the format needed is a few elements and every value must pass the secret registry.
 import { writeFileSync } from 'node:fs';
 import type { CheckRow, StageResult } from '../model/stage.js';
-import type { RunResults } from './results.js';
+import type { RunResults } from '../model/results.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 
 export function renderJunit(results: RunResults): string {

@@ -1,7 +1,7 @@
 // A run's own folder under the store: one ABRA_DIR per app (recipes/ fresh, servers/ shared with
 // the operator's abra so app .env files stay where the janitor looks), the checkout, the log and
 // the artifacts.
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CcciError } from '../errors.js';
@@ -15,6 +15,8 @@ export interface RunDir {
   logFile: string;
   /** Makes `<dir>/abra-<role>` and returns it and the recipes folder in it. */
   abraDirFor(role: string): { abraDir: string; recipesDir: string };
+  /** The artifacts' file names, sorted, with `also` (files about to be written) included. */
+  listArtifacts(also: string[]): string[];
 }
 
 export function newRunId(now = new Date()): string {
@@ -45,6 +47,9 @@ export function createRunDir(store: string, runId: string, sharedAbraDir: string
         symlinkSync(join(sharedAbraDir, 'catalogue'), join(abraDir, 'catalogue'));
       }
       return { abraDir, recipesDir };
+    },
+    listArtifacts(also) {
+      return [...new Set([...also, ...readdirSync(artifactsDir)])].sort();
     },
   };
 }

@@ -1,217 +1,180 @@
-// One run of one recipe at one ref (DESIGN §4): check out and plan, install and upgrade (in
-// parallel when capacity allows), backup, recipe-local tests and lint, tear down always (or keep
-// a failed deployment when asked), and write results.json and junit.xml.
-import { readdirSync, rmSync } from 'node:fs';
+// One run of one recipe at one ref (DESIGN §4), as named phases:
+//   prepare  check the request, clone, resolve the ref, load the spec, plan the upgrade base
+//   stages   the lifecycle table (stage-table.ts), chains side by side or in order
+//   settle   service logs and images, keep or tear down every app, release the lease
+//   results  results.json, junit.xml and the run-finished event
+// It never throws once the session is open: every way a run ends becomes results.
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { CcciError, errorMessage } from '../errors.js';
+import { errorInfo, isRefusal, type ErrorInfo } from '../errors.js';
 import type { Abra } from '../harness/abra.js';
 import { newAppName } from '../harness/app-name.js';
-import type { SwarmDocker } from '../harness/docker.js';
-import { checkout, cloneRepo, releaseTags, resolveRef } from '../harness/git.js';
-import { Lease } from '../harness/lease.js';
-import { teardownApp } from '../harness/teardown.js';
+import { checkout, cloneRepo, resolveRef } from '../harness/git.js';
+import type { RunLease } from '../harness/lease.js';
+import type { SwarmApi } from '../harness/swarm-api.js';
 import type { Logger } from '../log/create-logger.js';
-import { stageNames, type StageName, type StageResult } from '../model/stage.js';
-import { readEnvFile } from '../harness/env-file.js';
-import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
-import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
+import { finishStage, stopInfo } from '../model/blame.js';
+import type { RunResults } from '../model/results.js';
+import { skipReasons, stageNames, type StageName, type StageResult } from '../model/stage.js';
 import { writeJunit } from '../report/junit.js';
-import { RESULTS_SCHEMA_VERSION, writeResults, type RunResults } from '../report/results.js';
-import { computeLevel, computeVerdict } from '../report/verdict.js';
+import { writeResults } from '../report/results.js';
+import { exitCodeForVerdict } from '../report/verdict.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
-import { loadSpec } from '../spec/load-spec.js';
-import { runBackup } from '../stages/backup.js';
-import { runInstall } from '../stages/install.js';
-import { runLint } from '../stages/lint.js';
-import { runRecipeLocal } from '../stages/recipe-local/recipe-local.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
-import { runUpgrade } from '../stages/upgrade.js';
+import { buildResults } from './build-results.js';
+import type { RunEvents } from './events.js';
+import { prepare, validateRequest, type Prepared, type RunInput, type RunRequest } from './prepare.js';
 import type { RunDir } from './run-dir.js';
-
-export interface RunRequest {
-  recipe: string;
-  repo: string;
-  ref: string;
-  stages: StageName[];
-  /** Keep a failed deployment for runner.keepOnFailure hours instead of tearing it down. */
-  keep?: boolean;
-}
+import { settle } from './settle.js';
+import { lifecycle, type StageDef, type StageScope } from './stage-table.js';
 
 export interface RunDeps {
   config: Config;
   secrets: SecretRegistry;
   log: Logger;
-  docker: SwarmDocker;
+  docker: SwarmApi;
   /** An abra bound to one ABRA_DIR. */
   makeAbra: (abraDir: string) => Abra;
+  lease: RunLease;
+  events: RunEvents;
   signal: AbortSignal;
+  runDir: RunDir;
+  /** The lifecycle; tests hand in their own stages. */
+  stages?: readonly StageDef[];
 }
 
-export async function runRecipe(req: RunRequest, deps: RunDeps, runDir: RunDir): Promise<RunResults> {
-  const { config, log, docker, secrets, signal } = deps;
-  const startedAt = new Date();
-  const lease = new Lease(config.store, runDir.runId);
-  const apps: AppHandle[] = [];
-  const results = new Map<StageName, StageResult>();
-  const done = (r: StageResult) => { results.set(r.name, r); log.info({ stage: r.name, status: r.status, reason: r.reason }, `${r.name}: ${r.status}`); };
-  let headSha: string | undefined;
-  let headVersion: string | undefined;
-  let plan: BasePlan | undefined;
-  let runError: string | undefined;
+export interface RunOutcome {
+  results: RunResults;
+  /** 0 pass, 1 fail, 2 refused (bad input), 3 error (including a stopped run). */
+  exitCode: number;
+}
+
+/** What the phases share while the run goes. */
+interface RunState {
+  startedAt: Date;
+  req?: RunRequest;
+  prepared?: Prepared;
+  apps: AppHandle[];
+  stages: Map<StageName, StageResult>;
+  /** Why the run could not go on (refused input, a broken clone), when it could not. */
+  error?: ErrorInfo;
+  refused?: boolean;
+}
+
+export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutcome> {
+  const { log, events, signal } = deps;
+  const state: RunState = { startedAt: new Date(), apps: [], stages: new Map() };
+  events.emit({ type: 'run-started', recipe: input.recipe, repo: input.repo, ref: input.ref, stages: input.quick ? ['install'] : input.stages?.split(',') ?? [...deps.config.runner.stages], pid: process.pid });
+  log.info({ runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref }, `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`);
   try {
-    const head = join(runDir.checkoutDir, req.recipe);
-    log.info({ repo: req.repo, ref: req.ref }, `cloning ${req.recipe}`);
-    await cloneRepo(req.repo, head, { signal });
-    headSha = await resolveRef(head, req.ref, { signal });
-    await checkout(head, headSha, { signal });
-    const loaded = loadSpec(config.recipesDir, req.recipe);
-    const { spec } = loaded;
-    const files = composeFiles(Object.fromEntries(Object.entries(spec.env)));
-    headVersion = declaredVersion(head, files);
-    plan = planUpgradeBase(spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
-    log.info({ headSha, headVersion, spec: loaded.file ?? 'generic suite', plan }, `${req.ref} is ${headSha}`);
-    const ctx: StageContext = {
-      config, docker, log, secrets, signal, recipe: req.recipe, spec, customChecks: loaded.customChecks,
-      headSha, headVersion, ref: req.ref, artifactsDir: runDir.artifactsDir,
-    };
-    const wanted = (name: StageName) => req.stages.includes(name) && spec.stages[name] !== 'na';
-    for (const name of stageNames) {
-      if (spec.stages[name] === 'na') done({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
-    }
-    // A fresh clone per app: abra checks a version out in its own tree, so parallel apps never collide.
-    const newApp = async (role: 'install' | 'upgrade' | 'lint', sha: string): Promise<AppHandle> => {
-      const { abraDir, recipesDir } = runDir.abraDirFor(role);
-      const recipeDir = join(recipesDir, req.recipe);
-      await cloneRepo(head, recipeDir, { signal });
-      await checkout(recipeDir, sha, { signal });
-      const app: AppHandle = { name: newAppName(req.recipe, config.swarm.domain), role: role === 'lint' ? 'install' : role, abra: deps.makeAbra(abraDir), recipeDir };
-      if (role !== 'lint') {
-        lease.claim(app.name.domain);
-        apps.push(app);
-      }
-      return app;
-    };
-    const install = async () => {
-      if (!wanted('install')) return;
-      const app = await newApp('install', headSha!);
-      log.info({ domain: app.name.domain }, 'install: deploying the head');
-      done(await runInstall(ctx, app));
-    };
-    const upgrade = async () => {
-      if (!wanted('upgrade')) return;
-      if ('na' in plan!) { done({ name: 'upgrade', status: 'na', reason: plan.na, checks: [] }); return; }
-      if ('fail' in plan!) { done({ name: 'upgrade', status: 'fail', reason: plan.fail, checks: [] }); return; }
-      const base = plan!.base;
-      const app = await newApp('upgrade', await resolveRef(head, base, { signal }));
-      log.info({ domain: app.name.domain, base }, `upgrade: deploying ${base}, then the head`);
-      done(await runUpgrade(ctx, app, base));
-    };
-    if (config.runner.capacity >= 2) {
-      // allSettled: if one side breaks, the other must finish before teardown starts.
-      const settled = await Promise.allSettled([install(), upgrade()]);
-      const broken = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (broken) throw broken.reason;
-    } else {
-      await install();
-      await upgrade();
-    }
-
-    const installApp = apps.find((a) => a.role === 'install');
-    const installPassed = results.get('install')?.status === 'pass';
-    const needsInstall = (name: StageName) => {
-      if (!wanted(name)) return false;
-      if (installPassed && installApp) return true;
-      done({ name, status: 'skip', reason: `not run: it needs a passing install${req.stages.includes('install') ? '' : ' (add install to --stages)'}`, checks: [] });
-      return false;
-    };
-    if (needsInstall('backup') && installApp) {
-      const appEnv = readEnvFile(installApp.abra.envFile(installApp.name.domain));
-      const labelled = readComposeNames(installApp.recipeDir, composeFiles(appEnv)).hasBackupLabels;
-      done(labelled ? await runBackup(ctx, installApp) : { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] });
-    }
-    if (needsInstall('recipe-local') && installApp) done(await runRecipeLocal(ctx, installApp));
-    if (wanted('lint')) done(await runLint(ctx, await newApp('lint', headSha)));
+    state.req = validateRequest(input, deps.config);
+    log.info({ repo: state.req.repo, ref: state.req.ref, stages: state.req.stages }, `cloning ${state.req.recipe}`);
+    state.prepared = await prepare(state.req, deps.config, deps.runDir.checkoutDir, signal);
+    const { headSha, headVersion, loaded, plan } = state.prepared;
+    log.info({ headSha, headVersion, spec: loaded.file ?? 'generic suite', plan }, `${state.req.ref} is ${headSha}`);
+    await runStages(state, deps);
   } catch (err) {
-    // Bad input found before anything was deployed (an unknown ref, an invalid spec) is a usage error: exit 2.
-    if (err instanceof CcciError && ['RECIPE_INVALID', 'INPUT_INVALID'].includes(err.code) && apps.length === 0) {
-      lease.release();
-      rmSync(runDir.dir, { recursive: true, force: true });
-      throw err;
-    }
-    runError = signal.aborted ? `stopped: ${errorMessage(signal.reason)}` : errorMessage(err);
-    log.error({ err: runError }, 'the run broke');
+    noteRunError(state, err, deps);
   }
-
-  if (signal.aborted && !runError) runError = `stopped: ${errorMessage(signal.reason)}`;
-  for (const name of stageNames) {
-    if (results.has(name)) continue;
-    const asked = req.stages.includes(name);
-    results.set(name, asked
-      ? { name, status: 'error', reason: `not reached: ${runError ?? 'the run ended early'}`, checks: [] }
-      : { name, status: 'skip', reason: 'not asked for in this run', checks: [] });
-  }
-  const stages = stageNames.map((n) => results.get(n)!);
-  // --keep keeps only the apps whose stages failed: the install app (install, backup, recipe-local) or the upgrade app.
-  const failedRoles = new Set<string>([
-    ...(['install', 'backup', 'recipe-local'] as const).some((n) => results.get(n)?.status === 'fail') ? ['install'] : [],
-    ...results.get('upgrade')?.status === 'fail' ? ['upgrade'] : [],
-  ]);
-  const keepHours = config.runner.keepOnFailure;
-  if (req.keep && failedRoles.size > 0 && keepHours === 0) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
-  const keepUntil = req.keep && failedRoles.size > 0 && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
-  const kept = keepUntil ? apps.filter((a) => failedRoles.has(a.role)) : [];
-  const teardown = await teardownAll(apps.filter((a) => !kept.includes(a)), deps);
-  if (keepUntil && kept.length > 0) {
-    lease.keep(keepUntil, kept.map((a) => a.name.domain));
-    log.warn({ keepUntil, apps: kept.map((a) => a.name.domain) }, 'kept the failed deployment; the janitor reaps it after keepUntil');
-  } else {
-    lease.release();
-  }
-  for (const role of ['install', 'upgrade', 'lint']) rmSync(join(runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
-  rmSync(runDir.checkoutDir, { recursive: true, force: true });
-
-  const finishedAt = new Date();
-  const clean = teardown.left.length === 0;
-  const out: RunResults = {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    runId: runDir.runId,
-    recipe: req.recipe,
-    repo: req.repo,
-    ref: req.ref,
-    headSha,
-    versions: { base: plan && 'base' in plan ? plan.base : undefined, head: headVersion },
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    durationMs: finishedAt.getTime() - startedAt.getTime(),
-    stages,
-    level: computeLevel(stages),
-    verdict: computeVerdict(stages, clean),
-    apps: apps.map((a) => a.deployed ?? { role: a.role, domain: a.name.domain, stack: a.name.stack }),
-    teardown: { clean, left: teardown.left, durationMs: teardown.durationMs, keptUntil: kept.length > 0 ? keepUntil : undefined },
-    error: runError ?? (clean ? undefined : `teardown left ${teardown.left.join(', ')}`),
-    artifacts: [],
-  };
-  out.artifacts = [...new Set(['results.json', 'junit.xml', ...readdirSync(runDir.artifactsDir)])].sort();
-  writeResults(join(runDir.artifactsDir, 'results.json'), out, secrets);
-  writeJunit(join(runDir.artifactsDir, 'junit.xml'), out, secrets);
-  return out;
+  const settled = await settle(state.apps, state.stages, state.req?.keep ?? false, deps);
+  const results = buildResults({ ...state, input, runId: deps.runDir.runId, settled, stop: stopInfo(signal) });
+  const exitCode = state.refused ? 2 : exitCodeForVerdict(results.verdict);
+  results.artifacts = deps.runDir.listArtifacts(['results.json', 'junit.xml']);
+  writeResults(join(deps.runDir.artifactsDir, 'results.json'), results, deps.secrets);
+  writeJunit(join(deps.runDir.artifactsDir, 'junit.xml'), results, deps.secrets);
+  events.emit({ type: 'run-finished', exitCode, results });
+  if (results.error) log.error({ code: results.error.code }, `${results.error.code}: ${results.error.message}`);
+  log.info({ verdict: results.verdict, reached: `L${results.level}` }, `verdict ${results.verdict}, level L${results.level}`);
+  return { results, exitCode };
 }
 
-/** Teardown of every app, whatever happened, without the run's signal: a cancelled run still cleans up. */
-async function teardownAll(apps: AppHandle[], deps: RunDeps): Promise<{ left: string[]; durationMs: number }> {
-  const { docker, log } = deps;
-  const started = Date.now();
-  const outcomes = await Promise.all(apps.map(async (app) => {
-    log.info({ domain: app.name.domain }, 'teardown');
-    try {
-      return (await teardownApp({ abra: app.abra, docker, domain: app.name.domain, stack: app.name.stack, log: (line) => log.warn(line) })).left;
-    } catch (err) {
-      return [`${app.name.stack}: teardown failed: ${errorMessage(err)}`];
+/** A refusal before any app exists is bad input (exit 2); anything else is the run breaking. */
+function noteRunError(state: RunState, err: unknown, deps: RunDeps): void {
+  const info = stopInfo(deps.signal) ?? errorInfo(err);
+  state.error = info;
+  state.refused = isRefusal(info.code) && state.apps.length === 0;
+  deps.log.error({ code: info.code }, state.refused ? `refused: ${info.message}` : `the run broke: ${info.message}`);
+}
+
+/** The stages phase: every asked stage runs, is `na`, is `skip` with its reason, or is not reached. */
+async function runStages(state: RunState, deps: RunDeps): Promise<void> {
+  const req = state.req!;
+  const prepared = state.prepared!;
+  const { spec } = prepared.loaded;
+  const table = deps.stages ?? lifecycle;
+  const record = (r: StageResult) => {
+    state.stages.set(r.name, r);
+    deps.log.info({ stage: r.name, status: r.status, code: r.code, reason: r.reason }, `${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+  };
+  for (const name of stageNames) {
+    if (spec.stages[name] === 'na') record({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
+  }
+  const scope = stageScope(state, deps);
+  const runOne = async (def: StageDef) => {
+    if (!req.stages.includes(def.name) || state.stages.has(def.name) || deps.signal.aborted) return;
+    if (def.needsInstall && state.stages.get('install')?.status !== 'pass') {
+      record({ name: def.name, status: 'skip', reason: skipReasons.needsInstall(req.stages.includes('install')), checks: [] });
+      return;
     }
-  }));
-  const left = outcomes.flat();
-  if (left.length > 0) log.error({ left }, 'teardown left resources behind');
-  else if (apps.length > 0) log.info({ durationMs: Date.now() - started }, 'teardown verified: nothing of the run is left');
-  return { left, durationMs: Date.now() - started };
+    deps.events.emit({ type: 'stage-started', stage: def.name });
+    const started = Date.now();
+    let result: StageResult;
+    try {
+      result = await def.run(scope);
+    } catch (err) {
+      // A stage that could not even start (a clone, a lease) ends here, as `blame` decides.
+      result = finishStage(def.name, started, [], err, deps.signal);
+    }
+    record(result);
+    deps.events.emit({ type: 'stage-finished', stage: def.name, result });
+  };
+  if (deps.config.runner.parallelApps) {
+    const chains = [...new Set(table.map((d) => d.chain))].map((chain) => table.filter((d) => d.chain === chain));
+    await Promise.all(chains.map(async (chain) => { for (const def of chain) await runOne(def); }));
+  } else {
+    for (const name of stageNames) {
+      const def = table.find((d) => d.name === name);
+      if (def) await runOne(def);
+    }
+  }
+}
+
+/** What stages may ask of the run: its context, and apps made (and claimed) on demand. */
+function stageScope(state: RunState, deps: RunDeps): StageScope {
+  const req = state.req!;
+  const { head, headSha, headVersion, loaded, plan } = state.prepared!;
+  const { config, signal } = deps;
+  const ctx: StageContext = {
+    config, docker: deps.docker, log: deps.log, secrets: deps.secrets, signal, recipe: req.recipe,
+    spec: loaded.spec, customChecks: loaded.customChecks, headSha, headVersion, ref: req.ref,
+    artifactsDir: deps.runDir.artifactsDir,
+  };
+  // A fresh clone per app: abra checks a version out in its own tree, so parallel apps never collide.
+  const cloneAt = async (role: string, ref: string) => {
+    const { abraDir, recipesDir } = deps.runDir.abraDirFor(role);
+    const recipeDir = join(recipesDir, req.recipe);
+    await cloneRepo(head, recipeDir, { signal });
+    await checkout(recipeDir, await resolveRef(recipeDir, ref, { signal }), { signal });
+    return { abra: deps.makeAbra(abraDir), recipeDir };
+  };
+  return {
+    ctx,
+    plan,
+    async newApp(role, ref) {
+      const { abra, recipeDir } = await cloneAt(role, ref);
+      const app: AppHandle = { name: newAppName(req.recipe, config.swarm.domain), role, abra, recipeDir };
+      // Claimed before it exists, so there is never a moment the janitor could take it for an orphan.
+      deps.lease.claim(app.name.domain);
+      state.apps.push(app);
+      deps.events.emit({ type: 'app-claimed', domain: app.name.domain, stack: app.name.stack, role });
+      deps.log.info({ domain: app.name.domain, role }, `${role} app ${app.name.domain}`);
+      return app;
+    },
+    installApp() {
+      const app = state.apps.find((a) => a.role === 'install');
+      if (!app) throw new Error('the install app does not exist: a stage that needs it ran without a passing install');
+      return app;
+    },
+    cleanClone: () => cloneAt('lint', headSha),
+  };
 }

@@ -1,46 +1,55 @@
 // The backup stage (DESIGN §4.6), on the install app: seed → abra app backup create → mutate →
 // abra app restore → the read equals the seed. Database recipes restore through their dump hooks.
-import type { StageResult } from '../model/stage.js';
+// A recipe without backupbot labels has nothing to back up: `na`.
+import { RecipeFailure } from '../errors.js';
 import { waitForConvergence } from '../harness/converge.js';
-import { expectMarker, newMarker, runData } from './data-marker.js';
-import { abraFailureIsTheRecipes, RecipeFailure, step } from './deploy-app.js';
-import { finishStage } from './finish-stage.js';
+import { readEnvFile } from '../harness/env-file.js';
+import { finishStage } from '../model/blame.js';
+import type { StageResult } from '../model/stage.js';
+import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
+import { expectMarker, newMarker, runData, type DataTarget } from './data-marker.js';
+import { withLastWords } from './deploy-app.js';
 import type { AppHandle, StageContext } from './stage-context.js';
+import { abraFailureIsTheRecipes, StageSteps } from './steps.js';
 
 export async function runBackup(ctx: StageContext, app: AppHandle): Promise<StageResult> {
   const started = Date.now();
-  const rows: StageResult['checks'] = [];
+  const steps = new StageSteps(ctx.signal);
   const { docker, spec, signal } = ctx;
   const { abra } = app;
   const { stack, domain } = app.name;
-  const data = spec.data;
+  const data: DataTarget | undefined = spec.data && { docker, stack, data: spec.data, signal };
   const marker = newMarker();
   try {
+    const appEnv = readEnvFile(abra.envFile(domain));
+    if (!readComposeNames(app.recipeDir, composeFiles(appEnv)).hasBackupLabels) {
+      return { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] };
+    }
     if (data) {
-      await step(rows, 'seed marker', async () => {
-        await runData(docker, stack, data, 'seed', marker);
-        return expectMarker(docker, stack, data, marker, 'after seeding');
+      await steps.run('seed marker', async () => {
+        await runData(data, 'seed', marker);
+        return expectMarker(data, marker, 'after seeding');
       }, () => marker);
     }
-    await step(rows, 'abra app backup create', () => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), (out) => lastInfo(out));
+    await steps.run('abra app backup create', () => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), (out) => lastInfo(out));
     if (data) {
-      await step(rows, 'mutate', async () => {
-        await runData(docker, stack, data, 'mutate', marker);
-        const value = await runData(docker, stack, data, 'read', marker);
-        if (value.includes(marker)) throw new RecipeFailure(`data mutate did not change what read returns (${JSON.stringify(value.slice(0, 200))}): the restore could not be told apart`);
+      await steps.run('mutate', async () => {
+        await runData(data, 'mutate', marker);
+        const value = await runData(data, 'read', marker);
+        if (value.includes(marker)) throw new RecipeFailure('DATA_COMMAND_FAILED', `data mutate did not change what read returns (${JSON.stringify(value.slice(0, 200))}): the restore could not be told apart`);
         return value;
       }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
     }
-    await step(rows, 'abra app restore', () => abraFailureIsTheRecipes(abra.restore(domain, { signal })), (out) => lastInfo(out));
-    await step(rows, 'converged after restore', () => waitForConvergence(docker, stack, { deadlineMs: ctx.config.runner.deployTimeout, signal }),
+    await steps.run('abra app restore', () => abraFailureIsTheRecipes(abra.restore(domain, { signal })), (out) => lastInfo(out));
+    await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: ctx.config.runner.deployTimeout, signal })),
       (c) => `${c.services.length} services at desired replicas`);
     if (data) {
-      await step(rows, 'restore returned the seed', () => expectMarker(docker, stack, data, marker, 'after the restore the data is not the seed'), () => marker);
+      await steps.run('restore returned the seed', () => expectMarker(data, marker, 'after the restore the data is not the seed'), () => marker);
     }
+    return finishStage('backup', started, steps.rows, undefined, signal);
   } catch (err) {
-    return finishStage('backup', started, rows, err);
+    return finishStage('backup', started, steps.rows, err, signal);
   }
-  return finishStage('backup', started, rows);
 }
 
 function lastInfo(out: string): string | undefined {

@@ -2,17 +2,18 @@
 import type { Config } from '../config/load-config.js';
 import type { Abra } from '../harness/abra.js';
 import type { AppName } from '../harness/app-name.js';
-import type { SwarmDocker } from '../harness/docker.js';
+import type { SwarmApi } from '../harness/swarm-api.js';
 import type { Logger } from '../log/create-logger.js';
-import type { DeployedApp } from '../report/results.js';
+import type { DeployedApp } from '../model/results.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { RecipeSpec } from '../spec/schema.js';
 
 export interface StageContext {
   config: Config;
-  docker: SwarmDocker;
+  docker: SwarmApi;
   log: Logger;
   secrets: SecretRegistry;
+  /** Aborts when the run is stopped; every wait, exec, request and check listens to it. */
   signal: AbortSignal;
   recipe: string;
   spec: RecipeSpec;

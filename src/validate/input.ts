@@ -46,6 +46,17 @@ export function validateRepoUrl(url: string): string {
   return url;
 }
 
+// Run ids become folder and file names: no dots, no slashes, no leading dash.
+const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+
+/** A run id minted by a caller (`--run-id`), e.g. `20261130T132202Z-1a2b`. */
+export function validateRunId(id: string): string {
+  if (!runIdPattern.test(id)) {
+    throw new CcciError('INPUT_INVALID', `invalid run id ${JSON.stringify(id)}: use letters, digits, "_" and "-", starting with a letter or digit, at most 80 characters`);
+  }
+  return id;
+}
+
 export function parseStages(list: string): StageName[] {
   const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length === 0) throw new CcciError('INPUT_INVALID', 'no stage given: use a comma-separated list of ' + stageNames.join(', '));

@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { SwarmDocker } from '../../src/harness/docker.js';
-import { runResultsSchema, type RunResults } from '../../src/report/results-schema.js';
+import { runResultsSchema, type RunResults } from '../../src/model/results.js';
 import { makeFixtureRepos, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');

@@ -120,7 +120,7 @@ describe('lifecycle stages', () => {
     expect((await leftovers(stack)).length).toBeGreaterThan(0);
     // Once the keep expires (here: the lease is dropped), the janitor reaps it.
     const leases = '/var/lib/cc-ci-testbed/store/leases';
-    for (const f of readdirSync(leases)) {
+    for (const f of readdirSync(leases).filter((n) => n.endsWith('.json'))) {
       const lease = JSON.parse(readFileSync(join(leases, f), 'utf8')) as LeaseRecord;
       if (lease.runId === r.results!.runId) {
         writeFileSync(join(leases, f), JSON.stringify({ ...lease, keepUntil: new Date(Date.now() - 1000).toISOString() }));

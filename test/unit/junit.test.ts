@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../src/report/junit.js';
-import type { RunResults } from '../../src/report/results.js';
+import type { RunResults } from '../../src/model/results.js';
 
 const results: RunResults = {
-  schemaVersion: 1, runId: 'r1', recipe: 'custom-html', repo: 'file:///x', ref: 'main', headSha: 'abc',
+  schemaVersion: 2, runId: 'r1', recipe: 'custom-html', repo: 'file:///x', ref: 'main', headSha: 'abc',
   versions: {}, startedAt: '', finishedAt: '', durationMs: 1500, level: 0, verdict: 'fail', apps: [],
   teardown: { clean: true, left: [], durationMs: 1 }, artifacts: [],
   stages: [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resultsJsonSchema, runResultsSchema } from '../../src/report/results-schema.js';
+import { resultsJsonSchema, runResultsSchema } from '../../src/model/results.js';
 import { errorCodes } from '../../src/errors.js';
 
 describe('results.json schema', () => {
@@ -9,7 +9,7 @@ describe('results.json schema', () => {
     expect(published).toEqual(resultsJsonSchema());
   });
   it('refuses results with an unknown stage status', () => {
-    const bad = { schemaVersion: 1, runId: 'r', recipe: 'x', repo: 'y', ref: 'z', versions: {}, startedAt: '', finishedAt: '', durationMs: 0,
+    const bad = { schemaVersion: 2, runId: 'r', recipe: 'x', repo: 'y', ref: 'z', versions: {}, startedAt: '', finishedAt: '', durationMs: 0,
       stages: [{ name: 'install', status: 'maybe', checks: [] }], level: 0, verdict: 'pass', apps: [], teardown: { clean: true, left: [], durationMs: 0 }, artifacts: [] };
     expect(runResultsSchema.safeParse(bad).success).toBe(false);
     expect(runResultsSchema.safeParse({ ...bad, stages: [{ name: 'install', status: 'na', checks: [] }] }).success).toBe(true);

@@ -1,12 +1,16 @@
 // The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
 // ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
 // app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
+// cc-ci owns the process's signals: Playwright is told not to install its own handlers, and a
+// stopped run closes Chromium at once so a pending page load ends.
 import type { Browser, Page } from 'playwright-core';
-import { errorMessage } from '../../errors.js';
+import { CcciError, errorMessage, RecipeFailure } from '../../errors.js';
+import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { appBaseUrl } from './ingress-request.js';
 
 export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
+export const PAGE_LOAD_TIMEOUT_MS = 30_000;
 
 const chromiumFlags = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -25,7 +29,9 @@ export interface BrowserCheck {
 export class AppBrowser {
   private launching: Promise<Browser> | undefined;
 
-  constructor(private readonly ingress: string, private readonly domain: string) {}
+  constructor(private readonly ingress: string, private readonly domain: string, private readonly signal?: AbortSignal) {
+    signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
 
   /** Starts Chromium now, so the first check does not wait for it (a failure surfaces at that check). */
   warm(): void {
@@ -36,44 +42,74 @@ export class AppBrowser {
     const started = Date.now();
     const url = `${appBaseUrl(this.ingress, this.domain)}${check.path}`;
     const name = check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
-    // A browser that cannot start is infrastructure: that error is thrown, not turned into a fail row.
-    const page = await this.newPage();
+    let page: Page | undefined;
     try {
-      const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? 30_000 });
+      page = await this.newPage();
+      const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? PAGE_LOAD_TIMEOUT_MS });
       const status = response?.status() ?? 0;
       const title = await page.title();
       await page.screenshot({ path: check.screenshotFile, fullPage: false });
       const seen = check.see === undefined || (await page.getByText(check.see).count()) > 0;
       const ok = status > 0 && status < 500 && seen;
       const detail = `${status}, title ${JSON.stringify(title)}${check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : ''}`;
-      return { name, status: ok ? 'pass' : 'fail', detail, durationMs: Date.now() - started, artifact: check.screenshotFile.split('/').pop() };
+      const artifact = check.screenshotFile.split('/').pop();
+      if (ok) return { name, status: 'pass', detail, durationMs: Date.now() - started, artifact };
+      return { name, status: 'fail', code: 'CHECK_FAILED', detail, durationMs: Date.now() - started, artifact };
     } catch (err) {
-      return { name, status: 'fail', detail: `could not load ${url}: ${errorMessage(err).split('\n')[0]}`, durationMs: Date.now() - started };
+      return rowFromError(name, classifyBrowserError(err, url), this.signal, started);
     } finally {
-      await page.close();
+      await page?.close().catch(() => undefined);
     }
   }
 
   /** A page that reaches the app's domain (also handed to custom checks). */
   async newPage(): Promise<Page> {
-    return (await this.browser()).newPage({ viewport: { width: 1280, height: 800 } });
+    const browser = await this.browser();
+    try {
+      return await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    } catch (err) {
+      throw new CcciError('BROWSER_FAILED', `Chromium could not open a page: ${errorMessage(err).split('\n')[0]}`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {
     const browser = await this.launching?.catch(() => undefined);
-    await browser?.close();
+    await browser?.close().catch(() => undefined);
   }
 
   private browser(): Promise<Browser> {
     this.launching ??= (async () => {
+      if (this.signal?.aborted) throw new CcciError('CANCELLED', 'the run was stopped before Chromium started');
       // Loaded on first use: playwright-core alone costs most of a second of start-up.
       const { chromium } = await import('playwright-core');
-      return chromium.launch({
-        executablePath: chromiumPath,
-        headless: true,
-        args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${new URL(this.ingress).hostname}`],
-      });
+      try {
+        return await chromium.launch({
+          executablePath: chromiumPath,
+          headless: true,
+          // The run's own handlers tear down on a signal; Playwright's would exit first.
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+          args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${new URL(this.ingress).hostname}`],
+        });
+      } catch (err) {
+        throw new CcciError('BROWSER_FAILED', `Chromium (${chromiumPath}) could not start: ${errorMessage(err).split('\n')[0]}`, { cause: err });
+      }
     })();
     return this.launching;
   }
+}
+
+/**
+ * A page load that broke: no answer in time is the app's; a connection the ingress refused or
+ * reset, a certificate error or a crashed browser is not.
+ */
+export function classifyBrowserError(err: unknown, url: string): unknown {
+  if (err instanceof CcciError || err instanceof RecipeFailure) return err;
+  const message = errorMessage(err).split('\n')[0] ?? '';
+  if (/net::ERR_(CONNECTION_(REFUSED|RESET|CLOSED)|ADDRESS_UNREACHABLE|NAME_NOT_RESOLVED|CERT_|SSL_)/.test(message)) {
+    return new CcciError('INGRESS_FAILED', `could not load ${url}: ${message}`, { cause: err });
+  }
+  if (/has been closed|Target closed|crash/i.test(message)) return new CcciError('BROWSER_FAILED', `Chromium went away loading ${url}: ${message}`, { cause: err });
+  return new RecipeFailure('CHECK_FAILED', `could not load ${url}: ${message}`, { cause: err });
 }

@@ -1,9 +1,11 @@
 // The generic health check (DESIGN §3.4): the app answers on a path through the ingress with a
 // status below 500 (or exactly the expected one) before a deadline. Retried, because an app can
-// still be starting behind a converged service.
-import { errorMessage } from '../../errors.js';
+// still be starting behind a converged service. The last attempt decides the blame: a wrong
+// status or no answer in time is the recipe's; an ingress that cannot be reached at all is not.
+import { errorMessage, RecipeFailure } from '../../errors.js';
+import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import { htmlTitle, requestViaIngress } from './ingress-request.js';
+import { htmlTitle, pause, requestViaIngress } from './ingress-request.js';
 
 export interface HealthCheck {
   path: string;
@@ -17,24 +19,25 @@ export async function checkHealth(ingress: string, domain: string, check: Health
   const deadline = started + check.timeoutMs;
   const name = `health GET ${check.path}`;
   let last = 'no answer yet';
+  let lastError: unknown;
   for (;;) {
     try {
-      const res = await requestViaIngress(ingress, domain, check.path);
+      const res = await requestViaIngress(ingress, domain, check.path, { signal });
       const ok = check.status === undefined ? res.status > 0 && res.status < 500 : res.status === check.status;
       const title = htmlTitle(res.body);
       last = `${res.status}${title ? `, title ${JSON.stringify(title)}` : ''}`;
+      lastError = undefined;
       if (ok) return { name, status: 'pass', detail: `GET ${check.path} -> ${last}`, durationMs: Date.now() - started };
     } catch (err) {
       last = errorMessage(err);
+      lastError = err;
     }
     if (Date.now() >= deadline || signal?.aborted) break;
-    await new Promise((r) => setTimeout(r, 1_000));
+    await pause(1_000, signal);
   }
   const wanted = check.status === undefined ? 'a status below 500' : `status ${check.status}`;
-  return {
-    name,
-    status: 'fail',
-    detail: `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`,
-    durationMs: Date.now() - started,
-  };
+  const what = `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`;
+  // The ingress unreachable on the last try is ours to fix; everything else the app answered (or did not in time).
+  const cause = lastError !== undefined && !(lastError instanceof RecipeFailure) ? lastError : new RecipeFailure('CHECK_FAILED', what);
+  return { ...rowFromError(name, cause, signal, started), detail: what };
 }

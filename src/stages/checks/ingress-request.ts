@@ -1,7 +1,11 @@
 // An HTTP request to an app through the swarm's ingress: the connection goes to the configured
 // ingress address, the Host header (and TLS SNI) name the app, as traefik routes it.
+// Failures are classified here, where the cause is known: no answer in time is the app's
+// (the ingress would have answered for a dead backend), a refused or reset connection is the
+// ingress's, a stop is the run's.
 import http from 'node:http';
 import https from 'node:https';
+import { CcciError, RecipeFailure } from '../../errors.js';
 
 export interface IngressResponse {
   status: number;
@@ -11,10 +15,12 @@ export interface IngressResponse {
 }
 
 const MAX_BODY = 1024 * 1024;
+export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
 
-export function requestViaIngress(ingress: string, domain: string, path: string, timeoutMs = 10_000): Promise<IngressResponse> {
+export function requestViaIngress(ingress: string, domain: string, path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IngressResponse> {
   const target = new URL(ingress);
   const secure = target.protocol === 'https:';
+  const timeoutMs = opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request({
@@ -25,6 +31,7 @@ export function requestViaIngress(ingress: string, domain: string, path: string,
       headers: { host: domain, 'user-agent': 'cc-ci', accept: 'text/html,*/*' },
       servername: secure ? domain : undefined,
       timeout: timeoutMs,
+      signal: opts.signal,
     }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -35,12 +42,20 @@ export function requestViaIngress(ingress: string, domain: string, path: string,
         headers: res.headers,
         durationMs: Date.now() - started,
       }));
-      res.on('error', reject);
+      res.on('error', (err) => reject(classify(err, ingress, domain, timeoutMs)));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new RecipeFailure('CHECK_FAILED', `${domain} gave no answer through the ingress within ${timeoutMs / 1000} s`)));
+    req.on('error', (err) => reject(classify(err, ingress, domain, timeoutMs)));
     req.end();
   });
+}
+
+function classify(err: Error, ingress: string, domain: string, timeoutMs: number): Error {
+  if (err instanceof RecipeFailure || err instanceof CcciError) return err;
+  if (err.name === 'AbortError') return new CcciError('CANCELLED', `GET ${domain}: stopped`, { cause: err });
+  const code = (err as NodeJS.ErrnoException).code ?? err.message;
+  if (code === 'ETIMEDOUT') return new RecipeFailure('CHECK_FAILED', `${domain} gave no answer through the ingress within ${timeoutMs / 1000} s`);
+  return new CcciError('INGRESS_FAILED', `could not reach the ingress ${ingress} for ${domain}: ${code}`, { cause: err });
 }
 
 /** How a visitor reaches the app: the ingress's scheme and port with the app's domain, e.g. `http://cust-1a2b3c.ci.test:8480`. */
@@ -52,4 +67,14 @@ export function appBaseUrl(ingress: string, domain: string): string {
 export function htmlTitle(body: string): string | undefined {
   const m = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(body);
   return m?.[1]?.replace(/\s+/g, ' ').trim();
+}
+
+/** Sleeps, but wakes (without throwing) as soon as the signal aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) { resolve(); return; }
+    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

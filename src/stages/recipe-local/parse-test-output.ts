@@ -28,7 +28,7 @@ function rowOf(tc: Record<string, unknown>, prefix: string): CheckRow {
   const message = typeof failure === 'string' ? failure : String(failure?.message ?? failure?.['#text'] ?? '');
   const status = failure !== undefined ? 'fail' : tc.skipped !== undefined ? 'skip' : 'pass';
   const seconds = Number(tc.time ?? 0);
-  return { name: `${prefix}${String(tc.name ?? '(unnamed)')}`, status, detail: message ? message.split('\n')[0] : undefined, durationMs: Math.round(seconds * 1000) };
+  return { name: `${prefix}${String(tc.name ?? '(unnamed)')}`, status, code: status === 'fail' ? 'TESTS_FAILED' : undefined, detail: message ? message.split('\n')[0] : undefined, durationMs: Math.round(seconds * 1000) };
 }
 
 export function rowsFromTap(stdout: string, prefix: string): CheckRow[] {
@@ -37,7 +37,8 @@ export function rowsFromTap(stdout: string, prefix: string): CheckRow[] {
     const m = /^(not ok|ok)\s+\d+\s*(?:-\s*)?(.*?)(\s+#\s*(SKIP|TODO)\b.*)?$/i.exec(line);
     if (!m) continue;
     const skipped = m[4] !== undefined;
-    rows.push({ name: `${prefix}${m[2] || '(unnamed)'}`, status: skipped ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail' });
+    const status = skipped ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail';
+    rows.push({ name: `${prefix}${m[2] || '(unnamed)'}`, status, ...(status === 'fail' ? { code: 'TESTS_FAILED' } : {}) });
   }
   return rows;
 }

@@ -2,21 +2,22 @@
 // tested ref, and the custom checks of its spec folder, against the live install app.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckRow, StageResult } from '../../model/stage.js';
+import { CcciError } from '../../errors.js';
 import { findRecipeTests, runRecipeTests } from '../../harness/recipe-tests.js';
-import { finishStage } from '../finish-stage.js';
+import { finishStage } from '../../model/blame.js';
+import { skipReasons, type CheckRow, type StageResult } from '../../model/stage.js';
 import type { AppHandle, StageContext } from '../stage-context.js';
 import { appBaseUrl } from '../checks/ingress-request.js';
 import { runCustomChecks } from './custom-checks.js';
 import { rowsFromJunit, rowsFromTap } from './parse-test-output.js';
 
-const RECIPE_TESTS_TIMEOUT_MS = 15 * 60_000;
+export const RECIPE_TESTS_TIMEOUT_MS = 15 * 60_000;
 
 export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise<StageResult> {
   const started = Date.now();
   const found = findRecipeTests(app.recipeDir);
   if (found.files.length === 0 && !found.runner && ctx.customChecks.length === 0) {
-    return { name: 'recipe-local', status: 'skip', reason: 'the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) and its spec folder no *.check.ts', checks: [] };
+    return { name: 'recipe-local', status: 'skip', reason: skipReasons.nothingToRun('the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) and its spec folder no *.check.ts'), checks: [] };
   }
   const rows: CheckRow[] = [];
   const target = new URL(ctx.config.swarm.ingress);
@@ -39,6 +40,7 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       },
     });
     for (const run of runs) {
+      if (run.result.cancelled) throw new CcciError('CANCELLED', `${run.kind}: stopped`);
       const prefix = run.kind === 'node-test' ? '' : 'tests/run: ';
       const parsed = (await rowsFromJunit(run.junit, prefix)) ?? rowsFromTap(run.result.stdout, prefix);
       if (run.junit) {
@@ -51,16 +53,18 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       const exitRow: CheckRow = {
         name: run.kind === 'node-test' ? 'node --test tests/' : 'tests/run',
         status: run.result.exitCode === 0 ? 'pass' : 'fail',
+        code: run.result.exitCode === 0 ? undefined : 'TESTS_FAILED',
         detail: run.result.timedOut ? `timed out after ${RECIPE_TESTS_TIMEOUT_MS / 60_000} min` : `exit ${run.result.exitCode}, ${parsed.length} test rows`,
       };
       rows.push(exitRow);
     }
     rows.push(...await runCustomChecks(ctx.customChecks, {
       recipe: ctx.recipe, domain, ingress: ctx.config.swarm.ingress,
-      exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd),
+      exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd, { signal: ctx.signal }),
+      signal: ctx.signal,
     }));
+    return finishStage('recipe-local', started, rows, undefined, ctx.signal);
   } catch (err) {
-    return finishStage('recipe-local', started, rows, err);
+    return finishStage('recipe-local', started, rows, err, ctx.signal);
   }
-  return finishStage('recipe-local', started, rows);
 }

@@ -1,0 +1,70 @@
+// The first phase of a run: check the request, clone the recipe, resolve the ref, load the spec
+// and plan the upgrade base (DESIGN §4.1–2). Everything that can refuse a run happens here,
+// before any app exists.
+import { join } from 'node:path';
+import type { Config } from '../config/load-config.js';
+import { CcciError } from '../errors.js';
+import { checkout, cloneRepo, releaseTags, resolveRef } from '../harness/git.js';
+import type { StageName } from '../model/stage.js';
+import { composeFiles } from '../recipe/compose-names.js';
+import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
+import { loadSpec, type LoadedSpec } from '../spec/load-spec.js';
+import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from '../validate/input.js';
+
+/** A run as asked, before validation: from the command line or the server. */
+export interface RunInput {
+  recipe: string;
+  ref: string;
+  repo?: string;
+  /** Comma-separated stage names; none means runner.stages. */
+  stages?: string;
+  /** Install only. */
+  quick?: boolean;
+  /** Keep a failed deployment for runner.keepOnFailure hours instead of tearing it down. */
+  keep?: boolean;
+}
+
+export interface RunRequest {
+  recipe: string;
+  repo: string;
+  ref: string;
+  stages: StageName[];
+  keep: boolean;
+}
+
+export interface Prepared {
+  /** The first clone, at the head; per-app clones are made from it. */
+  head: string;
+  headSha: string;
+  headVersion?: string;
+  loaded: LoadedSpec;
+  plan: BasePlan;
+}
+
+/** Everything from outside is validated before anything is cloned or deployed. */
+export function validateRequest(input: RunInput, config: Config): RunRequest {
+  const recipe = validateRecipeName(input.recipe);
+  const ref = validateRef(input.ref);
+  const asked = input.quick ? ['install' as const] : input.stages !== undefined ? parseStages(input.stages) : [];
+  const repo = validateRepoUrl(input.repo ?? defaultRepo(config, recipe));
+  return { recipe, ref, repo, stages: asked.length > 0 ? asked : [...config.runner.stages], keep: input.keep === true };
+}
+
+/** Without --repo: the enrolled repository on the forge whose name is the recipe. */
+function defaultRepo(config: Config, recipe: string): string {
+  const enrolled = config.forge?.repos.find((r) => r.split('/')[1] === recipe);
+  if (!config.forge || !enrolled) throw new CcciError('USAGE', `no --repo given and ${recipe} is not an enrolled repository in forge.repos`);
+  return `${config.forge.url.replace(/\/$/, '')}/${enrolled}.git`;
+}
+
+export async function prepare(req: RunRequest, config: Config, checkoutDir: string, signal: AbortSignal): Promise<Prepared> {
+  const head = join(checkoutDir, req.recipe);
+  await cloneRepo(req.repo, head, { signal });
+  const headSha = await resolveRef(head, req.ref, { signal });
+  await checkout(head, headSha, { signal });
+  const loaded = loadSpec(config.recipesDir, req.recipe);
+  const files = composeFiles(Object.fromEntries(Object.entries(loaded.spec.env)));
+  const headVersion = declaredVersion(head, files);
+  const plan = planUpgradeBase(loaded.spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
+  return { head, headSha, headVersion, loaded, plan };
+}

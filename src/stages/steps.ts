@@ -1,0 +1,43 @@
+// A stage is a sequence of steps; each step becomes a check row. A step that throws adds a row
+// whose status `blame` decides (the recipe's `fail`, or `error`) and rethrows, so the stage
+// stops there.
+import { CcciError, RecipeFailure } from '../errors.js';
+import { rowFromError } from '../model/blame.js';
+import type { CheckRow } from '../model/stage.js';
+
+export class StageSteps {
+  readonly rows: CheckRow[] = [];
+
+  constructor(private readonly signal: AbortSignal) {}
+
+  /** Runs one step as a check row: pass with a detail, or a fail/error row and the error rethrown. */
+  async run<T>(name: string, op: () => Promise<T>, detail?: (v: T) => string | undefined): Promise<T> {
+    const started = Date.now();
+    try {
+      const value = await op();
+      this.rows.push({ name, status: 'pass', detail: detail?.(value), durationMs: Date.now() - started });
+      return value;
+    } catch (err) {
+      this.rows.push(rowFromError(name, err, this.signal, started));
+      throw err;
+    }
+  }
+
+  push(...rows: CheckRow[]): void {
+    this.rows.push(...rows);
+  }
+}
+
+/**
+ * For abra calls that act on the recipe (deploy, backup, restore): abra refusing or failing (bad
+ * compose, unknown version, a failing hook) is the recipe's failure; a cancel, a timeout or a
+ * missing binary stays what it is.
+ */
+export async function abraFailureIsTheRecipes<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof CcciError && err.code === 'ABRA_FAILED') throw new RecipeFailure('ABRA_REFUSED', err.message, { cause: err });
+    throw err;
+  }
+}
