@@ -38,7 +38,7 @@ export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptio
   const parsedDoc = parseDocument(raw, { schema: 'core', strict: true, uniqueKeys: true });
   const problem = parsedDoc.errors[0] ?? parsedDoc.warnings[0];
   if (problem) throw new CcciError('CONFIG_INVALID', `${configPath}: not valid YAML: ${problem.message.split('\n')[0]}`);
-  const doc: unknown = parsedDoc.toJS({ maxAliasCount: 50 });
+  const doc: unknown = yamlToJs(() => parsedDoc.toJS({ maxAliasCount: 50 }), configPath);
   const parsed = configSchema.safeParse(doc ?? {});
   if (!parsed.success) throw new CcciError('CONFIG_INVALID', `${configPath}: ${describeIssues(parsed.error.issues)}`);
   const base = dirname(configPath);
@@ -62,6 +62,15 @@ export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptio
   };
   for (const value of Object.values(loaded.secrets)) if (value) secrets.add(value);
   return deepFreeze(loaded);
+}
+
+/** A document that expands too many aliases (a YAML bomb) is refused like any other bad config. */
+function yamlToJs(convert: () => unknown, file: string): unknown {
+  try {
+    return convert();
+  } catch (err) {
+    throw new CcciError('CONFIG_INVALID', `${file}: not valid YAML: ${errorMessage(err)}`);
+  }
 }
 
 function readSecret(file: string | undefined, envName: string, key: string, at: (p: string) => string,

@@ -10,6 +10,8 @@ export interface GitOptions {
   onLine?: (line: string) => void;
 }
 
+export const GIT_TIMEOUT_MS = 300_000;
+
 const gitEnv = {
   PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
   HOME: process.env.HOME ?? '/root',
@@ -25,7 +27,7 @@ async function git(args: string[], cwd: string | undefined, opts: GitOptions): P
     cwd,
     env: gitEnv,
     signal: opts.signal,
-    timeoutMs: opts.timeoutMs ?? 300_000,
+    timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
     onLine: opts.onLine ? (line) => opts.onLine?.(line) : undefined,
   });
 }
@@ -33,6 +35,7 @@ async function git(args: string[], cwd: string | undefined, opts: GitOptions): P
 async function gitOk(args: string[], cwd: string | undefined, opts: GitOptions, what: string): Promise<string> {
   const r = await git(args, cwd, opts);
   if (r.cancelled) throw new CcciError('CANCELLED', `${what}: cancelled`);
+  if (r.timedOut) throw new CcciError('DEADLINE', `${what}: git ${args[0]} gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`);
   if (r.exitCode !== 0) throw new CcciError('GIT_FAILED', `${what}: git ${args[0]} exited ${r.exitCode}: ${lastLine(r.stderr)}`);
   return r.stdout.trim();
 }
@@ -52,6 +55,8 @@ export async function resolveRef(dir: string, ref: string, opts: GitOptions = {}
   }
   const fetched = await git(['fetch', '--quiet', '--no-tags', 'origin', '--end-of-options', ref], dir, opts);
   if (fetched.cancelled) throw new CcciError('CANCELLED', 'fetching the ref: cancelled');
+  // A forge that does not answer is not a bad ref: that would refuse the run as bad input.
+  if (fetched.timedOut) throw new CcciError('DEADLINE', `fetching ${ref}: git fetch gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`);
   if (fetched.exitCode === 0) {
     const r = await git(['rev-parse', '--verify', '--quiet', 'FETCH_HEAD^{commit}'], dir, opts);
     if (r.exitCode === 0) return r.stdout.trim();

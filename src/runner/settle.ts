@@ -34,7 +34,8 @@ export async function settle(apps: AppHandle[], stages: Map<StageName, StageResu
   const services = await diagnose(apps, deps);
   const failedRoles = new Set([...stages.values()].filter((s) => s.status === 'fail').map((s) => appOfStage[s.name]));
   const keepHours = deps.config.runner.keepOnFailure;
-  const wantsKeep = keep && apps.some((a) => failedRoles.has(a.role));
+  // A stopped run is not a failure to look into: nothing is kept.
+  const wantsKeep = keep && !deps.signal.aborted && apps.some((a) => failedRoles.has(a.role));
   if (wantsKeep && keepHours === 0) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
   const keptUntil = wantsKeep && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
   const kept = keptUntil ? apps.filter((a) => failedRoles.has(a.role)) : [];

@@ -28,7 +28,14 @@ export function parseSpec(text: string, file: string): RecipeSpec {
   const doc = parseDocument(text, { schema: 'core', strict: true, uniqueKeys: true });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) throw new CcciError('RECIPE_INVALID', `${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
-  const parsed = specSchema.safeParse(doc.toJS({ maxAliasCount: 50 }) ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (err) {
+    // Too many aliases (a YAML bomb) is a bad spec like any other.
+    throw new CcciError('RECIPE_INVALID', `${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = specSchema.safeParse(value ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
     throw new CcciError('RECIPE_INVALID', `${file}: ${issues.join('; ')}`);

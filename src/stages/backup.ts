@@ -8,7 +8,7 @@ import { finishStage } from '../model/blame.js';
 import type { StageResult } from '../model/stage.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { expectMarker, newMarker, runData, type DataTarget } from './data-marker.js';
-import { withLastWords } from './deploy-app.js';
+import { convergeDeadline, withLastWords } from './deploy-app.js';
 import type { AppHandle, StageContext } from './stage-context.js';
 import { abraFailureIsTheRecipes, StageSteps } from './steps.js';
 
@@ -20,8 +20,9 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
   const { stack, domain } = app.name;
   const data: DataTarget | undefined = spec.data && { docker, stack, data: spec.data, signal };
   const marker = newMarker();
+  let appEnv: Record<string, string>;
   try {
-    const appEnv = readEnvFile(abra.envFile(domain));
+    appEnv = readEnvFile(abra.envFile(domain));
     if (!readComposeNames(app.recipeDir, composeFiles(appEnv)).hasBackupLabels) {
       return { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] };
     }
@@ -41,7 +42,7 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
       }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
     }
     await steps.run('abra app restore', () => abraFailureIsTheRecipes(abra.restore(domain, { signal })), (out) => lastInfo(out));
-    await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: ctx.config.runner.deployTimeout, signal })),
+    await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: convergeDeadline(ctx, appEnv), signal })),
       (c) => `${c.services.length} services at desired replicas`);
     if (data) {
       await steps.run('restore returned the seed', () => expectMarker(data, marker, 'after the restore the data is not the seed'), () => marker);

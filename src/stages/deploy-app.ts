@@ -42,10 +42,8 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
   const deployLabel = target.chaos ? `abra app deploy --chaos (head${target.redeploy ? ', onto the running app' : ''})` : `abra app deploy ${target.version}`;
   await steps.run(deployLabel, () => abraFailureIsTheRecipes(
     abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal })));
-  const timeoutS = Number(env.TIMEOUT);
-  const deadlineMs = Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : ctx.config.runner.deployTimeout;
   const converged = await steps.run('converged', () => withLastWords(ctx, waitForConvergence(docker, app.stack, {
-    deadlineMs,
+    deadlineMs: convergeDeadline(ctx, env),
     signal,
     onProgress: (line) => log.info({ stack: app.stack }, line),
   })), (c) => `${c.services.length} services at desired replicas`);
@@ -69,6 +67,12 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
   }
   handle.deployed = deployed;
   return deployed;
+}
+
+/** Every convergence wait of an app has one deadline: its .env's TIMEOUT (seconds), else runner.deployTimeout. */
+export function convergeDeadline(ctx: Pick<StageContext, 'config'>, env: Record<string, string>): number {
+  const timeoutS = Number(env.TIMEOUT);
+  return Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : ctx.config.runner.deployTimeout;
 }
 
 /**

@@ -1,8 +1,10 @@
 // Hostile or malformed input is refused before anything runs: exit 2, a clear message, nothing
 // cloned or deployed, no command injected.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, testStacks } from './helpers.js';
+import { parseEvents } from '../../src/runner/events.js';
+import { artifactsDir, runCli, testStacks } from './helpers.js';
 
 const pwned = '/tmp/cc-ci-pwned';
 
@@ -33,9 +35,28 @@ describe('hostile input', () => {
     const { fixtures } = await import('./helpers.js');
     const repos = await fixtures(['custom-html']);
     const before = await testStacks();
-    const r = await runCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'no-such-branch', '--quick']);
+    const runId = `refused-${Date.now()}`;
+    const events = join(mkdtempSync('/tmp/cc-ci-events-'), 'events.jsonl');
+    const r = await runCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'no-such-branch', '--quick', '--run-id', runId, '--events', events]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/ref "no-such-branch" is not a branch, tag or commit/);
     expect((await testStacks()).filter((s) => !before.includes(s))).toEqual([]);
+    // A server has something to show for a bad !testme: the folder, the log and results that say why.
+    const results = JSON.parse(readFileSync(join(artifactsDir(runId), 'results.json'), 'utf8'));
+    expect(results).toMatchObject({ verdict: 'error', error: { code: 'RECIPE_INVALID', message: expect.stringContaining('no-such-branch') } });
+    expect(results.stages.every((s: { status: string }) => s.status === 'skip')).toBe(true);
+    expect(readFileSync(join(artifactsDir(runId), 'run.log'), 'utf8')).toContain('RECIPE_INVALID: ref \\"no-such-branch\\" is not a branch');
+    expect(parseEvents(readFileSync(events, 'utf8')).map((e) => e.type)).toEqual(['run-started', 'run-finished']);
+  });
+
+  it('refuses a run id that could escape the store, or one already used', async () => {
+    const bad = await runCli(['run', 'custom-html', '--repo', '/srv/x', '--run-id', '../../etc']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/invalid run id "..\/..\/etc"/);
+    const runId = `twice-${Date.now()}`;
+    expect((await runCli(['run', 'custom-html', '--repo', '/srv/nothing-here', '--run-id', runId])).exitCode).toBe(3);
+    const again = await runCli(['run', 'custom-html', '--repo', '/srv/nothing-here', '--run-id', runId]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toMatch(/run id .* was already used/);
   });
 });

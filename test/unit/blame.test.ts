@@ -97,20 +97,27 @@ describe('checks through the ingress', () => {
     const file = join(dir, 'site.check.mjs');
     writeFileSync(file, [
       'export async function throws() { throw new Error("expected Welcome"); }',
-      'export async function hangs() { await new Promise(() => {}); }',
+      // Checks run in export-name order; this one hangs, and the run is stopped while it does.
+      'export async function zhangs() { globalThis.stopTheRun(); await new Promise(() => {}); }',
     ].join('\n'));
     const c = new AbortController();
     const exec = async () => { throw new CcciError('DOCKER_FAILED', 'Docker Engine: gone'); };
-    setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 500);
+    (globalThis as { stopTheRun?: () => void }).stopTheRun = () => setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 100);
     const started = Date.now();
     const rows = await runCustomChecks([file], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: c.signal });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(rows.find((r) => r.name === 'site.throws')).toMatchObject({ status: 'fail', code: 'CHECK_FAILED', detail: 'expected Welcome' });
-    expect(rows.find((r) => r.name === 'site.hangs')).toMatchObject({ status: 'error', code: 'CANCELLED' });
+    expect(rows.find((r) => r.name === 'site.zhangs')).toMatchObject({ status: 'error', code: 'CANCELLED' });
 
     const file2 = join(dir, 'exec.check.mjs');
     writeFileSync(file2, 'export async function usesExec(ctx) { await ctx.exec("app", ["true"]); }\n');
     const rows2 = await runCustomChecks([file2], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: new AbortController().signal });
     expect(rows2[0]).toMatchObject({ status: 'error', code: 'DOCKER_FAILED' });
+
+    // A check file that does not load: the checks could not be made; the next file still runs.
+    const broken = join(dir, 'a-broken.check.mjs');
+    writeFileSync(broken, 'export async function x( {\n');
+    const rows3 = await runCustomChecks([broken, file2], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: new AbortController().signal });
+    expect(rows3.map((r) => [r.name, r.status, r.code])).toEqual([['a-broken', 'error', 'CONFIG_INVALID'], ['exec.usesExec', 'error', 'DOCKER_FAILED']]);
   });
 });

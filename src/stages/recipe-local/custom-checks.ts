@@ -11,7 +11,7 @@ import type { ExecResult } from '../../harness/docker.js';
 import { AppBrowser, classifyBrowserError } from '../checks/browser.js';
 import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
 
-/** What a custom check receives (documented in docs/writing-tests.md). */
+/** What a custom check receives (documented in docs/enroll-recipe.md). */
 export interface CheckContext {
   recipe: string;
   domain: string;
@@ -23,7 +23,7 @@ export interface CheckContext {
   exec(service: string, cmd: string[]): Promise<ExecResult>;
   /** A Chromium page that reaches the app's domain (launched on first use). */
   page(): Promise<Page>;
-  /** Aborts when the run is stopped: pass it to anything long the check does. */
+  /** Aborts when the run is stopped or the check's 5 minutes are up: pass it to anything long the check does. */
   signal: AbortSignal;
 }
 
@@ -40,19 +40,18 @@ let unregister: (() => Promise<void>) | undefined;
 // A custom check that hangs must not hang the run.
 export const CUSTOM_CHECK_TIMEOUT_MS = 5 * 60_000;
 
-/** The check's own promise, ended early by its time limit or by the run being stopped. */
-function bounded<T>(work: Promise<T> | T, ms: number, what: string, signal: AbortSignal): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+/** The check's own promise, ended when its signal aborts: its time is up, or the run was stopped. */
+function bounded<T>(work: Promise<T> | T, what: string, checkSignal: AbortSignal, runSignal: AbortSignal): Promise<T> {
   let onAbort: (() => void) | undefined;
   const cut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RecipeFailure('CHECK_FAILED', `${what} did not finish within ${ms / 60_000} min`)), ms);
-    onAbort = () => reject(new CcciError('CANCELLED', `${what}: stopped`));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => reject(runSignal.aborted
+      ? new CcciError('CANCELLED', `${what}: stopped`)
+      : new RecipeFailure('CHECK_FAILED', `${what} did not finish within ${CUSTOM_CHECK_TIMEOUT_MS / 60_000} min`));
+    if (checkSignal.aborted) onAbort();
+    else checkSignal.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([Promise.resolve(work), cut]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    if (onAbort) checkSignal.removeEventListener('abort', onAbort);
   });
 }
 
@@ -69,32 +68,41 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
   unregister ??= (await import('tsx/esm/api')).register();
   // Chromium starts only if a check asks for a page.
   const browser = new AppBrowser(deps.ingress, deps.domain, deps.signal);
-  const ctx: CheckContext = {
+  // Each check gets its own signal: it aborts when the run stops or the check's time is up.
+  const contextFor = (signal: AbortSignal): CheckContext => ({
     recipe: deps.recipe,
     domain: deps.domain,
     baseUrl: appBaseUrl(deps.ingress, deps.domain),
     async fetch(path) {
-      const res = await requestViaIngress(deps.ingress, deps.domain, path, { signal: deps.signal });
+      const res = await requestViaIngress(deps.ingress, deps.domain, path, { signal });
       return new Response(res.body, { status: res.status });
     },
     exec: deps.exec,
     page: () => browser.newPage(),
-    signal: deps.signal,
-  };
+    signal,
+  });
   const rows: CheckRow[] = [];
   try {
     for (const file of files) {
       if (deps.signal.aborted) break;
-      const mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
       const base = file.split('/').pop()?.replace(/\.check\.(ts|mjs|js)$/, '') ?? file;
+      let mod: Record<string, unknown>;
+      try {
+        mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
+      } catch (err) {
+        // The operator's check file is broken: the checks could not be made; the other files still run.
+        rows.push({ name: base, status: 'error', code: 'CONFIG_INVALID', detail: `could not load ${file}: ${(err as Error).message?.split('\n')[0]}` });
+        continue;
+      }
       for (const [name, fn] of Object.entries(mod)) {
         if (typeof fn !== 'function' || deps.signal.aborted) continue;
         const started = Date.now();
+        const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(CUSTOM_CHECK_TIMEOUT_MS)]);
         try {
-          const detail = await bounded((fn as (c: CheckContext) => unknown)(ctx), CUSTOM_CHECK_TIMEOUT_MS, `${base}.${name}`, deps.signal);
+          const detail = await bounded((fn as (c: CheckContext) => unknown)(contextFor(signal)), `${base}.${name}`, signal, deps.signal);
           rows.push({ name: `${base}.${name}`, status: 'pass', detail: typeof detail === 'string' ? detail : undefined, durationMs: Date.now() - started });
         } catch (err) {
-          rows.push(rowFromError(`${base}.${name}`, asCheckOutcome(err, ctx.baseUrl), deps.signal, started));
+          rows.push(rowFromError(`${base}.${name}`, asCheckOutcome(err, appBaseUrl(deps.ingress, deps.domain)), deps.signal, started));
         }
       }
     }
