@@ -88,6 +88,17 @@ async function recipesCommand(flags: { check?: boolean; config?: string }): Prom
   return flags.check && bad > 0 ? 2 : 0;
 }
 
+async function serveCommand(flags: { config?: string }): Promise<number> {
+  const config = loadConfig({ path: flags.config, secrets });
+  const { log, close } = createLogger({ secrets });
+  const { serve } = await import('./server/serve.js');
+  const serving = await serve(config, secrets, log);
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => void serving.stop(`${s}`));
+  await serving.stopped;
+  await close();
+  return 0;
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cc-ci')
     .description('Continuous integration for Co-op Cloud recipes')
@@ -106,6 +117,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--events <file>', 'append one JSON event a line to this file as the run goes')
     .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
     .action(async (recipe: string, flags: RunFlags) => setExit(await runCommand(recipe, flags)));
+  program.command('serve')
+    .description('the queue, the dashboard and the API: runs each run as a child cc-ci run')
+    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .action(async (flags: { config?: string }) => setExit(await serveCommand(flags)));
   program.command('janitor')
     .description('reap leftover test apps that no live run owns')
     .option('--max-age <duration>', 'only apps older than this (0 reaps every orphan); default runner.janitorMaxAge')

@@ -18,12 +18,13 @@ export type ErrorCode =
   | 'CANCELLED' // the run was stopped (a signal, or a cancel from the server)
   | 'SUPERSEDED' // the run was stopped because a newer run for the same PR replaced it
   | 'TIMED_OUT' // the run took longer than runner.runTimeout (or the server's backstop)
+  | 'INTERRUPTED' // the server stopped or died while the run was going; the run was stopped and torn down
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
   'USAGE', 'INPUT_INVALID', 'CONFIG_INVALID', 'RECIPE_INVALID', 'GIT_FAILED', 'ABRA_FAILED',
   'DOCKER_FAILED', 'INGRESS_FAILED', 'BROWSER_FAILED', 'STORE_FAILED', 'DEADLINE',
-  'TEARDOWN_INCOMPLETE', 'CANCELLED', 'SUPERSEDED', 'TIMED_OUT', 'INTERNAL',
+  'TEARDOWN_INCOMPLETE', 'CANCELLED', 'SUPERSEDED', 'TIMED_OUT', 'INTERRUPTED', 'INTERNAL',
 ];
 
 /** The reasons a run is stopped from outside; each keeps its own code in the results. */

@@ -35,6 +35,8 @@ const runnerSchema = z.strictObject({
   // Departure from DESIGN §3.1: cc-ci's own convergence deadline when the app .env sets no TIMEOUT.
   deployTimeout: durationSchema.default(300_000),
   janitorMaxAge: durationSchema.default(7_200_000),
+  // Departure from DESIGN §3.1: how long the server lets a stopped run tear down before it kills it (and reaps its apps).
+  teardownBudget: durationSchema.default(600_000),
   keepOnFailure: z.number().min(0).default(0),
 });
 

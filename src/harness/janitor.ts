@@ -20,6 +20,8 @@ export interface JanitorOptions {
   swarmDomain: string;
   maxAgeMs: number;
   log: (line: string) => void;
+  /** Only these apps (a killed run's), when given; every orphan otherwise. */
+  only?: readonly string[];
   now?: number;
 }
 
@@ -73,6 +75,10 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
     if (!pattern.stack.test(stack)) continue;
     const domain = domainOf(stack, opts.swarmDomain);
     candidates.set(domain, Math.min(candidates.get(domain) ?? Infinity, created));
+  }
+  if (opts.only) {
+    const only = new Set(opts.only);
+    for (const domain of [...candidates.keys()]) if (!only.has(domain)) candidates.delete(domain);
   }
   const scan = scanLeases(opts.store, now);
   for (const u of scan.unreadable) {

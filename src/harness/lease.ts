@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CcciError, errorMessage } from '../errors.js';
+import { pidAlive } from './run-child.js';
 
 export const HEARTBEAT_MS = 5_000;
 // A lease whose heartbeat is older than this is dead even if its pid was reused.
@@ -205,11 +206,3 @@ function removeOldTemp(path: string, now: number): void {
   } catch { /* gone already, or not ours to remove */ }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

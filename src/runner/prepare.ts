@@ -3,7 +3,7 @@
 // before any app exists.
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { CcciError } from '../errors.js';
+import { enrolledRepoUrl } from '../config/enrolled.js';
 import { checkout, cloneRepo, releaseTags, resolveRef } from '../harness/git.js';
 import type { StageName } from '../model/stage.js';
 import { composeFiles } from '../recipe/compose-names.js';
@@ -46,15 +46,8 @@ export function validateRequest(input: RunInput, config: Config): RunRequest {
   const recipe = validateRecipeName(input.recipe);
   const ref = validateRef(input.ref);
   const asked = input.quick ? ['install' as const] : input.stages !== undefined ? parseStages(input.stages) : [];
-  const repo = validateRepoUrl(input.repo ?? defaultRepo(config, recipe));
+  const repo = validateRepoUrl(input.repo ?? enrolledRepoUrl(config, recipe));
   return { recipe, ref, repo, stages: asked.length > 0 ? asked : [...config.runner.stages], keep: input.keep === true };
-}
-
-/** Without --repo: the enrolled repository on the forge whose name is the recipe. */
-function defaultRepo(config: Config, recipe: string): string {
-  const enrolled = config.forge?.repos.find((r) => r.split('/')[1] === recipe);
-  if (!config.forge || !enrolled) throw new CcciError('USAGE', `no --repo given and ${recipe} is not an enrolled repository in forge.repos`);
-  return `${config.forge.url.replace(/\/$/, '')}/${enrolled}.git`;
 }
 
 export async function prepare(req: RunRequest, config: Config, checkoutDir: string, signal: AbortSignal): Promise<Prepared> {

@@ -1,0 +1,77 @@
+// The store's schema as numbered migrations; PRAGMA user_version says which have run. Add a new
+// entry at the end, never edit one that has shipped.
+import type Database from 'better-sqlite3';
+
+const migrations: string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     recipe TEXT NOT NULL,
+     repo TEXT NOT NULL,
+     ref TEXT NOT NULL,
+     pr INTEGER,
+     stages TEXT NOT NULL,
+     keep INTEGER NOT NULL DEFAULT 0,
+     trigger TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted')),
+     verdict TEXT CHECK (verdict IN ('pass', 'fail', 'error')),
+     level INTEGER,
+     sha TEXT,
+     current_stage TEXT,
+     error_code TEXT,
+     error_message TEXT,
+     superseded_by TEXT,
+     pid INTEGER,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     finished_at TEXT
+   );
+   CREATE INDEX runs_by_recipe ON runs (recipe, created_at DESC);
+   CREATE INDEX runs_by_state ON runs (state, created_at);
+   CREATE INDEX runs_by_created ON runs (created_at DESC);
+   CREATE INDEX runs_by_pr ON runs (recipe, pr) WHERE pr IS NOT NULL;
+   CREATE TABLE stages (
+     run_id TEXT NOT NULL REFERENCES runs (id),
+     name TEXT NOT NULL,
+     status TEXT NOT NULL,
+     code TEXT,
+     reason TEXT,
+     duration_ms INTEGER,
+     advisory INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (run_id, name)
+   );
+   CREATE TABLE checks (
+     run_id TEXT NOT NULL REFERENCES runs (id),
+     stage TEXT NOT NULL,
+     idx INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     status TEXT NOT NULL,
+     code TEXT,
+     detail TEXT,
+     duration_ms INTEGER,
+     artifact TEXT,
+     PRIMARY KEY (run_id, stage, idx)
+   );
+   CREATE TABLE recipes (
+     name TEXT PRIMARY KEY,
+     latest_run TEXT,
+     badge_run TEXT
+   );
+   CREATE TABLE cursors (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`the database is at schema version ${current}, newer than this cc-ci knows (${migrations.length}): upgrade cc-ci`);
+  }
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,16 @@
+// What the server's pages, API and the forge bridge may do with runs: the scheduler's face.
+import type { RunChange } from './scheduler.js';
+import type { RunRecord, RunRequest } from './run-record.js';
+
+export interface RunControl {
+  /** Queues a validated request; superseding older runs of the same recipe and PR. */
+  enqueue(req: RunRequest): RunRecord;
+  /** Cancels a queued or running run; resolves once it has ended (a running one tears down first). */
+  cancel(id: string, message?: string): Promise<RunRecord | undefined>;
+  /** 1-based place among queued runs. */
+  queuePosition(id: string): number | undefined;
+  /** Every change of every run, as it happens. */
+  onChange(listener: (change: RunChange) => void): () => void;
+  /** The run's folder and events file. */
+  runFiles(id: string): { dir: string; events: string };
+}

@@ -1,0 +1,277 @@
+// The queue: runner.capacity runs at once, first come first served and fair between recipes; a
+// new run for the same recipe and PR supersedes older ones; cancel asks the child to stop (it
+// tears down), escalates to SIGKILL after the teardown budget and then reaps the run's apps; a
+// backstop timeout sits on top of the child's own runTimeout. Each run is followed through its
+// events file; the store is updated as it goes, and listeners (pages, the forge bridge) hear it.
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/load-config.js';
+import { CcciError, errorMessage, type ErrorInfo, type StopCode } from '../errors.js';
+import type { ExecutionHandle, Executor } from '../executors/executor.js';
+import type { Logger } from '../log/create-logger.js';
+import type { RunResults } from '../model/results.js';
+import { newRunId } from '../runner/run-dir.js';
+import type { RunEventLine } from '../runner/events.js';
+import { STOP_REASON_FILE } from '../runner/session.js';
+import { followEvents, type EventFollower } from './follow-events.js';
+import type { RunControl } from './run-control.js';
+import type { RunRecord, RunRequest, RunState } from './run-record.js';
+import type { RunStore } from './store.js';
+
+export interface SchedulerDeps {
+  store: RunStore;
+  executor: Executor;
+  config: Config;
+  log: Logger;
+  /** Tears down the given test apps that no live run owns (the janitor at max-age 0). */
+  reap: (domains: string[]) => Promise<void>;
+  /** How long a stopped run may take to tear down before it is killed. */
+  teardownBudgetMs: number;
+  newId?: () => string;
+}
+
+/** What the scheduler says as runs move: the run as it is now. */
+export type RunChange = { run: RunRecord; event?: RunEventLine };
+
+interface Active {
+  handle: ExecutionHandle;
+  follower: EventFollower;
+  /** Apps the child claimed and has not released: what a kill leaves for the janitor. */
+  apps: Set<string>;
+  stopping?: { code: StopCode; message: string; state?: RunState; killTimer?: NodeJS.Timeout };
+  backstop: NodeJS.Timeout;
+  /** Resolves once the run has ended and the store says how. */
+  done?: Promise<void>;
+}
+
+export class Scheduler implements RunControl {
+  private readonly active = new Map<string, Active>();
+  private readonly emitter = new EventEmitter();
+  private draining = false;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Listens to every change of every run. */
+  onChange(listener: (change: RunChange) => void): () => void {
+    this.emitter.on('change', listener);
+    return () => this.emitter.off('change', listener);
+  }
+
+  runFiles(id: string): { dir: string; events: string } {
+    const dir = join(this.deps.config.store, 'runs', id);
+    return { dir, events: join(dir, 'events.jsonl') };
+  }
+
+  /** Queues a run (already validated); older queued or running runs of the same recipe and PR are superseded. */
+  enqueue(req: RunRequest): RunRecord {
+    const id = (this.deps.newId ?? newRunId)();
+    const older = req.pr === undefined ? [] : this.deps.store.activeForPr(req.recipe, req.pr);
+    const run = this.deps.store.insertRun(id, req);
+    mkdirSync(this.runFiles(id).dir, { recursive: true });
+    this.deps.log.info({ runId: id, recipe: req.recipe, ref: req.ref, pr: req.pr, by: req.trigger.by }, `queued run ${id}: ${req.recipe} at ${req.ref}`);
+    this.changed(run);
+    for (const old of older) {
+      this.deps.store.setSupersededBy(old.id, id);
+      void this.stop(old.id, 'SUPERSEDED', `superseded by run ${id}`);
+    }
+    this.pump();
+    return this.deps.store.getRun(id) ?? run;
+  }
+
+  /** Cancels a queued or running run; a running one tears down first. */
+  async cancel(id: string, message = 'cancelled'): Promise<RunRecord | undefined> {
+    await this.stop(id, 'CANCELLED', message);
+    return this.deps.store.getRun(id);
+  }
+
+  /** 1-based place among queued runs, or undefined when not queued. */
+  queuePosition(id: string): number | undefined {
+    const i = this.deps.store.inState('queued').findIndex((r) => r.id === id);
+    return i >= 0 ? i + 1 : undefined;
+  }
+
+  runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Starts queued runs while there is capacity, the recipe with fewest running runs first. */
+  pump(): void {
+    if (this.draining) return;
+    const capacity = this.deps.config.runner.capacity;
+    while (this.active.size < capacity) {
+      const next = this.pickNext();
+      if (!next) return;
+      this.launch(next);
+    }
+  }
+
+  /** Stops every running run (server shutdown): each tears down and ends `interrupted`. */
+  async shutdown(reason: string): Promise<void> {
+    this.draining = true;
+    await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'CANCELLED', reason, 'interrupted')));
+  }
+
+  private pickNext(): RunRecord | undefined {
+    const queued = this.deps.store.inState('queued');
+    if (queued.length === 0) return undefined;
+    const runningPerRecipe = new Map<string, number>();
+    for (const id of this.active.keys()) {
+      const r = this.deps.store.getRun(id);
+      if (r) runningPerRecipe.set(r.recipe, (runningPerRecipe.get(r.recipe) ?? 0) + 1);
+    }
+    // Oldest first, except that a recipe already running waits behind one that is not.
+    let best: RunRecord | undefined;
+    for (const r of queued) {
+      if (!best || (runningPerRecipe.get(r.recipe) ?? 0) < (runningPerRecipe.get(best.recipe) ?? 0)) best = r;
+    }
+    return best;
+  }
+
+  private launch(run: RunRecord): void {
+    const files = this.runFiles(run.id);
+    mkdirSync(files.dir, { recursive: true });
+    let handle: ExecutionHandle;
+    try {
+      handle = this.deps.executor.start(run, files);
+    } catch (err) {
+      this.finish(run.id, { state: 'errored', error: { code: 'INTERNAL', message: `the run could not be started: ${errorMessage(err)}` } });
+      return;
+    }
+    this.deps.store.markRunning(run.id, handle.pid);
+    const active: Active = {
+      handle,
+      apps: new Set(),
+      follower: followEvents(files.events, (e) => this.onEvent(run.id, e)),
+      // The child stops itself at runTimeout; this catches a child that cannot.
+      backstop: setTimeout(() => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it'),
+        this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs),
+    };
+    active.backstop.unref();
+    this.active.set(run.id, active);
+    this.deps.log.info({ runId: run.id, pid: handle.pid }, `started run ${run.id}`);
+    this.changed(this.deps.store.getRun(run.id)!);
+    active.done = handle.exited.then((exit) => this.onExit(run.id, exit));
+  }
+
+  private onEvent(id: string, e: RunEventLine): void {
+    const active = this.active.get(id);
+    const { store } = this.deps;
+    if (e.type === 'stage-started') store.setCurrentStage(id, e.stage);
+    else if (e.type === 'stage-finished') store.recordStage(id, e.result);
+    else if (e.type === 'app-claimed') active?.apps.add(e.domain);
+    else if (e.type === 'app-released' && !e.kept) active?.apps.delete(e.domain);
+    else if (e.type === 'run-finished') this.finishFromResults(id, e.results);
+    const run = store.getRun(id);
+    if (run) this.changed(run, e);
+  }
+
+  private async onExit(id: string, exit: { code: number | null; signal: string | null }): Promise<void> {
+    const active = this.active.get(id);
+    if (!active) return;
+    active.follower.drain();
+    active.follower.stop();
+    clearTimeout(active.backstop);
+    if (active.stopping?.killTimer) clearTimeout(active.stopping.killTimer);
+    const run = this.deps.store.getRun(id);
+    if (run && (run.state === 'queued' || run.state === 'running')) {
+      // No run-finished event: the child died (killed, or crashed). Its apps are the janitor's.
+      const results = this.readResults(id);
+      if (results) {
+        this.finishFromResults(id, results);
+      } else {
+        if (active.apps.size > 0) {
+          this.deps.log.warn({ runId: id, apps: [...active.apps] }, `run ${id} ended without tearing down: reaping its apps`);
+          await this.deps.reap([...active.apps]).catch((err: unknown) => this.deps.log.error(`reaping the apps of run ${id} failed: ${errorMessage(err)}`));
+        }
+        const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code ?? '?'}`;
+        const stop = active.stopping;
+        this.finish(id, stop
+          ? { state: stop.state ?? stateOfStop(stop.code), error: { code: stop.code, message: `${stop.message} (the run did not stop in time and was killed; its apps were reaped)` } }
+          : { state: 'errored', error: { code: 'INTERNAL', message: `the run ended without results (${how}); see child-output.txt` } });
+      }
+    }
+    this.active.delete(id);
+    this.pump();
+  }
+
+  /** The outcome the child wrote, mapped to a run state; a stop's own reason wins over a plain cancel. */
+  private finishFromResults(id: string, results: RunResults): void {
+    const stop = this.active.get(id)?.stopping;
+    let state = stateOfResults(results);
+    let error = results.error as ErrorInfo | undefined;
+    if (stop && state !== 'passed' && state !== 'failed') {
+      state = stop.state ?? stateOfStop(stop.code);
+      error = { code: stop.code, message: stop.message };
+    }
+    this.finish(id, { state, verdict: results.verdict, level: results.level, sha: results.headSha, error });
+  }
+
+  private finish(id: string, end: Parameters<RunStore['finishRun']>[1]): void {
+    if (this.deps.store.finishRun(id, end)) {
+      const run = this.deps.store.getRun(id)!;
+      this.deps.log.info({ runId: id, state: run.state, verdict: run.verdict, code: run.error?.code }, `run ${id} ${run.state}`);
+      this.changed(run);
+    }
+  }
+
+  /**
+   * Stops a run for a reason: a queued one ends at once; a running one is told why (the stop
+   * reason file), gets SIGTERM and tears down; after the teardown budget it is killed and its
+   * apps reaped.
+   */
+  private async stop(id: string, code: StopCode, message: string, finalState?: RunState): Promise<void> {
+    const run = this.deps.store.getRun(id);
+    if (!run) throw new CcciError('USAGE', `no run ${id}`);
+    if (run.state === 'queued') {
+      this.finish(id, { state: finalState ?? stateOfStop(code), error: { code, message } });
+      return;
+    }
+    const active = this.active.get(id);
+    if (run.state !== 'running' || !active) return;
+    if (active.stopping) return active.done;
+    const stopping: NonNullable<Active['stopping']> = { code, message, state: finalState };
+    active.stopping = stopping;
+    this.deps.log.info({ runId: id, code }, `stopping run ${id}: ${message}`);
+    try {
+      writeFileSync(join(this.runFiles(id).dir, STOP_REASON_FILE), JSON.stringify({ code, message }));
+    } catch (err) {
+      this.deps.log.warn(`could not write the stop reason of run ${id}: ${errorMessage(err)}`);
+    }
+    active.handle.signal('SIGTERM');
+    stopping.killTimer = setTimeout(() => {
+      this.deps.log.warn({ runId: id }, `run ${id} did not tear down within ${Math.round(this.deps.teardownBudgetMs / 1000)} s: killing it`);
+      active.handle.signal('SIGKILL');
+    }, this.deps.teardownBudgetMs);
+    stopping.killTimer.unref();
+    await active.done;
+  }
+
+  private readResults(id: string): RunResults | undefined {
+    const file = join(this.runFiles(id).dir, 'artifacts', 'results.json');
+    try {
+      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as RunResults : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private changed(run: RunRecord, event?: RunEventLine): void {
+    this.emitter.emit('change', { run, event } satisfies RunChange);
+  }
+}
+
+/** The state a finished run's results mean (DESIGN §3.6). */
+export function stateOfResults(results: Pick<RunResults, 'verdict' | 'error'>): RunState {
+  if (results.verdict === 'pass') return 'passed';
+  if (results.verdict === 'fail') return 'failed';
+  if (results.error?.code === 'CANCELLED') return 'cancelled';
+  if (results.error?.code === 'SUPERSEDED') return 'superseded';
+  return 'errored';
+}
+
+function stateOfStop(code: StopCode): RunState {
+  return code === 'SUPERSEDED' ? 'superseded' : code === 'CANCELLED' ? 'cancelled' : 'errored';
+}

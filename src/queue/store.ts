@@ -1,0 +1,198 @@
+// The run store: SQLite through better-sqlite3 (synchronous, so a state change is on disk
+// before the next line runs, and a kill -9 of the server loses nothing it had acknowledged).
+// Runs, their stage and check rows, the latest run per recipe, and cursors for the forge
+// poller. Only src/queue/ touches the database.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CcciError, errorMessage, type ErrorInfo } from '../errors.js';
+import type { StageResult, Verdict } from '../model/stage.js';
+import { migrate } from './migrations.js';
+import type { RunRecord, RunRequest, RunState, StageRow } from './run-record.js';
+
+export interface RunFilter {
+  recipe?: string;
+  state?: RunState;
+  limit?: number;
+}
+
+export interface RunEnd {
+  state: RunState;
+  verdict?: Verdict;
+  level?: number;
+  sha?: string;
+  error?: ErrorInfo;
+  supersededBy?: string;
+}
+
+interface RunRowDb {
+  id: string; recipe: string; repo: string; ref: string; pr: number | null; stages: string; keep: number; trigger: string;
+  state: RunState; verdict: Verdict | null; level: number | null; sha: string | null; current_stage: string | null;
+  error_code: string | null; error_message: string | null; superseded_by: string | null; pid: number | null;
+  created_at: string; started_at: string | null; finished_at: string | null;
+}
+
+export class RunStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('busy_timeout = 5000');
+      migrate(this.db);
+    } catch (err) {
+      throw new CcciError('STORE_FAILED', `the run store ${file} could not be opened: ${errorMessage(err)} (check that the store folder is writable)`, { cause: err });
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  insertRun(id: string, req: RunRequest, now = new Date()): RunRecord {
+    const row = {
+      id, recipe: req.recipe, repo: req.repo, ref: req.ref, pr: req.pr ?? null, stages: JSON.stringify(req.stages),
+      keep: req.keep ? 1 : 0, trigger: JSON.stringify(req.trigger), created_at: now.toISOString(),
+    };
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
+        VALUES (@id, @recipe, @repo, @ref, @pr, @stages, @keep, @trigger, 'queued', @created_at)`).run(row);
+      this.db.prepare(`INSERT INTO recipes (name, latest_run) VALUES (?, ?)
+        ON CONFLICT(name) DO UPDATE SET latest_run = excluded.latest_run`).run(req.recipe, id);
+    })();
+    return this.getRun(id)!;
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRowDb | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Newest first. */
+  listRuns(filter: RunFilter = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: Record<string, unknown> = { limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) };
+    if (filter.recipe) { where.push('recipe = @recipe'); args.recipe = filter.recipe; }
+    if (filter.state) { where.push('state = @state'); args.state = filter.state; }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+    return (this.db.prepare(sql).all(args) as RunRowDb[]).map(toRecord);
+  }
+
+  /** Runs in a state, oldest first (the queue's order). */
+  inState(state: RunState): RunRecord[] {
+    return (this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY created_at, id').all(state) as RunRowDb[]).map(toRecord);
+  }
+
+  /** Queued or running runs of a recipe and PR (those a new run for the PR supersedes). */
+  activeForPr(recipe: string, pr: number): RunRecord[] {
+    return (this.db.prepare(`SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`)
+      .all(recipe, pr) as RunRowDb[]).map(toRecord);
+  }
+
+  markRunning(id: string, pid: number, now = new Date()): void {
+    this.db.prepare(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid, now.toISOString(), id);
+  }
+
+  setCurrentStage(id: string, stage: string | null): void {
+    this.db.prepare('UPDATE runs SET current_stage = ? WHERE id = ?').run(stage, id);
+  }
+
+  /** A stage's result and its rows, replacing what was there. */
+  recordStage(id: string, stage: StageResult): void {
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, reason = excluded.reason,
+        duration_ms = excluded.duration_ms, advisory = excluded.advisory`)
+        .run(id, stage.name, stage.status, stage.code ?? null, stage.reason ?? null, stage.durationMs ?? null, stage.advisory ? 1 : 0);
+      this.db.prepare('DELETE FROM checks WHERE run_id = ? AND stage = ?').run(id, stage.name);
+      const insert = this.db.prepare(`INSERT INTO checks (run_id, stage, idx, name, status, code, detail, duration_ms, artifact)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      stage.checks.forEach((c, i) => insert.run(id, stage.name, i, c.name, c.status, c.code ?? null, c.detail ?? null, c.durationMs ?? null, c.artifact ?? null));
+    })();
+  }
+
+  stagesOf(id: string): StageRow[] {
+    const stages = this.db.prepare('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{ name: StageRow['name']; status: string; code: string | null; reason: string | null; duration_ms: number | null; advisory: number }>;
+    const checks = this.db.prepare('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{ stage: string; name: string; status: string; code: string | null; detail: string | null; duration_ms: number | null; artifact: string | null }>;
+    return stages.map((s) => ({
+      name: s.name, status: s.status, code: s.code ?? undefined, reason: s.reason ?? undefined, durationMs: s.duration_ms ?? undefined, advisory: s.advisory === 1,
+      checks: checks.filter((c) => c.stage === s.name).map((c) => ({
+        name: c.name, status: c.status, code: c.code ?? undefined, detail: c.detail ?? undefined, durationMs: c.duration_ms ?? undefined, artifact: c.artifact ?? undefined,
+      })),
+    }));
+  }
+
+  /** A run reached a final state; the first end wins (a cancel racing the child's own end). */
+  finishRun(id: string, end: RunEnd, now = new Date()): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db.prepare(`UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
+        error_code = @error_code, error_message = @error_message, superseded_by = COALESCE(@superseded_by, superseded_by),
+        finished_at = @finished_at, current_stage = NULL, pid = NULL
+        WHERE id = @id AND state IN ('queued', 'running')`).run({
+        id, state: end.state, verdict: end.verdict ?? null, level: end.level ?? null, sha: end.sha ?? null,
+        error_code: end.error?.code ?? null, error_message: end.error?.message ?? null, superseded_by: end.supersededBy ?? null,
+        finished_at: now.toISOString(),
+      }).changes > 0;
+      if (changed) {
+        const run = this.getRun(id);
+        // The badge follows the latest finished run that tested a branch, not a PR.
+        if (run && run.pr === undefined && run.verdict) this.db.prepare('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
+      }
+      return changed;
+    })();
+  }
+
+  /** Notes the run that supersedes this one (before it is stopped). */
+  setSupersededBy(id: string, by: string): void {
+    this.db.prepare('UPDATE runs SET superseded_by = ? WHERE id = ?').run(by, id);
+  }
+
+  /** Every recipe that has runs: its latest run and the run its badge shows. */
+  recipes(): Array<{ name: string; latest?: RunRecord; badge?: RunRecord }> {
+    const rows = this.db.prepare(`SELECT r.name AS name, l.*, b.id AS b_id FROM recipes r
+      LEFT JOIN runs l ON l.id = r.latest_run LEFT JOIN runs b ON b.id = r.badge_run ORDER BY r.name`).all() as Array<RunRowDb & { name: string; b_id: string | null }>;
+    return rows.map((row) => ({
+      name: row.name,
+      latest: row.id ? toRecord({ ...row, recipe: row.name }) : undefined,
+      badge: row.b_id ? this.getRun(row.b_id) : undefined,
+    }));
+  }
+
+  recipe(name: string): { latest?: RunRecord; badge?: RunRecord } {
+    const row = this.db.prepare('SELECT latest_run, badge_run FROM recipes WHERE name = ?').get(name) as { latest_run: string | null; badge_run: string | null } | undefined;
+    return { latest: row?.latest_run ? this.getRun(row.latest_run) : undefined, badge: row?.badge_run ? this.getRun(row.badge_run) : undefined };
+  }
+
+  countByState(): Record<RunState, number> {
+    const counts = Object.fromEntries(['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'].map((s) => [s, 0])) as Record<RunState, number>;
+    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM runs GROUP BY state').all() as Array<{ state: RunState; n: number }>) counts[row.state] = row.n;
+    return counts;
+  }
+
+  getCursor(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM cursors WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setCursor(key: string, value: string, now = new Date()): void {
+    this.db.prepare(`INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(key, value, now.toISOString());
+  }
+
+  /** For benchmarks and imports: many runs in one transaction. */
+  bulk(work: () => void): void {
+    this.db.transaction(work)();
+  }
+}
+
+function toRecord(r: RunRowDb): RunRecord {
+  return {
+    id: r.id, recipe: r.recipe, repo: r.repo, ref: r.ref, pr: r.pr ?? undefined, stages: JSON.parse(r.stages) as RunRecord['stages'],
+    keep: r.keep === 1, trigger: JSON.parse(r.trigger) as RunRecord['trigger'], state: r.state, verdict: r.verdict ?? undefined,
+    level: r.level ?? undefined, sha: r.sha ?? undefined, currentStage: r.current_stage ?? undefined,
+    error: r.error_code ? { code: r.error_code as ErrorInfo['code'], message: r.error_message ?? '' } : undefined,
+    supersededBy: r.superseded_by ?? undefined, pid: r.pid ?? undefined,
+    createdAt: r.created_at, startedAt: r.started_at ?? undefined, finishedAt: r.finished_at ?? undefined,
+  };
+}

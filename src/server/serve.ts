@@ -1,0 +1,77 @@
+// `cc-ci serve`: the store, the queue with its local executor, crash recovery, and the HTTP
+// server, wired together. Pages are served before recovery finishes, and whether or not the
+// forge answers; a stop (SIGTERM, SIGINT) stops the running runs (they tear down and end
+// `interrupted`) before the server exits.
+import { join } from 'node:path';
+import { knownRecipes } from '../config/enrolled.js';
+import type { Config } from '../config/load-config.js';
+import { CcciError, errorMessage } from '../errors.js';
+import { localExecutor } from '../executors/local.js';
+import { createAbraCli } from '../harness/abra.js';
+import { connectDocker, SwarmDocker } from '../harness/docker.js';
+import { runJanitor } from '../harness/janitor.js';
+import type { Logger } from '../log/create-logger.js';
+import { recoverRuns } from '../queue/recover.js';
+import { Scheduler } from '../queue/scheduler.js';
+import { RunStore } from '../queue/store.js';
+import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { buildServer } from './app.js';
+import { createMetrics } from './metrics.js';
+
+export interface Serving {
+  url: string;
+  /** Resolves when the server has stopped (after a signal or stop()). */
+  stopped: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+export async function serve(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
+  if (config.runner.executor !== 'local') throw new CcciError('CONFIG_INVALID', 'runner.executor: only "local" is built so far');
+  const store = new RunStore(join(config.store, 'cc-ci.db'));
+  const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
+  const abra = createAbraCli({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost });
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const janitor = async (only?: string[]) => {
+    const report = await runJanitor({
+      abra, docker, store: config.store, maxAgeMs: 0, swarmDomain: config.swarm.domain, only,
+      serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: (line) => log.info({ src: 'janitor' }, line),
+    });
+    metrics?.reaped(report.reaped.length);
+  };
+  const scheduler = new Scheduler({
+    store, config, log, executor: localExecutor({ configPath: config.path }),
+    reap: (domains) => janitor(domains), teardownBudgetMs: config.runner.teardownBudget,
+  });
+  metrics = createMetrics({ store, runs: scheduler });
+  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config) });
+  const [host, port] = splitListen(config.dashboard.listen);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
+  log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
+
+  const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: () => janitor() });
+  if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
+  scheduler.pump();
+
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string) => {
+    stopping ??= (async () => {
+      log.warn(`${reason}: stopping the running runs (they tear down) and the server`);
+      await app.close().catch((err: unknown) => log.error(`closing the HTTP server: ${errorMessage(err)}`));
+      await scheduler.shutdown(reason);
+      store.close();
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  return { url, stopped, stop };
+}
+
+function splitListen(listen: string): [string, number] {
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new CcciError('CONFIG_INVALID', `dashboard.listen: expected host:port like 127.0.0.1:8080, got ${JSON.stringify(listen)}`);
+  return [m[1]!.replace(/^\[|\]$/g, ''), Number(m[2])];
+}

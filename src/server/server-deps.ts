@@ -1,0 +1,19 @@
+// What the HTTP server's routes receive: the config, the store (read), the run control (write),
+// metrics, and the secrets for masking.
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../log/create-logger.js';
+import type { RunControl } from '../queue/run-control.js';
+import type { RunStore } from '../queue/store.js';
+import type { SecretRegistry } from '../secrets/secret-registry.js';
+import type { Metrics } from './metrics.js';
+
+export interface ServerDeps {
+  config: Config;
+  store: RunStore;
+  runs: RunControl;
+  secrets: SecretRegistry;
+  log: Logger;
+  metrics: Metrics;
+  /** Every recipe cc-ci knows (enrolled repos and spec folders); badges of others are 404. */
+  recipes: () => string[];
+}
