@@ -135,6 +135,7 @@ describe('scheduler', () => {
     expect((await scheduler.cancel(queued.id))?.state).toBe('cancelled');
     const ended = await scheduler.cancel(running.id, 'cancelled from the dashboard');
     expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } });
+    expect(store.getRun(running.id)?.pid).toBeUndefined();
     expect(readFileSync(join(children[0]!.files.dir, 'stop-reason.json'), 'utf8')).toContain('cancelled from the dashboard');
   });
 
