@@ -92,8 +92,13 @@ async function serveCommand(flags: { config?: string }): Promise<number> {
   const config = loadConfig({ path: flags.config, secrets });
   const { log, close } = createLogger({ secrets });
   const { serve } = await import('./server/serve.js');
-  const serving = await serve(config, secrets, log);
-  for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => void serving.stop(`${s}`));
+  // The handlers go in first: a stop during start-up (recovery can take a while) is kept for when serving begins.
+  let serving: Awaited<ReturnType<typeof serve>> | undefined;
+  let asked: string | undefined;
+  const onSignal = (s: NodeJS.Signals) => { asked ??= s; if (serving) void serving.stop(`${s}`); };
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
+  serving = await serve(config, secrets, log);
+  if (asked) void serving.stop(asked);
   await serving.stopped;
   await close();
   return 0;

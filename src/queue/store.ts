@@ -34,6 +34,8 @@ interface RunRowDb {
 
 export class RunStore {
   private readonly db: Database.Database;
+  // Prepared once, used many times: preparing is most of the cost of a small query.
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     try {
@@ -47,6 +49,15 @@ export class RunStore {
     }
   }
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   close(): void {
     this.db.close();
   }
@@ -57,16 +68,16 @@ export class RunStore {
       keep: req.keep ? 1 : 0, trigger: JSON.stringify(req.trigger), created_at: now.toISOString(),
     };
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
+      this.sql(`INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
         VALUES (@id, @recipe, @repo, @ref, @pr, @stages, @keep, @trigger, 'queued', @created_at)`).run(row);
-      this.db.prepare(`INSERT INTO recipes (name, latest_run) VALUES (?, ?)
+      this.sql(`INSERT INTO recipes (name, latest_run) VALUES (?, ?)
         ON CONFLICT(name) DO UPDATE SET latest_run = excluded.latest_run`).run(req.recipe, id);
     })();
     return this.getRun(id)!;
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRowDb | undefined;
+    const row = this.sql('SELECT * FROM runs WHERE id = ?').get(id) as RunRowDb | undefined;
     return row && toRecord(row);
   }
 
@@ -77,45 +88,45 @@ export class RunStore {
     if (filter.recipe) { where.push('recipe = @recipe'); args.recipe = filter.recipe; }
     if (filter.state) { where.push('state = @state'); args.state = filter.state; }
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`;
-    return (this.db.prepare(sql).all(args) as RunRowDb[]).map(toRecord);
+    return (this.sql(sql).all(args) as RunRowDb[]).map(toRecord);
   }
 
   /** Runs in a state, oldest first (the queue's order). */
   inState(state: RunState): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY created_at, id').all(state) as RunRowDb[]).map(toRecord);
+    return (this.sql('SELECT * FROM runs WHERE state = ? ORDER BY created_at, id').all(state) as RunRowDb[]).map(toRecord);
   }
 
   /** Queued or running runs of a recipe and PR (those a new run for the PR supersedes). */
   activeForPr(recipe: string, pr: number): RunRecord[] {
-    return (this.db.prepare(`SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`)
+    return (this.sql(`SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`)
       .all(recipe, pr) as RunRowDb[]).map(toRecord);
   }
 
   markRunning(id: string, pid: number, now = new Date()): void {
-    this.db.prepare(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid, now.toISOString(), id);
+    this.sql(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid, now.toISOString(), id);
   }
 
   setCurrentStage(id: string, stage: string | null): void {
-    this.db.prepare('UPDATE runs SET current_stage = ? WHERE id = ?').run(stage, id);
+    this.sql('UPDATE runs SET current_stage = ? WHERE id = ?').run(stage, id);
   }
 
   /** A stage's result and its rows, replacing what was there. */
   recordStage(id: string, stage: StageResult): void {
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
+      this.sql(`INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, reason = excluded.reason,
         duration_ms = excluded.duration_ms, advisory = excluded.advisory`)
         .run(id, stage.name, stage.status, stage.code ?? null, stage.reason ?? null, stage.durationMs ?? null, stage.advisory ? 1 : 0);
-      this.db.prepare('DELETE FROM checks WHERE run_id = ? AND stage = ?').run(id, stage.name);
-      const insert = this.db.prepare(`INSERT INTO checks (run_id, stage, idx, name, status, code, detail, duration_ms, artifact)
+      this.sql('DELETE FROM checks WHERE run_id = ? AND stage = ?').run(id, stage.name);
+      const insert = this.sql(`INSERT INTO checks (run_id, stage, idx, name, status, code, detail, duration_ms, artifact)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       stage.checks.forEach((c, i) => insert.run(id, stage.name, i, c.name, c.status, c.code ?? null, c.detail ?? null, c.durationMs ?? null, c.artifact ?? null));
     })();
   }
 
   stagesOf(id: string): StageRow[] {
-    const stages = this.db.prepare('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{ name: StageRow['name']; status: string; code: string | null; reason: string | null; duration_ms: number | null; advisory: number }>;
-    const checks = this.db.prepare('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{ stage: string; name: string; status: string; code: string | null; detail: string | null; duration_ms: number | null; artifact: string | null }>;
+    const stages = this.sql('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{ name: StageRow['name']; status: string; code: string | null; reason: string | null; duration_ms: number | null; advisory: number }>;
+    const checks = this.sql('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{ stage: string; name: string; status: string; code: string | null; detail: string | null; duration_ms: number | null; artifact: string | null }>;
     return stages.map((s) => ({
       name: s.name, status: s.status, code: s.code ?? undefined, reason: s.reason ?? undefined, durationMs: s.duration_ms ?? undefined, advisory: s.advisory === 1,
       checks: checks.filter((c) => c.stage === s.name).map((c) => ({
@@ -127,7 +138,7 @@ export class RunStore {
   /** A run reached a final state; the first end wins (a cancel racing the child's own end). */
   finishRun(id: string, end: RunEnd, now = new Date()): boolean {
     return this.db.transaction(() => {
-      const changed = this.db.prepare(`UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
+      const changed = this.sql(`UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
         error_code = @error_code, error_message = @error_message, superseded_by = COALESCE(@superseded_by, superseded_by),
         finished_at = @finished_at, current_stage = NULL, pid = NULL
         WHERE id = @id AND state IN ('queued', 'running')`).run({
@@ -138,7 +149,7 @@ export class RunStore {
       if (changed) {
         const run = this.getRun(id);
         // The badge follows the latest finished run that tested a branch, not a PR.
-        if (run && run.pr === undefined && run.verdict) this.db.prepare('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
+        if (run && run.pr === undefined && run.verdict) this.sql('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
       }
       return changed;
     })();
@@ -146,12 +157,12 @@ export class RunStore {
 
   /** Notes the run that supersedes this one (before it is stopped). */
   setSupersededBy(id: string, by: string): void {
-    this.db.prepare('UPDATE runs SET superseded_by = ? WHERE id = ?').run(by, id);
+    this.sql('UPDATE runs SET superseded_by = ? WHERE id = ?').run(by, id);
   }
 
   /** Every recipe that has runs: its latest run and the run its badge shows. */
   recipes(): Array<{ name: string; latest?: RunRecord; badge?: RunRecord }> {
-    const rows = this.db.prepare(`SELECT r.name AS name, l.*, b.id AS b_id FROM recipes r
+    const rows = this.sql(`SELECT r.name AS name, l.*, b.id AS b_id FROM recipes r
       LEFT JOIN runs l ON l.id = r.latest_run LEFT JOIN runs b ON b.id = r.badge_run ORDER BY r.name`).all() as Array<RunRowDb & { name: string; b_id: string | null }>;
     return rows.map((row) => ({
       name: row.name,
@@ -161,22 +172,22 @@ export class RunStore {
   }
 
   recipe(name: string): { latest?: RunRecord; badge?: RunRecord } {
-    const row = this.db.prepare('SELECT latest_run, badge_run FROM recipes WHERE name = ?').get(name) as { latest_run: string | null; badge_run: string | null } | undefined;
+    const row = this.sql('SELECT latest_run, badge_run FROM recipes WHERE name = ?').get(name) as { latest_run: string | null; badge_run: string | null } | undefined;
     return { latest: row?.latest_run ? this.getRun(row.latest_run) : undefined, badge: row?.badge_run ? this.getRun(row.badge_run) : undefined };
   }
 
   countByState(): Record<RunState, number> {
     const counts = Object.fromEntries(['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'].map((s) => [s, 0])) as Record<RunState, number>;
-    for (const row of this.db.prepare('SELECT state, COUNT(*) AS n FROM runs GROUP BY state').all() as Array<{ state: RunState; n: number }>) counts[row.state] = row.n;
+    for (const row of this.sql('SELECT state, COUNT(*) AS n FROM runs GROUP BY state').all() as Array<{ state: RunState; n: number }>) counts[row.state] = row.n;
     return counts;
   }
 
   getCursor(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM cursors WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.sql('SELECT value FROM cursors WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   setCursor(key: string, value: string, now = new Date()): void {
-    this.db.prepare(`INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
+    this.sql(`INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
       ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(key, value, now.toISOString());
   }
 

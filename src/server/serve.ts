@@ -30,19 +30,19 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const store = new RunStore(join(config.store, 'cc-ci.db'));
   const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
   const abra = createAbraCli({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost });
-  let metrics: ReturnType<typeof createMetrics> | undefined;
+  // The janitor at max-age 0: every orphan, or only a killed run's apps. (metrics exists by the time it runs.)
   const janitor = async (only?: string[]) => {
     const report = await runJanitor({
       abra, docker, store: config.store, maxAgeMs: 0, swarmDomain: config.swarm.domain, only,
       serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: (line) => log.info({ src: 'janitor' }, line),
     });
-    metrics?.reaped(report.reaped.length);
+    metrics.reaped(report.reaped.length);
   };
   const scheduler = new Scheduler({
     store, config, log, executor: localExecutor({ configPath: config.path }),
     reap: (domains) => janitor(domains), teardownBudgetMs: config.runner.teardownBudget,
   });
-  metrics = createMetrics({ store, runs: scheduler });
+  const metrics = createMetrics({ store, runs: scheduler });
   const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config) });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });

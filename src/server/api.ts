@@ -1,0 +1,206 @@
+// The JSON API (DESIGN §3.7): runs and recipes to read, and two admin routes that change
+// something (queue a run, cancel one) behind `Authorization: Bearer <token>`. Everything that
+// comes in is validated as `cc-ci run` validates its arguments (src/validate/input.ts); every
+// answer passes the secret registry on its way out.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { enrolledRepoUrl } from '../config/enrolled.js';
+import { errorMessage } from '../errors.js';
+import { finishedStates, runStates, type RunRecord, type RunState } from '../queue/run-record.js';
+import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateRunId } from '../validate/input.js';
+import { bearerToken, tokenMatches } from './admin-auth.js';
+import { badgeOf } from './badges.js';
+import type { ServerDeps } from './server-deps.js';
+
+/** The error codes the HTTP server answers with, besides those of src/errors.ts. */
+export type HttpErrorCode = 'UNAUTHORIZED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
+
+/** Sends a JSON body through the secret registry (a secret never reaches a client). */
+export function sendJson(reply: FastifyReply, deps: Pick<ServerDeps, 'secrets'>, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(deps.secrets.redact(JSON.stringify(body)));
+}
+
+/** `{"error": {"code", "message"}}` with the given status. */
+export function sendError(reply: FastifyReply, deps: Pick<ServerDeps, 'secrets'>, status: number, code: HttpErrorCode, message: string,
+  extra: Record<string, unknown> = {}): FastifyReply {
+  return sendJson(reply, deps, status, { error: { code, message }, ...extra });
+}
+
+/** A run as the API shows it: every field of the design's list always present (null when unknown). */
+export function runJson(run: RunRecord) {
+  return {
+    id: run.id,
+    recipe: run.recipe,
+    repo: run.repo,
+    ref: run.ref,
+    sha: run.sha ?? null,
+    pr: run.pr ?? null,
+    /** The stages asked for (empty: runner.stages); a run's detail adds its stage results as `stages`. */
+    requestedStages: run.stages,
+    keep: run.keep,
+    state: run.state,
+    verdict: run.verdict ?? null,
+    level: run.level ?? null,
+    currentStage: run.currentStage ?? null,
+    error: run.error ?? null,
+    supersededBy: run.supersededBy ?? null,
+    trigger: { kind: run.trigger.kind, by: run.trigger.by ?? null, rerunOf: run.trigger.rerunOf ?? null },
+    createdAt: run.createdAt,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+  };
+}
+
+/** The admin check of the API, as an onRequest hook: it runs before the body is even read. */
+export function adminOnly(deps: ServerDeps) {
+  // An async hook that answers returns the reply, so fastify goes no further (no body parsing, no handler).
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const expected = deps.config.secrets.adminToken;
+    if (!expected) {
+      return sendError(reply, deps, 401, 'UNAUTHORIZED',
+        'admin is switched off: no admin token is configured (set dashboard.adminTokenFile or CCCI_ADMIN_TOKEN)');
+    }
+    if (!tokenMatches(expected, bearerToken(req.headers.authorization))) {
+      reply.header('www-authenticate', 'Bearer realm="cc-ci"');
+      return sendError(reply, deps, 401, 'UNAUTHORIZED', 'this route needs the admin token as "Authorization: Bearer <token>"');
+    }
+    return undefined;
+  };
+}
+
+/** A zod string run through one of the validators of src/validate/input.ts; its message becomes the issue's. */
+function validated(check: (s: string) => string) {
+  return z.string().transform((value, ctx) => {
+    try {
+      return check(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+      return z.NEVER;
+    }
+  });
+}
+
+const stageList = z.union([z.array(z.string()), z.string()]).transform((value, ctx) => {
+  const list = typeof value === 'string' ? value.split(',') : value;
+  const joined = list.find((s) => s.includes(','));
+  if (joined !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `give each stage as its own list item, not ${JSON.stringify(joined)}` });
+    return z.NEVER;
+  }
+  try {
+    return parseStages(list.join(','));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: errorMessage(err) });
+    return z.NEVER;
+  }
+});
+
+const createRunBody = z.strictObject({
+  recipe: validated(validateRecipeName),
+  ref: validated(validateRef),
+  pr: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  stages: stageList.optional(),
+  repo: validated(validateRepoUrl).optional(),
+  keep: z.boolean().optional(),
+});
+
+const listQuery = z.object({
+  recipe: validated(validateRecipeName).optional(),
+  state: z.string().refine((s) => (runStates as readonly string[]).includes(s), { message: `must be one of ${runStates.join(', ')}` })
+    .transform((s) => s as RunState).optional(),
+  limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, 'must be a whole number from 1 to 1000').optional(),
+});
+
+/** The first issue of a failed parse, naming its field. */
+function describeIssue(error: z.ZodError, what: string): string {
+  const issue = error.issues[0];
+  if (!issue) return `${what} is invalid`;
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''} (the fields are recipe, ref, pr, stages, repo, keep)`;
+  const field = issue.path.length ? issue.path.join('.') : what;
+  return `${field}: ${issue.message}`;
+}
+
+const runIdPattern = (id: string): boolean => {
+  try {
+    validateRunId(id);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
+  const { store, runs } = deps;
+  const admin = adminOnly(deps);
+
+  const knownRun = (id: string): RunRecord | undefined => (runIdPattern(id) ? store.getRun(id) : undefined);
+  const notFound = (reply: FastifyReply, id: string) => sendError(reply, deps, 404, 'NOT_FOUND', `no run ${JSON.stringify(id)}`);
+
+  app.get('/api/runs', async (req, reply) => {
+    const query = listQuery.safeParse(req.query ?? {});
+    if (!query.success) return sendError(reply, deps, 400, 'INPUT_INVALID', describeIssue(query.error, 'query'));
+    const list = store.listRuns({ recipe: query.data.recipe, state: query.data.state, limit: query.data.limit ?? 100 });
+    return sendJson(reply, deps, 200, { runs: list.map(runJson) });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
+    const run = knownRun(req.params.id);
+    if (!run) return notFound(reply, req.params.id);
+    const queuePosition = run.state === 'queued' ? runs.queuePosition(run.id) ?? null : null;
+    return sendJson(reply, deps, 200, { ...runJson(run), queuePosition, stages: store.stagesOf(run.id) });
+  });
+
+  app.get('/api/recipes', async (_req, reply) => {
+    const fromStore = new Map(store.recipes().map((r) => [r.name, r]));
+    const names = [...new Set([...deps.recipes(), ...fromStore.keys()])].sort();
+    const recipes = names.map((name) => {
+      const r = fromStore.get(name);
+      const latest = r?.latest;
+      const badge = r?.badge;
+      return {
+        name,
+        latest: latest ? { id: latest.id, state: latest.state, verdict: latest.verdict ?? null, level: latest.level ?? null, createdAt: latest.createdAt } : null,
+        badge: badge ? { runId: badge.id, ...badgeOf(badge), verdict: badge.verdict ?? null, level: badge.level ?? null, finishedAt: badge.finishedAt ?? null } : null,
+      };
+    });
+    return sendJson(reply, deps, 200, { recipes });
+  });
+
+  app.post('/api/runs', { onRequest: admin }, async (req, reply) => {
+    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+      return sendError(reply, deps, 400, 'INPUT_INVALID', 'body: expected a JSON object {"recipe", "ref", "pr"?, "stages"?, "repo"?, "keep"?}');
+    }
+    const body = createRunBody.safeParse(req.body);
+    if (!body.success) return sendError(reply, deps, 400, 'INPUT_INVALID', describeIssue(body.error, 'body'));
+    const { recipe, ref, pr, stages = [], keep = false } = body.data;
+    let repo = body.data.repo;
+    if (repo === undefined) {
+      try {
+        repo = enrolledRepoUrl(deps.config, recipe);
+      } catch {
+        return sendError(reply, deps, 400, 'INPUT_INVALID',
+          `repo: not given, and ${recipe} is not an enrolled repository (forge.repos); give "repo" as an https://, ssh:// or file:/// URL`);
+      }
+    }
+    const run = runs.enqueue({ recipe, repo, ref, pr, stages, keep, trigger: { kind: 'api' } });
+    deps.log.info({ runId: run.id, recipe, ref, pr }, `run ${run.id} queued through the API`);
+    reply.header('location', `/api/runs/${run.id}`);
+    const queuePosition = run.state === 'queued' ? runs.queuePosition(run.id) ?? null : null;
+    return sendJson(reply, deps, 201, { ...runJson(run), queuePosition });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', { onRequest: admin }, async (req, reply) => {
+    const run = knownRun(req.params.id);
+    if (!run) return notFound(reply, req.params.id);
+    if (finishedStates.includes(run.state)) {
+      return sendError(reply, deps, 409, 'RUN_FINISHED', `run ${run.id} has already ended: ${run.state}`, { state: run.state });
+    }
+    deps.log.info({ runId: run.id }, `run ${run.id} cancelled through the API`);
+    // A running run tears down first, which takes a while: answer now, the state follows.
+    runs.cancel(run.id, 'cancelled through the API').catch((err: unknown) => {
+      deps.log.error({ runId: run.id }, `cancelling run ${run.id} failed: ${errorMessage(err)}`);
+    });
+    return sendJson(reply, deps, 202, runJson(store.getRun(run.id) ?? run));
+  });
+}

@@ -1,0 +1,104 @@
+// Prometheus metrics (DESIGN §3.7, `GET /metrics`) with prom-client on a registry of cc-ci's own
+// (never the global one, so tests and a second server in one process do not collide), plus
+// Node's default process metrics. Run counts are read from the store on each scrape; durations
+// are observed from the runs' events as the scheduler reports them.
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RunControl } from '../queue/run-control.js';
+import { runStates, type RunState } from '../queue/run-record.js';
+import type { RunStore } from '../queue/store.js';
+import type { ServerDeps } from './server-deps.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** The janitor reaped n test apps. */
+  reaped(n: number): void;
+  /** Stops listening to run changes (server shutdown). */
+  close(): void;
+}
+
+// Runs take minutes (a quick run under one, a full one with parallel apps 5–15); stages seconds to minutes.
+const RUN_BUCKETS = [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400];
+const STAGE_BUCKETS = [1, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600];
+
+export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // A scrape calls every collect in one synchronous pass (Registry.metrics maps over the
+  // metrics before its first await): one store query serves the three run gauges, and the
+  // next scrape queries again.
+  let counts: Record<RunState, number> | undefined;
+  const countByState = (): Record<RunState, number> => {
+    if (!counts) {
+      counts = opts.store.countByState();
+      queueMicrotask(() => { counts = undefined; });
+    }
+    return counts;
+  };
+
+  new Gauge({
+    name: 'ccci_runs',
+    help: 'Runs in the store by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const c = countByState();
+      for (const state of runStates) this.set({ state }, c[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ccci_queue_depth',
+    help: 'Runs waiting in the queue.',
+    registers: [registry],
+    collect() { this.set(countByState().queued ?? 0); },
+  });
+  new Gauge({
+    name: 'ccci_runs_running',
+    help: 'Runs going on now.',
+    registers: [registry],
+    collect() { this.set(countByState().running ?? 0); },
+  });
+  const runDuration = new Histogram({
+    name: 'ccci_run_duration_seconds',
+    help: 'Wall time of finished runs (results.durationMs), by verdict.',
+    labelNames: ['verdict'],
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+  const stageDuration = new Histogram({
+    name: 'ccci_stage_duration_seconds',
+    help: 'Wall time of finished stages, by stage and status.',
+    labelNames: ['stage', 'status'],
+    buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const reaped = new Counter({
+    name: 'ccci_janitor_reaped_total',
+    help: 'Test apps the janitor tore down.',
+    registers: [registry],
+  });
+
+  const stop = opts.runs.onChange(({ event }) => {
+    if (event?.type === 'stage-finished' && typeof event.result.durationMs === 'number') {
+      stageDuration.observe({ stage: event.stage, status: event.result.status }, event.result.durationMs / 1000);
+    } else if (event?.type === 'run-finished' && typeof event.results.durationMs === 'number') {
+      runDuration.observe({ verdict: event.results.verdict }, event.results.durationMs / 1000);
+    }
+  });
+
+  return {
+    registry,
+    reaped(n) {
+      if (Number.isFinite(n) && n > 0) reaped.inc(n);
+    },
+    close: stop,
+  };
+}
+
+export function registerMetrics(app: FastifyInstance, deps: ServerDeps): void {
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header('cache-control', 'no-store').type(deps.metrics.registry.contentType).send(body);
+  });
+}
