@@ -1,0 +1,69 @@
+// GET /runs/:id/artifacts/:name: one file of a run's artifacts folder (results.json, junit.xml,
+// run.log, screenshots, service logs). The name is a plain file name; the file it resolves to
+// (symlinks followed) must be a regular file inside the artifacts folder, or it is not served.
+import { constants, createReadStream } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { runFromParam } from './log-stream.js';
+import type { ServerDeps } from './server-deps.js';
+
+const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+};
+
+export function isArtifactName(name: string): boolean {
+  return ARTIFACT_NAME.test(name) && !name.includes('..');
+}
+
+export function artifactContentType(name: string): string {
+  return CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void {
+  app.get<{ Params: { id: string; name: string } }>('/runs/:id/artifacts/:name', async (request, reply) => {
+    const { id, name } = request.params;
+    const text = (code: number, message: string) => reply.code(code).type('text/plain; charset=utf-8').send(`${message}\n`);
+    if (!isArtifactName(name)) return text(400, 'not an artifact name');
+    const run = runFromParam(deps, id);
+    if (!run) return text(404, `no run ${id}`);
+    const dir = join(deps.runs.runFiles(run.id).dir, 'artifacts');
+    let realDir: string;
+    let realFile: string;
+    try {
+      realDir = await realpath(dir);
+      realFile = await realpath(join(realDir, name));
+    } catch {
+      return text(404, `run ${run.id} has no artifact ${name}`);
+    }
+    if (!realFile.startsWith(realDir + sep)) return text(404, `run ${run.id} has no artifact ${name}`);
+    // The resolved path, opened without following a symlink swapped in since.
+    const fh = await open(realFile, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+    if (!fh) return text(404, `run ${run.id} has no artifact ${name}`);
+    const info = await fh.stat().catch(() => undefined);
+    if (!info?.isFile()) {
+      await fh.close();
+      return text(404, `run ${run.id} has no artifact ${name}`);
+    }
+    const type = artifactContentType(name);
+    reply
+      .header('content-type', type)
+      .header('content-length', info.size)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
+      .header('cache-control', 'no-cache');
+    if (type === 'application/octet-stream') reply.header('content-disposition', `attachment; filename="${name}"`);
+    if (info.size === 0) {
+      await fh.close();
+      return reply.send('');
+    }
+    // Up to the size seen now: run.log may still grow while it is sent.
+    return reply.send(createReadStream('', { fd: fh, start: 0, end: info.size - 1 }));
+  });
+}

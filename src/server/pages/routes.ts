@@ -1,0 +1,104 @@
+// The dashboard's pages (DESIGN §3.7): GET /, /recipes/:recipe, /runs/:id, and the admin forms
+// POST /runs/:id/cancel and /runs/:id/rerun (form-encoded, the admin token as the `token` field,
+// compared in constant time). Server-rendered HTML that works without JavaScript; the only
+// script is the run page's live log, allowed by a per-response CSP nonce.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { errorMessage } from '../../errors.js';
+import { tokenMatches } from '../admin-auth.js';
+import { isFinished, runFromParam } from '../log-stream.js';
+import type { ServerDeps } from '../server-deps.js';
+import { contentSecurityPolicy, messagePage } from './html.js';
+import { overviewPage } from './overview.js';
+import { PageCache } from './page-cache.js';
+import { recipePage } from './recipe.js';
+import { runPage } from './run.js';
+
+type FormBody = { token?: unknown } | undefined;
+
+// Long enough to serve a crowd from one render, short enough that ages stay right.
+const PAGE_TTL_MS = 2_000;
+
+export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
+  const cache = new PageCache(PAGE_TTL_MS);
+  deps.runs.onChange(({ run }) => {
+    cache.delete('/');
+    cache.delete(`/recipes/${run.recipe}`);
+  });
+
+  app.get('/', async (_request, reply) => sendPage(reply, 200, cache.get('/', Date.now(), () => overviewPage(deps, Date.now()))));
+
+  app.get<{ Params: { recipe: string } }>('/recipes/:recipe', async (request, reply) => {
+    const { recipe } = request.params;
+    const page = cache.get(`/recipes/${recipe}`, Date.now(), () => recipePage(deps, recipe, Date.now()) ?? '');
+    if (page === '') return sendPage(reply, 404, messagePage(404, 'No such recipe', `cc-ci knows no recipe "${recipe}".`));
+    return sendPage(reply, 200, page);
+  });
+
+  app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
+    const run = runFromParam(deps, request.params.id);
+    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    const nonce = randomBytes(16).toString('base64');
+    return sendPage(reply, 200, await runPage(deps, run, Date.now(), nonce), nonce);
+  });
+
+  app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/cancel', async (request, reply) => {
+    const run = runFromParam(deps, request.params.id);
+    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
+    if (!isFinished(run)) {
+      deps.log.info({ runId: run.id }, `run ${run.id} cancelled from the dashboard`);
+      // The teardown takes a while; the run page shows it going.
+      deps.runs.cancel(run.id, 'cancelled from the dashboard').catch((err: unknown) => {
+        deps.log.error({ runId: run.id, err }, `cancelling run ${run.id} failed: ${errorMessage(err)}`);
+      });
+    }
+    return reply.code(303).header('location', `/runs/${encodeURIComponent(run.id)}`).send();
+  });
+
+  app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/rerun', async (request, reply) => {
+    const run = runFromParam(deps, request.params.id);
+    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
+    let next;
+    try {
+      next = deps.runs.enqueue({
+        recipe: run.recipe, repo: run.repo, ref: run.ref, pr: run.pr, stages: run.stages, keep: run.keep,
+        trigger: { kind: 'rerun', rerunOf: run.id },
+      });
+    } catch (err) {
+      deps.log.error({ runId: run.id, err }, `re-running run ${run.id} failed: ${errorMessage(err)}`);
+      return sendPage(reply, 500, messagePage(500, 'Could not re-run', `The run could not be queued: ${errorMessage(err)}`,
+        { href: `/runs/${encodeURIComponent(run.id)}`, label: '← Back to the run' }));
+    }
+    deps.log.info({ runId: next.id, rerunOf: run.id }, `run ${next.id} queued from the dashboard as a re-run of ${run.id}`);
+    return reply.code(303).header('location', `/runs/${encodeURIComponent(next.id)}`).send();
+  });
+}
+
+function sendPage(reply: FastifyReply, status: number, body: string, nonce = randomBytes(16).toString('base64')): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', contentSecurityPolicy(nonce))
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'same-origin')
+    .header('cache-control', 'no-store')
+    .send(body);
+}
+
+function noSuchRun(id: string): string {
+  return messagePage(404, 'No such run', `There is no run "${id}".`);
+}
+
+function authorised(deps: ServerDeps, body: FormBody): boolean {
+  const token = body && typeof body === 'object' && typeof body.token === 'string' ? body.token : undefined;
+  return tokenMatches(deps.config.secrets.adminToken, token);
+}
+
+function unauthorised(deps: ServerDeps, reply: FastifyReply, id: string): FastifyReply {
+  const why = deps.config.secrets.adminToken
+    ? 'The admin token is missing or wrong. Nothing was changed.'
+    : 'This server has no admin token configured (dashboard.adminTokenFile or CCCI_ADMIN_TOKEN), so the admin forms are off. Nothing was changed.';
+  return sendPage(reply, 401, messagePage(401, 'Not allowed', why, { href: `/runs/${encodeURIComponent(id)}`, label: '← Back to the run' }));
+}

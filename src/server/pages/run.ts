@@ -1,0 +1,263 @@
+// GET /runs/:id: one run. At the top, in one glance: its state, level and what failed (the run's
+// error and every failing check with its message). Then the stages with their check rows
+// (failed stages open), screenshots, the artifacts, and the log: live over SSE while the run is
+// queued or running (the page reloads when it ends), the tail of it once finished. The admin
+// forms (cancel, re-run) post the token as a form field, so the page needs no JavaScript.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { stageNames } from '../../model/stage.js';
+import { runResultsSchema, type RunResults } from '../../model/results.js';
+import type { RunRecord, StageRow } from '../../queue/run-record.js';
+import { isArtifactName } from '../artifacts.js';
+import { isFinished, readLogTail, runLogFile } from '../log-stream.js';
+import type { ServerDeps } from '../server-deps.js';
+import {
+  formatDuration, formatTime, html, layout, levelMeter, pill, prLink, raw, recipeLink, runDuration, runLink, shortSha, timeAgo, tone,
+  type Html,
+} from './html.js';
+
+/** How much of the log the page shows; the rest is behind the plain-text link. */
+const LOG_TAIL_BYTES = 256 * 1024;
+
+type Check = StageRow['checks'][number];
+interface StageView extends Omit<StageRow, 'name'> { name: string }
+
+export async function runPage(deps: ServerDeps, run: RunRecord, now: number, nonce: string): Promise<string> {
+  const id = run.id;
+  const active = !isFinished(run);
+  const dir = deps.runs.runFiles(id).dir;
+  const results = active ? undefined : readResults(join(dir, 'artifacts', 'results.json'));
+  const stages = stageViews(deps, run, results);
+  const artifacts = listArtifacts(join(dir, 'artifacts'), results);
+  const log = await readLogTail(runLogFile(deps, id), LOG_TAIL_BYTES, deps.secrets);
+  const forgeUrl = deps.config.forge?.url;
+  const base = `/runs/${encodeURIComponent(id)}`;
+
+  // What went wrong, up front.
+  const failing = stages.flatMap((s) => s.checks.filter((c) => c.status === 'fail' || c.status === 'error').map((c) => ({ stage: s, check: c })));
+  const failingStagesWithoutRows = stages.filter((s) => (s.status === 'fail' || s.status === 'error') && !s.checks.some((c) => c.status === 'fail' || c.status === 'error'));
+  const problems: Html[] = [];
+  if (run.error) problems.push(problem(tone(run.verdict ?? 'error') === 'fail' ? 'fail' : 'error', run.error.code, '', run.error.message));
+  // Advisory failures (lint) last: they lower the level, not the verdict.
+  failing.sort((a, b) => Number(a.stage.advisory ?? false) - Number(b.stage.advisory ?? false));
+  for (const { stage, check } of failing.slice(0, 8)) {
+    problems.push(problem(stage.advisory ? 'advisory' : check.status === 'fail' ? 'fail' : 'error', check.code, `${stage.name} › ${check.name}`, check.detail ?? ''));
+  }
+  if (failing.length > 8) problems.push(html`<div class="note">and ${failing.length - 8} more failing checks below</div>`);
+  for (const s of failingStagesWithoutRows) {
+    if (run.error && s.code === run.error.code && s.reason === run.error.message) continue;
+    problems.push(problem(s.advisory ? 'advisory' : s.status === 'fail' ? 'fail' : 'error', s.code, s.name, s.reason ?? ''));
+  }
+
+  const status: Html[] = [];
+  if (run.state === 'queued') {
+    const position = deps.runs.queuePosition(id);
+    status.push(html`<div class="note">Queued${position ? html`: <b>#${position}</b> in the queue` : ''}. This page follows the run.</div>`);
+  } else if (run.state === 'running') {
+    status.push(html`<div class="note">Running${run.currentStage ? html` stage <b>${run.currentStage}</b>` : ''} for ${formatDuration(runDuration(run, now))}. This page follows the run.</div>`);
+  }
+  if (run.supersededBy) status.push(html`<div class="note">Superseded by run ${runLink(run.supersededBy)}.</div>`);
+  if (run.trigger.rerunOf) status.push(html`<div class="note">A re-run of ${runLink(run.trigger.rerunOf)}.</div>`);
+
+  const banner = html`<section class="${`card banner ${tone(run.state)}`}">
+  <div class="what">
+    <div class="headline">${pill(run.state, { big: true })}<h1>${run.recipe}</h1>${run.level !== undefined ? levelMeter(run.level) : ''}</div>
+    <div class="facts">
+      <span>ref <b class="mono">${run.ref}</b></span>
+      ${run.pr !== undefined ? html`<span>${prLink(run, forgeUrl)}</span>` : ''}
+      ${run.sha ? html`<span>commit <b class="mono" title="${run.sha}">${shortSha(run.sha)}</b></span>` : ''}
+      ${run.verdict ? html`<span>verdict <b>${run.verdict}</b></span>` : ''}
+      <span>${triggerText(run)}</span>
+      ${run.finishedAt ? html`<span>finished ${timeAgo(run.finishedAt, now)} in ${formatDuration(runDuration(run, now))}</span>` : html`<span>created ${timeAgo(run.createdAt, now)}</span>`}
+    </div>
+    ${problems}
+    ${status}
+  </div>
+</section>`;
+
+  const details = html`<section class="card"><dl class="grid">
+  <dt>Run</dt><dd class="mono">${id}</dd>
+  <dt>Recipe</dt><dd>${recipeLink(run.recipe)}</dd>
+  <dt>Repository</dt><dd class="mono">${run.repo}</dd>
+  <dt>Ref</dt><dd class="mono">${run.ref}${run.pr !== undefined ? html` · ${prLink(run, forgeUrl)}` : ''}</dd>
+  ${run.sha ? html`<dt>Commit</dt><dd class="mono">${run.sha}</dd>` : ''}
+  ${results?.versions.head || results?.versions.base ? html`<dt>Versions</dt><dd class="mono">${results.versions.base ? `${results.versions.base} → ` : ''}${results.versions.head ?? '?'}</dd>` : ''}
+  <dt>Stages asked</dt><dd>${run.stages.length ? run.stages.join(', ') : html`<span class="muted">default (${deps.config.runner.stages.join(', ')})</span>`}${run.keep ? ' · --keep' : ''}</dd>
+  <dt>Triggered</dt><dd>${triggerText(run)}${run.trigger.rerunOf ? html` of ${runLink(run.trigger.rerunOf)}` : ''}</dd>
+  <dt>Created</dt><dd>${formatTime(run.createdAt)}</dd>
+  ${run.startedAt ? html`<dt>Started</dt><dd>${formatTime(run.startedAt)}</dd>` : ''}
+  ${run.finishedAt ? html`<dt>Finished</dt><dd>${formatTime(run.finishedAt)} <span class="muted">(${formatDuration(runDuration(run, now))})</span></dd>` : ''}
+  ${results?.apps.length ? html`<dt>Apps</dt><dd>${results.apps.map((a, i) => html`${i ? html`<br>` : ''}<span class="mono">${a.domain}</span> <span class="muted">${a.role}${a.version ? ` · ${a.version}` : ''}</span>`)}</dd>` : ''}
+  ${results ? html`<dt>Teardown</dt><dd>${results.teardown.clean ? html`clean <span class="muted">(${formatDuration(results.teardown.durationMs)})</span>` : html`<b>left ${results.teardown.left.join(', ')}</b>`}${results.teardown.keptUntil ? html` · kept until ${formatTime(results.teardown.keptUntil)}` : ''}</dd>` : ''}
+</dl></section>`;
+
+  const admin = html`<section class="card"><h2 class="first">Admin</h2>
+<p class="muted small">Needs the admin token.</p>
+<div class="admin">
+  ${active ? html`<form method="post" action="${`${base}/cancel`}"><input type="password" name="token" placeholder="admin token" autocomplete="current-password" aria-label="admin token"><button class="danger" type="submit">Cancel run</button></form>` : ''}
+  <form method="post" action="${`${base}/rerun`}"><input type="password" name="token" placeholder="admin token" autocomplete="current-password" aria-label="admin token"><button type="submit">Re-run</button></form>
+</div></section>`;
+
+  const screenshots = artifacts.filter((a) => a.name.endsWith('.png'));
+  const body = html`<p class="crumbs"><a href="/">Overview</a> / ${recipeLink(run.recipe)} / <span class="mono">${id}</span></p>
+${banner}
+<h2>Stages</h2>
+${stages.length ? stages.map((s) => stageBlock(s, base)) : html`<div class="scroll"><p class="empty">${active ? 'No stages yet.' : 'No stage results were recorded for this run.'}</p></div>`}
+${screenshots.length ? html`<h2>Screenshots</h2><div class="shots">${screenshots.map((a) => html`<figure><a href="${`${base}/artifacts/${a.name}`}"><img src="${`${base}/artifacts/${a.name}`}" alt="${a.name}" loading="lazy"></a><figcaption>${a.name}</figcaption></figure>`)}</div>` : ''}
+${active ? logSection(base, log, active) : ''}
+<div class="cols">
+  <div><h2>Details</h2>${details}</div>
+  <div><h2>Artifacts <span class="count">${artifacts.length}</span></h2><section class="card">${artifacts.length
+    ? html`<ul class="files">${artifacts.map((a) => html`<li><a href="${`${base}/artifacts/${a.name}`}">${a.name}</a> <span class="muted small">${formatSize(a.size)}</span></li>`)}</ul>`
+    : html`<p class="muted">None yet.</p>`}</section>
+  ${admin}</div>
+</div>
+${active ? '' : logSection(base, log, active)}`;
+
+  return layout({
+    title: `${run.recipe} ${run.state} · ${id}`,
+    body,
+    nonce,
+    script: active ? LIVE_LOG_SCRIPT : undefined,
+    refreshNoScript: active ? 10 : undefined,
+  });
+}
+
+function problem(kind: 'fail' | 'error' | 'advisory', code: string | undefined, where: string, message: string): Html {
+  return html`<div class="${`problem ${kind}`}">${code ? html`<span class="code">${code}</span>` : ''}${where ? html`<b>${where}</b>` : ''}${kind === 'advisory' ? html`<span class="hint">advisory: lowers the level, not the verdict</span>` : ''}${message ? html`<div class="msg">${message}</div>` : ''}</div>`;
+}
+
+function triggerText(run: RunRecord): string {
+  const t = run.trigger;
+  const how = t.kind === 'forge' ? '!testme' : t.kind === 'rerun' ? 're-run' : 'API';
+  return t.by ? `${how} by ${t.by}` : `via ${how}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages
+
+function readResults(file: string): RunResults | undefined {
+  try {
+    const parsed = runResultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The store's stage rows (results.json's for a finished run the store has none of), plus the stages still to come. */
+function stageViews(deps: ServerDeps, run: RunRecord, results: RunResults | undefined): StageView[] {
+  const rows: StageView[] = deps.store.stagesOf(run.id);
+  if (rows.length === 0 && results) rows.push(...results.stages);
+  if (isFinished(run)) return rows;
+  const asked = run.stages.length ? run.stages : deps.config.runner.stages;
+  const have = new Set(rows.map((r) => r.name));
+  for (const name of stageNames) {
+    if (!asked.includes(name) || have.has(name)) continue;
+    rows.push({ name, status: run.state === 'running' && run.currentStage === name ? 'running' : 'pending', checks: [] });
+  }
+  const order = (n: string) => stageNames.indexOf(n as (typeof stageNames)[number]);
+  return rows.sort((a, b) => order(a.name) - order(b.name));
+}
+
+const ICONS: Record<string, string> = { pass: '✓', fail: '✗', error: '!', skip: '–' };
+
+function stageBlock(s: StageView, base: string): Html {
+  const bad = s.checks.filter((c) => c.status === 'fail' || c.status === 'error').length;
+  const passed = s.checks.filter((c) => c.status === 'pass').length;
+  const open = s.status === 'fail' || s.status === 'error' || bad > 0;
+  const counts = s.checks.length ? `${passed}/${s.checks.length} checks passed` : '';
+  const summary = html`<summary>
+  <span class="stage-name">${s.name}</span>${pill(s.status)}${s.advisory ? html`<span class="pill quiet" title="a failure lowers the level, not the verdict">advisory</span>` : ''}
+  <span class="stage-meta">${[formatDuration(s.durationMs), counts].filter(Boolean).join(' · ')}</span>
+  ${s.reason ? html`<span class="stage-reason">${s.code ? html`<span class="mono"><b>${s.code}</b></span> ` : ''}${s.reason}</span>` : ''}
+</summary>`;
+  const checks = s.checks.length === 0
+    ? html`<p class="empty">${s.status === 'running' ? 'Running…' : s.status === 'pending' ? 'Not started yet.' : 'No checks.'}</p>`
+    : html`<div class="scroll-inner"><table class="checks"><tbody>${s.checks.map((c) => checkRow(c, base))}</tbody></table></div>`;
+  return html`<details class="${`stage ${tone(s.status)}`}"${open ? raw(' open') : ''}>${summary}${checks}</details>`;
+}
+
+function checkRow(c: Check, base: string): Html {
+  const cls = c.status === 'fail' ? 'row-fail' : c.status === 'error' ? 'row-error' : '';
+  return html`<tr class="${cls}">
+  <td class="${`icon ${c.status}`}" title="${c.status}">${ICONS[c.status] ?? '?'}</td>
+  <td class="name">${c.name}</td>
+  <td class="detail">${c.code && c.status !== 'pass' ? html`<span class="code">${c.code}</span>` : ''}${c.detail ?? ''}</td>
+  <td class="dur">${formatDuration(c.durationMs)}</td>
+  <td class="art">${c.artifact && isArtifactName(c.artifact) ? html`<a href="${`${base}/artifacts/${c.artifact}`}">${c.artifact}</a>` : ''}</td>
+</tr>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Artifacts and the log
+
+function listArtifacts(dir: string, results: RunResults | undefined): Array<{ name: string; size?: number }> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
+  const all = [...new Set([...names, ...(results?.artifacts ?? [])])].filter(isArtifactName).sort();
+  return all.flatMap((name) => {
+    try {
+      const info = statSync(join(dir, name));
+      return info.isFile() ? [{ name, size: info.size }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function formatSize(bytes: number | undefined): string {
+  if (bytes === undefined) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function logLine(line: string): Html {
+  const level = line.slice(9, 14);
+  const cls = level === 'WARN ' ? 'warn' : level === 'ERROR' || level === 'FATAL' ? 'err' : '';
+  return cls ? html`<span class="${cls}">${line}\n</span>` : html`${line}\n`;
+}
+
+function logSection(base: string, log: { exists: boolean; lines: string[]; offset: number; skipped: number }, active: boolean): Html {
+  const links = html`<a href="${`${base}/log`}">plain text</a> · <a href="${`${base}/artifacts/run.log`}">raw JSON lines</a>`;
+  const head = html`<div class="log-head"><h2>Log</h2>${active ? html`<span class="live" id="live">live</span>` : ''}<span class="small">${links}</span>${log.skipped > 0 ? html`<span class="muted small">showing the end; ${formatSize(log.skipped)} before it are in the plain text</span>` : ''}</div>`;
+  if (active) {
+    return html`${head}<pre class="log" id="log" data-src="${`${base}/log?offset=${log.offset}`}">${log.lines.map(logLine)}</pre>`;
+  }
+  if (!log.exists) return html`${head}<div class="scroll"><p class="empty">This run left no log.</p></div>`;
+  return html`${head}<pre class="log" id="log">${log.lines.map(logLine)}</pre>`;
+}
+
+// Appends the SSE lines to the log (batched, at most 20 000 lines kept, scrolled along when at
+// the bottom) and reloads the page once the run has ended.
+const LIVE_LOG_SCRIPT = `(function () {
+  var pre = document.getElementById('log'), live = document.getElementById('live');
+  if (!pre || !window.EventSource) return;
+  var es = new EventSource(pre.getAttribute('data-src')), queue = [], timer = 0, MAX = 20000;
+  pre.scrollTop = pre.scrollHeight;
+  function kind(l) { var w = l.substr(9, 5); return w === 'WARN ' ? 'warn' : (w === 'ERROR' || w === 'FATAL') ? 'err' : ''; }
+  function flush() {
+    timer = 0;
+    var follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 40, f = document.createDocumentFragment();
+    for (var i = 0; i < queue.length; i++) {
+      var t = document.createTextNode(queue[i] + '\\n'), k = kind(queue[i]);
+      if (k) { var s = document.createElement('span'); s.className = k; s.appendChild(t); f.appendChild(s); } else f.appendChild(t);
+    }
+    queue = [];
+    pre.appendChild(f);
+    while (pre.childNodes.length > MAX) pre.removeChild(pre.firstChild);
+    if (follow) pre.scrollTop = pre.scrollHeight;
+  }
+  es.onmessage = function (e) { queue.push(e.data); if (!timer) timer = setTimeout(flush, 50); };
+  es.onopen = function () { live.textContent = 'live'; };
+  es.onerror = function () { if (es.readyState !== 2) live.textContent = 'reconnecting…'; };
+  es.addEventListener('end', function (e) {
+    es.close(); flush(); live.textContent = 'run ' + e.data + ', reloading…';
+    setTimeout(function () { location.reload(); }, 800);
+  });
+})();`;
