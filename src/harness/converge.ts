@@ -56,12 +56,16 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
     }
   });
   let lastSummary = '';
+  // Swarm keeps only a few old tasks per service (task history retention, 5 by default), so
+  // failures are counted over the whole wait, not in one listing.
+  const failedSeen = new Set<string>();
   try {
     for (;;) {
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
       const services = await docker.services(stack);
       const tasks = await docker.tasks(services.map((s) => s.id));
-      const verdict = judge(stack, services, tasks);
+      for (const t of tasks) if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
+      const verdict = judge(stack, services, tasks, failedSeen);
       if (verdict.kind === 'converged') {
         return { services, noticedAt: Date.now(), reportedAt: lastRunningAt(tasks) };
       }
@@ -90,13 +94,14 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
 type Judgement = { kind: 'converged' } | { kind: 'failed'; message: string; services: string[] } | { kind: 'waiting'; summary: string; services: string[] };
 
 /** The pure rule: converged, failed for good, or still waiting (with what is missing). */
-export function judge(stack: string, services: ServiceState[], tasks: TaskState[]): Judgement {
+export function judge(stack: string, services: ServiceState[], tasks: TaskState[], failedSeen: ReadonlySet<string> = new Set()): Judgement {
   if (services.length === 0) return { kind: 'waiting', summary: `no service of stack ${stack} exists yet`, services: [] };
   const waiting: string[] = [];
   const behind: string[] = [];
   for (const s of services) {
     const own = tasks.filter((t) => t.serviceId === s.id);
     const failed = own.filter((t) => t.state === 'failed' || t.state === 'rejected');
+    const failedCount = Math.max(failed.length, [...failedSeen].filter((k) => k.startsWith(`${s.id} `)).length);
     const last = failed.sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
     const lastError = last ? `; last failed task: ${last.error ?? last.message}` : '';
     if (s.updateState === 'paused' || s.updateState === 'rollback_paused') {
@@ -107,13 +112,13 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
     // old tasks still run at N/N before swarm has even started the update.
     const current = own.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template).length;
     if (settled && current >= s.desired) continue;
-    if (failed.length >= MAX_FAILED_TASKS) {
-      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failed.length} failed tasks${lastError}`, services: [s.name] };
+    if (failedCount >= MAX_FAILED_TASKS) {
+      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failedCount} failed tasks${lastError}`, services: [s.name] };
     }
     const states = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
     const update = settled ? '' : `, update ${s.updateState}`;
     behind.push(s.name);
-    waiting.push(`service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failed.length ? `, ${failed.length} failed` : ''}${lastError})`);
+    waiting.push(`service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failedCount ? `, ${failedCount} failed` : ''}${lastError})`);
   }
   return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; '), services: behind };
 }

@@ -41,4 +41,10 @@ describe('convergence rule', () => {
     const j = judge('st', [svc('app', 1, 1), svc('db', 0, 1)], [...running('app'), task('db', 'starting')]);
     expect(j).toMatchObject({ kind: 'waiting', summary: 'service st_db 0/1 running (tasks: starting)' });
   });
+  it('counts failed tasks over the whole wait: swarm keeps only five old tasks', () => {
+    const kept = Array.from({ length: 4 }, (_, i) => task('app', 'failed', 'task: non-zero exit (1)', `2026-11-27T10:00:0${i}Z`));
+    expect(judge('st', [svc('app', 0, 1)], kept)).toMatchObject({ kind: 'waiting' });
+    const seen = new Set(['app a', 'app b', 'app c', 'app d', 'app e', 'app f']);
+    expect(judge('st', [svc('app', 0, 1)], kept, seen)).toMatchObject({ kind: 'failed', message: expect.stringContaining('after 6 failed tasks') });
+  });
 });
