@@ -25,8 +25,8 @@ import { buildResults } from './build-results.js';
 import type { RunEvents } from './events.js';
 import { prepare, validateRequest, type Prepared, type RunInput, type RunRequest } from './prepare.js';
 import type { RunDir } from './run-dir.js';
-import { settle } from './settle.js';
-import { lifecycle, type StageDef, type StageScope } from './stage-table.js';
+import { Settler } from './settle.js';
+import { lifecycle, type Chain, type StageDef, type StageScope } from './stage-table.js';
 
 export interface RunDeps {
   config: Config;
@@ -59,11 +59,12 @@ interface RunState {
   /** Why the run could not go on (refused input, a broken clone), when it could not. */
   error?: ErrorInfo;
   refused?: boolean;
+  settler: Settler;
 }
 
 export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutcome> {
   const { log, events, signal } = deps;
-  const state: RunState = { startedAt: new Date(), apps: [], stages: new Map() };
+  const state: RunState = { startedAt: new Date(), apps: [], stages: new Map(), settler: new Settler(deps, input.keep === true) };
   events.emit({ type: 'run-started', recipe: input.recipe, repo: input.repo, ref: input.ref, stages: input.quick ? ['install'] : input.stages?.split(',') ?? [...deps.config.runner.stages], pid: process.pid });
   log.info({ runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref }, `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`);
   try {
@@ -76,7 +77,7 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
   } catch (err) {
     noteRunError(state, err, deps);
   }
-  const settled = await settle(state.apps, state.stages, state.req?.keep ?? false, deps);
+  const settled = await state.settler.run(state.apps, state.stages);
   const results = buildResults({ ...state, input, runId: deps.runDir.runId, settled, stop: stopInfo(signal) });
   const exitCode = state.refused ? 2 : exitCodeForVerdict(results.verdict);
   results.artifacts = deps.runDir.listArtifacts(['results.json', 'junit.xml']);
@@ -128,16 +129,30 @@ async function runStages(state: RunState, deps: RunDeps): Promise<void> {
     record(result);
     deps.events.emit({ type: 'stage-finished', stage: def.name, result });
   };
+  // Once its chain has ended, an app is settled (logs, then teardown or keep) while the others go on.
+  const chainEnded = async (chain: Chain) => {
+    const role = appOfChain[chain];
+    const app = role && state.apps.find((a) => a.role === role);
+    if (app) await state.settler.app(app, state.stages);
+  };
+  const chains = [...new Set(table.map((d) => d.chain))];
+  const lastOf = (chain: Chain) => table.filter((d) => d.chain === chain).at(-1);
   if (deps.config.runner.parallelApps) {
-    const chains = [...new Set(table.map((d) => d.chain))].map((chain) => table.filter((d) => d.chain === chain));
-    await Promise.all(chains.map(async (chain) => { for (const def of chain) await runOne(def); }));
+    await Promise.all(chains.map(async (chain) => {
+      for (const def of table.filter((d) => d.chain === chain)) await runOne(def);
+      await chainEnded(chain);
+    }));
   } else {
     for (const name of stageNames) {
       const def = table.find((d) => d.name === name);
-      if (def) await runOne(def);
+      if (!def) continue;
+      await runOne(def);
+      if (lastOf(def.chain) === def) await chainEnded(def.chain);
     }
   }
 }
+
+const appOfChain: Record<Chain, AppHandle['role'] | undefined> = { 'install-app': 'install', 'upgrade-app': 'upgrade', 'clean-clone': undefined };
 
 /** What stages may ask of the run: its context, and apps made (and claimed) on demand. */
 function stageScope(state: RunState, deps: RunDeps): StageScope {

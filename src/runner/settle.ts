@@ -1,7 +1,9 @@
-// The settle phase: whatever happened, each app's service logs and images go into the artifacts,
-// then every app is torn down (or, with --keep, the apps of failed stages are kept until
-// keepUntil), the lease is released or kept, and the run's clones are removed. Teardown does not
-// listen to the run's signal: a stopped run still cleans up.
+// The settle phase, per app and then for the run. As soon as the last stage on an app's chain
+// has ended, the app is settled: its service logs and images go into the artifacts, then it is
+// torn down, or kept when --keep asks and one of its stages failed. So the install app's
+// teardown overlaps the upgrade that is still going. When the run ends, any app not settled yet
+// is, the lease is released or kept, and the run's clones are removed. Teardown does not listen
+// to the run's signal: a stopped run still cleans up.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -15,77 +17,112 @@ import type { RunDeps } from './run-recipe.js';
 export interface Settled {
   /** What teardown could not remove ("volume x", …); empty when clean. */
   left: string[];
+  /** The longest teardown of one app. */
   durationMs: number;
   keptUntil?: string;
   /** Per app domain: its services as they were before teardown. */
   services: Map<string, ServiceDiagnostics[]>;
 }
 
+interface AppSettled {
+  left: string[];
+  durationMs: number;
+  keptUntil?: string;
+  services: ServiceDiagnostics[];
+}
+
 // Logs are worth a few seconds before teardown, never more: a stopped run must start tearing down.
 const DIAGNOSTICS_BUDGET_MS = 10_000;
 
-// The apps whose stages failed: install, backup and recipe-local work on the install app.
+// Which app each stage works on: install, backup and recipe-local on the install app.
 const appOfStage: Record<StageName, AppHandle['role'] | undefined> = {
   install: 'install', backup: 'install', 'recipe-local': 'install', upgrade: 'upgrade', lint: undefined,
 };
 
-export async function settle(apps: AppHandle[], stages: Map<StageName, StageResult>, keep: boolean, deps: RunDeps): Promise<Settled> {
-  const { log } = deps;
-  const services = await diagnose(apps, deps);
-  const failedRoles = new Set([...stages.values()].filter((s) => s.status === 'fail').map((s) => appOfStage[s.name]));
-  const keepHours = deps.config.runner.keepOnFailure;
-  // A stopped run is not a failure to look into: nothing is kept.
-  const wantsKeep = keep && !deps.signal.aborted && apps.some((a) => failedRoles.has(a.role));
-  if (wantsKeep && keepHours === 0) log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
-  const keptUntil = wantsKeep && keepHours > 0 ? new Date(Date.now() + keepHours * 3_600_000).toISOString() : undefined;
-  const kept = keptUntil ? apps.filter((a) => failedRoles.has(a.role)) : [];
-  const teardown = await teardownAll(apps.filter((a) => !kept.includes(a)), deps);
-  if (keptUntil && kept.length > 0) {
-    deps.lease.keep(keptUntil, kept.map((a) => a.name.domain));
-    for (const a of kept) deps.events.emit({ type: 'app-released', domain: a.name.domain, kept: true, keepUntil: keptUntil, left: [] });
-    log.warn({ keepUntil: keptUntil, apps: kept.map((a) => a.name.domain) }, 'kept the failed deployment; the janitor reaps it after keepUntil');
-  } else {
-    deps.lease.release();
+/** Settles apps once each, whenever their chain ends or the run does. */
+export class Settler {
+  private readonly settled = new Map<AppHandle, Promise<AppSettled>>();
+  private keepUntil: string | undefined;
+
+  constructor(private readonly deps: RunDeps, private readonly keep: boolean) {}
+
+  /** Settles one app (once), given how the run's stages have ended so far. */
+  app(app: AppHandle, stages: ReadonlyMap<StageName, StageResult>): Promise<AppSettled> {
+    let done = this.settled.get(app);
+    if (!done) {
+      done = this.settleApp(app, stages);
+      this.settled.set(app, done);
+    }
+    return done;
   }
-  for (const role of ['install', 'upgrade', 'lint']) rmSync(join(deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
-  rmSync(deps.runDir.checkoutDir, { recursive: true, force: true });
-  return { left: teardown.left, durationMs: teardown.durationMs, keptUntil: kept.length > 0 ? keptUntil : undefined, services };
-}
 
-/** Each app's service log tails and images, bounded in time; a failure here costs only the logs. */
-async function diagnose(apps: AppHandle[], deps: RunDeps): Promise<Map<string, ServiceDiagnostics[]>> {
-  const found = new Map<string, ServiceDiagnostics[]>();
-  const work = Promise.all(apps.map(async (app) => {
-    const services = await collectDiagnostics({
-      docker: deps.docker, stack: app.name.stack, role: app.role, artifactsDir: deps.runDir.artifactsDir,
-      redact: (text) => deps.secrets.redact(text), log: (line) => deps.log.warn(line),
-    });
-    found.set(app.name.domain, services);
-  }));
-  let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<void>((resolve) => { timer = setTimeout(resolve, DIAGNOSTICS_BUDGET_MS); });
-  await Promise.race([work.catch((err: unknown) => deps.log.warn(`collecting service logs failed: ${errorMessage(err)}`)), budget]);
-  clearTimeout(timer);
-  return found;
-}
+  /** The run's end: every app settled, the lease released (or kept), the clones removed. */
+  async run(apps: AppHandle[], stages: ReadonlyMap<StageName, StageResult>): Promise<Settled> {
+    const outcomes = await Promise.all(apps.map(async (a) => [a, await this.app(a, stages)] as const));
+    const kept = outcomes.filter(([, o]) => o.keptUntil !== undefined).map(([a]) => a.name.domain);
+    const left = outcomes.flatMap(([, o]) => o.left);
+    const keptUntil = kept.length > 0 ? this.keepUntil : undefined;
+    if (keptUntil) {
+      this.deps.lease.keep(keptUntil, kept);
+      this.deps.log.warn({ keepUntil: keptUntil, apps: kept }, 'kept the failed deployment; the janitor reaps it after keepUntil');
+    } else {
+      this.deps.lease.release();
+    }
+    if (left.length > 0) this.deps.log.error({ left }, 'teardown left resources behind');
+    else if (apps.length > kept.length) this.deps.log.info('teardown verified: nothing of the run is left');
+    for (const role of ['install', 'upgrade', 'lint']) rmSync(join(this.deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
+    rmSync(this.deps.runDir.checkoutDir, { recursive: true, force: true });
+    return {
+      left,
+      durationMs: Math.max(0, ...outcomes.map(([, o]) => o.durationMs)),
+      keptUntil,
+      services: new Map(outcomes.map(([a, o]) => [a.name.domain, o.services])),
+    };
+  }
 
-/** Teardown of every app at once, whatever happened, without the run's signal. */
-async function teardownAll(apps: AppHandle[], deps: RunDeps): Promise<{ left: string[]; durationMs: number }> {
-  const { docker, log } = deps;
-  const started = Date.now();
-  const outcomes = await Promise.all(apps.map(async (app) => {
-    log.info({ domain: app.name.domain }, 'teardown');
+  private async settleApp(app: AppHandle, stages: ReadonlyMap<StageName, StageResult>): Promise<AppSettled> {
+    const { deps } = this;
+    const services = await diagnose(app, deps);
+    const failed = [...stages.values()].some((s) => s.status === 'fail' && appOfStage[s.name] === app.role);
+    // A stopped run is not a failure to look into: nothing is kept.
+    if (this.keep && failed && !deps.signal.aborted) {
+      const hours = deps.config.runner.keepOnFailure;
+      if (hours > 0) {
+        this.keepUntil ??= new Date(Date.now() + hours * 3_600_000).toISOString();
+        deps.events.emit({ type: 'app-released', domain: app.name.domain, kept: true, keepUntil: this.keepUntil, left: [] });
+        deps.log.warn({ domain: app.name.domain, keepUntil: this.keepUntil }, `keeping ${app.name.domain} until ${this.keepUntil}`);
+        return { left: [], durationMs: 0, keptUntil: this.keepUntil, services };
+      }
+      deps.log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
+    }
+    const started = Date.now();
+    deps.log.info({ domain: app.name.domain }, 'teardown');
     let left: string[];
     try {
-      left = (await teardownApp({ abra: app.abra, docker, domain: app.name.domain, stack: app.name.stack, log: (line) => log.warn(line) })).left;
+      left = (await teardownApp({ abra: app.abra, docker: deps.docker, domain: app.name.domain, stack: app.name.stack, log: (line) => deps.log.warn(line) })).left;
     } catch (err) {
       left = [`${app.name.stack}: teardown failed: ${errorMessage(err)}`];
     }
     deps.events.emit({ type: 'app-released', domain: app.name.domain, kept: false, left });
-    return left;
-  }));
-  const left = outcomes.flat();
-  if (left.length > 0) log.error({ left }, 'teardown left resources behind');
-  else if (apps.length > 0) log.info({ durationMs: Date.now() - started }, 'teardown verified: nothing of the run is left');
-  return { left, durationMs: Date.now() - started };
+    deps.log.info({ domain: app.name.domain, durationMs: Date.now() - started, left }, `${app.name.domain} torn down${left.length ? `, leaving ${left.join(', ')}` : ''}`);
+    return { left, durationMs: Date.now() - started, services };
+  }
+}
+
+/** The app's service log tails and images, bounded in time; a failure here costs only the logs. */
+async function diagnose(app: AppHandle, deps: RunDeps): Promise<ServiceDiagnostics[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<ServiceDiagnostics[]>((resolve) => { timer = setTimeout(() => resolve([]), DIAGNOSTICS_BUDGET_MS); });
+  const work = collectDiagnostics({
+    docker: deps.docker, stack: app.name.stack, role: app.role, artifactsDir: deps.runDir.artifactsDir,
+    redact: (text) => deps.secrets.redact(text), log: (line) => deps.log.warn(line),
+  }).catch((err: unknown) => {
+    deps.log.warn(`collecting the service logs of ${app.name.domain} failed: ${errorMessage(err)}`);
+    return [];
+  });
+  try {
+    return await Promise.race([work, budget]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

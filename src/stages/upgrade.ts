@@ -19,7 +19,6 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
   const stack = app.name.stack;
   const data: DataTarget | undefined = spec.data && { docker, stack, data: spec.data, signal };
   const browser = new AppBrowser(ctx.config.swarm.ingress, app.name.domain, signal);
-  browser.warm();
   try {
     const before = await deployApp(ctx, app, { chaos: false, version: base }, steps);
     const marker = newMarker();
@@ -30,6 +29,8 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
       }, () => marker);
     }
     await steps.run('check out the head', () => checkout(app.recipeDir, ctx.headSha, { signal }), () => ctx.headSha.slice(0, 8));
+    // Chromium starts while the head converges, not at the busy start of the run (install starts its own then).
+    browser.warm();
     const after = await deployApp(ctx, app, { chaos: true, redeploy: true }, steps);
     await steps.run('version label moved to the head', async () => {
       const moved = after.version !== undefined && after.version !== before.version;

@@ -308,7 +308,14 @@ describe('runner phases', () => {
     expect(stageEvents).toEqual(['install', 'upgrade', 'backup', 'recipe-local', 'lint'].flatMap((n) => [`stage-started ${n}`, `stage-finished ${n}`]));
     expect(types.filter((t) => t === 'app-claimed')).toHaveLength(2);
     expect(types.filter((t) => t === 'app-released')).toHaveLength(2);
-    expect(types.indexOf('app-released')).toBeGreaterThan(types.lastIndexOf('stage-finished'));
+    // Each app is settled as soon as its chain has ended: the upgrade app before backup starts,
+    // the install app after recipe-local.
+    const at = (pred: (e: RunEventLine) => boolean) => pass.events.findIndex(pred);
+    const appOf = (role: string) => pass.events.find((e) => e.type === 'app-claimed' && e.role === role) as { domain: string };
+    const released = (role: string) => at((e) => e.type === 'app-released' && e.domain === appOf(role).domain);
+    expect(released('upgrade')).toBeGreaterThan(at((e) => e.type === 'stage-finished' && e.stage === 'upgrade'));
+    expect(released('upgrade')).toBeLessThan(at((e) => e.type === 'stage-started' && e.stage === 'backup'));
+    expect(released('install')).toBeGreaterThan(at((e) => e.type === 'stage-finished' && e.stage === 'recipe-local'));
     const finished = pass.events.at(-1)!;
     expect(finished).toMatchObject({ type: 'run-finished', exitCode: 0, results: { verdict: 'pass', level: 5 } });
 
