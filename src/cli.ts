@@ -93,12 +93,12 @@ async function serveCommand(flags: { config?: string }): Promise<number> {
   const { log, close } = createLogger({ secrets });
   const { serve } = await import('./server/serve.js');
   // The handlers go in first: a stop during start-up (recovery can take a while) is kept for when serving begins.
-  let serving: Awaited<ReturnType<typeof serve>> | undefined;
-  let asked: string | undefined;
-  const onSignal = (s: NodeJS.Signals) => { asked ??= s; if (serving) void serving.stop(`${s}`); };
+  const state: { serving?: Awaited<ReturnType<typeof serve>>; asked?: string } = {};
+  const onSignal = (s: NodeJS.Signals) => { state.asked ??= s; if (state.serving) void state.serving.stop(s); };
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
-  serving = await serve(config, secrets, log);
-  if (asked) void serving.stop(asked);
+  const serving = await serve(config, secrets, log);
+  state.serving = serving;
+  if (state.asked) void serving.stop(state.asked);
   await serving.stopped;
   await close();
   return 0;
