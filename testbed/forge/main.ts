@@ -1,0 +1,75 @@
+// The stand-in forge as its own process:
+//   node dist/testbed/forge/main.js --port <p> --data <dir> [--seed demo]
+// prints one JSON line {url, tokens, repos} when ready and runs until SIGINT/SIGTERM.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startForge } from './server.js';
+
+export { startForge } from './server.js';
+export type { Forge, ForgeOptions } from './server.js';
+
+interface Args {
+  port: number;
+  data?: string;
+  seed?: 'demo';
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { port: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--port') {
+      args.port = Number(value());
+      if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error('--port needs a port number');
+    } else if (a === '--data') args.data = value();
+    else if (a === '--seed') {
+      const seed = value();
+      if (seed !== 'demo') throw new Error(`unknown seed ${JSON.stringify(seed)} (known: demo)`);
+      args.seed = seed;
+    } else throw new Error(`unknown argument ${JSON.stringify(a)}`);
+  }
+  return args;
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo]\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const forge = await startForge({ port: args.port, dataDir: args.data, seed: args.seed });
+  process.stdout.write(JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos() }) + '\n');
+  const stop = () => {
+    forge.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,11 @@
+// The /api/v1 route table. More specific literal paths come first
+// (…/issues/comments/{id} before …/issues/{index}/comments).
+import type { Route } from '../api.js';
+import { commentRoutes } from './comments.js';
+import { hookRoutes } from './hooks.js';
+import { miscRoutes } from './misc.js';
+import { orgRoutes } from './orgs.js';
+import { repoRoutes } from './repos.js';
+import { statusRoutes } from './statuses.js';
+
+export const routes: Route[] = [...miscRoutes, ...commentRoutes, ...repoRoutes, ...orgRoutes, ...statusRoutes, ...hookRoutes];
