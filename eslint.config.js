@@ -17,17 +17,20 @@ export default tseslint.config(
     },
   },
   // Each external system has one adapter folder; nothing else imports its client.
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/harness/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [
-          { name: 'execa', message: 'Only src/harness/ runs subprocesses.' },
-          { name: 'dockerode', message: 'Only src/harness/ speaks to Docker.' },
-          { name: 'node:child_process', message: 'Only src/harness/ runs subprocesses.' },
-        ],
-      }],
-    },
-  },
+  ...adapterBoundaries(),
 );
+
+function adapterBoundaries() {
+  const only = {
+    execa: { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses.' },
+    'node:child_process': { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses.' },
+    dockerode: { folder: 'src/harness', message: 'Only src/harness/ speaks to Docker.' },
+    'better-sqlite3': { folder: 'src/queue', message: 'Only src/queue/ touches the database.' },
+  };
+  const folders = [...new Set(Object.values(only).map((o) => o.folder))];
+  const restricted = (except) => Object.entries(only).filter(([, o]) => o.folder !== except).map(([name, o]) => ({ name, message: o.message }));
+  return [
+    { files: ['src/**/*.ts'], ignores: folders.map((f) => `${f}/**`), rules: { 'no-restricted-imports': ['error', { paths: restricted(undefined) }] } },
+    ...folders.map((folder) => ({ files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { paths: restricted(folder) }] } })),
+  ];
+}
