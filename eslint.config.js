@@ -26,11 +26,32 @@ function adapterBoundaries() {
     'node:child_process': { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses.' },
     dockerode: { folder: 'src/harness', message: 'Only src/harness/ speaks to Docker.' },
     'better-sqlite3': { folder: 'src/queue', message: 'Only src/queue/ touches the database.' },
+    // Type-only imports are let through for now (no runtime coupling); prefer src/forge/types.ts.
+    'gitea-js': { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge; import its types from src/forge/types.ts.', allowTypeImports: true },
+    undici: { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge over HTTP.' },
   };
-  const folders = [...new Set(Object.values(only).map((o) => o.folder))];
-  const restricted = (except) => Object.entries(only).filter(([, o]) => o.folder !== except).map(([name, o]) => ({ name, message: o.message }));
+  // Globals that are an adapter's client too: the global fetch is how src/forge/ reaches the forge
+  // (src/stages/ reaches apps through node:http, requestViaIngress).
+  const onlyGlobals = {
+    fetch: { folder: 'src/forge', message: 'Only src/forge/ uses the global fetch (the forge client); apps are reached through requestViaIngress.' },
+  };
+  const all = [...Object.values(only), ...Object.values(onlyGlobals)];
+  const folders = [...new Set(all.map((o) => o.folder))];
+  const others = (map, except) => Object.entries(map).filter(([, o]) => o.folder !== except);
+  const rules = (except) => ({
+    // typescript-eslint's version of no-restricted-imports, for allowTypeImports.
+    'no-restricted-imports': 'off',
+    '@typescript-eslint/no-restricted-imports': ['error', {
+      paths: others(only, except).map(([name, o]) => ({ name, message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
+      // Subpaths too (undici/…, gitea-js/…); node: built-ins have none.
+      patterns: others(only, except).filter(([name]) => !name.startsWith('node:'))
+        .map(([name, o]) => ({ group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
+    }],
+    'no-restricted-globals': ['error', ...others(onlyGlobals, except).map(([name, o]) => ({ name, message: o.message }))],
+    'no-restricted-properties': ['error', ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message }))],
+  });
   return [
-    { files: ['src/**/*.ts'], ignores: folders.map((f) => `${f}/**`), rules: { 'no-restricted-imports': ['error', { paths: restricted(undefined) }] } },
-    ...folders.map((folder) => ({ files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { paths: restricted(folder) }] } })),
+    { files: ['src/**/*.ts'], ignores: folders.map((f) => `${f}/**`), rules: rules(undefined) },
+    ...folders.map((folder) => ({ files: [`${folder}/**/*.ts`], rules: rules(folder) })),
   ];
 }

@@ -1,0 +1,60 @@
+// The forge client's vocabulary. Field names are gitea-js 1.23's (generated from Gitea's
+// swagger), re-exported here so the rest of src/ never imports gitea-js itself (lint enforces it).
+import type { Comment, CommitStatus, PullRequest, User } from 'gitea-js';
+
+export type { Comment, CommitStatus, CreateStatusOption, Issue, PullRequest, PRBranchInfo, Repository, User } from 'gitea-js';
+
+/** `owner/name` of a repository on the forge. */
+export type RepoName = string;
+
+/** The four states every Gitea and Forgejo version knows (`warning` and newer ones are not sent). */
+export type StatusState = 'pending' | 'success' | 'failure' | 'error';
+
+export interface StatusInput {
+  state: StatusState;
+  targetUrl?: string;
+  description?: string;
+  /** The check name, e.g. `cc-ci/recipe`. */
+  context: string;
+}
+
+export interface ForgeClient {
+  /** The token's own user (GET /user). */
+  whoAmI(): Promise<User>;
+  /** Every open PR of the repository, over all pages, oldest first. */
+  listOpenPulls(repo: RepoName): Promise<PullRequest[]>;
+  getPull(repo: RepoName, n: number): Promise<PullRequest>;
+  /** Every comment of issue or PR `n` (no paging there); `since` compares the *updated* time. */
+  listComments(repo: RepoName, n: number, opts?: { since?: string }): Promise<Comment[]>;
+  /** Every comment of the repository (all pages); `since` compares the *updated* time. */
+  listRepoComments(repo: RepoName, opts?: { since?: string }): Promise<Comment[]>;
+  createComment(repo: RepoName, n: number, body: string): Promise<Comment>;
+  editComment(repo: RepoName, id: number, body: string): Promise<Comment>;
+  getComment(repo: RepoName, id: number): Promise<Comment>;
+  /**
+   * Whether `user` is a member of `org`. 'unknown' when the forge would not say because the bot
+   * itself is not a member (Gitea answers 303 to the public-members list then).
+   */
+  isOrgMember(org: string, user: string): Promise<boolean | 'unknown'>;
+  /** A commit status; the answer names the state `status`. */
+  setStatus(repo: RepoName, sha: string, status: StatusInput): Promise<CommitStatus>;
+  /** `<url>/<owner>/<name>.git` */
+  cloneUrl(repo: RepoName): string;
+}
+
+export interface ForgeClientOptions {
+  /** The forge's base URL (forge.url), e.g. https://git.coopcloud.tech */
+  url: string;
+  /** config.secrets.forgeToken */
+  token: string;
+  /** Per request, body included (default 10 s). */
+  timeoutMs?: number;
+  /** Retries after the first try on network errors, timeouts and 5xx (default 4). */
+  retries?: number;
+  log?: (line: string) => void;
+  /** Test seam; default the global fetch. */
+  fetch?: typeof fetch;
+  /** Test seam for the backoff; default a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
