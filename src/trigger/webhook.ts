@@ -1,0 +1,118 @@
+// Webhooks from Gitea or Forgejo: the signature check and the one event the trigger acts on, a
+// new comment on a pull request. Gitea signs with `X-Gitea-Signature`, the lower-case hex
+// HMAC-SHA256 of the raw body keyed by the hook secret, no prefix (services/webhook/deliver.go);
+// newer Forgejo also sends `X-Forgejo-Signature`. A PR comment arrives as
+// `X-Gitea-Event: issue_comment` with `X-Gitea-Event-Type: pull_request_comment`, and its payload
+// is {action, issue, comment, [changes], repository, sender, is_pull}, without the head sha.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Comment, Issue, Repository, User } from 'gitea-js';
+import { z } from 'zod';
+
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+
+/** A new comment on a pull request. */
+export interface CommentEvent {
+  /** `owner/name` (repository.full_name). */
+  repo: string;
+  /** The PR's number (issue.number). */
+  pr: number;
+  commentId: number;
+  body: string;
+  /** comment.user.login */
+  user: string;
+  /** comment.created_at as the forge sent it (RFC 3339). */
+  createdAt: string;
+}
+
+const hexSha256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Whether the body carries a valid signature for `secret` in `X-Gitea-Signature` or
+ * `X-Forgejo-Signature`. An empty secret never verifies (Gitea sends an empty signature for a
+ * hook without a secret, and anyone could send that). Never throws.
+ */
+export function verifySignature(rawBody: Buffer, headers: WebhookHeaders, secret: string): boolean {
+  try {
+    if (secret === '' || !Buffer.isBuffer(rawBody)) return false;
+    const candidates = [header(headers, 'x-gitea-signature'), header(headers, 'x-forgejo-signature')];
+    if (!candidates.some((c) => c !== undefined && hexSha256.test(c))) return false;
+    const expected = createHmac('sha256', secret).update(rawBody).digest();
+    return candidates.some((c) => {
+      if (c === undefined || !hexSha256.test(c)) return false;
+      const given = Buffer.from(c, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+  } catch {
+    return false;
+  }
+}
+
+// The payload fields read, checked against gitea-js's names so a typo does not compile.
+type Shape<T> = Partial<Record<keyof T, z.ZodType>>;
+const userSchema = z.object({ login: z.string().min(1) } satisfies Shape<User>);
+const commentSchema = z.object({
+  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  body: z.string(),
+  user: userSchema,
+  created_at: z.string().min(1),
+} satisfies Shape<Comment>);
+const issueSchema = z.object({ number: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) } satisfies Shape<Issue>);
+const repositorySchema = z.object({
+  full_name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/),
+} satisfies Shape<Repository>);
+const payloadSchema = z.object({
+  action: z.string(),
+  issue: issueSchema,
+  comment: commentSchema,
+  repository: repositorySchema,
+  is_pull: z.boolean().optional(),
+});
+
+/**
+ * The new PR comment a webhook delivery announces, or undefined for everything else: another
+ * event, a comment on an issue, an edited or deleted comment, or a payload of the wrong shape.
+ * `body` is the parsed JSON (a JSON string is parsed here). Never throws.
+ */
+export function readCommentEvent(headers: WebhookHeaders, body: unknown): CommentEvent | undefined {
+  const event = header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event');
+  if (event !== 'issue_comment') return undefined;
+  let json = body;
+  if (typeof body === 'string') {
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = payloadSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
+  if (p.action !== 'created') return undefined;
+  const eventType = header(headers, 'x-gitea-event-type') ?? header(headers, 'x-forgejo-event-type');
+  const onPull = eventType !== undefined ? eventType === 'pull_request_comment' : p.is_pull === true;
+  if (!onPull) return undefined;
+  return {
+    repo: p.repository.full_name,
+    pr: p.issue.number,
+    commentId: p.comment.id,
+    body: p.comment.body,
+    user: p.comment.user.login,
+    createdAt: p.comment.created_at,
+  };
+}
+
+/** One header's value, whatever case the caller's keys have; a repeated header counts as absent. */
+function header(headers: WebhookHeaders, name: string): string | undefined {
+  let found: string | undefined;
+  let count = 0;
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (key.toLowerCase() !== name || value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (typeof v !== 'string') continue;
+      found = v;
+      count++;
+    }
+  }
+  return count === 1 ? found : undefined;
+}
