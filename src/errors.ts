@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'INGRESS_FAILED' // the ingress could not be reached at all (refused, reset, TLS): the check could not be made
   | 'BROWSER_FAILED' // Chromium could not start or crashed
   | 'STORE_FAILED' // cc-ci's own store (run dir, leases) could not be written
+  | 'FORGE_UNREACHABLE' // the forge did not answer, timed out or kept answering 5xx after retries
+  | 'FORGE_REFUSED' // the forge answered 4xx: a bad token, missing rights, or an unknown repository, PR or comment
   | 'DEADLINE' // one of cc-ci's own waits ran out of time; the message says what it waited for
   | 'TEARDOWN_INCOMPLETE' // teardown left something of the run on the swarm
   | 'CANCELLED' // the run was stopped (a signal, or a cancel from the server)
@@ -23,7 +25,7 @@ export type ErrorCode =
 
 export const errorCodes: readonly ErrorCode[] = [
   'USAGE', 'INPUT_INVALID', 'CONFIG_INVALID', 'RECIPE_INVALID', 'GIT_FAILED', 'ABRA_FAILED',
-  'DOCKER_FAILED', 'INGRESS_FAILED', 'BROWSER_FAILED', 'STORE_FAILED', 'DEADLINE',
+  'DOCKER_FAILED', 'INGRESS_FAILED', 'BROWSER_FAILED', 'STORE_FAILED', 'FORGE_UNREACHABLE', 'FORGE_REFUSED', 'DEADLINE',
   'TEARDOWN_INCOMPLETE', 'CANCELLED', 'SUPERSEDED', 'TIMED_OUT', 'INTERRUPTED', 'INTERNAL',
 ];
 

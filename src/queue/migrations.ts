@@ -61,6 +61,25 @@ const migrations: string[] = [
      value TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  // The forge loop: every comment seen once, ever (poller and webhook alike), and the reply
+  // comment each forge-triggered run keeps editing.
+  `CREATE TABLE forge_comments (
+     comment_id INTEGER PRIMARY KEY,
+     repo TEXT NOT NULL,
+     pr INTEGER,
+     outcome TEXT NOT NULL DEFAULT 'seen',
+     run_id TEXT,
+     seen_at TEXT NOT NULL
+   );
+   CREATE TABLE forge_replies (
+     run_id TEXT PRIMARY KEY REFERENCES runs (id),
+     repo TEXT NOT NULL,
+     pr INTEGER NOT NULL,
+     reply_id INTEGER,
+     accepted_sha TEXT NOT NULL,
+     body_hash TEXT,
+     final_status TEXT
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -25,6 +25,20 @@ export interface RunEnd {
   supersededBy?: string;
 }
 
+export interface ForgeReply {
+  runId: string;
+  repo: string;
+  pr: number;
+  /** The comment cc-ci edits as the run moves; unset until it was posted. */
+  replyId?: number;
+  /** The PR head when the run was accepted (the pending status is on it). */
+  acceptedSha: string;
+  /** A hash of the body last written, so an unchanged body is not sent again. */
+  bodyHash?: string;
+  /** The final commit status, once set: the reply is done. */
+  finalStatus?: string;
+}
+
 interface RunRowDb {
   id: string; recipe: string; repo: string; ref: string; pr: number | null; stages: string; keep: number; trigger: string;
   state: RunState; verdict: Verdict | null; level: number | null; sha: string | null; current_stage: string | null;
@@ -189,6 +203,42 @@ export class RunStore {
   setCursor(key: string, value: string, now = new Date()): void {
     this.sql(`INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
       ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(key, value, now.toISOString());
+  }
+
+  /**
+   * Claims a forge comment: true the first time its id is seen, false ever after (across
+   * restarts, and whether the poller or the webhook saw it first).
+   */
+  claimComment(commentId: number, repo: string, pr: number | undefined, now = new Date()): boolean {
+    return this.sql(`INSERT OR IGNORE INTO forge_comments (comment_id, repo, pr, seen_at) VALUES (?, ?, ?, ?)`)
+      .run(commentId, repo, pr ?? null, now.toISOString()).changes === 1;
+  }
+
+  /** Gives a claim back (the forge did not answer while it was handled): it is read again later. */
+  unclaimComment(commentId: number): void {
+    this.sql('DELETE FROM forge_comments WHERE comment_id = ?').run(commentId);
+  }
+
+  /** What came of a claimed comment: ignored, untrusted, usage, queued (with the run). */
+  noteComment(commentId: number, outcome: string, runId?: string): void {
+    this.sql('UPDATE forge_comments SET outcome = ?, run_id = ? WHERE comment_id = ?').run(outcome, runId ?? null, commentId);
+  }
+
+  commentOutcome(commentId: number): { outcome: string; runId?: string } | undefined {
+    const row = this.sql('SELECT outcome, run_id FROM forge_comments WHERE comment_id = ?').get(commentId) as { outcome: string; run_id: string | null } | undefined;
+    return row && { outcome: row.outcome, runId: row.run_id ?? undefined };
+  }
+
+  /** The reply comment of a forge-triggered run, and what was last written to it. */
+  getReply(runId: string): ForgeReply | undefined {
+    const row = this.sql('SELECT * FROM forge_replies WHERE run_id = ?').get(runId) as { run_id: string; repo: string; pr: number; reply_id: number | null; accepted_sha: string; body_hash: string | null; final_status: string | null } | undefined;
+    return row && { runId: row.run_id, repo: row.repo, pr: row.pr, replyId: row.reply_id ?? undefined, acceptedSha: row.accepted_sha, bodyHash: row.body_hash ?? undefined, finalStatus: row.final_status ?? undefined };
+  }
+
+  saveReply(reply: ForgeReply): void {
+    this.sql(`INSERT INTO forge_replies (run_id, repo, pr, reply_id, accepted_sha, body_hash, final_status) VALUES (@runId, @repo, @pr, @replyId, @acceptedSha, @bodyHash, @finalStatus)
+      ON CONFLICT(run_id) DO UPDATE SET reply_id = excluded.reply_id, body_hash = excluded.body_hash, final_status = excluded.final_status`)
+      .run({ ...reply, replyId: reply.replyId ?? null, bodyHash: reply.bodyHash ?? null, finalStatus: reply.finalStatus ?? null });
   }
 
   /** For benchmarks and imports: many runs in one transaction. */

@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerApi } from './api.js';
 import { registerArtifacts } from './artifacts.js';
 import { registerBadges } from './badges.js';
+import { registerCard } from './card.js';
 import { registerHealth } from './health.js';
+import { registerHook } from './hook.js';
 import { registerLogStream } from './log-stream.js';
 import { registerMetrics } from './metrics.js';
 import { registerPages } from './pages/routes.js';
@@ -24,5 +26,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerArtifacts(app, deps);
   registerLogStream(app, deps);
   registerPages(app, deps);
+  registerHook(app, deps);
+  registerCard(app, deps);
   return app;
 }

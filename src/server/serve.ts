@@ -15,6 +15,9 @@ import { recoverRuns } from '../queue/recover.js';
 import { Scheduler } from '../queue/scheduler.js';
 import { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { createForgeClient } from '../forge/client.js';
+import { ForgeBridge } from '../trigger/bridge.js';
+import { Poller } from '../trigger/poller.js';
 import { buildServer } from './app.js';
 import { createMetrics } from './metrics.js';
 
@@ -43,7 +46,8 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
     reap: (domains) => janitor(domains), teardownBudgetMs: config.runner.teardownBudget,
   });
   const metrics = createMetrics({ store, runs: scheduler });
-  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config) });
+  const trigger = forgeTrigger(config, store, scheduler, log);
+  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config), bridge: trigger?.bridge });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });
   const address = app.server.address();
@@ -53,6 +57,8 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: () => janitor() });
   if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
+  trigger?.bridge.resume();
+  trigger?.poller.start();
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
@@ -60,14 +66,32 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const stop = (reason: string) => {
     stopping ??= (async () => {
       log.warn(`${reason}: stopping the running runs (they tear down) and the server`);
+      await trigger?.poller.stop();
       await app.close().catch((err: unknown) => log.error(`closing the HTTP server: ${errorMessage(err)}`));
       await scheduler.shutdown(reason);
+      await trigger?.bridge.settled();
+      trigger?.bridge.close();
       store.close();
       resolveStopped();
     })();
     return stopping;
   };
   return { url, stopped, stop };
+}
+
+/** The forge loop (poller, bridge), when a forge and its token are configured. */
+function forgeTrigger(config: Config, store: RunStore, runs: Scheduler, log: Logger): { bridge: ForgeBridge; poller: Poller } | undefined {
+  if (!config.forge) return undefined;
+  const token = config.secrets.forgeToken;
+  if (!token) {
+    log.warn('forge is configured without a token (forge.tokenFile or CCCI_FORGE_TOKEN): the !testme trigger is off');
+    return undefined;
+  }
+  const forge = createForgeClient({ url: config.forge.url, token, log: (line) => log.warn({ src: 'forge' }, line) });
+  const bridge = new ForgeBridge({ config, store, runs, forge, log });
+  const poller = new Poller({ forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log });
+  log.info({ repos: config.forge.repos, pollInterval: config.forge.pollInterval, webhook: Boolean(config.secrets.webhookSecret) }, `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`);
+  return { bridge, poller };
 }
 
 function splitListen(listen: string): [string, number] {

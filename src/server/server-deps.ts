@@ -5,6 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import type { ForgeBridge } from '../trigger/bridge.js';
 import type { Metrics } from './metrics.js';
 
 export interface ServerDeps {
@@ -16,4 +17,6 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Every recipe cc-ci knows (enrolled repos and spec folders); badges of others are 404. */
   recipes: () => string[];
+  /** The forge bridge, when a forge is configured: POST /hook hands comments to it. */
+  bridge?: Pick<ForgeBridge, 'handle'>;
 }

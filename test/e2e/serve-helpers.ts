@@ -2,7 +2,7 @@
 // port on 127.0.0.1, an admin token, and helpers to call its API.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { parse, stringify } from 'yaml';
 import { parseEvents } from '../../src/runner/events.js';
@@ -43,18 +43,20 @@ export async function serveConfig(overrides: { capacity?: number; teardownBudget
   return { file, store: doc.store, port };
 }
 
-export async function startServe(cfg: { file: string; store: string; port: number }): Promise<ServeInstance> {
-  const proc = execa(process.execPath, [cli, 'serve', '--config', cfg.file], { reject: false, env: { CCCI_ADMIN_TOKEN: adminToken } });
+export async function startServe(cfg: { file: string; store: string; port: number }, env: Record<string, string> = {}): Promise<ServeInstance> {
+  // The server's own log, kept beside its config for whoever debugs a failing test.
+  const logFile = join(dirname(cfg.file), 'serve.log');
+  const proc = execa(process.execPath, [cli, 'serve', '--config', cfg.file], { reject: false, env: { CCCI_ADMIN_TOKEN: adminToken, ...env }, stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true } });
   const url = `http://127.0.0.1:${cfg.port}`;
   await waitFor('serve to answer /healthz', async () => {
-    if (proc.exitCode !== null && proc.exitCode !== undefined) throw new Error(`serve exited ${proc.exitCode}: ${String((await proc).stderr)}`);
+    if (proc.exitCode !== null && proc.exitCode !== undefined) throw new Error(`serve exited ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
       return (await fetch(`${url}/healthz`)).ok || undefined;
     } catch {
       return undefined;
     }
   }, 60_000);
-  return { url, store: cfg.store, config: cfg.file, process: proc, restart: () => startServe(cfg) };
+  return { url, store: cfg.store, config: cfg.file, process: proc, restart: () => startServe(cfg, env) };
 }
 
 export async function api<T = Record<string, unknown>>(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> {

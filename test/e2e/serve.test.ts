@@ -1,8 +1,10 @@
 // `cc-ci serve` on the testbed: runs queued through the API run as children on the real swarm;
 // a second request for the same recipe and PR supersedes the first; kill -9 of the server loses
 // no run record, and the next start interrupts the orphaned run, tears it down and reaps.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, leftovers, waitFor } from './helpers.js';
+import { cli, fixtures, leftovers, waitFor } from './helpers.js';
 import { adminToken, api, claimedStacks, finished, runUntil, serveConfig, startServe, type ApiRun, type ServeInstance } from './serve-helpers.js';
 
 const started: ServeInstance[] = [];
@@ -12,6 +14,15 @@ afterAll(async () => {
 });
 
 describe('cc-ci serve', () => {
+  it('refuses a bad config at start with a message that names the key, and serves nothing', async () => {
+    const cfg = await serveConfig();
+    writeFileSync(cfg.file, readFileSync(cfg.file, 'utf8').replace('capacity:', 'capacty:'));
+    const r = await execa(process.execPath, [cli, 'serve', '--config', cfg.file], { reject: false, timeout: 30_000 });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/runner.*capacty/);
+    await expect(fetch(`http://127.0.0.1:${cfg.port}/healthz`)).rejects.toThrow();
+  });
+
   it('runs a queued run to its verdict, and a newer run for the same PR supersedes the older', async () => {
     const repos = await fixtures(['custom-html']);
     const serve = await startServe(await serveConfig({ capacity: 2 }));

@@ -1,0 +1,94 @@
+// Polling, the default trigger (read-only, so it works with no webhook): each enrolled
+// repository's comments updated since the cursor kept in the store. The very first poll of a
+// repository only marks what is there as seen, so nothing old fires; after a restart, comments
+// written while cc-ci was down are handled once each (the store's claim does the "once"). A
+// forge that fails is retried with a growing pause and a clear log line.
+import { CcciError, errorMessage } from '../errors.js';
+import type { ForgeClient } from '../forge/types.js';
+import type { Logger } from '../log/create-logger.js';
+import type { RunStore } from '../queue/store.js';
+import type { ForgeBridge } from './bridge.js';
+
+export interface PollerDeps {
+  forge: Pick<ForgeClient, 'listRepoComments'>;
+  store: RunStore;
+  bridge: Pick<ForgeBridge, 'handle'>;
+  repos: readonly string[];
+  intervalMs: number;
+  log: Logger;
+  /** The longest pause after failures. */
+  maxBackoffMs?: number;
+}
+
+export class Poller {
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly deps: PollerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  /** One pass over every repository; throws when the forge failed (the loop backs off). */
+  async pollOnce(): Promise<void> {
+    for (const repo of this.deps.repos) await this.pollRepo(repo);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.polling = this.pollOnce().then(() => {
+        if (this.failures > 0) this.deps.log.info(`the forge answers again after ${this.failures} failed polls; comments written meanwhile are being handled`);
+        this.failures = 0;
+        this.schedule(this.deps.intervalMs);
+      }, (err: unknown) => {
+        this.failures++;
+        const pause = Math.min(this.deps.intervalMs * 2 ** this.failures, this.deps.maxBackoffMs ?? 300_000);
+        const code = err instanceof CcciError ? err.code : 'INTERNAL';
+        this.deps.log.warn({ code, failures: this.failures }, `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — no comment is lost, they are read when it answers`);
+        this.schedule(pause);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async pollRepo(repo: string): Promise<void> {
+    const key = `comments:${repo}`;
+    const cursor = this.deps.store.getCursor(key);
+    const asked = new Date().toISOString();
+    const comments = await this.deps.forge.listRepoComments(repo, cursor ? { since: cursor } : {});
+    let newest = cursor;
+    for (const c of comments) {
+      const pr = prNumber(c.pull_request_url);
+      if (c.id === undefined) continue;
+      if (!cursor) {
+        // First poll ever: what is there now is history, not a request.
+        this.deps.store.claimComment(c.id, repo, pr);
+      } else if (pr !== undefined) {
+        const outcome = await this.deps.bridge.handle({ repo, pr, commentId: c.id, body: c.body ?? '', user: c.user?.login ?? '' });
+        // The cursor stays before a comment the forge could not let us handle.
+        if (outcome === 'retry') throw new CcciError('FORGE_UNREACHABLE', `comment ${c.id} on ${repo}#${pr} could not be handled yet`);
+      }
+      if (c.updated_at && (!newest || Date.parse(c.updated_at) > Date.parse(newest))) newest = new Date(c.updated_at).toISOString();
+    }
+    // `since` is inclusive and in whole seconds: the comments at the cursor come again and are
+    // skipped as already claimed. Without any comment yet, the cursor starts when we asked.
+    this.deps.store.setCursor(key, newest ?? asked);
+  }
+}
+
+/** The PR number of a comment on a pull request (its pull_request_url ends in /pulls/<n>). */
+export function prNumber(url: string | undefined): number | undefined {
+  const m = /\/pulls\/(\d+)\/?$/.exec(url ?? '');
+  return m ? Number(m[1]) : undefined;
+}
