@@ -105,7 +105,7 @@ export class ForgeBridge {
       log.info({ runId: run.id, repo: c.repo, pr: c.pr, by: c.user }, `!testme by ${c.user} on ${c.repo}#${c.pr} (${describeCommand(cmd)}): run ${run.id}`);
       store.saveReply({ runId: run.id, repo: c.repo, pr: c.pr, acceptedSha });
       note('queued', run.id);
-      this.update(run.id, { keepOff: cmd.keep && this.deps.config.runner.keepOnFailure === 0 });
+      this.update(run.id);
       return 'queued';
     } catch (err) {
       if (isUnreachable(err)) {
@@ -120,9 +120,9 @@ export class ForgeBridge {
   }
 
   /** Brings the run's reply comment and commit status up to date (queued per run, never concurrent). */
-  update(runId: string, opts: { keepOff?: boolean } = {}): void {
+  update(runId: string): void {
     const previous = this.updating.get(runId) ?? Promise.resolve();
-    const next = previous.then(() => this.sync(runId, opts)).catch((err: unknown) => {
+    const next = previous.then(() => this.sync(runId)).catch((err: unknown) => {
       this.deps.log.warn({ runId }, `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; it is tried again at the run's next change`);
     }).finally(() => {
       if (this.updating.get(runId) === next) this.updating.delete(runId);
@@ -130,14 +130,14 @@ export class ForgeBridge {
     this.updating.set(runId, next);
   }
 
-  private async sync(runId: string, opts: { keepOff?: boolean }): Promise<void> {
+  private async sync(runId: string): Promise<void> {
     const { store, forge } = this.deps;
     const run = store.getRun(runId);
     const reply = store.getReply(runId);
     if (!run || !reply || reply.finalStatus) return;
     const body = renderComment({
       run, stages: store.stagesOf(runId), publicUrl: this.publicUrl, queuePosition: this.deps.runs.queuePosition(runId),
-      acceptedSha: reply.acceptedSha, keepOff: opts.keepOff,
+      acceptedSha: reply.acceptedSha, keepOff: run.keep && this.deps.config.runner.keepOnFailure === 0,
     });
     const status = statusFor(run);
     const final = isFinal(run);

@@ -20,6 +20,8 @@ export interface PollerDeps {
   maxBackoffMs?: number;
 }
 
+const EPOCH = new Date(0).toISOString();
+
 export class Poller {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -65,7 +67,6 @@ export class Poller {
   private async pollRepo(repo: string): Promise<void> {
     const key = `comments:${repo}`;
     const cursor = this.deps.store.getCursor(key);
-    const asked = new Date().toISOString();
     const comments = await this.deps.forge.listRepoComments(repo, cursor ? { since: cursor } : {});
     let newest = cursor;
     for (const c of comments) {
@@ -82,8 +83,9 @@ export class Poller {
       if (c.updated_at && (!newest || Date.parse(c.updated_at) > Date.parse(newest))) newest = new Date(c.updated_at).toISOString();
     }
     // `since` is inclusive and in whole seconds: the comments at the cursor come again and are
-    // skipped as already claimed. Without any comment yet, the cursor starts when we asked.
-    this.deps.store.setCursor(key, newest ?? asked);
+    // skipped as already claimed. The cursor is always the forge's own time, never ours (clocks
+    // differ): with no comment at all yet, it starts at the beginning.
+    this.deps.store.setCursor(key, newest ?? EPOCH);
   }
 }
 
