@@ -3,14 +3,14 @@
 // compared in constant time). Server-rendered HTML that works without JavaScript; the only
 // script is the run page's live log, allowed by a per-response CSP nonce.
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from '../../errors.js';
 import { tokenMatches } from '../admin-auth.js';
 import { isFinished, runFromParam } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import { contentSecurityPolicy, messagePage } from './html.js';
 import { overviewPage } from './overview.js';
-import { PageCache } from './page-cache.js';
+import { PageCache, type CachedPage } from './page-cache.js';
 import { recipePage } from './recipe.js';
 import { runPage } from './run.js';
 
@@ -24,20 +24,23 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
   deps.runs.onChange(({ run }) => {
     cache.delete('/');
     cache.delete(`/recipes/${run.recipe}`);
+    cache.delete(`/runs/${run.id}`);
   });
 
-  app.get('/', async (_request, reply) => sendPage(reply, 200, cache.get('/', Date.now(), () => overviewPage(deps, Date.now()))));
+  app.get('/', async (request, reply) => sendCached(request, reply, cache.get('/', Date.now(), () => overviewPage(deps, Date.now()))));
 
   app.get<{ Params: { recipe: string } }>('/recipes/:recipe', async (request, reply) => {
     const { recipe } = request.params;
     const page = cache.get(`/recipes/${recipe}`, Date.now(), () => recipePage(deps, recipe, Date.now()) ?? '');
-    if (page === '') return sendPage(reply, 404, messagePage(404, 'No such recipe', `cc-ci knows no recipe "${recipe}".`));
-    return sendPage(reply, 200, page);
+    if (page.body === '') return sendPage(reply, 404, messagePage(404, 'No such recipe', `cc-ci knows no recipe "${recipe}".`));
+    return sendCached(request, reply, page);
   });
 
   app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
     if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    // A finished run's page has no script (so no nonce in it) and changes only with its age: cached.
+    if (isFinished(run)) return sendCached(request, reply, await cache.getAsync(`/runs/${run.id}`, Date.now(), () => runPage(deps, run, Date.now(), '')));
     const nonce = randomBytes(16).toString('base64');
     return sendPage(reply, 200, await runPage(deps, run, Date.now(), nonce), nonce);
   });
@@ -76,7 +79,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
   });
 }
 
-function sendPage(reply: FastifyReply, status: number, body: string, nonce = randomBytes(16).toString('base64')): FastifyReply {
+function sendPage(reply: FastifyReply, status: number, body: string | Buffer, nonce = randomBytes(16).toString('base64')): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
@@ -85,6 +88,14 @@ function sendPage(reply: FastifyReply, status: number, body: string, nonce = ran
     .header('referrer-policy', 'same-origin')
     .header('cache-control', 'no-store')
     .send(body);
+}
+
+/** A cached page, gzipped once for every client that accepts it. */
+function sendCached(request: FastifyRequest, reply: FastifyReply, page: CachedPage): FastifyReply {
+  reply.header('vary', 'accept-encoding');
+  if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return sendPage(reply, 200, page.body);
+  reply.header('content-encoding', 'gzip');
+  return sendPage(reply, 200, page.gzip());
 }
 
 function noSuchRun(id: string): string {
