@@ -96,6 +96,10 @@ export class ForgeBridge {
       }
       const recipe = validateRecipeName(c.repo.split('/')[1] ?? '');
       const pull = await this.deps.forge.getPull(c.repo, c.pr);
+      if (pull.state !== 'open') {
+        await this.deps.forge.createComment(c.repo, c.pr, `@${c.user} this pull request is ${pull.state ?? 'not open'}: cc-ci tests open pull requests only.`);
+        return note('ignored');
+      }
       const acceptedSha = pull.head?.sha ?? '';
       const run = this.deps.runs.enqueue({
         recipe, repo: this.deps.forge.cloneUrl(c.repo), ref: `refs/pull/${c.pr}/head`, pr: c.pr,
