@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CcciError, errorMessage, type ErrorInfo } from '../errors.js';
-import type { StageResult, Verdict } from '../model/stage.js';
+import { stageNames, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
 import type { RunRecord, RunRequest, RunState, StageRow } from './run-record.js';
 
@@ -141,6 +141,8 @@ export class RunStore {
   stagesOf(id: string): StageRow[] {
     const stages = this.sql('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{ name: StageRow['name']; status: string; code: string | null; reason: string | null; duration_ms: number | null; advisory: number }>;
     const checks = this.sql('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{ stage: string; name: string; status: string; code: string | null; detail: string | null; duration_ms: number | null; artifact: string | null }>;
+    // In lifecycle order, not the order they happened to end in (chains run side by side).
+    stages.sort((a, b) => stageNames.indexOf(a.name) - stageNames.indexOf(b.name));
     return stages.map((s) => ({
       name: s.name, status: s.status, code: s.code ?? undefined, reason: s.reason ?? undefined, durationMs: s.duration_ms ?? undefined, advisory: s.advisory === 1,
       checks: checks.filter((c) => c.stage === s.name).map((c) => ({

@@ -112,5 +112,6 @@ function oneLine(text: string): string {
 
 /** A table cell: one line, no pipes, short. */
 function cell(text: string): string {
-  return oneLine(text).replaceAll('|', '\\|').slice(0, 160);
+  const line = oneLine(text).replaceAll('|', '\\|');
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }

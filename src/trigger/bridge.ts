@@ -158,10 +158,14 @@ export class ForgeBridge {
     } else {
       await forge.editComment(reply.repo, replyId, body);
     }
-    // A superseded run leaves the context to the run that replaced it on the same commit.
-    const skipStatus = run.state === 'superseded' && sha === reply.acceptedSha;
-    if (sha && !skipStatus) {
-      await forge.setStatus(reply.repo, sha, { state: status.state, description: status.description, context: STATUS_CONTEXT, targetUrl: `${this.publicUrl}/runs/${run.id}` });
+    // A superseded run leaves the context to the run that replaced it when that one is on the same commit.
+    const newer = run.supersededBy ? store.getReply(run.supersededBy) : undefined;
+    const skipStatus = run.state === 'superseded' && (!newer || newer.acceptedSha === sha);
+    const targetUrl = `${this.publicUrl}/runs/${run.id}`;
+    if (sha && !skipStatus) await forge.setStatus(reply.repo, sha, { state: status.state, description: status.description, context: STATUS_CONTEXT, targetUrl });
+    // The PR moved while the run was queued: the commit seen at first is not left pending forever.
+    if (final && sha !== reply.acceptedSha && reply.acceptedSha && !skipStatus) {
+      await forge.setStatus(reply.repo, reply.acceptedSha, { state: 'error', description: `not tested: the pull request moved to ${sha.slice(0, 8)}`, context: STATUS_CONTEXT, targetUrl });
     }
     store.saveReply({ ...reply, replyId, bodyHash, finalStatus: final ? status.state : undefined });
   }

@@ -142,7 +142,7 @@ export function usageText(problem?: string): string {
     '- `--stages install,upgrade` (or `--stages=install,upgrade`) — only these stages, comma-separated, no spaces',
     '- `--keep` — keep a failed deployment for the configured hours',
     '',
-    `Stages: ${stageNames.map((s) => `\`${s}\``).join(', ')}. Without flags all stages run; \`--quick\` and \`--stages\` cannot be combined.`,
+    `Stages: ${stageNames.map((s) => `\`${s}\``).join(', ')}. Without flags the server's usual stages run; \`--quick\` and \`--stages\` cannot be combined.`,
     '',
     `Example: \`${TRIGGER_WORD} --stages install,upgrade --keep\``,
   );
