@@ -4,7 +4,7 @@
 export interface LoggedRequest {
   seq: number;
   at: string;
-  kind: 'api' | 'git' | 'control' | 'other';
+  kind: 'api' | 'git' | 'control' | 'web' | 'other';
   method: string;
   /** Path and query as requested. */
   path: string;

@@ -1,6 +1,7 @@
 // startForge: the Gitea-compatible stand-in on 127.0.0.1 — /api/v1 (api.ts), git over HTTP
-// (git-http.ts), the control surface under /_testbed/ (control-http.ts) — plus the in-process
-// control API. Every request is written to the request log.
+// (git-http.ts), the control surface under /_testbed/ (control-http.ts), a read-only page per
+// pull request (page.ts) — plus the in-process control API. Every request is written to the
+// request log.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { serveControl } from './control-http.js';
 import { makeRepoLock, swaggerUrl, type ForgeCore } from './core.js';
 import { Faults } from './faults.js';
 import { gitTarget, serveGit } from './git-http.js';
+import { pullPageTarget, servePullPage } from './page.js';
 import { Reply } from './reply.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
 import { seedDemo, type SeedResult } from './seed.js';
@@ -98,6 +100,12 @@ export async function startForge(opts: ForgeOptions = {}): Promise<Forge> {
       if (url.pathname.startsWith('/_testbed/')) {
         kind = 'control';
         await serveControl(control, req, res, url);
+        return;
+      }
+      const page = pullPageTarget(url.pathname);
+      if (page && (req.method === 'GET' || req.method === 'HEAD')) {
+        kind = 'web';
+        await servePullPage(core, res, page, req.method === 'HEAD');
         return;
       }
       const target = gitTarget(core, url.pathname);
