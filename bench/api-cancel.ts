@@ -37,7 +37,8 @@ const repo = (await makeFixtureRepos(join(dir, 'repos'), ['pg-app']))['pg-app']!
 
 const serve = spawn(process.execPath, [cli, 'serve', '--config', config], { stdio: 'ignore', env: { ...process.env, CCCI_ADMIN_TOKEN: token } });
 const call = async (path: string, method = 'GET', body?: unknown) => {
-  const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return res.json() as Promise<{ id: string; state: string }>;
 };
 const stacksOf = (id: string) => {
