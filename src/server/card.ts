@@ -8,17 +8,17 @@
 // served from there, immutable. A queued or running run's card is drawn fresh every time and
 // never written. Chromium unavailable, or too many cards being drawn → 503; the server stays up.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage } from '../errors.js';
-import { runResultsSchema, type RunResults } from '../model/results.js';
 import { stageNames } from '../model/stage.js';
 import type { RunRecord } from '../queue/run-record.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
 import { isFinished, runFromParam } from './log-stream.js';
 import { formatDuration, formatTime, html, pill, raw, runDuration, shortSha, tone } from './pages/html.js';
+import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
 
 export const CARD_SIZE: RenderSize = { width: 1200, height: 630 };
@@ -172,15 +172,6 @@ export function cardView(deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 's
     durationMs: runDuration(run, now), currentStage: run.currentStage, stages, problem,
     at: run.finishedAt ?? run.startedAt ?? run.createdAt,
   };
-}
-
-function readResults(file: string): RunResults | undefined {
-  try {
-    const parsed = runResultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The first line, spaces collapsed, cut to REASON_CHARS with an ellipsis. */

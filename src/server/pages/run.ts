@@ -136,7 +136,8 @@ function triggerText(run: RunRecord): string {
 // ---------------------------------------------------------------------------------------------
 // Stages
 
-function readResults(file: string): RunResults | undefined {
+/** A run's results.json, when it is there and valid (the fallback for runs the store has no rows of). */
+export function readResults(file: string): RunResults | undefined {
   try {
     const parsed = runResultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     return parsed.success ? parsed.data : undefined;
