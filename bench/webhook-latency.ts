@@ -165,11 +165,14 @@ async function childForge(): Promise<ForgeSide> {
 
 if (process.env[CHILD_ENV] === '1') {
   // The forge process: prepare, hand the captured deliveries over, serve until told to stop.
-  const forge = await startForge({ seed: 'demo' });
+  // Its own data folder, removed here too: a forge still owing thousands of requests may not close in time.
+  const dataDir = mkdtempSync('/tmp/forge-standin-');
+  const forge = await startForge({ seed: 'demo', dataDir });
   process.send!(await prepare(forge));
+  const exit = () => { rmSync(dataDir, { recursive: true, force: true }); process.exit(0); };
   const stop = () => {
-    setTimeout(() => process.exit(0), 5_000).unref();
-    void forge.close().finally(() => process.exit(0));
+    setTimeout(exit, 5_000).unref();
+    void forge.close().finally(exit);
   };
   process.once('SIGTERM', stop);
   process.once('disconnect', stop);
