@@ -21,6 +21,10 @@ until docker service ls --filter "label=com.docker.stack.namespace=$stack" --for
       | awk -F/ 'BEGIN{ok=0} {n++; split($2,d," "); if ($1+0 != d[1]+0) bad=1} END{exit !(n>0 && !bad)}'; do
   sleep 0.25
 done
+# Then, as `docker service update` does, verify the tasks stay up for Swarm's update monitor (5 s).
+sleep 5
+docker service ls --filter "label=com.docker.stack.namespace=$stack" --format '{{.Replicas}}' \
+  | awk -F/ '{split($2,d," "); if ($1+0 != d[1]+0) exit 1}'
 curl -fsS -o /dev/null -H "Host: $domain" http://127.0.0.1:8480/
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
   --no-first-run --host-resolver-rules="MAP $domain 127.0.0.1" --window-size=1280,800 \

@@ -3,6 +3,12 @@
 // `rollback_paused` are failures. Docker events are the wake-up signal: after one, the state is
 // re-read often for a short while, because a task turns `running` (after its healthcheck) with
 // no event of its own; otherwise it is re-read once a second as a backstop.
+//
+// A converged state must also hold: like `docker service create/update` (the CLI's "waiting to
+// verify that tasks are stable"), every counted task must have been running for the service's
+// update monitor (5 s unless `update_config.monitor` says otherwise). Swarm reports a task
+// `running` for an instant when its container was stopped as unhealthy and exited 0, so N/N
+// alone can be a crash loop caught between two restarts.
 import { CcciError, RecipeFailure } from '../errors.js';
 import type { ServiceState, TaskState } from './docker.js';
 import type { SwarmApi } from './swarm-api.js';
@@ -20,6 +26,8 @@ export interface Converged {
   noticedAt: number;
   /** When Docker recorded the last task of the stack as running. */
   reportedAt: number;
+  /** How long every task had to stay running before the stack counted as converged. */
+  stableForMs: number;
 }
 
 /** The stack did not converge: the recipe's fault (a stage `fail`), with what was seen. */
@@ -38,6 +46,11 @@ const HOT_WINDOW_MS = 3_000;
 const IDLE_POLL_MS = 1_000;
 // A service whose tasks keep failing is given up on before the deadline.
 const MAX_FAILED_TASKS = 6;
+// Swarm's default update monitor, which the Docker CLI also waits out before it says converged.
+export const DEFAULT_MONITOR_MS = 5_000;
+// The converged state must also be seen to hold this long by cc-ci itself, so a Docker host whose
+// clock runs behind ours cannot shorten the window to nothing.
+const MIN_OBSERVED_MS = 1_000;
 
 export async function waitForConvergence(docker: SwarmApi, stack: string, opts: ConvergeOptions): Promise<Converged> {
   const started = Date.now();
@@ -59,6 +72,8 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
   // Swarm keeps only a few old tasks per service (task history retention, 5 by default), so
   // failures are counted over the whole wait, not in one listing.
   const failedSeen = new Set<string>();
+  // When the current converged state was first seen; reset whenever it breaks.
+  let noticedAt: number | undefined;
   try {
     for (;;) {
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
@@ -66,19 +81,31 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       const tasks = await docker.tasks(services.map((s) => s.id));
       for (const t of tasks) if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
       const verdict = judge(stack, services, tasks, failedSeen);
-      if (verdict.kind === 'converged') {
-        return { services, noticedAt: Date.now(), reportedAt: lastRunningAt(tasks) };
-      }
       if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services);
-      if (verdict.summary !== lastSummary) {
-        lastSummary = verdict.summary;
-        opts.onProgress?.(verdict.summary);
+      let stableAt = Infinity;
+      let summary = verdict.kind === 'waiting' ? verdict.summary : '';
+      if (verdict.kind === 'converged') {
+        const now = Date.now();
+        noticedAt ??= now;
+        const reportedAt = lastRunningAt(services, tasks);
+        const stableForMs = stabilityWindow(services);
+        stableAt = Math.max(reportedAt + stableForMs, noticedAt + Math.min(stableForMs, MIN_OBSERVED_MS));
+        if (now >= stableAt) return { services, noticedAt, reportedAt, stableForMs };
+        summary = `${services.map((s) => `service ${s.name} ${s.desired}/${s.desired} running`).join('; ')}; waiting ${Math.ceil((stableAt - now) / 1000)} s to verify that the tasks are stable`;
+      } else {
+        noticedAt = undefined;
+      }
+      if (summary !== lastSummary) {
+        lastSummary = summary;
+        opts.onProgress?.(summary);
       }
       if (Date.now() >= deadline) {
-        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${verdict.summary}`, verdict.services);
+        const behind = verdict.kind === 'waiting' ? verdict.services : services.map((s) => s.name);
+        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${summary}`, behind);
       }
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
-      const pause = Math.min(Date.now() < hotUntil ? HOT_POLL_MS : IDLE_POLL_MS, Math.max(0, deadline - Date.now()));
+      const poll = Date.now() < hotUntil ? HOT_POLL_MS : IDLE_POLL_MS;
+      const pause = Math.min(poll, Math.max(0, stableAt - Date.now()), Math.max(0, deadline - Date.now()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
         wake = () => { clearTimeout(timer); resolve(); };
@@ -123,7 +150,17 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
   return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; '), services: behind };
 }
 
-function lastRunningAt(tasks: TaskState[]): number {
-  const times = tasks.filter((t) => t.state === 'running').map((t) => Date.parse(t.timestamp)).filter((t) => !Number.isNaN(t));
+/** The longest update monitor of the stack's services: each must stay converged that long. */
+export function stabilityWindow(services: ServiceState[]): number {
+  return Math.max(0, ...services.map((s) => s.monitorMs ?? DEFAULT_MONITOR_MS));
+}
+
+/** When Docker recorded the newest of the tasks that make the stack converged as running. */
+function lastRunningAt(services: ServiceState[], tasks: TaskState[]): number {
+  const templates = new Map(services.map((s) => [s.id, s.template]));
+  const times = tasks
+    .filter((t) => t.state === 'running' && t.desiredState === 'running' && templates.get(t.serviceId) === t.template)
+    .map((t) => Date.parse(t.timestamp))
+    .filter((t) => !Number.isNaN(t));
   return times.length ? Math.max(...times) : Date.now();
 }

@@ -18,6 +18,8 @@ export interface ServiceState {
   desired: number;
   updateState?: string;
   updateMessage?: string;
+  /** The service's `update_config.monitor` in ms, when the spec sets one. */
+  monitorMs?: number;
   /** The task template tasks must carry to be up to date (JSON, comparable with TaskState.template). */
   template: string;
 }
@@ -79,6 +81,8 @@ export class SwarmDocker implements SwarmApi {
       desired: s.ServiceStatus?.DesiredTasks ?? 0,
       updateState: s.UpdateStatus?.State,
       updateMessage: s.UpdateStatus?.Message,
+      // Docker reports durations in nanoseconds.
+      monitorMs: s.Spec?.UpdateConfig?.Monitor ? s.Spec.UpdateConfig.Monitor / 1e6 : undefined,
       // The service view adds a defaulted Runtime the task copy lacks; everything else matches.
       template: JSON.stringify({ ...s.Spec?.TaskTemplate, Runtime: undefined }),
     }));

@@ -47,7 +47,7 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
     signal,
     onProgress: (line) => log.info({ stack: app.stack }, line),
   })), (c) => `${c.services.length} services at desired replicas`);
-  log.info({ stack: app.stack, lagMs: converged.noticedAt - converged.reportedAt }, 'stack converged');
+  log.info({ stack: app.stack, lagMs: converged.noticedAt - converged.reportedAt, stableForMs: converged.stableForMs }, 'stack converged');
   const appService = converged.services.find((s) => s.name === `${app.stack}_app`);
   const deployed: DeployedApp = {
     role: handle.role,
