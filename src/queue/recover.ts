@@ -2,7 +2,9 @@
 // store still calls `running` belonged to a server that died. If its child is still alive (the
 // pid of its live lease), it is told why and stopped, and its teardown is awaited (SIGKILL after
 // the budget). Each such run ends `interrupted` with the reason, its stage rows recovered from
-// its events file; then the janitor reaps every orphan (live leases are left alone).
+// its events file; then the janitor reaps whatever of those runs' apps is still on the swarm.
+// Only theirs: another cc-ci on the same swarm (another store, whose leases this server cannot
+// see) may be running apps right now; other orphans wait for `cc-ci janitor` and its max age.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -19,14 +21,15 @@ export interface RecoverDeps {
   storeDir: string;
   log: Logger;
   teardownBudgetMs: number;
-  /** The janitor at max-age 0 over every orphan. */
-  reapOrphans: () => Promise<void>;
+  /** The janitor at max-age 0 over these apps (domains) if no live lease owns them. */
+  reapOrphans: (domains: string[]) => Promise<void>;
 }
 
 export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
   const { store, log } = deps;
   const orphans = store.inState('running');
   const leases = scanLeases(deps.storeDir).leases;
+  const claimed: string[] = [];
   await Promise.all(orphans.map(async (run) => {
     const dir = join(deps.storeDir, 'runs', run.id);
     const lease = leases.find((l) => l.runId === run.id && l.live);
@@ -40,12 +43,15 @@ export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
       signalGroup(lease.pid, 'SIGTERM');
       how = await awaitExit(lease.pid, deps.teardownBudgetMs) ? 'it was stopped and tore down' : 'it did not stop in time and was killed';
     }
-    for (const e of readEventsOf(join(dir, 'events.jsonl'))) if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
+    for (const e of readEventsOf(join(dir, 'events.jsonl'))) {
+      if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
+      if (e.type === 'app-claimed') claimed.push(e.domain);
+    }
     store.finishRun(run.id, { state: 'interrupted', error: { code: 'INTERRUPTED', message: `the server stopped ${where}; ${how}` } });
     log.warn({ runId: run.id }, `run ${run.id} interrupted: ${how}`);
   }));
   try {
-    await deps.reapOrphans();
+    if (claimed.length > 0) await deps.reapOrphans(claimed);
   } catch (err) {
     log.error(`the janitor failed after recovery: ${errorMessage(err)}`);
   }

@@ -13,6 +13,7 @@ import { runJanitor } from '../harness/janitor.js';
 import type { Logger } from '../log/create-logger.js';
 import { recoverRuns } from '../queue/recover.js';
 import { Scheduler } from '../queue/scheduler.js';
+import type { RunControl } from '../queue/run-control.js';
 import { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { createForgeClient } from '../forge/client.js';
@@ -23,6 +24,8 @@ import { createMetrics } from './metrics.js';
 
 export interface Serving {
   url: string;
+  /** The runs, for an embedding caller (the demo) that follows them. */
+  runs: RunControl;
   /** Resolves when the server has stopped (after a signal or stop()). */
   stopped: Promise<void>;
   stop(reason: string): Promise<void>;
@@ -33,8 +36,9 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const store = new RunStore(join(config.store, 'cc-ci.db'));
   const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
   const abra = createAbraCli({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost });
-  // The janitor at max-age 0: every orphan, or only a killed run's apps. (metrics exists by the time it runs.)
-  const janitor = async (only?: string[]) => {
+  // The janitor at max-age 0 over the apps of runs this server killed or lost; never every
+  // orphan, which may belong to another cc-ci on the same swarm. (metrics exists by the time it runs.)
+  const janitor = async (only: string[]) => {
     const report = await runJanitor({
       abra, docker, store: config.store, maxAgeMs: 0, swarmDomain: config.swarm.domain, only,
       serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: (line) => log.info({ src: 'janitor' }, line),
@@ -54,7 +58,7 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
-  const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: () => janitor() });
+  const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: (domains) => janitor(domains) });
   if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
@@ -76,7 +80,7 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
     })();
     return stopping;
   };
-  return { url, stopped, stop };
+  return { url, runs: scheduler, stopped, stop };
 }
 
 /** The forge loop (poller, bridge), when a forge and its token are configured. */
