@@ -1,8 +1,9 @@
 // The stand-in forge as its own process:
-//   node dist/testbed/forge/main.js --port <p> --data <dir> [--seed demo]
-// prints one JSON line {url, tokens, repos} when ready and runs until SIGINT/SIGTERM.
+//   node dist/testbed/forge/main.js --port <p> --data <dir> [--seed demo [--pr broken]]
+// prints one JSON line {url, tokens, repos, pulls} when ready and runs until SIGINT/SIGTERM.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DEMO_REPO, openBrokenPr } from './seed.js';
 import { startForge } from './server.js';
 
 export { startForge } from './server.js';
@@ -12,6 +13,8 @@ interface Args {
   port: number;
   data?: string;
   seed?: 'demo';
+  /** Also open the PR whose upgrade loses data (needs --seed demo). */
+  brokenPr?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -31,8 +34,13 @@ function parseArgs(argv: string[]): Args {
       const seed = value();
       if (seed !== 'demo') throw new Error(`unknown seed ${JSON.stringify(seed)} (known: demo)`);
       args.seed = seed;
+    } else if (a === '--pr') {
+      const pr = value();
+      if (pr !== 'broken') throw new Error(`unknown --pr ${JSON.stringify(pr)} (known: broken)`);
+      args.brokenPr = true;
     } else throw new Error(`unknown argument ${JSON.stringify(a)}`);
   }
+  if (args.brokenPr && args.seed !== 'demo') throw new Error('--pr broken needs --seed demo');
   return args;
 }
 
@@ -41,12 +49,14 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo]\n`);
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo [--pr broken]]\n`);
     process.exitCode = 2;
     return;
   }
   const forge = await startForge({ port: args.port, dataDir: args.data, seed: args.seed });
-  process.stdout.write(JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos() }) + '\n');
+  const pulls = args.seed === 'demo' ? [{ repo: DEMO_REPO, number: 1 }] : [];
+  if (args.brokenPr) pulls.push({ repo: DEMO_REPO, number: (await openBrokenPr(forge.control)).number });
+  process.stdout.write(JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos(), pulls }) + '\n');
   const stop = () => {
     forge.close().then(
       () => process.exit(0),
