@@ -67,6 +67,9 @@ export function createForgeClient(opts: ForgeClientOptions): ForgeClient {
       return res.body as CommitStatus;
     },
 
+    // Newest first (Gitea's default sort), one page: enough to read back the latest per context.
+    listStatuses: async (repo, sha) => getArray<CommitStatus>(repoPath(repo, 'statuses', commitSha(sha))),
+
     cloneUrl(repo) {
       const { owner, name } = repoParts(repo);
       return `${t.url}/${owner}/${name}.git`;

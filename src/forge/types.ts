@@ -38,6 +38,8 @@ export interface ForgeClient {
   isOrgMember(org: string, user: string): Promise<boolean | 'unknown'>;
   /** A commit status; the answer names the state `status`. */
   setStatus(repo: RepoName, sha: string, status: StatusInput): Promise<CommitStatus>;
+  /** The statuses of a commit, newest first (one page). */
+  listStatuses(repo: RepoName, sha: string): Promise<CommitStatus[]>;
   /** `<url>/<owner>/<name>.git` */
   cloneUrl(repo: RepoName): string;
 }

@@ -19,7 +19,7 @@ export interface CommentInput {
 
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 
-const stateWords: Record<RunRecord['state'], string> = {
+export const stateWords: Record<RunRecord['state'], string> = {
   queued: '⏳ queued', running: '🔄 running', passed: '✅ passed', failed: '❌ failed', errored: '⚠️ errored',
   cancelled: '⏹️ cancelled', superseded: '⏭️ superseded', interrupted: '⚠️ interrupted',
 };
