@@ -104,6 +104,20 @@ async function serveCommand(flags: { config?: string }): Promise<number> {
   return 0;
 }
 
+async function demoCommand(flags: { pr?: string; port: string; dir: string }): Promise<number> {
+  if (flags.pr !== undefined && flags.pr !== 'broken') throw new CcciError('USAGE', `--pr: the only extra PR is "broken", got ${JSON.stringify(flags.pr)}`);
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CcciError('USAGE', `--port: expected a port number, got ${JSON.stringify(flags.port)}`);
+  const { runDemo } = await import('./demo/demo.js');
+  const stop = new AbortController();
+  const onSignal = (s: NodeJS.Signals) => {
+    if (!stop.signal.aborted) process.stdout.write(`\n${s}: stopping the demo …\n`);
+    stop.abort();
+  };
+  for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
+  return runDemo({ port, dir: flags.dir, brokenPr: flags.pr === 'broken', signal: stop.signal, say: (line) => process.stdout.write(`${line}\n`) });
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cc-ci')
     .description('Continuous integration for Co-op Cloud recipes')
@@ -136,6 +150,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--check', 'validate every recipes/<recipe>/ci.yml; exit 2 if any is invalid')
     .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
     .action(async (flags: { check?: boolean; config?: string }) => setExit(await recipesCommand(flags)));
+  program.command('demo')
+    .description('the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)')
+    .option('--pr <name>', 'also open a second PR: "broken", whose upgrade loses data')
+    .option('--port <port>', 'the dashboard\'s port on 127.0.0.1', '8080')
+    .option('--dir <dir>', 'where the demo keeps its config, store, logs and screenshots (emptied at start)', '/var/lib/cc-ci-testbed/demo')
+    .action(async (flags: { pr?: string; port: string; dir: string }) => setExit(await demoCommand(flags)));
   return program;
 }
 
