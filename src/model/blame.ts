@@ -21,6 +21,28 @@ export function blame(err: unknown, signal?: AbortSignal): Blame {
   return { status: 'error', code: 'INTERNAL', message: errorMessage(err) };
 }
 
+// abra's own plumbing, not the recipe: it cannot reach Docker, has no terminal, cannot find the
+// backup bot, or the server is not set up. Matched on abra's output, so recipe text cannot be
+// mistaken for these only when it quotes them verbatim.
+const abraPlumbing = [
+  /cannot connect to the docker daemon/i, /connection refused/i, /not a tty|input device is not a tty|requires a terminal/i,
+  /no backup ?bot|backupbot.*not (found|deployed|running)|no running service labelled coop-cloud\.backupbot/i,
+  /server .* (does not exist|not found)|unknown server/i, /unknown (flag|command)|unknown shorthand flag/i,
+];
+
+/**
+ * A failed abra call that acts on the recipe (deploy, backup, restore): abra refusing the recipe
+ * (bad compose, unknown version, a lint rule, a failing hook) is the recipe's failure, naming the
+ * lint rule when abra names one; abra's own plumbing, a cancel or a timeout stays `error`.
+ */
+export function abraRecipeFailure(err: unknown): unknown {
+  if (!(err instanceof CcciError) || err.code !== 'ABRA_FAILED') return err;
+  if (abraPlumbing.some((re) => re.test(err.message))) return err;
+  const rule = /\bR0\d\d\b/.exec(err.message)?.[0];
+  const message = rule ? `abra refused the recipe on lint rule ${rule}: ${err.message}` : err.message;
+  return new RecipeFailure('ABRA_REFUSED', message, { cause: err });
+}
+
 /** Why the run was stopped, when it was: the reason it was given, never the interrupted check's. */
 export function stopInfo(signal?: AbortSignal): (ErrorInfo & { code: StopCode }) | undefined {
   if (!signal?.aborted) return undefined;

@@ -2,12 +2,12 @@
 // abra app new, the CI env, Docker-limit check, secrets, deploy, wait for convergence, and
 // read back what was deployed. Each step adds a check row; a failing step throws.
 import { RecipeFailure } from '../errors.js';
-import { checkNameLimits } from '../harness/app-name.js';
 import { ConvergenceError, waitForConvergence } from '../harness/converge.js';
 import { lastWords } from '../harness/diagnostics.js';
 import { readEnvFile, setEnvValues } from '../harness/env-file.js';
 import type { DeployedApp } from '../model/results.js';
-import { composeFiles, readComposeNames, secretNames } from '../recipe/compose-names.js';
+import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
+import { checkRecipeNameLimits } from '../recipe/name-limits.js';
 import type { AppHandle, StageContext } from './stage-context.js';
 import { abraFailureIsTheRecipes, type StageSteps } from './steps.js';
 
@@ -31,7 +31,7 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
   const env = readEnvFile(envFile);
   await steps.run('swarm names within limits', async () => {
     const names = readComposeNames(handle.recipeDir, composeFiles(env));
-    checkNameLimits(app.stack, names.services, secretNames(app.stack, names.secrets, env));
+    checkRecipeNameLimits(app.stack, names, env);
     return names;
   }, (n) => `${n.services.length} services, ${n.secrets.length} secrets`);
   if (!target.redeploy) await steps.run('abra app secret generate', async () => {

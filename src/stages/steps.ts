@@ -1,8 +1,7 @@
 // A stage is a sequence of steps; each step becomes a check row. A step that throws adds a row
 // whose status `blame` decides (the recipe's `fail`, or `error`) and rethrows, so the stage
 // stops there.
-import { CcciError, RecipeFailure } from '../errors.js';
-import { rowFromError } from '../model/blame.js';
+import { abraRecipeFailure, rowFromError } from '../model/blame.js';
 import type { CheckRow } from '../model/stage.js';
 
 export class StageSteps {
@@ -28,16 +27,11 @@ export class StageSteps {
   }
 }
 
-/**
- * For abra calls that act on the recipe (deploy, backup, restore): abra refusing or failing (bad
- * compose, unknown version, a failing hook) is the recipe's failure; a cancel, a timeout or a
- * missing binary stays what it is.
- */
+/** For abra calls that act on the recipe (deploy, backup, restore): blame.ts's abraRecipeFailure decides whose failure it is. */
 export async function abraFailureIsTheRecipes<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    if (err instanceof CcciError && err.code === 'ABRA_FAILED') throw new RecipeFailure('ABRA_REFUSED', err.message, { cause: err });
-    throw err;
+    throw abraRecipeFailure(err);
   }
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CcciError, RecipeFailure } from '../../src/errors.js';
-import { blame, finishStage, stopInfo } from '../../src/model/blame.js';
+import { abraRecipeFailure, blame, finishStage, stopInfo } from '../../src/model/blame.js';
 import { classifyBrowserError } from '../../src/stages/checks/browser.js';
 import { checkHealth } from '../../src/stages/checks/health.js';
 import { requestViaIngress } from '../../src/stages/checks/ingress-request.js';
@@ -119,5 +119,28 @@ describe('checks through the ingress', () => {
     writeFileSync(broken, 'export async function x( {\n');
     const rows3 = await runCustomChecks([broken, file2], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: new AbortController().signal });
     expect(rows3.map((r) => [r.name, r.status, r.code])).toEqual([['a-broken', 'error', 'CONFIG_INVALID'], ['exec.usesExec', 'error', 'DOCKER_FAILED']]);
+  });
+});
+
+describe('a failed abra call on the recipe', () => {
+  it('is the recipe\'s ABRA_REFUSED, naming the lint rule abra names', () => {
+    const refused = abraRecipeFailure(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version: unable to deploy'));
+    expect(refused).toBeInstanceOf(RecipeFailure);
+    expect((refused as Error).message).toMatch(/^abra refused the recipe on lint rule R014: /);
+    const compose = abraRecipeFailure(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA services.app.image must be a string'));
+    expect(compose).toMatchObject({ code: 'ABRA_REFUSED' });
+  });
+  it('stays error when abra\'s own plumbing failed, or for anything that is not ABRA_FAILED', () => {
+    for (const msg of [
+      'abra app backup create exited 1: FATA the input device is not a TTY',
+      'abra app deploy exited 1: FATA Cannot connect to the Docker daemon at unix:///var/run/docker.sock',
+      'abra app restore exited 1: FATA no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true',
+      'abra app deploy exited 1: FATA unknown flag: --no-domain-checks',
+    ]) {
+      const err = new CcciError('ABRA_FAILED', msg);
+      expect(abraRecipeFailure(err)).toBe(err);
+    }
+    const timeout = new CcciError('DEADLINE', 'abra app deploy: no answer within 600 s');
+    expect(abraRecipeFailure(timeout)).toBe(timeout);
   });
 });

@@ -1,0 +1,23 @@
+// Whose fault a swarm name over Docker's limits is. Service names are `<stack>_<service>` (63
+// characters at most) and secret names `<stack>_<secret>_<version>` (64). When a name would not
+// fit even under a one-letter stack, the recipe's own name is too long: the recipe's fail. Only
+// when a shorter stack would fit is the operator's swarm.domain to blame (refused, exit 2).
+import { errorMessage, RecipeFailure } from '../errors.js';
+import { checkNameLimits } from '../harness/app-name.js';
+import { secretNames } from './compose-names.js';
+
+const SHORTEST_STACK = 'a';
+
+export function checkRecipeNameLimits(stack: string, names: { services: string[]; secrets: string[] }, env: Record<string, string>): void {
+  try {
+    checkNameLimits(stack, names.services, secretNames(stack, names.secrets, env));
+  } catch (err) {
+    try {
+      checkNameLimits(SHORTEST_STACK, names.services, secretNames(SHORTEST_STACK, names.secrets, env));
+    } catch (own) {
+      const what = errorMessage(own).replace(/^swarm names would exceed Docker's limits: /, '').replace(/; use a shorter swarm\.domain$/, '');
+      throw new RecipeFailure('RECIPE_BROKEN', `the recipe's swarm names exceed Docker's limits whatever the app is called (shown for a one-letter stack "${SHORTEST_STACK}"): ${what}; shorten these names in the recipe's compose files`, { cause: err });
+    }
+    throw err;
+  }
+}
