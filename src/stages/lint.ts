@@ -1,7 +1,8 @@
 // The lint stage (DESIGN §4.7): `abra recipe lint` on a clean clone at the tested ref. Its rule
 // table becomes rows; an unsatisfied error-level rule fails the stage, which keeps L5 from being
-// reached but does not fail the run unless the spec says `lint: {blocking: true}`.
-import type { Abra } from '../harness/abra.js';
+// reached but does not fail the run unless the spec says `lint: {blocking: true}`. abra that
+// could not lint at all (no table, a crash, no terminal) is CcciError ABRA_FAILED: `error`.
+import type { Abra, LintRule } from '../harness/abra.js';
 import { finishStage } from '../model/blame.js';
 import type { CheckRow, StageResult } from '../model/stage.js';
 import type { StageContext } from './stage-context.js';
@@ -10,14 +11,18 @@ export async function runLint(ctx: StageContext, clean: { abra: Abra }): Promise
   const started = Date.now();
   try {
     const rules = await clean.abra.lint(ctx.recipe, { signal: ctx.signal });
-    const rows: CheckRow[] = rules.map((r) => ({
-      name: `${r.ref} ${r.rule}`,
-      status: r.satisfied ? 'pass' : r.severity === 'error' ? 'fail' : 'skip',
-      code: r.satisfied || r.severity !== 'error' ? undefined : 'LINT_FAILED',
-      detail: r.satisfied ? undefined : `${r.severity}: not satisfied`,
-    }));
-    return { ...finishStage('lint', started, rows, undefined, ctx.signal), advisory: !ctx.spec.lint.blocking };
+    return { ...finishStage('lint', started, rules.map(lintRow), undefined, ctx.signal), advisory: !ctx.spec.lint.blocking };
   } catch (err) {
     return finishStage('lint', started, [], err, ctx.signal);
   }
+}
+
+/** One rule, one row: satisfied passes, an unsatisfied error fails, a warning or a rule abra skipped is `skip`. */
+export function lintRow(r: LintRule): CheckRow {
+  const name = `${r.ref} ${r.rule}`.trim();
+  const fix = r.resolve ? ` (to fix: ${r.resolve})` : '';
+  if (r.skipped) return { name, status: 'skip', detail: `${r.severity}: skipped by abra` };
+  if (r.satisfied) return { name, status: 'pass' };
+  if (r.severity === 'error') return { name, status: 'fail', code: 'LINT_FAILED', detail: `error: not satisfied${fix}` };
+  return { name, status: 'skip', detail: `${r.severity || 'warn'}: not satisfied${fix}` };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { rowsFromJunit, rowsFromTap } from '../../src/stages/recipe-local/parse-test-output.js';
-import { parseGeneratedSecrets, parseLintRules } from '../../src/harness/abra.js';
 
 describe('recipe test output', () => {
   it('reads top-level TAP lines, with skips, and ignores nested ones', () => {
@@ -21,14 +20,3 @@ describe('recipe test output', () => {
   });
 });
 
-describe('abra machine output', () => {
-  it('reads generated secrets after any leading log line', () => {
-    expect(parseGeneratedSecrets('INFO generating\n[{"name":"db_password","value":"s3cr3t-value"}]')).toEqual([{ name: 'db_password', value: 's3cr3t-value' }]);
-    expect(() => parseGeneratedSecrets('FATA nope')).toThrow(/printed no JSON list/);
-  });
-  it('reads the lint rule table', () => {
-    expect(parseLintRules('[{"ref":"R001","rule":"compose.yml exists","severity":"error","satisfied":true}]'))
-      .toEqual([{ ref: 'R001', rule: 'compose.yml exists', severity: 'error', satisfied: true }]);
-    expect(() => parseLintRules('garbage')).toThrow(/no JSON rule table/);
-  });
-});
