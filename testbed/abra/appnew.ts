@@ -1,4 +1,6 @@
 // `abra app new`: copy the recipe's .env.sample to servers/<server>/<domain>.env (A.1 [V]).
+// The domain gets in only by replacing `<recipe>.example.com` in the sample's text (as the real
+// abra is remembered to do [U]): a sample whose DOMAIN says something else keeps it.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +36,7 @@ export async function appNewCommand(recipe: string, version: string | undefined,
   const key = parseEnvLines(text).some((l) => l.key === 'RECIPE') ? 'RECIPE' : 'TYPE';
   const value = version !== undefined && !flags.chaos ? `${recipe}:${version}` : recipe;
   text = setEnvKey(text, key, value, true);
-  text = setEnvKey(text, 'DOMAIN', domain, true);
+  text = text.replaceAll(`${recipe}.example.com`, domain);
   await writeFile(envPath, text, 'utf8');
   info(`${domain} created on ${server} (${envPath})`);
   if (flags.secrets) printSecrets(await generateSecrets(await loadApp(domain)), flags.machine);

@@ -7,6 +7,8 @@ export interface FlagSpec {
   short?: string;
   /** true when the flag takes a value */
   value?: boolean;
+  /** one line for --help */
+  help?: string;
 }
 
 export interface Parsed {
@@ -16,10 +18,10 @@ export interface Parsed {
 
 /** Global flags accepted by every command (all boolean). */
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { long: 'no-input', short: 'n' },
-  { long: 'debug', short: 'd' },
-  { long: 'offline', short: 'o' },
-  { long: 'help', short: 'h' },
+  { long: 'no-input', short: 'n', help: 'toggle non-interactive mode' },
+  { long: 'debug', short: 'd', help: 'show debug messages' },
+  { long: 'offline', short: 'o', help: 'prefer offline & filesystem access' },
+  { long: 'help', short: 'h', help: 'help for this command' },
 ];
 
 function byShort(specs: FlagSpec[], s: string): FlagSpec | undefined {

@@ -1,8 +1,11 @@
 // `abra app backup create|snapshots`: abra asks the backup bot (B.4 [U]); this stand-in does
 // what the bot would do, with real restic on the volumes, after checking a bot is deployed.
+// Hooks run as backup-bot-two runs them (B.1, [U] as remembered): `bash -c '<hook>'` in the
+// service's container, and a failing hook is logged but does not fail the backup or restore.
 import { existsSync } from 'node:fs';
 import { loadApp, type App } from './app.js';
 import { backupPlan, type BackupPlan, type Hook } from './backuplabels.js';
+import { ensureRecipe } from './ensure.js';
 import { docker } from './exec.js';
 import { fail, info, out, warn } from './log.js';
 import { backup, ensureRepository, snapshots } from './restic.js';
@@ -10,8 +13,9 @@ import { backupBotRunning, runningContainer, stackServices } from './swarm.js';
 import { printTable } from './table.js';
 
 /** The deployed app, a running bot and the plan derived from the deployed labels. */
-export async function prepare(domain: string): Promise<{ app: App; plan: BackupPlan }> {
+export async function prepare(domain: string, chaos: boolean): Promise<{ app: App; plan: BackupPlan }> {
   const app = await loadApp(domain);
+  if (!chaos) await ensureRecipe(app);
   if (!(await backupBotRunning())) fail('no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true');
   const services = await stackServices(app.stack);
   if (services.length === 0) fail(`${domain} is not deployed`);
@@ -20,19 +24,22 @@ export async function prepare(domain: string): Promise<{ app: App; plan: BackupP
   return { app, plan };
 }
 
-/** Run hooks inside the service's running container: `docker exec <c> sh -c '<hook>'`. */
+/** Run hooks inside the service's running container: `docker exec <c> bash -c '<hook>'`; a failure is only logged. */
 export async function runHooks(stack: string, hooks: Hook[], what: string): Promise<void> {
   for (const h of hooks) {
     const c = await runningContainer(stack, h.service);
-    if (c === undefined) fail(`${what}: no running container for ${stack}_${h.service}`);
+    if (c === undefined) {
+      warn(`${what}: no running container for ${stack}_${h.service}; hook not run`);
+      continue;
+    }
     info(`${what} in ${h.service}: ${h.command}`);
-    const res = await docker(['exec', c, 'sh', '-c', h.command], { check: false });
-    if (res.exitCode !== 0) fail(`${what} failed in ${h.service} (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}`);
+    const res = await docker(['exec', c, 'bash', '-c', h.command], { check: false });
+    if (res.exitCode !== 0) warn(`${what} failed in ${h.service} (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}; carrying on`);
   }
 }
 
-export async function backupCreateCommand(domain: string): Promise<void> {
-  const { app, plan } = await prepare(domain);
+export async function backupCreateCommand(domain: string, chaos: boolean): Promise<void> {
+  const { app, plan } = await prepare(domain, chaos);
   await runHooks(app.stack, plan.hooks.backupPre, 'backup pre-hook');
   try {
     // after the pre-hooks: they may create what is backed up (a database dump)
@@ -47,7 +54,7 @@ export async function backupCreateCommand(domain: string): Promise<void> {
 }
 
 export async function snapshotsCommand(domain: string, machine: boolean): Promise<void> {
-  const { app } = await prepare(domain);
+  const { app } = await prepare(domain, true);
   const list = await snapshots(app.stack);
   if (machine) {
     out(JSON.stringify(list.map((s) => ({ id: s.short_id, time: s.time, paths: s.paths }))));

@@ -24,6 +24,7 @@ export interface DeployFlags {
   force: boolean;
   ignoreEnvVersion: boolean;
   noConvergeChecks: boolean;
+  noDomainChecks: boolean;
 }
 
 /** abra's labels on the `app` service; chaos keeps the recipe's own version label (A.3). */
@@ -101,9 +102,25 @@ async function plan(app: App, versionArg: string | undefined, flags: DeployFlags
   return { ...base, chaos: false, version };
 }
 
+/**
+ * abra checks that the app's DOMAIN resolves to the server unless --no-domain-checks (A.5 [U]).
+ * The stand-in makes no DNS query: a test domain never resolves to this testbed, so the check
+ * always fails, with a message that is a guess.
+ */
+function checkDomain(app: App, noDomainChecks: boolean): void {
+  if (noDomainChecks) return;
+  const name = app.env['DOMAIN'];
+  if (name === undefined || name === '') {
+    warn('no DOMAIN=... configured for app');
+    return;
+  }
+  fail(`unable to resolve IPv4 address for ${name}: lookup ${name}: no such host (pass --no-domain-checks to skip this check)`);
+}
+
 export async function deployCommand(domain: string, versionArg: string | undefined, flags: DeployFlags): Promise<void> {
   const app = await loadApp(domain);
   requireRecipeDir(app.recipe);
+  checkDomain(app, flags.noDomainChecks);
   if (!flags.force && (await isDeployed(app.stack))) fail(`${domain} is already deployed`);
   await deployStack(app, await plan(app, versionArg, flags));
 }

@@ -3,7 +3,9 @@
 // turn any error into a `FATA …` line on stdout with exit status 1.
 import { GLOBAL_FLAGS, parseArgs, flagBool } from './args.js';
 import { COMMANDS, type Command } from './commands.js';
+import { commandHelp, groupHelp } from './help.js';
 import { AbraError, configureLog, fail, fatalLine, out } from './log.js';
+import { requireTerminal } from './terminal.js';
 
 export const VERSION = '0.0.0-testbed';
 
@@ -32,32 +34,29 @@ function resolve(argv: string[]): { cmd: Command | undefined; path: string[]; re
   return { cmd: undefined, path, rest: [...rest, ...argv.slice(i)] };
 }
 
-function usage(prefix: string[]): string {
-  const lines = COMMANDS.filter((c) => prefix.every((w, i) => c.words[i]?.includes(w))).map((c) => `  abra ${c.usage}`);
-  return ['Usage:', ...lines, '', 'Global flags: -n/--no-input -d/--debug -o/--offline -h/--help; abra --version'].join('\n');
-}
-
 async function dispatch(argv: string[]): Promise<void> {
   if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
     out(`abra version ${VERSION}`);
     return;
   }
   const { cmd, path, rest } = resolve(argv);
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
   if (cmd === undefined) {
     const stray = rest.find((t) => !t.startsWith('-'));
-    if (stray !== undefined) fail(`unknown command "${stray}" for "${['abra', ...path].join(' ')}"`);
-    out(usage(path));
+    if (stray !== undefined && !wantsHelp) fail(`unknown command "${stray}" for "${['abra', ...path].join(' ')}"`);
+    out(groupHelp(path));
+    return;
+  }
+  if (wantsHelp) {
+    out(commandHelp(cmd));
     return;
   }
   const parsed = parseArgs(rest, cmd.flags);
   configureLog({ debug: flagBool(parsed, 'debug'), machine: flagBool(parsed, 'machine') });
-  if (flagBool(parsed, 'help')) {
-    out(usage(path));
-    return;
-  }
   const n = parsed.positionals.length;
   if (n < cmd.min) fail(`missing arguments; usage: abra ${cmd.usage}`);
   if (n > cmd.max) fail(`too many arguments (${parsed.positionals.slice(cmd.max).join(' ')}); usage: abra ${cmd.usage}`);
+  if (cmd.terminal) requireTerminal(cmd.usage);
   await cmd.run(parsed);
 }
 

@@ -1,7 +1,9 @@
-// `abra app restore`: restic 0.14 has no `restore --delete`, so restore into a temp dir and
-// replace each backed-up path's contents (testbed-notes §5), between the restore hooks.
+// `abra app restore`: as backup-bot-two does it (B.4 [U], remembered): the snapshot's files are
+// written over the backed-up paths and nothing is deleted, so a file added after the backup
+// stays. restic restores into a temp dir first, then the files are copied over, between the
+// restore hooks (which, as for backup, only log a failure).
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare, runHooks } from './backup.js';
@@ -19,19 +21,18 @@ function inside(path: string, mountpoints: string[]): boolean {
   return mountpoints.some((m) => path === m || path.startsWith(`${m}/`));
 }
 
-/** Empty `dst` and copy `src` over it (dirs), or replace the file. */
-async function replace(src: string, dst: string): Promise<void> {
+/** Copy `src` over `dst`: files in the snapshot are overwritten, files only in `dst` stay. */
+export async function overwrite(src: string, dst: string): Promise<void> {
   if (statSync(src).isDirectory()) {
     await mkdir(dst, { recursive: true });
-    for (const e of await readdir(dst)) await rm(join(dst, e), { recursive: true, force: true });
     await run('cp', ['-a', `${src}/.`, `${dst}/`]);
   } else {
     await run('cp', ['-a', src, dst]);
   }
 }
 
-export async function restoreCommand(domain: string, snapshotId: string | undefined): Promise<void> {
-  const { app, plan } = await prepare(domain);
+export async function restoreCommand(domain: string, snapshotId: string | undefined, chaos: boolean): Promise<void> {
+  const { app, plan } = await prepare(domain, chaos);
   const snap = pick(await snapshots(app.stack), snapshotId);
   if (snap === undefined) fail(snapshotId ? `snapshot ${snapshotId} not found for ${app.stack}` : `no snapshots for ${app.stack}`);
   const tmp = await mkdtemp(join(tmpdir(), 'abra-restore-'));
@@ -42,7 +43,7 @@ export async function restoreCommand(domain: string, snapshotId: string | undefi
       const src = join(tmp, p);
       if (!inside(p, plan.mountpoints)) warn(`${p} is not in a volume of ${app.stack}; skipped`);
       else if (!existsSync(src)) warn(`${p} is not in snapshot ${snap.short_id}; skipped`);
-      else await replace(src, p);
+      else await overwrite(src, p);
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
