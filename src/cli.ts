@@ -5,7 +5,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config/load-config.js';
 import { parseDuration } from './config/duration.js';
 import { CcciError, errorInfo, errorMessage, exitCodeFor } from './errors.js';
+import { doctorExitCode, formatResults, runChecks } from './doctor/check.js';
+import { doctorChecks } from './doctor/doctor.js';
+import { createForgeClient } from './forge/client.js';
 import { createAbraCli } from './harness/abra.js';
+import { abraCalls } from './harness/abra-calls.js';
+import { createAbraProbe } from './harness/abra-help.js';
+import { createDockerProbe, probeChromium } from './harness/host-probe.js';
 import { connectDocker, SwarmDocker } from './harness/docker.js';
 import { runJanitor } from './harness/janitor.js';
 import { Lease } from './harness/lease.js';
@@ -15,6 +21,7 @@ import { runRecipe } from './runner/run-recipe.js';
 import { openRunSession } from './runner/session.js';
 import { checkAllSpecs } from './spec/load-spec.js';
 import { SecretRegistry } from './secrets/secret-registry.js';
+import { chromiumPath } from './stages/checks/browser.js';
 import { join } from 'node:path';
 
 const secrets = new SecretRegistry();
@@ -104,6 +111,23 @@ async function serveCommand(flags: { config?: string }): Promise<number> {
   return 0;
 }
 
+async function doctorCommand(flags: { config?: string }): Promise<number> {
+  const config = loadConfig({ path: flags.config, secrets });
+  const { swarm } = config;
+  const token = config.secrets.forgeToken;
+  const checks = doctorChecks(config, {
+    abra: createAbraProbe({ binary: swarm.abra, abraDir: swarm.abraDir, dockerHost: swarm.dockerHost }),
+    abraCalls,
+    docker: createDockerProbe(swarm.dockerHost),
+    chromium: () => probeChromium(chromiumPath),
+    // One try, a short timeout: the doctor reports a slow forge instead of waiting it out.
+    forge: config.forge && token ? createForgeClient({ url: config.forge.url, token, retries: 0, timeoutMs: 5_000 }) : undefined,
+  });
+  const results = await runChecks(checks);
+  process.stdout.write(secrets.redact([`cc-ci doctor: ${config.path}`, ...formatResults(results)].join('\n')) + '\n');
+  return doctorExitCode(results);
+}
+
 async function demoCommand(flags: { pr?: string; port: string; dir: string }): Promise<number> {
   if (flags.pr !== undefined && flags.pr !== 'broken') throw new CcciError('USAGE', `--pr: the only extra PR is "broken", got ${JSON.stringify(flags.pr)}`);
   const port = Number(flags.port);
@@ -150,6 +174,10 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--check', 'validate every recipes/<recipe>/ci.yml; exit 2 if any is invalid')
     .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
     .action(async (flags: { check?: boolean; config?: string }) => setExit(await recipesCommand(flags)));
+  program.command('doctor')
+    .description('check the host against the config: abra (its version, every command and flag cc-ci uses), docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium, the forge token\'s rights; exit 1 when something is missing')
+    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags)));
   program.command('demo')
     .description('the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)')
     .option('--pr <name>', 'also open a second PR: "broken", whose upgrade loses data')

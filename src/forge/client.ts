@@ -1,6 +1,6 @@
 // cc-ci's client for a Gitea or Forgejo forge (REST API v1): the calls the trigger and the
 // reporter need, typed with gitea-js's types, over ./transport.ts (timeouts, retries, errors).
-import type { Comment, CommitStatus, CreateStatusOption, PullRequest, User } from 'gitea-js';
+import type { Comment, CommitStatus, CreateStatusOption, PullRequest, Repository, User } from 'gitea-js';
 import { allPages, PAGE_LIMIT } from './paging.js';
 import { commitSha, positiveInt, repoParts, repoPath, userName } from './paths.js';
 import { createTransport } from './transport.js';
@@ -69,6 +69,8 @@ export function createForgeClient(opts: ForgeClientOptions): ForgeClient {
 
     // Newest first (Gitea's default sort), one page: enough to read back the latest per context.
     listStatuses: async (repo, sha) => getArray<CommitStatus>(repoPath(repo, 'statuses', commitSha(sha))),
+
+    getRepo: async (repo) => getObject<Repository>(repoPath(repo)),
 
     cloneUrl(repo) {
       const { owner, name } = repoParts(repo);

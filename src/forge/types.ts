@@ -1,6 +1,6 @@
 // The forge client's vocabulary. Field names are gitea-js 1.23's (generated from Gitea's
 // swagger), re-exported here so the rest of src/ never imports gitea-js itself (lint enforces it).
-import type { Comment, CommitStatus, PullRequest, User } from 'gitea-js';
+import type { Comment, CommitStatus, PullRequest, Repository, User } from 'gitea-js';
 
 export type { Comment, CommitStatus, CreateStatusOption, Issue, PullRequest, PRBranchInfo, Repository, User } from 'gitea-js';
 
@@ -40,6 +40,8 @@ export interface ForgeClient {
   setStatus(repo: RepoName, sha: string, status: StatusInput): Promise<CommitStatus>;
   /** The statuses of a commit, newest first (one page). */
   listStatuses(repo: RepoName, sha: string): Promise<CommitStatus[]>;
+  /** The repository as the bot sees it; `permissions` are the bot's own ({admin, push, pull}). */
+  getRepo(repo: RepoName): Promise<Repository>;
   /** `<url>/<owner>/<name>.git` */
   cloneUrl(repo: RepoName): string;
 }

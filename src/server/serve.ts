@@ -1,13 +1,17 @@
 // `cc-ci serve`: the store, the queue with its local executor, crash recovery, and the HTTP
-// server, wired together. Pages are served before recovery finishes, and whether or not the
-// forge answers; a stop (SIGTERM, SIGINT) stops the running runs (they tear down and end
-// `interrupted`) before the server exits.
+// server, wired together. It first checks that abra has every command and flag cc-ci uses
+// (src/harness/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages
+// are served before recovery finishes, and whether or not the forge answers; a stop (SIGTERM,
+// SIGINT) stops the running runs (they tear down and end `interrupted`) before the server exits.
 import { join } from 'node:path';
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../errors.js';
 import { localExecutor } from '../executors/local.js';
+import { assertAbraUsable } from '../doctor/abra-checks.js';
 import { createAbraCli } from '../harness/abra.js';
+import { abraCalls } from '../harness/abra-calls.js';
+import { createAbraProbe } from '../harness/abra-help.js';
 import { connectDocker, SwarmDocker } from '../harness/docker.js';
 import { runJanitor } from '../harness/janitor.js';
 import type { Logger } from '../log/create-logger.js';
@@ -33,6 +37,11 @@ export interface Serving {
 
 export async function serve(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
   if (config.runner.executor !== 'local') throw new CcciError('CONFIG_INVALID', 'runner.executor: only "local" is built so far');
+  // Before anything starts: an abra without a command or flag cc-ci passes would fail every run.
+  const abraCheck = await assertAbraUsable(
+    createAbraProbe({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, dockerHost: config.swarm.dockerHost }), config.swarm.abra, abraCalls);
+  log.info({ abra: abraCheck.version }, `abra has every command and flag cc-ci uses: ${abraCheck.version}`);
+  for (const line of abraCheck.absentOptional) log.info({ abra: abraCheck.version }, line);
   const store = new RunStore(join(config.store, 'cc-ci.db'));
   const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
   const abra = createAbraCli({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost });

@@ -1,0 +1,57 @@
+// `cc-ci doctor`: the host against the config. The list of checks, in the order they are printed;
+// each is built from the config and the probes (src/harness/ runs abra, Docker and Chromium;
+// src/forge/ speaks to the forge), so a test can hand in fakes.
+import type { Config } from '../config/load-config.js';
+import type { ForgeClient, User } from '../forge/types.js';
+import type { AbraCall } from '../harness/abra-calls.js';
+import type { AbraProbe } from '../harness/abra-help.js';
+import type { ChromiumAnswer, DockerProbe } from '../harness/host-probe.js';
+import type { Check } from './check.js';
+import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
+import { checkBackupBot, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
+import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
+import { checkAbraServer, checkChromium, checkIngress, checkStore } from './host-checks.js';
+
+export interface DoctorDeps {
+  abra: AbraProbe;
+  abraCalls: readonly AbraCall[];
+  docker: DockerProbe;
+  chromium: () => Promise<ChromiumAnswer>;
+  /** Only with a forge section and a token. */
+  forge?: ForgeClient;
+}
+
+export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
+  const { swarm } = config;
+  const checks: Check[] = [
+    { name: 'abra', run: () => checkAbraVersion(deps.abra, swarm.abra) },
+    { name: 'abra commands', needs: 'abra', timeoutMs: 30_000, run: () => checkAbraCommands(deps.abra, deps.abraCalls) },
+    { name: 'abra server', run: () => checkAbraServer(swarm.abraDir, swarm.server) },
+    { name: 'docker', run: () => checkEngine(deps.docker, swarm.dockerHost) },
+    { name: 'swarm', needs: 'docker', run: () => checkSwarm(deps.docker) },
+    { name: 'proxy network', needs: 'swarm', run: () => checkProxyNetwork(deps.docker) },
+    { name: 'backup-bot-two', needs: 'swarm', run: () => checkBackupBot(deps.docker) },
+    { name: 'ingress', run: () => checkIngress(swarm.ingress) },
+    { name: 'store', run: () => checkStore(config.store) },
+    { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },
+  ];
+  const forgeConfig = config.forge;
+  if (forgeConfig) {
+    const token = config.secrets.forgeToken;
+    checks.push({ name: 'forge token', run: () => checkForgeToken(token, forgeConfig.tokenFile) });
+    // Without a token these are listed as skipped; with one, the caller hands in the client.
+    const forge = (): ForgeClient => {
+      if (!deps.forge) throw new Error('no forge client');
+      return deps.forge;
+    };
+    // One GET /user for the three checks that need the bot's login.
+    let me: Promise<User> | undefined;
+    const whoAmI = () => (me ??= forge().whoAmI());
+    checks.push(
+      { name: 'forge login', needs: 'forge token', run: () => checkForgeLogin(whoAmI, forgeConfig.url) },
+      { name: 'forge org', needs: 'forge login', run: () => checkForgeOrg(forge(), whoAmI, forgeConfig.org) },
+      { name: 'forge repos', needs: 'forge login', run: () => checkForgeRepos(forge(), forgeConfig.repos) },
+    );
+  }
+  return checks;
+}

@@ -1,0 +1,53 @@
+// The forge, with a `forge` section: the token is set, it says who the bot is, the bot is a
+// member of forge.org (or the forge will not say who is), and it may read every enrolled
+// repository and push to it (a commit status needs write). docs/forge.md lists the rights.
+import { errorMessage } from '../errors.js';
+import type { ForgeClient, User } from '../forge/types.js';
+import type { Outcome } from './check.js';
+
+const RIGHTS = 'docs/forge.md, section 1';
+
+export async function checkForgeToken(token: string | undefined, tokenFile: string | undefined): Promise<Outcome> {
+  if (token) return { ok: true, detail: `set (${tokenFile ? `forge.tokenFile ${tokenFile}` : 'CCCI_FORGE_TOKEN'})` };
+  return { ok: false, detail: 'no token: the !testme trigger is off', fix: 'put the bot account\'s API token in forge.tokenFile (or CCCI_FORGE_TOKEN)' };
+}
+
+export async function checkForgeLogin(whoAmI: () => Promise<User>, url: string): Promise<Outcome> {
+  try {
+    const me = await whoAmI();
+    return { ok: true, detail: `the token is ${me.login ?? '?'}'s on ${url}` };
+  } catch (err) {
+    return { ok: false, detail: errorMessage(err), fix: `check forge.url and the token (its scopes: ${RIGHTS})` };
+  }
+}
+
+export async function checkForgeOrg(forge: ForgeClient, whoAmI: () => Promise<User>, org: string): Promise<Outcome> {
+  const login = (await whoAmI()).login ?? '';
+  const member = await forge.isOrgMember(org, login);
+  if (member === true) return { ok: true, detail: `${login} is a member of ${org}` };
+  return {
+    ok: false,
+    detail: `${login} is not a member of ${org}: the forge will not say who is, so only forge.allowlist could trigger`,
+    fix: `add ${login} to a team of ${org} (${RIGHTS})`,
+  };
+}
+
+export async function checkForgeRepos(forge: ForgeClient, repos: readonly string[]): Promise<Outcome> {
+  if (repos.length === 0) return { ok: true, detail: 'no repositories enrolled (forge.repos)' };
+  const problems = (await Promise.all(repos.map(async (repo) => {
+    try {
+      const r = await forge.getRepo(repo);
+      if (r.permissions?.push !== true) return `${repo}: readable, but the bot may not push to it, so it cannot post commit statuses`;
+      return undefined;
+    } catch (err) {
+      return `${repo}: ${errorMessage(err)}`;
+    }
+  }))).filter((p): p is string => p !== undefined);
+  if (problems.length === 0) return { ok: true, detail: `${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}: readable, and the bot has write access` };
+  return {
+    ok: false,
+    detail: `${problems.length} of ${repos.length} enrolled repositories ${problems.length === 1 ? 'is' : 'are'} not usable:`,
+    more: problems,
+    fix: `give the bot write access to each (a team of the org with "write", or a collaborator) and check forge.repos (${RIGHTS})`,
+  };
+}
