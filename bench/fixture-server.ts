@@ -14,7 +14,8 @@ import { registerBadges } from '../src/server/badges.js';
 import { registerHealth } from '../src/server/health.js';
 import { createMetrics, registerMetrics } from '../src/server/metrics.js';
 import type { ServerDeps } from '../src/server/server-deps.js';
-import { FakeRunControl, recipeName, type ServerMessage } from './http-fixture.js';
+import { FakeRunControl } from '../test/support/fake-run-control.js';
+import { recipeName, type ServerMessage } from './http-fixture.js';
 
 const [configFile, storeFile, mode] = process.argv.slice(2);
 if (!configFile || !storeFile || (mode !== 'full' && mode !== 'bare')) throw new Error('usage: fixture-server <config> <store file> full|bare');
@@ -24,7 +25,7 @@ const config = loadConfig({ path: configFile, secrets });
 // Values the runs generated (as `serve` learns them), so redaction has the work it has in life.
 for (const value of (process.env.BENCH_SECRETS ?? '').split(',')) if (value) secrets.add(value);
 const store = new RunStore(storeFile);
-const runs = new FakeRunControl(store, config.store);
+const runs = new FakeRunControl(store, config.store, { idPrefix: `bench-${Date.now()}`, cancel: 'finish' });
 const metrics = createMetrics({ store, runs });
 const recipes = Array.from({ length: 200 }, (_, i) => recipeName(i));
 const deps: ServerDeps = {
@@ -50,7 +51,7 @@ const address = app.server.address();
 process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
 
 process.on('message', (msg: ServerMessage) => {
-  if (msg.type === 'finish') runs.finish(msg.id, msg.state);
+  if (msg.type === 'finish') runs.finish(msg.id, { state: msg.state });
 });
 const stop = () => {
   void app.close().finally(() => {

@@ -4,14 +4,11 @@
 // Everything listens on and talks to 127.0.0.1 only.
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StageName, StageResult } from '../src/model/stage.js';
-import type { RunControl } from '../src/queue/run-control.js';
-import type { RunRecord, RunRequest, RunState } from '../src/queue/run-record.js';
-import type { RunChange } from '../src/queue/scheduler.js';
+import type { RunRequest, RunState } from '../src/queue/run-record.js';
 import { RunStore } from '../src/queue/store.js';
 
 /** A cc-ci.yml for a server on 127.0.0.1 with its store under `dir`; the admin token comes from CCCI_ADMIN_TOKEN. */
@@ -119,41 +116,6 @@ export function filledStore(file: string, opts: { recipes: number; runs: number;
   return { sampleRun, fillMs: Date.now() - started };
 }
 
-/** A RunControl that runs nothing: enqueue stores the run, cancel ends it, changes are told to listeners. */
-export class FakeRunControl implements RunControl {
-  private readonly emitter = new EventEmitter();
-  private n = 0;
-  constructor(private readonly store: RunStore, private readonly storeDir: string) {
-    this.emitter.setMaxListeners(0);
-  }
-  enqueue(req: RunRequest): RunRecord {
-    const run = this.store.insertRun(`bench-${Date.now()}-${++this.n}`, req);
-    this.changed(run);
-    return run;
-  }
-  async cancel(id: string, message = 'cancelled'): Promise<RunRecord | undefined> {
-    this.finish(id, 'cancelled', message);
-    return this.store.getRun(id);
-  }
-  finish(id: string, state: RunState, message?: string): void {
-    if (this.store.finishRun(id, { state, error: message ? { code: 'CANCELLED', message } : undefined })) this.changed(this.store.getRun(id)!);
-  }
-  queuePosition(id: string): number | undefined {
-    const i = this.store.inState('queued').findIndex((r) => r.id === id);
-    return i >= 0 ? i + 1 : undefined;
-  }
-  onChange(listener: (change: RunChange) => void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
-  }
-  runFiles(id: string): { dir: string; events: string } {
-    const dir = join(this.storeDir, 'runs', id);
-    return { dir, events: join(dir, 'events.jsonl') };
-  }
-  private changed(run: RunRecord): void {
-    this.emitter.emit('change', { run } satisfies RunChange);
-  }
-}
 
 /** What the parent tells the server process. */
 export type ServerMessage = { type: 'finish'; id: string; state: RunState };

@@ -63,7 +63,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Stand-in forge on ${forge.url}: ${forge.repo} with ${forge.pulls.map((n) => `PR #${n}`).join(' and ')}, org member "maintainer".`);
 
     const demoConfig = writeDemoConfig({ root, dir: opts.dir, port: opts.port, forgeUrl: forge.url, repo: forge.repo, org: forge.repo.split('/')[0]!, botToken: forge.tokens.bot });
-    server = await startServer(demoConfig.file, join(opts.dir, 'serve.log'));
+    server = await startServer(demoConfig.file, join(opts.dir, 'serve.log')).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CcciError('USAGE', `port ${opts.port} on 127.0.0.1 is in use: pass another with --port`);
+      throw err;
+    });
     const serving = server.serving;
     say(`cc-ci serve on ${serving.url} (config ${demoConfig.file}, log ${join(opts.dir, 'serve.log')}).`);
 

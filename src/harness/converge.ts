@@ -87,7 +87,8 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       if (verdict.kind === 'converged') {
         const now = Date.now();
         noticedAt ??= now;
-        const reportedAt = lastRunningAt(services, tasks);
+        // A stack whose services all want 0 replicas has no running task: it holds from when it was seen.
+        const reportedAt = lastRunningAt(services, tasks) ?? noticedAt;
         const stableForMs = stabilityWindow(services);
         stableAt = Math.max(reportedAt + stableForMs, noticedAt + Math.min(stableForMs, MIN_OBSERVED_MS));
         if (now >= stableAt) return { services, noticedAt, reportedAt, stableForMs };
@@ -156,11 +157,11 @@ export function stabilityWindow(services: ServiceState[]): number {
 }
 
 /** When Docker recorded the newest of the tasks that make the stack converged as running. */
-function lastRunningAt(services: ServiceState[], tasks: TaskState[]): number {
+function lastRunningAt(services: ServiceState[], tasks: TaskState[]): number | undefined {
   const templates = new Map(services.map((s) => [s.id, s.template]));
   const times = tasks
     .filter((t) => t.state === 'running' && t.desiredState === 'running' && templates.get(t.serviceId) === t.template)
     .map((t) => Date.parse(t.timestamp))
     .filter((t) => !Number.isNaN(t));
-  return times.length ? Math.max(...times) : Date.now();
+  return times.length ? Math.max(...times) : undefined;
 }

@@ -8,16 +8,21 @@ import type { AppHandle } from '../stages/stage-context.js';
 import type { Prepared, RunInput, RunRequest } from './prepare.js';
 import type { Settled } from './settle.js';
 
-export interface ResultsInput {
-  runId: string;
-  input: RunInput;
+/** What a run has found out so far: the runner keeps it as it goes, the results are built from it. */
+export interface RunProgress {
   startedAt: Date;
   req?: RunRequest;
   prepared?: Prepared;
   apps: AppHandle[];
   stages: Map<StageName, StageResult>;
+  /** Why the run could not go on (refused input, a broken clone), when it could not. */
   error?: ErrorInfo;
   refused?: boolean;
+}
+
+export interface ResultsInput extends RunProgress {
+  runId: string;
+  input: RunInput;
   /** Set when the run was stopped: cancelled, superseded or timed out. */
   stop?: ErrorInfo;
   settled: Settled;

@@ -6,7 +6,7 @@
 // It never throws once the session is open: every way a run ends becomes results.
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { errorInfo, isRefusal, type ErrorInfo } from '../errors.js';
+import { errorInfo, isRefusal } from '../errors.js';
 import type { Abra } from '../harness/abra.js';
 import { newAppName } from '../harness/app-name.js';
 import { checkout, cloneRepo, resolveRef } from '../harness/git.js';
@@ -15,15 +15,15 @@ import type { SwarmApi } from '../harness/swarm-api.js';
 import type { Logger } from '../log/create-logger.js';
 import { finishStage, stopInfo } from '../model/blame.js';
 import type { RunResults } from '../model/results.js';
-import { skipReasons, stageNames, type StageName, type StageResult } from '../model/stage.js';
+import { skipReasons, stageNames, type StageResult } from '../model/stage.js';
 import { writeJunit } from '../report/junit.js';
 import { writeResults } from '../report/results.js';
 import { exitCodeForVerdict } from '../report/verdict.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
-import { buildResults } from './build-results.js';
+import { buildResults, type RunProgress } from './build-results.js';
 import type { RunEvents } from './events.js';
-import { prepare, validateRequest, type Prepared, type RunInput, type RunRequest } from './prepare.js';
+import { prepare, validateRequest, type RunInput } from './prepare.js';
 import type { RunDir } from './run-dir.js';
 import { Settler } from './settle.js';
 import { lifecycle, type Chain, type StageDef, type StageScope } from './stage-table.js';
@@ -50,15 +50,7 @@ export interface RunOutcome {
 }
 
 /** What the phases share while the run goes. */
-interface RunState {
-  startedAt: Date;
-  req?: RunRequest;
-  prepared?: Prepared;
-  apps: AppHandle[];
-  stages: Map<StageName, StageResult>;
-  /** Why the run could not go on (refused input, a broken clone), when it could not. */
-  error?: ErrorInfo;
-  refused?: boolean;
+interface RunState extends RunProgress {
   settler: Settler;
 }
 

@@ -30,12 +30,16 @@ export async function runData(t: DataTarget, which: 'seed' | 'mutate' | 'read', 
 }
 
 /** Reads the marker back; anything else is the recipe's failure, with what was read. */
-export async function expectMarker(t: DataTarget, marker: string, when: string): Promise<string> {
+/**
+ * Reads the marker back. Once the same read has found the marker (`readBefore`), a read that now
+ * fails (its file is gone, say) means the data was lost, not that the spec's command is broken.
+ */
+export async function expectMarker(t: DataTarget, marker: string, when: string, opts: { readBefore?: boolean } = {}): Promise<string> {
   let value: string;
   try {
     value = await runData(t, 'read', marker);
   } catch (err) {
-    if (err instanceof RecipeFailure) throw new RecipeFailure(err.code, `${when}: ${err.message}`);
+    if (err instanceof RecipeFailure) throw new RecipeFailure(opts.readBefore ? 'DATA_LOST' : err.code, `${when}: ${err.message}`);
     throw err;
   }
   if (!value.includes(marker)) {

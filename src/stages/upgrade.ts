@@ -41,7 +41,7 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
       return after.version;
     }, (v) => `${before.version ?? base} -> ${v}`);
     if (data) {
-      await steps.run('marker survived the upgrade', () => expectMarker(data, marker, 'after the upgrade the data marker was lost'), () => marker);
+      await steps.run('marker survived the upgrade', () => expectMarker(data, marker, 'after the upgrade the data marker was lost', { readBefore: true }), () => marker);
     }
     steps.push(...await checkLiveApp(ctx, app, 'upgrade', browser));
     return finishStage('upgrade', started, steps.rows, undefined, signal);

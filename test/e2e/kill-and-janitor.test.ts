@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LeaseRecord } from '../../src/harness/lease.js';
-import { docker, fixtures, leftovers, runCli, startCli, waitFor } from './helpers.js';
+import { commitOnBranch } from '../../testbed/fixtures/make-recipes.js';
+import { docker, fixtures, leftovers, repoRoot, runCli, startCli, waitFor } from './helpers.js';
 
 const store = '/var/lib/cc-ci-testbed/store';
 const serverDir = '/var/lib/cc-ci-testbed/abra/servers/default';
@@ -41,8 +42,12 @@ describe('kill -9 and the janitor', () => {
     const old = new Date(Date.now() - 3_600_000);
     utimesSync(orphanEnv, old, old);
 
-    // Run B is live while the janitor runs: broken-app waits its whole TIMEOUT (20 s) for convergence.
-    const b = startCli(['run', 'broken-app', '--repo', repos['broken-app']!.url, '--ref', 'main', '--quick', '--json']);
+    // Run B is live while the janitor runs: broken-app waits its whole TIMEOUT for convergence,
+    // raised to 90 s on a branch so that B outlives the janitor's reaping of A on a busy machine.
+    const sample = readFileSync(join(repoRoot, 'testbed/fixtures/recipes/broken-app/1.1.0+1.27.2/.env.sample'), 'utf8');
+    expect(sample).toContain('TIMEOUT=20');
+    await commitOnBranch(repos['broken-app']!, 'long-wait', { '.env.sample': sample.replace('TIMEOUT=20', 'TIMEOUT=90') }, 'wait 90 s');
+    const b = startCli(['run', 'broken-app', '--repo', repos['broken-app']!.url, '--ref', 'long-wait', '--quick', '--json']);
     const appB = await liveApp(b.pid!);
     const janitor = await runCli(['janitor', '--max-age', '0']);
     expect(janitor.exitCode, janitor.stderr).toBe(0);
@@ -57,7 +62,7 @@ describe('kill -9 and the janitor', () => {
     const bResult = await b;
     expect(bResult.exitCode, String(bResult.stderr)).toBe(1);
     const bResults = JSON.parse(String(bResult.stdout));
-    expect(bResults.stages[0].reason).toMatch(/timed out after 20 s waiting for stack .* to converge/);
+    expect(bResults.stages[0].reason).toMatch(/timed out after 90 s waiting for stack .* to converge/);
     expect(bResults.teardown.clean).toBe(true);
     expect(await leftovers(appB.stack)).toEqual([]);
   });

@@ -73,6 +73,8 @@ describe('lifecycle stages', () => {
     const upgrade = stage(r, 'upgrade');
     expect(upgrade.status).toBe('fail');
     expect(upgrade.reason).toMatch(/marker survived the upgrade: after the upgrade the data marker was lost: .*No such file/);
+    // The read found the marker on the base, so a read that now fails means the data is gone.
+    expect(upgrade.code).toBe('DATA_LOST');
     expect(upgrade.checks.find((c) => c.name === 'version label moved to the head')?.status).toBe('pass');
     await expectNothingLeft(r);
   });

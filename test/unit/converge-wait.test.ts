@@ -70,3 +70,13 @@ describe('waiting for convergence', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(7_100);
   }, 15_000);
 });
+
+describe('a stack whose services want no replicas', () => {
+  it('is converged once seen to hold, not waited on forever', async () => {
+    const swarm = fakeSwarm(() => ({ services: [{ ...service(300), running: 0, desired: 0 }], tasks: [] }));
+    const t0 = Date.now();
+    const converged = await waitForConvergence(swarm, 'st', { deadlineMs: 5_000 });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(converged.reportedAt).toBe(converged.noticedAt);
+  });
+});

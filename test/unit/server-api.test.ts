@@ -3,7 +3,6 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,11 +11,10 @@ import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import type { RunResults } from '../../src/model/results.js';
 import type { StageResult } from '../../src/model/stage.js';
-import type { RunControl } from '../../src/queue/run-control.js';
+import { FakeRunControl } from '../support/fake-run-control.js';
 import type { RunRecord, RunRequest } from '../../src/queue/run-record.js';
 import type { RunChange } from '../../src/queue/scheduler.js';
 import { RunStore } from '../../src/queue/store.js';
-import type { RunEventLine } from '../../src/runner/events.js';
 import { SecretRegistry } from '../../src/secrets/secret-registry.js';
 import { registerApi } from '../../src/server/api.js';
 import { LOOKUP_TTL_MS, registerBadges } from '../../src/server/badges.js';
@@ -45,50 +43,18 @@ function configFile(name: string, env: NodeJS.ProcessEnv): Config {
   return loadConfig({ path: file, env, secrets: new SecretRegistry() });
 }
 
-/** A RunControl that records its calls and writes what a scheduler would write to the store. */
-class FakeRuns implements RunControl {
-  readonly enqueued: RunRequest[] = [];
-  readonly cancelled: Array<{ id: string; message?: string }> = [];
-  readonly emitter = new EventEmitter();
-  private n = 0;
-  constructor(private readonly store: RunStore, private readonly dir: string) {}
-
-  enqueue(req: RunRequest): RunRecord {
-    this.enqueued.push(req);
-    return this.store.insertRun(`api-${++this.n}`, req);
-  }
-  cancel(id: string, message?: string): Promise<RunRecord | undefined> {
-    this.cancelled.push({ id, message });
-    // A running run answers only after its teardown: never here, so the API must not wait.
-    return new Promise(() => undefined);
-  }
-  queuePosition(id: string): number | undefined {
-    const i = this.store.inState('queued').findIndex((r) => r.id === id);
-    return i >= 0 ? i + 1 : undefined;
-  }
-  onChange(listener: (change: RunChange) => void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
-  }
-  runFiles(id: string) {
-    return { dir: join(this.dir, id), events: join(this.dir, id, 'events.jsonl') };
-  }
-  emit(run: RunRecord, event: Partial<RunEventLine>): void {
-    this.emitter.emit('change', { run, event: { runId: run.id, seq: 1, at: new Date().toISOString(), ...event } as RunEventLine });
-  }
-}
 
 interface Harness {
   app: FastifyInstance;
   store: RunStore;
-  runs: FakeRuns;
+  runs: FakeRunControl;
   metrics: Metrics;
   deps: ServerDeps;
 }
 
 async function harness(config: Config): Promise<Harness> {
   const store = new RunStore(':memory:');
-  const runs = new FakeRuns(store, join(root, 'runs'));
+  const runs = new FakeRunControl(store, root, { idPrefix: 'api', cancel: 'hang' });
   const metrics = createMetrics({ store, runs });
   const secrets = new SecretRegistry();
   if (config.secrets.adminToken) secrets.add(config.secrets.adminToken);

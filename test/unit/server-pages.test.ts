@@ -5,7 +5,6 @@
 // lines, appended lines, the end) and the plain-text log of a finished run.
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,10 +14,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { RunResults } from '../../src/model/results.js';
 import type { StageResult } from '../../src/model/stage.js';
-import type { RunControl } from '../../src/queue/run-control.js';
-import type { RunRecord, RunRequest } from '../../src/queue/run-record.js';
-import type { RunChange } from '../../src/queue/scheduler.js';
-import { RunStore, type RunEnd } from '../../src/queue/store.js';
+import { FakeRunControl } from '../support/fake-run-control.js';
+import type { RunRequest } from '../../src/queue/run-record.js';
+import { RunStore } from '../../src/queue/store.js';
 import { SecretRegistry } from '../../src/secrets/secret-registry.js';
 import { registerArtifacts } from '../../src/server/artifacts.js';
 import { formatLog, LogFormatter, registerLogStream } from '../../src/server/log-stream.js';
@@ -31,38 +29,6 @@ const SECRET = 'very-secret-db-password-xyz';
 const root = mkdtempSync(join(tmpdir(), 'cc-ci-pages-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-class FakeRuns implements RunControl {
-  readonly enqueued: RunRequest[] = [];
-  readonly cancelled: Array<{ id: string; message?: string }> = [];
-  readonly emitter = new EventEmitter();
-  private n = 0;
-  constructor(private readonly store: RunStore, private readonly storeDir: string) {}
-  enqueue(req: RunRequest): RunRecord {
-    this.enqueued.push(req);
-    return this.store.insertRun(`rerun-${++this.n}`, req);
-  }
-  async cancel(id: string, message?: string): Promise<RunRecord | undefined> {
-    this.cancelled.push({ id, message });
-    return this.store.getRun(id);
-  }
-  queuePosition(id: string): number | undefined {
-    const i = this.store.inState('queued').findIndex((r) => r.id === id);
-    return i >= 0 ? i + 1 : undefined;
-  }
-  onChange(listener: (change: RunChange) => void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
-  }
-  runFiles(id: string): { dir: string; events: string } {
-    const dir = join(this.storeDir, 'runs', id);
-    return { dir, events: join(dir, 'events.jsonl') };
-  }
-  /** Ends a run in the store and says so, as the scheduler does. */
-  finish(id: string, end: RunEnd): void {
-    this.store.finishRun(id, end);
-    this.emitter.emit('change', { run: this.store.getRun(id)! } satisfies RunChange);
-  }
-}
 
 // The pages' cache listens for changes for the server's life; the live log adds one per client.
 const pageListeners = 1;
@@ -70,7 +36,7 @@ const pageListeners = 1;
 interface World {
   app: FastifyInstance;
   store: RunStore;
-  runs: FakeRuns;
+  runs: FakeRunControl;
   secrets: SecretRegistry;
   dir: string;
   artifacts(id: string): string;
@@ -85,7 +51,7 @@ async function makeWorld(known: string[] = []): Promise<World> {
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), env: { CCCI_ADMIN_TOKEN: TOKEN }, secrets });
   secrets.add(SECRET);
   const store = new RunStore(':memory:');
-  const runs = new FakeRuns(store, config.store);
+  const runs = new FakeRunControl(store, config.store, { idPrefix: 'rerun', cancel: 'record' });
   const deps: ServerDeps = {
     config, store, runs, secrets, log: pino({ level: 'silent' }), metrics: {} as ServerDeps['metrics'], recipes: () => known,
   };

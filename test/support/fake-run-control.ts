@@ -1,0 +1,70 @@
+// A RunControl that runs nothing, for tests and benchmarks of the server: enqueue stores the run,
+// changes are told to listeners as the scheduler tells them, and every call is recorded.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { RunChange } from '../../src/queue/scheduler.js';
+import type { RunControl } from '../../src/queue/run-control.js';
+import type { RunRecord, RunRequest } from '../../src/queue/run-record.js';
+import type { RunEnd, RunStore } from '../../src/queue/store.js';
+import type { RunEventLine } from '../../src/runner/events.js';
+
+export interface FakeRunControlOptions {
+  /** Run ids are `<idPrefix>-<n>`. */
+  idPrefix?: string;
+  /**
+   * What cancel does: `hang` never answers (a running run answers only after its teardown),
+   * `record` answers with the run as it is, `finish` ends it `cancelled` first.
+   */
+  cancel?: 'hang' | 'record' | 'finish';
+}
+
+export class FakeRunControl implements RunControl {
+  readonly enqueued: RunRequest[] = [];
+  readonly cancelled: Array<{ id: string; message?: string }> = [];
+  readonly emitter = new EventEmitter();
+  private n = 0;
+
+  constructor(private readonly store: RunStore, private readonly storeDir: string, private readonly opts: FakeRunControlOptions = {}) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  enqueue(req: RunRequest): RunRecord {
+    this.enqueued.push(req);
+    const run = this.store.insertRun(`${this.opts.idPrefix ?? 'fake'}-${++this.n}`, req);
+    this.emit(run);
+    return run;
+  }
+
+  async cancel(id: string, message?: string): Promise<RunRecord | undefined> {
+    this.cancelled.push({ id, message });
+    if (this.opts.cancel === 'hang') return new Promise(() => undefined);
+    if (this.opts.cancel === 'finish') this.finish(id, { state: 'cancelled', error: { code: 'CANCELLED', message: message ?? 'cancelled' } });
+    return this.store.getRun(id);
+  }
+
+  /** Ends a run in the store and says so, as the scheduler does. */
+  finish(id: string, end: RunEnd): void {
+    if (this.store.finishRun(id, end)) this.emit(this.store.getRun(id)!);
+  }
+
+  /** Tells listeners of a change, with an event of the child's when given. */
+  emit(run: RunRecord, event?: Partial<RunEventLine>): void {
+    const line = event ? ({ runId: run.id, seq: 1, at: new Date().toISOString(), ...event } as RunEventLine) : undefined;
+    this.emitter.emit('change', { run, event: line } satisfies RunChange);
+  }
+
+  queuePosition(id: string): number | undefined {
+    const i = this.store.inState('queued').findIndex((r) => r.id === id);
+    return i >= 0 ? i + 1 : undefined;
+  }
+
+  onChange(listener: (change: RunChange) => void): () => void {
+    this.emitter.on('change', listener);
+    return () => this.emitter.off('change', listener);
+  }
+
+  runFiles(id: string): { dir: string; events: string } {
+    const dir = join(this.storeDir, 'runs', id);
+    return { dir, events: join(dir, 'events.jsonl') };
+  }
+}
