@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { stageNames } from '../model/stage.js';
+import { MAX_STACK_NAME, maxSwarmDomainLength } from '../harness/app-name.js';
 
 const forgeSchema = z.strictObject({
   type: z.enum(['gitea', 'forgejo']),
@@ -16,7 +17,9 @@ const forgeSchema = z.strictObject({
 
 const swarmSchema = z.strictObject({
   server: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected an abra server name'),
-  domain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a DNS domain like ci.example.org'),
+  domain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a DNS domain like ci.example.org')
+    // abra cuts stack names at 45 characters; a test app's stack is `<short>-<6hex>_<domain>`.
+    .max(maxSwarmDomainLength(), `at most ${maxSwarmDomainLength()} characters: abra cuts stack names at ${MAX_STACK_NAME}, and a test app's stack name adds up to 12 to the domain`),
   abra: z.string().default('abra'),
   // Departure from DESIGN §3.1: where the shared abra state (servers/) lives; real abra uses ~/.abra.
   abraDir: z.string().optional(),

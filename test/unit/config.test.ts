@@ -40,6 +40,8 @@ describe('config', () => {
     ['swarm: {server: default}\n', /swarm\.domain: /],
     ['swarm: {server: default, domain: ci.test}\nrunner: {runTimeout: soon}\n', /runner\.runTimeout: expected a duration/],
     ['swarm: {server: default, domain: "CI TEST"}\n', /swarm\.domain: expected a DNS domain/],
+    // 35 characters: a test app's stack name would exceed abra's 45.
+    ['swarm: {server: default, domain: ci.a-rather-long-domain-example.org}\n', /swarm\.domain: at most 33 characters: abra cuts stack names at 45/],
     ['swarm: [unclosed\n', /not valid YAML/],
     ['swarm: !!js/function "x"\n', /not valid YAML: Unresolved tag/],
     [`${minimal}forge: {type: gitea, url: "https://g.example.org", org: o, tokenFile: ./missing}\n`, /forge\.tokenFile: cannot read .*missing \(ENOENT\)/],
