@@ -83,8 +83,11 @@ describe('the forge loop', () => {
     // Within seconds: a reply with the run link, and a pending status.
     const reply = await waitFor('the reply', async () => (await botComments(pr))[0], 30_000);
     expect(reply.body).toContain(`${serve.url}/runs/${run.id}`);
-    const pending = await forgeApi<CommitStatus[]>(`/repos/${REPO}/statuses/${sha}`);
-    expect(pending.some((s) => s.context === 'cc-ci' && s.status === 'pending' && s.target_url === `${serve.url}/runs/${run.id}`)).toBe(true);
+    // The bridge posts the reply, then the status: wait for the status rather than race it.
+    await waitFor('a pending status on the head', async () => {
+      const statuses = await forgeApi<CommitStatus[]>(`/repos/${REPO}/statuses/${sha}`);
+      return statuses.some((s) => s.context === 'cc-ci' && s.status === 'pending' && s.target_url === `${serve.url}/runs/${run.id}`) || undefined;
+    }, 30_000);
 
     const ended = await runUntil(serve.url, run.id, finished);
     expect(ended).toMatchObject({ state: 'passed', verdict: 'pass' });
