@@ -1,9 +1,7 @@
 // The demo's screenshots, taken in Chromium (never downloaded: Debian's, at chromiumPath): the PR
 // as the maintainer sees it on the forge, and the dashboard. Full pages at 1280 px wide.
 import { CcciError, errorMessage } from '../errors.js';
-import { chromiumPath } from '../stages/checks/browser.js';
-
-const chromiumFlags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+import { chromiumFlags, chromiumPath } from '../stages/checks/browser.js';
 
 export async function screenshotPages(shots: Array<{ url: string; file: string }>): Promise<void> {
   const { chromium } = await import('playwright-core');

@@ -3,6 +3,7 @@
 // Nothing here changes anything: help and version never touch a server or an app.
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { abraEnv } from './abra.js';
 import { runProcess } from './run-process.js';
 
 /** What one call printed. */
@@ -32,14 +33,7 @@ export interface AbraProbeOptions {
 export const ABRA_PROBE_TIMEOUT_MS = 10_000;
 
 export function createAbraProbe(options: AbraProbeOptions): AbraProbe {
-  const env = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    ABRA_DIR: options.abraDir,
-    DOCKER_HOST: options.dockerHost,
-    TERM: 'dumb',
-    NO_COLOR: '1',
-  };
+  const env = abraEnv(options);
   const resolved = resolveBinary(options.binary, env.PATH);
   const call = async (args: string[]): Promise<AbraAnswer> => {
     if (resolved === undefined) return { exitCode: 127, stdout: '', stderr: `${options.binary}: not found or not executable`, timedOut: false };

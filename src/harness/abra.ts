@@ -67,8 +67,9 @@ interface CallOutput {
 const DEFAULT_TIMEOUT_MS = 600_000;
 const HELP_TIMEOUT_MS = 30_000;
 
-export function createAbraCli(options: AbraCliOptions): Abra {
-  const env = {
+/** The whole environment of every abra call: nothing of cc-ci's own leaks in. */
+export function abraEnv(options: { abraDir: string; dockerHost?: string }) {
+  return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     ABRA_DIR: options.abraDir,
@@ -76,6 +77,10 @@ export function createAbraCli(options: AbraCliOptions): Abra {
     TERM: 'dumb',
     NO_COLOR: '1',
   };
+}
+
+export function createAbraCli(options: AbraCliOptions): Abra {
+  const env = abraEnv(options);
   const envFile = (domain: string) => join(options.abraDir, 'servers', options.server, `${domain}.env`);
   // Which optional flags each command's --help lists: asked once per adapter (one run's abra).
   const listedFlags = new Map<string, Promise<(flag: string) => boolean>>();

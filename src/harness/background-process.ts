@@ -1,6 +1,7 @@
 // A long-lived helper program (the demo's stand-in forge): an argument array, its own process
 // group, its first stdout line as the ready signal, and a stop that ends the whole group.
 import { execa } from 'execa';
+import { signalGroup } from './process-group.js';
 
 export interface BackgroundProcess {
   readonly pid: number;
@@ -45,6 +46,7 @@ export function startBackground(file: string, args: readonly string[], opts: Bac
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${opts.what} (${file})`);
+  const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
   const exited = child.then((r) => r.exitCode ?? (r.signal ? 128 : 1));
   void exited.then((code) => {
     if (!gotReady) rejectReady(new Error(`${opts.what} exited ${code} before it was ready${stderrTail.length ? `: ${stderrTail.join(' | ')}` : ''}`));
@@ -55,9 +57,6 @@ export function startBackground(file: string, args: readonly string[], opts: Bac
     signal('SIGKILL');
   }, opts.readyTimeoutMs);
   void ready.finally(() => clearTimeout(timer)).catch(() => undefined);
-  function signal(sig: NodeJS.Signals): void {
-    try { process.kill(-pid!, sig); } catch { /* gone */ }
-  }
   return {
     pid, ready, exited,
     async stop(graceMs = 5_000) {

@@ -5,6 +5,7 @@
 // TERM then KILL to the whole group on a timeout or a stop, and the output handed over line by
 // line. A terminal has one output stream: stdout and stderr arrive merged, as a person sees them.
 import { spawn } from '@lydell/node-pty';
+import { guardGroup } from './process-group.js';
 
 export interface RunInTerminalOptions {
   cwd?: string;
@@ -26,7 +27,6 @@ export interface TerminalResult {
   cancelled: boolean;
 }
 
-const KILL_GRACE_MS = 5_000;
 const DEFAULT_COLUMNS = 250;
 
 export function runInTerminal(file: string, args: readonly string[], options: RunInTerminalOptions): Promise<TerminalResult> {
@@ -60,20 +60,12 @@ export function runInTerminal(file: string, args: readonly string[], options: Ru
       partial += chunk;
       takeLines(false);
     });
-    let timedOut = false;
-    let cancelled = false;
-    const timer = options.timeoutMs
-      ? setTimeout(() => { timedOut = true; killGroup(child.pid); }, options.timeoutMs)
-      : undefined;
-    const onAbort = () => { cancelled = true; killGroup(child.pid); };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
+    const guard = guardGroup(child.pid, options);
     child.onExit(({ exitCode, signal }) => {
       data.dispose();
       takeLines(true);
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      resolve({ exitCode: signal ? 128 + signal : exitCode, output: lines.join('\n'), timedOut, cancelled });
+      guard.release();
+      resolve({ exitCode: signal ? 128 + signal : exitCode, output: lines.join('\n'), timedOut: guard.timedOut, cancelled: guard.cancelled });
     });
   });
 }
@@ -86,13 +78,4 @@ function lastRedraw(line: string): string {
 
 function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** TERM to the whole process group, KILL after a grace period. */
-function killGroup(pid: number): void {
-  const send = (signal: NodeJS.Signals) => {
-    try { process.kill(-pid, signal); } catch { /* already gone */ }
-  };
-  send('SIGTERM');
-  setTimeout(() => send('SIGKILL'), KILL_GRACE_MS).unref();
 }

@@ -3,6 +3,7 @@
 // it running, to be stopped and torn down by the next server), with its output in a file.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { signalGroup } from './process-group.js';
 
 export interface ChildExit {
   code: number | null;
@@ -32,10 +33,6 @@ export function spawnRunChild(file: string, args: readonly string[], opts: { env
   }
 }
 
-/** A signal to a process group; a group that is gone already is fine. */
-export function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(-pid, sig); } catch { /* gone */ }
-}
 
 /** Whether a process runs; a zombie (ended, not yet reaped by a parent that may not be ours) does not. */
 export function pidAlive(pid: number): boolean {

@@ -2,6 +2,7 @@
 // its own process group so a timeout or a cancel kills everything it started, and its output
 // handed over line by line for the (redacting) log.
 import { execa } from 'execa';
+import { guardGroup } from './process-group.js';
 
 export interface RunProcessOptions {
   cwd?: string;
@@ -25,8 +26,6 @@ export interface ProcessResult {
   cancelled: boolean;
 }
 
-const KILL_GRACE_MS = 5_000;
-
 export async function runProcess(file: string, args: readonly string[], options: RunProcessOptions): Promise<ProcessResult> {
   const { onLine } = options;
   const tap = (stream: 'stdout' | 'stderr') => function* (line: unknown) {
@@ -48,35 +47,17 @@ export async function runProcess(file: string, args: readonly string[], options:
     stdout: [tap('stdout')],
     stderr: [tap('stderr')],
   });
-  let timedOut = false;
-  let cancelled = false;
-  const timer = options.timeoutMs
-    ? setTimeout(() => { timedOut = true; killGroup(child.pid); }, options.timeoutMs)
-    : undefined;
-  const onAbort = () => { cancelled = true; killGroup(child.pid); };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  const guard = guardGroup(child.pid, options);
   try {
     const result = await child;
     return {
       exitCode: result.exitCode ?? (result.signal ? 128 : 1),
       stdout: String(result.stdout ?? ''),
       stderr: String(result.stderr ?? ''),
-      timedOut,
-      cancelled,
+      timedOut: guard.timedOut,
+      cancelled: guard.cancelled,
     };
   } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    guard.release();
   }
-}
-
-/** TERM to the whole process group, KILL after a grace period. */
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  const send = (signal: NodeJS.Signals) => {
-    try { process.kill(-pid, signal); } catch { /* already gone */ }
-  };
-  send('SIGTERM');
-  setTimeout(() => send('SIGKILL'), KILL_GRACE_MS).unref();
 }

@@ -7,13 +7,7 @@
 // started again on the next render. Playwright installs no signal handlers: the server owns them.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { errorMessage } from '../errors.js';
-import { chromiumPath } from '../stages/checks/browser.js';
-
-// The flags of the browser check (src/stages/checks/browser.ts), without its host mapping.
-const chromiumFlags = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
-];
+import { chromiumFlags, chromiumPath } from '../stages/checks/browser.js';
 
 export interface CardRendererOptions {
   executablePath?: string;

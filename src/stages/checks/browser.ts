@@ -12,7 +12,8 @@ import { appBaseUrl } from './ingress-request.js';
 export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
 export const PAGE_LOAD_TIMEOUT_MS = 30_000;
 
-const chromiumFlags = [
+/** How cc-ci starts Chromium everywhere: headless, no sandbox, nothing fetched in the background. */
+export const chromiumFlags = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
 ];
