@@ -1,5 +1,8 @@
 // `abra app backup create|snapshots`: abra asks the backup bot (B.4 [U]); this stand-in does
-// what the bot would do, with real restic on the volumes, after checking a bot is deployed.
+// what the bot would do, after checking a bot is deployed: it runs real restic in the bot's
+// container (restic.ts) on the volumes' paths, host paths under the data-root's volumes dir that
+// the bot sees at the same path (as backup-bot-two mounts /var/lib/docker/volumes). Snapshots
+// are tagged with the stack name.
 // Hooks run as backup-bot-two runs them (B.1, [U] as remembered): `bash -c '<hook>'` in the
 // service's container, and a failing hook is logged but does not fail the backup or restore.
 import { existsSync } from 'node:fs';

@@ -1,9 +1,17 @@
-// restic against the backup bot's repository (testbed contract; env overrides for tests).
-import { run, type RunResult } from './exec.js';
+// restic in the backup bot, as the real abra has backup-bot-two do it (B.4 [U]): every call is
+// `docker exec <bot's running container> restic …`, with the bot's own environment naming the
+// repository (RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE: B.2 [U]), so no --repo/--password-file.
+// All restic processes touching the repository then run in one container (one hostname, one PID
+// namespace), which restic's stale-lock detection needs. restic's own error text (e.g.
+// "repository is already locked") reaches the FATA through run().
+import { docker, type RunResult } from './exec.js';
 import { fail } from './log.js';
 
-const REPO = '/var/lib/cc-ci-testbed/backups/restic';
-const PASSWORD_FILE = '/var/lib/cc-ci-testbed/backups/restic-password';
+/** How abra finds the bot (B.4 [U]); swarm.ts `backupBotRunning` looks for the same label. */
+const BOT_LABEL = 'coop-cloud.backupbot.enabled=true';
+/** A dir the bot and the host see at the same path (bind-mounted by testbed/backupbot/compose.yml; it also
+ *  holds the repository): restores go to scratch dirs in it. */
+export const SHARED_DIR = '/var/lib/cc-ci-testbed/backups';
 
 export interface Snapshot {
   id: string;
@@ -13,19 +21,39 @@ export interface Snapshot {
   tags?: string[];
 }
 
-function restic(args: string[]): Promise<RunResult> {
-  const repo = process.env['ABRA_TESTBED_RESTIC_REPOSITORY'] || REPO;
-  const pw = process.env['ABRA_TESTBED_RESTIC_PASSWORD_FILE'] || PASSWORD_FILE;
-  return run('restic', ['--repo', repo, '--password-file', pw, ...args]);
+/** A running container of a service labelled coop-cloud.backupbot.enabled=true. */
+async function backupBotContainer(): Promise<string | undefined> {
+  const services = await docker(['service', 'ls', '--filter', `label=${BOT_LABEL}`, '--format', '{{.Name}}']);
+  for (const name of lines(services.stdout)) {
+    const ps = await docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`, '--filter', 'status=running']);
+    const c = lines(ps.stdout)[0];
+    if (c !== undefined) return c;
+  }
+  return undefined;
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+}
+
+/** Found once per abra command: a command's restic calls all go to the same container. */
+let bot: Promise<string | undefined> | undefined;
+
+async function restic(args: string[]): Promise<RunResult> {
+  bot ??= backupBotContainer();
+  const c = await bot;
+  if (c === undefined) return fail('no backupbot deployed: no running container of a service labelled coop-cloud.backupbot.enabled=true');
+  return docker(['exec', c, 'restic', ...args]);
 }
 
 export async function ensureRepository(): Promise<void> {
-  await restic(['cat', 'config', '--quiet']).catch((e: unknown) => {
+  // --no-lock: only reads the config; never in the way of another restic's exclusive lock (a forget)
+  await restic(['--no-lock', 'cat', 'config', '--quiet']).catch((e: unknown) => {
     fail(`backup repository unavailable: ${e instanceof Error ? e.message : String(e)}`);
   });
 }
 
-/** One snapshot of all paths, tagged with the stack name; returns its id. */
+/** One snapshot of all paths (the same inside the bot as on the host), tagged with the stack name; returns its id. */
 export async function backup(paths: string[], tag: string): Promise<string> {
   const res = await restic(['backup', '--json', '--tag', tag, ...paths]);
   for (const line of res.stdout.split('\n').reverse()) {
@@ -43,6 +71,7 @@ export async function snapshots(tag: string): Promise<Snapshot[]> {
   return list.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
+/** Restore into `target`, a dir the bot and the host both see (under the bind-mounted backups dir). */
 export async function restore(id: string, target: string): Promise<void> {
   await restic(['restore', id, '--target', target]);
 }

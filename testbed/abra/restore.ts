@@ -1,15 +1,15 @@
 // `abra app restore`: as backup-bot-two does it (B.4 [U], remembered): the snapshot's files are
 // written over the backed-up paths and nothing is deleted, so a file added after the backup
-// stays. restic restores into a temp dir first, then the files are copied over, between the
-// restore hooks (which, as for backup, only log a failure).
+// stays. restic (in the bot) restores into a scratch dir that the bot and the host both see,
+// then the files are copied over on the host, between the restore hooks (which, as for backup,
+// only log a failure).
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare, runHooks } from './backup.js';
 import { run } from './exec.js';
 import { fail, info, warn } from './log.js';
-import { restore, snapshots, type Snapshot } from './restic.js';
+import { restore, SHARED_DIR, snapshots, type Snapshot } from './restic.js';
 
 function pick(list: Snapshot[], id: string | undefined): Snapshot | undefined {
   if (id === undefined) return list[list.length - 1];
@@ -35,7 +35,7 @@ export async function restoreCommand(domain: string, snapshotId: string | undefi
   const { app, plan } = await prepare(domain, chaos);
   const snap = pick(await snapshots(app.stack), snapshotId);
   if (snap === undefined) fail(snapshotId ? `snapshot ${snapshotId} not found for ${app.stack}` : `no snapshots for ${app.stack}`);
-  const tmp = await mkdtemp(join(tmpdir(), 'abra-restore-'));
+  const tmp = await mkdtemp(join(SHARED_DIR, 'restore-'));
   try {
     await restore(snap.id, tmp);
     await runHooks(app.stack, plan.hooks.restorePre, 'restore pre-hook');
