@@ -12,6 +12,7 @@ import { createAbraCli } from './harness/abra.js';
 import { abraCalls } from './harness/abra-calls.js';
 import { createAbraProbe } from './harness/abra-help.js';
 import { createDockerProbe, probeChromium } from './harness/host-probe.js';
+import { botBackupRepo } from './harness/backup-repo.js';
 import { connectDocker, SwarmDocker } from './harness/docker.js';
 import { runJanitor } from './harness/janitor.js';
 import { Lease } from './harness/lease.js';
@@ -120,6 +121,8 @@ async function doctorCommand(flags: { config?: string }): Promise<number> {
     abraCalls,
     docker: createDockerProbe(swarm.dockerHost),
     chromium: () => probeChromium(chromiumPath),
+    // No waiting out a lock here: a locked repository is reported as it is.
+    backups: botBackupRepo(new SwarmDocker(connectDocker(swarm.dockerHost)), { waitMs: 0 }),
     // One try, a short timeout: the doctor reports a slow forge instead of waiting it out.
     forge: config.forge && token ? createForgeClient({ url: config.forge.url, token, retries: 0, timeoutMs: 5_000 }) : undefined,
   });

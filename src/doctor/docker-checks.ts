@@ -1,14 +1,11 @@
 // Docker and the swarm: the engine answers at swarm.dockerHost, this node is an active swarm
-// manager, the `proxy` network is an attachable overlay, and backup-bot-two is deployed.
+// manager, the `proxy` network is an attachable overlay, backup-bot-two is deployed, and restic in
+// the bot reads its repository (cc-ci forgets test snapshots there).
+import { BACKUPBOT_LABEL, testStacksIn, type BackupRepo } from '../harness/backup-repo.js';
 import type { DockerProbe } from '../harness/host-probe.js';
 import type { Outcome } from './check.js';
 
 export const PROXY_NETWORK = 'proxy';
-/**
- * How abra finds the backup bot (interfaces.md B.4): a service labelled so; backup-bot-two's recipe
- * sets it and so does the testbed's stand-in bot (testbed/backupbot/compose.yml).
- */
-export const BACKUPBOT_LABEL = 'coop-cloud.backupbot.enabled';
 
 export async function checkEngine(docker: DockerProbe, dockerHost: string): Promise<Outcome> {
   try {
@@ -58,4 +55,18 @@ export async function checkBackupBot(docker: DockerProbe): Promise<Outcome> {
     return { ok: false, detail: `${lookalike.name} looks like a backup bot but has no label ${BACKUPBOT_LABEL}=true, so abra will not find it`, fix };
   }
   return { ok: false, detail: `no service labelled ${BACKUPBOT_LABEL}=true: the backup stage cannot run`, fix };
+}
+
+/** restic in the bot reads the repository, so teardown can forget test snapshots there. */
+export async function checkBackupRepo(backups: BackupRepo, isTestStack: (stack: string) => boolean): Promise<Outcome> {
+  const fix = 'give the bot\'s container restic and RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (or the restic_password secret) in its environment; '
+    + 'cc-ci forgets each test app\'s snapshots with restic there';
+  try {
+    const list = await backups.list();
+    if (list === undefined) return { ok: false, detail: `no running service labelled ${BACKUPBOT_LABEL}=true`, fix: 'see backup-bot-two above' };
+    const tests = testStacksIn(list, isTestStack).size;
+    return { ok: true, detail: `restic in the bot reads its repository: ${list.length} snapshot${list.length === 1 ? '' : 's'}${tests > 0 ? `, of ${tests} past test app${tests === 1 ? '' : 's'} (cc-ci janitor forgets those)` : ''}` };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message, fix };
+  }
 }

@@ -5,10 +5,12 @@ import type { Config } from '../config/load-config.js';
 import type { ForgeClient, User } from '../forge/types.js';
 import type { AbraCall } from '../harness/abra-calls.js';
 import type { AbraProbe } from '../harness/abra-help.js';
+import { testAppPattern } from '../harness/app-name.js';
+import type { BackupRepo } from '../harness/backup-repo.js';
 import type { ChromiumAnswer, DockerProbe } from '../harness/host-probe.js';
 import type { Check } from './check.js';
 import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
-import { checkBackupBot, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
+import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
 import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
 import { checkAbraServer, checkChromium, checkIngress, checkStore } from './host-checks.js';
 
@@ -17,6 +19,8 @@ export interface DoctorDeps {
   abraCalls: readonly AbraCall[];
   docker: DockerProbe;
   chromium: () => Promise<ChromiumAnswer>;
+  /** The backup bot's restic repository. */
+  backups: BackupRepo;
   /** Only with a forge section and a token. */
   forge?: ForgeClient;
 }
@@ -31,6 +35,7 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
     { name: 'swarm', needs: 'docker', run: () => checkSwarm(deps.docker) },
     { name: 'proxy network', needs: 'swarm', run: () => checkProxyNetwork(deps.docker) },
     { name: 'backup-bot-two', needs: 'swarm', run: () => checkBackupBot(deps.docker) },
+    { name: 'backup repository', needs: 'backup-bot-two', timeoutMs: 60_000, run: () => checkBackupRepo(deps.backups, (s) => testAppPattern(swarm.domain).stack.test(s)) },
     { name: 'ingress', run: () => checkIngress(swarm.ingress) },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },

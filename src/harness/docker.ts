@@ -172,15 +172,30 @@ export class SwarmDocker implements SwarmApi {
 
   /** Runs a command (argument array, no shell) in a running container of `<stack>_<service>`. */
   async execInService(stack: string, service: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const { timeoutMs = EXEC_TIMEOUT_MS, signal } = opts;
     const name = `${stack}_${service}`;
+    // A spec naming a service the recipe does not have (or one that is down) is the recipe's problem.
+    return this.execIn(name, cmd, opts, () => new RecipeFailure('RECIPE_BROKEN', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`));
+  }
+
+  /** Runs a command (argument array, no shell) in a running container of the service with this full name. */
+  async execInNamedService(name: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.execIn(name, cmd, opts, () => new CcciError('DOCKER_FAILED', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`));
+  }
+
+  /** The services labelled `label=value`, with how many of their tasks run. */
+  async servicesLabelled(label: string, value: string): Promise<Array<{ name: string; running: number }>> {
+    const list = await this.call('listing services', () => this.api.listServices({ status: true, filters: { label: [`${label}=${value}`] } }));
+    return list.map((s) => ({ name: s.Spec?.Name ?? s.ID, running: s.ServiceStatus?.RunningTasks ?? 0 }));
+  }
+
+  private async execIn(name: string, cmd: string[], opts: ExecOptions, noContainer: () => Error): Promise<ExecResult> {
+    const { timeoutMs = EXEC_TIMEOUT_MS, signal } = opts;
     if (signal?.aborted) throw new CcciError('CANCELLED', `${cmd[0]} in ${name}: stopped`);
     const containers = await this.call('listing containers', () => this.api.listContainers({
       filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
     }));
     const id = containers[0]?.Id;
-    // A spec naming a service the recipe does not have (or one that is down) is the recipe's problem.
-    if (!id) throw new RecipeFailure('RECIPE_BROKEN', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
+    if (!id) throw noContainer();
     const exec = await this.call('creating an exec', () => this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
     const stream = await this.call('starting an exec', () => exec.start({ hijack: true, stdin: false }));
     const stdout: Buffer[] = [];

@@ -1,12 +1,14 @@
-// The backstop of teardown: finds test apps (by name pattern, from the shared abra servers/ dir
-// and from the swarm, so apps whose .env is gone are found too) that no live lease owns and that
-// are older than the given age, and tears them down. When a lease file that may belong to a live
+// The backstop of teardown: finds test apps (by name pattern, from the shared abra servers/ dir,
+// from the swarm, and from the backup bot's repository, so apps whose .env is gone, or of which
+// only a snapshot is left, are found too) that no live lease owns and that are older than the
+// given age, and tears them down, snapshots included. When a lease file that may belong to a live
 // run cannot be read, it could own any app, so that pass reaps nothing.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Abra } from './abra.js';
 import { stackName, testAppPattern } from './app-name.js';
+import { botBackupRepo, testStacksIn, type BackupRepo } from './backup-repo.js';
 import type { SwarmApi } from './swarm-api.js';
 import { scanLeases, type LeaseScan, type LeaseView } from './lease.js';
 import { teardownApp } from './teardown.js';
@@ -22,6 +24,8 @@ export interface JanitorOptions {
   log: (line: string) => void;
   /** Only these apps (a killed run's), when given; every orphan otherwise. */
   only?: readonly string[];
+  /** The backup repository (the bot's, by default). */
+  backups?: BackupRepo;
   now?: number;
 }
 
@@ -71,7 +75,9 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
     const domain = file.name.slice(0, -'.env'.length);
     if (pattern.domain.test(domain)) candidates.set(domain, Math.min(candidates.get(domain) ?? Infinity, file.mtimeMs));
   }
-  for (const [stack, created] of await opts.docker.stacks()) {
+  const stacks = await opts.docker.stacks();
+  const backups = opts.backups ?? botBackupRepo(opts.docker);
+  for (const [stack, created] of [...stacks, ...await snapshotStacks(backups, (s) => pattern.stack.test(s), opts.log)]) {
     if (!pattern.stack.test(stack)) continue;
     const domain = domainOf(stack, opts.swarmDomain);
     candidates.set(domain, Math.min(candidates.get(domain) ?? Infinity, created));
@@ -94,7 +100,8 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
     const created = candidates.get(domain)!;
     opts.log(`reaping ${domain} (no live run owns it, ${Math.round((now - created) / 1000)} s old)`);
     try {
-      const result = await teardownApp({ abra: opts.abra, docker: opts.docker, domain, stack: stackName(domain), log: opts.log });
+      const result = await teardownApp({ abra: opts.abra, docker: opts.docker, domain, stack: stackName(domain), log: opts.log, backups });
+      if (result.forgottenSnapshots.length > 0) opts.log(`forgot the backup snapshots of ${domain}: ${result.forgottenSnapshots.join(', ')}`);
       report.reaped.push({ domain, left: result.left });
     } catch (err) {
       report.reaped.push({ domain, left: [`teardown failed: ${errorMessage(err)}`] });
@@ -107,6 +114,16 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
     }
   }
   return report;
+}
+
+/** Test stacks with snapshots in the backup repository; a repository that cannot be read is logged and skipped. */
+async function snapshotStacks(backups: BackupRepo, isTestStack: (stack: string) => boolean, log: (line: string) => void): Promise<Map<string, number>> {
+  try {
+    return testStacksIn(await backups.list() ?? [], isTestStack);
+  } catch (err) {
+    log(`the backup repository could not be read, so snapshots of past test apps are not looked for: ${errorMessage(err)}`);
+    return new Map();
+  }
 }
 
 function kept(lease: LeaseView, now: number): boolean {

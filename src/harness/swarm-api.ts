@@ -18,6 +18,10 @@ export interface SwarmApi {
   stacks(): Promise<Map<string, number>>;
   /** Runs a command (argument array, no shell) in a running container of `<stack>_<service>`. */
   execInService(stack: string, service: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** The same in a service named in full (the backup bot's); DOCKER_FAILED when none of its containers runs. */
+  execInNamedService(name: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** The services labelled `label=value` (the backup bot), with how many of their tasks run. */
+  servicesLabelled(label: string, value: string): Promise<Array<{ name: string; running: number }>>;
   /** The tail of a service's log (by full name), dead tasks included. */
   serviceLogs(service: string, opts: { tail: number; signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
   /** The image each service of the stack runs, with its digest. */

@@ -1,10 +1,12 @@
 // Removes an app and everything of its stack, then checks that nothing is left (DESIGN §4.8).
 // abra is asked first (undeploy, rm); Docker is then swept by the stack label and by name prefix,
 // because `stack rm` keeps volumes and unlabelled secrets, and a volume cannot go while a
-// container of the stack still holds it.
+// container of the stack still holds it. Last, the app's snapshots are forgotten in the backup
+// bot's repository, when asked (the app was backed up, or the janitor cannot know).
 import { existsSync, rmSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import type { Abra } from './abra.js';
+import { forgetStackSnapshots, type BackupRepo } from './backup-repo.js';
 import type { StackResources } from './docker.js';
 import type { SwarmApi } from './swarm-api.js';
 
@@ -16,11 +18,15 @@ export interface TeardownOptions {
   log: (line: string) => void;
   /** How long to wait for the swarm to let go of containers and networks. */
   timeoutMs?: number;
+  /** The backup repository to forget the app's snapshots in; none when the app was never backed up. */
+  backups?: BackupRepo;
 }
 
 export interface TeardownResult {
   /** Empty when nothing of the stack is left; otherwise "volume x", "service y", … */
   left: string[];
+  /** Short ids of the backup snapshots forgotten. */
+  forgottenSnapshots: string[];
   durationMs: number;
 }
 
@@ -55,7 +61,9 @@ export async function teardownApp(opts: TeardownOptions): Promise<TeardownResult
   rmSync(envFile, { force: true });
   const leftover = describe(left);
   if (existsSync(envFile)) leftover.push(`env file ${envFile}`);
-  return { left: leftover, durationMs: Date.now() - started };
+  const snapshots = opts.backups ? await forgetStackSnapshots(opts.backups, stack) : { forgotten: [], left: [] };
+  leftover.push(...snapshots.left);
+  return { left: leftover, forgottenSnapshots: snapshots.forgotten, durationMs: Date.now() - started };
 }
 
 async function attempt(log: (line: string) => void, what: string, op: () => Promise<void>): Promise<void> {

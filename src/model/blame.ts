@@ -7,6 +7,7 @@
 //   recipe): `fail`.
 // - Anything else (Docker, the ingress, Chromium, abra's plumbing, git, a bug): `error`.
 import { CcciError, errorMessage, RecipeFailure, stopCodes, type ErrorInfo, type StopCode } from '../errors.js';
+import { isRepoLocked } from '../harness/backup-repo.js';
 import type { CheckRow, StageName, StageResult } from './stage.js';
 
 export interface Blame extends ErrorInfo {
@@ -22,7 +23,7 @@ export function blame(err: unknown, signal?: AbortSignal): Blame {
 }
 
 // abra's own plumbing, not the recipe: it cannot reach Docker, has no terminal, cannot find the
-// backup bot, or the server is not set up. Matched on abra's output, so recipe text cannot be
+// backup bot, the server is not set up, or another restic holds the backup repository's lock. Matched on abra's output, so recipe text cannot be
 // mistaken for these only when it quotes them verbatim.
 const abraPlumbing = [
   /cannot connect to the docker daemon/i, /connection refused/i, /not a tty|input device is not a tty|requires a terminal/i,
@@ -37,7 +38,7 @@ const abraPlumbing = [
  */
 export function abraRecipeFailure(err: unknown): unknown {
   if (!(err instanceof CcciError) || err.code !== 'ABRA_FAILED') return err;
-  if (abraPlumbing.some((re) => re.test(err.message))) return err;
+  if (abraPlumbing.some((re) => re.test(err.message)) || isRepoLocked(err.message)) return err;
   const rule = /\bR0\d\d\b/.exec(err.message)?.[0];
   const message = rule ? `abra refused the recipe on lint rule ${rule}: ${err.message}` : err.message;
   return new RecipeFailure('ABRA_REFUSED', message, { cause: err });

@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
+import { botBackupRepo } from '../harness/backup-repo.js';
 import { collectDiagnostics } from '../harness/diagnostics.js';
 import { teardownApp } from '../harness/teardown.js';
 import type { ServiceDiagnostics } from '../model/results.js';
@@ -99,7 +100,12 @@ export class Settler {
     deps.log.info({ domain: app.name.domain }, 'teardown');
     let left: string[];
     try {
-      left = (await teardownApp({ abra: app.abra, docker: deps.docker, domain: app.name.domain, stack: app.name.stack, log: (line) => deps.log.warn(line) })).left;
+      const torn = await teardownApp({
+        abra: app.abra, docker: deps.docker, domain: app.name.domain, stack: app.name.stack, log: (line) => deps.log.warn(line),
+        backups: app.backedUp ? botBackupRepo(deps.docker) : undefined,
+      });
+      left = torn.left;
+      if (torn.forgottenSnapshots.length > 0) deps.log.info({ domain: app.name.domain, snapshots: torn.forgottenSnapshots }, `forgot the backup snapshots of ${app.name.domain}`);
     } catch (err) {
       left = [`${app.name.stack}: teardown failed: ${errorMessage(err)}`];
     }

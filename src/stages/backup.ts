@@ -2,6 +2,7 @@
 // abra app restore → the read equals the seed. Database recipes restore through their dump hooks.
 // A recipe without backupbot labels has nothing to back up: `na`.
 import { RecipeFailure } from '../errors.js';
+import { whileRepoLocked } from '../harness/backup-repo.js';
 import { waitForConvergence } from '../harness/converge.js';
 import { readEnvFile } from '../harness/env-file.js';
 import { finishStage } from '../model/blame.js';
@@ -32,7 +33,9 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
         return expectMarker(data, marker, 'after seeding');
       }, () => marker);
     }
-    await steps.run('abra app backup create', () => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), (out) => lastInfo(out));
+    // From here a snapshot may exist, even if the call fails or the run stops: teardown forgets it.
+    app.backedUp = true;
+    await steps.run('abra app backup create', () => whileRepoLocked(() => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), signal), (out) => lastInfo(out));
     if (data) {
       await steps.run('mutate', async () => {
         await runData(data, 'mutate', marker);
@@ -41,7 +44,7 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
         return value;
       }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
     }
-    await steps.run('abra app restore', () => abraFailureIsTheRecipes(abra.restore(domain, { signal })), (out) => lastInfo(out));
+    await steps.run('abra app restore', () => whileRepoLocked(() => abraFailureIsTheRecipes(abra.restore(domain, { signal })), signal), (out) => lastInfo(out));
     await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: convergeDeadline(ctx, appEnv), signal })),
       (c) => `${c.services.length} services at desired replicas`);
     if (data) {

@@ -35,4 +35,6 @@ export interface AppHandle {
   recipeDir: string;
   /** Filled in by deployApp once the stack has converged. */
   deployed?: DeployedApp;
+  /** Set by the backup stage before it asks for a backup: teardown then forgets the app's snapshots. */
+  backedUp?: boolean;
 }

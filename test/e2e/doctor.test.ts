@@ -28,11 +28,12 @@ describe('cc-ci doctor', () => {
     const r = await runCli(['doctor', '--config', testbedConfig]);
     expect(r.stdout, r.stdout + r.stderr).toMatch(/^all \d+ checks passed$/m);
     expect(r.exitCode).toBe(0);
-    for (const name of ['abra', 'abra commands', 'abra server', 'docker', 'swarm', 'proxy network', 'backup-bot-two', 'ingress', 'store', 'chromium']) {
+    for (const name of ['abra', 'abra commands', 'abra server', 'docker', 'swarm', 'proxy network', 'backup-bot-two', 'backup repository', 'ingress', 'store', 'chromium']) {
       expect(line(r.stdout, name), name).toMatch(/^ok /);
     }
     expect(line(r.stdout, 'abra')).toMatch(/abra version \S+/);
     expect(line(r.stdout, 'backup-bot-two')).toMatch(/backups_app \(label coop-cloud\.backupbot\.enabled=true\)/);
+    expect(line(r.stdout, 'backup repository')).toMatch(/restic in the bot reads its repository: \d+ snapshots?/);
   });
 
   it('names an abra flag cc-ci passes that the installed abra lacks, and exits 1', async () => {
@@ -55,7 +56,7 @@ describe('cc-ci doctor', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(line(r.stdout, 'docker')).toMatch(/^FAIL +docker +no Docker engine answers at unix:\/\/\/nonexistent\.sock/);
     expect(r.stdout).toMatch(/fix: start dockerd, or set swarm\.dockerHost/);
-    for (const name of ['swarm', 'proxy network', 'backup-bot-two']) expect(line(r.stdout, name), name).toMatch(/^skip /);
+    for (const name of ['swarm', 'proxy network', 'backup-bot-two', 'backup repository']) expect(line(r.stdout, name), name).toMatch(/^skip /);
     expect(line(r.stdout, 'abra')).toMatch(/^ok /);
   });
 

@@ -56,10 +56,20 @@ export function artifactsDir(runId: string): string {
   return join(store, 'runs', runId, 'artifacts');
 }
 
-/** Everything of a stack still on the swarm, as "kind name" strings. */
+/** Everything of a stack still on the swarm, and its snapshots in the testbed's backup repository, as "kind name" strings. */
 export async function leftovers(stack: string): Promise<string[]> {
   const r = await docker.resources(stack);
-  return Object.entries(r).flatMap(([kind, names]) => (names as string[]).map((n) => `${kind} ${n}`));
+  const swarm = Object.entries(r).flatMap(([kind, names]) => (names as string[]).map((n) => `${kind} ${n}`));
+  return [...swarm, ...(await repoSnapshots(stack)).map((s) => `snapshot ${s.short_id}`)];
+}
+
+/** The testbed repository's snapshots tagged with a stack, read on the host (not through the bot, as cc-ci does), without a lock. */
+export async function repoSnapshots(tag?: string): Promise<Array<{ id: string; short_id: string; tags?: string[]; paths: string[] }>> {
+  const r = await execa('restic', [
+    '--no-lock', '--repo', '/var/lib/cc-ci-testbed/backups/restic', '--password-file', '/var/lib/cc-ci-testbed/backups/restic-password',
+    'snapshots', '--json', ...(tag ? ['--tag', tag] : []),
+  ]);
+  return JSON.parse(r.stdout || '[]') ?? [];
 }
 
 /** Test stacks (of the testbed's domain) on the swarm now. */

@@ -9,10 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { runChecks } from '../../src/doctor/check.js';
 import { doctorChecks } from '../../src/doctor/doctor.js';
-import { checkBackupBot, checkEngine, checkProxyNetwork, checkSwarm } from '../../src/doctor/docker-checks.js';
+import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from '../../src/doctor/docker-checks.js';
 import { checkForgeOrg, checkForgeRepos } from '../../src/doctor/forge-checks.js';
 import { checkAbraServer, checkIngress, checkStore } from '../../src/doctor/host-checks.js';
 import type { ForgeClient, Repository, User } from '../../src/forge/types.js';
+import type { BackupRepo } from '../../src/harness/backup-repo.js';
 import { createDockerProbe, type DockerProbe, type EngineInfo, type ServiceInfo } from '../../src/harness/host-probe.js';
 import { SecretRegistry } from '../../src/secrets/secret-registry.js';
 
@@ -64,6 +65,21 @@ describe('docker checks', () => {
       .toMatchObject({ ok: false, detail: expect.stringMatching(/^bb_app looks like a backup bot but has no label/) });
     expect(await checkBackupBot(fakeDocker({ services: [service('web_app')] })))
       .toMatchObject({ ok: false, detail: expect.stringMatching(/^no service labelled coop-cloud.backupbot.enabled=true/), fix: expect.stringMatching(/backup-bot-two/) });
+  });
+
+  it('backup repository: restic in the bot reads it, counting past test apps\' snapshots', async () => {
+    const isTest = (s: string) => /^[a-z]{1,4}-[0-9a-f]{6}_ci_test$/.test(s);
+    const snap = (tags: string[]) => ({ id: 'x'.repeat(64), shortId: 'xxxxxxxx', time: '2026-11-30T00:00:00Z', tags, paths: ['/var/lib/docker/volumes/v/_data'] });
+    const repo = (list: ReturnType<typeof snap>[] | undefined | Error): BackupRepo => ({
+      list: async () => { if (list instanceof Error) throw list; return list; },
+      forget: async () => {},
+    });
+    expect(await checkBackupRepo(repo([snap(['shop_example_org']), snap(['cust-1a2b3c_ci_test']), snap(['cust-1a2b3c_ci_test'])]), isTest))
+      .toEqual({ ok: true, detail: 'restic in the bot reads its repository: 3 snapshots, of 1 past test app (cc-ci janitor forgets those)' });
+    expect(await checkBackupRepo(repo([]), isTest)).toEqual({ ok: true, detail: 'restic in the bot reads its repository: 0 snapshots' });
+    expect(await checkBackupRepo(repo(new Error('restic snapshots in backups_app exited with 1: Fatal: Please specify repository location: the backup bot\'s container has no RESTIC_REPOSITORY in its environment')), isTest))
+      .toMatchObject({ ok: false, detail: expect.stringMatching(/no RESTIC_REPOSITORY/), fix: expect.stringMatching(/RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE/) });
+    expect((await checkBackupRepo(repo(undefined), isTest)).ok).toBe(false);
   });
 });
 
@@ -183,11 +199,11 @@ describe('doctorChecks', () => {
     writeFileSync(join(dir, 'cc-ci.yml'), text);
     return loadConfig({ path: join(dir, 'cc-ci.yml'), env: {}, secrets: new SecretRegistry() });
   };
-  const deps = { abra: { resolved: undefined, version: async () => ({ exitCode: 127, stdout: '', stderr: '', timedOut: false }), help: async () => ({ exitCode: 127, stdout: '', stderr: '', timedOut: false }) }, abraCalls: [], docker: fakeDocker(), chromium: async () => ({ ok: true, detail: 'Chromium 1' }) };
+  const deps = { abra: { resolved: undefined, version: async () => ({ exitCode: 127, stdout: '', stderr: '', timedOut: false }), help: async () => ({ exitCode: 127, stdout: '', stderr: '', timedOut: false }) }, abraCalls: [], docker: fakeDocker(), chromium: async () => ({ ok: true, detail: 'Chromium 1' }), backups: { list: async () => [], forget: async () => {} } };
 
   it('without a forge section: no forge checks', () => {
     expect(doctorChecks(config(base), deps).map((c) => c.name))
-      .toEqual(['abra', 'abra commands', 'abra server', 'docker', 'swarm', 'proxy network', 'backup-bot-two', 'ingress', 'store', 'chromium']);
+      .toEqual(['abra', 'abra commands', 'abra server', 'docker', 'swarm', 'proxy network', 'backup-bot-two', 'backup repository', 'ingress', 'store', 'chromium']);
   });
 
   it('a forge section without a token: the token fails and the rest is skipped', async () => {

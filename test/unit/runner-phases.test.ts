@@ -66,6 +66,8 @@ function fakeDocker(): SwarmApi {
     resources: async () => emptyStack,
     stacks: async () => new Map(),
     execInService: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    execInNamedService: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    servicesLabelled: async () => [],
     serviceLogs: async () => '',
     serviceImages: async () => [],
     removeServices: async () => undefined,
