@@ -145,6 +145,11 @@ async function demoCommand(flags: { pr?: string; port: string; dir: string }): P
   return runDemo({ port, dir: flags.dir, brokenPr: flags.pr === 'broken', signal: stop.signal, say: (line) => process.stdout.write(`${line}\n`) });
 }
 
+/** Every command but demo reads cc-ci.yml from --config or $CCCI_CONFIG. */
+function configOption(): Option {
+  return new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)');
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cc-ci')
     .description('Continuous integration for Co-op Cloud recipes')
@@ -161,25 +166,25 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print results.json on stdout')
     .option('--run-id <id>', 'the run id, minted by the caller (the server); default: a new one')
     .option('--events <file>', 'append one JSON event a line to this file as the run goes')
-    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .addOption(configOption())
     .action(async (recipe: string, flags: RunFlags) => setExit(await runCommand(recipe, flags)));
   program.command('serve')
     .description('the queue, the dashboard and the API: runs each run as a child cc-ci run')
-    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await serveCommand(flags)));
   program.command('janitor')
     .description('reap leftover test apps that no live run owns')
     .option('--max-age <duration>', 'only apps older than this (0 reaps every orphan); default runner.janitorMaxAge')
-    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .addOption(configOption())
     .action(async (flags: { maxAge?: string; config?: string }) => setExit(await janitorCommand(flags)));
   program.command('recipes')
     .description('list the enrolled recipes and their specs')
     .option('--check', 'validate every recipes/<recipe>/ci.yml; exit 2 if any is invalid')
-    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .addOption(configOption())
     .action(async (flags: { check?: boolean; config?: string }) => setExit(await recipesCommand(flags)));
   program.command('doctor')
     .description('check the host against the config: abra (its version, every command and flag cc-ci uses), docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium, the forge token\'s rights; exit 1 when something is missing')
-    .addOption(new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)'))
+    .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags)));
   program.command('demo')
     .description('the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)')

@@ -6,9 +6,8 @@
 // "repository is already locked") reaches the FATA through run().
 import { docker, type RunResult } from './exec.js';
 import { fail } from './log.js';
+import { backupBotContainer } from './swarm.js';
 
-/** How abra finds the bot (B.4 [U]); swarm.ts `backupBotRunning` looks for the same label. */
-const BOT_LABEL = 'coop-cloud.backupbot.enabled=true';
 /** A dir the bot and the host see at the same path (bind-mounted by testbed/backupbot/compose.yml; it also
  *  holds the repository): restores go to scratch dirs in it. */
 export const SHARED_DIR = '/var/lib/cc-ci-testbed/backups';
@@ -19,21 +18,6 @@ export interface Snapshot {
   time: string;
   paths: string[];
   tags?: string[];
-}
-
-/** A running container of a service labelled coop-cloud.backupbot.enabled=true. */
-async function backupBotContainer(): Promise<string | undefined> {
-  const services = await docker(['service', 'ls', '--filter', `label=${BOT_LABEL}`, '--format', '{{.Name}}']);
-  for (const name of lines(services.stdout)) {
-    const ps = await docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`, '--filter', 'status=running']);
-    const c = lines(ps.stdout)[0];
-    if (c !== undefined) return c;
-  }
-  return undefined;
-}
-
-function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
 }
 
 /** Found once per abra command: a command's restic calls all go to the same container. */

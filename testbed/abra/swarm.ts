@@ -98,16 +98,31 @@ export async function deployedAppLabels(stack: string): Promise<Record<string, s
   return (await stackServices(stack)).find((s) => s.service === 'app')?.labels;
 }
 
+/** How abra finds the backup bot (B.4 [U]). */
+const BACKUPBOT_FILTER = 'label=coop-cloud.backupbot.enabled=true';
+
 /** Whether a service labelled coop-cloud.backupbot.enabled=true has a running task (B.4). */
 export async function backupBotRunning(): Promise<boolean> {
-  const rows = await listServices('label=coop-cloud.backupbot.enabled=true');
+  const rows = await listServices(BACKUPBOT_FILTER);
   return rows.some((r) => parseReplicas(r.Replicas).running > 0);
 }
 
+/** A running container of a service labelled coop-cloud.backupbot.enabled=true: where restic runs. */
+export async function backupBotContainer(): Promise<string | undefined> {
+  for (const row of await listServices(BACKUPBOT_FILTER)) {
+    const c = await serviceContainer(row.Name);
+    if (c !== undefined) return c;
+  }
+  return undefined;
+}
+
 /** A running container of `<stack>_<service>`, for hooks. */
-export async function runningContainer(stack: string, service: string): Promise<string | undefined> {
-  const res = await docker([
-    'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stack}_${service}`, '--filter', 'status=running',
-  ]);
+export function runningContainer(stack: string, service: string): Promise<string | undefined> {
+  return serviceContainer(`${stack}_${service}`);
+}
+
+/** A running container of the service with this full name. */
+async function serviceContainer(name: string): Promise<string | undefined> {
+  const res = await docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`, '--filter', 'status=running']);
   return res.stdout.split('\n').map((l) => l.trim()).find((l) => l.length > 0);
 }
