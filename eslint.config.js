@@ -22,10 +22,10 @@ export default tseslint.config(
 
 function adapterBoundaries() {
   const only = {
-    execa: { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses.' },
-    'node:child_process': { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses.' },
-    dockerode: { folder: 'src/harness', message: 'Only src/harness/ speaks to Docker.' },
-    '@lydell/node-pty': { folder: 'src/harness', message: 'Only src/harness/ runs subprocesses (pty.ts, under a pseudo-terminal).' },
+    execa: { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
+    'node:child_process': { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
+    dockerode: { folder: 'src/docker', message: 'Only src/docker/ speaks to Docker.' },
+    '@lydell/node-pty': { folder: 'src/process', message: 'Only src/process/ runs subprocesses (pty.ts, under a pseudo-terminal).' },
     'better-sqlite3': { folder: 'src/queue', message: 'Only src/queue/ touches the database.' },
     // Type-only imports are let through for now (no runtime coupling); prefer src/forge/types.ts.
     'gitea-js': { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge; import its types from src/forge/types.ts.', allowTypeImports: true },

@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
-import { SwarmDocker } from '../src/harness/docker.js';
-import { parseEvents } from '../src/runner/events.js';
+import { SwarmDocker } from '../src/docker/docker.js';
+import { parseEvents } from '../src/model/run-events.js';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
 import { cli, root, rounds, testbedConfig, waitFor } from './lib.js';
 

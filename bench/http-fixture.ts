@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StageName, StageResult } from '../src/model/stage.js';
-import type { RunRequest, RunState } from '../src/queue/run-record.js';
+import type { RunRequest, RunState } from '../src/model/run.js';
 import { RunStore } from '../src/queue/store.js';
 
 /** A cc-ci.yml for a server on 127.0.0.1 with its store under `dir`; the admin token comes from CCCI_ADMIN_TOKEN. */

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { RunResults } from '../src/model/results.js';
-import { parseEvents, type RunEventLine } from '../src/runner/events.js';
+import { parseEvents, type RunEventLine } from '../src/model/run-events.js';
 
 export const root = resolve(fileURLToPath(import.meta.url), '../../..');
 export const cli = join(root, 'dist/src/cli.js');

@@ -5,7 +5,7 @@
 // went in one run of each: every stage's start and end from the events file, and the settle
 // phase (logs, teardown, results) after the last stage. Every run must pass.
 import { mkdtempSync } from 'node:fs';
-import type { RunEventLine } from '../src/runner/events.js';
+import type { RunEventLine } from '../src/model/run-events.js';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
 import { configWith, median, readEvents, rounds, seconds, startRun } from './lib.js';
 

@@ -1,4 +1,4 @@
-// Rewrites the table section of docs/abra-contract.md from src/harness/abra-calls.ts (npm run docs:abra-contract).
+// Rewrites the table section of docs/abra-contract.md from src/abra/abra-calls.ts (npm run docs:abra-contract).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { withRenderedTable } from './abra-contract.js';
 

@@ -1,7 +1,7 @@
 // Which recipes cc-ci knows (enrolled forge repositories, and spec folders under recipesDir) and
 // where an enrolled recipe's repository is.
 import { existsSync, readdirSync } from 'node:fs';
-import { CcciError } from '../errors.js';
+import { CcciError } from '../model/errors.js';
 import type { Config } from './load-config.js';
 
 /** The enrolled repository on the forge whose name is the recipe, as a clone URL. */

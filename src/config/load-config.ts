@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ConfigFile } from './schema.js';
-import { CcciError, errorMessage } from '../errors.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 
 export interface Secrets {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { stageNames } from '../model/stage.js';
-import { MAX_STACK_NAME, maxSwarmDomainLength } from '../harness/app-name.js';
+import { MAX_STACK_NAME, maxSwarmDomainLength } from '../model/app-name.js';
 
 const forgeSchema = z.strictObject({
   type: z.enum(['gitea', 'forgejo']),

@@ -1,9 +1,9 @@
 // Follows the demo's runs on the server to their ends: one line when a run is queued, when each
 // stage starts and ends, and when the run ends.
-import type { RunRecord } from '../queue/run-record.js';
-import { finishedStates } from '../queue/run-record.js';
+import type { RunRecord } from '../model/run.js';
+import { finishedStates } from '../model/run.js';
 import type { RunControl } from '../queue/run-control.js';
-import type { RunEventLine } from '../runner/events.js';
+import type { RunEventLine } from '../model/run-events.js';
 
 /** A run the demo waits for: named for the person ("PR #1", "main"), found by `matches`. */
 export interface Target {

@@ -1,6 +1,6 @@
 // The demo's screenshots, taken in Chromium (never downloaded: Debian's, at chromiumPath): the PR
 // as the maintainer sees it on the forge, and the dashboard. Full pages at 1280 px wide.
-import { CcciError, errorMessage } from '../errors.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 import { chromiumFlags, chromiumPath } from '../stages/checks/browser.js';
 
 export async function screenshotPages(shots: Array<{ url: string; file: string }>): Promise<void> {

@@ -2,8 +2,8 @@
 // (src/ never imports testbed/), seeded with the sample recipe, an org with a member, and PR #1.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CcciError } from '../errors.js';
-import { startBackground, type BackgroundProcess } from '../harness/background-process.js';
+import { CcciError } from '../model/errors.js';
+import { startBackground, type BackgroundProcess } from '../process/background-process.js';
 
 export interface StandInForge {
   url: string;

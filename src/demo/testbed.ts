@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CcciError } from '../errors.js';
-import { runProcess } from '../harness/run-process.js';
+import { CcciError } from '../model/errors.js';
+import { runProcess } from '../process/run-process.js';
 
 /** The checkout cc-ci runs from (dist/src/demo or src/demo alike): where testbed/ lives. */
 export function packageRoot(): string {

@@ -1,12 +1,12 @@
-// abra against cc-ci's table of abra calls (src/harness/abra-calls.ts): `abra --version` answers,
+// abra against cc-ci's table of abra calls (src/abra/abra-calls.ts): `abra --version` answers,
 // and every command cc-ci runs, with every flag it passes, is in that command's `--help`. Generic
 // over the table: a new row is checked without a change here. `cc-ci serve` runs the same
 // comparison at start-up and refuses to start on a mismatch.
-import { CcciError } from '../errors.js';
-import type { AbraCall } from '../harness/abra-calls.js';
-import type { AbraAnswer, AbraProbe } from '../harness/abra-help.js';
+import { CcciError } from '../model/errors.js';
+import type { AbraCall } from '../abra/abra-calls.js';
+import type { AbraAnswer, AbraProbe } from '../abra/abra-help.js';
 import type { Outcome } from './check.js';
-import { hasFlag, helpIsFor, parseCobraHelp } from '../harness/cobra-help.js';
+import { hasFlag, helpIsFor, parseCobraHelp } from '../abra/cobra-help.js';
 
 const FIX = 'install an abra whose --help lists them, or point swarm.abra at one (cc-ci\'s abra calls: docs/abra-contract.md)';
 

@@ -2,7 +2,7 @@
 // found and, when something is wrong, what to do. The runner starts every check at once (a
 // check that needs another waits for it and is skipped when that one failed), gives each a
 // time limit, and returns the results in the order the checks were listed.
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 
 export interface Outcome {
   ok: boolean;

@@ -1,8 +1,8 @@
 // Docker and the swarm: the engine answers at swarm.dockerHost, this node is an active swarm
 // manager, the `proxy` network is an attachable overlay, backup-bot-two is deployed, and restic in
 // the bot reads its repository (cc-ci forgets test snapshots there).
-import { BACKUPBOT_LABEL, testStacksIn, type BackupRepo } from '../harness/backup-repo.js';
-import type { DockerProbe } from '../harness/host-probe.js';
+import { BACKUPBOT_LABEL, testStacksIn, type BackupRepo } from '../backupbot/backup-repo.js';
+import type { DockerProbe } from '../docker/host-probe.js';
 import type { Outcome } from './check.js';
 
 export const PROXY_NETWORK = 'proxy';

@@ -3,11 +3,11 @@
 // src/forge/ speaks to the forge), so a test can hand in fakes.
 import type { Config } from '../config/load-config.js';
 import type { ForgeClient, User } from '../forge/types.js';
-import type { AbraCall } from '../harness/abra-calls.js';
-import type { AbraProbe } from '../harness/abra-help.js';
-import { testAppPattern } from '../harness/app-name.js';
-import type { BackupRepo } from '../harness/backup-repo.js';
-import type { ChromiumAnswer, DockerProbe } from '../harness/host-probe.js';
+import type { AbraCall } from '../abra/abra-calls.js';
+import type { AbraProbe } from '../abra/abra-help.js';
+import { testAppPattern } from '../model/app-name.js';
+import type { BackupRepo } from '../backupbot/backup-repo.js';
+import type { ChromiumAnswer, DockerProbe } from '../docker/host-probe.js';
 import type { Check } from './check.js';
 import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
 import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';

@@ -1,7 +1,7 @@
 // The forge, with a `forge` section: the token is set, it says who the bot is, the bot is a
 // member of forge.org (or the forge will not say who is), and it may read every enrolled
 // repository and push to it (a commit status needs write). docs/forge.md lists the rights.
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 import type { ForgeClient, User } from '../forge/types.js';
 import type { Outcome } from './check.js';
 

@@ -1,7 +1,7 @@
 // Where a run executes. The queue only starts, signals and awaits runs through this interface:
 // `local` runs `cc-ci run` as a child here; `drone` (to come) runs the same command in a Drone
 // step, with no change to the queue.
-import type { RunRecord } from '../queue/run-record.js';
+import type { RunRecord } from '../model/run.js';
 
 export interface RunFiles {
   /** `<store>/runs/<id>/`: the child's run folder. */

@@ -2,7 +2,7 @@
 // FORGE_UNREACHABLE (and worth a retry), a 4xx (or an answer cc-ci cannot use) is FORGE_REFUSED
 // (never retried: asking again gets the same answer).
 import { STATUS_CODES } from 'node:http';
-import { CcciError, errorMessage } from '../errors.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 
 export type ForgeOutcome =
   /** The forge answered with a status the call did not expect. */

@@ -7,7 +7,7 @@
 // response shape that we would have to map back. Here every request gets
 // `AbortSignal.timeout` (covering the body too), `redirect: 'manual'`, our headers, and one
 // mapping of outcomes to error codes (./errors.ts).
-import { CcciError } from '../errors.js';
+import { CcciError } from '../model/errors.js';
 import { backoffDelay, sleepFor } from './backoff.js';
 import { describeOutcome, judgeOutcome, type ForgeOutcome } from './errors.js';
 import type { ForgeClientOptions } from './types.js';

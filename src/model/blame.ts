@@ -6,8 +6,8 @@
 // - A RecipeFailure (did not converge, a check saw the wrong thing, data lost, abra refused the
 //   recipe): `fail`.
 // - Anything else (Docker, the ingress, Chromium, abra's plumbing, git, a bug): `error`.
-import { CcciError, errorMessage, RecipeFailure, stopCodes, type ErrorInfo, type StopCode } from '../errors.js';
-import { isRepoLocked } from '../harness/backup-repo.js';
+import { CcciError, errorMessage, RecipeFailure, stopCodes, type ErrorInfo, type StopCode } from './errors.js';
+import { isRepoLocked } from '../backupbot/backup-repo.js';
 import type { CheckRow, StageName, StageResult } from './stage.js';
 
 export interface Blame extends ErrorInfo {

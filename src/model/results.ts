@@ -2,7 +2,7 @@
 // Schema (docs/results.schema.json, kept in sync by a test) are one thing. results.json, the
 // events file's run-finished, the store and the dashboard all carry this shape.
 import { z } from 'zod';
-import { errorCodes } from '../errors.js';
+import { errorCodes } from './errors.js';
 import { stageNames } from './stage.js';
 
 export const RESULTS_SCHEMA_VERSION = 2;

@@ -1,6 +1,6 @@
 // The closed vocabularies of a run's results; the same strings are used in results.json,
 // junit.xml, the events file, the database and the dashboard.
-import type { ErrorInfo } from '../errors.js';
+import type { ErrorInfo } from './errors.js';
 
 /** Lifecycle stages, in the order a serial run executes them. */
 export const stageNames = ['install', 'upgrade', 'backup', 'recipe-local', 'lint'] as const;

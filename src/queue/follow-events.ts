@@ -2,7 +2,7 @@
 // order; a torn last line waits for its end. Polls (and wakes on fs.watch), because the file
 // may not exist yet when the child starts.
 import { closeSync, existsSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
-import type { RunEventLine } from '../runner/events.js';
+import type { RunEventLine } from '../model/run-events.js';
 
 export interface EventFollower {
   /** Reads whatever is new now (also used once more after the child exited). */

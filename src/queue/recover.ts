@@ -7,12 +7,12 @@
 // see) may be running apps right now; other orphans wait for `cc-ci janitor` and its max age.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
-import { scanLeases } from '../harness/lease.js';
-import { signalGroup } from '../harness/process-group.js';
-import { pidAlive } from '../harness/run-child.js';
+import { errorMessage } from '../model/errors.js';
+import { scanLeases } from '../apps/lease.js';
+import { signalGroup } from '../process/process-group.js';
+import { pidAlive } from '../process/run-child.js';
 import type { Logger } from '../log/create-logger.js';
-import { parseEvents } from '../runner/events.js';
+import { parseEvents } from '../model/run-events.js';
 import { STOP_REASON_FILE } from '../runner/session.js';
 import type { RunStore } from './store.js';
 

@@ -1,6 +1,6 @@
 // What the server's pages, API and the forge bridge may do with runs: the scheduler's face.
 import type { RunChange } from './scheduler.js';
-import type { RunRecord, RunRequest } from './run-record.js';
+import type { RunRecord, RunRequest } from '../model/run.js';
 
 export interface RunControl {
   /** Queues a validated request; superseding older runs of the same recipe and PR. */

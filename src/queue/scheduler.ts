@@ -7,16 +7,16 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { CcciError, errorMessage, type ErrorInfo, type StopCode } from '../errors.js';
+import { CcciError, errorMessage, type ErrorInfo, type StopCode } from '../model/errors.js';
 import type { ExecutionHandle, Executor } from '../executors/executor.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunResults } from '../model/results.js';
 import { newRunId } from '../runner/run-dir.js';
-import type { RunEventLine } from '../runner/events.js';
+import type { RunEventLine } from '../model/run-events.js';
 import { STOP_REASON_FILE } from '../runner/session.js';
 import { followEvents, type EventFollower } from './follow-events.js';
 import type { RunControl } from './run-control.js';
-import type { RunRecord, RunRequest, RunState } from './run-record.js';
+import type { RunRecord, RunRequest, RunState } from '../model/run.js';
 import type { RunStore } from './store.js';
 
 export interface SchedulerDeps {

@@ -5,10 +5,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CcciError, errorMessage, type ErrorInfo } from '../errors.js';
+import { CcciError, errorMessage, type ErrorInfo } from '../model/errors.js';
 import { stageNames, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
-import type { RunRecord, RunRequest, RunState, StageRow } from './run-record.js';
+import type { RunRecord, RunRequest, RunState, StageRow } from '../model/run.js';
 
 export interface RunFilter {
   recipe?: string;

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RecipeFailure } from '../errors.js';
+import { RecipeFailure } from '../model/errors.js';
 
 export interface ComposeNames {
   services: string[];

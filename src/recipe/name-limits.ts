@@ -2,8 +2,8 @@
 // characters at most) and secret names `<stack>_<secret>_<version>` (64). When a name would not
 // fit even under a one-letter stack, the recipe's own name is too long: the recipe's fail. Only
 // when a shorter stack would fit is the operator's swarm.domain to blame (refused, exit 2).
-import { errorMessage, RecipeFailure } from '../errors.js';
-import { checkNameLimits } from '../harness/app-name.js';
+import { errorMessage, RecipeFailure } from '../model/errors.js';
+import { checkNameLimits } from '../model/app-name.js';
 import { secretNames } from './compose-names.js';
 
 const SHORTEST_STACK = 'a';

@@ -3,7 +3,7 @@
 // stage table, the duration, the failing check's message and the summary card. A superseded or
 // cancelled run says so and links the run that replaced it. And the commit status that goes with
 // each state. Pure functions: the forge bridge posts what they return.
-import type { RunRecord, StageRow } from '../queue/run-record.js';
+import type { RunRecord, StageRow } from '../model/run.js';
 
 export interface CommentInput {
   run: RunRecord;

@@ -1,6 +1,6 @@
 // The results phase: the stages as they ended (or why they did not run), level, verdict and
 // `error` as `{code, message}` (DESIGN §3.6).
-import type { ErrorInfo } from '../errors.js';
+import type { ErrorInfo } from '../model/errors.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageName, type StageResult } from '../model/stage.js';
 import { computeLevel, computeVerdict } from '../report/verdict.js';

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
-import { checkout, cloneRepo, releaseTags, resolveRef } from '../harness/git.js';
+import { checkout, cloneRepo, releaseTags, resolveRef } from '../git/git.js';
 import type { StageName } from '../model/stage.js';
 import { composeFiles } from '../recipe/compose-names.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CcciError } from '../errors.js';
+import { CcciError } from '../model/errors.js';
 
 export interface RunDir {
   runId: string;

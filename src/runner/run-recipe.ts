@@ -6,12 +6,12 @@
 // It never throws once the session is open: every way a run ends becomes results.
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { errorInfo, isRefusal } from '../errors.js';
-import type { Abra } from '../harness/abra.js';
-import { newAppName } from '../harness/app-name.js';
-import { checkout, cloneRepo, resolveRef } from '../harness/git.js';
-import type { RunLease } from '../harness/lease.js';
-import type { SwarmApi } from '../harness/swarm-api.js';
+import { errorInfo, isRefusal } from '../model/errors.js';
+import type { Abra } from '../abra/abra.js';
+import { newAppName } from '../model/app-name.js';
+import { checkout, cloneRepo, resolveRef } from '../git/git.js';
+import type { RunLease } from '../apps/lease.js';
+import type { SwarmApi } from '../docker/swarm-api.js';
 import type { Logger } from '../log/create-logger.js';
 import { finishStage, stopInfo } from '../model/blame.js';
 import type { RunResults } from '../model/results.js';
@@ -22,7 +22,7 @@ import { exitCodeForVerdict } from '../report/verdict.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
 import { buildResults, type RunProgress } from './build-results.js';
-import type { RunEvents } from './events.js';
+import type { RunEvents } from '../model/run-events.js';
 import { prepare, validateRequest, type RunInput } from './prepare.js';
 import type { RunDir } from './run-dir.js';
 import { Settler } from './settle.js';

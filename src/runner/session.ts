@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
-import { CcciError, stopCodes, type StopCode } from '../errors.js';
+import { CcciError, stopCodes, type StopCode } from '../model/errors.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { validateRunId } from '../validate/input.js';
-import { eventsFile, noEvents, type RunEvents } from './events.js';
+import { eventsFile, noEvents, type RunEvents } from '../model/run-events.js';
 import { createRunDir, newRunId, type RunDir } from './run-dir.js';
 
 export const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;

@@ -6,10 +6,10 @@
 // to the run's signal: a stopped run still cleans up.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
-import { botBackupRepo } from '../harness/backup-repo.js';
-import { collectDiagnostics } from '../harness/diagnostics.js';
-import { teardownApp } from '../harness/teardown.js';
+import { errorMessage } from '../model/errors.js';
+import { botBackupRepo } from '../backupbot/backup-repo.js';
+import { collectDiagnostics } from '../docker/diagnostics.js';
+import { teardownApp } from '../apps/teardown.js';
 import type { ServiceDiagnostics } from '../model/results.js';
 import type { StageName, StageResult } from '../model/stage.js';
 import type { AppHandle } from '../stages/stage-context.js';

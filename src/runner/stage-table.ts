@@ -2,8 +2,8 @@
 // one chain run one after another; the three chains (the install app: install → backup →
 // recipe-local; the upgrade app; lint on a clean clone) run side by side when
 // runner.parallelApps is on, and in stage order when it is off.
-import { RecipeFailure } from '../errors.js';
-import type { Abra } from '../harness/abra.js';
+import { RecipeFailure } from '../model/errors.js';
+import type { Abra } from '../abra/abra.js';
 import type { StageName, StageResult } from '../model/stage.js';
 import type { BasePlan } from '../recipe/versions.js';
 import { runBackup } from '../stages/backup.js';

@@ -5,14 +5,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { enrolledRepoUrl } from '../config/enrolled.js';
-import { errorMessage } from '../errors.js';
-import { finishedStates, runStates, type RunRecord, type RunState } from '../queue/run-record.js';
+import { errorMessage } from '../model/errors.js';
+import { finishedStates, runStates, type RunRecord, type RunState } from '../model/run.js';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateRunId } from '../validate/input.js';
 import { bearerToken, tokenMatches } from './admin-auth.js';
 import { badgeOf } from './badges.js';
 import type { ServerDeps } from './server-deps.js';
 
-/** The error codes the HTTP server answers with, besides those of src/errors.ts. */
+/** The error codes the HTTP server answers with, besides those of src/model/errors.ts. */
 export type HttpErrorCode = 'UNAUTHORIZED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
 
 /** Sends a JSON body through the secret registry (a secret never reaches a client). */

@@ -12,7 +12,7 @@
 import { makeBadge } from 'badge-maker';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RunRecord } from '../queue/run-record.js';
+import type { RunRecord } from '../model/run.js';
 import { validateRecipeName } from '../validate/input.js';
 import type { ServerDeps } from './server-deps.js';
 

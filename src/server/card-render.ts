@@ -6,7 +6,7 @@
 // Chromium that cannot start is not tried again for `retryAfterMs`; one that went away is
 // started again on the next render. Playwright installs no signal handlers: the server owns them.
 import type { Browser, BrowserContext } from 'playwright-core';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 import { chromiumFlags, chromiumPath } from '../stages/checks/browser.js';
 
 export interface CardRendererOptions {

@@ -1,7 +1,7 @@
 // `GET /healthz` (DESIGN §3.7): 200 while the store answers, with the queue's size; 503 when it
 // cannot be read (a monitor then knows the server cannot take or report runs).
 import type { FastifyInstance } from 'fastify';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 import type { ServerDeps } from './server-deps.js';
 
 export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {

@@ -4,7 +4,7 @@
 // acted on. The answer goes back at once; the comment is handled after (the same path as the
 // poller's, so one comment starts one run, ever).
 import type { FastifyInstance } from 'fastify';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
 import { readCommentEvent, verifySignature } from '../trigger/webhook.js';
 import type { ServerDeps } from './server-deps.js';

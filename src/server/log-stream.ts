@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { finishedStates, type RunRecord } from '../queue/run-record.js';
+import { finishedStates, type RunRecord } from '../model/run.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ServerDeps } from './server-deps.js';
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RunControl } from '../queue/run-control.js';
-import { runStates, type RunState } from '../queue/run-record.js';
+import { runStates, type RunState } from '../model/run.js';
 import type { RunStore } from '../queue/store.js';
 import type { ServerDeps } from './server-deps.js';
 

@@ -1,19 +1,19 @@
 // `cc-ci serve`: the store, the queue with its local executor, crash recovery, and the HTTP
 // server, wired together. It first checks that abra has every command and flag cc-ci uses
-// (src/harness/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages
+// (src/abra/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages
 // are served before recovery finishes, and whether or not the forge answers; a stop (SIGTERM,
 // SIGINT) stops the running runs (they tear down and end `interrupted`) before the server exits.
 import { join } from 'node:path';
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
-import { CcciError, errorMessage } from '../errors.js';
-import { localExecutor } from '../executors/local.js';
+import { CcciError, errorMessage } from '../model/errors.js';
+import { localExecutor } from '../executors/local/local-executor.js';
 import { assertAbraUsable } from '../doctor/abra-checks.js';
-import { createAbraCli } from '../harness/abra.js';
-import { abraCalls } from '../harness/abra-calls.js';
-import { createAbraProbe } from '../harness/abra-help.js';
-import { connectDocker, SwarmDocker } from '../harness/docker.js';
-import { runJanitor } from '../harness/janitor.js';
+import { createAbraCli } from '../abra/abra.js';
+import { abraCalls } from '../abra/abra-calls.js';
+import { createAbraProbe } from '../abra/abra-help.js';
+import { connectDocker, SwarmDocker } from '../docker/docker.js';
+import { runJanitor } from '../apps/janitor.js';
 import type { Logger } from '../log/create-logger.js';
 import { recoverRuns } from '../queue/recover.js';
 import { Scheduler } from '../queue/scheduler.js';

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CcciError } from '../errors.js';
+import { CcciError } from '../model/errors.js';
 import { genericSpec, specSchema, type RecipeSpec } from './schema.js';
 
 export interface LoadedSpec {

@@ -1,10 +1,10 @@
 // The backup stage (DESIGN §4.6), on the install app: seed → abra app backup create → mutate →
 // abra app restore → the read equals the seed. Database recipes restore through their dump hooks.
 // A recipe without backupbot labels has nothing to back up: `na`.
-import { RecipeFailure } from '../errors.js';
-import { whileRepoLocked } from '../harness/backup-repo.js';
-import { waitForConvergence } from '../harness/converge.js';
-import { readEnvFile } from '../harness/env-file.js';
+import { RecipeFailure } from '../model/errors.js';
+import { whileRepoLocked } from '../backupbot/backup-repo.js';
+import { waitForConvergence } from '../docker/converge.js';
+import { readEnvFile } from '../abra/env-file.js';
 import { finishStage } from '../model/blame.js';
 import type { StageResult } from '../model/stage.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';

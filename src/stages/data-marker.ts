@@ -1,8 +1,8 @@
 // The spec's data commands (seed, mutate, read) run inside a service of a live app; upgrade and
 // backup use them to prove that data survives.
 import { randomBytes } from 'node:crypto';
-import { RecipeFailure } from '../errors.js';
-import type { SwarmApi } from '../harness/swarm-api.js';
+import { RecipeFailure } from '../model/errors.js';
+import type { SwarmApi } from '../docker/swarm-api.js';
 import type { RecipeSpec } from '../spec/schema.js';
 
 type DataSpec = NonNullable<RecipeSpec['data']>;

@@ -1,10 +1,10 @@
 // Creates a test app and deploys it, the way every stage that needs a live app does:
 // abra app new, the CI env, Docker-limit check, secrets, deploy, wait for convergence, and
 // read back what was deployed. Each step adds a check row; a failing step throws.
-import { RecipeFailure } from '../errors.js';
-import { ConvergenceError, waitForConvergence } from '../harness/converge.js';
-import { lastWords } from '../harness/diagnostics.js';
-import { readEnvFile, setEnvValues } from '../harness/env-file.js';
+import { RecipeFailure } from '../model/errors.js';
+import { ConvergenceError, waitForConvergence } from '../docker/converge.js';
+import { lastWords } from '../docker/diagnostics.js';
+import { readEnvFile, setEnvValues } from '../abra/env-file.js';
 import type { DeployedApp } from '../model/results.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { checkRecipeNameLimits } from '../recipe/name-limits.js';

@@ -2,7 +2,7 @@
 // table becomes rows; an unsatisfied error-level rule fails the stage, which keeps L5 from being
 // reached but does not fail the run unless the spec says `lint: {blocking: true}`. abra that
 // could not lint at all (no table, a crash, no terminal) is CcciError ABRA_FAILED: `error`.
-import type { Abra, LintRule } from '../harness/abra.js';
+import type { Abra, LintRule } from '../abra/abra.js';
 import { finishStage } from '../model/blame.js';
 import type { CheckRow, StageResult } from '../model/stage.js';
 import type { StageContext } from './stage-context.js';

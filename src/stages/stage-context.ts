@@ -1,8 +1,8 @@
 // What every stage receives: the ports, the run's config and spec, and where to put things.
 import type { Config } from '../config/load-config.js';
-import type { Abra } from '../harness/abra.js';
-import type { AppName } from '../harness/app-name.js';
-import type { SwarmApi } from '../harness/swarm-api.js';
+import type { Abra } from '../abra/abra.js';
+import type { AppName } from '../model/app-name.js';
+import type { SwarmApi } from '../docker/swarm-api.js';
 import type { Logger } from '../log/create-logger.js';
 import type { DeployedApp } from '../model/results.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';

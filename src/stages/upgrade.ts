@@ -1,8 +1,8 @@
 // The upgrade stage (DESIGN §4.5), on its own app: deploy the previous release, seed a marker,
 // upgrade to the head in place, then the version label must have moved to the head, the marker
 // must have survived and the checks must pass.
-import { RecipeFailure } from '../errors.js';
-import { checkout } from '../harness/git.js';
+import { RecipeFailure } from '../model/errors.js';
+import { checkout } from '../git/git.js';
 import { finishStage } from '../model/blame.js';
 import type { StageResult } from '../model/stage.js';
 import { AppBrowser } from './checks/browser.js';

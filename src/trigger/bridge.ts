@@ -3,7 +3,7 @@
 // their changes: the queue does the rest.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
-import { CcciError, errorMessage } from '../errors.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunControl } from '../queue/run-control.js';

@@ -3,7 +3,7 @@
 // repository only marks what is there as seen, so nothing old fires; after a restart, comments
 // written while cc-ci was down are handled once each (the store's claim does the "once"). A
 // forge that fails is retried with a growing pause and a clear log line.
-import { CcciError, errorMessage } from '../errors.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunStore } from '../queue/store.js';

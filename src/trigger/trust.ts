@@ -1,6 +1,6 @@
 // Who may start a run with a comment: never the bot itself, always the allowlist, otherwise the
 // members of forge.org, asked of the forge per comment (membership can change at any time).
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../model/errors.js';
 
 export interface TrustDeps {
   /** forge.org */

@@ -1,6 +1,6 @@
 // Validation of everything that comes from outside (a maintainer, a comment, a webhook) before it
 // reaches git, abra or docker. Refused input never starts anything.
-import { CcciError } from '../errors.js';
+import { CcciError } from '../model/errors.js';
 import { stageNames, type StageName } from '../model/stage.js';
 
 // Recipe names as Co-op Cloud uses them: lower-case words joined by hyphens (custom-html, lasuite-docs).

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { parseEvents } from '../../src/runner/events.js';
+import { parseEvents } from '../../src/model/run-events.js';
 import { cli, leftovers, runCli, waitFor } from './helpers.js';
 import { freePort } from './serve-helpers.js';
 

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STACK_LABEL } from '../../src/harness/docker.js';
-import { collectDiagnostics, lastWords } from '../../src/harness/diagnostics.js';
+import { STACK_LABEL } from '../../src/docker/docker.js';
+import { collectDiagnostics, lastWords } from '../../src/docker/diagnostics.js';
 import type { FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
 import { artifactsDir, docker, fixtures, leftovers, runCli, waitFor } from './helpers.js';
 

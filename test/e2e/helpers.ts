@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
-import { SwarmDocker } from '../../src/harness/docker.js';
+import { SwarmDocker } from '../../src/docker/docker.js';
 import { runResultsSchema, type RunResults } from '../../src/model/results.js';
 import { makeFixtureRepos, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
 

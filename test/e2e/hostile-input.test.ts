@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEvents } from '../../src/runner/events.js';
+import { parseEvents } from '../../src/model/run-events.js';
 import { artifactsDir, runCli, testStacks } from './helpers.js';
 
 const pwned = '/tmp/cc-ci-pwned';

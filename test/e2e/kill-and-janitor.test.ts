@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LeaseRecord } from '../../src/harness/lease.js';
+import type { LeaseRecord } from '../../src/apps/lease.js';
 import { commitOnBranch } from '../../testbed/fixtures/make-recipes.js';
 import { docker, fixtures, leftovers, repoRoot, runCli, startCli, waitFor } from './helpers.js';
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LeaseRecord } from '../../src/harness/lease.js';
+import type { LeaseRecord } from '../../src/apps/lease.js';
 import { commitOnBranch } from '../../testbed/fixtures/make-recipes.js';
 import { configWith, fixtures, leftovers, repoRoot, runCli } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { parse, stringify } from 'yaml';
-import { parseEvents } from '../../src/runner/events.js';
+import { parseEvents } from '../../src/model/run-events.js';
 import { cli, repoRoot, testbedConfig, waitFor } from './helpers.js';
 
 export const adminToken = 'e2e-admin-token-7f3a9c';

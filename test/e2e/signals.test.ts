@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseEvents, type RunEventLine } from '../../src/runner/events.js';
+import { parseEvents, type RunEventLine } from '../../src/model/run-events.js';
 import { configWith, fixtures, leftovers, startCli, testbedConfig, waitFor } from './helpers.js';
 
 const store = (parse(readFileSync(testbedConfig, 'utf8')) as { store: string }).store;

@@ -4,9 +4,9 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { RunChange } from '../../src/queue/scheduler.js';
 import type { RunControl } from '../../src/queue/run-control.js';
-import type { RunRecord, RunRequest } from '../../src/queue/run-record.js';
+import type { RunRecord, RunRequest } from '../../src/model/run.js';
 import type { RunEnd, RunStore } from '../../src/queue/store.js';
-import type { RunEventLine } from '../../src/runner/events.js';
+import type { RunEventLine } from '../../src/model/run-events.js';
 
 export interface FakeRunControlOptions {
   /** Run ids are `<idPrefix>-<n>`. */

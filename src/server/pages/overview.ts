@@ -1,7 +1,7 @@
 // GET /: what is going on now (running runs, then the queue in order) and every recipe cc-ci
 // knows with its latest run. Reads the per-recipe latest runs and the queued and running runs
 // only, never the whole run history, so it stays fast with a long history.
-import type { RunRecord } from '../../queue/run-record.js';
+import type { RunRecord } from '../../model/run.js';
 import type { ServerDeps } from '../server-deps.js';
 import { html, layout, levelMeter, pill, prLink, recipeLink, runLink, timeAgo, tone, type Html } from './html.js';
 

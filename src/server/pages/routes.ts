@@ -4,7 +4,7 @@
 // script is the run page's live log, allowed by a per-response CSP nonce.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../model/errors.js';
 import { tokenMatches } from '../admin-auth.js';
 import { isFinished, runFromParam } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageNames } from '../../model/stage.js';
 import { runResultsSchema, type RunResults } from '../../model/results.js';
-import type { RunRecord, StageRow } from '../../queue/run-record.js';
+import type { RunRecord, StageRow } from '../../model/run.js';
 import { isArtifactName } from '../artifacts.js';
 import { isFinished, readLogTail, runLogFile } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';

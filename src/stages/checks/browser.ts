@@ -4,7 +4,7 @@
 // cc-ci owns the process's signals: Playwright is told not to install its own handlers, and a
 // stopped run closes Chromium at once so a pending page load ends.
 import type { Browser, Page } from 'playwright-core';
-import { CcciError, errorMessage, RecipeFailure } from '../../errors.js';
+import { CcciError, errorMessage, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { appBaseUrl } from './ingress-request.js';

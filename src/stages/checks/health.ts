@@ -2,7 +2,7 @@
 // status below 500 (or exactly the expected one) before a deadline. Retried, because an app can
 // still be starting behind a converged service. The last attempt decides the blame: a wrong
 // status or no answer in time is the recipe's; an ingress that cannot be reached at all is not.
-import { errorMessage, RecipeFailure } from '../../errors.js';
+import { errorMessage, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { htmlTitle, pause, requestViaIngress } from './ingress-request.js';

@@ -5,7 +5,7 @@
 // ingress's, a stop is the run's.
 import http from 'node:http';
 import https from 'node:https';
-import { CcciError, RecipeFailure } from '../../errors.js';
+import { CcciError, RecipeFailure } from '../../model/errors.js';
 
 export interface IngressResponse {
   status: number;

@@ -4,10 +4,10 @@
 // own errors (Docker, the ingress, Chromium) and a stopped run, which `blame` makes `error`.
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { CcciError, RecipeFailure } from '../../errors.js';
+import { CcciError, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import type { ExecResult } from '../../harness/docker.js';
+import type { ExecResult } from '../../docker/docker.js';
 import { AppBrowser, classifyBrowserError } from '../checks/browser.js';
 import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
 

@@ -2,8 +2,8 @@
 // tested ref, and the custom checks of its spec folder, against the live install app.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CcciError } from '../../errors.js';
-import { findRecipeTests, runRecipeTests } from '../../harness/recipe-tests.js';
+import { CcciError } from '../../model/errors.js';
+import { findRecipeTests, runRecipeTests } from './recipe-tests.js';
 import { finishStage } from '../../model/blame.js';
 import { skipReasons, type CheckRow, type StageResult } from '../../model/stage.js';
 import type { AppHandle, StageContext } from '../stage-context.js';

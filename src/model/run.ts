@@ -1,0 +1,64 @@
+// A run as the server knows it (DESIGN §3.6): the request, who asked, its state from one closed
+// list, and what it found. The store keeps it; the scheduler moves it; pages, the API and the
+// forge bridge read it.
+import type { ErrorInfo } from './errors.js';
+import type { StageName, Verdict } from './stage.js';
+
+export const runStates = ['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'] as const;
+export type RunState = (typeof runStates)[number];
+
+/** States a run never leaves. */
+export const finishedStates: readonly RunState[] = ['passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'];
+
+export interface TriggerInfo {
+  /** api: POST /api/runs; rerun: the re-run form; forge: a !testme comment. */
+  kind: 'api' | 'rerun' | 'forge';
+  /** The forge user, when there is one. */
+  by?: string;
+  /** The forge repository `owner/name` and the comment that asked, for the forge bridge. */
+  forgeRepo?: string;
+  commentId?: number;
+  /** The run this one re-runs. */
+  rerunOf?: string;
+}
+
+export interface RunRequest {
+  recipe: string;
+  repo: string;
+  ref: string;
+  /** The pull request number, when the run tests one; a new run for the same recipe and PR supersedes older ones. */
+  pr?: number;
+  /** Stages asked for; empty means runner.stages. */
+  stages: StageName[];
+  keep: boolean;
+  trigger: TriggerInfo;
+}
+
+export interface RunRecord extends RunRequest {
+  id: string;
+  state: RunState;
+  verdict?: Verdict;
+  level?: number;
+  /** The commit the ref resolved to (results.headSha). */
+  sha?: string;
+  /** While running: the stage going on now. */
+  currentStage?: string;
+  error?: ErrorInfo;
+  /** The run that replaced this one. */
+  supersededBy?: string;
+  /** The child's pid (its process group), while running. */
+  pid?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface StageRow {
+  name: StageName;
+  status: string;
+  code?: string;
+  reason?: string;
+  durationMs?: number;
+  advisory?: boolean;
+  checks: Array<{ name: string; status: string; code?: string; detail?: string; durationMs?: number; artifact?: string }>;
+}
