@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { errorMessage } from '../model/errors.js';
 import type { Abra } from '../abra/abra.js';
 import { forgetStackSnapshots, type BackupRepo } from '../backupbot/backup-repo.js';
-import type { StackResources } from '../docker/docker.js';
+import type { StackResources } from '../docker/swarm-api.js';
 import type { SwarmApi } from '../docker/swarm-api.js';
 
 export interface TeardownOptions {

@@ -10,7 +10,7 @@
 // `running` for an instant when its container was stopped as unhealthy and exited 0, so N/N
 // alone can be a crash loop caught between two restarts.
 import { CcciError, RecipeFailure } from '../model/errors.js';
-import type { ServiceState, TaskState } from './docker.js';
+import type { ServiceState, TaskState } from './swarm-api.js';
 import type { SwarmApi } from './swarm-api.js';
 
 export interface ConvergeOptions {

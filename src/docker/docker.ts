@@ -2,63 +2,13 @@
 // a stack's services and tasks, streams events, finds and removes what a stack left behind.
 import Docker from 'dockerode';
 import { CcciError, errorMessage, RecipeFailure } from '../model/errors.js';
-import type { ExecOptions, SwarmApi } from './swarm-api.js';
+import type { DockerEvent, ExecOptions, ExecResult, ServiceState, StackResources, SwarmApi, TaskState } from './swarm-api.js';
 
 /** How long a command in a service (the spec's data commands, custom checks' exec) may take. */
 export const EXEC_TIMEOUT_MS = 120_000;
 
 export const STACK_LABEL = 'com.docker.stack.namespace';
 
-export interface ServiceState {
-  id: string;
-  name: string;
-  createdAt: string;
-  labels: Record<string, string>;
-  running: number;
-  desired: number;
-  updateState?: string;
-  updateMessage?: string;
-  /** The service's `update_config.monitor` in ms, when the spec sets one. */
-  monitorMs?: number;
-  /** The task template tasks must carry to be up to date (JSON, comparable with TaskState.template). */
-  template: string;
-}
-
-export interface TaskState {
-  id: string;
-  serviceId: string;
-  state: string;
-  desiredState: string;
-  message: string;
-  error?: string;
-  timestamp: string;
-  containerId?: string;
-  template: string;
-}
-
-/** Everything of a stack still on the swarm, by kind; names only. */
-export interface StackResources {
-  services: string[];
-  containers: string[];
-  networks: string[];
-  volumes: string[];
-  secrets: string[];
-  configs: string[];
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface DockerEvent {
-  type: string;
-  action: string;
-  attributes: Record<string, string>;
-  /** Milliseconds since the epoch, from the event's timeNano. */
-  time: number;
-}
 
 export function connectDocker(dockerHost: string): Docker {
   const url = new URL(dockerHost);

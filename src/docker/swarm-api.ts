@@ -1,6 +1,55 @@
 // What cc-ci needs from the Docker Engine, as an interface: SwarmDocker (docker.ts) is the real
 // one; unit tests of the runner, stages and teardown hand in a fake.
-import type { DockerEvent, ExecResult, ServiceState, StackResources, TaskState } from './docker.js';
+export interface ServiceState {
+  id: string;
+  name: string;
+  createdAt: string;
+  labels: Record<string, string>;
+  running: number;
+  desired: number;
+  updateState?: string;
+  updateMessage?: string;
+  /** The service's `update_config.monitor` in ms, when the spec sets one. */
+  monitorMs?: number;
+  /** The task template tasks must carry to be up to date (JSON, comparable with TaskState.template). */
+  template: string;
+}
+
+export interface TaskState {
+  id: string;
+  serviceId: string;
+  state: string;
+  desiredState: string;
+  message: string;
+  error?: string;
+  timestamp: string;
+  containerId?: string;
+  template: string;
+}
+
+/** Everything of a stack still on the swarm, by kind; names only. */
+export interface StackResources {
+  services: string[];
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+  secrets: string[];
+  configs: string[];
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DockerEvent {
+  type: string;
+  action: string;
+  attributes: Record<string, string>;
+  /** Milliseconds since the epoch, from the event's timeNano. */
+  time: number;
+}
 
 export interface ExecOptions {
   timeoutMs?: number;

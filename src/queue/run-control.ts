@@ -1,6 +1,9 @@
 // What the server's pages, API and the forge bridge may do with runs: the scheduler's face.
-import type { RunChange } from './scheduler.js';
+import type { RunEventLine } from '../model/run-events.js';
 import type { RunRecord, RunRequest } from '../model/run.js';
+
+/** A run changed: its record now, and the event that changed it when one did. */
+export type RunChange = { run: RunRecord; event?: RunEventLine };
 
 export interface RunControl {
   /** Queues a validated request; superseding older runs of the same recipe and PR. */

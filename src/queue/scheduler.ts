@@ -15,7 +15,7 @@ import { newRunId } from '../runner/run-dir.js';
 import type { RunEventLine } from '../model/run-events.js';
 import { STOP_REASON_FILE } from '../runner/session.js';
 import { followEvents, type EventFollower } from './follow-events.js';
-import type { RunControl } from './run-control.js';
+import type { RunChange, RunControl } from './run-control.js';
 import type { RunRecord, RunRequest, RunState } from '../model/run.js';
 import type { RunStore } from './store.js';
 
@@ -32,7 +32,6 @@ export interface SchedulerDeps {
 }
 
 /** What the scheduler says as runs move: the run as it is now. */
-export type RunChange = { run: RunRecord; event?: RunEventLine };
 
 interface Active {
   handle: ExecutionHandle;

@@ -7,15 +7,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RunControl } from '../queue/run-control.js';
 import { runStates, type RunState } from '../model/run.js';
 import type { RunStore } from '../queue/store.js';
-import type { ServerDeps } from './server-deps.js';
+import type { Metrics, ServerDeps } from './server-deps.js';
 
-export interface Metrics {
-  registry: Registry;
-  /** The janitor reaped n test apps. */
-  reaped(n: number): void;
-  /** Stops listening to run changes (server shutdown). */
-  close(): void;
-}
 
 // Runs take minutes (a quick run under one, a full one with parallel apps 5–15); stages seconds to minutes.
 const RUN_BUCKETS = [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400];

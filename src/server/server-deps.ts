@@ -6,7 +6,15 @@ import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
-import type { Metrics } from './metrics.js';
+import type { Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  /** The janitor reaped n test apps. */
+  reaped(n: number): void;
+  /** Stops listening to run changes (server shutdown). */
+  close(): void;
+}
 
 export interface ServerDeps {
   config: Config;

@@ -2,7 +2,7 @@
 // changes are told to listeners as the scheduler tells them, and every call is recorded.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import type { RunChange } from '../../src/queue/scheduler.js';
+import type { RunChange } from '../../src/queue/run-control.js';
 import type { RunControl } from '../../src/queue/run-control.js';
 import type { RunRecord, RunRequest } from '../../src/model/run.js';
 import type { RunEnd, RunStore } from '../../src/queue/store.js';

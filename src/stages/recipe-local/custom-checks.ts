@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { CcciError, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import type { ExecResult } from '../../docker/docker.js';
+import type { ExecResult } from '../../docker/swarm-api.js';
 import { AppBrowser, classifyBrowserError } from '../checks/browser.js';
 import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   botBackupRepo, forgetStackSnapshots, snapshotsOf, testStacksIn, whileRepoLocked, type BackupRepo, type RepoSnapshot,
 } from '../../../src/backupbot/backup-repo.js';
-import type { ExecResult } from '../../../src/docker/docker.js';
+import type { ExecResult } from '../../../src/docker/swarm-api.js';
 import type { SwarmApi } from '../../../src/docker/swarm-api.js';
 
 const STACK = 'cust-1a2b3c_ci_test';

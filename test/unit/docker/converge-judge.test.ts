@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judge } from '../../../src/docker/converge.js';
-import type { ServiceState, TaskState } from '../../../src/docker/docker.js';
+import type { ServiceState, TaskState } from '../../../src/docker/swarm-api.js';
 
 const svc = (name: string, running: number, desired: number, updateState?: string): ServiceState =>
   ({ id: name, name: `st_${name}`, createdAt: '', labels: {}, running, desired, updateState, template: 'v2' });

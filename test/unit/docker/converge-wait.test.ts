@@ -3,7 +3,7 @@
 // the service's update monitor before the wait returns.
 import { describe, expect, it } from 'vitest';
 import { ConvergenceError, waitForConvergence } from '../../../src/docker/converge.js';
-import type { ServiceState, TaskState } from '../../../src/docker/docker.js';
+import type { ServiceState, TaskState } from '../../../src/docker/swarm-api.js';
 import type { SwarmApi } from '../../../src/docker/swarm-api.js';
 
 type Snapshot = { services: ServiceState[]; tasks: TaskState[] };

@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import type { RunControl } from '../../../src/queue/run-control.js';
 import type { RunRecord, RunRequest } from '../../../src/model/run.js';
-import type { RunChange } from '../../../src/queue/scheduler.js';
+import type { RunChange } from '../../../src/queue/run-control.js';
 import { RunStore, type RunEnd } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerArtifacts } from '../../../src/server/artifacts.js';

@@ -13,13 +13,14 @@ import type { RunResults } from '../../../src/model/results.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import { FakeRunControl } from '../../support/fake-run-control.js';
 import type { RunRecord, RunRequest } from '../../../src/model/run.js';
-import type { RunChange } from '../../../src/queue/scheduler.js';
+import type { RunChange } from '../../../src/queue/run-control.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerApi } from '../../../src/server/api.js';
 import { LOOKUP_TTL_MS, registerBadges } from '../../../src/server/badges.js';
 import { registerHealth } from '../../../src/server/health.js';
-import { createMetrics, registerMetrics, type Metrics } from '../../../src/server/metrics.js';
+import { createMetrics, registerMetrics,  } from '../../../src/server/metrics.js';
+import type { Metrics } from '../../../src/server/server-deps.js';
 import type { ServerDeps } from '../../../src/server/server-deps.js';
 
 const TOKEN = 'admin-token-for-the-api-tests-0123456789';
