@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StageName, StageResult } from '../src/model/stage.js';
-import type { RunRequest, RunState } from '../src/model/run.js';
+import type { TriggeredRequest, RunState } from '../src/model/run.js';
 import { RunStore } from '../src/queue/store.js';
 
 /** A cc-ci.yml for a server on 127.0.0.1 with its store under `dir`; the admin token comes from CCCI_ADMIN_TOKEN. */
@@ -68,7 +68,7 @@ export function fillStore(store: RunStore, opts: { recipes: number; runs: number
       const pr = i % 10 < 7 ? 1 + (i % 97) : undefined;
       const created = new Date(start + i * step);
       const id = `${created.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${(i % 65_536).toString(16).padStart(4, '0')}`;
-      const req: RunRequest = {
+      const req: TriggeredRequest = {
         recipe, repo: `https://git.example.org/coop-cloud/${recipe}.git`, ref: pr ? `refs/pull/${pr}/head` : 'main', pr,
         stages: [], keep: false, trigger: pr ? { kind: 'forge', by: `user${i % 13}`, forgeRepo: `coop-cloud/${recipe}`, commentId: i } : { kind: 'api' },
       };

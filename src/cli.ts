@@ -47,7 +47,7 @@ async function runCommand(recipe: string, flags: RunFlags): Promise<number> {
         }),
       });
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
-    else if (exitCode !== 2) process.stdout.write(`${results.verdict} L${results.level} ${results.recipe}@${results.ref} — ${join(runDir.artifactsDir, 'results.json')}\n`);
+    else if (exitCode !== 2) process.stdout.write(`${results.verdict} L${results.level} ${results.recipe}@${results.ref} — ${runDir.results}\n`);
     if (exitCode === 2 && results.error) process.stderr.write(`cc-ci: ${secrets.redact(results.error.message)}\n`);
     return exitCode;
   } catch (err) {

@@ -1,7 +1,7 @@
 // Follows the demo's runs on the server to their ends: one line when a run is queued, when each
 // stage starts and ends, and when the run ends.
 import type { RunRecord } from '../model/run.js';
-import { finishedStates } from '../model/run.js';
+import { isTerminal } from '../model/run.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunEventLine } from '../model/run-events.js';
 
@@ -63,7 +63,7 @@ export function followRuns(runs: RunControl, opts: FollowOptions): Following {
     f.run = run;
     if (event?.type === 'app-claimed') opts.onStack(event.stack);
     if (event) describe(target.label, event, opts.say);
-    if (finishedStates.includes(run.state) && !f.ended) {
+    if (isTerminal(run) && !f.ended) {
       f.ended = true;
       opts.say(`${target.label}: run ${run.id} ${run.state}${run.level !== undefined ? `, level L${run.level}` : ''}`);
     }

@@ -2,13 +2,10 @@
 // `local` runs `cc-ci run` as a child here; `drone` (to come) runs the same command in a Drone
 // step, with no change to the queue.
 import type { RunRecord } from '../model/run.js';
+import type { RunFolder } from '../model/run-folder.js';
 
-export interface RunFiles {
-  /** `<store>/runs/<id>/`: the child's run folder. */
-  dir: string;
-  /** The events file the child appends to. */
-  events: string;
-}
+/** The run's folder (the child contract's layout). */
+export type RunFiles = RunFolder;
 
 export interface ExecutionHandle {
   /** The child's process group (local) or an id the executor understands. */

@@ -8,7 +8,12 @@ export const runStates = ['queued', 'running', 'passed', 'failed', 'errored', 'c
 export type RunState = (typeof runStates)[number];
 
 /** States a run never leaves. */
-export const finishedStates: readonly RunState[] = ['passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'];
+export const terminalStates: readonly RunState[] = ['passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'];
+
+/** Has the run ended (it will never change state again)? */
+export function isTerminal(run: Pick<RunRecord, 'state'>): boolean {
+  return terminalStates.includes(run.state);
+}
 
 export interface TriggerInfo {
   /** api: POST /api/runs; rerun: the re-run form; forge: a !testme comment. */
@@ -22,6 +27,7 @@ export interface TriggerInfo {
   rerunOf?: string;
 }
 
+/** What a run tests, validated: the one request shape of `cc-ci run`, the API and the forge. */
 export interface RunRequest {
   recipe: string;
   repo: string;
@@ -31,10 +37,12 @@ export interface RunRequest {
   /** Stages asked for; empty means runner.stages. */
   stages: StageName[];
   keep: boolean;
-  trigger: TriggerInfo;
 }
 
-export interface RunRecord extends RunRequest {
+/** A request the server queues, with who asked. */
+export type TriggeredRequest = RunRequest & { trigger: TriggerInfo };
+
+export interface RunRecord extends TriggeredRequest {
   id: string;
   state: RunState;
   verdict?: Verdict;

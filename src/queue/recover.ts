@@ -5,15 +5,14 @@
 // its events file; then the janitor reaps whatever of those runs' apps is still on the swarm.
 // Only theirs: another cc-ci on the same swarm (another store, whose leases this server cannot
 // see) may be running apps right now; other orphans wait for `cc-ci janitor` and its max age.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { errorMessage } from '../model/errors.js';
 import { scanLeases } from '../apps/lease.js';
 import { signalGroup } from '../process/process-group.js';
 import { pidAlive } from '../process/run-child.js';
 import type { Logger } from '../log/create-logger.js';
 import { parseEvents } from '../model/run-events.js';
-import { STOP_REASON_FILE } from '../runner/session.js';
+import { runFolder, writeStopReason } from '../model/run-folder.js';
 import type { RunStore } from './store.js';
 
 export interface RecoverDeps {
@@ -32,19 +31,19 @@ export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
   const leases = scanLeases(deps.storeDir).leases;
   const claimed: string[] = [];
   await Promise.all(orphans.map(async (run) => {
-    const dir = join(deps.storeDir, 'runs', run.id);
+    const folder = runFolder(deps.storeDir, run.id);
     const lease = leases.find((l) => l.runId === run.id && l.live);
     const where = run.currentStage ? `during ${run.currentStage}` : 'while it ran';
     let how = 'its child was already gone';
     if (lease) {
       log.warn({ runId: run.id, pid: lease.pid }, `run ${run.id} outlived the server that started it: stopping it and awaiting its teardown`);
       try {
-        writeFileSync(join(dir, STOP_REASON_FILE), JSON.stringify({ code: 'CANCELLED', message: 'the server restarted while the run was going' }));
+        writeStopReason(folder, { code: 'CANCELLED', message: 'the server restarted while the run was going' });
       } catch { /* the run reports a plain cancel */ }
       signalGroup(lease.pid, 'SIGTERM');
       how = await awaitExit(lease.pid, deps.teardownBudgetMs) ? 'it was stopped and tore down' : 'it did not stop in time and was killed';
     }
-    for (const e of readEventsOf(join(dir, 'events.jsonl'))) {
+    for (const e of readEventsOf(folder.events)) {
       if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
       if (e.type === 'app-claimed') claimed.push(e.domain);
     }

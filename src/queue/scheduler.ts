@@ -4,19 +4,17 @@
 // backstop timeout sits on top of the child's own runTimeout. Each run is followed through its
 // events file; the store is updated as it goes, and listeners (pages, the forge bridge) hear it.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage, type ErrorInfo, type StopCode } from '../model/errors.js';
 import type { ExecutionHandle, Executor } from '../executors/executor.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunResults } from '../model/results.js';
-import { newRunId } from '../runner/run-dir.js';
 import type { RunEventLine } from '../model/run-events.js';
-import { STOP_REASON_FILE } from '../runner/session.js';
+import { newRunId, runFolder, writeStopReason, type RunFolder } from '../model/run-folder.js';
 import { followEvents, type EventFollower } from './follow-events.js';
 import type { RunChange, RunControl } from './run-control.js';
-import type { RunRecord, RunRequest, RunState } from '../model/run.js';
+import type { RunRecord, TriggeredRequest, RunState } from '../model/run.js';
 import type { RunStore } from './store.js';
 
 export interface SchedulerDeps {
@@ -59,13 +57,12 @@ export class Scheduler implements RunControl {
     return () => this.emitter.off('change', listener);
   }
 
-  runFiles(id: string): { dir: string; events: string } {
-    const dir = join(this.deps.config.store, 'runs', id);
-    return { dir, events: join(dir, 'events.jsonl') };
+  runFiles(id: string): RunFolder {
+    return runFolder(this.deps.config.store, id);
   }
 
   /** Queues a run (already validated); older queued or running runs of the same recipe and PR are superseded. */
-  enqueue(req: RunRequest): RunRecord {
+  enqueue(req: TriggeredRequest): RunRecord {
     const id = (this.deps.newId ?? newRunId)();
     const older = req.pr === undefined ? [] : this.deps.store.activeForPr(req.recipe, req.pr);
     const run = this.deps.store.insertRun(id, req);
@@ -235,7 +232,7 @@ export class Scheduler implements RunControl {
     active.stopping = stopping;
     this.deps.log.info({ runId: id, code }, `stopping run ${id}: ${message}`);
     try {
-      writeFileSync(join(this.runFiles(id).dir, STOP_REASON_FILE), JSON.stringify({ code, message }));
+      writeStopReason(this.runFiles(id), { code, message });
     } catch (err) {
       this.deps.log.warn(`could not write the stop reason of run ${id}: ${errorMessage(err)}`);
     }
@@ -249,7 +246,7 @@ export class Scheduler implements RunControl {
   }
 
   private readResults(id: string): RunResults | undefined {
-    const file = join(this.runFiles(id).dir, 'artifacts', 'results.json');
+    const file = this.runFiles(id).results;
     try {
       return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as RunResults : undefined;
     } catch {

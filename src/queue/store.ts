@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { CcciError, errorMessage, type ErrorInfo } from '../model/errors.js';
 import { stageNames, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
-import type { RunRecord, RunRequest, RunState, StageRow } from '../model/run.js';
+import type { RunRecord, TriggeredRequest, RunState, StageRow } from '../model/run.js';
 
 export interface RunFilter {
   recipe?: string;
@@ -76,7 +76,7 @@ export class RunStore {
     this.db.close();
   }
 
-  insertRun(id: string, req: RunRequest, now = new Date()): RunRecord {
+  insertRun(id: string, req: TriggeredRequest, now = new Date()): RunRecord {
     const row = {
       id, recipe: req.recipe, repo: req.repo, ref: req.ref, pr: req.pr ?? null, stages: JSON.stringify(req.stages),
       keep: req.keep ? 1 : 0, trigger: JSON.stringify(req.trigger), created_at: now.toISOString(),

@@ -3,7 +3,7 @@
 // stage table, the duration, the failing check's message and the summary card. A superseded or
 // cancelled run says so and links the run that replaced it. And the commit status that goes with
 // each state. Pure functions: the forge bridge posts what they return.
-import type { RunRecord, StageRow } from '../model/run.js';
+import { isTerminal, type RunRecord, type StageRow } from '../model/run.js';
 
 export interface CommentInput {
   run: RunRecord;
@@ -51,7 +51,7 @@ export function renderComment(c: CommentInput): string {
     lines.push('', `The pull request moved while the run was queued: it tested \`${run.sha.slice(0, 8)}\`, not \`${c.acceptedSha.slice(0, 8)}\` seen when the comment was read.`);
   }
   if (c.keepOff) lines.push('', '`--keep` was asked for, but keeping failed deployments is switched off on this server (`runner.keepOnFailure: 0`): everything is torn down.');
-  if (isFinal(run) && ['passed', 'failed', 'errored'].includes(run.state)) lines.push('', `[![cc-ci summary](${link}/card.png)](${link})`);
+  if (isTerminal(run) && ['passed', 'failed', 'errored'].includes(run.state)) lines.push('', `[![cc-ci summary](${link}/card.png)](${link})`);
   return lines.join('\n') + '\n';
 }
 
@@ -67,10 +67,6 @@ export function statusFor(run: RunRecord): { state: StatusState; description: st
     // An infrastructure error is never reported as the recipe's failure.
     default: return { state: 'error', description: `${run.state}: ${run.error?.code ?? 'error'} (not the recipe's fault)` };
   }
-}
-
-export function isFinal(run: RunRecord): boolean {
-  return run.state !== 'queued' && run.state !== 'running';
 }
 
 function verdictLine(run: RunRecord): string {

@@ -5,7 +5,8 @@ import { RESULTS_SCHEMA_VERSION, type RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageName, type StageResult } from '../model/stage.js';
 import { computeLevel, computeVerdict } from '../report/verdict.js';
 import type { AppHandle } from '../stages/stage-context.js';
-import type { Prepared, RunInput, RunRequest } from './prepare.js';
+import type { RunRequest } from '../model/run.js';
+import type { Prepared, RunInput } from './prepare.js';
 import type { Settled } from './settle.js';
 
 /** What a run has found out so far: the runner keeps it as it goes, the results are built from it. */

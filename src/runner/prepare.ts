@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { checkout, cloneRepo, releaseTags, resolveRef } from '../git/git.js';
-import type { StageName } from '../model/stage.js';
+import type { RunRequest } from '../model/run.js';
 import { composeFiles } from '../recipe/compose-names.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.js';
@@ -22,14 +22,6 @@ export interface RunInput {
   quick?: boolean;
   /** Keep a failed deployment for runner.keepOnFailure hours instead of tearing it down. */
   keep?: boolean;
-}
-
-export interface RunRequest {
-  recipe: string;
-  repo: string;
-  ref: string;
-  stages: StageName[];
-  keep: boolean;
 }
 
 export interface Prepared {

@@ -3,25 +3,16 @@
 // the artifacts.
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CcciError } from '../model/errors.js';
+import { runFolder, type RunFolder } from '../model/run-folder.js';
 
-export interface RunDir {
+/** The run folder (model/run-folder.ts) as the child makes and fills it. */
+export interface RunDir extends RunFolder {
   runId: string;
-  dir: string;
-  /** The first clone of the recipe, at the head; per-app clones are made from it. */
-  checkoutDir: string;
-  artifactsDir: string;
-  logFile: string;
   /** Makes `<dir>/abra-<role>` and returns it and the recipes folder in it. */
   abraDirFor(role: string): { abraDir: string; recipesDir: string };
   /** The artifacts' file names, sorted, with `also` (files about to be written) included. */
   listArtifacts(also: string[]): string[];
-}
-
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 export function createRunDir(store: string, runId: string, sharedAbraDir: string, server: string): RunDir {
@@ -29,15 +20,12 @@ export function createRunDir(store: string, runId: string, sharedAbraDir: string
   if (!existsSync(serverDir)) {
     throw new CcciError('CONFIG_INVALID', `abra server ${JSON.stringify(server)} is not set up: ${serverDir} does not exist (abra server add, or swarm.abraDir)`);
   }
-  const dir = join(store, 'runs', runId);
-  const artifactsDir = join(dir, 'artifacts');
-  mkdirSync(artifactsDir, { recursive: true });
+  const folder = runFolder(store, runId);
+  const { dir, artifacts } = folder;
+  mkdirSync(artifacts, { recursive: true });
   return {
+    ...folder,
     runId,
-    dir,
-    checkoutDir: join(dir, 'checkout'),
-    artifactsDir,
-    logFile: join(artifactsDir, 'run.log'),
     abraDirFor(role) {
       const abraDir = join(dir, `abra-${role}`);
       const recipesDir = join(abraDir, 'recipes');
@@ -49,7 +37,7 @@ export function createRunDir(store: string, runId: string, sharedAbraDir: string
       return { abraDir, recipesDir };
     },
     listArtifacts(also) {
-      return [...new Set([...also, ...readdirSync(artifactsDir)])].sort();
+      return [...new Set([...also, ...readdirSync(artifacts)])].sort();
     },
   };
 }

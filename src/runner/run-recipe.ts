@@ -5,43 +5,23 @@
 //   results  results.json, junit.xml and the run-finished event
 // It never throws once the session is open: every way a run ends becomes results.
 import { join } from 'node:path';
-import type { Config } from '../config/load-config.js';
 import { errorInfo, isRefusal } from '../model/errors.js';
-import type { Abra } from '../abra/abra.js';
 import { newAppName } from '../model/app-name.js';
 import { checkout, cloneRepo, resolveRef } from '../git/git.js';
-import type { RunLease } from '../apps/lease.js';
-import type { SwarmApi } from '../docker/swarm-api.js';
-import type { Logger } from '../log/create-logger.js';
 import { finishStage, stopInfo } from '../model/blame.js';
 import type { RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageResult } from '../model/stage.js';
 import { writeJunit } from '../report/junit.js';
 import { writeResults } from '../report/results.js';
 import { exitCodeForVerdict } from '../report/verdict.js';
-import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
 import { buildResults, type RunProgress } from './build-results.js';
-import type { RunEvents } from '../model/run-events.js';
 import { prepare, validateRequest, type RunInput } from './prepare.js';
-import type { RunDir } from './run-dir.js';
 import { Settler } from './settle.js';
 import { lifecycle, type Chain, type StageDef, type StageScope } from './stage-table.js';
+import type { RunDeps } from './run-deps.js';
 
-export interface RunDeps {
-  config: Config;
-  secrets: SecretRegistry;
-  log: Logger;
-  docker: SwarmApi;
-  /** An abra bound to one ABRA_DIR. */
-  makeAbra: (abraDir: string) => Abra;
-  lease: RunLease;
-  events: RunEvents;
-  signal: AbortSignal;
-  runDir: RunDir;
-  /** The lifecycle; tests hand in their own stages. */
-  stages?: readonly StageDef[];
-}
+export type { RunDeps } from './run-deps.js';
 
 export interface RunOutcome {
   results: RunResults;
@@ -50,19 +30,19 @@ export interface RunOutcome {
 }
 
 /** What the phases share while the run goes. */
-interface RunState extends RunProgress {
+interface RunnerState extends RunProgress {
   settler: Settler;
 }
 
 export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutcome> {
   const { log, events, signal } = deps;
-  const state: RunState = { startedAt: new Date(), apps: [], stages: new Map(), settler: new Settler(deps, input.keep === true) };
+  const state: RunnerState = { startedAt: new Date(), apps: [], stages: new Map(), settler: new Settler(deps, input.keep === true) };
   events.emit({ type: 'run-started', recipe: input.recipe, repo: input.repo, ref: input.ref, stages: input.quick ? ['install'] : input.stages?.split(',') ?? [...deps.config.runner.stages], pid: process.pid });
   log.info({ runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref }, `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`);
   try {
     state.req = validateRequest(input, deps.config);
     log.info({ repo: state.req.repo, ref: state.req.ref, stages: state.req.stages }, `cloning ${state.req.recipe}`);
-    state.prepared = await prepare(state.req, deps.config, deps.runDir.checkoutDir, signal);
+    state.prepared = await prepare(state.req, deps.config, deps.runDir.checkout, signal);
     const { headSha, headVersion, loaded, plan } = state.prepared;
     log.info({ headSha, headVersion, spec: loaded.file ?? 'generic suite', plan }, `${state.req.ref} is ${headSha}`);
     await runStages(state, deps);
@@ -73,8 +53,8 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
   const results = buildResults({ ...state, input, runId: deps.runDir.runId, settled, stop: stopInfo(signal) });
   const exitCode = state.refused ? 2 : exitCodeForVerdict(results.verdict);
   results.artifacts = deps.runDir.listArtifacts(['results.json', 'junit.xml']);
-  writeResults(join(deps.runDir.artifactsDir, 'results.json'), results, deps.secrets);
-  writeJunit(join(deps.runDir.artifactsDir, 'junit.xml'), results, deps.secrets);
+  writeResults(deps.runDir.results, results, deps.secrets);
+  writeJunit(join(deps.runDir.artifacts, 'junit.xml'), results, deps.secrets);
   events.emit({ type: 'run-finished', exitCode, results });
   if (results.error) log.error({ code: results.error.code }, `${results.error.code}: ${results.error.message}`);
   log.info({ verdict: results.verdict, reached: `L${results.level}` }, `verdict ${results.verdict}, level L${results.level}`);
@@ -82,7 +62,7 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
 }
 
 /** A refusal before any app exists is bad input (exit 2); anything else is the run breaking. */
-function noteRunError(state: RunState, err: unknown, deps: RunDeps): void {
+function noteRunError(state: RunnerState, err: unknown, deps: RunDeps): void {
   const info = stopInfo(deps.signal) ?? errorInfo(err);
   state.error = info;
   state.refused = isRefusal(info.code) && state.apps.length === 0;
@@ -90,7 +70,7 @@ function noteRunError(state: RunState, err: unknown, deps: RunDeps): void {
 }
 
 /** The stages phase: every asked stage runs, is `na`, is `skip` with its reason, or is not reached. */
-async function runStages(state: RunState, deps: RunDeps): Promise<void> {
+async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   const req = state.req!;
   const prepared = state.prepared!;
   const { spec } = prepared.loaded;
@@ -147,14 +127,14 @@ async function runStages(state: RunState, deps: RunDeps): Promise<void> {
 const appOfChain: Record<Chain, AppHandle['role'] | undefined> = { 'install-app': 'install', 'upgrade-app': 'upgrade', 'clean-clone': undefined };
 
 /** What stages may ask of the run: its context, and apps made (and claimed) on demand. */
-function stageScope(state: RunState, deps: RunDeps): StageScope {
+function stageScope(state: RunnerState, deps: RunDeps): StageScope {
   const req = state.req!;
   const { head, headSha, headVersion, loaded, plan } = state.prepared!;
   const { config, signal } = deps;
   const ctx: StageContext = {
     config, docker: deps.docker, log: deps.log, secrets: deps.secrets, signal, recipe: req.recipe,
     spec: loaded.spec, customChecks: loaded.customChecks, headSha, headVersion, ref: req.ref,
-    artifactsDir: deps.runDir.artifactsDir,
+    artifactsDir: deps.runDir.artifacts,
   };
   // A fresh clone per app: abra checks a version out in its own tree, so parallel apps never collide.
   const cloneAt = async (role: string, ref: string) => {

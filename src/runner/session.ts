@@ -2,20 +2,17 @@
 // executor: a run id, its folder, a logger writing run.log, the events file, the stop signal
 // and the run's time limit. The signal handlers go in first, before anything exists that a
 // signal would have to tear down.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
-import { CcciError, stopCodes, type StopCode } from '../model/errors.js';
+import { CcciError, type StopCode } from '../model/errors.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { validateRunId } from '../validate/input.js';
 import { eventsFile, noEvents, type RunEvents } from '../model/run-events.js';
-import { createRunDir, newRunId, type RunDir } from './run-dir.js';
+import { newRunId, readStopReason, runFolder } from '../model/run-folder.js';
+import { createRunDir, type RunDir } from './run-dir.js';
 
 export const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-
-/** Written by whoever stops a run (the server) before it sends SIGTERM: why it is being stopped. */
-export const STOP_REASON_FILE = 'stop-reason.json';
 
 export interface RunSession {
   runId: string;
@@ -43,14 +40,15 @@ export function openRunSession(opts: SessionOptions): RunSession {
   const runId = opts.runId === undefined ? newRunId() : validateRunId(opts.runId);
   const controller = new AbortController();
   let log: Logger | undefined;
-  let dir: string | undefined;
+  const folder = runFolder(config.store, runId);
+  let made = false;
   const stop = (code: StopCode, message: string) => {
     if (controller.signal.aborted) { log?.warn('teardown in progress; wait for it'); return; }
     log?.warn({ code }, `${message}: stopping the run and tearing down`);
     controller.abort(new CcciError(code, message));
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    const asked = dir ? readStopReason(join(dir, STOP_REASON_FILE)) : undefined;
+    const asked = made ? readStopReason(folder) : undefined;
     stop(asked?.code ?? 'CANCELLED', asked?.message ?? `stopped by ${signal}`);
   };
   for (const s of stopSignals) process.on(s, onSignal);
@@ -62,11 +60,10 @@ export function openRunSession(opts: SessionOptions): RunSession {
     for (const s of stopSignals) process.off(s, onSignal);
   };
   try {
-    const previous = join(config.store, 'runs', runId, 'artifacts', 'results.json');
-    if (existsSync(previous)) throw new CcciError('USAGE', `run id ${runId} was already used: ${previous} exists`);
+    if (existsSync(folder.results)) throw new CcciError('USAGE', `run id ${runId} was already used: ${folder.results} exists`);
     const runDir = createRunDir(config.store, runId, config.swarm.abraDir, config.swarm.server);
-    dir = runDir.dir;
-    const logger = createLogger({ secrets: opts.secrets, file: runDir.logFile, console: opts.console ?? true });
+    made = true;
+    const logger = createLogger({ secrets: opts.secrets, file: runDir.log, console: opts.console ?? true });
     log = logger.log;
     const events = opts.events ? eventsFile(opts.events, runId, opts.secrets, (m) => logger.log.warn(m)) : noEvents;
     if (controller.signal.aborted) log.warn('a stop arrived while the run was being set up');
@@ -80,17 +77,5 @@ export function openRunSession(opts: SessionOptions): RunSession {
   } catch (err) {
     release();
     throw err;
-  }
-}
-
-/** The reason the server gave, if it left one; anything malformed falls back to a plain cancel. */
-function readStopReason(file: string): { code: StopCode; message: string } | undefined {
-  try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as { code?: unknown; message?: unknown };
-    if (typeof raw.code !== 'string' || !(stopCodes as readonly string[]).includes(raw.code)) return undefined;
-    const message = typeof raw.message === 'string' && raw.message.length > 0 ? raw.message.slice(0, 500) : raw.code.toLowerCase();
-    return { code: raw.code as StopCode, message };
-  } catch {
-    return undefined;
   }
 }

@@ -13,7 +13,7 @@ import { teardownApp } from '../apps/teardown.js';
 import type { ServiceDiagnostics } from '../model/results.js';
 import type { StageName, StageResult } from '../model/stage.js';
 import type { AppHandle } from '../stages/stage-context.js';
-import type { RunDeps } from './run-recipe.js';
+import type { RunDeps } from './run-deps.js';
 
 export interface Settled {
   /** What teardown could not remove ("volume x", …); empty when clean. */
@@ -72,7 +72,7 @@ export class Settler {
     if (left.length > 0) this.deps.log.error({ left }, 'teardown left resources behind');
     else if (apps.length > kept.length) this.deps.log.info('teardown verified: nothing of the run is left');
     for (const role of ['install', 'upgrade', 'lint']) rmSync(join(this.deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
-    rmSync(this.deps.runDir.checkoutDir, { recursive: true, force: true });
+    rmSync(this.deps.runDir.checkout, { recursive: true, force: true });
     return {
       left,
       durationMs: Math.max(0, ...outcomes.map(([, o]) => o.durationMs)),
@@ -120,7 +120,7 @@ async function diagnose(app: AppHandle, deps: RunDeps): Promise<ServiceDiagnosti
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<ServiceDiagnostics[]>((resolve) => { timer = setTimeout(() => resolve([]), DIAGNOSTICS_BUDGET_MS); });
   const work = collectDiagnostics({
-    docker: deps.docker, stack: app.name.stack, role: app.role, artifactsDir: deps.runDir.artifactsDir,
+    docker: deps.docker, stack: app.name.stack, role: app.role, artifactsDir: deps.runDir.artifacts,
     redact: (text) => deps.secrets.redact(text), log: (line) => deps.log.warn(line),
   }).catch((err: unknown) => {
     deps.log.warn(`collecting the service logs of ${app.name.domain} failed: ${errorMessage(err)}`);

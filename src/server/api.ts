@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { errorMessage } from '../model/errors.js';
-import { finishedStates, runStates, type RunRecord, type RunState } from '../model/run.js';
+import { isTerminal, runStates, type RunRecord, type RunState } from '../model/run.js';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateRunId } from '../validate/input.js';
 import { bearerToken, tokenMatches } from './admin-auth.js';
 import { badgeOf } from './badges.js';
@@ -193,7 +193,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', { onRequest: admin }, async (req, reply) => {
     const run = knownRun(req.params.id);
     if (!run) return notFound(reply, req.params.id);
-    if (finishedStates.includes(run.state)) {
+    if (isTerminal(run)) {
       return sendError(reply, deps, 409, 'RUN_FINISHED', `run ${run.id} has already ended: ${run.state}`, { state: run.state });
     }
     deps.log.info({ runId: run.id }, `run ${run.id} cancelled through the API`);

@@ -33,7 +33,7 @@ export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void 
     if (!isArtifactName(name)) return text(400, 'not an artifact name');
     const run = runFromParam(deps, id);
     if (!run) return text(404, `no run ${id}`);
-    const dir = join(deps.runs.runFiles(run.id).dir, 'artifacts');
+    const dir = deps.runs.runFiles(run.id).artifacts;
     let realDir: string;
     let realFile: string;
     try {

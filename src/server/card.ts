@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage } from '../model/errors.js';
 import { stageNames } from '../model/stage.js';
-import type { RunRecord } from '../model/run.js';
+import { isTerminal, type RunRecord } from '../model/run.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
-import { isFinished, runFromParam } from './log-stream.js';
+import { runFromParam } from './log-stream.js';
 import { formatDuration, formatTime, html, pill, raw, runDuration, shortSha, tone } from './pages/html.js';
 import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
@@ -73,7 +73,7 @@ export function registerCard(app: FastifyInstance, deps: ServerDeps, opts: CardO
     if (!run) return reply.code(404).type('text/plain; charset=utf-8').send(`no run ${request.params.id}\n`);
     const draw = () => renderer.render(cardHtml(cardView(deps, run, Date.now())), CARD_SIZE);
     try {
-      if (!isFinished(run)) return sendPng(reply, await draw(), false);
+      if (!isTerminal(run)) return sendPng(reply, await draw(), false);
       const file = join(deps.runs.runFiles(run.id).dir, CARD_FILE);
       const cached = await readFile(file).catch(() => undefined);
       if (cached && pngSize(cached)) return sendPng(reply, cached, true);
@@ -132,8 +132,8 @@ async function writeAtomically(file: string, data: Buffer): Promise<void> {
 /** The card's content for a run: the store's stage rows (results.json's when it has none), masked. */
 export function cardView(deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 'secrets'>, run: RunRecord, now: number): CardView {
   const mask = (s: string | undefined) => (s === undefined ? undefined : deps.secrets.redact(s));
-  const finished = isFinished(run);
-  const results = finished ? readResults(join(deps.runs.runFiles(run.id).dir, 'artifacts', 'results.json')) : undefined;
+  const finished = isTerminal(run);
+  const results = finished ? readResults(deps.runs.runFiles(run.id).results) : undefined;
   type Row = CardStage & { checks?: Array<{ name: string; status: string; code?: string; detail?: string }> };
   const rows: Row[] = deps.store.stagesOf(run.id);
   if (rows.length === 0 && results) rows.push(...results.stages);

@@ -10,11 +10,10 @@
 import { isAscii } from 'node:buffer';
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { finishedStates, type RunRecord } from '../model/run.js';
+import { isTerminal, type RunRecord } from '../model/run.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ServerDeps } from './server-deps.js';
 
@@ -32,12 +31,8 @@ export function runFromParam(deps: Pick<ServerDeps, 'store'>, id: string): RunRe
   return RUN_ID.test(id) ? deps.store.getRun(id) : undefined;
 }
 
-export function isFinished(run: RunRecord): boolean {
-  return finishedStates.includes(run.state);
-}
-
 export function runLogFile(deps: Pick<ServerDeps, 'runs'>, id: string): string {
-  return join(deps.runs.runFiles(id).dir, 'artifacts', 'run.log');
+  return deps.runs.runFiles(id).log;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,7 +269,7 @@ export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void 
     if (!run) return reply.code(404).type('text/plain; charset=utf-8').send(`no run ${request.params.id}\n`);
     const file = runLogFile(deps, run.id);
     const wantsEvents = /text\/event-stream/.test(request.headers.accept ?? '');
-    if (isFinished(run) && !wantsEvents) {
+    if (isTerminal(run) && !wantsEvents) {
       const exists = await stat(file).then((s) => s.isFile(), () => false);
       reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
       return reply.send(exists ? Readable.from(plainText(file, deps.secrets), { objectMode: false }) : '');
@@ -346,7 +341,7 @@ function streamEvents(res: ServerResponse, file: string, start: number, id: stri
     void pump();
   };
   const unsubscribe = deps.runs.onChange((change) => {
-    if (change.run.id === id && isFinished(change.run)) finish(change.run.state);
+    if (change.run.id === id && isTerminal(change.run)) finish(change.run.state);
   });
   const cleanup = () => {
     if (closed) return;
@@ -369,7 +364,7 @@ function streamEvents(res: ServerResponse, file: string, start: number, id: stri
   // A backstop for a final change that was missed (e.g. the run ended before we subscribed).
   const stateCheck = setInterval(() => {
     const now = deps.store.getRun(id);
-    if (now && isFinished(now)) finish(now.state);
+    if (now && isTerminal(now)) finish(now.state);
   }, STATE_CHECK_MS);
   const heartbeat = setInterval(() => { if (!busy) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
   res.on('close', cleanup);
@@ -407,6 +402,6 @@ function streamEvents(res: ServerResponse, file: string, start: number, id: stri
 
   startWatching();
   const run = deps.store.getRun(id);
-  if (run && isFinished(run)) finish(run.state);
+  if (run && isTerminal(run)) finish(run.state);
   else void pump();
 }

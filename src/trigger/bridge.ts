@@ -1,6 +1,7 @@
 // The forge bridge: a PR comment (from the poller or the webhook) becomes at most one run, ever;
 // the run's reply comment and commit status follow the run. It only enqueues runs and listens to
 // their changes: the queue does the rest.
+import { isTerminal } from '../model/run.js';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
@@ -8,7 +9,7 @@ import type { ForgeClient } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
-import { isFinal, renderComment, statusFor } from '../report/pr-comment.js';
+import { renderComment, statusFor } from '../report/pr-comment.js';
 import { validateRecipeName } from '../validate/input.js';
 import { describeCommand, parseTrigger, usageText } from './grammar.js';
 import { mayTrigger } from './trust.js';
@@ -52,7 +53,7 @@ export class ForgeBridge {
       if (event && !['stage-started', 'run-finished'].includes(event.type)) return;
       if (run.trigger.kind === 'forge') this.update(run.id);
       // A run queued or finished moves everyone's place in the queue.
-      if (!event && (run.state === 'running' || isFinal(run))) for (const q of deps.store.inState('queued')) if (q.trigger.kind === 'forge') this.update(q.id);
+      if (!event && (run.state === 'running' || isTerminal(run))) for (const q of deps.store.inState('queued')) if (q.trigger.kind === 'forge') this.update(q.id);
     });
   }
 
@@ -144,7 +145,7 @@ export class ForgeBridge {
       acceptedSha: reply.acceptedSha, keepOff: run.keep && this.deps.config.runner.keepOnFailure === 0,
     });
     const status = statusFor(run);
-    const final = isFinal(run);
+    const final = isTerminal(run);
     // The final status goes on the commit really tested; while queued, the head seen at acceptance.
     const sha = final && run.sha ? run.sha : reply.acceptedSha;
     // Nothing new to say (a log line, the same place in the queue): no request at all.

@@ -1,10 +1,10 @@
 // A RunControl that runs nothing, for tests and benchmarks of the server: enqueue stores the run,
 // changes are told to listeners as the scheduler tells them, and every call is recorded.
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
+import { runFolder, type RunFolder } from '../../src/model/run-folder.js';
 import type { RunChange } from '../../src/queue/run-control.js';
 import type { RunControl } from '../../src/queue/run-control.js';
-import type { RunRecord, RunRequest } from '../../src/model/run.js';
+import type { RunRecord, TriggeredRequest } from '../../src/model/run.js';
 import type { RunEnd, RunStore } from '../../src/queue/store.js';
 import type { RunEventLine } from '../../src/model/run-events.js';
 
@@ -19,7 +19,7 @@ export interface FakeRunControlOptions {
 }
 
 export class FakeRunControl implements RunControl {
-  readonly enqueued: RunRequest[] = [];
+  readonly enqueued: TriggeredRequest[] = [];
   readonly cancelled: Array<{ id: string; message?: string }> = [];
   readonly emitter = new EventEmitter();
   private n = 0;
@@ -28,7 +28,7 @@ export class FakeRunControl implements RunControl {
     this.emitter.setMaxListeners(0);
   }
 
-  enqueue(req: RunRequest): RunRecord {
+  enqueue(req: TriggeredRequest): RunRecord {
     this.enqueued.push(req);
     const run = this.store.insertRun(`${this.opts.idPrefix ?? 'fake'}-${++this.n}`, req);
     this.emit(run);
@@ -63,8 +63,7 @@ export class FakeRunControl implements RunControl {
     return () => this.emitter.off('change', listener);
   }
 
-  runFiles(id: string): { dir: string; events: string } {
-    const dir = join(this.storeDir, 'runs', id);
-    return { dir, events: join(dir, 'events.jsonl') };
+  runFiles(id: string): RunFolder {
+    return runFolder(this.storeDir, id);
   }
 }

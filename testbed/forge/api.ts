@@ -8,28 +8,8 @@ import { ForgeError } from './pulls.js';
 import type { Reply } from './reply.js';
 import { matchPath } from './path-match.js';
 import { routes } from './routes/index.js';
+import type { ApiCtx } from './route.js';
 import type { UserRec } from './types.js';
-
-export interface ApiCtx {
-  core: ForgeCore;
-  req: IncomingMessage;
-  reply: Reply;
-  method: string;
-  /** Path (from /api/v1 on) and query as requested, for Link headers. */
-  requestUrl: string;
-  query: URLSearchParams;
-  params: Record<string, string>;
-  doer: UserRec | null;
-}
-
-export type Handler = (ctx: ApiCtx) => Promise<void> | void;
-
-export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Under /api/v1, with `:name` segments. */
-  path: string;
-  handler: Handler;
-}
 
 /** Serve one /api/v1 request; `who.user` is set as soon as the caller is known (request log). */
 export async function serveApi(core: ForgeCore, req: IncomingMessage, reply: Reply, requestUrl: string, who: { user: UserRec | null }): Promise<void> {

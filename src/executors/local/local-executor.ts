@@ -1,6 +1,5 @@
 // The local executor: each run is a child `cc-ci run --run-id <id> --events <file>` in its own
 // process group on this host (DESIGN §2), with the server's own config.
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnRunChild } from '../../process/run-child.js';
 import type { RunRecord } from '../../model/run.js';
@@ -13,7 +12,7 @@ export function localExecutor(opts: { configPath: string; env?: NodeJS.ProcessEn
     start(run: RunRecord, files: RunFiles): ExecutionHandle {
       return spawnRunChild(process.execPath, runArgs(run, files, opts.configPath), {
         env: opts.env ?? process.env,
-        outputFile: join(files.dir, 'child-output.txt'),
+        outputFile: files.childOutput,
       });
     },
   };

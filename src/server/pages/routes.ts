@@ -2,11 +2,12 @@
 // POST /runs/:id/cancel and /runs/:id/rerun (form-encoded, the admin token as the `token` field,
 // compared in constant time). Server-rendered HTML that works without JavaScript; the only
 // script is the run page's live log, allowed by a per-response CSP nonce.
+import { isTerminal } from '../../model/run.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from '../../model/errors.js';
 import { tokenMatches } from '../admin-auth.js';
-import { isFinished, runFromParam } from '../log-stream.js';
+import { runFromParam } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import { contentSecurityPolicy, messagePage } from './html.js';
 import { overviewPage } from './overview.js';
@@ -40,7 +41,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     const run = runFromParam(deps, request.params.id);
     if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
     // A finished run's page has no script (so no nonce in it) and changes only with its age: cached.
-    if (isFinished(run)) return sendCached(request, reply, await cache.getAsync(`/runs/${run.id}`, Date.now(), () => runPage(deps, run, Date.now(), '')));
+    if (isTerminal(run)) return sendCached(request, reply, await cache.getAsync(`/runs/${run.id}`, Date.now(), () => runPage(deps, run, Date.now(), '')));
     const nonce = randomBytes(16).toString('base64');
     return sendPage(reply, 200, await runPage(deps, run, Date.now(), nonce), nonce);
   });
@@ -49,7 +50,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     const run = runFromParam(deps, request.params.id);
     if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
     if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
-    if (!isFinished(run)) {
+    if (!isTerminal(run)) {
       deps.log.info({ runId: run.id }, `run ${run.id} cancelled from the dashboard`);
       // The teardown takes a while; the run page shows it going.
       deps.runs.cancel(run.id, 'cancelled from the dashboard').catch((err: unknown) => {

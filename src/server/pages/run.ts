@@ -7,9 +7,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageNames } from '../../model/stage.js';
 import { runResultsSchema, type RunResults } from '../../model/results.js';
-import type { RunRecord, StageRow } from '../../model/run.js';
+import { isTerminal, type RunRecord, type StageRow } from '../../model/run.js';
 import { isArtifactName } from '../artifacts.js';
-import { isFinished, readLogTail, runLogFile } from '../log-stream.js';
+import { readLogTail, runLogFile } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
   formatDuration, formatTime, html, layout, levelMeter, pill, prLink, raw, recipeLink, runDuration, runLink, shortSha, timeAgo, tone,
@@ -24,11 +24,11 @@ interface StageView extends Omit<StageRow, 'name'> { name: string }
 
 export async function runPage(deps: ServerDeps, run: RunRecord, now: number, nonce: string): Promise<string> {
   const id = run.id;
-  const active = !isFinished(run);
-  const dir = deps.runs.runFiles(id).dir;
-  const results = active ? undefined : readResults(join(dir, 'artifacts', 'results.json'));
+  const active = !isTerminal(run);
+  const folder = deps.runs.runFiles(id);
+  const results = active ? undefined : readResults(folder.results);
   const stages = stageViews(deps, run, results);
-  const artifacts = listArtifacts(join(dir, 'artifacts'), results);
+  const artifacts = listArtifacts(folder.artifacts, results);
   const log = await readLogTail(runLogFile(deps, id), LOG_TAIL_BYTES, deps.secrets);
   const forgeUrl = deps.config.forge?.url;
   const base = `/runs/${encodeURIComponent(id)}`;
@@ -150,7 +150,7 @@ export function readResults(file: string): RunResults | undefined {
 function stageViews(deps: ServerDeps, run: RunRecord, results: RunResults | undefined): StageView[] {
   const rows: StageView[] = deps.store.stagesOf(run.id);
   if (rows.length === 0 && results) rows.push(...results.stages);
-  if (isFinished(run)) return rows;
+  if (isTerminal(run)) return rows;
   const asked = run.stages.length ? run.stages : deps.config.runner.stages;
   const have = new Set(rows.map((r) => r.name));
   for (const name of stageNames) {

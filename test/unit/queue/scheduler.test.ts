@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { ExecutionHandle, Executor, RunFiles } from '../../../src/executors/executor.js';
 import { createLogger } from '../../../src/log/create-logger.js';
-import type { RunRecord, RunRequest } from '../../../src/model/run.js';
+import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
 import { Scheduler, stateOfResults } from '../../../src/queue/scheduler.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
@@ -66,7 +66,7 @@ function setup(opts: { capacity?: number; budgetMs?: number } = {}) {
   return { store, scheduler, children, reaped, dir };
 }
 
-const req = (recipe: string, pr?: number): RunRequest => ({ recipe, repo: `file:///srv/${recipe}`, ref: pr ? `refs/pull/${pr}/head` : 'main', pr, stages: [], keep: false, trigger: { kind: 'api' } });
+const req = (recipe: string, pr?: number): TriggeredRequest => ({ recipe, repo: `file:///srv/${recipe}`, ref: pr ? `refs/pull/${pr}/head` : 'main', pr, stages: [], keep: false, trigger: { kind: 'api' } });
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 5_000): Promise<T> {
   const deadline = Date.now() + ms;

@@ -116,7 +116,7 @@ async function run(input: Partial<RunInput>, opts: {
   const secrets = new SecretRegistry();
   const config: Config = loadConfig({ path: configFile, secrets });
   const runDir = createRunDir(config.store, 'r1', config.swarm.abraDir, 'default');
-  const { log, close } = createLogger({ secrets, file: runDir.logFile, console: false });
+  const { log, close } = createLogger({ secrets, file: runDir.log, console: false });
   const seen: Seen = { undeployed: [], removed: [], claimed: [], released: false };
   const eventsPath = join(dir, 'events.jsonl');
   const outcome = await runRecipe({ recipe: 'custom-html', ref: 'main', repo: repo.url, ...input }, {

@@ -3,6 +3,7 @@
 // drawn once, written to <run dir>/card.png and then served from the file; a running run's is
 // drawn every time and never written; unknown and malformed ids are 404; a Chromium that cannot
 // start is a 503 and the server keeps answering. The cards drawn: /tmp/cc-ci-card-*.png.
+import { runFolder } from '../../../src/model/run-folder.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import type { RunResults } from '../../../src/model/results.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import type { RunControl } from '../../../src/queue/run-control.js';
-import type { RunRecord, RunRequest } from '../../../src/model/run.js';
+import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { CardRenderer, pngSize } from '../../../src/server/card-render.js';
@@ -46,11 +47,11 @@ async function makeWorld(opts: { renderer?: CardRenderer } = { renderer }): Prom
   const store = new RunStore(':memory:');
   const runDir = (id: string) => join(config.store, 'runs', id);
   const runs: RunControl = {
-    enqueue: (req: RunRequest): RunRecord => store.insertRun(`x-${Date.now()}`, req),
+    enqueue: (req: TriggeredRequest): RunRecord => store.insertRun(`x-${Date.now()}`, req),
     cancel: async (id) => store.getRun(id),
     queuePosition: () => undefined,
     onChange: () => () => undefined,
-    runFiles: (id) => ({ dir: runDir(id), events: join(runDir(id), 'events.jsonl') }),
+    runFiles: (id) => runFolder(config.store, id),
   };
   const deps: ServerDeps = {
     config, store, runs, secrets, log: pino({ level: 'silent' }), metrics: {} as ServerDeps['metrics'], recipes: () => [],
@@ -61,7 +62,7 @@ async function makeWorld(opts: { renderer?: CardRenderer } = { renderer }): Prom
   return { app, store, deps, runDir };
 }
 
-function request(over: Partial<RunRequest> = {}): RunRequest {
+function request(over: Partial<TriggeredRequest> = {}): TriggeredRequest {
   return { recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' }, ...over };
 }
 
@@ -81,7 +82,7 @@ function writeResults(w: World, id: string, over: Partial<RunResults>): void {
 }
 
 /** A run that went through its stages and ended, as the scheduler leaves it in the store. */
-function finishedRun(w: World, id: string, req: Partial<RunRequest>, stages: StageResult[], end: Parameters<RunStore['finishRun']>[1]): void {
+function finishedRun(w: World, id: string, req: Partial<TriggeredRequest>, stages: StageResult[], end: Parameters<RunStore['finishRun']>[1]): void {
   const t0 = Date.UTC(2026, 10, 30, 10, 15);
   w.store.insertRun(id, request(req), new Date(t0));
   w.store.markRunning(id, 4242, new Date(t0 + 2_000));

@@ -3,6 +3,7 @@
 // message without a click, and a running run's page appends lines written to run.log while it is
 // open (EventSource) and reloads into the finished page when the run ends. Only these routes are
 // served (plus a stand-in badge), from an in-memory store. Screenshots: /tmp/cc-ci-dashboard-*.png.
+import { runFolder } from '../../../src/model/run-folder.js';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EventEmitter } from 'node:events';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import type { RunControl } from '../../../src/queue/run-control.js';
-import type { RunRecord, RunRequest } from '../../../src/model/run.js';
+import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
 import type { RunChange } from '../../../src/queue/run-control.js';
 import { RunStore, type RunEnd } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
@@ -31,7 +32,7 @@ const store = new RunStore(':memory:');
 const emitter = new EventEmitter();
 let storeDir = '';
 const runs: RunControl = {
-  enqueue: (req: RunRequest): RunRecord => store.insertRun(`rerun-${Date.now()}`, req),
+  enqueue: (req: TriggeredRequest): RunRecord => store.insertRun(`rerun-${Date.now()}`, req),
   cancel: async (id) => store.getRun(id),
   queuePosition: (id) => {
     const i = store.inState('queued').findIndex((r) => r.id === id);
@@ -41,7 +42,7 @@ const runs: RunControl = {
     emitter.on('change', listener);
     return () => emitter.off('change', listener);
   },
-  runFiles: (id) => ({ dir: join(storeDir, 'runs', id), events: join(storeDir, 'runs', id, 'events.jsonl') }),
+  runFiles: (id) => runFolder(storeDir, id),
 };
 const artifactsOf = (id: string) => {
   const d = join(runs.runFiles(id).dir, 'artifacts');
@@ -61,7 +62,7 @@ const T0 = Date.now() - 3 * 3600_000;
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
-function req(recipe: string, over: Partial<RunRequest> = {}): RunRequest {
+function req(recipe: string, over: Partial<TriggeredRequest> = {}): TriggeredRequest {
   return { recipe, repo: `https://git.coopcloud.tech/coop-cloud/${recipe}.git`, ref: 'main', stages: [], keep: false, trigger: { kind: 'api' }, ...over };
 }
 

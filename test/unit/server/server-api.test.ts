@@ -12,7 +12,7 @@ import { createLogger } from '../../../src/log/create-logger.js';
 import type { RunResults } from '../../../src/model/results.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import { FakeRunControl } from '../../support/fake-run-control.js';
-import type { RunRecord, RunRequest } from '../../../src/model/run.js';
+import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
 import type { RunChange } from '../../../src/queue/run-control.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
@@ -74,7 +74,7 @@ async function harness(config: Config): Promise<Harness> {
   return { app, store, runs, metrics, deps };
 }
 
-const req = (recipe: string, over: Partial<RunRequest> = {}): RunRequest => ({
+const req = (recipe: string, over: Partial<TriggeredRequest> = {}): TriggeredRequest => ({
   recipe, repo: `https://git.example.org/coop-cloud/${recipe}.git`, ref: 'main', stages: [], keep: false, trigger: { kind: 'forge', by: 'someone' }, ...over,
 });
 const stage = (name: StageResult['name'], status: StageResult['status'], durationMs = 1000): StageResult => ({
@@ -85,7 +85,7 @@ let t = Date.parse('2026-01-01T00:00:00Z');
 const tick = () => new Date((t += 1000));
 
 /** A run taken to its end, as the scheduler would: the store, then the change reported (unless `quiet`). */
-function finished(store: RunStore, id: string, r: RunRequest, end: { state: RunRecord['state']; verdict?: 'pass' | 'fail' | 'error'; level?: number },
+function finished(store: RunStore, id: string, r: TriggeredRequest, end: { state: RunRecord['state']; verdict?: 'pass' | 'fail' | 'error'; level?: number },
   quiet = false): RunRecord {
   store.insertRun(id, r, tick());
   store.markRunning(id, 4242, tick());

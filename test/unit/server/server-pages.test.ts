@@ -15,7 +15,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import type { RunResults } from '../../../src/model/results.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import { FakeRunControl } from '../../support/fake-run-control.js';
-import type { RunRequest } from '../../../src/model/run.js';
+import type { TriggeredRequest } from '../../../src/model/run.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerArtifacts } from '../../../src/server/artifacts.js';
@@ -69,7 +69,7 @@ async function makeWorld(known: string[] = []): Promise<World> {
   return { app, store, runs, secrets, dir, artifacts };
 }
 
-function request(over: Partial<RunRequest> = {}): RunRequest {
+function request(over: Partial<TriggeredRequest> = {}): TriggeredRequest {
   return { recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' }, ...over };
 }
 

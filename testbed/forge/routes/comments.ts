@@ -8,7 +8,7 @@
 // - GET/PATCH …/issues/comments/{id}: 404 for an unknown id; 404 with no body when the comment
 //   belongs to another repository; PATCH only by the poster or a repository writer, otherwise
 //   403 with an empty body; 200 with the comment (unchanged body: nothing updated).
-import type { ApiCtx, Route } from '../api.js';
+import type { ApiCtx, Route } from '../route.js';
 import { editComment, createComment } from '../comments.js';
 import { listOptions, pageOf, setTotalCount } from '../paging.js';
 import { atLeast } from '../access.js';

@@ -3,7 +3,7 @@
 // form binding (422) and the `since`/`before` query (context.GetQueryBeforeSince: RFC 3339,
 // compared in whole seconds; a bad value is 422).
 import { atLeast, repoAccess } from '../access.js';
-import type { ApiCtx } from '../api.js';
+import type { ApiCtx } from '../route.js';
 import { bind, readBody } from '../body.js';
 import type { AccessMode, RepoRec, UserRec } from '../types.js';
 

@@ -8,7 +8,7 @@
 //   echoes url and content_type, never the secret.
 // - GET (list, X-Total-Count, paginated), DELETE /hooks/{id} (204, or 404).
 import type { Hook } from 'gitea-js';
-import type { Route } from '../api.js';
+import type { Route } from '../route.js';
 import { str } from '../body.js';
 import type { ForgeCore } from '../core.js';
 import { goTime } from '../gojson.js';

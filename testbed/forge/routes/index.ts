@@ -1,6 +1,6 @@
 // The /api/v1 route table. More specific literal paths come first
 // (…/issues/comments/{id} before …/issues/{index}/comments).
-import type { Route } from '../api.js';
+import type { Route } from '../route.js';
 import { commentRoutes } from './comments.js';
 import { hookRoutes } from './hooks.js';
 import { miscRoutes } from './misc.js';

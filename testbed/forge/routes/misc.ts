@@ -1,6 +1,6 @@
 // GET /version (public) and GET /user (reqToken; the caller sees their own admin fields).
 // routers/api/v1/misc/version.go, user/user.go GetAuthenticatedUser.
-import type { Route } from '../api.js';
+import type { Route } from '../route.js';
 import { toUser } from '../to-user.js';
 import { needToken } from './common.js';
 

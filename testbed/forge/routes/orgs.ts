@@ -4,7 +4,7 @@
 // - the asker is not a member and asks about themself: 404;
 // - otherwise: 303 to /api/v1/orgs/{org}/public_members/{user}, which answers 204 only for a
 //   *public* member — so a client that follows redirects sees a private member as 404.
-import type { ApiCtx, Route } from '../api.js';
+import type { ApiCtx, Route } from '../route.js';
 import type { OrgRec, UserRec } from '../types.js';
 import { needToken } from './common.js';
 

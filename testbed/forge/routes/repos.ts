@@ -3,7 +3,7 @@
 // only for "open" or "closed": no state (or "all", or anything else) lists every PR, whatever
 // the swagger's "default: open" says (models/issues/pull_list.go listPullRequestStatement).
 // Default order: newest first (created desc, id desc); `sort` oldest/recentupdate/leastupdate.
-import type { Route } from '../api.js';
+import type { Route } from '../route.js';
 import { listOptions, pageOf, setLinkHeader, setTotalCount } from '../paging.js';
 import { syncPullRefs } from '../pulls.js';
 import { toIssue } from '../to-issue.js';

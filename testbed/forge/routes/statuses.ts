@@ -8,7 +8,7 @@
 // - GET /commits/{ref}/status: ref = branch, tag or (short) sha; the latest status per context
 //   (newest first, paginated), combined state = the worst; nothing → 200 with an empty
 //   CombinedStatus ({"state":"","sha":"",…,"statuses":null}).
-import type { ApiCtx, Route } from '../api.js';
+import type { ApiCtx, Route } from '../route.js';
 import { resolveCommit } from '../git.js';
 import { listOptions, pageOf, setLinkHeader, setTotalCount } from '../paging.js';
 import { COMMIT_STATES, EMPTY_COMBINED_STATUS, toCombinedStatus, toCommitStatus } from '../to-status.js';
