@@ -1,5 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
@@ -18,7 +20,134 @@ export default tseslint.config(
   },
   // Each external system has one adapter folder; nothing else imports its client.
   ...adapterBoundaries(),
+  // The floors of src/ (docs/architecture.md): a folder imports only folders on lower floors;
+  // and no file is on an import circle, in src/ or in the stand-ins, types included.
+  {
+    files: ['src/**/*.ts', 'testbed/**/*.ts'],
+    plugins: { floors: { rules: { 'import-down': importDownRule(), 'no-circle': noCircleRule() } } },
+    rules: { 'floors/no-circle': 'error' },
+  },
+  { files: ['src/**/*.ts'], rules: { 'floors/import-down': 'error' } },
 );
+
+/**
+ * src/'s floors, lowest first. A file may import its own folder and folders on lower floors;
+ * folders on one floor stay independent of each other. cli.ts is the roof.
+ */
+export const floors = [
+  ['secrets'],
+  ['model'],
+  ['validate', 'log', 'config', 'recipe', 'report'],
+  ['spec'],
+  ['process', 'forge'],
+  ['git', 'docker', 'browser'],
+  ['abra', 'backupbot'],
+  ['apps'],
+  ['stages'],
+  ['runner'],
+  ['executors'],
+  ['queue'],
+  ['trigger'],
+  ['doctor'],
+  ['server'],
+  ['wiring'],
+  ['demo'],
+  ['cli.ts'],
+];
+
+/** The relative imports of a file (type-only ones too), resolved to .ts files. */
+function relativeImports(file) {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].map((m) => m[1]);
+  return specs.map((spec) => path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'));
+}
+
+/**
+ * Circles through imports, types included. eslint-plugin-import-x's no-cycle skips `import type`,
+ * and a circle of types still ties two files together, so this walks the graph itself: the files
+ * of src/ and testbed/ and their relative imports, strongly connected components by Tarjan.
+ */
+function importCircles() {
+  const files = ['src', 'testbed'].flatMap((dir) =>
+    readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => path.resolve(dir, f)));
+  const graph = new Map(files.map((f) => [f, relativeImports(f).filter((t) => t !== f)]));
+  const index = new Map();
+  const low = new Map();
+  const stack = [];
+  const onStack = new Set();
+  const circleOf = new Map();
+  let next = 0;
+  const visit = (v) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const members = [];
+    let w;
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      members.push(w);
+    } while (w !== v);
+    if (members.length > 1) for (const m of members) circleOf.set(m, members);
+  };
+  for (const f of graph.keys()) if (!index.has(f)) visit(f);
+  return circleOf;
+}
+
+function noCircleRule() {
+  let circles;
+  return {
+    meta: { type: 'problem', schema: [] },
+    create(context) {
+      circles ??= importCircles();
+      const members = circles.get(context.filename);
+      if (!members) return {};
+      const check = (node) => {
+        const spec = node.source?.value;
+        if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+        const target = path.resolve(path.dirname(context.filename), spec).replace(/\.js$/, '.ts');
+        if (!members.includes(target)) return;
+        const names = members.map((m) => path.relative(process.cwd(), m)).sort().join(', ');
+        context.report({ node, message: `import circle: ${names}` });
+      };
+      return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+    },
+  };
+}
+
+function importDownRule() {
+  const src = path.resolve('src');
+  const folderOf = (file) => path.relative(src, file).split(path.sep)[0];
+  const floorOf = (folder) => floors.findIndex((f) => f.includes(folder));
+  return {
+    meta: { type: 'problem', schema: [] },
+    create(context) {
+      const from = folderOf(context.filename);
+      const check = (node) => {
+        const spec = node.source?.value;
+        if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+        const to = folderOf(path.resolve(path.dirname(context.filename), spec));
+        if (to === from || to.startsWith('..')) return;
+        const [a, b] = [floorOf(from), floorOf(to)];
+        if (a < 0 || b < 0) {
+          context.report({ node, message: `src/${a < 0 ? from : to} has no floor: add it to floors in eslint.config.js` });
+        } else if (b >= a) {
+          context.report({ node, message: `src/${from} (floor ${a}) may not import src/${to} (floor ${b}): imports go down` });
+        }
+      };
+      return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+    },
+  };
+}
 
 function adapterBoundaries() {
   const only = {
