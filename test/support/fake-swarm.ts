@@ -90,9 +90,9 @@ export class FakeSwarm implements SwarmApi {
     }
   }
 
-  /** Every service of the stack rolls to a new template with the same spec (a restore restarts them). */
-  restart(stack: string): void {
-    this.deploy(stack, this.stackServices(stack).map((s) => s.spec));
+  /** Every service of the stack rolls to a new template (a restore restarts them), running after `startsAfterMs`. */
+  restart(stack: string, startsAfterMs = 0): void {
+    this.deploy(stack, this.stackServices(stack).map((s) => ({ ...s.spec, startsAfterMs })));
   }
 
   /** The stack's data, as the built-in exec commands see it. */

@@ -151,8 +151,9 @@ export function stageRig(opts: RigOptions = {}): StageRig {
     const volume = swarm.volume(name.stack);
     volume.clear();
     for (const [k, v] of snapshot) volume.set(k, v);
-    // A restore stops and starts the app's services.
-    swarm.restart(name.stack);
+    // A restore stops and starts the app's services; they take a moment to run again, so a
+    // stage that did not wait for convergence would find no container to read the data in.
+    swarm.restart(name.stack, 100);
     return 'INFO restore finished';
   });
   return rig;
