@@ -5,7 +5,7 @@
 // at all is decided before the stage, in src/runner/stage-table.ts with planUpgradeBase: na
 // and NO_UPGRADE_BASE are tested there (the last describe).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,11 +28,16 @@ const HEAD = '1.1.0+1.27.2';
 
 let root: string;
 let repo: FixtureRepo;
+let baseClone: string;
 let ingress: FakeIngress;
 let clones = 0;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'cc-ci-upgrade-'));
   repo = (await makeFixtureRepos(join(root, 'repos'), ['custom-html']))['custom-html']!;
+  // Cloned and checked out at the base once, as the runner's newApp does; each test copies it.
+  baseClone = join(root, 'base-clone');
+  await cloneRepo(repo.url, baseClone);
+  await checkout(baseClone, await resolveRef(baseClone, BASE));
   ingress = await startIngress();
 });
 afterAll(async () => {
@@ -41,11 +46,10 @@ afterAll(async () => {
 });
 beforeEach(() => fakeChromium.reset());
 
-/** The upgrade app's clone at the base, its context with the head's sha and version, and a live ingress route. */
-async function upgradeRig(opts: RigOptions = {}): Promise<StageRig> {
+/** A copy of the clone at the base, a context with the head's sha and version, and a live ingress route. */
+function upgradeRig(opts: RigOptions = {}): StageRig {
   const recipeDir = join(root, `clone-${++clones}`);
-  await cloneRepo(repo.url, recipeDir);
-  await checkout(recipeDir, await resolveRef(recipeDir, BASE));
+  cpSync(baseClone, recipeDir, { recursive: true });
   const rig = stageRig({
     recipeDir, role: 'upgrade', headSha: repo.head, headVersion: HEAD, ingress: ingress.url,
     spec: { data: markerData }, ...opts,
@@ -58,7 +62,7 @@ const checkedOut = (dir: string) => execFileSync('git', ['-C', dir, 'rev-parse',
 
 describe('upgrade stage: pass', () => {
   it('deploys the base, seeds, checks out and redeploys the head; the label moved, the marker survived', async () => {
-    const rig = await upgradeRig({ spec: { data: markerData, checks: [{ http: { path: '/', contains: 'v1.1.0' } }] } });
+    const rig = upgradeRig({ spec: { data: markerData, checks: [{ http: { path: '/', contains: 'v1.1.0' } }] } });
     const { domain, stack } = rig.app.name;
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ name: 'upgrade', status: 'pass' });
@@ -97,7 +101,7 @@ describe('upgrade stage: pass', () => {
 
 describe('upgrade stage: fail (the recipe\'s fault)', () => {
   it('a head that still carries the base\'s version label is WRONG_VERSION', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     // The maintainer forgot to bump the label: abra deploys the head, the label stays.
     rig.services = (target) => [{ name: 'app', labels: abraLabels(rig.app.name.stack, BASE,
       'chaos' in target ? repo.head.slice(0, 8) : undefined) }];
@@ -109,7 +113,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   });
 
   it('the label must move even when the head\'s version is not known: WRONG_VERSION', async () => {
-    const rig = await upgradeRig({ headVersion: undefined });
+    const rig = upgradeRig({ headVersion: undefined });
     rig.services = (target) => [{ name: 'app', labels: abraLabels(rig.app.name.stack, BASE,
       'chaos' in target ? repo.head.slice(0, 8) : undefined) }];
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
@@ -118,7 +122,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   });
 
   it('a head whose deploy loses the data is DATA_LOST', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     const services = rig.services;
     rig.services = (target) => {
       // The new version mounts a fresh volume.
@@ -131,7 +135,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   });
 
   it('a head that crash-loops is NOT_CONVERGED, after the base had converged', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     const services = rig.services;
     rig.services = (target) => ('chaos' in target
       ? [{ name: 'app', tasks: 'failing', taskError: 'task: non-zero exit (1)' }]
@@ -142,7 +146,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   });
 
   it('abra refusing to deploy the base is ABRA_REFUSED; the head is never deployed', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     const said = `abra app deploy exited 1: FATA ${BASE} is not a published version`;
     rig.abra.fail('deploy', new CcciError('ABRA_FAILED', said));
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
@@ -152,7 +156,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   });
 
   it('a data spec naming a service the recipe does not run fails: RECIPE_BROKEN', async () => {
-    const rig = await upgradeRig({ spec: { data: { ...markerData, service: 'db' } } });
+    const rig = upgradeRig({ spec: { data: { ...markerData, service: 'db' } } });
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
     expect(result.reason).toContain(`no running container of service ${rig.app.name.stack}_db`);
@@ -161,7 +165,7 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
 
 describe('upgrade stage: error (infrastructure, or the run was stopped)', () => {
   it('a head commit git cannot check out is GIT_FAILED, and the head is never deployed', async () => {
-    const rig = await upgradeRig({ headSha: 'f'.repeat(40) });
+    const rig = upgradeRig({ headSha: 'f'.repeat(40) });
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ status: 'error', code: 'GIT_FAILED' });
     expect(result.checks.at(-1)).toMatchObject({ name: 'check out the head', status: 'error', code: 'GIT_FAILED' });
@@ -169,7 +173,7 @@ describe('upgrade stage: error (infrastructure, or the run was stopped)', () => 
   });
 
   it('Docker failing while the head converges is DOCKER_FAILED', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     const services = rig.services;
     const down = 'Docker Engine: listing tasks failed';
     rig.services = (target) => {
@@ -181,7 +185,7 @@ describe('upgrade stage: error (infrastructure, or the run was stopped)', () => 
   });
 
   it('a stop while abra deploys the head is error with the stop\'s code', async () => {
-    const rig = await upgradeRig();
+    const rig = upgradeRig();
     const services = rig.services;
     rig.abra.on('deploy', async (_domain, target, opts) => {
       if ('version' in target) return rig.swarm.deploy(rig.app.name.stack, services(target));
