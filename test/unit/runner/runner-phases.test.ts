@@ -1,16 +1,14 @@
-// The runner's phase rules with fakes for Docker, abra and the lease, and stages of the test's
-// own: skip versus na versus error, --keep, a broken upgrade beside a passing install, a stop
-// in the middle of a stage, a refused run, parallel and serial scheduling, and the events file.
-// A real (local) git repository is cloned, as a run does; nothing touches Docker.
+// The runner's phase rules with the shared fakes of test/support (Docker, abra, the lease) and
+// stages of the test's own: skip versus na versus error, --keep, a broken upgrade beside a
+// passing install, a stop in the middle of a stage, a refused run, parallel and serial
+// scheduling, and the events file. A real (local) git repository is cloned, as a run does;
+// nothing touches Docker.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { CcciError, RecipeFailure } from '../../../src/model/errors.js';
-import type { Abra } from '../../../src/abra/abra.js';
-import type { RunLease } from '../../../src/apps/lease.js';
-import type { SwarmApi } from '../../../src/docker/swarm-api.js';
 import { createLogger } from '../../../src/log/create-logger.js';
 import { finishStage } from '../../../src/model/blame.js';
 import type { StageName, StageResult } from '../../../src/model/stage.js';
@@ -21,6 +19,9 @@ import type { RunInput } from '../../../src/runner/prepare.js';
 import { lifecycle, type StageDef, type StageScope } from '../../../src/runner/stage-table.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { makeFixtureRepos, type FixtureRepo } from '../../../testbed/fixtures/make-recipes.js';
+import { FakeAbraPort, type AbraCallRecord, type AbraMethod } from '../../support/fake-abra-port.js';
+import { FakeLease } from '../../support/fake-lease.js';
+import { FakeSwarm } from '../../support/fake-swarm.js';
 
 let root: string;
 let repo: FixtureRepo;
@@ -38,54 +39,6 @@ interface Seen {
   claimed: string[];
   kept?: { until: string; apps: string[] };
   released: boolean;
-}
-
-function fakeAbra(serverDir: string, seen: Seen): Abra {
-  const envFile = (domain: string) => join(serverDir, `${domain}.env`);
-  const nope = () => Promise.reject(new Error('not used by these tests'));
-  return {
-    envFile,
-    appNew: async (_recipe, domain) => writeFileSync(envFile(domain), `DOMAIN=${domain}\n`),
-    generateSecrets: async () => [],
-    deploy: async () => undefined,
-    undeploy: async (domain) => { seen.undeployed.push(domain); },
-    remove: async (domain) => { seen.removed.push(domain); rmSync(envFile(domain), { force: true }); },
-    backupCreate: nope,
-    restore: nope,
-    lint: nope,
-  };
-}
-
-const emptyStack = { services: [], containers: [], networks: [], volumes: [], secrets: [], configs: [] };
-
-function fakeDocker(): SwarmApi {
-  return {
-    services: async () => [],
-    tasks: async () => [],
-    events: async () => undefined,
-    resources: async () => emptyStack,
-    stacks: async () => new Map(),
-    execInService: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
-    execInNamedService: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
-    servicesLabelled: async () => [],
-    serviceLogs: async () => '',
-    serviceImages: async () => [],
-    removeServices: async () => undefined,
-    removeContainers: async () => undefined,
-    removeVolumes: async () => undefined,
-    removeSecrets: async () => undefined,
-    removeConfigs: async () => undefined,
-    removeNetworks: async () => undefined,
-  };
-}
-
-function fakeLease(seen: Seen): RunLease {
-  return {
-    claim: (domain) => { seen.claimed.push(domain); },
-    keep: (until, apps) => { seen.kept = { until, apps }; },
-    release: () => { seen.released = true; },
-    get apps() { return seen.claimed; },
-  };
 }
 
 interface Harness {
@@ -117,18 +70,25 @@ async function run(input: Partial<RunInput>, opts: {
   const config: Config = loadConfig({ path: configFile, secrets });
   const runDir = createRunDir(config.store, 'r1', config.swarm.abraDir, 'default');
   const { log, close } = createLogger({ secrets, file: runDir.log, console: false });
-  const seen: Seen = { undeployed: [], removed: [], claimed: [], released: false };
+  // One call log for the abra of every app (each has its own ABRA_DIR, all share servers/).
+  const abraCalls: AbraCallRecord[] = [];
+  const lease = new FakeLease();
   const eventsPath = join(dir, 'events.jsonl');
   const outcome = await runRecipe({ recipe: 'custom-html', ref: 'main', repo: repo.url, ...input }, {
     config, secrets, log, runDir,
-    docker: fakeDocker(),
-    makeAbra: () => fakeAbra(serverDir, seen),
-    lease: fakeLease(seen),
+    docker: new FakeSwarm(),
+    makeAbra: (abraDir) => new FakeAbraPort(join(abraDir, 'servers', 'default'), { calls: abraCalls }),
+    lease,
     events: eventsFile(eventsPath, 'r1', secrets, (m) => { throw new Error(m); }),
     signal: opts.signal ?? new AbortController().signal,
     stages: opts.stages,
   });
   await close();
+  const domains = (method: AbraMethod) => abraCalls.filter((c) => c.method === method).map((c) => c.args[0] as string);
+  const seen: Seen = {
+    undeployed: domains('undeploy'), removed: domains('remove'),
+    claimed: lease.claimed, kept: lease.kept, released: lease.released,
+  };
   return { outcome, events: parseEvents(readFileSync(eventsPath, 'utf8')), seen };
 }
 

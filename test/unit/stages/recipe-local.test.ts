@@ -1,0 +1,186 @@
+// The recipe-local stage against a live install app made of fakes: the recipe's own tests run
+// as real `node --test` (and `tests/run`) processes from a temp checkout, reaching the app at
+// CCCI_BASE_URL through the fake ingress on 127.0.0.1 (the preloaded resolver maps the app's
+// domain to it); custom checks of the spec folder run in-process against the same app and the
+// fake swarm. A recipe with nothing to run is skip.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CcciError } from '../../../src/model/errors.js';
+import { runRecipeLocal } from '../../../src/stages/recipe-local/recipe-local.js';
+import { page, startIngress, type FakeIngress } from '../../support/fake-ingress.js';
+import { composeFile, HEAD_VERSION, stageRig, type StageRig } from '../../support/stage-context.js';
+
+// The stage runs from src/, where the resolver hook it preloads exists only as TypeScript.
+vi.mock('node:fs', async (real) =>
+  (await import('../../support/recipe-test-hook.js')).withHookFromSource(await real()));
+vi.mock('playwright-core', () => import('../../support/fake-playwright.js'));
+
+let ingress: FakeIngress;
+beforeAll(async () => { ingress = await startIngress(); });
+afterAll(() => ingress.close());
+
+/** The install app as install leaves it (deployed, converged, answering), with these recipe files. */
+function liveApp(files: Record<string, string>, customChecks: Record<string, string> = {}): StageRig {
+  const rig = stageRig({ ingress: ingress.url, files: { 'compose.yml': composeFile(), ...files } });
+  const checks = Object.entries(customChecks).map(([name, text]) => {
+    const file = join(rig.root, `${name}.check.mjs`);
+    writeFileSync(file, text);
+    return file;
+  });
+  rig.ctx.customChecks = checks;
+  const { domain, stack } = rig.app.name;
+  rig.swarm.deploy(stack, rig.services({ chaos: true }));
+  rig.app.deployed = { role: 'install', domain, stack, version: HEAD_VERSION };
+  ingress.route(domain, page('Custom HTML', 'Welcome'));
+  return rig;
+}
+
+const hostsSeen = (rig: StageRig) => ingress.requests.filter((r) => r.host === rig.app.name.domain).map((r) => r.path);
+
+// A recipe's test as a maintainer writes it: fetch the app at CCCI_BASE_URL.
+const passingTests = `
+import test from 'node:test';
+import assert from 'node:assert/strict';
+test('the home page welcomes', async () => {
+  const res = await fetch(process.env.CCCI_BASE_URL + '/');
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /Welcome/);
+});
+test('gets the CCCI contract', () => {
+  assert.equal(process.env.CCCI_RECIPE, 'custom-html');
+  assert.equal(process.env.CCCI_STAGE, 'recipe-local');
+  assert.equal(process.env.CCCI_VERSION, '${HEAD_VERSION}');
+  assert.equal(process.env.CCCI_APP_DOMAIN, new URL(process.env.CCCI_BASE_URL).hostname);
+});
+`;
+
+describe('recipe-local stage: pass', () => {
+  it('runs the recipe\'s node tests against the app through the ingress; each test a row, JUnit kept', async () => {
+    const rig = liveApp({ 'tests/app.test.mjs': passingTests });
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ name: 'recipe-local', status: 'pass' });
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+      ['the home page welcomes', 'pass'],
+      ['gets the CCCI contract', 'pass'],
+      ['node --test tests/', 'pass'],
+    ]);
+    expect(result.checks.at(-1)?.detail).toBe('exit 0, 2 test rows');
+    // The test's request reached the fake ingress with the app's Host.
+    expect(hostsSeen(rig)).toEqual(['/']);
+    const junit = readFileSync(join(rig.ctx.artifactsDir, 'recipe-tests-node.xml'), 'utf8');
+    expect(junit).toContain('the home page welcomes');
+  });
+
+  it('runs the custom checks of the spec folder: fetch through the ingress, exec in a service', async () => {
+    const rig = liveApp({}, {
+      site: `
+        export async function homepage(ctx) {
+          const res = await ctx.fetch('/');
+          if (!(await res.text()).includes('Welcome')) throw new Error('no welcome');
+          return 'welcome shown';
+        }
+        export async function data(ctx) {
+          const r = await ctx.exec('app', ['seed', 'hello']);
+          if (r.exitCode !== 0) throw new Error('seed failed');
+        }
+      `,
+    });
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'pass' });
+    expect(result.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
+      ['site.homepage', 'pass', 'welcome shown'], ['site.data', 'pass', undefined]]);
+    expect(rig.swarm.calls.find((c) => c.method === 'execInService')?.args)
+      .toEqual([rig.app.name.stack, 'app', ['seed', 'hello']]);
+  });
+});
+
+describe('recipe-local stage: skip', () => {
+  it('is skip when the recipe has no tests and its spec folder no custom checks; nothing runs', async () => {
+    // A tests/ folder with neither *.test.* files nor an executable tests/run counts as none.
+    const rig = liveApp({ 'tests/README.md': 'todo', 'tests/run': 'echo not executable' });
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toEqual({
+      name: 'recipe-local', status: 'skip', checks: [],
+      reason: 'nothing to run: the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) '
+        + 'and its spec folder no *.check.ts',
+    });
+    expect(hostsSeen(rig)).toEqual([]);
+  });
+});
+
+describe('recipe-local stage: fail (the recipe\'s fault)', () => {
+  it('a failing recipe test is TESTS_FAILED, with the test\'s row; secrets are masked in the JUnit', async () => {
+    const rig = liveApp({
+      'tests/app.test.mjs': `
+        import test from 'node:test';
+        import assert from 'node:assert/strict';
+        test('passes', () => {});
+        test('shows the version', () => assert.fail('expected 1.1.0 with password hunter2-generated-secret'));
+      `,
+    });
+    rig.secrets.add('hunter2-generated-secret');
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'fail', code: 'TESTS_FAILED' });
+    expect(result.reason).toMatch(/^shows the version: /);
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+      ['passes', 'pass'], ['shows the version', 'fail'], ['node --test tests/', 'fail']]);
+    expect(result.checks.at(-1)).toMatchObject({ code: 'TESTS_FAILED', detail: 'exit 1, 2 test rows' });
+    const junit = readFileSync(join(rig.ctx.artifactsDir, 'recipe-tests-node.xml'), 'utf8');
+    expect(junit).toContain('***');
+    expect(junit).not.toContain('hunter2-generated-secret');
+  });
+
+  it('an executable tests/run that exits non-zero fails, its TAP lines read as rows', async () => {
+    const rig = liveApp({ 'tests/run': '#!/bin/sh\necho "ok 1 - login page"\necho "not ok 2 - admin page"\nexit 3\n' });
+    const { chmodSync } = await vi.importActual<typeof import('node:fs')>('node:fs');
+    chmodSync(join(rig.app.recipeDir, 'tests', 'run'), 0o755);
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'fail', code: 'TESTS_FAILED' });
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+      ['tests/run: login page', 'pass'], ['tests/run: admin page', 'fail'], ['tests/run', 'fail']]);
+    expect(result.checks.at(-1)?.detail).toBe('exit 3, 2 test rows');
+  });
+
+  it('a custom check that throws fails the stage: CHECK_FAILED', async () => {
+    const rig = liveApp({}, {
+      site: 'export async function admin(ctx) { const r = await ctx.fetch("/admin"); '
+        + 'if (r.status !== 200) throw new Error(`admin answered ${r.status}`); }',
+    });
+    ingress.route(rig.app.name.domain, (path) => (path === '/admin' ? { status: 403 } : undefined));
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'fail', code: 'CHECK_FAILED', reason: 'site.admin: admin answered 403' });
+  });
+});
+
+describe('recipe-local stage: error (infrastructure, or the run was stopped)', () => {
+  it('a custom check whose exec Docker cannot run is DOCKER_FAILED, not the recipe\'s fail', async () => {
+    const rig = liveApp({}, { site: 'export async function data(ctx) { await ctx.exec("app", ["read"]); }' });
+    rig.swarm.breakWith('execInService', new CcciError('DOCKER_FAILED', 'Docker Engine: creating an exec failed: 500'));
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'error', code: 'DOCKER_FAILED' });
+    expect(result.checks).toMatchObject([{ name: 'site.data', status: 'error', code: 'DOCKER_FAILED' }]);
+  });
+
+  it('a stop while the recipe\'s tests run kills them and is error with the stop\'s code', async () => {
+    const rig = liveApp({
+      'tests/slow.test.mjs': `
+        import test from 'node:test';
+        test('waits forever', async () => {
+          await fetch(process.env.CCCI_BASE_URL + '/');
+          await new Promise((resolve) => setTimeout(resolve, 600_000));
+        });
+      `,
+    });
+    // The stop comes once the test is in the middle of its work.
+    ingress.route(rig.app.name.domain, () => {
+      setTimeout(() => rig.stop('SUPERSEDED', 'superseded by run r2'), 50);
+      return { status: 200, body: 'ok' };
+    });
+    const t0 = Date.now();
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'error', code: 'SUPERSEDED', reason: 'stopped: superseded by run r2' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(existsSync(join(rig.ctx.artifactsDir, 'recipe-tests-node.xml'))).toBe(false);
+  });
+});
