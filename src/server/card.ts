@@ -17,7 +17,7 @@ import { stageNames } from '../model/stage.js';
 import { isTerminal, type RunRecord } from '../model/run.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
 import { runFromParam } from './log-stream.js';
-import { formatDuration, formatTime, html, pill, raw, runDuration, shortSha, tone } from './pages/html.js';
+import { formatDuration, formatTime, markup, pill, raw, runDuration, shortSha, tone } from './pages/html.js';
 import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
 
@@ -197,28 +197,28 @@ export function cardHtml(view: CardView): string {
     : view.state === 'queued' ? 'waiting for a slot'
       : view.durationMs !== undefined ? `finished in ${formatDuration(view.durationMs)}` : 'ended before it started';
   const tested = view.version
-    ? html`<span class="ver">${view.version}</span>`
-    : html`<span class="ver">${view.ref}${view.sha ? html`<span class="at"> @ </span>${shortSha(view.sha)}` : ''}</span>`;
+    ? markup`<span class="ver">${view.version}</span>`
+    : markup`<span class="ver">${view.ref}${view.sha ? markup`<span class="at"> @ </span>${shortSha(view.sha)}` : ''}</span>`;
   const facts = [
-    view.version ? html`<span>ref <b class="mono">${view.ref}</b></span>` : '',
-    view.version && view.sha ? html`<span>commit <b class="mono">${shortSha(view.sha)}</b></span>` : '',
-    view.pr !== undefined ? html`<span>PR <b>#${view.pr}</b></span>` : '',
+    view.version ? markup`<span>ref <b class="mono">${view.ref}</b></span>` : '',
+    view.version && view.sha ? markup`<span>commit <b class="mono">${shortSha(view.sha)}</b></span>` : '',
+    view.pr !== undefined ? markup`<span>PR <b>#${view.pr}</b></span>` : '',
   ].filter(Boolean);
   const level = view.level;
   const segs = [1, 2, 3, 4, 5].map((n) => raw(level !== undefined && n <= level ? '<i class="on"></i>' : '<i></i>'));
   const rows = view.stages.length
-    ? view.stages.map((s) => html`<div class="${`row ${tone(s.status)}${s.advisory ? ' advisory' : ''}`}">
+    ? view.stages.map((s) => markup`<div class="${`row ${tone(s.status)}${s.advisory ? ' advisory' : ''}`}">
   <span class="name">${s.name}</span>
   <span class="status">${pill(s.status)}</span>
-  <span class="${`reason ${s.status === 'fail' || s.status === 'error' ? 'bad' : ''}`}">${s.advisory ? html`<span class="tag">advisory</span>` : ''}${s.code ? html`<b class="code">${s.code}</b>` : ''}${s.reason ?? ''}</span>
+  <span class="${`reason ${s.status === 'fail' || s.status === 'error' ? 'bad' : ''}`}">${s.advisory ? markup`<span class="tag">advisory</span>` : ''}${s.code ? markup`<b class="code">${s.code}</b>` : ''}${s.reason ?? ''}</span>
   <span class="dur">${formatDuration(s.durationMs)}</span>
 </div>`)
-    : html`<div class="row empty">${going ? 'No stages yet.' : 'No stage ran.'}</div>`;
+    : markup`<div class="row empty">${going ? 'No stages yet.' : 'No stage ran.'}</div>`;
   const problem = view.problem
-    ? html`<div class="${`problem ${t === 'fail' ? 'fail' : t === 'error' ? 'error' : 'grey'}`}"><b class="code">${view.problem.code}</b>${view.problem.message}</div>`
+    ? markup`<div class="${`problem ${t === 'fail' ? 'fail' : t === 'error' ? 'error' : 'grey'}`}"><b class="code">${view.problem.code}</b>${view.problem.message}</div>`
     : '';
 
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${view.recipe} · cc-ci</title>
 <style>${raw(CARD_STYLES)}</style></head>
 <body><div class="${`card ${t}`}">
@@ -227,7 +227,7 @@ export function cardHtml(view: CardView): string {
     <div class="brand"><b>cc-ci</b> · Co-op Cloud recipe CI</div>
     <div class="${`recipe${view.recipe.length > 32 ? ' longer' : view.recipe.length > 22 ? ' long' : ''}`}">${view.recipe}</div>
     <div class="tested">${tested}</div>
-    ${facts.length ? html`<div class="facts">${facts}</div>` : ''}
+    ${facts.length ? markup`<div class="facts">${facts}</div>` : ''}
   </div>
   <div class="side">
     <div class="${`verdict${word.length > 8 ? ' longer' : word.length > 5 ? ' long' : ''}`}">${word}</div>

@@ -1,5 +1,5 @@
-// The pages' building blocks: an `html` tagged template that escapes every interpolated value
-// unless it is already HTML (made by `html` itself or marked with `raw`), the layout with its
+// The pages' building blocks: a `markup` tagged template that escapes every interpolated value
+// unless it is already HTML (made by `markup` itself or marked with `raw`), the layout with its
 // inline stylesheet, state and status pills, level meters, durations and relative ages. No
 // external assets: a page is one response.
 
@@ -30,7 +30,8 @@ function interpolate(value: unknown): string {
   return escapeHtml(String(value));
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+// Not named `html`: Prettier formats a template tagged `html` as HTML, which would change the pages' whitespace.
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += interpolate(values[i]) + (strings[i + 1] ?? '');
   return new Html(out);
@@ -75,8 +76,8 @@ export function formatTime(iso: string | undefined): string {
 
 /** A relative age with the absolute time on hover. */
 export function timeAgo(iso: string | undefined, now: number): Html {
-  if (!iso) return html`<span class="muted">–</span>`;
-  return html`<time datetime="${iso}" title="${formatTime(iso)}">${formatAge(iso, now)}</time>`;
+  if (!iso) return markup`<span class="muted">–</span>`;
+  return markup`<time datetime="${iso}" title="${formatTime(iso)}">${formatAge(iso, now)}</time>`;
 }
 
 export function shortSha(sha: string | undefined): string {
@@ -111,16 +112,16 @@ export function tone(word: string | undefined): string {
 const LABELS: Record<string, string> = { na: 'n/a', pass: 'pass', fail: 'fail', error: 'error', skip: 'skip' };
 
 export function pill(word: string | undefined, opts: { big?: boolean; title?: string } = {}): Html {
-  if (!word) return html`<span class="muted">–</span>`;
-  const title = opts.title ? html` title="${opts.title}"` : '';
-  return html`<span class="${`pill ${tone(word)}${opts.big ? ' big' : ''}`}"${title}>${LABELS[word] ?? word}</span>`;
+  if (!word) return markup`<span class="muted">–</span>`;
+  const title = opts.title ? markup` title="${opts.title}"` : '';
+  return markup`<span class="${`pill ${tone(word)}${opts.big ? ' big' : ''}`}"${title}>${LABELS[word] ?? word}</span>`;
 }
 
 /** L0–L5 as five segments, filled up to the level. */
 export function levelMeter(level: number | undefined): Html {
-  if (level === undefined) return html`<span class="muted">–</span>`;
+  if (level === undefined) return markup`<span class="muted">–</span>`;
   const segs = [1, 2, 3, 4, 5].map((n) => raw(n <= level ? '<i class="on"></i>' : '<i></i>'));
-  return html`<span class="level" title="${`level ${level} of 5`}"><span class="meter">${segs}</span><b>L${level}</b></span>`;
+  return markup`<span class="level" title="${`level ${level} of 5`}"><span class="meter">${segs}</span><b>L${level}</b></span>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,10 +141,10 @@ export interface PageOptions {
 
 export function layout(opts: PageOptions): string {
   const head = [
-    opts.refresh ? html`<meta http-equiv="refresh" content="${opts.refresh}">` : '',
-    opts.refreshNoScript ? html`<noscript><meta http-equiv="refresh" content="${opts.refreshNoScript}"></noscript>` : '',
+    opts.refresh ? markup`<meta http-equiv="refresh" content="${opts.refresh}">` : '',
+    opts.refreshNoScript ? markup`<noscript><meta http-equiv="refresh" content="${opts.refreshNoScript}"></noscript>` : '',
   ];
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -158,7 +159,7 @@ ${head}
 <main class="wrap">
 ${opts.body}
 </main>
-${opts.script && opts.nonce ? html`<script nonce="${opts.nonce}">${raw(opts.script)}</script>` : ''}
+${opts.script && opts.nonce ? markup`<script nonce="${opts.nonce}">${raw(opts.script)}</script>` : ''}
 </body>
 </html>
 `.value;
@@ -176,7 +177,7 @@ export function contentSecurityPolicy(nonce: string): string {
 export function messagePage(status: number, title: string, message: string, back?: { href: string; label: string }): string {
   return layout({
     title,
-    body: html`<section class="card notice">
+    body: markup`<section class="card notice">
   <p class="status-code">${status}</p>
   <h1>${title}</h1>
   <p>${message}</p>
@@ -304,17 +305,17 @@ pre.log:empty::before{content:"waiting for the first line of the log…";color:#
 
 /** "PR #7", linked to the forge when the run came from one. */
 export function prLink(run: { pr?: number; trigger: { forgeRepo?: string } }, forgeUrl: string | undefined): Html {
-  if (run.pr === undefined) return html``;
+  if (run.pr === undefined) return markup``;
   if (forgeUrl && run.trigger.forgeRepo) {
-    return html`<a href="${`${forgeUrl.replace(/\/+$/, '')}/${run.trigger.forgeRepo}/pulls/${run.pr}`}">PR #${run.pr}</a>`;
+    return markup`<a href="${`${forgeUrl.replace(/\/+$/, '')}/${run.trigger.forgeRepo}/pulls/${run.pr}`}">PR #${run.pr}</a>`;
   }
-  return html`PR #${run.pr}`;
+  return markup`PR #${run.pr}`;
 }
 
 export function runLink(id: string): Html {
-  return html`<a class="mono" href="${`/runs/${encodeURIComponent(id)}`}">${id}</a>`;
+  return markup`<a class="mono" href="${`/runs/${encodeURIComponent(id)}`}">${id}</a>`;
 }
 
 export function recipeLink(name: string): Html {
-  return html`<a class="recipe-name" href="${`/recipes/${encodeURIComponent(name)}`}">${name}</a>`;
+  return markup`<a class="recipe-name" href="${`/recipes/${encodeURIComponent(name)}`}">${name}</a>`;
 }

@@ -1,6 +1,6 @@
 // GET /recipes/:recipe: a recipe's runs, newest first (the last 100).
 import type { ServerDeps } from '../server-deps.js';
-import { formatDuration, html, layout, levelMeter, pill, prLink, runDuration, runLink, shortSha, timeAgo, tone } from './html.js';
+import { formatDuration, layout, levelMeter, markup, pill, prLink, runDuration, runLink, shortSha, timeAgo, tone } from './html.js';
 
 const RECIPE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const HISTORY = 100;
@@ -13,7 +13,7 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   const forgeUrl = deps.config.forge?.url;
   const latest = runs[0];
 
-  const rows = runs.map((run) => html`<tr>
+  const rows = runs.map((run) => markup`<tr>
   <td>${runLink(run.id)}</td>
   <td class="nowrap mono">${run.ref}</td>
   <td class="nowrap">${prLink(run, forgeUrl)}</td>
@@ -25,18 +25,18 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   <td class="nowrap">${formatDuration(runDuration(run, now))}</td>
 </tr>`);
 
-  const body = html`<p class="crumbs"><a href="/">Overview</a> / ${name}</p>
+  const body = markup`<p class="crumbs"><a href="/">Overview</a> / ${name}</p>
 <section class="card banner ${latest ? tone(latest.state) : ''}">
   <div class="what">
     <div class="headline"><h1>${name}</h1>${latest ? pill(latest.state, { big: true }) : ''}</div>
     <div class="facts">${latest
-    ? html`<span>latest ${runLink(latest.id)} ${timeAgo(latest.createdAt, now)}</span><span>level ${levelMeter(latest.level)}</span>`
-    : html`<span>no runs yet</span>`}</div>
+    ? markup`<span>latest ${runLink(latest.id)} ${timeAgo(latest.createdAt, now)}</span><span>level ${levelMeter(latest.level)}</span>`
+    : markup`<span>no runs yet</span>`}</div>
   </div>
   <div class="badge"><img src="${`/badge/${encodeURIComponent(name)}.svg`}" alt="${`${name} badge`}"></div>
 </section>
 <h2>Runs <span class="count">${runs.length === HISTORY ? `the last ${HISTORY}` : runs.length}</span></h2>
-<div class="scroll">${runs.length === 0 ? html`<p class="empty">No runs yet.</p>` : html`<table>
+<div class="scroll">${runs.length === 0 ? markup`<p class="empty">No runs yet.</p>` : markup`<table>
 <thead><tr><th>Run</th><th>Ref</th><th>PR</th><th class="hide-sm">Commit</th><th>State</th><th>Verdict</th><th>Level</th><th>Created</th><th>Duration</th></tr></thead>
 <tbody>${rows}</tbody></table>`}</div>`;
 

@@ -12,7 +12,7 @@ import { isArtifactName } from '../artifacts.js';
 import { readLogTail, runLogFile } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
-  formatDuration, formatTime, html, layout, levelMeter, pill, prLink, raw, recipeLink, runDuration, runLink, shortSha, timeAgo, tone,
+  formatDuration, formatTime, layout, levelMeter, markup, pill, prLink, raw, recipeLink, runDuration, runLink, shortSha, timeAgo, tone,
   type Html,
 } from './html.js';
 
@@ -43,7 +43,7 @@ export async function runPage(deps: ServerDeps, run: RunRecord, now: number, non
   for (const { stage, check } of failing.slice(0, 8)) {
     problems.push(problem(stage.advisory ? 'advisory' : check.status === 'fail' ? 'fail' : 'error', check.code, `${stage.name} › ${check.name}`, check.detail ?? ''));
   }
-  if (failing.length > 8) problems.push(html`<div class="note">and ${failing.length - 8} more failing checks below</div>`);
+  if (failing.length > 8) problems.push(markup`<div class="note">and ${failing.length - 8} more failing checks below</div>`);
   for (const s of failingStagesWithoutRows) {
     if (run.error && s.code === run.error.code && s.reason === run.error.message) continue;
     problems.push(problem(s.advisory ? 'advisory' : s.status === 'fail' ? 'fail' : 'error', s.code, s.name, s.reason ?? ''));
@@ -52,64 +52,64 @@ export async function runPage(deps: ServerDeps, run: RunRecord, now: number, non
   const status: Html[] = [];
   if (run.state === 'queued') {
     const position = deps.runs.queuePosition(id);
-    status.push(html`<div class="note">Queued${position ? html`: <b>#${position}</b> in the queue` : ''}. This page follows the run.</div>`);
+    status.push(markup`<div class="note">Queued${position ? markup`: <b>#${position}</b> in the queue` : ''}. This page follows the run.</div>`);
   } else if (run.state === 'running') {
-    status.push(html`<div class="note">Running${run.currentStage ? html` stage <b>${run.currentStage}</b>` : ''} for ${formatDuration(runDuration(run, now))}. This page follows the run.</div>`);
+    status.push(markup`<div class="note">Running${run.currentStage ? markup` stage <b>${run.currentStage}</b>` : ''} for ${formatDuration(runDuration(run, now))}. This page follows the run.</div>`);
   }
-  if (run.supersededBy) status.push(html`<div class="note">Superseded by run ${runLink(run.supersededBy)}.</div>`);
-  if (run.trigger.rerunOf) status.push(html`<div class="note">A re-run of ${runLink(run.trigger.rerunOf)}.</div>`);
+  if (run.supersededBy) status.push(markup`<div class="note">Superseded by run ${runLink(run.supersededBy)}.</div>`);
+  if (run.trigger.rerunOf) status.push(markup`<div class="note">A re-run of ${runLink(run.trigger.rerunOf)}.</div>`);
 
-  const banner = html`<section class="${`card banner ${tone(run.state)}`}">
+  const banner = markup`<section class="${`card banner ${tone(run.state)}`}">
   <div class="what">
     <div class="headline">${pill(run.state, { big: true })}<h1>${run.recipe}</h1>${run.level !== undefined ? levelMeter(run.level) : ''}</div>
     <div class="facts">
       <span>ref <b class="mono">${run.ref}</b></span>
-      ${run.pr !== undefined ? html`<span>${prLink(run, forgeUrl)}</span>` : ''}
-      ${run.sha ? html`<span>commit <b class="mono" title="${run.sha}">${shortSha(run.sha)}</b></span>` : ''}
-      ${run.verdict ? html`<span>verdict <b>${run.verdict}</b></span>` : ''}
+      ${run.pr !== undefined ? markup`<span>${prLink(run, forgeUrl)}</span>` : ''}
+      ${run.sha ? markup`<span>commit <b class="mono" title="${run.sha}">${shortSha(run.sha)}</b></span>` : ''}
+      ${run.verdict ? markup`<span>verdict <b>${run.verdict}</b></span>` : ''}
       <span>${triggerText(run)}</span>
-      ${run.finishedAt ? html`<span>finished ${timeAgo(run.finishedAt, now)} in ${formatDuration(runDuration(run, now))}</span>` : html`<span>created ${timeAgo(run.createdAt, now)}</span>`}
+      ${run.finishedAt ? markup`<span>finished ${timeAgo(run.finishedAt, now)} in ${formatDuration(runDuration(run, now))}</span>` : markup`<span>created ${timeAgo(run.createdAt, now)}</span>`}
     </div>
     ${problems}
     ${status}
   </div>
 </section>`;
 
-  const details = html`<section class="card"><dl class="grid">
+  const details = markup`<section class="card"><dl class="grid">
   <dt>Run</dt><dd class="mono">${id}</dd>
   <dt>Recipe</dt><dd>${recipeLink(run.recipe)}</dd>
   <dt>Repository</dt><dd class="mono">${run.repo}</dd>
-  <dt>Ref</dt><dd class="mono">${run.ref}${run.pr !== undefined ? html` · ${prLink(run, forgeUrl)}` : ''}</dd>
-  ${run.sha ? html`<dt>Commit</dt><dd class="mono">${run.sha}</dd>` : ''}
-  ${results?.versions.head || results?.versions.base ? html`<dt>Versions</dt><dd class="mono">${results.versions.base ? `${results.versions.base} → ` : ''}${results.versions.head ?? '?'}</dd>` : ''}
-  <dt>Stages asked</dt><dd>${run.stages.length ? run.stages.join(', ') : html`<span class="muted">default (${deps.config.runner.stages.join(', ')})</span>`}${run.keep ? ' · --keep' : ''}</dd>
-  <dt>Triggered</dt><dd>${triggerText(run)}${run.trigger.rerunOf ? html` of ${runLink(run.trigger.rerunOf)}` : ''}</dd>
+  <dt>Ref</dt><dd class="mono">${run.ref}${run.pr !== undefined ? markup` · ${prLink(run, forgeUrl)}` : ''}</dd>
+  ${run.sha ? markup`<dt>Commit</dt><dd class="mono">${run.sha}</dd>` : ''}
+  ${results?.versions.head || results?.versions.base ? markup`<dt>Versions</dt><dd class="mono">${results.versions.base ? `${results.versions.base} → ` : ''}${results.versions.head ?? '?'}</dd>` : ''}
+  <dt>Stages asked</dt><dd>${run.stages.length ? run.stages.join(', ') : markup`<span class="muted">default (${deps.config.runner.stages.join(', ')})</span>`}${run.keep ? ' · --keep' : ''}</dd>
+  <dt>Triggered</dt><dd>${triggerText(run)}${run.trigger.rerunOf ? markup` of ${runLink(run.trigger.rerunOf)}` : ''}</dd>
   <dt>Created</dt><dd>${formatTime(run.createdAt)}</dd>
-  ${run.startedAt ? html`<dt>Started</dt><dd>${formatTime(run.startedAt)}</dd>` : ''}
-  ${run.finishedAt ? html`<dt>Finished</dt><dd>${formatTime(run.finishedAt)} <span class="muted">(${formatDuration(runDuration(run, now))})</span></dd>` : ''}
-  ${results?.apps.length ? html`<dt>Apps</dt><dd>${results.apps.map((a, i) => html`${i ? html`<br>` : ''}<span class="mono">${a.domain}</span> <span class="muted">${a.role}${a.version ? ` · ${a.version}` : ''}</span>`)}</dd>` : ''}
-  ${results ? html`<dt>Teardown</dt><dd>${results.teardown.clean ? html`clean <span class="muted">(${formatDuration(results.teardown.durationMs)})</span>` : html`<b>left ${results.teardown.left.join(', ')}</b>`}${results.teardown.keptUntil ? html` · kept until ${formatTime(results.teardown.keptUntil)}` : ''}</dd>` : ''}
+  ${run.startedAt ? markup`<dt>Started</dt><dd>${formatTime(run.startedAt)}</dd>` : ''}
+  ${run.finishedAt ? markup`<dt>Finished</dt><dd>${formatTime(run.finishedAt)} <span class="muted">(${formatDuration(runDuration(run, now))})</span></dd>` : ''}
+  ${results?.apps.length ? markup`<dt>Apps</dt><dd>${results.apps.map((a, i) => markup`${i ? markup`<br>` : ''}<span class="mono">${a.domain}</span> <span class="muted">${a.role}${a.version ? ` · ${a.version}` : ''}</span>`)}</dd>` : ''}
+  ${results ? markup`<dt>Teardown</dt><dd>${results.teardown.clean ? markup`clean <span class="muted">(${formatDuration(results.teardown.durationMs)})</span>` : markup`<b>left ${results.teardown.left.join(', ')}</b>`}${results.teardown.keptUntil ? markup` · kept until ${formatTime(results.teardown.keptUntil)}` : ''}</dd>` : ''}
 </dl></section>`;
 
-  const admin = html`<section class="card"><h2 class="first">Admin</h2>
+  const admin = markup`<section class="card"><h2 class="first">Admin</h2>
 <p class="muted small">Needs the admin token.</p>
 <div class="admin">
-  ${active ? html`<form method="post" action="${`${base}/cancel`}"><input type="password" name="token" placeholder="admin token" autocomplete="current-password" aria-label="admin token"><button class="danger" type="submit">Cancel run</button></form>` : ''}
+  ${active ? markup`<form method="post" action="${`${base}/cancel`}"><input type="password" name="token" placeholder="admin token" autocomplete="current-password" aria-label="admin token"><button class="danger" type="submit">Cancel run</button></form>` : ''}
   <form method="post" action="${`${base}/rerun`}"><input type="password" name="token" placeholder="admin token" autocomplete="current-password" aria-label="admin token"><button type="submit">Re-run</button></form>
 </div></section>`;
 
   const screenshots = artifacts.filter((a) => a.name.endsWith('.png'));
-  const body = html`<p class="crumbs"><a href="/">Overview</a> / ${recipeLink(run.recipe)} / <span class="mono">${id}</span></p>
+  const body = markup`<p class="crumbs"><a href="/">Overview</a> / ${recipeLink(run.recipe)} / <span class="mono">${id}</span></p>
 ${banner}
 <h2>Stages</h2>
-${stages.length ? stages.map((s) => stageBlock(s, base)) : html`<div class="scroll"><p class="empty">${active ? 'No stages yet.' : 'No stage results were recorded for this run.'}</p></div>`}
-${screenshots.length ? html`<h2>Screenshots</h2><div class="shots">${screenshots.map((a) => html`<figure><a href="${`${base}/artifacts/${a.name}`}"><img src="${`${base}/artifacts/${a.name}`}" alt="${a.name}" loading="lazy"></a><figcaption>${a.name}</figcaption></figure>`)}</div>` : ''}
+${stages.length ? stages.map((s) => stageBlock(s, base)) : markup`<div class="scroll"><p class="empty">${active ? 'No stages yet.' : 'No stage results were recorded for this run.'}</p></div>`}
+${screenshots.length ? markup`<h2>Screenshots</h2><div class="shots">${screenshots.map((a) => markup`<figure><a href="${`${base}/artifacts/${a.name}`}"><img src="${`${base}/artifacts/${a.name}`}" alt="${a.name}" loading="lazy"></a><figcaption>${a.name}</figcaption></figure>`)}</div>` : ''}
 ${active ? logSection(base, log, active) : ''}
 <div class="cols">
   <div><h2>Details</h2>${details}</div>
   <div><h2>Artifacts <span class="count">${artifacts.length}</span></h2><section class="card">${artifacts.length
-    ? html`<ul class="files">${artifacts.map((a) => html`<li><a href="${`${base}/artifacts/${a.name}`}">${a.name}</a> <span class="muted small">${formatSize(a.size)}</span></li>`)}</ul>`
-    : html`<p class="muted">None yet.</p>`}</section>
+    ? markup`<ul class="files">${artifacts.map((a) => markup`<li><a href="${`${base}/artifacts/${a.name}`}">${a.name}</a> <span class="muted small">${formatSize(a.size)}</span></li>`)}</ul>`
+    : markup`<p class="muted">None yet.</p>`}</section>
   ${admin}</div>
 </div>
 ${active ? '' : logSection(base, log, active)}`;
@@ -124,7 +124,7 @@ ${active ? '' : logSection(base, log, active)}`;
 }
 
 function problem(kind: 'fail' | 'error' | 'advisory', code: string | undefined, where: string, message: string): Html {
-  return html`<div class="${`problem ${kind}`}">${code ? html`<span class="code">${code}</span>` : ''}${where ? html`<b>${where}</b>` : ''}${kind === 'advisory' ? html`<span class="hint">advisory: lowers the level, not the verdict</span>` : ''}${message ? html`<div class="msg">${message}</div>` : ''}</div>`;
+  return markup`<div class="${`problem ${kind}`}">${code ? markup`<span class="code">${code}</span>` : ''}${where ? markup`<b>${where}</b>` : ''}${kind === 'advisory' ? markup`<span class="hint">advisory: lowers the level, not the verdict</span>` : ''}${message ? markup`<div class="msg">${message}</div>` : ''}</div>`;
 }
 
 function triggerText(run: RunRecord): string {
@@ -168,25 +168,25 @@ function stageBlock(s: StageView, base: string): Html {
   const passed = s.checks.filter((c) => c.status === 'pass').length;
   const open = s.status === 'fail' || s.status === 'error' || bad > 0;
   const counts = s.checks.length ? `${passed}/${s.checks.length} checks passed` : '';
-  const summary = html`<summary>
-  <span class="stage-name">${s.name}</span>${pill(s.status)}${s.advisory ? html`<span class="pill quiet" title="a failure lowers the level, not the verdict">advisory</span>` : ''}
+  const summary = markup`<summary>
+  <span class="stage-name">${s.name}</span>${pill(s.status)}${s.advisory ? markup`<span class="pill quiet" title="a failure lowers the level, not the verdict">advisory</span>` : ''}
   <span class="stage-meta">${[formatDuration(s.durationMs), counts].filter(Boolean).join(' · ')}</span>
-  ${s.reason ? html`<span class="stage-reason">${s.code ? html`<span class="mono"><b>${s.code}</b></span> ` : ''}${s.reason}</span>` : ''}
+  ${s.reason ? markup`<span class="stage-reason">${s.code ? markup`<span class="mono"><b>${s.code}</b></span> ` : ''}${s.reason}</span>` : ''}
 </summary>`;
   const checks = s.checks.length === 0
-    ? html`<p class="empty">${s.status === 'running' ? 'Running…' : s.status === 'pending' ? 'Not started yet.' : 'No checks.'}</p>`
-    : html`<div class="scroll-inner"><table class="checks"><tbody>${s.checks.map((c) => checkRow(c, base))}</tbody></table></div>`;
-  return html`<details class="${`stage ${tone(s.status)}`}"${open ? raw(' open') : ''}>${summary}${checks}</details>`;
+    ? markup`<p class="empty">${s.status === 'running' ? 'Running…' : s.status === 'pending' ? 'Not started yet.' : 'No checks.'}</p>`
+    : markup`<div class="scroll-inner"><table class="checks"><tbody>${s.checks.map((c) => checkRow(c, base))}</tbody></table></div>`;
+  return markup`<details class="${`stage ${tone(s.status)}`}"${open ? raw(' open') : ''}>${summary}${checks}</details>`;
 }
 
 function checkRow(c: Check, base: string): Html {
   const cls = c.status === 'fail' ? 'row-fail' : c.status === 'error' ? 'row-error' : '';
-  return html`<tr class="${cls}">
+  return markup`<tr class="${cls}">
   <td class="${`icon ${c.status}`}" title="${c.status}">${ICONS[c.status] ?? '?'}</td>
   <td class="name">${c.name}</td>
-  <td class="detail">${c.code && c.status !== 'pass' ? html`<span class="code">${c.code}</span>` : ''}${c.detail ?? ''}</td>
+  <td class="detail">${c.code && c.status !== 'pass' ? markup`<span class="code">${c.code}</span>` : ''}${c.detail ?? ''}</td>
   <td class="dur">${formatDuration(c.durationMs)}</td>
-  <td class="art">${c.artifact && isArtifactName(c.artifact) ? html`<a href="${`${base}/artifacts/${c.artifact}`}">${c.artifact}</a>` : ''}</td>
+  <td class="art">${c.artifact && isArtifactName(c.artifact) ? markup`<a href="${`${base}/artifacts/${c.artifact}`}">${c.artifact}</a>` : ''}</td>
 </tr>`;
 }
 
@@ -221,17 +221,17 @@ function formatSize(bytes: number | undefined): string {
 function logLine(line: string): Html {
   const level = line.slice(9, 14);
   const cls = level === 'WARN ' ? 'warn' : level === 'ERROR' || level === 'FATAL' ? 'err' : '';
-  return cls ? html`<span class="${cls}">${line}\n</span>` : html`${line}\n`;
+  return cls ? markup`<span class="${cls}">${line}\n</span>` : markup`${line}\n`;
 }
 
 function logSection(base: string, log: { exists: boolean; lines: string[]; offset: number; skipped: number }, active: boolean): Html {
-  const links = html`<a href="${`${base}/log`}">plain text</a> · <a href="${`${base}/artifacts/run.log`}">raw JSON lines</a>`;
-  const head = html`<div class="log-head"><h2>Log</h2>${active ? html`<span class="live" id="live">live</span>` : ''}<span class="small">${links}</span>${log.skipped > 0 ? html`<span class="muted small">showing the end; ${formatSize(log.skipped)} before it are in the plain text</span>` : ''}</div>`;
+  const links = markup`<a href="${`${base}/log`}">plain text</a> · <a href="${`${base}/artifacts/run.log`}">raw JSON lines</a>`;
+  const head = markup`<div class="log-head"><h2>Log</h2>${active ? markup`<span class="live" id="live">live</span>` : ''}<span class="small">${links}</span>${log.skipped > 0 ? markup`<span class="muted small">showing the end; ${formatSize(log.skipped)} before it are in the plain text</span>` : ''}</div>`;
   if (active) {
-    return html`${head}<pre class="log" id="log" data-src="${`${base}/log?offset=${log.offset}`}">${log.lines.map(logLine)}</pre>`;
+    return markup`${head}<pre class="log" id="log" data-src="${`${base}/log?offset=${log.offset}`}">${log.lines.map(logLine)}</pre>`;
   }
-  if (!log.exists) return html`${head}<div class="scroll"><p class="empty">This run left no log.</p></div>`;
-  return html`${head}<pre class="log" id="log">${log.lines.map(logLine)}</pre>`;
+  if (!log.exists) return markup`${head}<div class="scroll"><p class="empty">This run left no log.</p></div>`;
+  return markup`${head}<pre class="log" id="log">${log.lines.map(logLine)}</pre>`;
 }
 
 // Appends the SSE lines to the log (batched, at most 20 000 lines kept, scrolled along when at

@@ -20,7 +20,7 @@ import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerArtifacts } from '../../../src/server/artifacts.js';
 import { formatLog, LogFormatter, registerLogStream } from '../../../src/server/log-stream.js';
-import { html, raw } from '../../../src/server/pages/html.js';
+import { markup, raw } from '../../../src/server/pages/html.js';
 import { registerPages } from '../../../src/server/pages/routes.js';
 import type { ServerDeps } from '../../../src/server/server-deps.js';
 
@@ -97,9 +97,9 @@ afterEach(async () => {
 describe('html', () => {
   it('escapes every interpolated value unless it is raw or html', () => {
     const evil = '<script>alert("x")</script>&\'';
-    expect(html`<p>${evil}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
-    expect(html`<p>${raw('<b>ok</b>')}${html`<i>${'<'}</i>`}${[1, '<', undefined, null, false]}</p>`.value).toBe('<p><b>ok</b><i>&lt;</i>1&lt;</p>');
-    expect(html`<a title="${'" onmouseover="x'}">`.value).toBe('<a title="&quot; onmouseover=&quot;x">');
+    expect(markup`<p>${evil}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
+    expect(markup`<p>${raw('<b>ok</b>')}${markup`<i>${'<'}</i>`}${[1, '<', undefined, null, false]}</p>`.value).toBe('<p><b>ok</b><i>&lt;</i>1&lt;</p>');
+    expect(markup`<a title="${'" onmouseover="x'}">`.value).toBe('<a title="&quot; onmouseover=&quot;x">');
   });
 
   it('shows a hostile ref escaped on every page', async () => {
