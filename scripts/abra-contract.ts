@@ -14,8 +14,15 @@ function argvOf(call: AbraCall): string {
 }
 
 export function renderAbraCallsTable(calls: readonly AbraCall[] = abraCalls): string {
-  const rows = calls.map((c) => `| ${cell(c.id)} | ${cell(argvOf(c))} | ${c.terminal ? 'yes' : 'no'} | ${cell(c.parsed)} | ${c.evidence} | ${cell(c.source)} |`);
-  return ['| call | argv | terminal | what cc-ci reads | evidence | source |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = calls.map((c) => {
+    const cells = [cell(c.id), cell(argvOf(c)), c.terminal ? 'yes' : 'no', cell(c.parsed), c.evidence, cell(c.source)];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [
+    '| call | argv | terminal | what cc-ci reads | evidence | source |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** The doc with the section between the markers replaced by the rendered table. */

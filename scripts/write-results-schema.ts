@@ -2,4 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { resultsJsonSchema } from '../src/model/results.js';
 
-writeFileSync(new URL('../docs/results.schema.json', import.meta.url), JSON.stringify(resultsJsonSchema(), null, 2) + '\n');
+writeFileSync(
+  new URL('../docs/results.schema.json', import.meta.url),
+  JSON.stringify(resultsJsonSchema(), null, 2) + '\n',
+);

@@ -13,7 +13,10 @@ export function parseDuration(text: string): number | undefined {
 export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(String(value));
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like "30s", "60m" or "2h", got ${JSON.stringify(value)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like "30s", "60m" or "2h", got ${JSON.stringify(value)}`,
+    });
     return z.NEVER;
   }
   return ms;

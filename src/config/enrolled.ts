@@ -7,7 +7,8 @@ import type { Config } from './load-config.js';
 /** The enrolled repository on the forge whose name is the recipe, as a clone URL. */
 export function enrolledRepoUrl(config: Config, recipe: string): string {
   const enrolled = config.forge?.repos.find((r) => r.split('/')[1] === recipe);
-  if (!config.forge || !enrolled) throw new CcciError('USAGE', `no repository given and ${recipe} is not an enrolled repository in forge.repos`);
+  if (!config.forge || !enrolled)
+    throw new CcciError('USAGE', `no repository given and ${recipe} is not an enrolled repository in forge.repos`);
   return `${config.forge.url.replace(/\/$/, '')}/${enrolled}.git`;
 }
 

@@ -31,13 +31,18 @@ export interface LoadConfigOptions {
 
 export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptions): Config {
   const file = path ?? env.CCCI_CONFIG;
-  if (!file) throw new CcciError('CONFIG_INVALID', 'no config file: pass --config <file> or set CCCI_CONFIG (see docs/install.md)');
+  if (!file)
+    throw new CcciError(
+      'CONFIG_INVALID',
+      'no config file: pass --config <file> or set CCCI_CONFIG (see docs/install.md)',
+    );
   const configPath = resolve(file);
   const raw = readText(configPath, 'config file');
   // Plain YAML only: an unknown tag (e.g. !!js/function) is an error here, not a warning.
   const parsedDoc = parseDocument(raw, { schema: 'core', strict: true, uniqueKeys: true });
   const problem = parsedDoc.errors[0] ?? parsedDoc.warnings[0];
-  if (problem) throw new CcciError('CONFIG_INVALID', `${configPath}: not valid YAML: ${problem.message.split('\n')[0]}`);
+  if (problem)
+    throw new CcciError('CONFIG_INVALID', `${configPath}: not valid YAML: ${problem.message.split('\n')[0]}`);
   const doc: unknown = yamlToJs(() => parsedDoc.toJS({ maxAliasCount: 50 }), configPath);
   const parsed = configSchema.safeParse(doc ?? {});
   if (!parsed.success) throw new CcciError('CONFIG_INVALID', `${configPath}: ${describeIssues(parsed.error.issues)}`);
@@ -73,8 +78,13 @@ function yamlToJs(convert: () => unknown, file: string): unknown {
   }
 }
 
-function readSecret(file: string | undefined, envName: string, key: string, at: (p: string) => string,
-  env: NodeJS.ProcessEnv): string | undefined {
+function readSecret(
+  file: string | undefined,
+  envName: string,
+  key: string,
+  at: (p: string) => string,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (file) {
     const value = readText(at(file), key).trim();
     if (!value) throw new CcciError('CONFIG_INVALID', `${key}: ${at(file)} is empty`);

@@ -17,9 +17,15 @@ const forgeSchema = z.strictObject({
 
 const swarmSchema = z.strictObject({
   server: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected an abra server name'),
-  domain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a DNS domain like ci.example.org')
+  domain: z
+    .string()
+    .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a DNS domain like ci.example.org')
     // abra cuts stack names at 45 characters; a test app's stack is `<short>-<6hex>_<domain>`.
-    .max(maxSwarmDomainLength(), `at most ${maxSwarmDomainLength()} characters: abra cuts stack names at ${MAX_STACK_NAME}, and a test app's stack name adds up to 12 to the domain`),
+    .max(
+      maxSwarmDomainLength(),
+      `at most ${maxSwarmDomainLength()} characters: abra cuts stack names at ${MAX_STACK_NAME}, ` +
+        "and a test app's stack name adds up to 12 to the domain",
+    ),
   abra: z.string().default('abra'),
   // Departure from DESIGN §3.1: where the shared abra state (servers/) lives; real abra uses ~/.abra.
   abraDir: z.string().optional(),
@@ -38,7 +44,8 @@ const runnerSchema = z.strictObject({
   // Departure from DESIGN §3.1: cc-ci's own convergence deadline when the app .env sets no TIMEOUT.
   deployTimeout: durationSchema.default(300_000),
   janitorMaxAge: durationSchema.default(7_200_000),
-  // Departure from DESIGN §3.1: how long the server lets a stopped run tear down before it kills it (and reaps its apps).
+  // Departure from DESIGN §3.1: how long the server lets a stopped run tear down before it kills it
+  // (and reaps its apps).
   teardownBudget: durationSchema.default(600_000),
   keepOnFailure: z.number().min(0).default(0),
 });

@@ -35,8 +35,13 @@ async function git(args: string[], cwd: string | undefined, opts: GitOptions): P
 async function gitOk(args: string[], cwd: string | undefined, opts: GitOptions, what: string): Promise<string> {
   const r = await git(args, cwd, opts);
   if (r.cancelled) throw new CcciError('CANCELLED', `${what}: cancelled`);
-  if (r.timedOut) throw new CcciError('DEADLINE', `${what}: git ${args[0]} gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`);
-  if (r.exitCode !== 0) throw new CcciError('GIT_FAILED', `${what}: git ${args[0]} exited ${r.exitCode}: ${lastLine(r.stderr)}`);
+  if (r.timedOut)
+    throw new CcciError(
+      'DEADLINE',
+      `${what}: git ${args[0]} gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`,
+    );
+  if (r.exitCode !== 0)
+    throw new CcciError('GIT_FAILED', `${what}: git ${args[0]} exited ${r.exitCode}: ${lastLine(r.stderr)}`);
   return r.stdout.trim();
 }
 
@@ -56,12 +61,19 @@ export async function resolveRef(dir: string, ref: string, opts: GitOptions = {}
   const fetched = await git(['fetch', '--quiet', '--no-tags', 'origin', '--end-of-options', ref], dir, opts);
   if (fetched.cancelled) throw new CcciError('CANCELLED', 'fetching the ref: cancelled');
   // A forge that does not answer is not a bad ref: that would refuse the run as bad input.
-  if (fetched.timedOut) throw new CcciError('DEADLINE', `fetching ${ref}: git fetch gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`);
+  if (fetched.timedOut)
+    throw new CcciError(
+      'DEADLINE',
+      `fetching ${ref}: git fetch gave no answer within ${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`,
+    );
   if (fetched.exitCode === 0) {
     const r = await git(['rev-parse', '--verify', '--quiet', 'FETCH_HEAD^{commit}'], dir, opts);
     if (r.exitCode === 0) return r.stdout.trim();
   }
-  throw new CcciError('RECIPE_INVALID', `ref ${JSON.stringify(ref)} is not a branch, tag or commit of the recipe repository`);
+  throw new CcciError(
+    'RECIPE_INVALID',
+    `ref ${JSON.stringify(ref)} is not a branch, tag or commit of the recipe repository`,
+  );
 }
 
 export async function checkout(dir: string, sha: string, opts: GitOptions = {}): Promise<void> {

@@ -31,14 +31,27 @@ export function createLogger({ secrets, file, console = true, level = 'info' }: 
     sinks.push(fileStream);
   }
   if (console) {
-    sinks.push(pretty({ destination: 2, sync: true, colorize: false, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
+    sinks.push(
+      pretty({
+        destination: 2,
+        sync: true,
+        colorize: false,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname',
+      }),
+    );
   }
   const destination = {
     write(line: string) {
       const masked = secrets.redact(line);
       for (const sink of sinks) {
         // A terminal that went away (SIGHUP, a closed pipe) must not stop the run's teardown.
-        try { sink.write(masked); } catch { /* the other sinks still get the line */ }
+        try {
+          sink.write(masked);
+        } catch {
+          /* the other sinks still get the line */
+        }
       }
     },
   };

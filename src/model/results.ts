@@ -8,7 +8,12 @@ import { stageNames } from './stage.js';
 export const RESULTS_SCHEMA_VERSION = 2;
 
 const errorInfo = z.object({
-  code: z.string().describe(`A stable code: one of ${errorCodes.join(', ')} (see docs/debugging.md), or for a recipe failure one of the RecipeFailure codes.`),
+  code: z
+    .string()
+    .describe(
+      `A stable code: one of ${errorCodes.join(', ')} (see docs/debugging.md), ` +
+        'or for a recipe failure one of the RecipeFailure codes.',
+    ),
   message: z.string(),
 });
 
@@ -23,14 +28,26 @@ const checkRow = z.object({
 
 const stageResult = z.object({
   name: z.enum(stageNames),
-  status: z.enum(['pass', 'fail', 'skip', 'na', 'error'])
-    .describe('pass; fail (the recipe); skip (did not run, says nothing about the recipe: not asked for, needs a passing install, or the run was refused); na (not applicable, with the reason); error (the check could not be carried out: infrastructure, or the run was stopped).'),
+  status: z
+    .enum(['pass', 'fail', 'skip', 'na', 'error'])
+    .describe(
+      [
+        'pass; fail (the recipe);',
+        'skip (did not run, says nothing about the recipe:',
+        'not asked for, needs a passing install, or the run was refused);',
+        'na (not applicable, with the reason);',
+        'error (the check could not be carried out: infrastructure, or the run was stopped).',
+      ].join(' '),
+    ),
   reason: z.string().optional().describe('Why the stage ended as it did; set for fail, error, na and skip.'),
   code: z.string().optional().describe('For fail and error: the code of what ended the stage.'),
   startedAt: z.string().optional(),
   durationMs: z.number().optional(),
   checks: z.array(checkRow),
-  advisory: z.boolean().optional().describe('A failure lowers the level but not the verdict (lint unless the spec makes it blocking).'),
+  advisory: z
+    .boolean()
+    .optional()
+    .describe('A failure lowers the level but not the verdict (lint unless the spec makes it blocking).'),
 });
 
 const serviceDiagnostics = z.object({
@@ -45,37 +62,55 @@ const deployedApp = z.object({
   domain: z.string(),
   stack: z.string(),
   version: z.string().optional().describe('The coop-cloud.<stack>.version label on the app service.'),
-  chaosVersion: z.string().optional().describe('The coop-cloud.<stack>.chaos-version label: the deployed commit (8 hex, +U when dirty).'),
-  services: z.array(serviceDiagnostics).optional().describe('Each service of the app before teardown: image, digest and log artifact.'),
+  chaosVersion: z
+    .string()
+    .optional()
+    .describe('The coop-cloud.<stack>.chaos-version label: the deployed commit (8 hex, +U when dirty).'),
+  services: z
+    .array(serviceDiagnostics)
+    .optional()
+    .describe('Each service of the app before teardown: image, digest and log artifact.'),
 });
 
-export const runResultsSchema = z.object({
-  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
-  runId: z.string(),
-  recipe: z.string(),
-  repo: z.string(),
-  ref: z.string(),
-  headSha: z.string().optional().describe('The commit the ref resolved to.'),
-  versions: z.object({
-    base: z.string().optional().describe('The release the upgrade started from.'),
-    head: z.string().optional().describe("The head's coop-cloud.${STACK_NAME}.version label."),
-  }),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  durationMs: z.number(),
-  stages: z.array(stageResult).describe('Every stage, in order: install, upgrade, backup, recipe-local, lint.'),
-  level: z.number().int().min(0).max(5).describe('The highest rung (L1 install … L5 lint) whose rung and every rung below is pass or na.'),
-  verdict: z.enum(['pass', 'fail', 'error']),
-  apps: z.array(deployedApp),
-  teardown: z.object({
-    clean: z.boolean().describe('Nothing of the run is left on the swarm.'),
-    left: z.array(z.string()).describe('What was left, e.g. "volume x_content".'),
+export const runResultsSchema = z
+  .object({
+    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+    runId: z.string(),
+    recipe: z.string(),
+    repo: z.string(),
+    ref: z.string(),
+    headSha: z.string().optional().describe('The commit the ref resolved to.'),
+    versions: z.object({
+      base: z.string().optional().describe('The release the upgrade started from.'),
+      head: z.string().optional().describe("The head's coop-cloud.${STACK_NAME}.version label."),
+    }),
+    startedAt: z.string(),
+    finishedAt: z.string(),
     durationMs: z.number(),
-    keptUntil: z.string().optional().describe('--keep: the failed deployment stays until then.'),
-  }),
-  error: errorInfo.optional().describe('Why the run could not reach a recipe verdict (verdict error): refused input, a stop (CANCELLED, SUPERSEDED, TIMED_OUT), broken infrastructure, or teardown left something.'),
-  artifacts: z.array(z.string()).describe('File names under artifacts/.'),
-}).describe('cc-ci results.json');
+    stages: z.array(stageResult).describe('Every stage, in order: install, upgrade, backup, recipe-local, lint.'),
+    level: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .describe('The highest rung (L1 install … L5 lint) whose rung and every rung below is pass or na.'),
+    verdict: z.enum(['pass', 'fail', 'error']),
+    apps: z.array(deployedApp),
+    teardown: z.object({
+      clean: z.boolean().describe('Nothing of the run is left on the swarm.'),
+      left: z.array(z.string()).describe('What was left, e.g. "volume x_content".'),
+      durationMs: z.number(),
+      keptUntil: z.string().optional().describe('--keep: the failed deployment stays until then.'),
+    }),
+    error: errorInfo
+      .optional()
+      .describe(
+        'Why the run could not reach a recipe verdict (verdict error): refused input, ' +
+          'a stop (CANCELLED, SUPERSEDED, TIMED_OUT), broken infrastructure, or teardown left something.',
+      ),
+    artifacts: z.array(z.string()).describe('File names under artifacts/.'),
+  })
+  .describe('cc-ci results.json');
 
 export type RunResults = z.infer<typeof runResultsSchema>;
 export type DeployedApp = RunResults['apps'][number];

@@ -14,7 +14,10 @@ export interface ComposeNames {
 }
 
 export function composeFiles(env: Record<string, string>): string[] {
-  return (env.COMPOSE_FILE ?? 'compose.yml').split(':').map((f) => f.trim()).filter(Boolean);
+  return (env.COMPOSE_FILE ?? 'compose.yml')
+    .split(':')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 export function readComposeNames(recipeDir: string, files: string[]): ComposeNames {
@@ -24,9 +27,15 @@ export function readComposeNames(recipeDir: string, files: string[]): ComposeNam
   for (const file of files) {
     const path = join(recipeDir, file);
     if (file.includes('..') || !existsSync(path)) {
-      throw new RecipeFailure('RECIPE_BROKEN', `the recipe has no ${file} (named by COMPOSE_FILE or expected by default)`);
+      throw new RecipeFailure(
+        'RECIPE_BROKEN',
+        `the recipe has no ${file} (named by COMPOSE_FILE or expected by default)`,
+      );
     }
-    const doc = parseYaml(readFileSync(path, 'utf8')) as { services?: Record<string, { deploy?: { labels?: unknown } }>; secrets?: Record<string, unknown> } | null;
+    const doc = parseYaml(readFileSync(path, 'utf8')) as {
+      services?: Record<string, { deploy?: { labels?: unknown } }>;
+      secrets?: Record<string, unknown>;
+    } | null;
     for (const [name, svc] of Object.entries(doc?.services ?? {})) {
       services.add(name);
       if (JSON.stringify(svc?.deploy?.labels ?? '').includes('backupbot.backup')) hasBackupLabels = true;

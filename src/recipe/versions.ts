@@ -30,9 +30,12 @@ export type BasePlan = { base: string } | { na: string } | { fail: string };
 
 export function planUpgradeBase(from: string, headVersion: string | undefined, tags: string[]): BasePlan {
   if (from !== 'previous') {
-    return tags.includes(from) ? { base: from } : { fail: `the spec's upgrade.from ${from} is not a release tag of the recipe (tags: ${tags.join(', ') || 'none'})` };
+    if (tags.includes(from)) return { base: from };
+    const known = tags.join(', ') || 'none';
+    return { fail: `the spec's upgrade.from ${from} is not a release tag of the recipe (tags: ${known})` };
   }
-  if (!headVersion) return { na: 'the head declares no coop-cloud.${STACK_NAME}.version label, so there is no version to upgrade to' };
+  if (!headVersion)
+    return { na: 'the head declares no coop-cloud.${STACK_NAME}.version label, so there is no version to upgrade to' };
   const below = tags.filter((t) => compareVersions(t, headVersion) < 0).sort(compareVersions);
   const base = below[below.length - 1];
   return base ? { base } : { na: `no release tag below the head's version ${headVersion}: nothing to upgrade from` };

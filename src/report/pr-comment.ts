@@ -20,8 +20,14 @@ export interface CommentInput {
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 
 export const stateWords: Record<RunRecord['state'], string> = {
-  queued: '⏳ queued', running: '🔄 running', passed: '✅ passed', failed: '❌ failed', errored: '⚠️ errored',
-  cancelled: '⏹️ cancelled', superseded: '⏭️ superseded', interrupted: '⚠️ interrupted',
+  queued: '⏳ queued',
+  running: '🔄 running',
+  passed: '✅ passed',
+  failed: '❌ failed',
+  errored: '⚠️ errored',
+  cancelled: '⏹️ cancelled',
+  superseded: '⏭️ superseded',
+  interrupted: '⚠️ interrupted',
 };
 
 const statusIcons: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', skip: '➖', na: '➖' };
@@ -39,7 +45,8 @@ export function renderComment(c: CommentInput): string {
     const by = run.supersededBy ? `[run ${run.supersededBy}](${publicUrl}/runs/${run.supersededBy})` : 'a newer run';
     lines.push(`${stateWords.superseded} by ${by}: a newer \`!testme\` on this pull request replaced it.`);
   } else if (run.state === 'cancelled') {
-    lines.push(`${stateWords.cancelled}${run.error?.message ? ` — ${oneLine(run.error.message)}` : ''}. Comment \`!testme\` to run it again.`);
+    const why = run.error?.message ? ` — ${oneLine(run.error.message)}` : '';
+    lines.push(`${stateWords.cancelled}${why}. Comment \`!testme\` to run it again.`);
   } else {
     lines.push(verdictLine(run));
     if (run.error && run.state !== 'failed') lines.push('', `\`${run.error.code}\` ${oneLine(run.error.message)}`);
@@ -48,24 +55,44 @@ export function renderComment(c: CommentInput): string {
   }
   if (c.stages.length > 0 && run.state !== 'queued') lines.push('', ...stageTable(c.stages));
   if (run.sha && run.sha !== c.acceptedSha) {
-    lines.push('', `The pull request moved while the run was queued: it tested \`${run.sha.slice(0, 8)}\`, not \`${c.acceptedSha.slice(0, 8)}\` seen when the comment was read.`);
+    lines.push(
+      '',
+      `The pull request moved while the run was queued: it tested \`${run.sha.slice(0, 8)}\`, ` +
+        `not \`${c.acceptedSha.slice(0, 8)}\` seen when the comment was read.`,
+    );
   }
-  if (c.keepOff) lines.push('', '`--keep` was asked for, but keeping failed deployments is switched off on this server (`runner.keepOnFailure: 0`): everything is torn down.');
-  if (isTerminal(run) && ['passed', 'failed', 'errored'].includes(run.state)) lines.push('', `[![cc-ci summary](${link}/card.png)](${link})`);
+  if (c.keepOff)
+    lines.push(
+      '',
+      '`--keep` was asked for, but keeping failed deployments is switched off on this server ' +
+        '(`runner.keepOnFailure: 0`): everything is torn down.',
+    );
+  if (isTerminal(run) && ['passed', 'failed', 'errored'].includes(run.state))
+    lines.push('', `[![cc-ci summary](${link}/card.png)](${link})`);
   return lines.join('\n') + '\n';
 }
 
 /** The commit status of a run in this state (context `cc-ci`, target the run page). */
 export function statusFor(run: RunRecord): { state: StatusState; description: string } {
   switch (run.state) {
-    case 'queued': return { state: 'pending', description: 'queued' };
-    case 'running': return { state: 'pending', description: run.currentStage ? `running: ${run.currentStage}` : 'running' };
-    case 'passed': return { state: 'success', description: `pass, level L${run.level ?? 0}${duration(run) ? ` in ${duration(run)}` : ''}` };
-    case 'failed': return { state: 'failure', description: `fail, level L${run.level ?? 0}` };
-    case 'superseded': return { state: 'error', description: `superseded by run ${run.supersededBy ?? 'a newer run'}` };
-    case 'cancelled': return { state: 'error', description: 'cancelled' };
+    case 'queued':
+      return { state: 'pending', description: 'queued' };
+    case 'running':
+      return { state: 'pending', description: run.currentStage ? `running: ${run.currentStage}` : 'running' };
+    case 'passed':
+      return {
+        state: 'success',
+        description: `pass, level L${run.level ?? 0}${duration(run) ? ` in ${duration(run)}` : ''}`,
+      };
+    case 'failed':
+      return { state: 'failure', description: `fail, level L${run.level ?? 0}` };
+    case 'superseded':
+      return { state: 'error', description: `superseded by run ${run.supersededBy ?? 'a newer run'}` };
+    case 'cancelled':
+      return { state: 'error', description: 'cancelled' };
     // An infrastructure error is never reported as the recipe's failure.
-    default: return { state: 'error', description: `${run.state}: ${run.error?.code ?? 'error'} (not the recipe's fault)` };
+    default:
+      return { state: 'error', description: `${run.state}: ${run.error?.code ?? 'error'} (not the recipe's fault)` };
   }
 }
 
@@ -78,7 +105,13 @@ function stageTable(stages: StageRow[]): string[] {
   return [
     '| stage | | time | |',
     '| --- | --- | --- | --- |',
-    ...stages.map((s) => `| ${s.name} | ${statusIcons[s.status] ?? ''} ${s.status}${s.advisory && s.status === 'fail' ? ' (advisory)' : ''} | ${s.durationMs !== undefined ? seconds(s.durationMs) : ''} | ${cell(s.status === 'pass' ? '' : s.reason ?? '')} |`),
+    ...stages.map((s) => {
+      const advisory = s.advisory && s.status === 'fail' ? ' (advisory)' : '';
+      const status = `${statusIcons[s.status] ?? ''} ${s.status}${advisory}`;
+      const time = s.durationMs !== undefined ? seconds(s.durationMs) : '';
+      const why = cell(s.status === 'pass' ? '' : (s.reason ?? ''));
+      return `| ${s.name} | ${status} | ${time} | ${why} |`;
+    }),
   ];
 }
 

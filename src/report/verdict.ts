@@ -19,7 +19,11 @@ export function computeLevel(stages: Pick<StageResult, 'name' | 'status'>[]): nu
  * infrastructure broke (and no stage failed), teardown left something behind, or the run itself
  * could not go on (stopped, refused, broken): a cancelled run is never the recipe's failure.
  */
-export function computeVerdict(all: Pick<StageResult, 'status' | 'advisory'>[], teardownClean: boolean, runBroke = false): Verdict {
+export function computeVerdict(
+  all: Pick<StageResult, 'status' | 'advisory'>[],
+  teardownClean: boolean,
+  runBroke = false,
+): Verdict {
   if (!teardownClean || runBroke) return 'error';
   const stages = all.filter((s) => !(s.advisory && s.status === 'fail'));
   if (stages.some((s) => s.status === 'fail')) return 'fail';

@@ -16,13 +16,27 @@ import type { ServerDeps } from './server-deps.js';
 export type HttpErrorCode = 'UNAUTHORIZED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
 
 /** Sends a JSON body through the secret registry (a secret never reaches a client). */
-export function sendJson(reply: FastifyReply, deps: Pick<ServerDeps, 'secrets'>, status: number, body: unknown): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(deps.secrets.redact(JSON.stringify(body)));
+export function sendJson(
+  reply: FastifyReply,
+  deps: Pick<ServerDeps, 'secrets'>,
+  status: number,
+  body: unknown,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(deps.secrets.redact(JSON.stringify(body)));
 }
 
 /** `{"error": {"code", "message"}}` with the given status. */
-export function sendError(reply: FastifyReply, deps: Pick<ServerDeps, 'secrets'>, status: number, code: HttpErrorCode, message: string,
-  extra: Record<string, unknown> = {}): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  deps: Pick<ServerDeps, 'secrets'>,
+  status: number,
+  code: HttpErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
   return sendJson(reply, deps, status, { error: { code, message }, ...extra });
 }
 
@@ -57,12 +71,23 @@ export function adminOnly(deps: ServerDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const expected = deps.config.secrets.adminToken;
     if (!expected) {
-      return sendError(reply, deps, 401, 'UNAUTHORIZED',
-        'admin is switched off: no admin token is configured (set dashboard.adminTokenFile or CCCI_ADMIN_TOKEN)');
+      return sendError(
+        reply,
+        deps,
+        401,
+        'UNAUTHORIZED',
+        'admin is switched off: no admin token is configured (set dashboard.adminTokenFile or CCCI_ADMIN_TOKEN)',
+      );
     }
     if (!tokenMatches(expected, bearerToken(req.headers.authorization))) {
       reply.header('www-authenticate', 'Bearer realm="cc-ci"');
-      return sendError(reply, deps, 401, 'UNAUTHORIZED', 'this route needs the admin token as "Authorization: Bearer <token>"');
+      return sendError(
+        reply,
+        deps,
+        401,
+        'UNAUTHORIZED',
+        'this route needs the admin token as "Authorization: Bearer <token>"',
+      );
     }
     return undefined;
   };
@@ -106,17 +131,28 @@ const createRunBody = z.strictObject({
 
 const listQuery = z.object({
   recipe: validated(validateRecipeName).optional(),
-  state: z.string().refine((s) => (runStates as readonly string[]).includes(s), { message: `must be one of ${runStates.join(', ')}` })
-    .transform((s) => s as RunState).optional(),
-  limit: z.string().regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000').transform(Number)
-    .refine((n) => n >= 1 && n <= 1000, 'must be a whole number from 1 to 1000').optional(),
+  state: z
+    .string()
+    .refine((s) => (runStates as readonly string[]).includes(s), { message: `must be one of ${runStates.join(', ')}` })
+    .transform((s) => s as RunState)
+    .optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, 'must be a whole number from 1 to 1000')
+    .optional(),
 });
 
 /** The first issue of a failed parse, naming its field. */
 function describeIssue(error: z.ZodError, what: string): string {
   const issue = error.issues[0];
   if (!issue) return `${what} is invalid`;
-  if (issue.code === 'unrecognized_keys') return `${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''} (the fields are recipe, ref, pr, stages, repo, keep)`;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+    const fields = issue.keys.length > 1 ? 'fields' : 'field';
+    return `${keys}: unknown ${fields} (the fields are recipe, ref, pr, stages, repo, keep)`;
+  }
   const field = issue.path.length ? issue.path.join('.') : what;
   return `${field}: ${issue.message}`;
 }
@@ -135,7 +171,8 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
   const admin = adminOnly(deps);
 
   const knownRun = (id: string): RunRecord | undefined => (runIdPattern(id) ? store.getRun(id) : undefined);
-  const notFound = (reply: FastifyReply, id: string) => sendError(reply, deps, 404, 'NOT_FOUND', `no run ${JSON.stringify(id)}`);
+  const notFound = (reply: FastifyReply, id: string) =>
+    sendError(reply, deps, 404, 'NOT_FOUND', `no run ${JSON.stringify(id)}`);
 
   app.get('/api/runs', async (req, reply) => {
     const query = listQuery.safeParse(req.query ?? {});
@@ -147,7 +184,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
     const run = knownRun(req.params.id);
     if (!run) return notFound(reply, req.params.id);
-    const queuePosition = run.state === 'queued' ? runs.queuePosition(run.id) ?? null : null;
+    const queuePosition = run.state === 'queued' ? (runs.queuePosition(run.id) ?? null) : null;
     return sendJson(reply, deps, 200, { ...runJson(run), queuePosition, stages: store.stagesOf(run.id) });
   });
 
@@ -160,8 +197,24 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
       const badge = r?.badge;
       return {
         name,
-        latest: latest ? { id: latest.id, state: latest.state, verdict: latest.verdict ?? null, level: latest.level ?? null, createdAt: latest.createdAt } : null,
-        badge: badge ? { runId: badge.id, ...badgeOf(badge), verdict: badge.verdict ?? null, level: badge.level ?? null, finishedAt: badge.finishedAt ?? null } : null,
+        latest: latest
+          ? {
+              id: latest.id,
+              state: latest.state,
+              verdict: latest.verdict ?? null,
+              level: latest.level ?? null,
+              createdAt: latest.createdAt,
+            }
+          : null,
+        badge: badge
+          ? {
+              runId: badge.id,
+              ...badgeOf(badge),
+              verdict: badge.verdict ?? null,
+              level: badge.level ?? null,
+              finishedAt: badge.finishedAt ?? null,
+            }
+          : null,
       };
     });
     return sendJson(reply, deps, 200, { recipes });
@@ -169,7 +222,13 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post('/api/runs', { onRequest: admin }, async (req, reply) => {
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      return sendError(reply, deps, 400, 'INPUT_INVALID', 'body: expected a JSON object {"recipe", "ref", "pr"?, "stages"?, "repo"?, "keep"?}');
+      return sendError(
+        reply,
+        deps,
+        400,
+        'INPUT_INVALID',
+        'body: expected a JSON object {"recipe", "ref", "pr"?, "stages"?, "repo"?, "keep"?}',
+      );
     }
     const body = createRunBody.safeParse(req.body);
     if (!body.success) return sendError(reply, deps, 400, 'INPUT_INVALID', describeIssue(body.error, 'body'));
@@ -179,14 +238,20 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
       try {
         repo = enrolledRepoUrl(deps.config, recipe);
       } catch {
-        return sendError(reply, deps, 400, 'INPUT_INVALID',
-          `repo: not given, and ${recipe} is not an enrolled repository (forge.repos); give "repo" as an https://, ssh:// or file:/// URL`);
+        return sendError(
+          reply,
+          deps,
+          400,
+          'INPUT_INVALID',
+          `repo: not given, and ${recipe} is not an enrolled repository (forge.repos); ` +
+            'give "repo" as an https://, ssh:// or file:/// URL',
+        );
       }
     }
     const run = runs.enqueue({ recipe, repo, ref, pr, stages, keep, trigger: { kind: 'api' } });
     deps.log.info({ runId: run.id, recipe, ref, pr }, `run ${run.id} queued through the API`);
     reply.header('location', `/api/runs/${run.id}`);
-    const queuePosition = run.state === 'queued' ? runs.queuePosition(run.id) ?? null : null;
+    const queuePosition = run.state === 'queued' ? (runs.queuePosition(run.id) ?? null) : null;
     return sendJson(reply, deps, 201, { ...runJson(run), queuePosition });
   });
 
@@ -194,7 +259,9 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
     const run = knownRun(req.params.id);
     if (!run) return notFound(reply, req.params.id);
     if (isTerminal(run)) {
-      return sendError(reply, deps, 409, 'RUN_FINISHED', `run ${run.id} has already ended: ${run.state}`, { state: run.state });
+      return sendError(reply, deps, 409, 'RUN_FINISHED', `run ${run.id} has already ended: ${run.state}`, {
+        state: run.state,
+      });
     }
     deps.log.info({ runId: run.id }, `run ${run.id} cancelled through the API`);
     // A running run tears down first, which takes a while: answer now, the state follows.

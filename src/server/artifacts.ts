@@ -29,7 +29,8 @@ export function artifactContentType(name: string): string {
 export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void {
   app.get<{ Params: { id: string; name: string } }>('/runs/:id/artifacts/:name', async (request, reply) => {
     const { id, name } = request.params;
-    const text = (code: number, message: string) => reply.code(code).type('text/plain; charset=utf-8').send(`${message}\n`);
+    const text = (code: number, message: string) =>
+      reply.code(code).type('text/plain; charset=utf-8').send(`${message}\n`);
     if (!isArtifactName(name)) return text(400, 'not an artifact name');
     const run = runFromParam(deps, id);
     if (!run) return text(404, `no run ${id}`);

@@ -27,10 +27,14 @@ export interface BadgeLook {
 export function badgeOf(run: Pick<RunRecord, 'verdict' | 'level'> | undefined): BadgeLook {
   const level = run?.level === undefined ? '' : ` L${run.level}`;
   switch (run?.verdict) {
-    case 'pass': return { message: `pass${level}`, color: 'green' };
-    case 'fail': return { message: `fail${level}`, color: 'red' };
-    case 'error': return { message: 'error', color: 'orange' };
-    default: return { message: 'no runs', color: 'lightgrey' };
+    case 'pass':
+      return { message: `pass${level}`, color: 'green' };
+    case 'fail':
+      return { message: `fail${level}`, color: 'red' };
+    case 'error':
+      return { message: 'error', color: 'orange' };
+    default:
+      return { message: 'no runs', color: 'lightgrey' };
   }
 }
 
@@ -91,7 +95,9 @@ export function registerBadges(app: FastifyInstance, deps: ServerDeps): void {
     if (!known || Date.now() - known.at > KNOWN_TTL_MS) known = { names: new Set(deps.recipes()), at: Date.now() };
     return known.names.has(name);
   };
-  const unsubscribe = deps.runs.onChange(({ run }) => { lookups.delete(run.recipe); });
+  const unsubscribe = deps.runs.onChange(({ run }) => {
+    lookups.delete(run.recipe);
+  });
   app.addHook('onClose', async () => unsubscribe());
 
   /** The recipe's badge run, or null for a recipe cc-ci does not know. */
@@ -106,8 +112,12 @@ export function registerBadges(app: FastifyInstance, deps: ServerDeps): void {
     return fresh;
   };
 
-  const notFound = (reply: FastifyReply, what: string) => reply.code(404).header('cache-control', 'no-cache')
-    .type('application/json; charset=utf-8').send(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no badge ${JSON.stringify(what)}` } }));
+  const notFound = (reply: FastifyReply, what: string) =>
+    reply
+      .code(404)
+      .header('cache-control', 'no-cache')
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no badge ${JSON.stringify(what)}` } }));
 
   app.get<{ Params: { file: string } }>('/badge/:file', async (req, reply) => {
     const m = /^(.+)\.(svg|json)$/.exec(req.params.file);

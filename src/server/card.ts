@@ -17,7 +17,7 @@ import { stageNames } from '../model/stage.js';
 import { isTerminal, type RunRecord } from '../model/run.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
 import { runFromParam } from './log-stream.js';
-import { formatDuration, formatTime, html, pill, raw, runDuration, shortSha, tone } from './pages/html.js';
+import { formatDuration, formatTime, markup, pill, raw, runDuration, shortSha, tone, type Html } from './pages/html.js';
 import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
 
@@ -59,7 +59,10 @@ export interface CardView {
 }
 
 export interface CardOptions {
-  /** Defaults to one of its own that launches cc-ci's Chromium, closed when the server closes; one passed in is the caller's to close. */
+  /**
+   * Defaults to one of its own that launches cc-ci's Chromium, closed when the server closes; one passed in is the
+   * caller's to close.
+   */
   renderer?: CardRenderer;
 }
 
@@ -79,21 +82,37 @@ export function registerCard(app: FastifyInstance, deps: ServerDeps, opts: CardO
       if (cached && pngSize(cached)) return sendPng(reply, cached, true);
       let pending = drawing.get(run.id);
       if (!pending) {
-        pending = draw().then(async (png) => {
-          await writeAtomically(file, png).catch((err: unknown) =>
-            deps.log.warn({ runId: run.id, err }, `the card of run ${run.id} could not be saved: ${errorMessage(err)}`));
-          return png;
-        }).finally(() => drawing.delete(run.id));
+        pending = draw()
+          .then(async (png) => {
+            await writeAtomically(file, png).catch((err: unknown) =>
+              deps.log.warn(
+                { runId: run.id, err },
+                `the card of run ${run.id} could not be saved: ${errorMessage(err)}`,
+              ),
+            );
+            return png;
+          })
+          .finally(() => drawing.delete(run.id));
         drawing.set(run.id, pending);
       }
       return sendPng(reply, await pending, true);
     } catch (err) {
-      const why = err instanceof RenderUnavailable && err.reason === 'busy' ? 'too many cards are being drawn; try again shortly'
-        : err instanceof RenderUnavailable && err.reason === 'closed' ? 'the server is stopping'
-          : 'Chromium is not available to draw it';
-      deps.log.warn({ runId: run.id, src: 'card' }, `the card of run ${run.id} could not be drawn: ${errorMessage(err)}`);
-      return reply.code(503).header('retry-after', '30').header('cache-control', 'no-store')
-        .type('text/plain; charset=utf-8').send(`the card of run ${run.id} cannot be drawn now: ${why}\n`);
+      const why =
+        err instanceof RenderUnavailable && err.reason === 'busy'
+          ? 'too many cards are being drawn; try again shortly'
+          : err instanceof RenderUnavailable && err.reason === 'closed'
+            ? 'the server is stopping'
+            : 'Chromium is not available to draw it';
+      deps.log.warn(
+        { runId: run.id, src: 'card' },
+        `the card of run ${run.id} could not be drawn: ${errorMessage(err)}`,
+      );
+      return reply
+        .code(503)
+        .header('retry-after', '30')
+        .header('cache-control', 'no-store')
+        .type('text/plain; charset=utf-8')
+        .send(`the card of run ${run.id} cannot be drawn now: ${why}\n`);
     }
   });
 }
@@ -130,7 +149,11 @@ async function writeAtomically(file: string, data: Buffer): Promise<void> {
 // What the card shows
 
 /** The card's content for a run: the store's stage rows (results.json's when it has none), masked. */
-export function cardView(deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 'secrets'>, run: RunRecord, now: number): CardView {
+export function cardView(
+  deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 'secrets'>,
+  run: RunRecord,
+  now: number,
+): CardView {
   const mask = (s: string | undefined) => (s === undefined ? undefined : deps.secrets.redact(s));
   const finished = isTerminal(run);
   const results = finished ? readResults(deps.runs.runFiles(run.id).results) : undefined;
@@ -151,10 +174,15 @@ export function cardView(deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 's
   const stages = rows.map((s): CardStage => {
     const bad = s.status === 'fail' || s.status === 'error';
     const failingCheck = bad ? s.checks?.find((c) => c.status === 'fail' || c.status === 'error') : undefined;
-    const why = s.reason ?? (failingCheck ? `${failingCheck.name}${failingCheck.detail ? `: ${failingCheck.detail}` : ''}` : undefined);
+    const why =
+      s.reason ??
+      (failingCheck ? `${failingCheck.name}${failingCheck.detail ? `: ${failingCheck.detail}` : ''}` : undefined);
     const showReason = bad || s.status === 'skip' || s.status === 'na';
     return {
-      name: s.name, status: s.status, durationMs: showReason && !bad ? undefined : s.durationMs, advisory: s.advisory || undefined,
+      name: s.name,
+      status: s.status,
+      durationMs: showReason && !bad ? undefined : s.durationMs,
+      advisory: s.advisory || undefined,
       code: bad ? (s.code ?? failingCheck?.code) : undefined,
       reason: showReason ? oneLine(mask(why)) : undefined,
     };
@@ -167,9 +195,18 @@ export function cardView(deps: Pick<ServerDeps, 'store' | 'runs' | 'config' | 's
     if (!said) problem = { code: run.error.code, message };
   }
   return {
-    runId: run.id, recipe: run.recipe, state: run.state, version: mask(results?.versions.head),
-    ref: mask(run.ref) ?? run.ref, sha: run.sha ?? results?.headSha, pr: run.pr, level: run.level ?? results?.level,
-    durationMs: runDuration(run, now), currentStage: run.currentStage, stages, problem,
+    runId: run.id,
+    recipe: run.recipe,
+    state: run.state,
+    version: mask(results?.versions.head),
+    ref: mask(run.ref) ?? run.ref,
+    sha: run.sha ?? results?.headSha,
+    pr: run.pr,
+    level: run.level ?? results?.level,
+    durationMs: runDuration(run, now),
+    currentStage: run.currentStage,
+    stages,
+    problem,
     at: run.finishedAt ?? run.startedAt ?? run.createdAt,
   };
 }
@@ -192,55 +229,73 @@ export function cardHtml(view: CardView): string {
   const t = tone(view.state);
   const word = VERDICT_WORDS[view.state] ?? view.state.toUpperCase();
   const going = view.state === 'running' || view.state === 'queued';
-  const when = view.state === 'running'
-    ? `running for ${formatDuration(view.durationMs) || '0 s'}${view.currentStage ? ` · ${view.currentStage}` : ''}`
-    : view.state === 'queued' ? 'waiting for a slot'
-      : view.durationMs !== undefined ? `finished in ${formatDuration(view.durationMs)}` : 'ended before it started';
+  const when =
+    view.state === 'running'
+      ? `running for ${formatDuration(view.durationMs) || '0 s'}${view.currentStage ? ` · ${view.currentStage}` : ''}`
+      : view.state === 'queued'
+        ? 'waiting for a slot'
+        : view.durationMs !== undefined
+          ? `finished in ${formatDuration(view.durationMs)}`
+          : 'ended before it started';
+  const at = view.sha ? markup`<span class="at"> @ </span>${shortSha(view.sha)}` : '';
   const tested = view.version
-    ? html`<span class="ver">${view.version}</span>`
-    : html`<span class="ver">${view.ref}${view.sha ? html`<span class="at"> @ </span>${shortSha(view.sha)}` : ''}</span>`;
+    ? markup`<span class="ver">${view.version}</span>`
+    : markup`<span class="ver">${view.ref}${at}</span>`;
   const facts = [
-    view.version ? html`<span>ref <b class="mono">${view.ref}</b></span>` : '',
-    view.version && view.sha ? html`<span>commit <b class="mono">${shortSha(view.sha)}</b></span>` : '',
-    view.pr !== undefined ? html`<span>PR <b>#${view.pr}</b></span>` : '',
+    view.version ? markup`<span>ref <b class="mono">${view.ref}</b></span>` : '',
+    view.version && view.sha ? markup`<span>commit <b class="mono">${shortSha(view.sha)}</b></span>` : '',
+    view.pr !== undefined ? markup`<span>PR <b>#${view.pr}</b></span>` : '',
   ].filter(Boolean);
   const level = view.level;
   const segs = [1, 2, 3, 4, 5].map((n) => raw(level !== undefined && n <= level ? '<i class="on"></i>' : '<i></i>'));
+  const levelWord = level === undefined ? 'L–' : `L${level}`;
+  const meter = markup`<span class="cap">level</span><span class="meter">${segs}</span><b>${levelWord}</b>`;
   const rows = view.stages.length
-    ? view.stages.map((s) => html`<div class="${`row ${tone(s.status)}${s.advisory ? ' advisory' : ''}`}">
-  <span class="name">${s.name}</span>
-  <span class="status">${pill(s.status)}</span>
-  <span class="${`reason ${s.status === 'fail' || s.status === 'error' ? 'bad' : ''}`}">${s.advisory ? html`<span class="tag">advisory</span>` : ''}${s.code ? html`<b class="code">${s.code}</b>` : ''}${s.reason ?? ''}</span>
-  <span class="dur">${formatDuration(s.durationMs)}</span>
-</div>`)
-    : html`<div class="row empty">${going ? 'No stages yet.' : 'No stage ran.'}</div>`;
+    ? view.stages.map(stageRow)
+    : markup`<div class="row empty">${going ? 'No stages yet.' : 'No stage ran.'}</div>`;
+  const problemClass = `problem ${t === 'fail' ? 'fail' : t === 'error' ? 'error' : 'grey'}`;
   const problem = view.problem
-    ? html`<div class="${`problem ${t === 'fail' ? 'fail' : t === 'error' ? 'error' : 'grey'}`}"><b class="code">${view.problem.code}</b>${view.problem.message}</div>`
+    ? markup`<div class="${problemClass}"><b class="code">${view.problem.code}</b>${view.problem.message}</div>`
     : '';
+  const recipeSize = view.recipe.length > 32 ? ' longer' : view.recipe.length > 22 ? ' long' : '';
 
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${view.recipe} · cc-ci</title>
 <style>${raw(CARD_STYLES)}</style></head>
 <body><div class="${`card ${t}`}">
 <div class="head">
   <div class="what">
     <div class="brand"><b>cc-ci</b> · Co-op Cloud recipe CI</div>
-    <div class="${`recipe${view.recipe.length > 32 ? ' longer' : view.recipe.length > 22 ? ' long' : ''}`}">${view.recipe}</div>
+    <div class="${`recipe${recipeSize}`}">${view.recipe}</div>
     <div class="tested">${tested}</div>
-    ${facts.length ? html`<div class="facts">${facts}</div>` : ''}
+    ${facts.length ? markup`<div class="facts">${facts}</div>` : ''}
   </div>
   <div class="side">
     <div class="${`verdict${word.length > 8 ? ' longer' : word.length > 5 ? ' long' : ''}`}">${word}</div>
     <div class="when">${when}</div>
-    <div class="${`level${level === undefined ? ' none' : ''}`}" title="level"><span class="cap">level</span><span class="meter">${segs}</span><b>${level === undefined ? 'L–' : `L${level}`}</b></div>
+    <div class="${`level${level === undefined ? ' none' : ''}`}" title="level">${meter}</div>
   </div>
 </div>
 <div class="stages">${rows}</div>
 ${problem}
-<div class="foot"><b>cc-ci</b><span class="dot">·</span><span class="mono">${view.runId}</span><span class="dot">·</span>${formatTime(view.at)}</div>
+<div class="foot"><b>cc-ci</b>${DOT}<span class="mono">${view.runId}</span>${DOT}${formatTime(view.at)}</div>
 </div></body></html>
 `.value;
 }
+
+function stageRow(s: CardStage): Html {
+  const bad = s.status === 'fail' || s.status === 'error' ? 'bad' : '';
+  const tag = s.advisory ? markup`<span class="tag">advisory</span>` : '';
+  const code = s.code ? markup`<b class="code">${s.code}</b>` : '';
+  return markup`<div class="${`row ${tone(s.status)}${s.advisory ? ' advisory' : ''}`}">
+  <span class="name">${s.name}</span>
+  <span class="status">${pill(s.status)}</span>
+  <span class="${`reason ${bad}`}">${tag}${code}${s.reason ?? ''}</span>
+  <span class="dur">${formatDuration(s.durationMs)}</span>
+</div>`;
+}
+
+const DOT = raw('<span class="dot">·</span>');
 
 // The dashboard's palette and pills (pages/html.ts), at the card's scale.
 const CARD_STYLES = `
@@ -250,29 +305,36 @@ const CARD_STYLES = `
 --mono:"DejaVu Sans Mono","Liberation Mono",ui-monospace,Menlo,Consolas,monospace}
 *{box-sizing:border-box}
 html,body{margin:0;width:1200px;height:630px;overflow:hidden;background:var(--card)}
-body{color:var(--ink);font:20px/1.35 "Liberation Sans",Arial,Helvetica,"DejaVu Sans",sans-serif;-webkit-font-smoothing:antialiased}
+body{color:var(--ink);font:20px/1.35 "Liberation Sans",Arial,Helvetica,"DejaVu Sans",sans-serif;
+-webkit-font-smoothing:antialiased}
 .mono{font-family:var(--mono)}
-.card{--tone:var(--grey);--tone-bg:var(--grey-bg);width:1200px;height:630px;display:flex;flex-direction:column;border-left:16px solid var(--tone);background:var(--card)}
+.card{--tone:var(--grey);--tone-bg:var(--grey-bg);width:1200px;height:630px;display:flex;flex-direction:column;
+border-left:16px solid var(--tone);background:var(--card)}
 .card.pass{--tone:var(--pass);--tone-bg:var(--pass-bg)}.card.fail{--tone:var(--fail);--tone-bg:var(--fail-bg)}
 .card.error{--tone:var(--error);--tone-bg:var(--error-bg)}.card.running{--tone:var(--run);--tone-bg:var(--run-bg)}
 .card.queued{--tone:var(--queue);--tone-bg:var(--queue-bg)}
 .head{display:flex;gap:32px;align-items:flex-start;padding:28px 44px 0 40px;height:206px}
 .what{flex:1;min-width:0}
 .brand{color:var(--muted);font-size:18px;letter-spacing:.2px}.brand b{color:var(--ink)}
-.recipe{font-size:56px;font-weight:700;line-height:1.15;margin-top:6px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;letter-spacing:-.5px}
+.recipe{font-size:56px;font-weight:700;line-height:1.15;margin-top:6px;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis;letter-spacing:-.5px}
 .recipe.long{font-size:44px;line-height:64px}.recipe.longer{font-size:34px;line-height:64px}
 .tested{margin-top:6px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.ver{font-family:var(--mono);font-size:26px;font-weight:700;color:var(--ink)}.ver .at{color:var(--muted);font-weight:400}
+.ver{font-family:var(--mono);font-size:26px;font-weight:700;color:var(--ink)}
+.ver .at{color:var(--muted);font-weight:400}
 .facts{display:flex;gap:26px;margin-top:8px;color:var(--muted);font-size:19px;white-space:nowrap;overflow:hidden}
 .facts b{color:var(--ink);font-weight:700}.facts .mono{font-size:18px}
 .side{flex:none;width:300px;display:flex;flex-direction:column;align-items:stretch;gap:10px}
 .verdict{background:var(--tone);color:#fff;border-radius:14px;text-align:center;font-weight:700;letter-spacing:2px;
 font-size:52px;line-height:96px;height:96px;white-space:nowrap;overflow:hidden}
 .verdict.long{font-size:42px;letter-spacing:1px}.verdict.longer{font-size:34px;letter-spacing:1px}
-.when{color:var(--muted);text-align:center;font-size:18px;height:24px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.when{color:var(--muted);text-align:center;font-size:18px;height:24px;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis}
 .level{display:flex;align-items:center;justify-content:center;gap:10px}
 .level .cap{color:var(--muted);font-size:14px;font-weight:700;text-transform:uppercase;letter-spacing:.6px}
-.meter{display:flex;gap:5px}.meter i{display:block;width:32px;height:22px;border-radius:4px;background:var(--line)}.meter i.on{background:var(--pass)}
+.meter{display:flex;gap:5px}
+.meter i{display:block;width:32px;height:22px;border-radius:4px;background:var(--line)}
+.meter i.on{background:var(--pass)}
 .level b{font-size:28px;font-weight:700;min-width:42px}.level.none b{color:var(--muted)}
 .stages{margin:0 44px 0 40px;border:1px solid var(--line);border-radius:12px;overflow:hidden}
 .row{display:flex;align-items:center;gap:18px;height:57px;padding:0 22px;border-bottom:1px solid var(--soft)}
@@ -284,15 +346,22 @@ font-size:52px;line-height:96px;height:96px;white-space:nowrap;overflow:hidden}
 .reason{flex:1;min-width:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:var(--muted);font-size:18px}
 .reason.bad{color:var(--ink)}
 .code{font-family:var(--mono);font-size:16px;font-weight:700;margin-right:10px}
-.tag{display:inline-block;font-size:13px;font-weight:700;text-transform:uppercase;letter-spacing:.4px;color:var(--muted);background:var(--soft);border:1px solid var(--line);border-radius:999px;padding:0 8px;margin-right:10px;vertical-align:2px;line-height:20px}
+.tag{display:inline-block;font-size:13px;font-weight:700;text-transform:uppercase;letter-spacing:.4px;
+color:var(--muted);background:var(--soft);border:1px solid var(--line);border-radius:999px;padding:0 8px;
+margin-right:10px;vertical-align:2px;line-height:20px}
 .dur{flex:none;width:124px;text-align:right;color:var(--muted);font-size:18px;white-space:nowrap}
-.pill{display:inline-block;padding:2px 12px;border-radius:999px;font-size:15px;font-weight:700;line-height:22px;text-transform:uppercase;letter-spacing:.5px;white-space:nowrap;border:1px solid transparent}
+.pill{display:inline-block;padding:2px 12px;border-radius:999px;font-size:15px;font-weight:700;line-height:22px;
+text-transform:uppercase;letter-spacing:.5px;white-space:nowrap;border:1px solid transparent}
 .pill.pass{background:var(--pass);color:#fff}.pill.fail{background:var(--fail);color:#fff}
 .pill.error{background:var(--error);color:#fff}.pill.running{background:var(--run);color:#fff}
 .pill.queued{background:var(--queue-bg);color:var(--queue);border-color:#d8b9ff}
-.pill.grey{background:var(--grey);color:#fff}.pill.quiet{background:var(--soft);color:var(--muted);border-color:var(--line)}
-.problem{margin:12px 44px 0 40px;padding:9px 16px;border-radius:10px;font-size:18px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;background:var(--grey-bg);border:1px solid var(--line)}
-.problem.fail{background:var(--fail-bg);border-color:#ffcecb}.problem.error{background:var(--error-bg);border-color:#ffd8b5}
-.foot{margin:auto 44px 0 40px;display:flex;align-items:center;gap:10px;height:58px;border-top:1px solid var(--soft);color:var(--muted);font-size:17px;white-space:nowrap;overflow:hidden}
+.pill.grey{background:var(--grey);color:#fff}
+.pill.quiet{background:var(--soft);color:var(--muted);border-color:var(--line)}
+.problem{margin:12px 44px 0 40px;padding:9px 16px;border-radius:10px;font-size:18px;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis;background:var(--grey-bg);border:1px solid var(--line)}
+.problem.fail{background:var(--fail-bg);border-color:#ffcecb}
+.problem.error{background:var(--error-bg);border-color:#ffd8b5}
+.foot{margin:auto 44px 0 40px;display:flex;align-items:center;gap:10px;height:58px;border-top:1px solid var(--soft);
+color:var(--muted);font-size:17px;white-space:nowrap;overflow:hidden}
 .foot b{color:var(--ink)}.foot .mono{font-size:16px;color:var(--ink)}
 `;

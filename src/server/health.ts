@@ -14,7 +14,9 @@ export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
       return reply.code(200).send({ status: 'ok', queued, running });
     } catch (err) {
       deps.log.error(`health check: the run store cannot be read: ${errorMessage(err)}`);
-      return reply.code(503).send({ status: 'error', error: { code: 'STORE_FAILED', message: 'the run store cannot be read' } });
+      return reply
+        .code(503)
+        .send({ status: 'error', error: { code: 'STORE_FAILED', message: 'the run store cannot be read' } });
     }
   });
 }

@@ -19,23 +19,35 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
   void app.register(async (scope) => {
     // In this scope only: every body as raw bytes, for the signature.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
     scope.post('/hook', { bodyLimit: HOOK_BODY_LIMIT }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       if (!verifySignature(raw, request.headers, secret)) {
         deps.log.warn({ ip: request.ip }, 'webhook with a missing or wrong signature: ignored');
-        return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'the signature does not match the webhook secret' } });
+        return reply
+          .code(401)
+          .send({ error: { code: 'UNAUTHORIZED', message: 'the signature does not match the webhook secret' } });
       }
       let payload: unknown;
       try {
         payload = JSON.parse(raw.toString('utf8'));
       } catch {
-        return reply.code(400).send({ error: { code: 'INPUT_INVALID', message: 'the body is not JSON (set the webhook content type to application/json)' } });
+        return reply.code(400).send({
+          error: {
+            code: 'INPUT_INVALID',
+            message: 'the body is not JSON (set the webhook content type to application/json)',
+          },
+        });
       }
       const event = readCommentEvent(request.headers, payload);
       if (!event) return reply.code(204).send();
-      void bridge.handle({ repo: event.repo, pr: event.pr, commentId: event.commentId, body: event.body, user: event.user })
-        .catch((err: unknown) => deps.log.error(`handling webhook comment ${event.commentId} failed: ${errorMessage(err)}`));
+      void bridge
+        .handle({ repo: event.repo, pr: event.pr, commentId: event.commentId, body: event.body, user: event.user })
+        .catch((err: unknown) =>
+          deps.log.error(`handling webhook comment ${event.commentId} failed: ${errorMessage(err)}`),
+        );
       return reply.code(202).send({ accepted: event.commentId });
     });
   });

@@ -39,7 +39,14 @@ export function runLogFile(deps: Pick<ServerDeps, 'runs'>, id: string): string {
 // Formatting
 
 // Each with the space that follows it.
-const LEVELS: Record<number, string> = { 10: 'TRACE ', 20: 'DEBUG ', 30: 'INFO  ', 40: 'WARN  ', 50: 'ERROR ', 60: 'FATAL ' };
+const LEVELS: Record<number, string> = {
+  10: 'TRACE ',
+  20: 'DEBUG ',
+  30: 'INFO  ',
+  40: 'WARN  ',
+  50: 'ERROR ',
+  60: 'FATAL ',
+};
 const PLAIN_VALUE = /^[^\s"=]+$/;
 const NEWLINE = /\r\n|\r|\n/g;
 
@@ -118,7 +125,13 @@ function levelName(level: unknown): string {
  * encoded straight into one buffer: building the formatted batch as a string would have V8 walk
  * a rope of many thousand pieces to encode it.
  */
-export function formatLogBytes(raw: string, fmt: LogFormatter, mode: 'text' | 'sse', secrets: SecretRegistry, suffix = ''): Buffer {
+export function formatLogBytes(
+  raw: string,
+  fmt: LogFormatter,
+  mode: 'text' | 'sse',
+  secrets: SecretRegistry,
+  suffix = '',
+): Buffer {
   const dirty = secrets.redact(raw) !== raw;
   const end = raw.length;
   let out = Buffer.allocUnsafe(end + (end >> 2) + suffix.length + 1024);
@@ -172,7 +185,10 @@ export class LogReader {
   private pending: Buffer = Buffer.alloc(0);
   private closed = false;
 
-  constructor(private readonly file: string, start = 0) {
+  constructor(
+    private readonly file: string,
+    start = 0,
+  ) {
     this.pos = start;
   }
 
@@ -190,7 +206,10 @@ export class LogReader {
       } catch {
         return { text: '', eof: true }; // not written yet
       }
-      if (this.closed) { await this.close(); return { text: '', eof: true }; }
+      if (this.closed) {
+        await this.close();
+        return { text: '', eof: true };
+      }
     }
     // The torn line of the last read goes first, then the new bytes right after it.
     const held = this.pending.length;
@@ -203,7 +222,10 @@ export class LogReader {
     const nl = buf.lastIndexOf(10);
     let text = '';
     if (nl < 0) {
-      if (buf.length >= MAX_LINE) { text = decode(buf) + '\n'; this.pending = Buffer.alloc(0); } else this.pending = Buffer.from(buf);
+      if (buf.length >= MAX_LINE) {
+        text = decode(buf) + '\n';
+        this.pending = Buffer.alloc(0);
+      } else this.pending = Buffer.from(buf);
     } else {
       text = decode(buf.subarray(0, nl + 1));
       // A copy, so the big chunk is not kept alive for a few bytes.
@@ -231,7 +253,11 @@ export class LogReader {
  * The last `maxBytes` of a log, formatted, for a page: its lines, the offset right after the
  * last complete line (where a live stream goes on), and how many bytes came before.
  */
-export async function readLogTail(file: string, maxBytes: number, secrets: SecretRegistry): Promise<{ exists: boolean; lines: string[]; offset: number; skipped: number }> {
+export async function readLogTail(
+  file: string,
+  maxBytes: number,
+  secrets: SecretRegistry,
+): Promise<{ exists: boolean; lines: string[]; offset: number; skipped: number }> {
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
@@ -270,11 +296,18 @@ export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void 
     const file = runLogFile(deps, run.id);
     const wantsEvents = /text\/event-stream/.test(request.headers.accept ?? '');
     if (isTerminal(run) && !wantsEvents) {
-      const exists = await stat(file).then((s) => s.isFile(), () => false);
-      reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+      const exists = await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      reply
+        .type('text/plain; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff');
       return reply.send(exists ? Readable.from(plainText(file, deps.secrets), { objectMode: false }) : '');
     }
-    if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send();
+    if (request.method === 'HEAD')
+      return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send();
     // An EventSource that reconnects after the run ended still gets the rest and `end`.
     const start = startOffset(request.headers['last-event-id'], request.query.offset);
     reply.hijack();
@@ -293,7 +326,11 @@ function writer(res: ServerResponse): (s: string | Buffer) => Promise<void> {
     if (res.destroyed || res.writableEnded) return Promise.resolve();
     if (res.write(s)) return Promise.resolve();
     return new Promise<void>((done) => {
-      const finish = () => { res.off('drain', finish); res.off('close', finish); done(); };
+      const finish = () => {
+        res.off('drain', finish);
+        res.off('close', finish);
+        done();
+      };
       res.on('drain', finish);
       res.on('close', finish);
     });
@@ -357,21 +394,34 @@ function streamEvents(res: ServerResponse, file: string, start: number, id: stri
     if (watcher || closed) return;
     try {
       watcher = watch(file, () => void pump());
-      watcher.on('error', () => { watcher?.close(); watcher = undefined; });
-    } catch { /* not there yet: the poll goes on and tries again */ }
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = undefined;
+      });
+    } catch {
+      /* not there yet: the poll goes on and tries again */
+    }
   };
-  const poll = setInterval(() => { startWatching(); void pump(); }, POLL_MS);
+  const poll = setInterval(() => {
+    startWatching();
+    void pump();
+  }, POLL_MS);
   // A backstop for a final change that was missed (e.g. the run ended before we subscribed).
   const stateCheck = setInterval(() => {
     const now = deps.store.getRun(id);
     if (now && isTerminal(now)) finish(now.state);
   }, STATE_CHECK_MS);
-  const heartbeat = setInterval(() => { if (!busy) res.write(': keep-alive\n\n'); }, HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    if (!busy) res.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
   res.on('close', cleanup);
 
   async function pump(): Promise<void> {
     if (closed) return;
-    if (busy) { again = true; return; }
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     try {
       do {

@@ -9,7 +9,6 @@ import { runStates, type RunState } from '../model/run.js';
 import type { RunStore } from '../queue/store.js';
 import type { Metrics, ServerDeps } from './server-deps.js';
 
-
 // Runs take minutes (a quick run under one, a full one with parallel apps 5–15); stages seconds to minutes.
 const RUN_BUCKETS = [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400];
 const STAGE_BUCKETS = [1, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600];
@@ -25,7 +24,9 @@ export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metr
   const countByState = (): Record<RunState, number> => {
     if (!counts) {
       counts = opts.store.countByState();
-      queueMicrotask(() => { counts = undefined; });
+      queueMicrotask(() => {
+        counts = undefined;
+      });
     }
     return counts;
   };
@@ -44,13 +45,17 @@ export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metr
     name: 'ccci_queue_depth',
     help: 'Runs waiting in the queue.',
     registers: [registry],
-    collect() { this.set(countByState().queued ?? 0); },
+    collect() {
+      this.set(countByState().queued ?? 0);
+    },
   });
   new Gauge({
     name: 'ccci_runs_running',
     help: 'Runs going on now.',
     registers: [registry],
-    collect() { this.set(countByState().running ?? 0); },
+    collect() {
+      this.set(countByState().running ?? 0);
+    },
   });
   const runDuration = new Histogram({
     name: 'ccci_run_duration_seconds',

@@ -18,7 +18,10 @@ export function loadSpec(recipesDir: string, recipe: string): LoadedSpec {
   const dir = join(recipesDir, recipe);
   const file = join(dir, 'ci.yml');
   const customChecks = existsSync(dir)
-    ? readdirSync(dir).filter((n) => /\.check\.(ts|mjs|js)$/.test(n)).sort().map((n) => join(dir, n))
+    ? readdirSync(dir)
+        .filter((n) => /\.check\.(ts|mjs|js)$/.test(n))
+        .sort()
+        .map((n) => join(dir, n))
     : [];
   if (!existsSync(file)) return { spec: genericSpec, customChecks };
   return { spec: parseSpec(readFileSync(file, 'utf8'), file), file, customChecks };
@@ -44,14 +47,20 @@ export function parseSpec(text: string, file: string): RecipeSpec {
 }
 
 /** Every recipe folder under the recipes folder, validated; errors are collected, not thrown. */
-export function checkAllSpecs(recipesDir: string): Array<{ recipe: string; file?: string; error?: string; customChecks: number }> {
+export function checkAllSpecs(
+  recipesDir: string,
+): Array<{ recipe: string; file?: string; error?: string; customChecks: number }> {
   if (!existsSync(recipesDir)) throw new CcciError('CONFIG_INVALID', `recipes folder ${recipesDir} does not exist`);
-  return readdirSync(recipesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().map((recipe) => {
-    try {
-      const loaded = loadSpec(recipesDir, recipe);
-      return { recipe, file: loaded.file, customChecks: loaded.customChecks.length };
-    } catch (err) {
-      return { recipe, error: (err as Error).message, customChecks: 0 };
-    }
-  });
+  return readdirSync(recipesDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((recipe) => {
+      try {
+        const loaded = loadSpec(recipesDir, recipe);
+        return { recipe, file: loaded.file, customChecks: loaded.customChecks.length };
+      } catch (err) {
+        return { recipe, error: (err as Error).message, customChecks: 0 };
+      }
+    });
 }

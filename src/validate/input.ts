@@ -8,7 +8,11 @@ const recipePattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 export function validateRecipeName(name: string): string {
   if (!recipePattern.test(name)) {
-    throw new CcciError('INPUT_INVALID', `invalid recipe name ${JSON.stringify(name)}: use lower-case letters, digits and inner hyphens (like custom-html), at most 64 characters`);
+    throw new CcciError(
+      'INPUT_INVALID',
+      `invalid recipe name ${JSON.stringify(name)}: ` +
+        'use lower-case letters, digits and inner hyphens (like custom-html), at most 64 characters',
+    );
   }
   return name;
 }
@@ -38,10 +42,17 @@ function refProblem(ref: string): string | undefined {
 
 /** A repository URL git may clone: https, http, ssh-style, file, or an absolute path. Never `ext::` or options. */
 export function validateRepoUrl(url: string): string {
-  const ok = /^(https?:\/\/|file:\/\/\/|ssh:\/\/|git@[A-Za-z0-9.-]+:|\/)/.test(url)
-    && !/[\s\0]/.test(url) && !url.includes('::') && url.length <= 500;
+  const ok =
+    /^(https?:\/\/|file:\/\/\/|ssh:\/\/|git@[A-Za-z0-9.-]+:|\/)/.test(url) &&
+    !/[\s\0]/.test(url) &&
+    !url.includes('::') &&
+    url.length <= 500;
   if (!ok) {
-    throw new CcciError('INPUT_INVALID', `invalid repository URL ${JSON.stringify(url)}: use an https://, http://, ssh://, file:/// URL or an absolute path`);
+    throw new CcciError(
+      'INPUT_INVALID',
+      `invalid repository URL ${JSON.stringify(url)}: ` +
+        'use an https://, http://, ssh://, file:/// URL or an absolute path',
+    );
   }
   return url;
 }
@@ -52,17 +63,28 @@ const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 /** A run id minted by a caller (`--run-id`), e.g. `20261130T132202Z-1a2b`. */
 export function validateRunId(id: string): string {
   if (!runIdPattern.test(id)) {
-    throw new CcciError('INPUT_INVALID', `invalid run id ${JSON.stringify(id)}: use letters, digits, "_" and "-", starting with a letter or digit, at most 80 characters`);
+    throw new CcciError(
+      'INPUT_INVALID',
+      `invalid run id ${JSON.stringify(id)}: ` +
+        'use letters, digits, "_" and "-", starting with a letter or digit, at most 80 characters',
+    );
   }
   return id;
 }
 
 export function parseStages(list: string): StageName[] {
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (names.length === 0) throw new CcciError('INPUT_INVALID', 'no stage given: use a comma-separated list of ' + stageNames.join(', '));
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (names.length === 0)
+    throw new CcciError('INPUT_INVALID', 'no stage given: use a comma-separated list of ' + stageNames.join(', '));
   for (const name of names) {
     if (!(stageNames as readonly string[]).includes(name)) {
-      throw new CcciError('INPUT_INVALID', `unknown stage ${JSON.stringify(name)}: the stages are ${stageNames.join(', ')}`);
+      throw new CcciError(
+        'INPUT_INVALID',
+        `unknown stage ${JSON.stringify(name)}: the stages are ${stageNames.join(', ')}`,
+      );
     }
   }
   return [...new Set(names)] as StageName[];

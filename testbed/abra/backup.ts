@@ -19,7 +19,8 @@ import { printTable } from './table.js';
 export async function prepare(domain: string, chaos: boolean): Promise<{ app: App; plan: BackupPlan }> {
   const app = await loadApp(domain);
   if (!chaos) await ensureRecipe(app);
-  if (!(await backupBotRunning())) fail('no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true');
+  if (!(await backupBotRunning()))
+    fail('no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true');
   const services = await stackServices(app.stack);
   if (services.length === 0) fail(`${domain} is not deployed`);
   const plan = await backupPlan(app.stack, services);
@@ -37,7 +38,8 @@ export async function runHooks(stack: string, hooks: Hook[], what: string): Prom
     }
     info(`${what} in ${h.service}: ${h.command}`);
     const res = await docker(['exec', c, 'bash', '-c', h.command], { check: false });
-    if (res.exitCode !== 0) warn(`${what} failed in ${h.service} (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}; carrying on`);
+    if (res.exitCode !== 0)
+      warn(`${what} failed in ${h.service} (exit ${res.exitCode}): ${(res.stderr || res.stdout).trim()}; carrying on`);
   }
 }
 
@@ -63,5 +65,8 @@ export async function snapshotsCommand(domain: string, machine: boolean): Promis
     out(JSON.stringify(list.map((s) => ({ id: s.short_id, time: s.time, paths: s.paths }))));
     return;
   }
-  printTable(['ID', 'TIME', 'PATHS'], list.map((s) => [s.short_id, s.time, s.paths.join(',')]));
+  printTable(
+    ['ID', 'TIME', 'PATHS'],
+    list.map((s) => [s.short_id, s.time, s.paths.join(',')]),
+  );
 }

@@ -30,15 +30,25 @@ const HOOK_LABELS = {
 /** Volume name in the compose file -> host mountpoint, for the stack's labelled volumes. */
 async function stackVolumes(stack: string): Promise<Map<string, string>> {
   const ls = await docker(['volume', 'ls', '--filter', `label=${NAMESPACE_LABEL}=${stack}`, '--format', '{{.Name}}']);
-  const names = ls.stdout.split('\n').map((n) => n.trim()).filter((n) => n.startsWith(`${stack}_`));
+  const names = ls.stdout
+    .split('\n')
+    .map((n) => n.trim())
+    .filter((n) => n.startsWith(`${stack}_`));
   const map = new Map<string, string>();
   if (names.length === 0) return map;
-  const ins = JSON.parse((await docker(['volume', 'inspect', ...names])).stdout) as { Name: string; Mountpoint: string }[];
+  const ins = JSON.parse((await docker(['volume', 'inspect', ...names])).stdout) as {
+    Name: string;
+    Mountpoint: string;
+  }[];
   for (const v of ins) map.set(v.Name.slice(stack.length + 1), v.Mountpoint);
   return map;
 }
 
-const split = (v: string): string[] => v.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+const split = (v: string): string[] =>
+  v
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 
 /** Old-style absolute container paths mapped onto the volumes mounted there. */
 function mapContainerPaths(svc: ServiceInfo, paths: string[], stack: string, vols: Map<string, string>): string[] {

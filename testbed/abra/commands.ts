@@ -28,7 +28,12 @@ export interface Command {
   run: (p: Parsed) => Promise<void> | void;
 }
 
-const f = (long: string, short: string | undefined, help: string, value = false): FlagSpec => ({ long, short, value, help });
+const f = (long: string, short: string | undefined, help: string, value = false): FlagSpec => ({
+  long,
+  short,
+  value,
+  help,
+});
 const MACHINE = f('machine', 'm', 'print machine-readable output');
 const CHAOS = f('chaos', 'C', 'ignore uncommitted recipes changes');
 const FORCE = f('force', 'f', 'perform action without further prompt');
@@ -38,38 +43,115 @@ const pos = (p: Parsed, i: number): string | undefined => p.positionals[i];
 const domain = (p: Parsed): string => pos(p, 0) ?? '';
 
 export const COMMANDS: Command[] = [
-  { words: [APP, ['new', 'n']], usage: 'app new [recipe] [version] [flags]', short: 'Create a new app',
-    flags: [f('server', 's', 'specify server for new app', true), f('domain', 'D', 'domain name for app', true),
-      f('secrets', 'S', 'automatically generate secrets'), CHAOS, MACHINE, f('pass', 'p', 'store secrets in a local pass store')], min: 1, max: 2,
-    run: (p) => appNewCommand(domain(p), pos(p, 1), {
-      server: s(p, 'server'), domain: s(p, 'domain'), secrets: b(p, 'secrets'), chaos: b(p, 'chaos'), machine: b(p, 'machine'),
-    }) },
-  { words: [APP, ['deploy', 'd']], usage: 'app deploy <domain> [version] [flags]', short: 'Deploy an app',
-    flags: [CHAOS, FORCE, NO_CONVERGE, f('ignore-env-version', 'i', 'ignore .env version checkout'),
-      f('no-domain-checks', 'D', 'disable public DNS checks')], min: 1, max: 2,
-    run: (p) => deployCommand(domain(p), pos(p, 1), {
-      chaos: b(p, 'chaos'), force: b(p, 'force'), ignoreEnvVersion: b(p, 'ignore-env-version'), noConvergeChecks: b(p, 'no-converge-checks'),
-      noDomainChecks: b(p, 'no-domain-checks'),
-    }) },
-  { words: [APP, ['upgrade', 'up']], usage: 'app upgrade <domain> [version] [flags]', short: 'Upgrade an app',
-    flags: [FORCE, NO_CONVERGE, f('releasenotes', 'r', 'only show release notes')], min: 1, max: 2,
-    run: (p) => upgradeCommand(domain(p), pos(p, 1), { force: b(p, 'force'), noConvergeChecks: b(p, 'no-converge-checks') }) },
-  { words: [APP, ['undeploy', 'un']], usage: 'app undeploy <domain> [flags]', short: 'Undeploy a deployed app',
-    flags: [f('prune', 'p', 'prune unused containers, networks, and dangling images')], min: 1, max: 1,
-    run: (p) => undeployCommand(domain(p), b(p, 'prune')) },
-  { words: [APP, ['remove', 'rm']], usage: 'app remove <domain> [flags]', short: 'Remove all app data, locally and remotely',
-    flags: [FORCE], min: 1, max: 1,
-    run: (p) => removeCommand(domain(p)) },
-  { words: [APP, ['list', 'ls']], usage: 'app list [flags]', short: 'List all managed apps',
-    flags: [f('server', 's', 'show apps of a specific server', true), f('recipe', 'r', 'show apps of a specific recipe', true),
-      f('status', 'S', 'show app deployment status'), MACHINE], min: 0, max: 0,
-    run: (p) => lsCommand({ server: s(p, 'server'), recipe: s(p, 'recipe'), status: b(p, 'status'), machine: b(p, 'machine') }) },
-  { words: [APP, ['ps']], usage: 'app ps <domain> [flags]', short: 'Check app deployment status',
-    flags: [MACHINE, f('watch', 'w', 'watch status by polling repeatedly')], min: 1, max: 1,
-    run: (p) => psCommand(domain(p), b(p, 'machine')) },
-  { words: [APP, ['secret', 's'], ['generate', 'g']], usage: 'app secret generate <domain> [[secret] [version] | --all] [flags]',
+  {
+    words: [APP, ['new', 'n']],
+    usage: 'app new [recipe] [version] [flags]',
+    short: 'Create a new app',
+    flags: [
+      f('server', 's', 'specify server for new app', true),
+      f('domain', 'D', 'domain name for app', true),
+      f('secrets', 'S', 'automatically generate secrets'),
+      CHAOS,
+      MACHINE,
+      f('pass', 'p', 'store secrets in a local pass store'),
+    ],
+    min: 1,
+    max: 2,
+    run: (p) =>
+      appNewCommand(domain(p), pos(p, 1), {
+        server: s(p, 'server'),
+        domain: s(p, 'domain'),
+        secrets: b(p, 'secrets'),
+        chaos: b(p, 'chaos'),
+        machine: b(p, 'machine'),
+      }),
+  },
+  {
+    words: [APP, ['deploy', 'd']],
+    usage: 'app deploy <domain> [version] [flags]',
+    short: 'Deploy an app',
+    flags: [
+      CHAOS,
+      FORCE,
+      NO_CONVERGE,
+      f('ignore-env-version', 'i', 'ignore .env version checkout'),
+      f('no-domain-checks', 'D', 'disable public DNS checks'),
+    ],
+    min: 1,
+    max: 2,
+    run: (p) =>
+      deployCommand(domain(p), pos(p, 1), {
+        chaos: b(p, 'chaos'),
+        force: b(p, 'force'),
+        ignoreEnvVersion: b(p, 'ignore-env-version'),
+        noConvergeChecks: b(p, 'no-converge-checks'),
+        noDomainChecks: b(p, 'no-domain-checks'),
+      }),
+  },
+  {
+    words: [APP, ['upgrade', 'up']],
+    usage: 'app upgrade <domain> [version] [flags]',
+    short: 'Upgrade an app',
+    flags: [FORCE, NO_CONVERGE, f('releasenotes', 'r', 'only show release notes')],
+    min: 1,
+    max: 2,
+    run: (p) =>
+      upgradeCommand(domain(p), pos(p, 1), { force: b(p, 'force'), noConvergeChecks: b(p, 'no-converge-checks') }),
+  },
+  {
+    words: [APP, ['undeploy', 'un']],
+    usage: 'app undeploy <domain> [flags]',
+    short: 'Undeploy a deployed app',
+    flags: [f('prune', 'p', 'prune unused containers, networks, and dangling images')],
+    min: 1,
+    max: 1,
+    run: (p) => undeployCommand(domain(p), b(p, 'prune')),
+  },
+  {
+    words: [APP, ['remove', 'rm']],
+    usage: 'app remove <domain> [flags]',
+    short: 'Remove all app data, locally and remotely',
+    flags: [FORCE],
+    min: 1,
+    max: 1,
+    run: (p) => removeCommand(domain(p)),
+  },
+  {
+    words: [APP, ['list', 'ls']],
+    usage: 'app list [flags]',
+    short: 'List all managed apps',
+    flags: [
+      f('server', 's', 'show apps of a specific server', true),
+      f('recipe', 'r', 'show apps of a specific recipe', true),
+      f('status', 'S', 'show app deployment status'),
+      MACHINE,
+    ],
+    min: 0,
+    max: 0,
+    run: (p) =>
+      lsCommand({ server: s(p, 'server'), recipe: s(p, 'recipe'), status: b(p, 'status'), machine: b(p, 'machine') }),
+  },
+  {
+    words: [APP, ['ps']],
+    usage: 'app ps <domain> [flags]',
+    short: 'Check app deployment status',
+    flags: [MACHINE, f('watch', 'w', 'watch status by polling repeatedly')],
+    min: 1,
+    max: 1,
+    run: (p) => psCommand(domain(p), b(p, 'machine')),
+  },
+  {
+    words: [APP, ['secret', 's'], ['generate', 'g']],
+    usage: 'app secret generate <domain> [[secret] [version] | --all] [flags]',
     short: 'Generate secrets',
-    flags: [f('all', 'a', 'generate all secrets'), MACHINE, f('pass', 'p', 'store generated secrets in a local pass store'), CHAOS], min: 1, max: 3,
+    flags: [
+      f('all', 'a', 'generate all secrets'),
+      MACHINE,
+      f('pass', 'p', 'store generated secrets in a local pass store'),
+      CHAOS,
+    ],
+    min: 1,
+    max: 3,
     run: async (p) => {
       const all = b(p, 'all');
       const [id, version] = [pos(p, 1), pos(p, 2)];
@@ -85,17 +167,48 @@ export const COMMANDS: Command[] = [
         return;
       }
       printSecrets(secrets, b(p, 'machine'));
-    } },
-  { words: [APP, ['backup', 'b'], ['create', 'c']], usage: 'app backup create <domain> [flags]', short: 'Create a new backup',
-    flags: [CHAOS], min: 1, max: 1, terminal: true,
-    run: (p) => backupCreateCommand(domain(p), b(p, 'chaos')) },
-  { words: [APP, ['backup', 'b'], ['snapshots', 'list', 'ls']], usage: 'app backup snapshots <domain> [flags]', short: 'List backup snapshots',
-    flags: [MACHINE], min: 1, max: 1,
-    run: (p) => snapshotsCommand(domain(p), b(p, 'machine')) },
-  { words: [APP, ['restore', 'rs']], usage: 'app restore <domain> [flags]', short: 'Restore a snapshot',
-    flags: [f('snapshot', 's', 'snapshot to restore', true), CHAOS], min: 1, max: 1, terminal: true,
-    run: (p) => restoreCommand(domain(p), s(p, 'snapshot'), b(p, 'chaos')) },
-  { words: [['recipe', 'r'], ['lint', 'l']], usage: 'recipe lint <recipe> [flags]', short: 'Lint a recipe',
-    flags: [CHAOS], min: 1, max: 1, terminal: true,
-    run: (p) => lintCommand(domain(p), b(p, 'chaos'), b(p, 'offline')) },
+    },
+  },
+  {
+    words: [APP, ['backup', 'b'], ['create', 'c']],
+    usage: 'app backup create <domain> [flags]',
+    short: 'Create a new backup',
+    flags: [CHAOS],
+    min: 1,
+    max: 1,
+    terminal: true,
+    run: (p) => backupCreateCommand(domain(p), b(p, 'chaos')),
+  },
+  {
+    words: [APP, ['backup', 'b'], ['snapshots', 'list', 'ls']],
+    usage: 'app backup snapshots <domain> [flags]',
+    short: 'List backup snapshots',
+    flags: [MACHINE],
+    min: 1,
+    max: 1,
+    run: (p) => snapshotsCommand(domain(p), b(p, 'machine')),
+  },
+  {
+    words: [APP, ['restore', 'rs']],
+    usage: 'app restore <domain> [flags]',
+    short: 'Restore a snapshot',
+    flags: [f('snapshot', 's', 'snapshot to restore', true), CHAOS],
+    min: 1,
+    max: 1,
+    terminal: true,
+    run: (p) => restoreCommand(domain(p), s(p, 'snapshot'), b(p, 'chaos')),
+  },
+  {
+    words: [
+      ['recipe', 'r'],
+      ['lint', 'l'],
+    ],
+    usage: 'recipe lint <recipe> [flags]',
+    short: 'Lint a recipe',
+    flags: [CHAOS],
+    min: 1,
+    max: 1,
+    terminal: true,
+    run: (p) => lintCommand(domain(p), b(p, 'chaos'), b(p, 'offline')),
+  },
 ];

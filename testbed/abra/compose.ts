@@ -28,7 +28,10 @@ export interface StackConfig {
 
 /** COMPOSE_FILE from the .env, `:`-separated (A.2 [U] for the separator), default compose.yml. */
 export function composeFiles(app: App): string[] {
-  const list = (app.env['COMPOSE_FILE'] ?? '').split(':').map((f) => f.trim()).filter((f) => f !== '');
+  const list = (app.env['COMPOSE_FILE'] ?? '')
+    .split(':')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
   const files = (list.length > 0 ? list : ['compose.yml']).map((f) => join(app.recipeDir, f));
   for (const f of files) if (!existsSync(f)) fail(`${f} does not exist`);
   return files;

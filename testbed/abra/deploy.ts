@@ -114,7 +114,10 @@ function checkDomain(app: App, noDomainChecks: boolean): void {
     warn('no DOMAIN=... configured for app');
     return;
   }
-  fail(`unable to resolve IPv4 address for ${name}: lookup ${name}: no such host (pass --no-domain-checks to skip this check)`);
+  fail(
+    `unable to resolve IPv4 address for ${name}: lookup ${name}: no such host ` +
+      '(pass --no-domain-checks to skip this check)',
+  );
 }
 
 export async function deployCommand(domain: string, versionArg: string | undefined, flags: DeployFlags): Promise<void> {

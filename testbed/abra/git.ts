@@ -4,7 +4,10 @@ import { fail } from './log.js';
 
 export async function tags(dir: string): Promise<string[]> {
   const res = await git(dir, ['tag', '--list']);
-  return res.stdout.split('\n').map((t) => t.trim()).filter((t) => t.length > 0);
+  return res.stdout
+    .split('\n')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 /** Unstaged, staged or untracked changes (an untracked overlay file counts, A.8.3). */

@@ -45,10 +45,15 @@ export function groupHelp(path: string[]): string {
     if (!children.has(word)) children.set(word, c.words.length === path.length + 1 ? c.short : `Manage ${word}s`);
   }
   const width = Math.max(0, ...[...children.keys()].map((k) => k.length));
-  const commands = [...children].sort(([a], [b]) => a.localeCompare(b)).map(([w, short]) => `  ${w.padEnd(width)}   ${short}`);
+  const commands = [...children]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([w, short]) => `  ${w.padEnd(width)}   ${short}`);
   const aliases = path.length > 0 ? (under[0]?.words[path.length - 1] ?? []) : [];
   const name = ['abra', ...path].join(' ');
-  const flags = path.length === 0 ? [...globals(), helpFlag('abra'), ...ROOT_FLAGS].sort(byLong) : [helpFlag(path[path.length - 1] ?? '')];
+  const flags =
+    path.length === 0
+      ? [...globals(), helpFlag('abra'), ...ROOT_FLAGS].sort(byLong)
+      : [helpFlag(path[path.length - 1] ?? '')];
   return [
     'Usage:',
     `  ${name} [command]`,

@@ -24,7 +24,12 @@ interface RawService {
 
 interface Recipe {
   dir: string;
-  compose: { version?: unknown; services?: Record<string, RawService | null>; configs?: Record<string, { name?: string } | null>; secrets?: Record<string, unknown> };
+  compose: {
+    version?: unknown;
+    services?: Record<string, RawService | null>;
+    configs?: Record<string, { name?: string } | null>;
+    secrets?: Record<string, unknown>;
+  };
   services: Record<string, RawService>;
   tagTypes: string[];
 }
@@ -43,7 +48,12 @@ interface Rule {
 function labelsOf(s: RawService | undefined): Record<string, string> {
   const l = s?.deploy?.labels;
   if (Array.isArray(l)) {
-    return Object.fromEntries(l.map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)]; }));
+    return Object.fromEntries(
+      l.map((x) => {
+        const i = x.indexOf('=');
+        return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(l ?? {}).map(([k, v]) => [k, String(v)]));
 }
@@ -61,50 +71,140 @@ const file = (r: Recipe, name: string) => join(r.dir, name);
 function abraShExports(r: Recipe): Set<string> {
   const path = file(r, 'abra.sh');
   if (!existsSync(path)) return new Set();
-  return new Set([...readFileSync(path, 'utf8').matchAll(/^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1] ?? ''));
+  return new Set(
+    [...readFileSync(path, 'utf8').matchAll(/^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1] ?? ''),
+  );
 }
 
 const RULES: Rule[] = [
-  { ref: 'R001', rule: 'compose config has expected version', severity: 'warn', resolve: "ensure 'version: \"3.8\"' in compose configs",
-    check: (r) => String(r.compose.version ?? '') === '3.8' },
-  { ref: 'R002', rule: 'healthcheck enabled for all services', severity: 'warn', resolve: 'wire up healthchecks',
-    check: (r) => services(r).every((s) => s.healthcheck !== undefined && s.healthcheck.disable !== true) },
-  { ref: 'R003', rule: 'all images use a tag', severity: 'warn', resolve: 'use a tag for all images',
-    check: (r) => services(r).every((s) => tagOf(s.image) !== undefined) },
-  { ref: 'R004', rule: 'no unstable tags', severity: 'warn', resolve: 'tag all images with stable tags',
-    check: (r) => services(r).every((s) => !/^(latest|main|master|develop|dev|edge|nightly)$/.test(tagOf(s.image) ?? '')) },
-  { ref: 'R005', rule: 'tags use semver-like format', severity: 'warn', resolve: 'use semver-like tags',
-    check: (r) => services(r).every((s) => /^v?\d+(\.\d+)*([-+._][0-9A-Za-z.-]+)?$/.test(tagOf(s.image) ?? '')) },
-  { ref: 'R006', rule: 'has published catalogue version', severity: 'warn', resolve: 'publish a recipe version to the catalogue',
-    skip: (_r, offline) => offline, check: (r) => r.tagTypes.length > 0 },
-  { ref: 'R007', rule: 'README.md metadata filled in', severity: 'warn', resolve: 'fill out all the metadata',
-    check: (r) => existsSync(file(r, 'README.md')) && /<!-- metadata -->[\s\S]*\*\*Category\*\*[\s\S]*<!-- endmetadata -->/.test(readFileSync(file(r, 'README.md'), 'utf8')) },
-  { ref: 'R008', rule: '.env.sample provided', severity: 'error', resolve: 'create an example .env.sample',
-    check: (r) => existsSync(file(r, '.env.sample')) },
-  { ref: 'R009', rule: "one service named 'app'", severity: 'error', resolve: "name a service 'app'",
-    check: (r) => r.services['app'] !== undefined },
-  { ref: 'R010', rule: 'traefik routing enabled', severity: 'error', resolve: 'include "traefik.enable=true" deploy label',
+  {
+    ref: 'R001',
+    rule: 'compose config has expected version',
+    severity: 'warn',
+    resolve: 'ensure \'version: "3.8"\' in compose configs',
+    check: (r) => String(r.compose.version ?? '') === '3.8',
+  },
+  {
+    ref: 'R002',
+    rule: 'healthcheck enabled for all services',
+    severity: 'warn',
+    resolve: 'wire up healthchecks',
+    check: (r) => services(r).every((s) => s.healthcheck !== undefined && s.healthcheck.disable !== true),
+  },
+  {
+    ref: 'R003',
+    rule: 'all images use a tag',
+    severity: 'warn',
+    resolve: 'use a tag for all images',
+    check: (r) => services(r).every((s) => tagOf(s.image) !== undefined),
+  },
+  {
+    ref: 'R004',
+    rule: 'no unstable tags',
+    severity: 'warn',
+    resolve: 'tag all images with stable tags',
+    check: (r) =>
+      services(r).every((s) => !/^(latest|main|master|develop|dev|edge|nightly)$/.test(tagOf(s.image) ?? '')),
+  },
+  {
+    ref: 'R005',
+    rule: 'tags use semver-like format',
+    severity: 'warn',
+    resolve: 'use semver-like tags',
+    check: (r) => services(r).every((s) => /^v?\d+(\.\d+)*([-+._][0-9A-Za-z.-]+)?$/.test(tagOf(s.image) ?? '')),
+  },
+  {
+    ref: 'R006',
+    rule: 'has published catalogue version',
+    severity: 'warn',
+    resolve: 'publish a recipe version to the catalogue',
+    skip: (_r, offline) => offline,
+    check: (r) => r.tagTypes.length > 0,
+  },
+  {
+    ref: 'R007',
+    rule: 'README.md metadata filled in',
+    severity: 'warn',
+    resolve: 'fill out all the metadata',
+    check: (r) =>
+      existsSync(file(r, 'README.md')) &&
+      /<!-- metadata -->[\s\S]*\*\*Category\*\*[\s\S]*<!-- endmetadata -->/.test(
+        readFileSync(file(r, 'README.md'), 'utf8'),
+      ),
+  },
+  {
+    ref: 'R008',
+    rule: '.env.sample provided',
+    severity: 'error',
+    resolve: 'create an example .env.sample',
+    check: (r) => existsSync(file(r, '.env.sample')),
+  },
+  {
+    ref: 'R009',
+    rule: "one service named 'app'",
+    severity: 'error',
+    resolve: "name a service 'app'",
+    check: (r) => r.services['app'] !== undefined,
+  },
+  {
+    ref: 'R010',
+    rule: 'traefik routing enabled',
+    severity: 'error',
+    resolve: 'include "traefik.enable=true" deploy label',
     // a guess: skipped for a recipe whose .env.sample has no DOMAIN (nothing to route)
-    skip: (r) => !existsSync(file(r, '.env.sample')) || !/^\s*DOMAIN=/m.test(readFileSync(file(r, '.env.sample'), 'utf8')),
-    check: (r) => services(r).some((s) => labelsOf(s)['traefik.enable'] === 'true') },
-  { ref: 'R011', rule: 'all services have images', severity: 'error', resolve: 'ensure "image: ..." set on all services',
-    check: (r) => services(r).length > 0 && services(r).every((s) => typeof s.image === 'string' && s.image !== '') },
-  { ref: 'R012', rule: 'config version are vendored', severity: 'error', resolve: 'vendor config versions in an abra.sh',
+    skip: (r) =>
+      !existsSync(file(r, '.env.sample')) || !/^\s*DOMAIN=/m.test(readFileSync(file(r, '.env.sample'), 'utf8')),
+    check: (r) => services(r).some((s) => labelsOf(s)['traefik.enable'] === 'true'),
+  },
+  {
+    ref: 'R011',
+    rule: 'all services have images',
+    severity: 'error',
+    resolve: 'ensure "image: ..." set on all services',
+    check: (r) => services(r).length > 0 && services(r).every((s) => typeof s.image === 'string' && s.image !== ''),
+  },
+  {
+    ref: 'R012',
+    rule: 'config version are vendored',
+    severity: 'error',
+    resolve: 'vendor config versions in an abra.sh',
     check: (r) => {
       const exported = abraShExports(r);
       return Object.values(r.compose.configs ?? {}).every((c) => {
         const vars = [...(c?.name ?? '').matchAll(/\$\{?([A-Z0-9_]+_VERSION)\}?/g)].map((m) => m[1] ?? '');
         return vars.length > 0 && vars.every((v) => exported.has(v));
       });
-    } },
-  { ref: 'R013', rule: 'git.coopcloud.tech repo exists', severity: 'warn', resolve: 'upload your recipe to git.coopcloud.tech/coop-cloud/...',
-    skip: (_r, offline) => offline, check: () => false },
-  { ref: 'R014', rule: 'only annotated tags used for recipe version', severity: 'error', resolve: 'replace lightweight tag with annotated tag',
-    check: (r) => r.tagTypes.every((t) => t === 'tag') },
-  { ref: 'R015', rule: 'long secret names', severity: 'warn', resolve: 'reduce length of secret names to 12 chars',
-    check: (r) => Object.keys(r.compose.secrets ?? {}).every((s) => s.length <= 12) },
-  { ref: 'R016', rule: 'deploy labels stanza present', severity: 'error', resolve: 'include "deploy: labels: ..." stanza',
-    check: (r) => r.services['app']?.deploy?.labels !== undefined },
+    },
+  },
+  {
+    ref: 'R013',
+    rule: 'git.coopcloud.tech repo exists',
+    severity: 'warn',
+    resolve: 'upload your recipe to git.coopcloud.tech/coop-cloud/...',
+    skip: (_r, offline) => offline,
+    check: () => false,
+  },
+  {
+    ref: 'R014',
+    rule: 'only annotated tags used for recipe version',
+    severity: 'error',
+    resolve: 'replace lightweight tag with annotated tag',
+    check: (r) => r.tagTypes.every((t) => t === 'tag'),
+  },
+  {
+    ref: 'R015',
+    rule: 'long secret names',
+    severity: 'warn',
+    resolve: 'reduce length of secret names to 12 chars',
+    check: (r) => Object.keys(r.compose.secrets ?? {}).every((s) => s.length <= 12),
+  },
+  {
+    ref: 'R016',
+    rule: 'deploy labels stanza present',
+    severity: 'error',
+    resolve: 'include "deploy: labels: ..." stanza',
+    check: (r) => r.services['app']?.deploy?.labels !== undefined,
+  },
 ];
 
 async function loadRecipe(dir: string): Promise<Recipe> {
@@ -118,7 +218,10 @@ async function loadRecipe(dir: string): Promise<Recipe> {
   }
   const svc = Object.fromEntries(Object.entries(compose.services ?? {}).map(([k, v]) => [k, v ?? {}]));
   const refs = await git(dir, ['for-each-ref', 'refs/tags', '--format=%(objecttype)']);
-  const tagTypes = refs.stdout.split('\n').map((t) => t.trim()).filter(Boolean);
+  const tagTypes = refs.stdout
+    .split('\n')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return { dir, compose, services: svc, tagTypes };
 }
 
@@ -131,8 +234,17 @@ export async function lintCommand(recipe: string, chaos: boolean, offline: boole
     const satisfied = !skipped && rule.check(r);
     return { ...rule, skipped, satisfied };
   });
-  printBoxTable(['REF', 'RULE', 'SEVERITY', 'SATISFIED', 'SKIPPED', 'RESOLVE'], rows.map((x) => [
-    x.ref, x.rule, x.severity, x.satisfied ? '✅' : '❌', x.skipped ? '✅' : '-', x.satisfied || x.skipped ? '-' : x.resolve,
-  ]));
-  if (rows.some((x) => x.severity === 'error' && !x.satisfied && !x.skipped)) warn(`critical errors present in ${recipe} config`);
+  printBoxTable(
+    ['REF', 'RULE', 'SEVERITY', 'SATISFIED', 'SKIPPED', 'RESOLVE'],
+    rows.map((x) => [
+      x.ref,
+      x.rule,
+      x.severity,
+      x.satisfied ? '✅' : '❌',
+      x.skipped ? '✅' : '-',
+      x.satisfied || x.skipped ? '-' : x.resolve,
+    ]),
+  );
+  if (rows.some((x) => x.severity === 'error' && !x.satisfied && !x.skipped))
+    warn(`critical errors present in ${recipe} config`);
 }

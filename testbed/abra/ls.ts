@@ -33,9 +33,16 @@ async function upgradeFor(app: App, version: string): Promise<string> {
 
 async function appRow(app: App, status: boolean): Promise<AppRow> {
   const row: AppRow = {
-    server: app.server, recipe: app.recipe, appName: app.stack, domain: app.domain,
-    status: 'unknown', chaos: 'false', chaosVersion: '', autoUpdate: 'false',
-    version: app.envVersion ?? 'unknown', upgrade: 'latest',
+    server: app.server,
+    recipe: app.recipe,
+    appName: app.stack,
+    domain: app.domain,
+    status: 'unknown',
+    chaos: 'false',
+    chaosVersion: '',
+    autoUpdate: 'false',
+    version: app.envVersion ?? 'unknown',
+    upgrade: 'latest',
   };
   if (!status) return row;
   const services = await stackServices(app.stack);
@@ -89,10 +96,19 @@ export async function psCommand(domain: string, machine: boolean): Promise<void>
   const app = await loadApp(domain);
   const services = await stackServices(app.stack);
   const rows = services.map((s) => ({
-    service: s.service, name: s.name, image: s.image, mode: s.mode,
-    replicas: s.replicas, running: s.running, desired: s.desired,
+    service: s.service,
+    name: s.name,
+    image: s.image,
+    mode: s.mode,
+    replicas: s.replicas,
+    running: s.running,
+    desired: s.desired,
     updateState: s.updateState,
   }));
   if (machine) out(JSON.stringify(rows));
-  else printTable(['SERVICE', 'IMAGE', 'MODE', 'REPLICAS', 'UPDATE'], rows.map((r) => [r.service, r.image, r.mode, r.replicas, r.updateState]));
+  else
+    printTable(
+      ['SERVICE', 'IMAGE', 'MODE', 'REPLICAS', 'UPDATE'],
+      rows.map((r) => [r.service, r.image, r.mode, r.replicas, r.updateState]),
+    );
 }

@@ -21,7 +21,10 @@ function resolve(argv: string[]): { cmd: Command | undefined; path: string[]; re
   let i = 0;
   for (; i < argv.length; i += 1) {
     const tok = argv[i] ?? '';
-    if (isGlobalFlag(tok)) { rest.push(tok); continue; }
+    if (isGlobalFlag(tok)) {
+      rest.push(tok);
+      continue;
+    }
     if (tok.startsWith('-')) break;
     const depth = path.length;
     const next = candidates.filter((c) => c.words[depth]?.includes(tok));
@@ -55,7 +58,8 @@ async function dispatch(argv: string[]): Promise<void> {
   configureLog({ debug: flagBool(parsed, 'debug'), machine: flagBool(parsed, 'machine') });
   const n = parsed.positionals.length;
   if (n < cmd.min) fail(`missing arguments; usage: abra ${cmd.usage}`);
-  if (n > cmd.max) fail(`too many arguments (${parsed.positionals.slice(cmd.max).join(' ')}); usage: abra ${cmd.usage}`);
+  if (n > cmd.max)
+    fail(`too many arguments (${parsed.positionals.slice(cmd.max).join(' ')}); usage: abra ${cmd.usage}`);
   if (cmd.terminal) requireTerminal(cmd.usage);
   await cmd.run(parsed);
 }

@@ -38,7 +38,9 @@ export function buildOverride(
 }
 
 /** Write the override into a fresh temp dir; the caller removes it with the returned function. */
-export async function writeOverride(doc: Record<string, unknown>): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function writeOverride(
+  doc: Record<string, unknown>,
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'abra-testbed-'));
   const path = join(dir, 'compose.testbed.yml');
   await writeFile(path, stringify(doc), 'utf8');

@@ -28,7 +28,10 @@ async function names(kind: 'secret' | 'config' | 'volume', stack: string): Promi
     // abra creates secrets without the stack label: match `<stack>_` by name (testbed-notes §6)
     ...all.split('\n').filter((n) => n.startsWith(`${stack}_`)),
   ]);
-  return [...set].map((n) => n.trim()).filter((n) => n.length > 0).sort();
+  return [...set]
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0)
+    .sort();
 }
 
 /** A volume stays "in use" until the stack's containers are gone: retry for a while. */

@@ -26,7 +26,8 @@ let bot: Promise<string | undefined> | undefined;
 async function restic(args: string[]): Promise<RunResult> {
   bot ??= backupBotContainer();
   const c = await bot;
-  if (c === undefined) return fail('no backupbot deployed: no running container of a service labelled coop-cloud.backupbot.enabled=true');
+  if (c === undefined)
+    return fail('no backupbot deployed: no running container of a service labelled coop-cloud.backupbot.enabled=true');
   return docker(['exec', c, 'restic', ...args]);
 }
 

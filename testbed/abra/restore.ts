@@ -34,7 +34,8 @@ export async function overwrite(src: string, dst: string): Promise<void> {
 export async function restoreCommand(domain: string, snapshotId: string | undefined, chaos: boolean): Promise<void> {
   const { app, plan } = await prepare(domain, chaos);
   const snap = pick(await snapshots(app.stack), snapshotId);
-  if (snap === undefined) fail(snapshotId ? `snapshot ${snapshotId} not found for ${app.stack}` : `no snapshots for ${app.stack}`);
+  if (snap === undefined)
+    fail(snapshotId ? `snapshot ${snapshotId} not found for ${app.stack}` : `no snapshots for ${app.stack}`);
   const tmp = await mkdtemp(join(SHARED_DIR, 'restore-'));
   try {
     await restore(snap.id, tmp);

@@ -123,6 +123,16 @@ export function runningContainer(stack: string, service: string): Promise<string
 
 /** A running container of the service with this full name. */
 async function serviceContainer(name: string): Promise<string | undefined> {
-  const res = await docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${name}`, '--filter', 'status=running']);
-  return res.stdout.split('\n').map((l) => l.trim()).find((l) => l.length > 0);
+  const res = await docker([
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.swarm.service.name=${name}`,
+    '--filter',
+    'status=running',
+  ]);
+  return res.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
 }

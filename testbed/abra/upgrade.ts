@@ -13,7 +13,11 @@ export interface UpgradeFlags {
   noConvergeChecks: boolean;
 }
 
-export async function upgradeCommand(domain: string, versionArg: string | undefined, flags: UpgradeFlags): Promise<void> {
+export async function upgradeCommand(
+  domain: string,
+  versionArg: string | undefined,
+  flags: UpgradeFlags,
+): Promise<void> {
   const app = await loadApp(domain);
   requireRecipeDir(app.recipe);
   const labels = await deployedAppLabels(app.stack);

@@ -1,5 +1,5 @@
-// The pages' building blocks: an `html` tagged template that escapes every interpolated value
-// unless it is already HTML (made by `html` itself or marked with `raw`), the layout with its
+// The pages' building blocks: a `markup` tagged template that escapes every interpolated value
+// unless it is already HTML (made by `markup` itself or marked with `raw`), the layout with its
 // inline stylesheet, state and status pills, level meters, durations and relative ages. No
 // external assets: a page is one response.
 
@@ -30,7 +30,8 @@ function interpolate(value: unknown): string {
   return escapeHtml(String(value));
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+// Not named `html`: Prettier formats a template tagged `html` as HTML, which would change the pages' whitespace.
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += interpolate(values[i]) + (strings[i + 1] ?? '');
   return new Html(out);
@@ -75,8 +76,8 @@ export function formatTime(iso: string | undefined): string {
 
 /** A relative age with the absolute time on hover. */
 export function timeAgo(iso: string | undefined, now: number): Html {
-  if (!iso) return html`<span class="muted">–</span>`;
-  return html`<time datetime="${iso}" title="${formatTime(iso)}">${formatAge(iso, now)}</time>`;
+  if (!iso) return markup`<span class="muted">–</span>`;
+  return markup`<time datetime="${iso}" title="${formatTime(iso)}">${formatAge(iso, now)}</time>`;
 }
 
 export function shortSha(sha: string | undefined): string {
@@ -84,7 +85,10 @@ export function shortSha(sha: string | undefined): string {
 }
 
 /** How long a run took, or has been going. */
-export function runDuration(run: { createdAt: string; startedAt?: string; finishedAt?: string }, now: number): number | undefined {
+export function runDuration(
+  run: { createdAt: string; startedAt?: string; finishedAt?: string },
+  now: number,
+): number | undefined {
   const start = Date.parse(run.startedAt ?? '');
   if (!Number.isFinite(start)) return undefined;
   const end = run.finishedAt ? Date.parse(run.finishedAt) : now;
@@ -97,30 +101,46 @@ export function runDuration(run: { createdAt: string; startedAt?: string; finish
 /** The colour family of a state, verdict or status. */
 export function tone(word: string | undefined): string {
   switch (word) {
-    case 'pass': case 'passed': return 'pass';
-    case 'fail': case 'failed': return 'fail';
-    case 'error': case 'errored': return 'error';
-    case 'running': return 'running';
-    case 'queued': case 'pending': return 'queued';
-    case 'cancelled': case 'superseded': case 'interrupted': return 'grey';
-    case 'skip': case 'na': return 'quiet';
-    default: return 'quiet';
+    case 'pass':
+    case 'passed':
+      return 'pass';
+    case 'fail':
+    case 'failed':
+      return 'fail';
+    case 'error':
+    case 'errored':
+      return 'error';
+    case 'running':
+      return 'running';
+    case 'queued':
+    case 'pending':
+      return 'queued';
+    case 'cancelled':
+    case 'superseded':
+    case 'interrupted':
+      return 'grey';
+    case 'skip':
+    case 'na':
+      return 'quiet';
+    default:
+      return 'quiet';
   }
 }
 
 const LABELS: Record<string, string> = { na: 'n/a', pass: 'pass', fail: 'fail', error: 'error', skip: 'skip' };
 
 export function pill(word: string | undefined, opts: { big?: boolean; title?: string } = {}): Html {
-  if (!word) return html`<span class="muted">–</span>`;
-  const title = opts.title ? html` title="${opts.title}"` : '';
-  return html`<span class="${`pill ${tone(word)}${opts.big ? ' big' : ''}`}"${title}>${LABELS[word] ?? word}</span>`;
+  if (!word) return markup`<span class="muted">–</span>`;
+  const title = opts.title ? markup` title="${opts.title}"` : '';
+  return markup`<span class="${`pill ${tone(word)}${opts.big ? ' big' : ''}`}"${title}>${LABELS[word] ?? word}</span>`;
 }
 
 /** L0–L5 as five segments, filled up to the level. */
 export function levelMeter(level: number | undefined): Html {
-  if (level === undefined) return html`<span class="muted">–</span>`;
+  if (level === undefined) return markup`<span class="muted">–</span>`;
   const segs = [1, 2, 3, 4, 5].map((n) => raw(n <= level ? '<i class="on"></i>' : '<i></i>'));
-  return html`<span class="level" title="${`level ${level} of 5`}"><span class="meter">${segs}</span><b>L${level}</b></span>`;
+  const meter = markup`<span class="meter">${segs}</span><b>L${level}</b>`;
+  return markup`<span class="level" title="${`level ${level} of 5`}">${meter}</span>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,12 +158,19 @@ export interface PageOptions {
   refresh?: number;
 }
 
+const TOP_BAR = raw(
+  '<header class="top"><div class="wrap"><a class="brand" href="/">cc-ci</a>' +
+    '<span class="tag">Co-op Cloud recipe CI</span><nav><a href="/">Overview</a></nav></div></header>',
+);
+
 export function layout(opts: PageOptions): string {
   const head = [
-    opts.refresh ? html`<meta http-equiv="refresh" content="${opts.refresh}">` : '',
-    opts.refreshNoScript ? html`<noscript><meta http-equiv="refresh" content="${opts.refreshNoScript}"></noscript>` : '',
+    opts.refresh ? markup`<meta http-equiv="refresh" content="${opts.refresh}">` : '',
+    opts.refreshNoScript
+      ? markup`<noscript><meta http-equiv="refresh" content="${opts.refreshNoScript}"></noscript>`
+      : '',
   ];
-  return html`<!doctype html>
+  return markup`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -154,11 +181,11 @@ ${head}
 <style>${raw(STYLES)}</style>
 </head>
 <body>
-<header class="top"><div class="wrap"><a class="brand" href="/">cc-ci</a><span class="tag">Co-op Cloud recipe CI</span><nav><a href="/">Overview</a></nav></div></header>
+${TOP_BAR}
 <main class="wrap">
 ${opts.body}
 </main>
-${opts.script && opts.nonce ? html`<script nonce="${opts.nonce}">${raw(opts.script)}</script>` : ''}
+${opts.script && opts.nonce ? markup`<script nonce="${opts.nonce}">${raw(opts.script)}</script>` : ''}
 </body>
 </html>
 `.value;
@@ -167,16 +194,27 @@ ${opts.script && opts.nonce ? html`<script nonce="${opts.nonce}">${raw(opts.scri
 /** The Content-Security-Policy of a page: nothing from elsewhere, inline scripts only with the nonce. */
 export function contentSecurityPolicy(nonce: string): string {
   return [
-    "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src 'nonce-${nonce}'`,
-    "connect-src 'self'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
+    "default-src 'none'",
+    "img-src 'self' data:",
+    "style-src 'unsafe-inline'",
+    `script-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
   ].join('; ');
 }
 
 /** A page that only says something went wrong (404, 401, 400). */
-export function messagePage(status: number, title: string, message: string, back?: { href: string; label: string }): string {
+export function messagePage(
+  status: number,
+  title: string,
+  message: string,
+  back?: { href: string; label: string },
+): string {
   return layout({
     title,
-    body: html`<section class="card notice">
+    body: markup`<section class="card notice">
   <p class="status-code">${status}</p>
   <h1>${title}</h1>
   <p>${message}</p>
@@ -192,7 +230,8 @@ const STYLES = `
 --mono:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Helvetica,Arial,sans-serif}
+body{margin:0;background:var(--bg);color:var(--ink);
+font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Helvetica,Arial,sans-serif}
 a{color:var(--run);text-decoration:none}a:hover{text-decoration:underline}
 .wrap{max-width:1240px;margin:0 auto;padding:0 20px}
 header.top{background:#24292f;color:#fff;margin-bottom:22px}
@@ -209,25 +248,35 @@ h2.first{margin-top:0}
 code,.mono{font-family:var(--mono);font-size:.92em}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin-bottom:16px}
 .crumbs{font-size:14px;color:var(--muted);margin:0 0 10px}.crumbs a{color:var(--muted)}
-.pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:650;line-height:20px;text-transform:uppercase;letter-spacing:.4px;white-space:nowrap;border:1px solid transparent}
+.pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:650;line-height:20px;
+text-transform:uppercase;letter-spacing:.4px;white-space:nowrap;border:1px solid transparent}
 .pill.big{font-size:15px;padding:4px 14px;line-height:22px}
 .pill.pass{background:var(--pass);color:#fff}.pill.fail{background:var(--fail);color:#fff}
 .pill.error{background:var(--error);color:#fff}.pill.running{background:var(--run);color:#fff}
 .pill.queued{background:var(--queue-bg);color:var(--queue);border-color:#d8b9ff}
-.pill.grey{background:var(--grey);color:#fff}.pill.quiet{background:var(--soft);color:var(--muted);border-color:var(--line)}
-.pill.running::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#fff;margin-right:6px;vertical-align:1px;animation:blink 1.2s infinite}
+.pill.grey{background:var(--grey);color:#fff}
+.pill.quiet{background:var(--soft);color:var(--muted);border-color:var(--line)}
+.pill.running::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:#fff;
+margin-right:6px;vertical-align:1px;animation:blink 1.2s infinite}
 @keyframes blink{50%{opacity:.25}}
 .level{display:inline-flex;align-items:center;gap:6px;white-space:nowrap}
 .level b{font-weight:600;font-size:13px}
-.meter{display:inline-flex;gap:2px}.meter i{display:block;width:9px;height:12px;border-radius:2px;background:var(--line)}.meter i.on{background:var(--pass)}
+.meter{display:inline-flex;gap:2px}
+.meter i{display:block;width:9px;height:12px;border-radius:2px;background:var(--line)}
+.meter i.on{background:var(--pass)}
 .summary{display:flex;flex-wrap:wrap;gap:10px;margin:0 0 8px}
 .stat{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 16px;min-width:120px}
 .stat b{display:block;font-size:24px;line-height:1.2}.stat span{color:var(--muted);font-size:13px}
-.stat.pass b{color:var(--pass)}.stat.fail b{color:var(--fail)}.stat.error b{color:var(--error)}.stat.running b{color:var(--run)}.stat.queued b{color:var(--queue)}
+.stat.pass b{color:var(--pass)}
+.stat.fail b{color:var(--fail)}
+.stat.error b{color:var(--error)}
+.stat.running b{color:var(--run)}
+.stat.queued b{color:var(--queue)}
 .scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:10px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:9px 12px;border-bottom:1px solid var(--soft);vertical-align:middle}
-th{font-size:12px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted);font-weight:600;background:#fafbfc;white-space:nowrap}
+th{font-size:12px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted);font-weight:600;background:#fafbfc;
+white-space:nowrap}
 tbody tr:last-child td{border-bottom:0}
 tbody tr:hover td{background:#fafbfc}
 td.nowrap,th.nowrap{white-space:nowrap}
@@ -238,7 +287,9 @@ tr.row-fail:hover td{background:#ffdcd7}tr.row-error:hover td{background:#ffe2c8
 .badge img{display:block;height:20px}
 .empty{padding:22px;color:var(--muted);text-align:center}
 .banner{border-left:6px solid var(--grey);display:flex;flex-wrap:wrap;gap:14px 22px;align-items:flex-start}
-.banner.pass{border-left-color:var(--pass)}.banner.fail{border-left-color:var(--fail)}.banner.error{border-left-color:var(--error)}
+.banner.pass{border-left-color:var(--pass)}
+.banner.fail{border-left-color:var(--fail)}
+.banner.error{border-left-color:var(--error)}
 .banner.running{border-left-color:var(--run)}.banner.queued{border-left-color:var(--queue)}
 .banner .what{flex:1 1 420px;min-width:0}
 .banner .facts{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--muted);font-size:14px;margin-top:6px}
@@ -259,10 +310,14 @@ dl.grid dt{color:var(--muted);font-size:13.5px}dl.grid dd{margin:0;word-break:br
 .admin{display:flex;flex-wrap:wrap;gap:10px 18px}
 .admin form{display:flex;gap:8px;align-items:center;flex-wrap:wrap}
 .admin input[type=password]{font:inherit;padding:5px 9px;border:1px solid var(--line);border-radius:6px;width:190px}
-button{font:inherit;font-weight:600;padding:5px 14px;border-radius:6px;border:1px solid var(--line);background:#f6f8fa;color:var(--ink);cursor:pointer}
-button:hover{background:#eef1f4}button.danger{color:var(--fail);border-color:#ffcecb}button.danger:hover{background:var(--fail-bg)}
+button{font:inherit;font-weight:600;padding:5px 14px;border-radius:6px;border:1px solid var(--line);background:#f6f8fa;
+color:var(--ink);cursor:pointer}
+button:hover{background:#eef1f4}
+button.danger{color:var(--fail);border-color:#ffcecb}
+button.danger:hover{background:var(--fail-bg)}
 details.stage{background:var(--card);border:1px solid var(--line);border-radius:10px;margin-bottom:12px;overflow:hidden}
-details.stage > summary{list-style:none;cursor:pointer;padding:11px 16px;display:flex;gap:12px;align-items:center;flex-wrap:wrap}
+details.stage > summary{list-style:none;cursor:pointer;padding:11px 16px;display:flex;gap:12px;align-items:center;
+flex-wrap:wrap}
 details.stage > summary::-webkit-details-marker{display:none}
 details.stage > summary::before{content:"▸";color:var(--muted);width:10px}
 details.stage[open] > summary::before{content:"▾"}
@@ -270,9 +325,13 @@ details.stage[open] > summary{border-bottom:1px solid var(--soft)}
 details.stage.fail{border-color:#ffcecb}details.stage.error{border-color:#ffd8b5}
 .stage-name{font-weight:650;font-size:16px}
 .stage-meta{color:var(--muted);font-size:13.5px}
-.stage-reason{flex-basis:100%;color:var(--ink);font-size:14px;padding-left:22px;white-space:pre-wrap;word-break:break-word}
+.stage-reason{flex-basis:100%;color:var(--ink);font-size:14px;padding-left:22px;white-space:pre-wrap;
+word-break:break-word}
 .checks td.icon{width:26px;font-weight:700;text-align:center;padding-right:0}
-.checks td.icon.pass{color:var(--pass)}.checks td.icon.fail{color:var(--fail)}.checks td.icon.error{color:var(--error)}.checks td.icon.skip{color:var(--muted)}
+.checks td.icon.pass{color:var(--pass)}
+.checks td.icon.fail{color:var(--fail)}
+.checks td.icon.error{color:var(--error)}
+.checks td.icon.skip{color:var(--muted)}
 .checks td.detail{white-space:pre-wrap;word-break:break-word;color:var(--muted);font-size:13.5px}
 .checks tr.row-fail td.detail,.checks tr.row-error td.detail{color:var(--ink);font-size:14px}
 .checks td.name{font-weight:500;min-width:180px;width:28%}
@@ -285,7 +344,8 @@ details.stage.fail{border-color:#ffcecb}details.stage.error{border-color:#ffd8b5
 .shots figcaption{padding:7px 12px;font-size:13px;font-family:var(--mono)}
 ul.files{list-style:none;margin:0;padding:0;columns:3 220px;column-gap:24px}
 ul.files li{padding:3px 0;font-family:var(--mono);font-size:13.5px;break-inside:avoid}
-pre.log{margin:0;background:#0d1117;color:#d1d7e0;font:12.5px/1.55 var(--mono);padding:14px 16px;border-radius:10px;overflow:auto;max-height:70vh;white-space:pre-wrap;word-break:break-all}
+pre.log{margin:0;background:#0d1117;color:#d1d7e0;font:12.5px/1.55 var(--mono);padding:14px 16px;border-radius:10px;
+overflow:auto;max-height:70vh;white-space:pre-wrap;word-break:break-all}
 pre.log .warn{color:#e3b341}pre.log .err{color:#ff7b72}
 pre.log:empty::before{content:"waiting for the first line of the log…";color:#8b949e}
 .log-head{display:flex;align-items:baseline;gap:14px;flex-wrap:wrap}
@@ -294,9 +354,15 @@ pre.log:empty::before{content:"waiting for the first line of the log…";color:#
 .notice .status-code{font-size:48px;font-weight:800;color:var(--muted);margin:0}
 @media (max-width:640px){.wrap{padding:0 12px}th,td{padding:8px}.hide-sm{display:none}h1{font-size:20px}
 .summary{gap:6px}.stat{min-width:0;flex:1 1 28%;padding:6px 10px}.stat b{font-size:19px}
-.checks tr{display:grid;grid-template-columns:26px minmax(0,1fr) auto;grid-template-areas:"icon name dur" ". detail detail" ". art art";border-bottom:1px solid var(--soft)}
-.checks td{border:0;padding:4px 8px}.checks td.icon{grid-area:icon;padding-top:8px}.checks td.name{grid-area:name;width:auto;min-width:0;padding-top:8px}
-.checks td.dur{grid-area:dur;padding-top:8px}.checks td.detail{grid-area:detail}.checks td.art{grid-area:art}.checks td:empty{display:none}}
+.checks tr{display:grid;grid-template-columns:26px minmax(0,1fr) auto;
+grid-template-areas:"icon name dur" ". detail detail" ". art art";border-bottom:1px solid var(--soft)}
+.checks td{border:0;padding:4px 8px}
+.checks td.icon{grid-area:icon;padding-top:8px}
+.checks td.name{grid-area:name;width:auto;min-width:0;padding-top:8px}
+.checks td.dur{grid-area:dur;padding-top:8px}
+.checks td.detail{grid-area:detail}
+.checks td.art{grid-area:art}
+.checks td:empty{display:none}}
 `;
 
 // ---------------------------------------------------------------------------------------------
@@ -304,17 +370,18 @@ pre.log:empty::before{content:"waiting for the first line of the log…";color:#
 
 /** "PR #7", linked to the forge when the run came from one. */
 export function prLink(run: { pr?: number; trigger: { forgeRepo?: string } }, forgeUrl: string | undefined): Html {
-  if (run.pr === undefined) return html``;
+  if (run.pr === undefined) return markup``;
   if (forgeUrl && run.trigger.forgeRepo) {
-    return html`<a href="${`${forgeUrl.replace(/\/+$/, '')}/${run.trigger.forgeRepo}/pulls/${run.pr}`}">PR #${run.pr}</a>`;
+    const href = `${forgeUrl.replace(/\/+$/, '')}/${run.trigger.forgeRepo}/pulls/${run.pr}`;
+    return markup`<a href="${href}">PR #${run.pr}</a>`;
   }
-  return html`PR #${run.pr}`;
+  return markup`PR #${run.pr}`;
 }
 
 export function runLink(id: string): Html {
-  return html`<a class="mono" href="${`/runs/${encodeURIComponent(id)}`}">${id}</a>`;
+  return markup`<a class="mono" href="${`/runs/${encodeURIComponent(id)}`}">${id}</a>`;
 }
 
 export function recipeLink(name: string): Html {
-  return html`<a class="recipe-name" href="${`/recipes/${encodeURIComponent(name)}`}">${name}</a>`;
+  return markup`<a class="recipe-name" href="${`/recipes/${encodeURIComponent(name)}`}">${name}</a>`;
 }

@@ -3,10 +3,35 @@
 // only, never the whole run history, so it stays fast with a long history.
 import type { RunRecord } from '../../model/run.js';
 import type { ServerDeps } from '../server-deps.js';
-import { html, layout, levelMeter, pill, prLink, recipeLink, runLink, timeAgo, tone, type Html } from './html.js';
+import {
+  layout,
+  levelMeter,
+  markup,
+  pill,
+  prLink,
+  raw,
+  recipeLink,
+  runLink,
+  timeAgo,
+  tone,
+  type Html,
+} from './html.js';
 
 /** Queued runs listed by name; the rest are counted. */
 const MAX_QUEUED_SHOWN = 50;
+
+const INTRO = raw(
+  '<p class="muted small">Every recipe cc-ci tests and its latest run. ' +
+    "Comment <code>!testme</code> on a recipe's pull request to test it.</p>",
+);
+const NOW_HEAD = raw(
+  '<thead><tr><th>State</th><th>Recipe</th><th>Ref</th><th>Progress</th>' +
+    '<th class="hide-sm">Since</th><th>Run</th></tr></thead>',
+);
+const RECIPES_HEAD = raw(
+  '<thead><tr><th>Recipe</th><th>Latest run</th><th>Level</th><th class="hide-sm">Badge</th>' +
+    '<th>Ref</th><th>When</th><th>Run</th></tr></thead>',
+);
 
 export function overviewPage(deps: ServerDeps, now: number): string {
   const stored = new Map(deps.store.recipes().map((r) => [r.name, r]));
@@ -19,7 +44,7 @@ export function overviewPage(deps: ServerDeps, now: number): string {
   const count = (t: string) => latest.filter((r) => r.run && tone(r.run.state) === t).length;
   const never = latest.filter((r) => !r.run).length;
 
-  const stats = html`<div class="summary">
+  const stats = markup`<div class="summary">
   ${stat('', names.length, 'recipes')}
   ${stat('pass', count('pass'), 'passing')}
   ${stat('fail', count('fail'), 'failing')}
@@ -30,50 +55,72 @@ export function overviewPage(deps: ServerDeps, now: number): string {
 </div>`;
 
   const nowRows: Html[] = [
-    ...running.map((run) => nowRow(run, html`${run.currentStage ? html`stage <b>${run.currentStage}</b>` : html`<span class="muted">starting</span>`}`, html`started ${timeAgo(run.startedAt ?? run.createdAt, now)}`, forgeUrl)),
-    ...queued.slice(0, MAX_QUEUED_SHOWN).map((run, i) => nowRow(run, html`#${i + 1} in the queue`, html`queued ${timeAgo(run.createdAt, now)}`, forgeUrl)),
+    ...running.map((run) => {
+      const progress = run.currentStage
+        ? markup`stage <b>${run.currentStage}</b>`
+        : markup`<span class="muted">starting</span>`;
+      return nowRow(run, progress, markup`started ${timeAgo(run.startedAt ?? run.createdAt, now)}`, forgeUrl);
+    }),
+    ...queued
+      .slice(0, MAX_QUEUED_SHOWN)
+      .map((run, i) =>
+        nowRow(run, markup`#${i + 1} in the queue`, markup`queued ${timeAgo(run.createdAt, now)}`, forgeUrl),
+      ),
   ];
   const more = queued.length - Math.min(queued.length, MAX_QUEUED_SHOWN);
-  const nowSection = nowRows.length === 0
-    ? html`<div class="scroll"><p class="empty">Nothing is running or queued.</p></div>`
-    : html`<div class="scroll"><table>
-<thead><tr><th>State</th><th>Recipe</th><th>Ref</th><th>Progress</th><th class="hide-sm">Since</th><th>Run</th></tr></thead>
-<tbody>${nowRows}</tbody></table>${more > 0 ? html`<p class="empty">and ${more} more queued</p>` : ''}</div>`;
+  const nowSection =
+    nowRows.length === 0
+      ? markup`<div class="scroll"><p class="empty">Nothing is running or queued.</p></div>`
+      : markup`<div class="scroll"><table>
+${NOW_HEAD}
+<tbody>${nowRows}</tbody></table>${more > 0 ? markup`<p class="empty">and ${more} more queued</p>` : ''}</div>`;
 
-  const recipeRows = latest.map(({ name, run }) => html`<tr>
+  const recipeRows = latest.map(({ name, run }) => {
+    const badge = `/badge/${encodeURIComponent(name)}.svg`;
+    return markup`<tr>
   <td>${recipeLink(name)}</td>
-  <td>${run ? pill(run.state) : html`<span class="muted">no runs yet</span>`}</td>
+  <td>${run ? pill(run.state) : markup`<span class="muted">no runs yet</span>`}</td>
   <td>${run && run.level !== undefined ? levelMeter(run.level) : ''}</td>
-  <td class="badge hide-sm"><img src="${`/badge/${encodeURIComponent(name)}.svg`}" alt="${`${name} badge`}" loading="lazy"></td>
-  <td class="nowrap">${run ? html`<span class="mono">${run.ref}</span><span class="sub">${prLink(run, forgeUrl)}</span>` : ''}</td>
+  <td class="badge hide-sm"><img src="${badge}" alt="${`${name} badge`}" loading="lazy"></td>
+  <td class="nowrap">${run ? refAndPr(run, forgeUrl) : ''}</td>
   <td class="nowrap">${run ? timeAgo(run.finishedAt ?? run.startedAt ?? run.createdAt, now) : ''}</td>
   <td>${run ? runLink(run.id) : ''}</td>
-</tr>`);
+</tr>`;
+  });
 
-  const body = html`<h1>Overview</h1>
-<p class="muted small">Every recipe cc-ci tests and its latest run. Comment <code>!testme</code> on a recipe's pull request to test it.</p>
+  const body = markup`<h1>Overview</h1>
+${INTRO}
 ${stats}
 <h2>Now <span class="count">${running.length} running, ${queued.length} queued</span></h2>
 ${nowSection}
 <h2>Recipes <span class="count">${names.length}</span></h2>
-<div class="scroll">${names.length === 0 ? html`<p class="empty">No recipes yet.</p>` : html`<table>
-<thead><tr><th>Recipe</th><th>Latest run</th><th>Level</th><th class="hide-sm">Badge</th><th>Ref</th><th>When</th><th>Run</th></tr></thead>
-<tbody>${recipeRows}</tbody></table>`}</div>`;
+<div class="scroll">${
+    names.length === 0
+      ? markup`<p class="empty">No recipes yet.</p>`
+      : markup`<table>
+${RECIPES_HEAD}
+<tbody>${recipeRows}</tbody></table>`
+  }</div>`;
 
   return layout({ title: 'Overview', body, refresh: running.length + queued.length > 0 ? 30 : undefined });
 }
 
 function stat(kind: string, n: number, label: string): Html {
-  return html`<div class="${`stat ${kind}`}"><b>${n}</b><span>${label}</span></div>`;
+  return markup`<div class="${`stat ${kind}`}"><b>${n}</b><span>${label}</span></div>`;
 }
 
 function nowRow(run: RunRecord, progress: Html, since: Html, forgeUrl: string | undefined): Html {
-  return html`<tr>
+  return markup`<tr>
   <td>${pill(run.state)}</td>
   <td>${recipeLink(run.recipe)}</td>
-  <td class="nowrap"><span class="mono">${run.ref}</span><span class="sub">${prLink(run, forgeUrl)}</span></td>
+  <td class="nowrap">${refAndPr(run, forgeUrl)}</td>
   <td>${progress}</td>
   <td class="nowrap hide-sm">${since}</td>
   <td>${runLink(run.id)}</td>
 </tr>`;
+}
+
+/** The ref, with the pull request under it. */
+function refAndPr(run: Pick<RunRecord, 'ref' | 'pr' | 'trigger'>, forgeUrl: string | undefined): Html {
+  return markup`<span class="mono">${run.ref}</span><span class="sub">${prLink(run, forgeUrl)}</span>`;
 }

@@ -12,7 +12,10 @@ export interface CachedPage {
 export class PageCache {
   private readonly entries = new Map<string, { page: CachedPage; at: number }>();
 
-  constructor(private readonly ttlMs: number, private readonly max = 1_000) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max = 1_000,
+  ) {}
 
   get(key: string, now: number, render: () => string): CachedPage {
     return this.peek(key, now) ?? this.put(key, now, render());

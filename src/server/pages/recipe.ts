@@ -1,9 +1,27 @@
 // GET /recipes/:recipe: a recipe's runs, newest first (the last 100).
 import type { ServerDeps } from '../server-deps.js';
-import { formatDuration, html, layout, levelMeter, pill, prLink, runDuration, runLink, shortSha, timeAgo, tone } from './html.js';
+import {
+  formatDuration,
+  layout,
+  levelMeter,
+  markup,
+  pill,
+  prLink,
+  runDuration,
+  raw,
+  runLink,
+  shortSha,
+  timeAgo,
+  tone,
+} from './html.js';
 
 const RECIPE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const HISTORY = 100;
+
+const RUNS_HEAD = raw(
+  '<thead><tr><th>Run</th><th>Ref</th><th>PR</th><th class="hide-sm">Commit</th>' +
+    '<th>State</th><th>Verdict</th><th>Level</th><th>Created</th><th>Duration</th></tr></thead>',
+);
 
 /** The page, or undefined when cc-ci knows no such recipe (no runs and not enrolled). */
 export function recipePage(deps: ServerDeps, name: string, now: number): string | undefined {
@@ -13,7 +31,8 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   const forgeUrl = deps.config.forge?.url;
   const latest = runs[0];
 
-  const rows = runs.map((run) => html`<tr>
+  const rows = runs.map(
+    (run) => markup`<tr>
   <td>${runLink(run.id)}</td>
   <td class="nowrap mono">${run.ref}</td>
   <td class="nowrap">${prLink(run, forgeUrl)}</td>
@@ -23,22 +42,32 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   <td>${levelMeter(run.level)}</td>
   <td class="nowrap">${timeAgo(run.createdAt, now)}</td>
   <td class="nowrap">${formatDuration(runDuration(run, now))}</td>
-</tr>`);
+</tr>`,
+  );
 
-  const body = html`<p class="crumbs"><a href="/">Overview</a> / ${name}</p>
+  const facts = latest
+    ? [
+        markup`<span>latest ${runLink(latest.id)} ${timeAgo(latest.createdAt, now)}</span>`,
+        markup`<span>level ${levelMeter(latest.level)}</span>`,
+      ]
+    : markup`<span>no runs yet</span>`;
+
+  const body = markup`<p class="crumbs"><a href="/">Overview</a> / ${name}</p>
 <section class="card banner ${latest ? tone(latest.state) : ''}">
   <div class="what">
     <div class="headline"><h1>${name}</h1>${latest ? pill(latest.state, { big: true }) : ''}</div>
-    <div class="facts">${latest
-    ? html`<span>latest ${runLink(latest.id)} ${timeAgo(latest.createdAt, now)}</span><span>level ${levelMeter(latest.level)}</span>`
-    : html`<span>no runs yet</span>`}</div>
+    <div class="facts">${facts}</div>
   </div>
   <div class="badge"><img src="${`/badge/${encodeURIComponent(name)}.svg`}" alt="${`${name} badge`}"></div>
 </section>
 <h2>Runs <span class="count">${runs.length === HISTORY ? `the last ${HISTORY}` : runs.length}</span></h2>
-<div class="scroll">${runs.length === 0 ? html`<p class="empty">No runs yet.</p>` : html`<table>
-<thead><tr><th>Run</th><th>Ref</th><th>PR</th><th class="hide-sm">Commit</th><th>State</th><th>Verdict</th><th>Level</th><th>Created</th><th>Duration</th></tr></thead>
-<tbody>${rows}</tbody></table>`}</div>`;
+<div class="scroll">${
+    runs.length === 0
+      ? markup`<p class="empty">No runs yet.</p>`
+      : markup`<table>
+${RUNS_HEAD}
+<tbody>${rows}</tbody></table>`
+  }</div>`;
 
   const active = runs.some((r) => r.state === 'queued' || r.state === 'running');
   return layout({ title: name, body, refresh: active ? 30 : undefined });

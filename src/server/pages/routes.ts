@@ -28,12 +28,19 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     cache.delete(`/runs/${run.id}`);
   });
 
-  app.get('/', async (request, reply) => sendCached(request, reply, cache.get('/', Date.now(), () => overviewPage(deps, Date.now()))));
+  app.get('/', async (request, reply) =>
+    sendCached(
+      request,
+      reply,
+      cache.get('/', Date.now(), () => overviewPage(deps, Date.now())),
+    ),
+  );
 
   app.get<{ Params: { recipe: string } }>('/recipes/:recipe', async (request, reply) => {
     const { recipe } = request.params;
     const page = cache.get(`/recipes/${recipe}`, Date.now(), () => recipePage(deps, recipe, Date.now()) ?? '');
-    if (page.body === '') return sendPage(reply, 404, messagePage(404, 'No such recipe', `cc-ci knows no recipe "${recipe}".`));
+    if (page.body === '')
+      return sendPage(reply, 404, messagePage(404, 'No such recipe', `cc-ci knows no recipe "${recipe}".`));
     return sendCached(request, reply, page);
   });
 
@@ -41,7 +48,12 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     const run = runFromParam(deps, request.params.id);
     if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
     // A finished run's page has no script (so no nonce in it) and changes only with its age: cached.
-    if (isTerminal(run)) return sendCached(request, reply, await cache.getAsync(`/runs/${run.id}`, Date.now(), () => runPage(deps, run, Date.now(), '')));
+    if (isTerminal(run))
+      return sendCached(
+        request,
+        reply,
+        await cache.getAsync(`/runs/${run.id}`, Date.now(), () => runPage(deps, run, Date.now(), '')),
+      );
     const nonce = randomBytes(16).toString('base64');
     return sendPage(reply, 200, await runPage(deps, run, Date.now(), nonce), nonce);
   });
@@ -57,7 +69,10 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
         deps.log.error({ runId: run.id, err }, `cancelling run ${run.id} failed: ${errorMessage(err)}`);
       });
     }
-    return reply.code(303).header('location', `/runs/${encodeURIComponent(run.id)}`).send();
+    return reply
+      .code(303)
+      .header('location', `/runs/${encodeURIComponent(run.id)}`)
+      .send();
   });
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/rerun', async (request, reply) => {
@@ -67,20 +82,42 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     let next;
     try {
       next = deps.runs.enqueue({
-        recipe: run.recipe, repo: run.repo, ref: run.ref, pr: run.pr, stages: run.stages, keep: run.keep,
+        recipe: run.recipe,
+        repo: run.repo,
+        ref: run.ref,
+        pr: run.pr,
+        stages: run.stages,
+        keep: run.keep,
         trigger: { kind: 'rerun', rerunOf: run.id },
       });
     } catch (err) {
       deps.log.error({ runId: run.id, err }, `re-running run ${run.id} failed: ${errorMessage(err)}`);
-      return sendPage(reply, 500, messagePage(500, 'Could not re-run', `The run could not be queued: ${errorMessage(err)}`,
-        { href: `/runs/${encodeURIComponent(run.id)}`, label: '← Back to the run' }));
+      return sendPage(
+        reply,
+        500,
+        messagePage(500, 'Could not re-run', `The run could not be queued: ${errorMessage(err)}`, {
+          href: `/runs/${encodeURIComponent(run.id)}`,
+          label: '← Back to the run',
+        }),
+      );
     }
-    deps.log.info({ runId: next.id, rerunOf: run.id }, `run ${next.id} queued from the dashboard as a re-run of ${run.id}`);
-    return reply.code(303).header('location', `/runs/${encodeURIComponent(next.id)}`).send();
+    deps.log.info(
+      { runId: next.id, rerunOf: run.id },
+      `run ${next.id} queued from the dashboard as a re-run of ${run.id}`,
+    );
+    return reply
+      .code(303)
+      .header('location', `/runs/${encodeURIComponent(next.id)}`)
+      .send();
   });
 }
 
-function sendPage(reply: FastifyReply, status: number, body: string | Buffer, nonce = randomBytes(16).toString('base64')): FastifyReply {
+function sendPage(
+  reply: FastifyReply,
+  status: number,
+  body: string | Buffer,
+  nonce = randomBytes(16).toString('base64'),
+): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
@@ -111,6 +148,11 @@ function authorised(deps: ServerDeps, body: FormBody): boolean {
 function unauthorised(deps: ServerDeps, reply: FastifyReply, id: string): FastifyReply {
   const why = deps.config.secrets.adminToken
     ? 'The admin token is missing or wrong. Nothing was changed.'
-    : 'This server has no admin token configured (dashboard.adminTokenFile or CCCI_ADMIN_TOKEN), so the admin forms are off. Nothing was changed.';
-  return sendPage(reply, 401, messagePage(401, 'Not allowed', why, { href: `/runs/${encodeURIComponent(id)}`, label: '← Back to the run' }));
+    : 'This server has no admin token configured (dashboard.adminTokenFile or CCCI_ADMIN_TOKEN), ' +
+      'so the admin forms are off. Nothing was changed.';
+  return sendPage(
+    reply,
+    401,
+    messagePage(401, 'Not allowed', why, { href: `/runs/${encodeURIComponent(id)}`, label: '← Back to the run' }),
+  );
 }

@@ -12,7 +12,8 @@ function write(text: string, files: Record<string, string> = {}): string {
   return join(dir, 'cc-ci.yml');
 }
 
-const minimal = 'swarm: {server: default, domain: ci.test, abra: ./abra, ingress: "http://127.0.0.1:8480"}\nstore: ./data\n';
+const minimal =
+  'swarm: {server: default, domain: ci.test, abra: ./abra, ingress: "http://127.0.0.1:8480"}\nstore: ./data\n';
 
 describe('config', () => {
   it('loads, applies defaults, resolves paths against the file, and freezes', () => {
@@ -25,30 +26,48 @@ describe('config', () => {
     expect(Object.isFrozen(c.swarm)).toBe(true);
   });
   it('reads secret files and registers them for masking', () => {
-    const path = write(`${minimal}forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, tokenFile: ./token}\n`, { token: 'forge-token-value-123\n' });
+    const path = write(
+      `${minimal}forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, tokenFile: ./token}\n`,
+      { token: 'forge-token-value-123\n' },
+    );
     const secrets = new SecretRegistry();
     const c = loadConfig({ path, env: {}, secrets });
     expect(c.secrets.forgeToken).toBe('forge-token-value-123');
     expect(secrets.redact('x forge-token-value-123 y')).toBe('x *** y');
   });
   it('takes secrets from the environment when no file is named', () => {
-    const c = loadConfig({ path: write(minimal), env: { CCCI_ADMIN_TOKEN: 'admin-token-456' }, secrets: new SecretRegistry() });
+    const c = loadConfig({
+      path: write(minimal),
+      env: { CCCI_ADMIN_TOKEN: 'admin-token-456' },
+      secrets: new SecretRegistry(),
+    });
     expect(c.secrets.adminToken).toBe('admin-token-456');
   });
   it.each([
     ['swarm: {server: default, domain: ci.test}\nbogus: 1\n', /\(top level\): Unrecognized key: "bogus"/],
     ['swarm: {server: default}\n', /swarm\.domain: /],
-    ['swarm: {server: default, domain: ci.test}\nrunner: {runTimeout: soon}\n', /runner\.runTimeout: expected a duration/],
+    [
+      'swarm: {server: default, domain: ci.test}\nrunner: {runTimeout: soon}\n',
+      /runner\.runTimeout: expected a duration/,
+    ],
     ['swarm: {server: default, domain: "CI TEST"}\n', /swarm\.domain: expected a DNS domain/],
     // 35 characters: a test app's stack name would exceed abra's 45.
-    ['swarm: {server: default, domain: ci.a-rather-long-domain-example.org}\n', /swarm\.domain: at most 33 characters: abra cuts stack names at 45/],
+    [
+      'swarm: {server: default, domain: ci.a-rather-long-domain-example.org}\n',
+      /swarm\.domain: at most 33 characters: abra cuts stack names at 45/,
+    ],
     ['swarm: [unclosed\n', /not valid YAML/],
     ['swarm: !!js/function "x"\n', /not valid YAML: Unresolved tag/],
-    [`${minimal}forge: {type: gitea, url: "https://g.example.org", org: o, tokenFile: ./missing}\n`, /forge\.tokenFile: cannot read .*missing \(ENOENT\)/],
+    [
+      `${minimal}forge: {type: gitea, url: "https://g.example.org", org: o, tokenFile: ./missing}\n`,
+      /forge\.tokenFile: cannot read .*missing \(ENOENT\)/,
+    ],
   ])('refuses bad config %#', (text, message) => {
     expect(() => loadConfig({ path: write(text), env: {}, secrets: new SecretRegistry() })).toThrow(message);
   });
   it('says how to give a config when none is given', () => {
-    expect(() => loadConfig({ env: {}, secrets: new SecretRegistry() })).toThrow(/pass --config <file> or set CCCI_CONFIG/);
+    expect(() => loadConfig({ env: {}, secrets: new SecretRegistry() })).toThrow(
+      /pass --config <file> or set CCCI_CONFIG/,
+    );
   });
 });

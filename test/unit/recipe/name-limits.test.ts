@@ -15,11 +15,15 @@ const capture = (fn: () => void): unknown => {
 
 describe('swarm name limits', () => {
   it('passes names that fit', () => {
-    expect(capture(() => checkRecipeNameLimits('cust-abc123_ci_test', { services: ['app'], secrets: ['db_password'] }, {}))).toBeUndefined();
+    expect(
+      capture(() => checkRecipeNameLimits('cust-abc123_ci_test', { services: ['app'], secrets: ['db_password'] }, {})),
+    ).toBeUndefined();
   });
 
   it('blames the recipe when a secret name cannot fit under any stack, naming it and the limit', () => {
-    const err = capture(() => checkRecipeNameLimits('cust-abc123_ci_test', { services: ['app'], secrets: ['x'.repeat(60)] }, {}));
+    const err = capture(() =>
+      checkRecipeNameLimits('cust-abc123_ci_test', { services: ['app'], secrets: ['x'.repeat(60)] }, {}),
+    );
     expect(err).toBeInstanceOf(RecipeFailure);
     expect((err as RecipeFailure).code).toBe('RECIPE_BROKEN');
     expect((err as Error).message).toMatch(new RegExp(`secret a_${'x'.repeat(60)}_v1 \\(65 > 64\\)`));
@@ -27,14 +31,18 @@ describe('swarm name limits', () => {
   });
 
   it('blames the recipe for a service name too long for any stack', () => {
-    const err = capture(() => checkRecipeNameLimits('cust-abc123_ci_test', { services: ['s'.repeat(62)], secrets: [] }, {}));
+    const err = capture(() =>
+      checkRecipeNameLimits('cust-abc123_ci_test', { services: ['s'.repeat(62)], secrets: [] }, {}),
+    );
     expect(err).toBeInstanceOf(RecipeFailure);
     expect((err as Error).message).toMatch(/service a_s+ \(64 > 63\)/);
   });
 
   it('blames the swarm.domain when only the domain makes the name too long', () => {
     const longDomainStack = `cust-abc123_${'ci_'.repeat(12)}test`;
-    const err = capture(() => checkRecipeNameLimits(longDomainStack, { services: ['app'], secrets: ['db_password'] }, {}));
+    const err = capture(() =>
+      checkRecipeNameLimits(longDomainStack, { services: ['app'], secrets: ['db_password'] }, {}),
+    );
     expect(err).toBeInstanceOf(CcciError);
     expect((err as CcciError).code).toBe('CONFIG_INVALID');
     expect((err as Error).message).toContain('use a shorter swarm.domain');
@@ -43,6 +51,14 @@ describe('swarm name limits', () => {
   it('counts the secret version the app .env sets', () => {
     const secret = 'y'.repeat(57);
     expect(capture(() => checkRecipeNameLimits('b', { services: [], secrets: [secret] }, {}))).toBeUndefined();
-    expect(capture(() => checkRecipeNameLimits('b', { services: [], secrets: [secret] }, { [`SECRET_${secret.toUpperCase()}_VERSION`]: 'v12345' }))).toBeInstanceOf(RecipeFailure);
+    expect(
+      capture(() =>
+        checkRecipeNameLimits(
+          'b',
+          { services: [], secrets: [secret] },
+          { [`SECRET_${secret.toUpperCase()}_VERSION`]: 'v12345' },
+        ),
+      ),
+    ).toBeInstanceOf(RecipeFailure);
   });
 });

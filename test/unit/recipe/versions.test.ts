@@ -13,11 +13,17 @@ describe('upgrade base', () => {
     expect(planUpgradeBase('previous', '1.2.0+1.27.2', tags)).toEqual({ base: '1.1.0+1.27.2' });
   });
   it('is na, with the reason, when there is nothing below', () => {
-    expect(planUpgradeBase('previous', '0.9.1+1.25', tags)).toEqual({ na: expect.stringContaining('no release tag below the head\'s version 0.9.1+1.25') });
-    expect(planUpgradeBase('previous', undefined, tags)).toEqual({ na: expect.stringContaining('declares no coop-cloud') });
+    expect(planUpgradeBase('previous', '0.9.1+1.25', tags)).toEqual({
+      na: expect.stringContaining("no release tag below the head's version 0.9.1+1.25"),
+    });
+    expect(planUpgradeBase('previous', undefined, tags)).toEqual({
+      na: expect.stringContaining('declares no coop-cloud'),
+    });
   });
   it('takes a pinned version, and fails a pin that is not a tag', () => {
     expect(planUpgradeBase('1.0.0+1.27.2', '2.0.0+1.28.0', tags)).toEqual({ base: '1.0.0+1.27.2' });
-    expect(planUpgradeBase('1.0.1+1.27.2', '2.0.0+1.28.0', tags)).toEqual({ fail: expect.stringContaining('upgrade.from 1.0.1+1.27.2 is not a release tag') });
+    expect(planUpgradeBase('1.0.1+1.27.2', '2.0.0+1.28.0', tags)).toEqual({
+      fail: expect.stringContaining('upgrade.from 1.0.1+1.27.2 is not a release tag'),
+    });
   });
 });

@@ -3,14 +3,31 @@ import { renderJunit } from '../../../src/report/junit.js';
 import type { RunResults } from '../../../src/model/results.js';
 
 const results: RunResults = {
-  schemaVersion: 2, runId: 'r1', recipe: 'custom-html', repo: 'file:///x', ref: 'main', headSha: 'abc',
-  versions: {}, startedAt: '', finishedAt: '', durationMs: 1500, level: 0, verdict: 'fail', apps: [],
-  teardown: { clean: true, left: [], durationMs: 1 }, artifacts: [],
+  schemaVersion: 2,
+  runId: 'r1',
+  recipe: 'custom-html',
+  repo: 'file:///x',
+  ref: 'main',
+  headSha: 'abc',
+  versions: {},
+  startedAt: '',
+  finishedAt: '',
+  durationMs: 1500,
+  level: 0,
+  verdict: 'fail',
+  apps: [],
+  teardown: { clean: true, left: [], durationMs: 1 },
+  artifacts: [],
   stages: [
-    { name: 'install', status: 'fail', reason: 'x', checks: [
-      { name: 'converged', status: 'pass', durationMs: 1000 },
-      { name: 'health GET /', status: 'fail', detail: 'GET / -> 503 <"&\u0007>' },
-    ] },
+    {
+      name: 'install',
+      status: 'fail',
+      reason: 'x',
+      checks: [
+        { name: 'converged', status: 'pass', durationMs: 1000 },
+        { name: 'health GET /', status: 'fail', detail: 'GET / -> 503 <"&\u0007>' },
+      ],
+    },
     { name: 'upgrade', status: 'skip', reason: 'not asked for in this run', checks: [] },
   ],
 };

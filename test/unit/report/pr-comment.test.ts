@@ -5,15 +5,32 @@ import type { RunRecord, StageRow } from '../../../src/model/run.js';
 import { renderComment, statusFor } from '../../../src/report/pr-comment.js';
 
 const base: RunRecord = {
-  id: 'r1', recipe: 'custom-html', repo: 'http://forge/coop-cloud/custom-html.git', ref: 'refs/pull/3/head', pr: 3, stages: [], keep: false,
-  trigger: { kind: 'forge', by: 'maintainer' }, state: 'queued', createdAt: '2026-11-30T10:00:00Z',
+  id: 'r1',
+  recipe: 'custom-html',
+  repo: 'http://forge/coop-cloud/custom-html.git',
+  ref: 'refs/pull/3/head',
+  pr: 3,
+  stages: [],
+  keep: false,
+  trigger: { kind: 'forge', by: 'maintainer' },
+  state: 'queued',
+  createdAt: '2026-11-30T10:00:00Z',
 };
 const url = 'https://ci.example.org';
 const sha = 'abcdef0123456789abcdef0123456789abcdef01';
 const stages: StageRow[] = [
   { name: 'install', status: 'pass', durationMs: 14_000, checks: [] },
-  { name: 'upgrade', status: 'fail', code: 'DATA_LOST', reason: 'marker survived the upgrade: lost', durationMs: 65_000, checks: [
-    { name: 'seed marker', status: 'pass' }, { name: 'marker survived the upgrade', status: 'fail', detail: 'after the upgrade the data marker was lost' }] },
+  {
+    name: 'upgrade',
+    status: 'fail',
+    code: 'DATA_LOST',
+    reason: 'marker survived the upgrade: lost',
+    durationMs: 65_000,
+    checks: [
+      { name: 'seed marker', status: 'pass' },
+      { name: 'marker survived the upgrade', status: 'fail', detail: 'after the upgrade the data marker was lost' },
+    ],
+  },
   { name: 'lint', status: 'fail', advisory: true, reason: 'R014', checks: [{ name: 'R014', status: 'fail' }] },
 ];
 
@@ -26,12 +43,26 @@ describe('the PR reply', () => {
   });
 
   it('says running with the current stage', () => {
-    expect(renderComment({ run: { ...base, state: 'running', currentStage: 'upgrade' }, stages: [], publicUrl: url, acceptedSha: sha }))
-      .toContain('running — stage **upgrade**');
+    expect(
+      renderComment({
+        run: { ...base, state: 'running', currentStage: 'upgrade' },
+        stages: [],
+        publicUrl: url,
+        acceptedSha: sha,
+      }),
+    ).toContain('running — stage **upgrade**');
   });
 
   it('ends with the verdict, level, stage table, the failing check (not the advisory one) and the card', () => {
-    const run: RunRecord = { ...base, state: 'failed', verdict: 'fail', level: 1, sha, startedAt: '2026-11-30T10:00:00Z', finishedAt: '2026-11-30T10:02:05Z' };
+    const run: RunRecord = {
+      ...base,
+      state: 'failed',
+      verdict: 'fail',
+      level: 1,
+      sha,
+      startedAt: '2026-11-30T10:00:00Z',
+      finishedAt: '2026-11-30T10:02:05Z',
+    };
     const body = renderComment({ run, stages, publicUrl: url, acceptedSha: sha });
     expect(body).toContain('❌ failed · level **L1** · 2 min 5 s');
     expect(body).toContain('> **upgrade › marker survived the upgrade**: after the upgrade the data marker was lost');
@@ -41,15 +72,31 @@ describe('the PR reply', () => {
   });
 
   it('says superseded with a link to the run that replaced it, and cancelled without a card', () => {
-    const superseded = renderComment({ run: { ...base, state: 'superseded', supersededBy: 'r2' }, stages: [], publicUrl: url, acceptedSha: sha });
+    const superseded = renderComment({
+      run: { ...base, state: 'superseded', supersededBy: 'r2' },
+      stages: [],
+      publicUrl: url,
+      acceptedSha: sha,
+    });
     expect(superseded).toContain('superseded by [run r2](https://ci.example.org/runs/r2)');
-    const cancelled = renderComment({ run: { ...base, state: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } }, stages: [], publicUrl: url, acceptedSha: sha });
+    const cancelled = renderComment({
+      run: { ...base, state: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } },
+      stages: [],
+      publicUrl: url,
+      acceptedSha: sha,
+    });
     expect(cancelled).toContain('cancelled — cancelled from the dashboard');
     expect(cancelled).not.toContain('card.png');
   });
 
   it('says when the PR moved while the run was queued, and when --keep is switched off', () => {
-    const body = renderComment({ run: { ...base, state: 'passed', verdict: 'pass', level: 5, sha: '1234567890' }, stages: [], publicUrl: url, acceptedSha: sha, keepOff: true });
+    const body = renderComment({
+      run: { ...base, state: 'passed', verdict: 'pass', level: 5, sha: '1234567890' },
+      stages: [],
+      publicUrl: url,
+      acceptedSha: sha,
+      keepOff: true,
+    });
     expect(body).toContain('it tested `12345678`, not `abcdef01`');
     expect(body).toContain('keeping failed deployments is switched off');
   });
@@ -58,10 +105,16 @@ describe('the PR reply', () => {
 describe('the commit status', () => {
   it('is pending, then success, failure or error; a stop or broken infrastructure is error, never failure', () => {
     expect(statusFor({ ...base, state: 'queued' }).state).toBe('pending');
-    expect(statusFor({ ...base, state: 'running', currentStage: 'backup' })).toEqual({ state: 'pending', description: 'running: backup' });
+    expect(statusFor({ ...base, state: 'running', currentStage: 'backup' })).toEqual({
+      state: 'pending',
+      description: 'running: backup',
+    });
     expect(statusFor({ ...base, state: 'passed', level: 5 }).state).toBe('success');
     expect(statusFor({ ...base, state: 'failed', level: 0 }).state).toBe('failure');
-    for (const state of ['errored', 'cancelled', 'superseded', 'interrupted'] as const) expect(statusFor({ ...base, state }).state).toBe('error');
-    expect(statusFor({ ...base, state: 'errored', error: { code: 'DOCKER_FAILED', message: 'x' } }).description).toContain('not the recipe');
+    for (const state of ['errored', 'cancelled', 'superseded', 'interrupted'] as const)
+      expect(statusFor({ ...base, state }).state).toBe('error');
+    expect(
+      statusFor({ ...base, state: 'errored', error: { code: 'DOCKER_FAILED', message: 'x' } }).description,
+    ).toContain('not the recipe');
   });
 });

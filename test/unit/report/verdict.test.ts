@@ -7,8 +7,12 @@ const run = (statuses: Partial<Record<StageName, StageStatus>>) =>
 
 describe('level', () => {
   it('counts rungs while each rung and all below are pass or na', () => {
-    expect(computeLevel(run({ install: 'pass', upgrade: 'pass', backup: 'pass', 'recipe-local': 'pass', lint: 'pass' }))).toBe(5);
-    expect(computeLevel(run({ install: 'pass', upgrade: 'na', backup: 'pass', 'recipe-local': 'fail', lint: 'pass' }))).toBe(3);
+    expect(
+      computeLevel(run({ install: 'pass', upgrade: 'pass', backup: 'pass', 'recipe-local': 'pass', lint: 'pass' })),
+    ).toBe(5);
+    expect(
+      computeLevel(run({ install: 'pass', upgrade: 'na', backup: 'pass', 'recipe-local': 'fail', lint: 'pass' })),
+    ).toBe(3);
     expect(computeLevel(run({ install: 'pass', upgrade: 'skip', backup: 'pass' }))).toBe(1);
     expect(computeLevel(run({ install: 'fail', upgrade: 'pass' }))).toBe(0);
     expect(computeLevel(run({ install: 'error' }))).toBe(0);

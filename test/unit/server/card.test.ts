@@ -5,7 +5,16 @@
 // start is a 503 and the server keeps answering. The cards drawn: /tmp/cc-ci-card-*.png.
 import { runFolder } from '../../../src/model/run-folder.js';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -54,7 +63,13 @@ async function makeWorld(opts: { renderer?: CardRenderer } = { renderer }): Prom
     runFiles: (id) => runFolder(config.store, id),
   };
   const deps: ServerDeps = {
-    config, store, runs, secrets, log: pino({ level: 'silent' }), metrics: {} as ServerDeps['metrics'], recipes: () => [],
+    config,
+    store,
+    runs,
+    secrets,
+    log: pino({ level: 'silent' }),
+    metrics: {} as ServerDeps['metrics'],
+    recipes: () => [],
   };
   const app = Fastify({ logger: false });
   registerCard(app, deps, opts);
@@ -63,10 +78,23 @@ async function makeWorld(opts: { renderer?: CardRenderer } = { renderer }): Prom
 }
 
 function request(over: Partial<TriggeredRequest> = {}): TriggeredRequest {
-  return { recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' }, ...over };
+  return {
+    recipe: 'custom-html',
+    repo: 'https://git.example.org/coop-cloud/custom-html.git',
+    ref: 'main',
+    stages: [],
+    keep: false,
+    trigger: { kind: 'api' },
+    ...over,
+  };
 }
 
-function stage(name: StageResult['name'], status: StageResult['status'], durationMs: number, extra: Partial<StageResult> = {}): StageResult {
+function stage(
+  name: StageResult['name'],
+  status: StageResult['status'],
+  durationMs: number,
+  extra: Partial<StageResult> = {},
+): StageResult {
   return { name, status, checks: [], durationMs, ...extra };
 }
 
@@ -74,15 +102,34 @@ function writeResults(w: World, id: string, over: Partial<RunResults>): void {
   const dir = join(w.runDir(id), 'artifacts');
   mkdirSync(dir, { recursive: true });
   const results: RunResults = {
-    schemaVersion: 2, runId: id, recipe: 'custom-html', repo: 'https://x', ref: 'main', versions: {},
-    startedAt: '2026-11-30T10:15:00.000Z', finishedAt: '2026-11-30T10:21:00.000Z', durationMs: 360_000,
-    stages: [], level: 0, verdict: 'pass', apps: [], teardown: { clean: true, left: [], durationMs: 1000 }, artifacts: [], ...over,
+    schemaVersion: 2,
+    runId: id,
+    recipe: 'custom-html',
+    repo: 'https://x',
+    ref: 'main',
+    versions: {},
+    startedAt: '2026-11-30T10:15:00.000Z',
+    finishedAt: '2026-11-30T10:21:00.000Z',
+    durationMs: 360_000,
+    stages: [],
+    level: 0,
+    verdict: 'pass',
+    apps: [],
+    teardown: { clean: true, left: [], durationMs: 1000 },
+    artifacts: [],
+    ...over,
   };
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
 }
 
 /** A run that went through its stages and ended, as the scheduler leaves it in the store. */
-function finishedRun(w: World, id: string, req: Partial<TriggeredRequest>, stages: StageResult[], end: Parameters<RunStore['finishRun']>[1]): void {
+function finishedRun(
+  w: World,
+  id: string,
+  req: Partial<TriggeredRequest>,
+  stages: StageResult[],
+  end: Parameters<RunStore['finishRun']>[1],
+): void {
   const t0 = Date.UTC(2026, 10, 30, 10, 15);
   w.store.insertRun(id, request(req), new Date(t0));
   w.store.markRunning(id, 4242, new Date(t0 + 2_000));
@@ -101,19 +148,32 @@ function expectCard(png: Buffer): void {
 }
 
 const passStages = [
-  stage('install', 'pass', 41_000), stage('upgrade', 'pass', 95_000), stage('backup', 'pass', 27_500),
-  stage('recipe-local', 'pass', 12_300), stage('lint', 'pass', 3_100, { advisory: true }),
+  stage('install', 'pass', 41_000),
+  stage('upgrade', 'pass', 95_000),
+  stage('backup', 'pass', 27_500),
+  stage('recipe-local', 'pass', 12_300),
+  stage('lint', 'pass', 3_100, { advisory: true }),
 ];
 const failStages = [
   stage('install', 'pass', 38_000),
   stage('upgrade', 'fail', 184_000, {
     code: 'DATA_LOST',
-    reason: `the data marker written before the upgrade is gone after it: SELECT value FROM ccci_marker returned no rows (password ${SECRET}) and the service app restarted 3 times while it converged, so the upgrade lost what the old version wrote`,
+    reason:
+      'the data marker written before the upgrade is gone after it: ' +
+      `SELECT value FROM ccci_marker returned no rows (password ${SECRET}) ` +
+      'and the service app restarted 3 times while it converged, so the upgrade lost what the old version wrote',
     checks: [{ name: 'marker survives', status: 'fail', code: 'DATA_LOST', detail: 'no rows' }],
   }),
-  stage('backup', 'error', 30_000, { code: 'INGRESS_FAILED', reason: 'could not load https://cust-abc123.ci.test/: net::ERR_CONNECTION_REFUSED' }),
+  stage('backup', 'error', 30_000, {
+    code: 'INGRESS_FAILED',
+    reason: 'could not load https://cust-abc123.ci.test/: net::ERR_CONNECTION_REFUSED',
+  }),
   stage('recipe-local', 'skip', 0, { reason: 'not run: it needs a passing install' }),
-  stage('lint', 'fail', 2_900, { advisory: true, code: 'LINT_FAILED', reason: 'R014: only annotated tags used for recipe version' }),
+  stage('lint', 'fail', 2_900, {
+    advisory: true,
+    code: 'LINT_FAILED',
+    reason: 'R014: only annotated tags used for recipe version',
+  }),
 ];
 
 beforeAll(async () => {
@@ -130,7 +190,12 @@ afterEach(async () => {
 
 describe('GET /runs/:id/card.png', () => {
   it('draws a passed run once, saves it, and serves the file afterwards', async () => {
-    finishedRun(world, 'r-pass', { pr: 7, ref: 'pr-7' }, passStages, { state: 'passed', verdict: 'pass', level: 5, sha: 'b22d2e6e7772a8b0' });
+    finishedRun(world, 'r-pass', { pr: 7, ref: 'pr-7' }, passStages, {
+      state: 'passed',
+      verdict: 'pass',
+      level: 5,
+      sha: 'b22d2e6e7772a8b0',
+    });
     writeResults(world, 'r-pass', { versions: { base: '1.1.0+2.4.0', head: '1.2.0+2.5.0' }, level: 5 });
     const file = join(world.runDir('r-pass'), 'card.png');
     expect(existsSync(file)).toBe(false);
@@ -154,7 +219,12 @@ describe('GET /runs/:id/card.png', () => {
   });
 
   it('draws a failed run with the failing stages and their reasons', async () => {
-    finishedRun(world, 'r-fail', { recipe: 'keycloak', ref: 'pr-12', pr: 12 }, failStages, { state: 'failed', verdict: 'fail', level: 1, sha: '9f1c2ab4d0e5f6a7' });
+    finishedRun(world, 'r-fail', { recipe: 'keycloak', ref: 'pr-12', pr: 12 }, failStages, {
+      state: 'failed',
+      verdict: 'fail',
+      level: 1,
+      sha: '9f1c2ab4d0e5f6a7',
+    });
     const { res, png } = await getCard('/runs/r-fail/card.png');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
@@ -193,23 +263,47 @@ describe('GET /runs/:id/card.png', () => {
 
   it('draws a superseded run, and a finished run from results.json when the store has no stage rows', async () => {
     world.store.insertRun('r-super', request({ pr: 7, ref: 'pr-7' }));
-    world.store.finishRun('r-super', { state: 'superseded', error: { code: 'SUPERSEDED', message: 'superseded by run r-newer before it started' }, supersededBy: 'r-newer' });
+    world.store.finishRun('r-super', {
+      state: 'superseded',
+      error: { code: 'SUPERSEDED', message: 'superseded by run r-newer before it started' },
+      supersededBy: 'r-newer',
+    });
     const superseded = await getCard('/runs/r-super/card.png');
     expect(superseded.res.statusCode).toBe(200);
     writeFileSync('/tmp/cc-ci-card-superseded.png', superseded.png);
 
-    finishedRun(world, 'r-old', { recipe: 'lasuite-docs-with-a-rather-long-recipe-name' }, [], { state: 'errored', verdict: 'error', level: 1, error: { code: 'TEARDOWN_INCOMPLETE', message: 'teardown left volume cust-abc123_ci_test_content' } });
+    finishedRun(world, 'r-old', { recipe: 'lasuite-docs-with-a-rather-long-recipe-name' }, [], {
+      state: 'errored',
+      verdict: 'error',
+      level: 1,
+      error: { code: 'TEARDOWN_INCOMPLETE', message: 'teardown left volume cust-abc123_ci_test_content' },
+    });
     writeResults(world, 'r-old', {
-      verdict: 'error', level: 1, headSha: 'a1b2c3d4e5f60718', versions: { head: '1.0.3+1.27' },
+      verdict: 'error',
+      level: 1,
+      headSha: 'a1b2c3d4e5f60718',
+      versions: { head: '1.0.3+1.27' },
       stages: [
-        stage('install', 'pass', 30_000), stage('upgrade', 'na', 0, { reason: 'no earlier release to upgrade from' }),
-        stage('backup', 'na', 0, { reason: 'the recipe has no backupbot labels' }), stage('recipe-local', 'pass', 8_000), stage('lint', 'pass', 2_000),
+        stage('install', 'pass', 30_000),
+        stage('upgrade', 'na', 0, { reason: 'no earlier release to upgrade from' }),
+        stage('backup', 'na', 0, { reason: 'the recipe has no backupbot labels' }),
+        stage('recipe-local', 'pass', 8_000),
+        stage('lint', 'pass', 2_000),
       ],
     });
     const view = cardView(world.deps, world.store.getRun('r-old')!, Date.now());
-    expect(view.stages.map((s) => `${s.name}:${s.status}`)).toEqual(['install:pass', 'upgrade:na', 'backup:na', 'recipe-local:pass', 'lint:pass']);
+    expect(view.stages.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'install:pass',
+      'upgrade:na',
+      'backup:na',
+      'recipe-local:pass',
+      'lint:pass',
+    ]);
     expect(view.version).toBe('1.0.3+1.27');
-    expect(view.problem).toEqual({ code: 'TEARDOWN_INCOMPLETE', message: 'teardown left volume cust-abc123_ci_test_content' });
+    expect(view.problem).toEqual({
+      code: 'TEARDOWN_INCOMPLETE',
+      message: 'teardown left volume cust-abc123_ci_test_content',
+    });
     const errored = await getCard('/runs/r-old/card.png');
     expect(errored.res.statusCode).toBe(200);
     expectCard(errored.png);
@@ -217,7 +311,13 @@ describe('GET /runs/:id/card.png', () => {
   });
 
   it('is 404 for an unknown or malformed run id', async () => {
-    for (const url of ['/runs/nope/card.png', '/runs/-x/card.png', `/runs/${'a'.repeat(81)}/card.png`, '/runs/a.b/card.png', '/runs/%2E%2E/card.png']) {
+    for (const url of [
+      '/runs/nope/card.png',
+      '/runs/-x/card.png',
+      `/runs/${'a'.repeat(81)}/card.png`,
+      '/runs/a.b/card.png',
+      '/runs/%2E%2E/card.png',
+    ]) {
       const res = await world.app.inject(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type']).not.toBe('image/png');
@@ -227,7 +327,13 @@ describe('GET /runs/:id/card.png', () => {
 
 describe('the card', () => {
   it('masks secrets, cuts reasons to one line, and escapes every value', () => {
-    finishedRun(world, 'r-evil', { ref: '<script>alert(1)</script>', recipe: '<img src=x onerror=alert(1)>' }, failStages, { state: 'failed', verdict: 'fail', level: 1 });
+    finishedRun(
+      world,
+      'r-evil',
+      { ref: '<script>alert(1)</script>', recipe: '<img src=x onerror=alert(1)>' },
+      failStages,
+      { state: 'failed', verdict: 'fail', level: 1 },
+    );
     const view = cardView(world.deps, world.store.getRun('r-evil')!, Date.now());
     const upgrade = view.stages.find((s) => s.name === 'upgrade')!;
     expect(upgrade.code).toBe('DATA_LOST');
@@ -268,7 +374,9 @@ describe('the card', () => {
       w.store.insertRun('r-live', request());
       w.store.markRunning('r-live', 1);
       let most = 0;
-      const watch = setInterval(() => { most = Math.max(most, small.load.active); }, 1);
+      const watch = setInterval(() => {
+        most = Math.max(most, small.load.active);
+      }, 1);
       const answers = await Promise.all(Array.from({ length: 8 }, () => w.app.inject('/runs/r-live/card.png')));
       clearInterval(watch);
       const codes = answers.map((a) => a.statusCode).sort();

@@ -19,7 +19,7 @@ import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerApi } from '../../../src/server/api.js';
 import { LOOKUP_TTL_MS, registerBadges } from '../../../src/server/badges.js';
 import { registerHealth } from '../../../src/server/health.js';
-import { createMetrics, registerMetrics,  } from '../../../src/server/metrics.js';
+import { createMetrics, registerMetrics } from '../../../src/server/metrics.js';
 import type { Metrics } from '../../../src/server/server-deps.js';
 import type { ServerDeps } from '../../../src/server/server-deps.js';
 
@@ -27,23 +27,28 @@ const TOKEN = 'admin-token-for-the-api-tests-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 let root: string;
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'cc-ci-server-api-')); });
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'cc-ci-server-api-'));
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function configFile(name: string, env: NodeJS.ProcessEnv): Config {
   const dir = join(root, name);
   mkdirSync(join(dir, 'recipes', 'spec-only'), { recursive: true });
   const file = join(dir, 'cc-ci.yml');
-  writeFileSync(file, [
-    'forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, repos: [coop-cloud/custom-html, coop-cloud/never-run]}',
-    'swarm: {server: ci.example.org, domain: ci.example.org}',
-    'store: ./store',
-    'recipesDir: ./recipes',
-    'dashboard: {listen: "127.0.0.1:0"}',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, ' +
+        'repos: [coop-cloud/custom-html, coop-cloud/never-run]}',
+      'swarm: {server: ci.example.org, domain: ci.example.org}',
+      'store: ./store',
+      'recipesDir: ./recipes',
+      'dashboard: {listen: "127.0.0.1:0"}',
+    ].join('\n'),
+  );
   return loadConfig({ path: file, env, secrets: new SecretRegistry() });
 }
-
 
 interface Harness {
   app: FastifyInstance;
@@ -60,7 +65,11 @@ async function harness(config: Config): Promise<Harness> {
   const secrets = new SecretRegistry();
   if (config.secrets.adminToken) secrets.add(config.secrets.adminToken);
   const deps: ServerDeps = {
-    config, store, runs, secrets, metrics,
+    config,
+    store,
+    runs,
+    secrets,
+    metrics,
     log: createLogger({ secrets, console: false, level: 'silent' }).log,
     recipes: () => ['custom-html', 'never-run', 'spec-only'],
   };
@@ -75,21 +84,43 @@ async function harness(config: Config): Promise<Harness> {
 }
 
 const req = (recipe: string, over: Partial<TriggeredRequest> = {}): TriggeredRequest => ({
-  recipe, repo: `https://git.example.org/coop-cloud/${recipe}.git`, ref: 'main', stages: [], keep: false, trigger: { kind: 'forge', by: 'someone' }, ...over,
+  recipe,
+  repo: `https://git.example.org/coop-cloud/${recipe}.git`,
+  ref: 'main',
+  stages: [],
+  keep: false,
+  trigger: { kind: 'forge', by: 'someone' },
+  ...over,
 });
 const stage = (name: StageResult['name'], status: StageResult['status'], durationMs = 1000): StageResult => ({
-  name, status, durationMs, checks: [{ name: `${name} check`, status: status === 'pass' ? 'pass' : 'fail', durationMs: 5 }],
+  name,
+  status,
+  durationMs,
+  checks: [{ name: `${name} check`, status: status === 'pass' ? 'pass' : 'fail', durationMs: 5 }],
 });
 
 let t = Date.parse('2026-01-01T00:00:00Z');
 const tick = () => new Date((t += 1000));
 
 /** A run taken to its end, as the scheduler would: the store, then the change reported (unless `quiet`). */
-function finished(store: RunStore, id: string, r: TriggeredRequest, end: { state: RunRecord['state']; verdict?: 'pass' | 'fail' | 'error'; level?: number },
-  quiet = false): RunRecord {
+function finished(
+  store: RunStore,
+  id: string,
+  r: TriggeredRequest,
+  end: { state: RunRecord['state']; verdict?: 'pass' | 'fail' | 'error'; level?: number },
+  quiet = false,
+): RunRecord {
   store.insertRun(id, r, tick());
   store.markRunning(id, 4242, tick());
-  store.finishRun(id, { ...end, sha: 'a'.repeat(40), error: end.verdict === 'error' ? { code: 'DOCKER_FAILED', message: 'docker went away' } : undefined }, tick());
+  store.finishRun(
+    id,
+    {
+      ...end,
+      sha: 'a'.repeat(40),
+      error: end.verdict === 'error' ? { code: 'DOCKER_FAILED', message: 'docker went away' } : undefined,
+    },
+    tick(),
+  );
   const run = store.getRun(id)!;
   if (!quiet) h.runs.emitter.emit('change', { run } satisfies RunChange);
   return run;
@@ -124,7 +155,10 @@ describe('badges', () => {
     expect(res.body).toContain('cc-ci');
 
     // Revalidation with the ETag: 304, no body.
-    const again = await h.app.inject({ url: '/badge/custom-html.svg', headers: { 'if-none-match': res.headers.etag as string } });
+    const again = await h.app.inject({
+      url: '/badge/custom-html.svg',
+      headers: { 'if-none-match': res.headers.etag as string },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
 
@@ -157,7 +191,12 @@ describe('badges', () => {
     expect(res.json()).toStrictEqual({ schemaVersion: 1, label: 'cc-ci', message: 'pass L4', color: 'green' });
     finished(h.store, 'r2', req('custom-html'), { state: 'failed', verdict: 'fail', level: 1 });
     expect(res.headers.etag).not.toBe((await h.app.inject('/badge/custom-html.json')).headers.etag);
-    expect((await h.app.inject('/badge/custom-html.json')).json()).toStrictEqual({ schemaVersion: 1, label: 'cc-ci', message: 'fail L1', color: 'red' });
+    expect((await h.app.inject('/badge/custom-html.json')).json()).toStrictEqual({
+      schemaVersion: 1,
+      label: 'cc-ci',
+      message: 'fail L1',
+      color: 'red',
+    });
   });
 
   it('is grey "no runs" for a known recipe that never ran, also when only PRs ran', async () => {
@@ -165,14 +204,27 @@ describe('badges', () => {
       const svg = await h.app.inject(`/badge/${name}.svg`);
       expect(svg.statusCode).toBe(200);
       expect(svgText(svg.body)).toContain('no runs');
-      expect((await h.app.inject(`/badge/${name}.json`)).json()).toStrictEqual({ schemaVersion: 1, label: 'cc-ci', message: 'no runs', color: 'lightgrey' });
+      expect((await h.app.inject(`/badge/${name}.json`)).json()).toStrictEqual({
+        schemaVersion: 1,
+        label: 'cc-ci',
+        message: 'no runs',
+        color: 'lightgrey',
+      });
     }
     finished(h.store, 'p1', req('never-run', { pr: 3 }), { state: 'passed', verdict: 'pass', level: 5 });
     expect((await h.app.inject('/badge/never-run.json')).json()).toMatchObject({ message: 'no runs' });
   });
 
   it('is 404 for an unknown recipe, a bad name or another suffix', async () => {
-    for (const url of ['/badge/unknown.svg', '/badge/unknown.json', '/badge/..%2Fetc.svg', '/badge/Custom-Html.svg', '/badge/custom-html.png', '/badge/custom-html', '/badge/.svg']) {
+    for (const url of [
+      '/badge/unknown.svg',
+      '/badge/unknown.json',
+      '/badge/..%2Fetc.svg',
+      '/badge/Custom-Html.svg',
+      '/badge/custom-html.png',
+      '/badge/custom-html',
+      '/badge/.svg',
+    ]) {
       const res = await h.app.inject(url);
       expect(res.statusCode, url).toBe(404);
     }
@@ -187,7 +239,11 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
     finished(h.store, 'a1', req('custom-html'), { state: 'passed', verdict: 'pass', level: 5 });
     finished(h.store, 'a2', req('custom-html', { pr: 7 }), { state: 'failed', verdict: 'fail', level: 1 });
     h.store.insertRun('b1', req('other', { pr: 2 }), tick());
-    h.store.finishRun('b1', { state: 'superseded', error: { code: 'SUPERSEDED', message: 'superseded by run b2' }, supersededBy: 'b2' }, tick());
+    h.store.finishRun(
+      'b1',
+      { state: 'superseded', error: { code: 'SUPERSEDED', message: 'superseded by run b2' }, supersededBy: 'b2' },
+      tick(),
+    );
     h.store.insertRun('b2', req('other', { pr: 2 }), tick());
     h.store.markRunning('b2', 99, tick());
     h.store.setCurrentStage('b2', 'install');
@@ -202,18 +258,50 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
     const { runs } = res.json() as { runs: Array<Record<string, unknown>> };
     expect(runs.map((r) => r.id)).toEqual(['c2', 'c1', 'b2', 'b1', 'a2', 'a1']);
     for (const r of runs) {
-      for (const key of ['id', 'recipe', 'ref', 'sha', 'pr', 'state', 'verdict', 'level', 'createdAt', 'finishedAt', 'error', 'supersededBy', 'startedAt', 'currentStage']) {
+      for (const key of [
+        'id',
+        'recipe',
+        'ref',
+        'sha',
+        'pr',
+        'state',
+        'verdict',
+        'level',
+        'createdAt',
+        'finishedAt',
+        'error',
+        'supersededBy',
+        'startedAt',
+        'currentStage',
+      ]) {
         expect(r, `${r.id as string}.${key}`).toHaveProperty(key);
       }
       expect(r).not.toHaveProperty('pid');
     }
-    expect(runs.find((r) => r.id === 'b1')).toMatchObject({ state: 'superseded', supersededBy: 'b2', error: { code: 'SUPERSEDED' }, pr: 2 });
-    expect(runs.find((r) => r.id === 'a1')).toMatchObject({ state: 'passed', verdict: 'pass', level: 5, sha: 'a'.repeat(40), pr: null, trigger: { kind: 'forge', by: 'someone' } });
-    expect(runs.find((r) => r.id === 'b2')).toMatchObject({ state: 'running', currentStage: 'install', finishedAt: null });
+    expect(runs.find((r) => r.id === 'b1')).toMatchObject({
+      state: 'superseded',
+      supersededBy: 'b2',
+      error: { code: 'SUPERSEDED' },
+      pr: 2,
+    });
+    expect(runs.find((r) => r.id === 'a1')).toMatchObject({
+      state: 'passed',
+      verdict: 'pass',
+      level: 5,
+      sha: 'a'.repeat(40),
+      pr: null,
+      trigger: { kind: 'forge', by: 'someone' },
+    });
+    expect(runs.find((r) => r.id === 'b2')).toMatchObject({
+      state: 'running',
+      currentStage: 'install',
+      finishedAt: null,
+    });
   });
 
   it('filters by recipe, state and limit', async () => {
-    const ids = async (q: string) => ((await h.app.inject(`/api/runs?${q}`)).json() as { runs: Array<{ id: string }> }).runs.map((r) => r.id);
+    const ids = async (q: string) =>
+      ((await h.app.inject(`/api/runs?${q}`)).json() as { runs: Array<{ id: string }> }).runs.map((r) => r.id);
     expect(await ids('recipe=other')).toEqual(['c2', 'b2', 'b1']);
     expect(await ids('state=queued')).toEqual(['c2', 'c1']);
     expect(await ids('recipe=custom-html&state=failed')).toEqual(['a2']);
@@ -243,8 +331,18 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
   it('shows one run with its stages, and its queue position while queued; 404 otherwise', async () => {
     const running = (await h.app.inject('/api/runs/b2')).json() as Record<string, unknown>;
     expect(running).toMatchObject({ id: 'b2', state: 'running', queuePosition: null });
-    expect(running.stages).toEqual([expect.objectContaining({ name: 'install', status: 'pass', checks: [expect.objectContaining({ name: 'install check' })] })]);
-    expect((await h.app.inject('/api/runs/c2')).json()).toMatchObject({ state: 'queued', queuePosition: 2, stages: [] });
+    expect(running.stages).toEqual([
+      expect.objectContaining({
+        name: 'install',
+        status: 'pass',
+        checks: [expect.objectContaining({ name: 'install check' })],
+      }),
+    ]);
+    expect((await h.app.inject('/api/runs/c2')).json()).toMatchObject({
+      state: 'queued',
+      queuePosition: 2,
+      stages: [],
+    });
     for (const id of ['nope', '..%2F..%2Fetc', '-x', 'a.b', 'x'.repeat(81)]) {
       const res = await h.app.inject(`/api/runs/${id}`);
       expect(res.statusCode, id).toBe(404);
@@ -253,9 +351,14 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
   });
 
   it('lists every known recipe with its latest run and badge', async () => {
-    const { recipes } = (await h.app.inject('/api/recipes')).json() as { recipes: Array<{ name: string; latest: unknown; badge: unknown }> };
+    const { recipes } = (await h.app.inject('/api/recipes')).json() as {
+      recipes: Array<{ name: string; latest: unknown; badge: unknown }>;
+    };
     expect(recipes.map((r) => r.name)).toEqual(['custom-html', 'never-run', 'other', 'spec-only']);
-    expect(recipes[0]).toMatchObject({ latest: { id: 'c1', state: 'queued', verdict: null }, badge: { runId: 'a1', message: 'pass L5', color: 'green', verdict: 'pass', level: 5 } });
+    expect(recipes[0]).toMatchObject({
+      latest: { id: 'c1', state: 'queued', verdict: null },
+      badge: { runId: 'a1', message: 'pass L5', color: 'green', verdict: 'pass', level: 5 },
+    });
     expect(recipes[1]).toEqual({ name: 'never-run', latest: null, badge: null });
     expect(recipes[2]).toMatchObject({ latest: { id: 'c2', state: 'queued' }, badge: null });
   });
@@ -263,7 +366,12 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
 
 describe('POST /api/runs', () => {
   const post = (body: unknown, headers: Record<string, string> = auth) =>
-    h.app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/runs',
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: JSON.stringify(body),
+    });
 
   it.each([
     ['no token', {}],
@@ -277,26 +385,65 @@ describe('POST /api/runs', () => {
       expect(res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
       expect(res.body).not.toContain(TOKEN);
     }
-    const broken = await h.app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json', ...headers }, payload: '{not json' });
+    const broken = await h.app.inject({
+      method: 'POST',
+      url: '/api/runs',
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: '{not json',
+    });
     expect(broken.statusCode).toBe(401);
     expect(h.runs.enqueued).toEqual([]);
     expect(h.store.listRuns()).toEqual([]);
   });
 
   it('queues a run with the token: 201 with the run, the enrolled repository by default', async () => {
-    const res = await post({ recipe: 'custom-html', ref: 'refs/pull/7/head', pr: 7, stages: ['install', 'lint'], keep: true });
+    const res = await post({
+      recipe: 'custom-html',
+      ref: 'refs/pull/7/head',
+      pr: 7,
+      stages: ['install', 'lint'],
+      keep: true,
+    });
     expect(res.statusCode).toBe(201);
     const run = res.json() as Record<string, unknown>;
-    expect(run).toMatchObject({ id: 'api-1', state: 'queued', recipe: 'custom-html', ref: 'refs/pull/7/head', pr: 7, queuePosition: 1, trigger: { kind: 'api' } });
+    expect(run).toMatchObject({
+      id: 'api-1',
+      state: 'queued',
+      recipe: 'custom-html',
+      ref: 'refs/pull/7/head',
+      pr: 7,
+      queuePosition: 1,
+      trigger: { kind: 'api' },
+    });
     expect(res.headers.location).toBe('/api/runs/api-1');
-    expect(h.runs.enqueued).toEqual([{
-      recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'refs/pull/7/head', pr: 7,
-      stages: ['install', 'lint'], keep: true, trigger: { kind: 'api' },
-    }]);
+    expect(h.runs.enqueued).toEqual([
+      {
+        recipe: 'custom-html',
+        repo: 'https://git.example.org/coop-cloud/custom-html.git',
+        ref: 'refs/pull/7/head',
+        pr: 7,
+        stages: ['install', 'lint'],
+        keep: true,
+        trigger: { kind: 'api' },
+      },
+    ]);
 
-    const second = await post({ recipe: 'adhoc', ref: 'main', repo: 'file:///srv/recipes/adhoc', stages: 'install, upgrade' });
+    const second = await post({
+      recipe: 'adhoc',
+      ref: 'main',
+      repo: 'file:///srv/recipes/adhoc',
+      stages: 'install, upgrade',
+    });
     expect(second.statusCode).toBe(201);
-    expect(h.runs.enqueued[1]).toEqual({ recipe: 'adhoc', repo: 'file:///srv/recipes/adhoc', ref: 'main', pr: undefined, stages: ['install', 'upgrade'], keep: false, trigger: { kind: 'api' } });
+    expect(h.runs.enqueued[1]).toEqual({
+      recipe: 'adhoc',
+      repo: 'file:///srv/recipes/adhoc',
+      ref: 'main',
+      pr: undefined,
+      stages: ['install', 'upgrade'],
+      keep: false,
+      trigger: { kind: 'api' },
+    });
   });
 
   it.each([
@@ -329,7 +476,8 @@ describe('POST /api/runs', () => {
 });
 
 describe('POST /api/runs/:id/cancel', () => {
-  const cancel = (id: string, headers: Record<string, string> = auth) => h.app.inject({ method: 'POST', url: `/api/runs/${id}/cancel`, headers });
+  const cancel = (id: string, headers: Record<string, string> = auth) =>
+    h.app.inject({ method: 'POST', url: `/api/runs/${id}/cancel`, headers });
 
   it('refuses without the token, and answers 404 for an unknown run', async () => {
     h.store.insertRun('q1', req('custom-html'), tick());
@@ -363,11 +511,16 @@ describe('admin switched off', () => {
     const off = await harness(configFile('no-admin', {}));
     try {
       expect(off.deps.config.secrets.adminToken).toBeUndefined();
-      for (const [url, payload] of [['/api/runs', { recipe: 'custom-html', ref: 'main' }], ['/api/runs/x/cancel', {}]] as const) {
+      for (const [url, payload] of [
+        ['/api/runs', { recipe: 'custom-html', ref: 'main' }],
+        ['/api/runs/x/cancel', {}],
+      ] as const) {
         for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: 'Bearer undefined' }]) {
           const res = await off.app.inject({ method: 'POST', url, headers, payload });
           expect(res.statusCode).toBe(401);
-          expect((res.json() as { error: { message: string } }).error.message).toMatch(/admin is switched off.*dashboard\.adminTokenFile/);
+          expect((res.json() as { error: { message: string } }).error.message).toMatch(
+            /admin is switched off.*dashboard\.adminTokenFile/,
+          );
         }
       }
       expect(off.runs.enqueued).toEqual([]);
@@ -390,7 +543,11 @@ describe('/metrics and /healthz', () => {
     const run = h.store.getRun('m1')!;
     h.runs.emit(run, { type: 'stage-finished', stage: 'install', result: stage('install', 'pass', 42_000) });
     h.runs.emit(run, { type: 'stage-finished', stage: 'lint', result: stage('lint', 'fail', 3_000) });
-    h.runs.emit(run, { type: 'run-finished', exitCode: 0, results: { verdict: 'pass', durationMs: 250_000 } as RunResults });
+    h.runs.emit(run, {
+      type: 'run-finished',
+      exitCode: 0,
+      results: { verdict: 'pass', durationMs: 250_000 } as RunResults,
+    });
     h.metrics.reaped(3);
     h.metrics.reaped(0);
 
@@ -417,7 +574,10 @@ describe('/metrics and /healthz', () => {
     h.store.insertRun('m6', req('other'), tick());
     const count = h.store.countByState.bind(h.store);
     let reads = 0;
-    h.store.countByState = () => { reads++; return count(); };
+    h.store.countByState = () => {
+      reads++;
+      return count();
+    };
     expect((await h.app.inject('/metrics')).body).toMatch(/^ccci_queue_depth 3$/m);
     expect(reads).toBe(1);
   });

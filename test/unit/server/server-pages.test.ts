@@ -20,7 +20,7 @@ import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerArtifacts } from '../../../src/server/artifacts.js';
 import { formatLog, LogFormatter, registerLogStream } from '../../../src/server/log-stream.js';
-import { html, raw } from '../../../src/server/pages/html.js';
+import { markup, raw } from '../../../src/server/pages/html.js';
 import { registerPages } from '../../../src/server/pages/routes.js';
 import type { ServerDeps } from '../../../src/server/server-deps.js';
 
@@ -28,7 +28,6 @@ const TOKEN = 'admin-token-for-tests-0123';
 const SECRET = 'very-secret-db-password-xyz';
 const root = mkdtempSync(join(tmpdir(), 'cc-ci-pages-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
 
 // The pages' cache listens for changes for the server's life; the live log adds one per client.
 const pageListeners = 1;
@@ -53,7 +52,13 @@ async function makeWorld(known: string[] = []): Promise<World> {
   const store = new RunStore(':memory:');
   const runs = new FakeRunControl(store, config.store, { idPrefix: 'rerun', cancel: 'record' });
   const deps: ServerDeps = {
-    config, store, runs, secrets, log: pino({ level: 'silent' }), metrics: {} as ServerDeps['metrics'], recipes: () => known,
+    config,
+    store,
+    runs,
+    secrets,
+    log: pino({ level: 'silent' }),
+    metrics: {} as ServerDeps['metrics'],
+    recipes: () => known,
   };
   const app = Fastify({ logger: false });
   await app.register(formbody);
@@ -70,19 +75,48 @@ async function makeWorld(known: string[] = []): Promise<World> {
 }
 
 function request(over: Partial<TriggeredRequest> = {}): TriggeredRequest {
-  return { recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' }, ...over };
+  return {
+    recipe: 'custom-html',
+    repo: 'https://git.example.org/coop-cloud/custom-html.git',
+    ref: 'main',
+    stages: [],
+    keep: false,
+    trigger: { kind: 'api' },
+    ...over,
+  };
 }
 
-function stage(name: StageResult['name'], status: StageResult['status'], checks: StageResult['checks'], extra: Partial<StageResult> = {}): StageResult {
+function stage(
+  name: StageResult['name'],
+  status: StageResult['status'],
+  checks: StageResult['checks'],
+  extra: Partial<StageResult> = {},
+): StageResult {
   return { name, status, checks, durationMs: 1234, ...extra };
 }
 
-const failingInstall = stage('install', 'fail', [
-  { name: 'abra app new', status: 'pass', detail: 'cust-abc123.ci.test', durationMs: 900 },
-  { name: 'health GET /', status: 'fail', code: 'CHECK_FAILED', detail: 'GET / -> 502 Bad Gateway after 30 s', durationMs: 30_000 },
-], { code: 'CHECK_FAILED', reason: 'health GET / failed' });
+const failingInstall = stage(
+  'install',
+  'fail',
+  [
+    { name: 'abra app new', status: 'pass', detail: 'cust-abc123.ci.test', durationMs: 900 },
+    {
+      name: 'health GET /',
+      status: 'fail',
+      code: 'CHECK_FAILED',
+      detail: 'GET / -> 502 Bad Gateway after 30 s',
+      durationMs: 30_000,
+    },
+  ],
+  { code: 'CHECK_FAILED', reason: 'health GET / failed' },
+);
 
-function pinoLine(msg: string, extra: Record<string, unknown> = {}, level = 30, time = Date.UTC(2026, 10, 30, 13, 26, 49)): string {
+function pinoLine(
+  msg: string,
+  extra: Record<string, unknown> = {},
+  level = 30,
+  time = Date.UTC(2026, 10, 30, 13, 26, 49),
+): string {
   return JSON.stringify({ level, time, ...extra, msg }) + '\n';
 }
 
@@ -97,13 +131,18 @@ afterEach(async () => {
 describe('html', () => {
   it('escapes every interpolated value unless it is raw or html', () => {
     const evil = '<script>alert("x")</script>&\'';
-    expect(html`<p>${evil}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
-    expect(html`<p>${raw('<b>ok</b>')}${html`<i>${'<'}</i>`}${[1, '<', undefined, null, false]}</p>`.value).toBe('<p><b>ok</b><i>&lt;</i>1&lt;</p>');
-    expect(html`<a title="${'" onmouseover="x'}">`.value).toBe('<a title="&quot; onmouseover=&quot;x">');
+    expect(markup`<p>${evil}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</p>');
+    expect(markup`<p>${raw('<b>ok</b>')}${markup`<i>${'<'}</i>`}${[1, '<', undefined, null, false]}</p>`.value).toBe(
+      '<p><b>ok</b><i>&lt;</i>1&lt;</p>',
+    );
+    expect(markup`<a title="${'" onmouseover="x'}">`.value).toBe('<a title="&quot; onmouseover=&quot;x">');
   });
 
   it('shows a hostile ref escaped on every page', async () => {
-    const run = world.store.insertRun('r-evil', request({ ref: '<script>alert(1)</script>', recipe: '<img src=x onerror=alert(1)>' }));
+    const run = world.store.insertRun(
+      'r-evil',
+      request({ ref: '<script>alert(1)</script>', recipe: '<img src=x onerror=alert(1)>' }),
+    );
     for (const url of ['/', '/runs/r-evil']) {
       const res = await world.app.inject(url);
       expect(res.statusCode).toBe(200);
@@ -132,7 +171,8 @@ describe('pages', () => {
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
     const body = res.body;
-    for (const name of ['custom-html', 'never-run', 'keycloak', 'lasuite-docs', 'matrix-synapse']) expect(body).toContain(`href="/recipes/${name}"`);
+    for (const name of ['custom-html', 'never-run', 'keycloak', 'lasuite-docs', 'matrix-synapse'])
+      expect(body).toContain(`href="/recipes/${name}"`);
     expect(body).toContain('<img src="/badge/custom-html.svg"');
     expect(body).toContain('no runs yet');
     // "Now" comes before the recipes, with the stage and the queue position.
@@ -160,8 +200,10 @@ describe('pages', () => {
       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
       INSERT INTO runs (id, recipe, repo, ref, stages, keep, trigger, state, verdict, level, created_at, finished_at)
       SELECT printf('bulk-%06d', i), 'recipe-' || (i % 200), 'https://x', 'main', '[]', 0, '{"kind":"api"}',
-        CASE WHEN i < 99990 THEN 'passed' ELSE 'queued' END, CASE WHEN i < 99990 THEN 'pass' END, CASE WHEN i < 99990 THEN 5 END,
-        strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + i, 'unixepoch'), CASE WHEN i < 99990 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + i + 60, 'unixepoch') END
+        CASE WHEN i < 99990 THEN 'passed' ELSE 'queued' END, CASE WHEN i < 99990 THEN 'pass' END,
+        CASE WHEN i < 99990 THEN 5 END,
+        strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + i, 'unixepoch'),
+        CASE WHEN i < 99990 THEN strftime('%Y-%m-%dT%H:%M:%fZ', 1767225600 + i + 60, 'unixepoch') END
       FROM n;
       INSERT INTO recipes (name, latest_run) SELECT recipe, MAX(id) FROM runs GROUP BY recipe;`);
     expect(store.countByState().passed).toBe(99_990);
@@ -191,7 +233,17 @@ describe('pages', () => {
     expect(res.body).not.toContain('fedcba9876543210');
     expect((await world.app.inject('/recipes/never-run')).statusCode).toBe(200);
     await world.app.listen({ host: '127.0.0.1', port: 0 });
-    for (const url of ['/recipes/unknown-recipe', '/recipes/..', '/recipes/%2e%2e', '/recipes/%3Cx%3E', '/runs/nope', '/runs/..', '/runs/..%2F..', '/runs/-x', `/runs/${'a'.repeat(81)}`]) {
+    for (const url of [
+      '/recipes/unknown-recipe',
+      '/recipes/..',
+      '/recipes/%2e%2e',
+      '/recipes/%3Cx%3E',
+      '/runs/nope',
+      '/runs/..',
+      '/runs/..%2F..',
+      '/runs/-x',
+      `/runs/${'a'.repeat(81)}`,
+    ]) {
       const r = await rawGet(world.app, url);
       expect(r.statusCode, url).toBe(404);
       expect(r.headers['content-type'], url).toMatch(/text\/html/);
@@ -200,15 +252,28 @@ describe('pages', () => {
 
   it('run page: header, stages with the failing message visible, screenshots, artifacts, admin forms', async () => {
     const { store, runs } = world;
-    store.insertRun('r-f', request({ ref: 'pr-7', pr: 7, trigger: { kind: 'forge', by: 'decentral1se', forgeRepo: 'coop-cloud/custom-html', commentId: 3 } }));
+    store.insertRun(
+      'r-f',
+      request({
+        ref: 'pr-7',
+        pr: 7,
+        trigger: { kind: 'forge', by: 'decentral1se', forgeRepo: 'coop-cloud/custom-html', commentId: 3 },
+      }),
+    );
     store.markRunning('r-f', 1);
     store.recordStage('r-f', failingInstall);
-    store.recordStage('r-f', stage('upgrade', 'pass', [{ name: 'version label moved', status: 'pass', detail: '1.0.0 → 1.1.0' }]));
+    store.recordStage(
+      'r-f',
+      stage('upgrade', 'pass', [{ name: 'version label moved', status: 'pass', detail: '1.0.0 → 1.1.0' }]),
+    );
     runs.finish('r-f', { state: 'failed', verdict: 'fail', level: 0, sha: 'b22d2e6e7772a8b03224fdb54671781b93c55326' });
     const art = world.artifacts('r-f');
     writeFileSync(join(art, 'install-screenshot.png'), 'png');
     writeFileSync(join(art, 'results.json'), '{}');
-    writeFileSync(join(art, 'run.log'), pinoLine('run r-f: custom-html at pr-7') + pinoLine('health GET / failed', {}, 50));
+    writeFileSync(
+      join(art, 'run.log'),
+      pinoLine('run r-f: custom-html at pr-7') + pinoLine('health GET / failed', {}, 50),
+    );
     const res = await world.app.inject('/runs/r-f');
     expect(res.statusCode).toBe(200);
     const body = res.body;
@@ -229,13 +294,43 @@ describe('pages', () => {
   it('run page: a finished run the store has no stage rows of falls back to results.json', async () => {
     const { store, runs } = world;
     store.insertRun('r-old', request());
-    runs.finish('r-old', { state: 'errored', verdict: 'error', level: 0, error: { code: 'DOCKER_FAILED', message: 'the Docker Engine API is unreachable' } });
+    runs.finish('r-old', {
+      state: 'errored',
+      verdict: 'error',
+      level: 0,
+      error: { code: 'DOCKER_FAILED', message: 'the Docker Engine API is unreachable' },
+    });
     const results: RunResults = {
-      schemaVersion: 2, runId: 'r-old', recipe: 'custom-html', repo: 'x', ref: 'main', versions: { head: '1.1.0' },
-      startedAt: '2026-11-30T13:26:49.442Z', finishedAt: '2026-11-30T13:27:28.382Z', durationMs: 38940,
-      stages: [stage('install', 'error', [{ name: 'converged', status: 'error', code: 'DOCKER_FAILED', detail: 'connect ENOENT /var/run/docker.sock' }], { code: 'DOCKER_FAILED', reason: 'Docker broke' })],
-      level: 0, verdict: 'error', apps: [], teardown: { clean: false, left: ['volume x_content'], durationMs: 10 },
-      error: { code: 'DOCKER_FAILED', message: 'the Docker Engine API is unreachable' }, artifacts: ['results.json'],
+      schemaVersion: 2,
+      runId: 'r-old',
+      recipe: 'custom-html',
+      repo: 'x',
+      ref: 'main',
+      versions: { head: '1.1.0' },
+      startedAt: '2026-11-30T13:26:49.442Z',
+      finishedAt: '2026-11-30T13:27:28.382Z',
+      durationMs: 38940,
+      stages: [
+        stage(
+          'install',
+          'error',
+          [
+            {
+              name: 'converged',
+              status: 'error',
+              code: 'DOCKER_FAILED',
+              detail: 'connect ENOENT /var/run/docker.sock',
+            },
+          ],
+          { code: 'DOCKER_FAILED', reason: 'Docker broke' },
+        ),
+      ],
+      level: 0,
+      verdict: 'error',
+      apps: [],
+      teardown: { clean: false, left: ['volume x_content'], durationMs: 10 },
+      error: { code: 'DOCKER_FAILED', message: 'the Docker Engine API is unreachable' },
+      artifacts: ['results.json'],
     };
     writeFileSync(join(world.artifacts('r-old'), 'results.json'), JSON.stringify(results));
     const body = (await world.app.inject('/runs/r-old')).body;
@@ -258,7 +353,9 @@ describe('pages', () => {
     expect(body).toContain(`<script nonce="${nonce}">`);
     expect(body).toContain('new EventSource');
     // The page shows the complete lines; the stream goes on right after them.
-    expect(body).toMatch(/<pre class="log" id="log" data-src="\/runs\/r-live\/log\?offset=\d+">13:26:49 INFO {2}first src=abra\n<\/pre>/);
+    expect(body).toMatch(
+      /<pre class="log" id="log" data-src="\/runs\/r-live\/log\?offset=\d+">13:26:49 INFO {2}first src=abra\n<\/pre>/,
+    );
     expect(body).toContain('action="/runs/r-live/cancel"');
     expect(body).toContain('href="/runs/r-newer"');
     expect(body).toMatch(/stage-name">install<\/span><span class="pill running">running/);
@@ -282,7 +379,9 @@ describe('admin forms', () => {
   ])('refuses %s with 401 and changes nothing', async (_what, payload) => {
     for (const action of ['cancel', 'rerun']) {
       const res = await world.app.inject({
-        method: 'POST', url: `/runs/r-a/${action}`, payload,
+        method: 'POST',
+        url: `/runs/r-a/${action}`,
+        payload,
         headers: payload === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(res.statusCode).toBe(401);
@@ -296,10 +395,17 @@ describe('admin forms', () => {
     let release!: () => void;
     world.runs.cancel = async (id, message) => {
       world.runs.cancelled.push({ id, message });
-      await new Promise<void>((r) => { release = r; }); // a teardown that takes its time
+      await new Promise<void>((r) => {
+        release = r;
+      }); // a teardown that takes its time
       return undefined;
     };
-    const res = await world.app.inject({ method: 'POST', url: '/runs/r-a/cancel', payload: `token=${encodeURIComponent(TOKEN)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await world.app.inject({
+      method: 'POST',
+      url: '/runs/r-a/cancel',
+      payload: `token=${encodeURIComponent(TOKEN)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/runs/r-a');
     expect(world.runs.cancelled).toEqual([{ id: 'r-a', message: 'cancelled from the dashboard' }]);
@@ -307,19 +413,36 @@ describe('admin forms', () => {
   });
 
   it('re-runs with the token: the same request, triggered as a re-run, 303 to the new run', async () => {
-    const res = await world.app.inject({ method: 'POST', url: '/runs/r-a/rerun', payload: `token=${encodeURIComponent(TOKEN)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await world.app.inject({
+      method: 'POST',
+      url: '/runs/r-a/rerun',
+      payload: `token=${encodeURIComponent(TOKEN)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/runs/rerun-1');
-    expect(world.runs.enqueued).toEqual([{
-      recipe: 'custom-html', repo: 'https://git.example.org/coop-cloud/custom-html.git', ref: 'main', pr: 4, stages: ['install'], keep: true,
-      trigger: { kind: 'rerun', rerunOf: 'r-a' },
-    }]);
+    expect(world.runs.enqueued).toEqual([
+      {
+        recipe: 'custom-html',
+        repo: 'https://git.example.org/coop-cloud/custom-html.git',
+        ref: 'main',
+        pr: 4,
+        stages: ['install'],
+        keep: true,
+        trigger: { kind: 'rerun', rerunOf: 'r-a' },
+      },
+    ]);
     const page = await world.app.inject('/runs/rerun-1');
     expect(page.body).toContain('re-run of <a class="mono" href="/runs/r-a">');
   });
 
   it('404s for an unknown run, before looking at the token', async () => {
-    const res = await world.app.inject({ method: 'POST', url: '/runs/nope/cancel', payload: `token=${TOKEN}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await world.app.inject({
+      method: 'POST',
+      url: '/runs/nope/cancel',
+      payload: `token=${TOKEN}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.statusCode).toBe(404);
     expect(world.runs.cancelled).toEqual([]);
   });
@@ -358,8 +481,17 @@ describe('artifacts', () => {
   });
 
   it.each([
-    ['..', 400], ['%2e%2e', 400], ['.hidden', 400], ['..%2Fstop-reason.json', 400], ['a%2Fb', 400], ['%2e%2e%2fstop-reason.json', 400],
-    ['x..y', 400], ['a%00b', 400], ['escape.txt', 404], ['missing.png', 404], ['stop-reason.json', 404],
+    ['..', 400],
+    ['%2e%2e', 400],
+    ['.hidden', 400],
+    ['..%2Fstop-reason.json', 400],
+    ['a%2Fb', 400],
+    ['%2e%2e%2fstop-reason.json', 400],
+    ['x..y', 400],
+    ['a%00b', 400],
+    ['escape.txt', 404],
+    ['missing.png', 404],
+    ['stop-reason.json', 404],
   ])('refuses %s', async (name, status) => {
     await world.app.listen({ host: '127.0.0.1', port: 0 });
     const res = await rawGet(world.app, `/runs/r-x/artifacts/${name}`);
@@ -370,8 +502,14 @@ describe('artifacts', () => {
 
   it('refuses paths that leave the folder and unknown runs', async () => {
     await world.app.listen({ host: '127.0.0.1', port: 0 });
-    for (const url of ['/runs/r-x/artifacts/../stop-reason.json', '/runs/r-x/artifacts/%2e%2e/stop-reason.json', '/runs/r-x/artifacts/..%2F..%2F..%2Foutside.txt',
-      '/runs/nope/artifacts/results.json', '/runs/..%2Fr-x/artifacts/results.json', '/runs/r-x/artifacts//etc/passwd']) {
+    for (const url of [
+      '/runs/r-x/artifacts/../stop-reason.json',
+      '/runs/r-x/artifacts/%2e%2e/stop-reason.json',
+      '/runs/r-x/artifacts/..%2F..%2F..%2Foutside.txt',
+      '/runs/nope/artifacts/results.json',
+      '/runs/..%2Fr-x/artifacts/results.json',
+      '/runs/r-x/artifacts//etc/passwd',
+    ]) {
       const res = await rawGet(world.app, url);
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.statusCode, url).toBeLessThan(500);
@@ -386,25 +524,42 @@ describe('log', () => {
     secrets.add(SECRET);
     secrets.add('quo"ted\\secret-value');
     // Inside JSON the value is escaped; it is masked all the same.
-    expect(formatLog(pinoLine('q', { v: 'quo"ted\\secret-value' }) + pinoLine('quo"ted\\secret-value'), new LogFormatter(), 'text', secrets))
-      .toBe('13:26:49 INFO  q v=***\n13:26:49 INFO  ***\n');
-    const text = pinoLine('INFO deploying', { src: 'abra' }) + pinoLine('careful', { stack: 'a_b', plan: { base: '1.0' } }, 40)
-      + 'plain line\r\n' + pinoLine(`the password is ${SECRET}`, {}, 50) + pinoLine('two\nlines', { ref: 'has space' });
-    expect(formatLog(text, new LogFormatter(), 'text', secrets)).toBe([
-      '13:26:49 INFO  INFO deploying src=abra',
-      '13:26:49 WARN  careful stack=a_b plan={"base":"1.0"}',
-      'plain line',
-      '13:26:49 ERROR the password is ***',
-      '13:26:49 INFO  two\nlines ref="has space"',
-      '',
-    ].join('\n'));
-    expect(formatLog(pinoLine('two\nlines') + 'x\n', new LogFormatter(), 'sse', secrets)).toBe('data: 13:26:49 INFO  two\ndata: lines\n\ndata: x\n\n');
+    expect(
+      formatLog(
+        pinoLine('q', { v: 'quo"ted\\secret-value' }) + pinoLine('quo"ted\\secret-value'),
+        new LogFormatter(),
+        'text',
+        secrets,
+      ),
+    ).toBe('13:26:49 INFO  q v=***\n13:26:49 INFO  ***\n');
+    const text =
+      pinoLine('INFO deploying', { src: 'abra' }) +
+      pinoLine('careful', { stack: 'a_b', plan: { base: '1.0' } }, 40) +
+      'plain line\r\n' +
+      pinoLine(`the password is ${SECRET}`, {}, 50) +
+      pinoLine('two\nlines', { ref: 'has space' });
+    expect(formatLog(text, new LogFormatter(), 'text', secrets)).toBe(
+      [
+        '13:26:49 INFO  INFO deploying src=abra',
+        '13:26:49 WARN  careful stack=a_b plan={"base":"1.0"}',
+        'plain line',
+        '13:26:49 ERROR the password is ***',
+        '13:26:49 INFO  two\nlines ref="has space"',
+        '',
+      ].join('\n'),
+    );
+    expect(formatLog(pinoLine('two\nlines') + 'x\n', new LogFormatter(), 'sse', secrets)).toBe(
+      'data: 13:26:49 INFO  two\ndata: lines\n\ndata: x\n\n',
+    );
   });
 
   it('a finished run: the whole log as plain text', async () => {
     world.store.insertRun('r-done', request());
     world.runs.finish('r-done', { state: 'passed', verdict: 'pass', level: 5 });
-    writeFileSync(join(world.artifacts('r-done'), 'run.log'), pinoLine('one') + 'not json\n' + pinoLine(`leak ${SECRET}`) + pinoLine('torn, no newline').trimEnd());
+    writeFileSync(
+      join(world.artifacts('r-done'), 'run.log'),
+      pinoLine('one') + 'not json\n' + pinoLine(`leak ${SECRET}`) + pinoLine('torn, no newline').trimEnd(),
+    );
     const res = await world.app.inject('/runs/r-done/log');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
@@ -440,12 +595,20 @@ describe('log', () => {
       const res = await sse.response;
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      expect(await sse.until((s) => s.data.length >= 2)).toMatchObject({ data: ['13:26:49 INFO  one src=abra', '13:26:49 INFO  two'] });
+      expect(await sse.until((s) => s.data.length >= 2)).toMatchObject({
+        data: ['13:26:49 INFO  one src=abra', '13:26:49 INFO  two'],
+      });
       expect(world.runs.emitter.listenerCount('change')).toBe(pageListeners + 1);
       appendFileSync(log, pinoLine('three') + pinoLine(`secret ${SECRET}`) + '{"torn');
-      expect((await sse.until((s) => s.data.length >= 4)).data.slice(2)).toEqual(['13:26:49 INFO  three', '13:26:49 INFO  secret ***']);
+      expect((await sse.until((s) => s.data.length >= 4)).data.slice(2)).toEqual([
+        '13:26:49 INFO  three',
+        '13:26:49 INFO  secret ***',
+      ]);
       appendFileSync(log, ' line"}\n' + pinoLine('café ✓ naïve', { who: 'zoë' }));
-      expect((await sse.until((s) => s.data.length >= 6)).data.slice(4)).toEqual(['{"torn line"}', '13:26:49 INFO  café ✓ naïve who=zoë']);
+      expect((await sse.until((s) => s.data.length >= 6)).data.slice(4)).toEqual([
+        '{"torn line"}',
+        '13:26:49 INFO  café ✓ naïve who=zoë',
+      ]);
       appendFileSync(log, 'the last, torn');
       world.runs.finish('r-sse', { state: 'failed', verdict: 'fail', level: 1 });
       const done = await sse.until((s) => s.ended);
@@ -496,7 +659,11 @@ describe('log', () => {
 
     it('an EventSource that comes back after the run ended gets the rest and the end', async () => {
       world.store.insertRun('r-late', request());
-      world.runs.finish('r-late', { state: 'cancelled', verdict: 'error', error: { code: 'CANCELLED', message: 'cancelled' } });
+      world.runs.finish('r-late', {
+        state: 'cancelled',
+        verdict: 'error',
+        error: { code: 'CANCELLED', message: 'cancelled' },
+      });
       writeFileSync(join(world.artifacts('r-late'), 'run.log'), pinoLine('last words'));
       const sse = openSse(`${base}/runs/r-late/log`);
       const done = await sse.until((s) => s.ended);
@@ -508,13 +675,20 @@ describe('log', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-interface SseState { data: string[]; events: Array<{ event: string; data: string }>; ids: string[]; ended: boolean }
+interface SseState {
+  data: string[];
+  events: Array<{ event: string; data: string }>;
+  ids: string[];
+  ended: boolean;
+}
 
 /** A minimal SSE client: parses events as they come. */
 function openSse(url: string, headers: Record<string, string> = {}) {
   const state: SseState = { data: [], events: [], ids: [], ended: false };
   const waiters = new Set<() => void>();
-  const notify = () => { for (const w of waiters) w(); };
+  const notify = () => {
+    for (const w of waiters) w();
+  };
   let buffer = '';
   const req = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers } });
   const response = new Promise<IncomingMessage>((resolve, reject) => {
@@ -540,8 +714,14 @@ function openSse(url: string, headers: Record<string, string> = {}) {
         }
         notify();
       });
-      res.on('end', () => { state.ended = true; notify(); });
-      res.on('error', () => { state.ended = true; notify(); });
+      res.on('end', () => {
+        state.ended = true;
+        notify();
+      });
+      res.on('error', () => {
+        state.ended = true;
+        notify();
+      });
     });
     req.on('error', reject);
   });
@@ -551,26 +731,40 @@ function openSse(url: string, headers: Record<string, string> = {}) {
     until(pred: (s: SseState) => boolean, timeoutMs = 5000): Promise<SseState> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          if (pred(state)) { waiters.delete(check); clearTimeout(timer); resolve(state); }
+          if (pred(state)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(state);
+          }
         };
-        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`timed out; got ${JSON.stringify(state)}`)); }, timeoutMs);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out; got ${JSON.stringify(state)}`));
+        }, timeoutMs);
         waiters.add(check);
         check();
       });
     },
-    close() { req.destroy(); },
+    close() {
+      req.destroy();
+    },
   };
 }
 
 /** GET with the path sent exactly as given (inject and fetch would resolve dot segments). */
-function rawGet(app: FastifyInstance, path: string): Promise<{ statusCode: number; headers: IncomingMessage['headers']; body: string }> {
+function rawGet(
+  app: FastifyInstance,
+  path: string,
+): Promise<{ statusCode: number; headers: IncomingMessage['headers']; body: string }> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);

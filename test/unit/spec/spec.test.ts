@@ -8,10 +8,21 @@ describe('recipe spec', () => {
   it('gives the generic suite to a recipe without a spec', () => {
     const loaded = loadSpec(mkdtempSync(join(tmpdir(), 'specs-')), 'custom-html');
     expect(loaded.file).toBeUndefined();
-    expect(loaded.spec).toMatchObject({ health: { path: '/', timeout: 60_000 }, checks: [], stages: {}, upgrade: { from: 'previous' }, lint: { blocking: false } });
+    expect(loaded.spec).toMatchObject({
+      health: { path: '/', timeout: 60_000 },
+      checks: [],
+      stages: {},
+      upgrade: { from: 'previous' },
+      lint: { blocking: false },
+    });
   });
   it('parses the documented example', () => {
-    const spec = parseSpec('env: {TIMEOUT: 900}\nhealth: {path: /, status: 200, timeout: 300s}\nchecks:\n  - http: {path: /, status: 200, contains: Welcome}\n  - browser: {path: /, see: Welcome}\nstages: {lint: na}\nna_reason: {lint: "upstream R014"}\n', 'ci.yml');
+    const spec = parseSpec(
+      'env: {TIMEOUT: 900}\nhealth: {path: /, status: 200, timeout: 300s}\n' +
+        'checks:\n  - http: {path: /, status: 200, contains: Welcome}\n  - browser: {path: /, see: Welcome}\n' +
+        'stages: {lint: na}\nna_reason: {lint: "upstream R014"}\n',
+      'ci.yml',
+    );
     expect(spec.env).toEqual({ TIMEOUT: '900' });
     expect(spec.health.timeout).toBe(300_000);
     expect(spec.checks).toHaveLength(2);
@@ -31,12 +42,20 @@ describe('recipe spec', () => {
   });
   it('checks every recipe folder and collects the errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'specs-'));
-    for (const [name, text] of [['good', 'health: {path: /}\n'], ['bad', 'helth: {}\n'], ['none', undefined]] as const) {
+    for (const [name, text] of [
+      ['good', 'health: {path: /}\n'],
+      ['bad', 'helth: {}\n'],
+      ['none', undefined],
+    ] as const) {
       mkdirSync(join(dir, name));
       if (text) writeFileSync(join(dir, name, 'ci.yml'), text);
     }
     writeFileSync(join(dir, 'good', 'x.check.ts'), 'export function a() {}\n');
     const rows = checkAllSpecs(dir);
-    expect(rows.map((r) => [r.recipe, !!r.error, r.customChecks])).toEqual([['bad', true, 0], ['good', false, 1], ['none', false, 0]]);
+    expect(rows.map((r) => [r.recipe, !!r.error, r.customChecks])).toEqual([
+      ['bad', true, 0],
+      ['good', false, 1],
+      ['none', false, 0],
+    ]);
   });
 });

@@ -16,10 +16,13 @@ let abraDir: string;
 
 const env = () => ({ PATH: process.env.PATH, HOME: root, ABRA_DIR: abraDir });
 /** The stand-in without a terminal (stdin closed, stdout a pipe), as execa runs it. */
-const abra = (...args: string[]) => runProcess(process.execPath, ['--import', 'tsx', main, ...args], { env: env(), timeoutMs: 60_000 });
+const abra = (...args: string[]) =>
+  runProcess(process.execPath, ['--import', 'tsx', main, ...args], { env: env(), timeoutMs: 60_000 });
 /** The stand-in under a pseudo-terminal. */
-const abraTty = (...args: string[]) => runInTerminal(process.execPath, ['--import', 'tsx', main, ...args], { env: env(), timeoutMs: 60_000 });
-const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+const abraTty = (...args: string[]) =>
+  runInTerminal(process.execPath, ['--import', 'tsx', main, ...args], { env: env(), timeoutMs: 60_000 });
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
 
 const COMPOSE = `version: "3.8"
 services:
@@ -35,7 +38,10 @@ function makeRecipe(name: string, sampleDomain: string): string {
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '--quiet', '-b', 'main');
   writeFileSync(join(dir, 'compose.yml'), COMPOSE);
-  writeFileSync(join(dir, '.env.sample'), `TYPE=${name}\nDOMAIN=${sampleDomain}\n## Domain aliases\n#EXTRA_DOMAINS=', \`www.${sampleDomain}\`'\n`);
+  writeFileSync(
+    join(dir, '.env.sample'),
+    `TYPE=${name}\nDOMAIN=${sampleDomain}\n## Domain aliases\n#EXTRA_DOMAINS=', \`www.${sampleDomain}\`'\n`,
+  );
   git(dir, 'add', '.');
   git(dir, 'commit', '--quiet', '-m', 'release');
   git(dir, 'tag', '-a', '1.0.0+1.27.2', '-m', 'release');
@@ -52,7 +58,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('stand-in abra: recipe lint (item 1)', () => {
-  it('has no --machine: cobra\'s unknown flag', async () => {
+  it("has no --machine: cobra's unknown flag", async () => {
     const r = await abra('recipe', 'lint', 'site', '--machine', '-n');
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('FATA unknown flag: --machine');
@@ -62,11 +68,15 @@ describe('stand-in abra: recipe lint (item 1)', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^FATA .*not a TTY$/);
   });
-  it('under a terminal prints the R001–R016 box table and exits 0, with a warning when an error rule fails', async () => {
+  const boxTable =
+    'under a terminal prints the R001–R016 box table and exits 0, with a warning when an error rule fails';
+  it(boxTable, async () => {
     const clean = await abraTty('recipe', 'lint', 'site', '--chaos', '-o', '-n');
     expect(clean.exitCode).toBe(0);
     expect(clean.output).toMatch(/┃ REF\s+┃ RULE/);
-    expect([...clean.output.matchAll(/┃ (R0\d\d) /g)].map((m) => m[1])).toEqual(Array.from({ length: 16 }, (_, i) => `R0${String(i + 1).padStart(2, '0')}`));
+    expect([...clean.output.matchAll(/┃ (R0\d\d) /g)].map((m) => m[1])).toEqual(
+      Array.from({ length: 16 }, (_, i) => `R0${String(i + 1).padStart(2, '0')}`),
+    );
     expect(clean.output).not.toContain('critical errors');
     const dir = join(abraDir, 'recipes', 'site');
     git(dir, 'tag', 'lightweight-1');
@@ -87,15 +97,24 @@ describe('stand-in abra: recipe lint (item 1)', () => {
 
 describe('stand-in abra: apps (items 2–6)', () => {
   it('app new fills the domain only by replacing <recipe>.example.com (item 6)', async () => {
-    expect((await abra('app', 'new', 'site', '--server', 'ci', '--domain', 'site-1.ci.test', '--chaos', '-n')).exitCode).toBe(0);
+    expect(
+      (await abra('app', 'new', 'site', '--server', 'ci', '--domain', 'site-1.ci.test', '--chaos', '-n')).exitCode,
+    ).toBe(0);
     const site = readFileSync(join(abraDir, 'servers', 'ci', 'site-1.ci.test.env'), 'utf8');
     expect(site).toContain('DOMAIN=site-1.ci.test\n');
     expect(site).toContain('`www.site-1.ci.test`');
-    expect((await abra('app', 'new', 'other', '--server', 'ci', '--domain', 'othe-1.ci.test', '--chaos', '-n')).exitCode).toBe(0);
-    expect(readFileSync(join(abraDir, 'servers', 'ci', 'othe-1.ci.test.env'), 'utf8')).toContain('DOMAIN=other.example.org\n');
+    expect(
+      (await abra('app', 'new', 'other', '--server', 'ci', '--domain', 'othe-1.ci.test', '--chaos', '-n')).exitCode,
+    ).toBe(0);
+    expect(readFileSync(join(abraDir, 'servers', 'ci', 'othe-1.ci.test.env'), 'utf8')).toContain(
+      'DOMAIN=other.example.org\n',
+    );
   });
   it('app backup create and app restore refuse to run without a terminal (item 2)', async () => {
-    for (const args of [['app', 'backup', 'create', 'site-1.ci.test', '--chaos'], ['app', 'restore', 'site-1.ci.test', '--chaos']]) {
+    for (const args of [
+      ['app', 'backup', 'create', 'site-1.ci.test', '--chaos'],
+      ['app', 'restore', 'site-1.ci.test', '--chaos'],
+    ]) {
       const r = await abra(...args, '-n');
       expect(r.exitCode, args.join(' ')).toBe(1);
       expect(r.stdout, args.join(' ')).toBe('FATA the input device is not a TTY');

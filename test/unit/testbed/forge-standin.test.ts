@@ -28,7 +28,17 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function api(path: string, opts: { as?: string; method?: string; body?: unknown; headers?: Record<string, string>; redirect?: 'follow' | 'manual'; signal?: AbortSignal } = {}) {
+function api(
+  path: string,
+  opts: {
+    as?: string;
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    redirect?: 'follow' | 'manual';
+    signal?: AbortSignal;
+  } = {},
+) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.as) headers.authorization = `token ${tokens[opts.as]}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -42,7 +52,10 @@ function api(path: string, opts: { as?: string; method?: string; body?: unknown;
 }
 
 const git = (args: string[], cwd?: string) =>
-  execa('git', args, { cwd, env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' } });
+  execa('git', args, {
+    cwd,
+    env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' },
+  });
 
 describe('authentication', () => {
   it('answers 401 JSON without a token where one is required, and for any invalid token', async () => {
@@ -72,7 +85,11 @@ describe('authentication', () => {
     expect((await api(`/repos/${REPO}`)).status).toBe(200);
     const missing = await api('/repos/coop-cloud/nope', { as: 'maintainer' });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ message: "The target couldn't be found.", url: `${forge.url}/api/swagger`, errors: null });
+    expect(await missing.json()).toEqual({
+      message: "The target couldn't be found.",
+      url: `${forge.url}/api/swagger`,
+      errors: null,
+    });
   });
 });
 
@@ -92,11 +109,15 @@ describe('pull requests and pagination', () => {
     expect(((await res.json()) as PullRequest[]).length).toBe(50);
     expect(res.headers.get('x-total-count')).toBe('60');
     const base = `${forge.url}/api/v1/repos/${REPO}/pulls`;
-    expect(res.headers.get('link')).toBe(`<${base}?limit=100&page=2&state=open>; rel="next",<${base}?limit=100&page=2&state=open>; rel="last"`);
+    expect(res.headers.get('link')).toBe(
+      `<${base}?limit=100&page=2&state=open>; rel="next",<${base}?limit=100&page=2&state=open>; rel="last"`,
+    );
 
     const page2 = await api(`/repos/${REPO}/pulls?state=open&limit=100&page=2`, { as: 'cc-ci-bot' });
     expect(((await page2.json()) as PullRequest[]).length).toBe(10);
-    expect(page2.headers.get('link')).toBe(`<${base}?limit=100&page=1&state=open>; rel="first",<${base}?limit=100&page=1&state=open>; rel="prev"`);
+    expect(page2.headers.get('link')).toBe(
+      `<${base}?limit=100&page=1&state=open>; rel="first",<${base}?limit=100&page=1&state=open>; rel="prev"`,
+    );
   });
 
   it('uses 30 without a limit, lists newest first, and filters only on open/closed', async () => {
@@ -121,7 +142,9 @@ describe('pull requests and pagination', () => {
     expect(pr.head?.ref).toBe('pr-1');
     expect(pr.head?.sha).toMatch(/^[0-9a-f]{40}$/);
     expect(pr.base?.ref).toBe('main');
-    const issue = (await (await api(`/repos/${REPO}/issues/1`, { as: 'cc-ci-bot' })).json()) as { pull_request: { merged: boolean } | null };
+    const issue = (await (await api(`/repos/${REPO}/issues/1`, { as: 'cc-ci-bot' })).json()) as {
+      pull_request: { merged: boolean } | null;
+    };
     expect(issue.pull_request).toMatchObject({ merged: false, draft: false });
     expect((await api(`/repos/${REPO}/pulls/999`, { as: 'cc-ci-bot' })).status).toBe(404);
   });
@@ -134,7 +157,11 @@ describe('comments', () => {
     forge.control.advanceClock(5_000);
     const cut = new Date(Date.parse(a.updated_at ?? '') + 2_000).toISOString();
     forge.control.advanceClock(5_000);
-    const edited = await api(`/repos/${REPO}/issues/comments/${a.id}`, { as: 'maintainer', method: 'PATCH', body: { body: 'first, edited' } });
+    const edited = await api(`/repos/${REPO}/issues/comments/${a.id}`, {
+      as: 'maintainer',
+      method: 'PATCH',
+      body: { body: 'first, edited' },
+    });
     expect(edited.status).toBe(200);
     const after = (await edited.json()) as Comment;
     expect(after.created_at).toBe(a.created_at);
@@ -150,15 +177,25 @@ describe('comments', () => {
   });
 
   it('creates with 201, and only the author (or a writer) may edit: 403 with no body otherwise', async () => {
-    const created = await api(`/repos/${REPO}/issues/1/comments`, { as: 'outsider', method: 'POST', body: { body: 'looks good' } });
+    const created = await api(`/repos/${REPO}/issues/1/comments`, {
+      as: 'outsider',
+      method: 'POST',
+      body: { body: 'looks good' },
+    });
     expect(created.status).toBe(201);
     const c = (await created.json()) as Comment;
     expect(c.user?.login).toBe('outsider');
     expect(c.pull_request_url).toBe(`${forge.url}/${REPO}/pulls/1`);
     expect(c.issue_url).toBe('');
 
-    const bot = (await (await api(`/repos/${REPO}/issues/1/comments`, { as: 'cc-ci-bot', method: 'POST', body: { body: 'queued' } })).json()) as Comment;
-    const denied = await api(`/repos/${REPO}/issues/comments/${bot.id}`, { as: 'outsider', method: 'PATCH', body: { body: 'hijacked' } });
+    const bot = (await (
+      await api(`/repos/${REPO}/issues/1/comments`, { as: 'cc-ci-bot', method: 'POST', body: { body: 'queued' } })
+    ).json()) as Comment;
+    const denied = await api(`/repos/${REPO}/issues/comments/${bot.id}`, {
+      as: 'outsider',
+      method: 'PATCH',
+      body: { body: 'hijacked' },
+    });
     expect(denied.status).toBe(403);
     expect(await denied.text()).toBe('');
 
@@ -193,7 +230,9 @@ describe('org membership', () => {
     forge.control.setOrgMember('coop-cloud', { login: 'maintainer', public: true });
     try {
       expect((await api('/orgs/coop-cloud/public_members/maintainer')).status).toBe(204);
-      expect((await api('/orgs/coop-cloud/members/maintainer', { as: 'outsider', redirect: 'follow' })).status).toBe(204);
+      expect((await api('/orgs/coop-cloud/members/maintainer', { as: 'outsider', redirect: 'follow' })).status).toBe(
+        204,
+      );
     } finally {
       forge.control.setOrgMember('coop-cloud', { login: 'maintainer', public: false });
     }
@@ -204,7 +243,11 @@ describe('commit statuses', () => {
   it('takes `state`, answers `status`, lists with paging headers and combines per context', async () => {
     const sha = (await forge.control.pullRequest(REPO, 1)).head?.sha ?? '';
     const post = (state: string, context: string, as = 'cc-ci-bot') =>
-      api(`/repos/${REPO}/statuses/${sha}`, { as, method: 'POST', body: { state, context, description: ` ${state} `, target_url: 'http://ci.test/run/1' } });
+      api(`/repos/${REPO}/statuses/${sha}`, {
+        as,
+        method: 'POST',
+        body: { state, context, description: ` ${state} `, target_url: 'http://ci.test/run/1' },
+      });
 
     const created = await post('pending', 'cc-ci/recipe');
     expect(created.status).toBe(201);
@@ -225,12 +268,16 @@ describe('commit statuses', () => {
     expect(list.headers.get('x-total-count')).toBe('3');
     expect(list.headers.get('link')).toContain('rel="next"');
 
-    const combined = (await (await api(`/repos/${REPO}/commits/pr-1/status`, { as: 'cc-ci-bot' })).json()) as CombinedStatus;
+    const combined = (await (
+      await api(`/repos/${REPO}/commits/pr-1/status`, { as: 'cc-ci-bot' })
+    ).json()) as CombinedStatus;
     expect(combined.sha).toBe(sha);
     expect(combined.total_count).toBe(2);
     expect(combined.state).toBe('failure');
 
-    const none = (await (await api(`/repos/${REPO}/commits/main/status`, { as: 'cc-ci-bot' })).json()) as CombinedStatus;
+    const none = (await (
+      await api(`/repos/${REPO}/commits/main/status`, { as: 'cc-ci-bot' })
+    ).json()) as CombinedStatus;
     expect(none).toMatchObject({ state: '', sha: '', total_count: 0, statuses: null });
   });
 });
@@ -256,7 +303,12 @@ describe('webhooks', () => {
   afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
   it('needs a repository admin to create a hook, and never echoes the secret', async () => {
-    const option = { type: 'gitea', config: { url: hookUrl, content_type: 'json', secret: 's3cret' }, events: ['issue_comment', 'pull_request_comment'], active: true };
+    const option = {
+      type: 'gitea',
+      config: { url: hookUrl, content_type: 'json', secret: 's3cret' },
+      events: ['issue_comment', 'pull_request_comment'],
+      active: true,
+    };
     expect((await api(`/repos/${REPO}/hooks`, { as: 'cc-ci-bot', method: 'POST', body: option })).status).toBe(403);
     const res = await api(`/repos/${REPO}/hooks`, { as: 'site-admin', method: 'POST', body: option });
     expect(res.status).toBe(201);
@@ -266,12 +318,20 @@ describe('webhooks', () => {
     expect(hook.events).toEqual(['issue_comment', 'pull_request_comment']);
     // `active` omitted is false; `issue_comment` alone does not bring PR comments.
     await api(`/repos/${REPO}/hooks`, { as: 'site-admin', method: 'POST', body: { ...option, active: undefined } });
-    await api(`/repos/${REPO}/hooks`, { as: 'site-admin', method: 'POST', body: { ...option, events: ['issue_comment'] } });
+    await api(`/repos/${REPO}/hooks`, {
+      as: 'site-admin',
+      method: 'POST',
+      body: { ...option, events: ['issue_comment'] },
+    });
   });
 
   it('signs the raw body with HMAC-SHA256 and sends Gitea’s headers and payload', async () => {
     received.length = 0;
-    const res = await api(`/repos/${REPO}/issues/1/comments`, { as: 'maintainer', method: 'POST', body: { body: '!testme <quick>' } });
+    const res = await api(`/repos/${REPO}/issues/1/comments`, {
+      as: 'maintainer',
+      method: 'POST',
+      body: { body: '!testme <quick>' },
+    });
     expect(res.status).toBe(201);
     await forge.control.flushDeliveries();
     expect(received.length).toBe(1);
@@ -288,7 +348,10 @@ describe('webhooks', () => {
     const text = raw.toString('utf8');
     expect(text).toContain('\n  "action": "created"');
     expect(text).toContain('\\u003cquick\\u003e');
-    const payload = JSON.parse(text) as Record<string, unknown> & { comment: { body: string }; issue: { number: number } };
+    const payload = JSON.parse(text) as Record<string, unknown> & {
+      comment: { body: string };
+      issue: { number: number };
+    };
     expect(Object.keys(payload)).toEqual(['action', 'issue', 'comment', 'repository', 'sender', 'is_pull']);
     expect(payload.is_pull).toBe(true);
     expect(payload.comment.body).toBe('!testme <quick>');
@@ -296,7 +359,9 @@ describe('webhooks', () => {
     expect(text).not.toContain('"head"');
   });
 
-  it('sends action "edited" with changes on an edit, and records failed deliveries without failing the call', async () => {
+  const onEdit =
+    'sends action "edited" with changes on an edit, and records failed deliveries without failing the call';
+  it(onEdit, async () => {
     received.length = 0;
     const c = forge.control.comment({ repo: REPO, index: 1, author: 'maintainer', body: 'v1' });
     forge.control.editComment({ repo: REPO, id: c.id ?? 0, author: 'maintainer', body: 'v2' });
@@ -305,8 +370,16 @@ describe('webhooks', () => {
     expect(edited.action).toBe('edited');
     expect(edited.changes).toEqual({ body: { from: 'v1' } });
 
-    forge.control.createHook(REPO, { type: 'gitea', config: { url: 'http://127.0.0.1:9/nothing', content_type: 'json' }, events: ['pull_request_comment'], active: true });
-    expect((await api(`/repos/${REPO}/issues/1/comments`, { as: 'maintainer', method: 'POST', body: { body: 'again' } })).status).toBe(201);
+    forge.control.createHook(REPO, {
+      type: 'gitea',
+      config: { url: 'http://127.0.0.1:9/nothing', content_type: 'json' },
+      events: ['pull_request_comment'],
+      active: true,
+    });
+    expect(
+      (await api(`/repos/${REPO}/issues/1/comments`, { as: 'maintainer', method: 'POST', body: { body: 'again' } }))
+        .status,
+    ).toBe(201);
     const deliveries = await forge.control.flushDeliveries();
     const failed = deliveries.filter((d) => d.url === 'http://127.0.0.1:9/nothing');
     expect(failed.length).toBe(1);
@@ -333,7 +406,10 @@ describe('git over HTTP', () => {
   it('takes a push with a token from a writer only, and the PR follows the pushed branch', async () => {
     const work = join(scratch, 'push');
     await git(['clone', '--quiet', '--branch', 'pr-1', `${forge.url}/${REPO}.git`, work]);
-    await git(['-c', 'user.name=m', '-c', 'user.email=m@forge.test', 'commit', '--quiet', '--allow-empty', '-m', 'pushed'], work);
+    await git(
+      ['-c', 'user.name=m', '-c', 'user.email=m@forge.test', 'commit', '--quiet', '--allow-empty', '-m', 'pushed'],
+      work,
+    );
     const remote = (who: string) => `${forge.url.replace('://', `://${who}:${tokens[who]}@`)}/${REPO}.git`;
     await expect(git(['push', '--quiet', remote('outsider'), 'pr-1'], work)).rejects.toThrow(/403/);
     await git(['push', '--quiet', remote('maintainer'), 'pr-1'], work);
@@ -348,11 +424,18 @@ describe('git over HTTP', () => {
 describe('control surface over HTTP and the process entry', () => {
   it('serves /_testbed/ routes that match the TypeScript API', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${forge.url}/_testbed${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${forge.url}/_testbed${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const created = await post(`/repos/${REPO}/issues/1/comments`, { author: 'outsider', body: 'via control' });
     expect(created.status).toBe(201);
     expect(((await created.json()) as Comment).user?.login).toBe('outsider');
-    const state = (await (await fetch(`${forge.url}/_testbed/state`)).json()) as { repos: string[]; tokens: Record<string, string> };
+    const state = (await (await fetch(`${forge.url}/_testbed/state`)).json()) as {
+      repos: string[];
+      tokens: Record<string, string>;
+    };
     expect(state.repos).toEqual([REPO]);
     expect(state.tokens['cc-ci-bot']).toBe(tokens['cc-ci-bot']);
     const missing = await post('/repos/nobody/nothing/issues/1/comments', { author: 'outsider', body: 'x' });
@@ -361,7 +444,11 @@ describe('control surface over HTTP and the process entry', () => {
   });
 
   it('starts as its own process and prints {url, tokens, repos} when ready', async () => {
-    const child = execa('node', ['--import', 'tsx', 'testbed/forge/main.ts', '--port', '0', '--data', join(scratch, 'proc'), '--seed', 'demo'], { reject: false });
+    const child = execa(
+      'node',
+      ['--import', 'tsx', 'testbed/forge/main.ts', '--port', '0', '--data', join(scratch, 'proc'), '--seed', 'demo'],
+      { reject: false },
+    );
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -374,7 +461,9 @@ describe('control surface over HTTP and the process entry', () => {
       const ready = JSON.parse(line) as { url: string; tokens: Record<string, string>; repos: string[] };
       expect(ready.repos).toEqual([REPO]);
       expect(Object.keys(ready.tokens).sort()).toEqual(['cc-ci-bot', 'maintainer', 'outsider']);
-      const pr = await fetch(`${ready.url}/api/v1/repos/${REPO}/pulls/1`, { headers: { authorization: `token ${ready.tokens['cc-ci-bot']}` } });
+      const pr = await fetch(`${ready.url}/api/v1/repos/${REPO}/pulls/1`, {
+        headers: { authorization: `token ${ready.tokens['cc-ci-bot']}` },
+      });
       expect(((await pr.json()) as PullRequest).head?.ref).toBe('pr-1');
     } finally {
       child.kill('SIGTERM');

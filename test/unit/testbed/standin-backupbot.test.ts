@@ -16,7 +16,11 @@ beforeAll(() => {
   // A fake docker: `ps` names one running container, `exec` records its argv and fails.
   const bin = join(root, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nif [ "$1" = ps ]; then echo c0ffee; exit 0; fi\nprintf '%s\\n' "$@" > ${root}/exec-argv\necho 'dump failed' >&2\nexit 3\n`);
+  writeFileSync(
+    join(bin, 'docker'),
+    '#!/bin/sh\nif [ "$1" = ps ]; then echo c0ffee; exit 0; fi\n' +
+      `printf '%s\\n' "$@" > ${root}/exec-argv\necho 'dump failed' >&2\nexit 3\n`,
+  );
   chmodSync(join(bin, 'docker'), 0o755);
   process.env.PATH = `${bin}:${path}`;
 });
@@ -29,13 +33,21 @@ describe('stand-in backup bot (item 8)', () => {
   it('runs a hook as bash -c in the container, and a failing hook is a warning, not a failure', async () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      await expect(runHooks('st', [{ service: 'db', command: 'pg_dump > /x' }], 'backup pre-hook')).resolves.toBeUndefined();
+      await expect(
+        runHooks('st', [{ service: 'db', command: 'pg_dump > /x' }], 'backup pre-hook'),
+      ).resolves.toBeUndefined();
       const logged = out.mock.calls.map((c) => String(c[0])).join('');
       expect(logged).toMatch(/WARN backup pre-hook failed in db \(exit 3\): dump failed; carrying on/);
     } finally {
       out.mockRestore();
     }
-    expect(readFileSync(join(root, 'exec-argv'), 'utf8').trim().split('\n')).toEqual(['exec', 'c0ffee', 'bash', '-c', 'pg_dump > /x']);
+    expect(readFileSync(join(root, 'exec-argv'), 'utf8').trim().split('\n')).toEqual([
+      'exec',
+      'c0ffee',
+      'bash',
+      '-c',
+      'pg_dump > /x',
+    ]);
   });
   it('a restore overwrites what the snapshot has and keeps what was added after the backup', async () => {
     const snapshot = join(root, 'snap');

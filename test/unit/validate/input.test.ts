@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from '../../../src/validate/input.js';
 
 describe('input validation', () => {
-  it.each(['main', '1.1.0+1.27.2', 'refs/pull/7/head', 'feature/x_y-z', 'a'.repeat(40), 'HEAD'])('accepts ref %s', (ref) => {
-    expect(validateRef(ref)).toBe(ref);
-  });
+  it.each(['main', '1.1.0+1.27.2', 'refs/pull/7/head', 'feature/x_y-z', 'a'.repeat(40), 'HEAD'])(
+    'accepts ref %s',
+    (ref) => {
+      expect(validateRef(ref)).toBe(ref);
+    },
+  );
 
   it.each([
     ['--upload-pack=touch /tmp/pwned', 'starts with "-"'],
@@ -30,9 +33,12 @@ describe('input validation', () => {
     expect(() => validateRecipeName(name)).toThrow(/invalid recipe name/);
   });
 
-  it.each(['https://git.example.org/coop-cloud/custom-html.git', 'file:///srv/repos/x', '/srv/repos/x'])('accepts repo %s', (url) => {
-    expect(validateRepoUrl(url)).toBe(url);
-  });
+  it.each(['https://git.example.org/coop-cloud/custom-html.git', 'file:///srv/repos/x', '/srv/repos/x'])(
+    'accepts repo %s',
+    (url) => {
+      expect(validateRepoUrl(url)).toBe(url);
+    },
+  );
 
   it.each(['ext::sh -c touch% /tmp/x', '--upload-pack=x', 'relative/path', 'https://a b'])('refuses repo %j', (url) => {
     expect(() => validateRepoUrl(url)).toThrow(/invalid repository URL/);
