@@ -29,7 +29,7 @@ const setMtime = (path: string, ms: number) => utimesSync(path, new Date(ms), ne
 
 describe('lease', () => {
   it('a janitor racing a run that claims its second app never reaps the first', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, store, 'race', A, '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, store, 'race', A, '600'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -37,11 +37,14 @@ describe('lease', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     await vi.waitFor(() => { if (!out.includes('ready')) throw new Error(`writer not ready: ${err}`); }, { timeout: 20_000, interval: 10 });
 
-    // Reads in a tight loop while the writer rewrites the lease in its own process.
+    // Reads in a tight loop while the writer rewrites the lease in its own process (a fixed number
+    // of writes, so a busy machine makes the race slower, not smaller).
     const bad: string[] = [];
     const versions = new Set<string>();
     let reads = 0;
-    for (const end = Date.now() + 1_500; Date.now() < end; reads++) {
+    // The writer stays alive after its last write until its stdin closes, so every read is of a live run.
+    for (; !out.includes('writes ') && child.exitCode === null; reads++) {
+      if (reads % 20 === 0) await new Promise((r) => setImmediate(r));
       const scan = scanLeases(store);
       const lease = scan.leases.find((l) => l.runId === 'race');
       if (!lease || !lease.live || !lease.apps.includes(A) || scan.unreadable.length > 0) {
@@ -50,11 +53,12 @@ describe('lease', () => {
         versions.add(lease.apps.join());
       }
     }
+    child.stdin.end();
     expect(await exited, err).toBe(0);
     const writes = Number(/writes (\d+)/.exec(out)?.[1]);
     expect(bad.slice(0, 3), `${bad.length} of ${reads} reads did not show A owned by a live lease`).toEqual([]);
     // The race really happened: many writes, and the reads saw many different versions of the lease.
-    expect(writes).toBeGreaterThan(500);
+    expect(writes).toBe(600);
     expect(versions.size).toBeGreaterThan(20);
     // No temp file is left behind.
     expect(readdirSync(join(store, 'leases'))).toEqual(['race.json']);
