@@ -1,22 +1,14 @@
-// The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
-// ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
-// app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
-// cc-ci owns the process's signals: Playwright is told not to install its own handlers, and a
-// stopped run closes Chromium at once so a pending page load ends.
-import type { Browser, Page } from 'playwright-core';
+// The browser check: real Chromium (src/browser/) opens the app through the ingress, waits for
+// the page, saves a screenshot, and records the title. Chromium resolves the app's domain to the
+// ingress address, so Host and SNI are the app's, as a visitor's would be. A stopped run closes
+// Chromium at once so a pending page load ends.
+import { launchChromium, openPage, type Browser, type Page } from '../../browser/chromium.js';
 import { CcciError, errorMessage, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { appBaseUrl } from './ingress-request.js';
 
-export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
 export const PAGE_LOAD_TIMEOUT_MS = 30_000;
-
-/** How cc-ci starts Chromium everywhere: headless, no sandbox, nothing fetched in the background. */
-export const chromiumFlags = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
-];
 
 export interface BrowserCheck {
   path: string;
@@ -65,12 +57,7 @@ export class AppBrowser {
 
   /** A page that reaches the app's domain (also handed to custom checks). */
   async newPage(): Promise<Page> {
-    const browser = await this.browser();
-    try {
-      return await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    } catch (err) {
-      throw new CcciError('BROWSER_FAILED', `Chromium could not open a page: ${errorMessage(err).split('\n')[0]}`, { cause: err });
-    }
+    return openPage(await this.browser());
   }
 
   async close(): Promise<void> {
@@ -81,21 +68,7 @@ export class AppBrowser {
   private browser(): Promise<Browser> {
     this.launching ??= (async () => {
       if (this.signal?.aborted) throw new CcciError('CANCELLED', 'the run was stopped before Chromium started');
-      // Loaded on first use: playwright-core alone costs most of a second of start-up.
-      const { chromium } = await import('playwright-core');
-      try {
-        return await chromium.launch({
-          executablePath: chromiumPath,
-          headless: true,
-          // The run's own handlers tear down on a signal; Playwright's would exit first.
-          handleSIGINT: false,
-          handleSIGTERM: false,
-          handleSIGHUP: false,
-          args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${new URL(this.ingress).hostname}`],
-        });
-      } catch (err) {
-        throw new CcciError('BROWSER_FAILED', `Chromium (${chromiumPath}) could not start: ${errorMessage(err).split('\n')[0]}`, { cause: err });
-      }
+      return launchChromium({ hosts: { [this.domain]: new URL(this.ingress).hostname } });
     })();
     return this.launching;
   }

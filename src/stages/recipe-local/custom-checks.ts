@@ -3,7 +3,7 @@
 // and may return a line of detail. What a check throws is the recipe's failure, except cc-ci's
 // own errors (Docker, the ingress, Chromium) and a stopped run, which `blame` makes `error`.
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Page } from '../../browser/chromium.js';
 import { CcciError, RecipeFailure } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
