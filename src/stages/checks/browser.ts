@@ -1,10 +1,11 @@
 // The browser check: real Chromium (src/browser/) opens the app through the ingress, waits for
 // the page, saves a screenshot, and records the title. Chromium resolves the app's domain to the
 // ingress address, so Host and SNI are the app's, as a visitor's would be. A stopped run closes
-// Chromium at once so a pending page load ends.
-import { launchChromium, openPage, type Browser, type Page } from '../../browser/chromium.js';
-import { CcciError, errorMessage, RecipeFailure } from '../../model/errors.js';
-import { rowFromError } from '../../model/blame.js';
+// Chromium at once so a pending page load ends. What the page showed, or why it did not load, is
+// reported as a fact; blame.ts judges it.
+import { launchChromium, openPage, pageFailure, type Browser, type Page } from '../../browser/chromium.js';
+import { CcciError } from '../../model/errors.js';
+import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { appBaseUrl } from './ingress-request.js';
 
@@ -47,9 +48,10 @@ export class AppBrowser {
       const detail = `${status}, title ${JSON.stringify(title)}${check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : ''}`;
       const artifact = check.screenshotFile.split('/').pop();
       if (ok) return { name, status: 'pass', detail, durationMs: Date.now() - started, artifact };
-      return { name, status: 'fail', code: 'CHECK_FAILED', detail, durationMs: Date.now() - started, artifact };
+      const fact = { source: 'browser', what: seen ? 'error-status' : 'text-not-seen' } as const;
+      return rowFromFact(name, fact, { detail, durationMs: Date.now() - started, artifact });
     } catch (err) {
-      return rowFromError(name, classifyBrowserError(err, url), this.signal, started);
+      return rowFromError(name, pageFailure(err, url), this.signal, started);
     } finally {
       await page?.close().catch(() => undefined);
     }
@@ -72,18 +74,4 @@ export class AppBrowser {
     })();
     return this.launching;
   }
-}
-
-/**
- * A page load that broke: no answer in time is the app's; a connection the ingress refused or
- * reset, a certificate error or a crashed browser is not.
- */
-export function classifyBrowserError(err: unknown, url: string): unknown {
-  if (err instanceof CcciError || err instanceof RecipeFailure) return err;
-  const message = errorMessage(err).split('\n')[0] ?? '';
-  if (/net::ERR_(CONNECTION_(REFUSED|RESET|CLOSED)|ADDRESS_UNREACHABLE|NAME_NOT_RESOLVED|CERT_|SSL_)/.test(message)) {
-    return new CcciError('INGRESS_FAILED', `could not load ${url}: ${message}`, { cause: err });
-  }
-  if (/has been closed|Target closed|crash/i.test(message)) return new CcciError('BROWSER_FAILED', `Chromium went away loading ${url}: ${message}`, { cause: err });
-  return new RecipeFailure('CHECK_FAILED', `could not load ${url}: ${message}`, { cause: err });
 }

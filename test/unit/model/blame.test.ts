@@ -4,8 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CcciError, RecipeFailure } from '../../../src/model/errors.js';
-import { abraRecipeFailure, blame, finishStage, stopInfo } from '../../../src/model/blame.js';
-import { classifyBrowserError } from '../../../src/stages/checks/browser.js';
+import { blame, finishStage, stopInfo } from '../../../src/model/blame.js';
+import { asRecipeAction } from '../../../src/abra/abra.js';
+import { pageFailure } from '../../../src/browser/chromium.js';
 import { checkHealth } from '../../../src/stages/checks/health.js';
 import { requestViaIngress } from '../../../src/stages/checks/ingress-request.js';
 import { runCustomChecks } from '../../../src/stages/recipe-local/custom-checks.js';
@@ -48,9 +49,12 @@ describe('blame', () => {
   });
 
   it('reads a page load: no answer in time is the app\'s, a refused connection or a dead browser is not', () => {
-    expect(classifyBrowserError(new Error('page.goto: Timeout 30000ms exceeded.'), 'http://a')).toBeInstanceOf(RecipeFailure);
-    expect(classifyBrowserError(new Error('page.goto: net::ERR_CONNECTION_REFUSED at http://a'), 'http://a')).toMatchObject({ code: 'INGRESS_FAILED' });
-    expect(classifyBrowserError(new Error('page.goto: Target page, context or browser has been closed'), 'http://a')).toMatchObject({ code: 'BROWSER_FAILED' });
+    const load = (message: string) => blame(pageFailure(new Error(message), 'http://a'));
+    expect(load('page.goto: Timeout 30000ms exceeded.')).toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
+    expect(load('page.goto: net::ERR_CONNECTION_REFUSED at http://a'))
+      .toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
+    expect(load('page.goto: Target page, context or browser has been closed'))
+      .toMatchObject({ status: 'error', code: 'BROWSER_FAILED' });
   });
 });
 
@@ -74,8 +78,11 @@ describe('checks through the ingress', () => {
   afterAll(() => { server.closeAllConnections(); server.close(); });
 
   it('classifies request failures where the cause is known', async () => {
-    await expect(requestViaIngress(closedPort, 'a.ci.test', '/')).rejects.toMatchObject({ code: 'INGRESS_FAILED' });
-    await expect(requestViaIngress(ingress, 'a.ci.test', '/hang', { timeoutMs: 200 })).rejects.toBeInstanceOf(RecipeFailure);
+    const failed = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => blame(err));
+    expect(await failed(requestViaIngress(closedPort, 'a.ci.test', '/')))
+      .toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
+    expect(await failed(requestViaIngress(ingress, 'a.ci.test', '/hang', { timeoutMs: 200 })))
+      .toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
     const c = new AbortController();
     setTimeout(() => c.abort(), 50);
     await expect(requestViaIngress(ingress, 'a.ci.test', '/hang', { signal: c.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -124,10 +131,11 @@ describe('checks through the ingress', () => {
 
 describe('a failed abra call on the recipe', () => {
   it('is the recipe\'s ABRA_REFUSED, naming the lint rule abra names', () => {
-    const refused = abraRecipeFailure(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version: unable to deploy'));
-    expect(refused).toBeInstanceOf(RecipeFailure);
-    expect((refused as Error).message).toMatch(/^abra refused the recipe on lint rule R014: /);
-    const compose = abraRecipeFailure(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA services.app.image must be a string'));
+    const said = 'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version: unable to deploy';
+    const refused = blame(asRecipeAction(new CcciError('ABRA_FAILED', said)));
+    expect(refused).toMatchObject({ status: 'fail', code: 'ABRA_REFUSED' });
+    expect(refused.message).toMatch(/^abra refused the recipe on lint rule R014: /);
+    const compose = blame(asRecipeAction(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA bad image')));
     expect(compose).toMatchObject({ code: 'ABRA_REFUSED' });
   });
   it('stays error when abra\'s own plumbing failed, or for anything that is not ABRA_FAILED', () => {
@@ -139,9 +147,10 @@ describe('a failed abra call on the recipe', () => {
       'abra app backup create exited 1: FATA Fatal: unable to create lock in backend: repository is already locked exclusively by PID 41 on backups by root (UID 0, GID 0)',
     ]) {
       const err = new CcciError('ABRA_FAILED', msg);
-      expect(abraRecipeFailure(err)).toBe(err);
+      expect(blame(asRecipeAction(err))).toEqual({ status: 'error', code: 'ABRA_FAILED', message: msg });
     }
     const timeout = new CcciError('DEADLINE', 'abra app deploy: no answer within 600 s');
-    expect(abraRecipeFailure(timeout)).toBe(timeout);
+    expect(asRecipeAction(timeout)).toBe(timeout);
+    expect(blame(asRecipeAction(timeout))).toMatchObject({ status: 'error', code: 'DEADLINE' });
   });
 });
