@@ -3,6 +3,8 @@ import tseslint from 'typescript-eslint';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+const noEnums = { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' };
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -15,7 +17,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' }],
+      'no-restricted-syntax': ['error', noEnums],
     },
   },
   // Each external system has one adapter folder; nothing else imports its client.
@@ -41,7 +43,8 @@ export const floors = [
   ['spec'],
   ['process', 'forge'],
   ['git', 'docker', 'browser'],
-  ['abra', 'backupbot'],
+  ['backupbot'],
+  ['abra'],
   ['apps'],
   ['stages'],
   ['runner'],
@@ -116,7 +119,7 @@ function noCircleRule() {
         if (typeof spec !== 'string' || !spec.startsWith('.')) return;
         const target = path.resolve(path.dirname(context.filename), spec).replace(/\.js$/, '.ts');
         if (!members.includes(target)) return;
-        const names = members.map((m) => path.relative(process.cwd(), m)).sort().join(', ');
+        const names = members.map((m) => path.relative(path.resolve('.'), m)).sort().join(', ');
         context.report({ node, message: `import circle: ${names}` });
       };
       return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
@@ -159,6 +162,11 @@ function adapterBoundaries() {
     // Type-only imports are let through for now (no runtime coupling); prefer src/forge/types.ts.
     'gitea-js': { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge; import its types from src/forge/types.ts.', allowTypeImports: true },
     undici: { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge over HTTP.' },
+    // Types too: src/browser/chromium.ts re-exports Browser, BrowserContext and Page.
+    'playwright-core': {
+      folder: 'src/browser',
+      message: 'Only src/browser/ starts Chromium (launchChromium); import its types from there.',
+    },
   };
   // Globals that are an adapter's client too: the global fetch is how src/forge/ reaches the forge
   // (src/stages/ reaches apps through node:http, requestViaIngress).
@@ -178,6 +186,11 @@ function adapterBoundaries() {
         .map(([name, o]) => ({ group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
     }],
     'no-restricted-globals': ['error', ...others(onlyGlobals, except).map(([name, o]) => ({ name, message: o.message }))],
+    // import() too (clients are loaded on first use); this replaces the base list, so it repeats noEnums.
+    'no-restricted-syntax': ['error', noEnums, ...others(only, except).map(([name, o]) => ({
+      selector: `ImportExpression[source.value=/^${name.replace(/[/.@-]/g, (c) => `\\${c}`)}(\\/|$)/]`,
+      message: o.message,
+    }))],
     'no-restricted-properties': ['error', ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message }))],
   });
   return [

@@ -11,7 +11,8 @@ import { createForgeClient } from './forge/client.js';
 import { createAbraCli } from './abra/abra.js';
 import { abraCalls } from './abra/abra-calls.js';
 import { createAbraProbe } from './abra/abra-help.js';
-import { createDockerProbe, probeChromium } from './docker/host-probe.js';
+import { createDockerProbe } from './docker/host-probe.js';
+import { probeChromium } from './browser/probe.js';
 import { botBackupRepo } from './backupbot/backup-repo.js';
 import { connectDocker, SwarmDocker } from './docker/docker.js';
 import { runJanitor } from './apps/janitor.js';
@@ -22,7 +23,7 @@ import { runRecipe } from './runner/run-recipe.js';
 import { openRunSession } from './runner/session.js';
 import { checkAllSpecs } from './spec/load-spec.js';
 import { SecretRegistry } from './secrets/secret-registry.js';
-import { chromiumPath } from './stages/checks/browser.js';
+import { chromiumPath } from './browser/chromium.js';
 import { join } from 'node:path';
 
 const secrets = new SecretRegistry();

@@ -1,11 +1,13 @@
 // The abra adapter: the only place that runs abra. Each call's argv comes from the table in
 // abra-calls.ts (placeholders filled in here, nothing else added); calls the table marks as
 // needing a terminal run under a pseudo-terminal (pty.ts). abra prints its FATA lines on stdout
-// (interfaces.md A.8.3), so errors quote both streams. A failure here is CcciError('ABRA_FAILED'):
-// whether that is the recipe's fault is decided by the caller through src/model/blame.ts.
+// (interfaces.md A.8.3), so errors quote both streams. A failure here is CcciError('ABRA_FAILED')
+// with a fact saying how abra failed, read from its own words; whether that is the recipe's fault
+// is decided by src/model/blame.ts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CcciError } from '../model/errors.js';
+import { isRepoLocked } from '../backupbot/backup-repo.js';
+import { CcciError, type AbraFact, type AbraFailureKind } from '../model/errors.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { abraCall, helpArgv, type AbraCall, type AbraCallId } from './abra-calls.js';
 import { hasFlag, parseCobraHelp } from './cobra-help.js';
@@ -27,7 +29,10 @@ export interface AbraCallOptions {
   timeoutMs?: number;
 }
 
-/** What a run needs from abra. Each method throws CcciError('ABRA_FAILED') with abra's own error line. */
+/**
+ * What a run needs from abra. Each method throws CcciError('ABRA_FAILED') with abra's own error line
+ * (and, from this adapter, the fact of how it failed: `abraFact` reads it either way).
+ */
 export interface Abra {
   /** `$ABRA_DIR/servers/<server>/<domain>.env`, where abra keeps the app's config. */
   envFile(domain: string): string;
@@ -103,8 +108,14 @@ export function createAbraCli(options: AbraCliOptions): Abra {
     const r = await runProcess(options.binary, helpArgv(command), { env, signal: opts.signal, timeoutMs: HELP_TIMEOUT_MS });
     const name = `abra ${command.join(' ')} --help`;
     if (r.cancelled) throw new CcciError('CANCELLED', `${name}: cancelled`);
-    if (r.timedOut) throw new CcciError('ABRA_FAILED', `${name} did not answer within ${HELP_TIMEOUT_MS / 1000} s; check that swarm.abra is abra (cc-ci doctor)`);
-    if (r.exitCode !== 0) throw new CcciError('ABRA_FAILED', `${name} exited ${r.exitCode}: ${fatalLine(r.stdout, r.stderr)}; check swarm.abra (cc-ci doctor)`);
+    if (r.timedOut) {
+      const what = `did not answer within ${HELP_TIMEOUT_MS / 1000} s; check that swarm.abra is abra (cc-ci doctor)`;
+      throw abraFailed(`${name} ${what}`, 'help-failed', name);
+    }
+    if (r.exitCode !== 0) {
+      const what = `exited ${r.exitCode}: ${fatalLine(r.stdout, r.stderr)}; check swarm.abra (cc-ci doctor)`;
+      throw abraFailed(`${name} ${what}`, 'help-failed', name);
+    }
     const help = parseCobraHelp(r.stdout.trim() ? r.stdout : r.stderr);
     return (flag) => hasFlag(help, flag);
   }
@@ -129,7 +140,8 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       const t = await runInTerminal(options.binary, args, opts);
       return { ...t, stdout: plainText(t.output), stderr: '' };
     } catch (err) {
-      throw new CcciError('ABRA_FAILED', `${name}: could not start ${options.binary} under a terminal: ${err instanceof Error ? err.message : String(err)}`);
+      const why = err instanceof Error ? err.message : String(err);
+      throw abraFailed(`${name}: could not start ${options.binary} under a terminal: ${why}`, 'did-not-start', name);
     }
   }
 
@@ -147,7 +159,8 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       await succeed('app new', { recipe, server: options.server, domain }, opts);
       const file = envFile(domain);
       if (!existsSync(file)) {
-        throw new CcciError('ABRA_FAILED', `abra app new exited 0 but wrote no ${file}; check that swarm.server names the abra server whose servers/ folder is in swarm.abraDir`);
+        throw abraFailed(`abra app new exited 0 but wrote no ${file}; check that swarm.server names the abra `
+          + 'server whose servers/ folder is in swarm.abraDir', 'unexpected-result', 'abra app new');
       }
       setEnvValues(file, { DOMAIN: domain });
     },
@@ -187,7 +200,9 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       const judged = rules.length > 0 && (r.exitCode === 0 || rules.some((x) => x.severity === 'error' && !x.satisfied && !x.skipped));
       if (judged) return rules;
       if (r.exitCode !== 0) throw failed(call, r, `could not lint ${recipe}`);
-      throw new CcciError('ABRA_FAILED', `abra recipe lint ${recipe} printed no rule table${machine ? ' (asked with --machine)' : ''}; it said: ${lastLines(r.stdout)}`);
+      const asked = machine ? ' (asked with --machine)' : '';
+      throw abraFailed(`abra recipe lint ${recipe} printed no rule table${asked}; it said: ${lastLines(r.stdout)}`,
+        'unexpected-result', 'abra recipe lint');
     },
   };
 }
@@ -207,7 +222,7 @@ export function fillArgv(argv: readonly string[], values: Record<string, string>
 function declaredSecrets(abraDir: string, envFile: string): string[] {
   const env = readEnvFile(envFile);
   const recipe = (env.RECIPE ?? env.TYPE ?? '').split(':')[0] ?? '';
-  if (recipe === '') throw new CcciError('ABRA_FAILED', `${envFile} names no recipe (no TYPE= or RECIPE=)`);
+  if (recipe === '') throw abraFailed(`${envFile} names no recipe (no TYPE= or RECIPE=)`, 'unexpected-result');
   return readComposeNames(join(abraDir, 'recipes', recipe), composeFiles(env)).secrets;
 }
 
@@ -223,7 +238,9 @@ export function parseGeneratedSecrets(stdout: string, machine: boolean): Generat
   }
   const table = findTable(text, ['name', 'value']);
   if (table) return table.rows.filter((r) => r.name && r.value).map((r) => ({ name: r.name ?? '', value: r.value ?? '' }));
-  throw new CcciError('ABRA_FAILED', `abra app secret generate printed no ${machine ? 'JSON list' : 'NAME/VALUE table'} of the secrets it generated, so they could not be masked`);
+  const what = machine ? 'JSON list' : 'NAME/VALUE table';
+  throw abraFailed(`abra app secret generate printed no ${what} of the secrets it generated, so they could not be `
+    + 'masked', 'unexpected-result', 'abra app secret generate');
 }
 
 function commandName(call: AbraCall): string {
@@ -232,7 +249,49 @@ function commandName(call: AbraCall): string {
 
 function failed(call: AbraCall, r: CallOutput, what?: string): CcciError {
   const terminal = call.terminal ? ' (under a terminal)' : '';
-  return new CcciError('ABRA_FAILED', `${commandName(call)}${terminal}${what ? ` ${what}:` : ''} exited ${r.exitCode}: ${fatalLine(r.stdout, r.stderr)}`);
+  const said = `${what ? ` ${what}:` : ''} exited ${r.exitCode}: ${fatalLine(r.stdout, r.stderr)}`;
+  return abraFailed(`${commandName(call)}${terminal}${said}`, 'exited', commandName(call));
+}
+
+/** ABRA_FAILED with the fact of how: abra's own words, when they say more than `kind`. */
+function abraFailed(message: string, kind: AbraFailureKind, command?: string): CcciError {
+  return new CcciError('ABRA_FAILED', message, { fact: readAbraFailure(message, kind, command) });
+}
+
+// abra's words for its own plumbing failing: it cannot reach Docker, has no terminal, cannot find
+// the backup bot, the server is not set up, it does not know a flag. Matched on the quoted error
+// line, so recipe text is mistaken for these only when it quotes them verbatim.
+const plumbingWords: ReadonlyArray<readonly [AbraFailureKind, RegExp]> = [
+  ['docker-unreachable', /cannot connect to the docker daemon|connection refused/i],
+  ['no-terminal', /not a tty|input device is not a tty|requires a terminal/i],
+  ['no-backupbot',
+    /no backup ?bot|backupbot.*not (found|deployed|running)|no running service labelled coop-cloud\.backupbot/i],
+  ['unknown-server', /server .* (does not exist|not found)|unknown server/i],
+  ['unknown-flag', /unknown (flag|command)|unknown shorthand flag/i],
+];
+
+/** How a failed call failed, from what abra said; `otherwise` when its words name nothing more. */
+export function readAbraFailure(said: string, otherwise: AbraFailureKind = 'exited', command?: string): AbraFact {
+  const rule = /\bR0\d\d\b/.exec(said)?.[0];
+  let kind = plumbingWords.find(([, re]) => re.test(said))?.[0] ?? (isRepoLocked(said) ? 'repo-locked' : otherwise);
+  if (kind === 'exited' && rule) kind = 'refused-by-lint';
+  return { source: 'abra', kind, ...(command ? { command } : {}), ...(kind === 'refused-by-lint' ? { rule } : {}) };
+}
+
+/**
+ * The fact of a failed abra call: the one this adapter attached, or read from the message of a
+ * CcciError('ABRA_FAILED') another Abra threw (a test's). Undefined for anything else (a stop, a deadline).
+ */
+export function abraFact(err: unknown): AbraFact | undefined {
+  if (!(err instanceof CcciError) || err.code !== 'ABRA_FAILED') return undefined;
+  return err.fact?.source === 'abra' ? err.fact : readAbraFailure(err.message);
+}
+
+/** The same failure, noted as a call that acted on the recipe (deploy, backup, restore); anything else unchanged. */
+export function asRecipeAction(err: unknown): unknown {
+  const fact = abraFact(err);
+  if (!fact) return err;
+  return new CcciError('ABRA_FAILED', (err as Error).message, { cause: err, fact: { ...fact, onRecipe: true } });
 }
 
 function fatalLine(stdout: string, stderr: string): string {

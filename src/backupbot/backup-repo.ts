@@ -18,7 +18,7 @@
 // clearing the locks restic judges stale (`restic unlock`). Only the
 // snapshot records are forgotten; the space comes back at the repository's next `restic prune`.
 import { setTimeout as delay } from 'node:timers/promises';
-import { CcciError, errorMessage } from '../model/errors.js';
+import { CcciError, errorMessage, FactError } from '../model/errors.js';
 import type { SwarmApi } from '../docker/swarm-api.js';
 
 /** How abra finds the backup bot (interfaces.md B.4 [U]); the testbed's stand-in bot carries it too. */
@@ -57,8 +57,9 @@ export interface LockWait {
 
 /**
  * Runs `op` again while it fails because another restic holds the repository's lock (a backup
- * of another run, a forget, the bot's own schedule), with backoff, for up to `waitMs`. Then the
- * lock error stands: it is the repository's state, never the recipe's failure (blame.ts).
+ * of another run, a forget, the bot's own schedule), with backoff, for up to `waitMs`. Then it
+ * reports the lock: a FactError (the repository is locked) whose cause is the last failure, with
+ * its message; blame.ts judges it.
  */
 export async function whileRepoLocked<T>(op: () => Promise<T>, signal?: AbortSignal, opts: LockWait = {}): Promise<T> {
   const deadline = Date.now() + (opts.waitMs ?? LOCK_WAIT_MS);
@@ -67,7 +68,10 @@ export async function whileRepoLocked<T>(op: () => Promise<T>, signal?: AbortSig
     try {
       return await op();
     } catch (err) {
-      if (!isRepoLocked(errorMessage(err)) || Date.now() + wait >= deadline || signal?.aborted) throw err;
+      if (!isRepoLocked(errorMessage(err))) throw err;
+      if (Date.now() + wait >= deadline || signal?.aborted) {
+        throw new FactError({ source: 'backup-repo', what: 'locked' }, errorMessage(err), { cause: err });
+      }
       await sleep(wait, signal);
     }
   }

@@ -9,7 +9,7 @@
 // update monitor (5 s unless `update_config.monitor` says otherwise). Swarm reports a task
 // `running` for an instant when its container was stopped as unhealthy and exited 0, so N/N
 // alone can be a crash loop caught between two restarts.
-import { CcciError, RecipeFailure } from '../model/errors.js';
+import { CcciError, FactError, type DockerFact } from '../model/errors.js';
 import type { ServiceState, TaskState } from './swarm-api.js';
 import type { SwarmApi } from './swarm-api.js';
 
@@ -30,14 +30,18 @@ export interface Converged {
   stableForMs: number;
 }
 
-/** The stack did not converge: the recipe's fault (a stage `fail`), with what was seen. */
-export class ConvergenceError extends RecipeFailure {
+type NotConverged = Extract<DockerFact, { services: string[] }>['what'];
+
+/** The stack did not converge (at the deadline, an update paused, tasks kept failing), with what was seen. */
+export class ConvergenceError extends FactError {
   /** The services that did not converge (full names), so their logs can be quoted. */
   readonly services: string[];
-  constructor(message: string, services: string[]) {
-    super('NOT_CONVERGED', message);
+  readonly what: NotConverged;
+  constructor(message: string, services: string[], what: NotConverged = 'not-converged') {
+    super({ source: 'docker', what, services }, message);
     this.name = 'ConvergenceError';
     this.services = services;
+    this.what = what;
   }
 }
 
@@ -81,7 +85,7 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       const tasks = await docker.tasks(services.map((s) => s.id));
       for (const t of tasks) if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
       const verdict = judge(stack, services, tasks, failedSeen);
-      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services);
+      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services, verdict.why);
       let stableAt = Infinity;
       let summary = verdict.kind === 'waiting' ? verdict.summary : '';
       if (verdict.kind === 'converged') {
@@ -119,7 +123,9 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
   }
 }
 
-type Judgement = { kind: 'converged' } | { kind: 'failed'; message: string; services: string[] } | { kind: 'waiting'; summary: string; services: string[] };
+type Judgement = { kind: 'converged' }
+  | { kind: 'failed'; why: 'update-paused' | 'tasks-failing'; message: string; services: string[] }
+  | { kind: 'waiting'; summary: string; services: string[] };
 
 /** The pure rule: converged, failed for good, or still waiting (with what is missing). */
 export function judge(stack: string, services: ServiceState[], tasks: TaskState[], failedSeen: ReadonlySet<string> = new Set()): Judgement {
@@ -133,7 +139,9 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
     const last = failed.sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
     const lastError = last ? `; last failed task: ${last.error ?? last.message}` : '';
     if (s.updateState === 'paused' || s.updateState === 'rollback_paused') {
-      return { kind: 'failed', message: `service ${s.name} did not converge: update ${s.updateState}${s.updateMessage ? ` (${s.updateMessage})` : ''}${lastError}`, services: [s.name] };
+      const why = s.updateMessage ? ` (${s.updateMessage})` : '';
+      const message = `service ${s.name} did not converge: update ${s.updateState}${why}${lastError}`;
+      return { kind: 'failed', why: 'update-paused', message, services: [s.name] };
     }
     const settled = !s.updateState || s.updateState === 'completed' || s.updateState === 'rollback_completed';
     // Running counts only tasks with the service's current template: right after a redeploy the
@@ -141,7 +149,9 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
     const current = own.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template).length;
     if (settled && current >= s.desired) continue;
     if (failedCount >= MAX_FAILED_TASKS) {
-      return { kind: 'failed', message: `service ${s.name} did not converge: ${current}/${s.desired} running after ${failedCount} failed tasks${lastError}`, services: [s.name] };
+      const message = `service ${s.name} did not converge: ${current}/${s.desired} running after ${failedCount} `
+        + `failed tasks${lastError}`;
+      return { kind: 'failed', why: 'tasks-failing', message, services: [s.name] };
     }
     const states = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
     const update = settled ? '' : `, update ${s.updateState}`;

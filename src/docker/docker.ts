@@ -1,7 +1,9 @@
 // The Docker Engine adapter: the only place that speaks to Docker (through dockerode). It reads
 // a stack's services and tasks, streams events, finds and removes what a stack left behind.
+// Failures carry what happened (the Engine unreachable, an error answer, an exec that broke, no
+// container to exec in); whose fault that is, src/model/blame.ts decides.
 import Docker from 'dockerode';
-import { CcciError, errorMessage, RecipeFailure } from '../model/errors.js';
+import { CcciError, errorMessage, FactError } from '../model/errors.js';
 import type { DockerEvent, ExecOptions, ExecResult, ServiceState, StackResources, SwarmApi, TaskState } from './swarm-api.js';
 
 /** How long a command in a service (the spec's data commands, custom checks' exec) may take. */
@@ -122,14 +124,13 @@ export class SwarmDocker implements SwarmApi {
 
   /** Runs a command (argument array, no shell) in a running container of `<stack>_<service>`. */
   async execInService(stack: string, service: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const name = `${stack}_${service}`;
-    // A spec naming a service the recipe does not have (or one that is down) is the recipe's problem.
-    return this.execIn(name, cmd, opts, () => new RecipeFailure('RECIPE_BROKEN', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`));
+    // A service of the app's own stack, as the spec or a check names it.
+    return this.execIn(`${stack}_${service}`, cmd, opts, true);
   }
 
   /** Runs a command (argument array, no shell) in a running container of the service with this full name. */
   async execInNamedService(name: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.execIn(name, cmd, opts, () => new CcciError('DOCKER_FAILED', `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`));
+    return this.execIn(name, cmd, opts, false);
   }
 
   /** The services labelled `label=value`, with how many of their tasks run. */
@@ -138,14 +139,17 @@ export class SwarmDocker implements SwarmApi {
     return list.map((s) => ({ name: s.Spec?.Name ?? s.ID, running: s.ServiceStatus?.RunningTasks ?? 0 }));
   }
 
-  private async execIn(name: string, cmd: string[], opts: ExecOptions, noContainer: () => Error): Promise<ExecResult> {
+  private async execIn(name: string, cmd: string[], opts: ExecOptions, ofTheApp: boolean): Promise<ExecResult> {
     const { timeoutMs = EXEC_TIMEOUT_MS, signal } = opts;
     if (signal?.aborted) throw new CcciError('CANCELLED', `${cmd[0]} in ${name}: stopped`);
     const containers = await this.call('listing containers', () => this.api.listContainers({
       filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
     }));
     const id = containers[0]?.Id;
-    if (!id) throw noContainer();
+    if (!id) {
+      const fact = { source: 'docker', what: 'no-container', service: name, ofTheApp } as const;
+      throw new FactError(fact, `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
+    }
     const exec = await this.call('creating an exec', () => this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
     const stream = await this.call('starting an exec', () => exec.start({ hijack: true, stdin: false }));
     const stdout: Buffer[] = [];
@@ -164,7 +168,9 @@ export class SwarmDocker implements SwarmApi {
       signal?.addEventListener('abort', onAbort, { once: true });
       stream.on('end', () => finish());
       stream.on('close', () => finish());
-      stream.on('error', (err) => finish(new CcciError('DOCKER_FAILED', `exec of ${cmd[0]} in ${name} broke: ${errorMessage(err)}`, { cause: err })));
+      const execFailed = { source: 'docker', what: 'exec-failed' } as const;
+      stream.on('error', (err) => finish(new CcciError('DOCKER_FAILED',
+        `exec of ${cmd[0]} in ${name} broke: ${errorMessage(err)}`, { cause: err, fact: execFailed })));
     });
     const info = await this.call('inspecting an exec', () => exec.inspect());
     return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
@@ -193,7 +199,7 @@ export class SwarmDocker implements SwarmApi {
       if ((err as { statusCode?: number }).statusCode === 404) return '';
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `reading the logs of ${service}: stopped`, { cause: err });
       if (abortSignal.aborted) throw new CcciError('DEADLINE', `reading the logs of ${service} did not finish within ${Math.round(timeoutMs / 1000)} s`, { cause: err });
-      throw new CcciError('DOCKER_FAILED', `Docker Engine: reading the logs of ${service} failed: ${errorMessage(err)}`, { cause: err });
+      throw engineFailed(`Docker Engine: reading the logs of ${service} failed: ${errorMessage(err)}`, err);
     }
     if (Buffer.isBuffer(raw)) return chronologicalLogs(raw);
     if (raw === undefined || raw === null) return '';
@@ -219,7 +225,7 @@ export class SwarmDocker implements SwarmApi {
           digest = (await this.api.getImage(image).inspect()).Id;
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) {
-            throw new CcciError('DOCKER_FAILED', `Docker Engine: inspecting image ${image} failed: ${errorMessage(err)}`, { cause: err });
+            throw engineFailed(`Docker Engine: inspecting image ${image} failed: ${errorMessage(err)}`, err);
           }
         }
       }
@@ -257,7 +263,7 @@ export class SwarmDocker implements SwarmApi {
       await op();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return;
-      throw new CcciError('DOCKER_FAILED', errorMessage(err), { cause: err });
+      throw engineFailed(errorMessage(err), err);
     }
   }
 
@@ -265,9 +271,18 @@ export class SwarmDocker implements SwarmApi {
     try {
       return await op();
     } catch (err) {
-      throw new CcciError('DOCKER_FAILED', `Docker Engine: ${what} failed: ${errorMessage(err)}`, { cause: err });
+      throw engineFailed(`Docker Engine: ${what} failed: ${errorMessage(err)}`, err);
     }
   }
+}
+
+/** DOCKER_FAILED, with whether the Engine could not be reached at all or answered with an error. */
+function engineFailed(message: string, err: unknown): CcciError {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const unreachable = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET']
+    .includes(code);
+  const what = unreachable ? 'unreachable' : 'engine-error';
+  return new CcciError('DOCKER_FAILED', message, { cause: err, fact: { source: 'docker', what } });
 }
 
 interface RawTask {

@@ -1,10 +1,8 @@
-// Read-only looks at the host for `cc-ci doctor`: the Docker engine and its swarm, a network, the
-// services, and whether Chromium starts. Each answers within a short timeout: a dead socket or a
-// hung daemon is an answer ("does not answer"), never a hang.
-import { accessSync, constants } from 'node:fs';
+// Read-only looks at the Docker host for `cc-ci doctor`: the engine and its swarm, a network, the
+// services (whether Chromium starts is src/browser/probe.ts). Each answers within a short timeout:
+// a dead socket or a hung daemon is an answer ("does not answer"), never a hang.
 import Docker from 'dockerode';
 import { CcciError, errorMessage } from '../model/errors.js';
-import { runProcess } from '../process/run-process.js';
 
 export const PROBE_TIMEOUT_MS = 5_000;
 
@@ -80,45 +78,4 @@ export function createDockerProbe(dockerHost: string, timeoutMs = PROBE_TIMEOUT_
       }));
     },
   };
-}
-
-/** The flags cc-ci starts Chromium with everywhere (no sandbox: it runs as root in CI). */
-export const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run',
-];
-
-export interface ChromiumAnswer {
-  ok: boolean;
-  /** The browser's version when it started; else what went wrong. */
-  detail: string;
-}
-
-/**
- * Starts Chromium headless with Playwright (never downloading a browser), reads its version and
- * closes it. When it will not start, says whether the binary is there and what `--version` says.
- */
-export async function probeChromium(executablePath: string, timeoutMs = 20_000): Promise<ChromiumAnswer> {
-  try {
-    accessSync(executablePath, constants.X_OK);
-  } catch {
-    return { ok: false, detail: `${executablePath} is not there (or not executable)` };
-  }
-  const { chromium } = await import('playwright-core');
-  try {
-    const browser = await chromium.launch({
-      executablePath, headless: true, args: CHROMIUM_FLAGS, timeout: timeoutMs,
-      handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-    });
-    try {
-      return { ok: true, detail: `Chromium ${browser.version()} starts headless (${executablePath})` };
-    } finally {
-      await browser.close().catch(() => undefined);
-    }
-  } catch (err) {
-    const v = await runProcess(executablePath, ['--version'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: PROBE_TIMEOUT_MS })
-      .catch(() => undefined);
-    const version = v && v.exitCode === 0 ? `${v.stdout.trim()} is installed but ` : '';
-    return { ok: false, detail: `${version}${executablePath} would not start headless: ${errorMessage(err).split('\n')[0]}` };
-  }
 }

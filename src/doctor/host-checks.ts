@@ -4,7 +4,7 @@ import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../model/errors.js';
-import type { ChromiumAnswer } from '../docker/host-probe.js';
+import type { ChromiumAnswer } from '../browser/probe.js';
 import type { Outcome } from './check.js';
 
 /** Creates and removes a file in the store; a store that does not exist yet must be creatable. */

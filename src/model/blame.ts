@@ -1,13 +1,19 @@
 // The one owner of "the recipe failed" (`fail`) versus "we could not check" (`error`), DESIGN
-// §3.6. Every stage, check and row asks here; nothing else turns an exception into a status.
+// §3.6. Adapters and checks report what happened (a fact: src/model/errors.ts); every stage,
+// check and row asks here whose fault it is. Nothing else turns an exception or a fact into a
+// status, and nothing else picks the code.
 //
 // - The run was stopped (cancelled, superseded, timed out): `error`, with the stop's own code,
 //   whatever the interrupted check threw on its way out.
-// - A RecipeFailure (did not converge, a check saw the wrong thing, data lost, abra refused the
-//   recipe): `fail`.
-// - Anything else (Docker, the ingress, Chromium, abra's plumbing, git, a bug): `error`.
-import { CcciError, errorMessage, RecipeFailure, stopCodes, type ErrorInfo, type StopCode } from './errors.js';
-import { isRepoLocked } from '../backupbot/backup-repo.js';
+// - A fact: the table in `judge`, as a user of Co-op Cloud would see it. What the app did or
+//   did not do (no answer in time, a wrong page, a stack that did not converge, data lost, abra
+//   refusing a recipe action) is `fail`; what stood between cc-ci and the app (Docker, the
+//   ingress refusing a connection, Chromium, abra's own plumbing, a locked backup repository) is
+//   `error`.
+// - A RecipeFailure without a fact: `fail`; a CcciError without one: `error` with its code.
+// - Anything else (a bug): `error`, INTERNAL.
+import { CcciError, errorMessage, factOf, RecipeFailure, stopCodes } from './errors.js';
+import type { AbraFailureKind, ErrorCode, ErrorInfo, Fact, RecipeFailureCode, StopCode } from './errors.js';
 import type { CheckRow, StageName, StageResult } from './stage.js';
 
 export interface Blame extends ErrorInfo {
@@ -17,31 +23,95 @@ export interface Blame extends ErrorInfo {
 export function blame(err: unknown, signal?: AbortSignal): Blame {
   const stop = stopInfo(signal);
   if (stop) return { status: 'error', ...stop };
-  if (err instanceof RecipeFailure) return { status: 'fail', code: err.code, message: err.message };
-  if (err instanceof CcciError) return { status: 'error', code: err.code, message: err.message };
-  return { status: 'error', code: 'INTERNAL', message: errorMessage(err) };
+  const fact = factOf(err);
+  if (fact) return judge(fact, errorMessage(err), (err as Error).cause);
+  if (err instanceof RecipeFailure) return fail(err.code, err.message);
+  if (err instanceof CcciError) return broke(err.code, err.message);
+  return broke('INTERNAL', errorMessage(err));
 }
 
-// abra's own plumbing, not the recipe: it cannot reach Docker, has no terminal, cannot find the
-// backup bot, the server is not set up, or another restic holds the backup repository's lock. Matched on abra's output, so recipe text cannot be
-// mistaken for these only when it quotes them verbatim.
-const abraPlumbing = [
-  /cannot connect to the docker daemon/i, /connection refused/i, /not a tty|input device is not a tty|requires a terminal/i,
-  /no backup ?bot|backupbot.*not (found|deployed|running)|no running service labelled coop-cloud\.backupbot/i,
-  /server .* (does not exist|not found)|unknown server/i, /unknown (flag|command)|unknown shorthand flag/i,
-];
+const fail = (code: RecipeFailureCode, message: string): Blame => ({ status: 'fail', code, message });
+const broke = (code: ErrorCode, message: string): Blame => ({ status: 'error', code, message });
 
 /**
- * A failed abra call that acts on the recipe (deploy, backup, restore): abra refusing the recipe
- * (bad compose, unknown version, a lint rule, a failing hook) is the recipe's failure, naming the
- * lint rule when abra names one; abra's own plumbing, a cancel or a timeout stays `error`.
+ * How abra fails by itself, whatever the recipe: never the recipe's. Any other failure of a recipe
+ * action is a refusal, as before facts: that includes an abra that could not even start under a
+ * terminal for a backup or restore (did-not-start), whose words never matched the plumbing list.
  */
-export function abraRecipeFailure(err: unknown): unknown {
-  if (!(err instanceof CcciError) || err.code !== 'ABRA_FAILED') return err;
-  if (abraPlumbing.some((re) => re.test(err.message)) || isRepoLocked(err.message)) return err;
-  const rule = /\bR0\d\d\b/.exec(err.message)?.[0];
-  const message = rule ? `abra refused the recipe on lint rule ${rule}: ${err.message}` : err.message;
-  return new RecipeFailure('ABRA_REFUSED', message, { cause: err });
+const abraPlumbing: readonly AbraFailureKind[] = [
+  'unknown-flag', 'no-terminal', 'docker-unreachable', 'no-backupbot', 'unknown-server', 'repo-locked',
+];
+
+/** The table: what happened → whose fault and which code. `cause` is the error the fact wraps, if any. */
+function judge(fact: Fact, message: string, cause: unknown): Blame {
+  switch (fact.source) {
+    case 'abra': {
+      // abra failing what cc-ci asked it to do with the recipe is the recipe's; its own plumbing is not.
+      const refused = fact.onRecipe === true && !abraPlumbing.includes(fact.kind);
+      if (!refused) return broke('ABRA_FAILED', message);
+      const rule = fact.rule ? `abra refused the recipe on lint rule ${fact.rule}: ` : '';
+      return fail('ABRA_REFUSED', `${rule}${message}`);
+    }
+    case 'docker':
+      switch (fact.what) {
+        case 'not-converged': case 'update-paused': case 'tasks-failing': return fail('NOT_CONVERGED', message);
+        // A service the spec names that has no running container is the recipe's; the bot's is not.
+        case 'no-container': return fact.ofTheApp ? fail('RECIPE_BROKEN', message) : broke('DOCKER_FAILED', message);
+        default: return broke('DOCKER_FAILED', message);
+      }
+    case 'http':
+      switch (fact.what) {
+        // The ingress answers for a dead backend, so no answer in time is the app's.
+        case 'no-answer': case 'status-mismatch': case 'body-mismatch': return fail('CHECK_FAILED', message);
+        case 'refused': case 'reset': case 'tls': case 'unreachable': return broke('INGRESS_FAILED', message);
+        case 'unhealthy': {
+          // The last try decides: an ingress that could not be reached then is ours to fix.
+          const last = cause === undefined ? undefined : blame(cause);
+          return last?.status === 'error' ? last : fail('CHECK_FAILED', message);
+        }
+      }
+      break;
+    case 'browser':
+      switch (fact.what) {
+        case 'load-timeout': case 'load-failed': case 'error-status': case 'text-not-seen':
+          return fail('CHECK_FAILED', message);
+        case 'connection-failed': return broke('INGRESS_FAILED', message);
+        case 'did-not-start': case 'no-page': case 'crashed': return broke('BROWSER_FAILED', message);
+      }
+      break;
+    case 'backup-repo':
+      // Another restic's lock is the repository's state, never the recipe's: the code of the call that met it.
+      return broke(cause instanceof CcciError ? cause.code : 'INTERNAL', message);
+    case 'data':
+      switch (fact.what) {
+        case 'command-failed': case 'mutate-had-no-effect': return fail('DATA_COMMAND_FAILED', message);
+        case 'marker-mismatch': return fail('DATA_LOST', message);
+        case 'read-failed': {
+          // A read that worked before and fails now lost the data; infrastructure breaking is not that.
+          const inner = blame(cause);
+          if (inner.status === 'error') return inner;
+          return fail(fact.readBefore ? 'DATA_LOST' : inner.code as RecipeFailureCode, message);
+        }
+      }
+      break;
+    case 'recipe': return fail('RECIPE_BROKEN', message);
+    case 'version': return fail('WRONG_VERSION', message);
+    case 'custom-check':
+      switch (fact.what) {
+        case 'threw': {
+          // A check failing on a page that Chromium or the ingress could not deliver did not check anything.
+          const page = fact.page && cause !== undefined ? blame(cause) : undefined;
+          return page?.status === 'error' ? page : fail('CHECK_FAILED', message);
+        }
+        case 'timed-out': return fail('CHECK_FAILED', message);
+        // The operator's check file is broken: the checks could not be made.
+        case 'did-not-load': return broke('CONFIG_INVALID', message);
+      }
+      break;
+    case 'recipe-tests': return fail('TESTS_FAILED', message);
+    case 'lint': return fail('LINT_FAILED', message);
+  }
+  return broke('INTERNAL', message);
 }
 
 /** Why the run was stopped, when it was: the reason it was given, never the interrupted check's. */
@@ -58,6 +128,12 @@ export function stopInfo(signal?: AbortSignal): (ErrorInfo & { code: StopCode })
 export function rowFromError(name: string, err: unknown, signal: AbortSignal | undefined, started: number): CheckRow {
   const b = blame(err, signal);
   return { name, status: b.status, code: b.code, detail: b.message.split('\n')[0], durationMs: Date.now() - started };
+}
+
+/** A check row for a check that saw something wrong without throwing (a page, a lint rule, a test case). */
+export function rowFromFact(name: string, fact: Fact, row: Omit<CheckRow, 'name' | 'status' | 'code'> = {}): CheckRow {
+  const b = judge(fact, row.detail ?? '', undefined);
+  return { name, status: b.status, code: b.code, ...row };
 }
 
 /**

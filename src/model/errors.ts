@@ -1,6 +1,9 @@
-// Typed errors with stable codes (DESIGN §3.6: `results.error` is `{code, message}`). Two kinds:
-// CcciError is "we could not check" (or bad input), RecipeFailure is "the recipe failed". Which
-// stage status each becomes is decided in one place: src/model/blame.ts.
+// Typed errors with stable codes (DESIGN §3.6: `results.error` is `{code, message}`), and the
+// facts adapters and checks report. CcciError is "cc-ci could not do it" (or bad input), its code
+// naming what broke; RecipeFailure is "the recipe failed"; a FactError says what was seen (an
+// answer, a state, a value) and nothing about whose fault it is. A CcciError may carry a fact too
+// (abra exited: on a deploy that can be the recipe's). Which stage status and code each becomes is
+// decided in one place: src/model/blame.ts.
 
 export type ErrorCode =
   | 'USAGE' // bad command-line input: exit 2
@@ -35,10 +38,13 @@ export type StopCode = (typeof stopCodes)[number];
 
 export class CcciError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** What happened, when the thrower knows more than its code says (blame.ts reads it). */
+  readonly fact: Fact | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; fact?: Fact }) {
     super(message, options);
     this.name = 'CcciError';
     this.code = code;
+    this.fact = options?.fact;
   }
 }
 
@@ -65,6 +71,125 @@ export class RecipeFailure extends Error {
   }
 }
 
+// What happened, as the adapter or check that saw it reports it. Never a verdict: src/model/blame.ts
+// maps each fact to `fail` or `error` and a code.
+
+/** How a failed abra call failed, read from abra's own words by src/abra/. */
+export type AbraFailureKind =
+  | 'exited' // exited non-zero; its error line is quoted
+  | 'refused-by-lint' // exited non-zero naming a lint rule (R0xx)
+  | 'unknown-flag' // it does not know a flag or command cc-ci passed
+  | 'no-terminal' // it wanted a terminal
+  | 'docker-unreachable' // it could not reach the Docker daemon
+  | 'no-backupbot' // it found no backup bot
+  | 'unknown-server' // the abra server is not set up
+  | 'repo-locked' // another restic holds the backup repository's lock
+  | 'did-not-start' // it could not be started at all
+  | 'help-failed' // its --help, asked for the flags it lists, failed
+  | 'unexpected-result'; // it finished but left nothing cc-ci can read (no rule table, no .env, no secrets table)
+
+export interface AbraFact {
+  source: 'abra';
+  kind: AbraFailureKind;
+  /** `abra app deploy`, … */
+  command?: string;
+  /** The lint rule abra named (refused-by-lint). */
+  rule?: string;
+  /** The call acted on the recipe (deploy, backup, restore): its stage says so. */
+  onRecipe?: boolean;
+}
+
+export type DockerFact =
+  /** The stack did not reach its desired state: still waiting at the deadline, an update paused, tasks failing. */
+  | { source: 'docker'; what: 'not-converged' | 'update-paused' | 'tasks-failing'; services: string[] }
+  /** No running container of a service: one of the app's stack (named by the spec), or another (the backup bot). */
+  | { source: 'docker'; what: 'no-container'; service: string; ofTheApp: boolean }
+  /** The Engine could not be reached, answered with an error, or an exec's stream broke. */
+  | { source: 'docker'; what: 'unreachable' | 'engine-error' | 'exec-failed' };
+
+export interface HttpFact {
+  source: 'http';
+  what:
+    | 'no-answer' // no answer within the time
+    | 'refused' | 'reset' | 'tls' | 'unreachable' // the connection to the ingress failed
+    | 'status-mismatch' | 'body-mismatch' // an answer, not the one wanted
+    | 'unhealthy'; // no wanted status before the health deadline; the last try is the error's cause
+  /** The socket's error code, when the connection failed. */
+  errno?: string;
+}
+
+export interface BrowserFact {
+  source: 'browser';
+  what:
+    | 'did-not-start' | 'no-page' | 'crashed' // Chromium itself
+    | 'load-timeout' | 'load-failed' // the page did not load (in time)
+    | 'connection-failed' // Chromium's connection to the ingress was refused, reset, or its TLS failed
+    | 'error-status' | 'text-not-seen'; // the page loaded, not as wanted
+  /** Chromium's net::ERR_… code, when the connection failed. */
+  net?: string;
+}
+
+/** The backup repository is locked by another restic, still after waiting (src/backupbot/). */
+export interface BackupRepoFact {
+  source: 'backup-repo';
+  what: 'locked';
+}
+
+export type DataFact =
+  | { source: 'data'; what: 'command-failed' | 'marker-mismatch' | 'mutate-had-no-effect' }
+  /** The read command failed; `readBefore` when the same read found the marker earlier. The cause is why. */
+  | { source: 'data'; what: 'read-failed'; readBefore: boolean };
+
+/** The recipe's files: a compose file it names is missing, or its names are too long for any stack. */
+export interface RecipeFact {
+  source: 'recipe';
+  what: 'compose-file-missing' | 'names-too-long';
+}
+
+/** The deployed version is not the one asked for: not the head's commit, or the label did not move on an upgrade. */
+export interface VersionFact {
+  source: 'version';
+  what: 'not-the-head' | 'label-not-moved';
+}
+
+export interface CustomCheckFact {
+  source: 'custom-check';
+  /** The check threw (its own error), ran out of time, or its file did not load. */
+  what: 'threw' | 'timed-out' | 'did-not-load';
+  /** What Chromium saw, when what the check threw was a page's error; the error's cause says it. */
+  page?: BrowserFact;
+}
+
+/** The recipe's own tests: a run exited non-zero, or a test case failed. */
+export interface RecipeTestsFact {
+  source: 'recipe-tests';
+  what: 'exited' | 'case-failed';
+}
+
+/** An error-level lint rule is not satisfied. */
+export interface LintFact {
+  source: 'lint';
+  what: 'rule-unsatisfied';
+}
+
+export type Fact = AbraFact | DockerFact | HttpFact | BrowserFact | BackupRepoFact | DataFact | RecipeFact
+  | VersionFact | CustomCheckFact | RecipeTestsFact | LintFact;
+
+/** What was seen, as an error; whose fault it is, blame.ts decides. */
+export class FactError extends Error {
+  readonly fact: Fact;
+  constructor(fact: Fact, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FactError';
+    this.fact = fact;
+  }
+}
+
+/** The fact an error carries, if any. */
+export function factOf(err: unknown): Fact | undefined {
+  return err instanceof FactError || err instanceof CcciError ? err.fact : undefined;
+}
+
 /** `{code, message}` as results.json, events and the store carry it. */
 export interface ErrorInfo {
   code: ErrorCode | RecipeFailureCode;
@@ -85,7 +210,10 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The `{code, message}` of any thrown value. */
+/**
+ * The `{code, message}` of a thrown value outside a stage. A FactError is judged by blame.ts in the
+ * stage that caught it (it never leaves one), so here it is INTERNAL like any unexpected value.
+ */
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof CcciError || err instanceof RecipeFailure) return { code: err.code, message: err.message };
   return { code: 'INTERNAL', message: errorMessage(err) };

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RecipeFailure } from '../model/errors.js';
+import { FactError } from '../model/errors.js';
 
 export interface ComposeNames {
   services: string[];
@@ -27,10 +27,8 @@ export function readComposeNames(recipeDir: string, files: string[]): ComposeNam
   for (const file of files) {
     const path = join(recipeDir, file);
     if (file.includes('..') || !existsSync(path)) {
-      throw new RecipeFailure(
-        'RECIPE_BROKEN',
-        `the recipe has no ${file} (named by COMPOSE_FILE or expected by default)`,
-      );
+      const fact = { source: 'recipe', what: 'compose-file-missing' } as const;
+      throw new FactError(fact, `the recipe has no ${file} (named by COMPOSE_FILE or expected by default)`);
     }
     const doc = parseYaml(readFileSync(path, 'utf8')) as {
       services?: Record<string, { deploy?: { labels?: unknown } }>;

@@ -1,13 +1,12 @@
-// Draws HTML into a PNG with the Chromium cc-ci already drives (Debian's, never a downloaded
-// one): one browser, launched on first use and shared for the server's life, with one context
-// (JavaScript off, offline, every request refused) and a fresh page per render, closed after. At
+// Draws HTML into a PNG with the Chromium cc-ci already drives (src/browser/: Debian's, never a
+// downloaded one): one browser, launched on first use and shared for the server's life, with one
+// context (JavaScript off, offline, every request refused) and a fresh page per render, closed after. At
 // most `concurrency` pages at once and at most `maxWaiting` renders waiting for one; a render
 // beyond that is refused at once. A
 // Chromium that cannot start is not tried again for `retryAfterMs`; one that went away is
 // started again on the next render. Playwright installs no signal handlers: the server owns them.
-import type { Browser, BrowserContext } from 'playwright-core';
-import { errorMessage } from '../model/errors.js';
-import { chromiumFlags, chromiumPath } from '../stages/checks/browser.js';
+import { chromiumPath, launchChromium, type Browser, type BrowserContext } from '../browser/chromium.js';
+import { CcciError, errorMessage } from '../model/errors.js';
 
 export interface CardRendererOptions {
   executablePath?: string;
@@ -135,18 +134,7 @@ export class CardRenderer {
 
   private async launch(): Promise<Session> {
     try {
-      // Loaded on first use: playwright-core alone costs most of a second of start-up.
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: this.executablePath,
-        headless: true,
-        // The server's own handlers stop it; Playwright's would exit first.
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-        timeout: this.launchTimeoutMs,
-        args: chromiumFlags,
-      });
+      const browser = await launchChromium({ executablePath: this.executablePath, timeoutMs: this.launchTimeoutMs });
       browser.on('disconnected', () => {
         if (this.closed) return;
         this.launching = undefined;
@@ -171,7 +159,9 @@ export class CardRenderer {
       this.launching = undefined;
       if (err instanceof RenderUnavailable) throw err;
       this.failedAt = Date.now();
-      this.failure = `Chromium (${this.executablePath}) could not start: ${firstLine(err)}`;
+      // Playwright's own words (launchChromium's error wraps them).
+      const why = err instanceof CcciError ? err.cause : err;
+      this.failure = `Chromium (${this.executablePath}) could not start: ${firstLine(why)}`;
       this.opts.onBrowserProblem?.(this.failure);
       throw new RenderUnavailable('browser', this.failure);
     }

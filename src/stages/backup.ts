@@ -1,7 +1,7 @@
 // The backup stage (DESIGN §4.6), on the install app: seed → abra app backup create → mutate →
 // abra app restore → the read equals the seed. Database recipes restore through their dump hooks.
 // A recipe without backupbot labels has nothing to back up: `na`.
-import { RecipeFailure } from '../model/errors.js';
+import { FactError } from '../model/errors.js';
 import { whileRepoLocked } from '../backupbot/backup-repo.js';
 import { waitForConvergence } from '../docker/converge.js';
 import { readEnvFile } from '../abra/env-file.js';
@@ -11,7 +11,7 @@ import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { expectMarker, newMarker, runData, type DataTarget } from './data-marker.js';
 import { convergeDeadline, withLastWords } from './deploy-app.js';
 import type { AppHandle, StageContext } from './stage-context.js';
-import { abraFailureIsTheRecipes, StageSteps } from './steps.js';
+import { actingOnTheRecipe, StageSteps } from './steps.js';
 
 export async function runBackup(ctx: StageContext, app: AppHandle): Promise<StageResult> {
   const started = Date.now();
@@ -35,16 +35,22 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
     }
     // From here a snapshot may exist, even if the call fails or the run stops: teardown forgets it.
     app.backedUp = true;
-    await steps.run('abra app backup create', () => whileRepoLocked(() => abraFailureIsTheRecipes(abra.backupCreate(domain, { signal })), signal), (out) => lastInfo(out));
+    const backupCreate = () => actingOnTheRecipe(abra.backupCreate(domain, { signal }));
+    await steps.run('abra app backup create', () => whileRepoLocked(backupCreate, signal), (out) => lastInfo(out));
     if (data) {
       await steps.run('mutate', async () => {
         await runData(data, 'mutate', marker);
         const value = await runData(data, 'read', marker);
-        if (value.includes(marker)) throw new RecipeFailure('DATA_COMMAND_FAILED', `data mutate did not change what read returns (${JSON.stringify(value.slice(0, 200))}): the restore could not be told apart`);
+        if (value.includes(marker)) {
+          const read = JSON.stringify(value.slice(0, 200));
+          throw new FactError({ source: 'data', what: 'mutate-had-no-effect' },
+            `data mutate did not change what read returns (${read}): the restore could not be told apart`);
+        }
         return value;
       }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
     }
-    await steps.run('abra app restore', () => whileRepoLocked(() => abraFailureIsTheRecipes(abra.restore(domain, { signal })), signal), (out) => lastInfo(out));
+    await steps.run('abra app restore',
+      () => whileRepoLocked(() => actingOnTheRecipe(abra.restore(domain, { signal })), signal), (out) => lastInfo(out));
     await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: convergeDeadline(ctx, appEnv), signal })),
       (c) => `${c.services.length} services at desired replicas`);
     if (data) {

@@ -1,7 +1,7 @@
 // Creates a test app and deploys it, the way every stage that needs a live app does:
 // abra app new, the CI env, Docker-limit check, secrets, deploy, wait for convergence, and
 // read back what was deployed. Each step adds a check row; a failing step throws.
-import { RecipeFailure } from '../model/errors.js';
+import { FactError } from '../model/errors.js';
 import { ConvergenceError, waitForConvergence } from '../docker/converge.js';
 import { lastWords } from '../docker/diagnostics.js';
 import { readEnvFile, setEnvValues } from '../abra/env-file.js';
@@ -9,7 +9,7 @@ import type { DeployedApp } from '../model/results.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { checkRecipeNameLimits } from '../recipe/name-limits.js';
 import type { AppHandle, StageContext } from './stage-context.js';
-import { abraFailureIsTheRecipes, type StageSteps } from './steps.js';
+import { actingOnTheRecipe, type StageSteps } from './steps.js';
 
 export interface DeployTarget {
   /** Deploy the checked-out tree (the head) or a release version (an upgrade's base). */
@@ -40,7 +40,7 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
     return generated;
   }, (g) => `${g.length} secrets generated and masked`);
   const deployLabel = target.chaos ? `abra app deploy --chaos (head${target.redeploy ? ', onto the running app' : ''})` : `abra app deploy ${target.version}`;
-  await steps.run(deployLabel, () => abraFailureIsTheRecipes(
+  await steps.run(deployLabel, () => actingOnTheRecipe(
     abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal })));
   const converged = await steps.run('converged', () => withLastWords(ctx, waitForConvergence(docker, app.stack, {
     deadlineMs: convergeDeadline(ctx, env),
@@ -60,7 +60,9 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
     await steps.run('deployed the head commit', async () => {
       const stamped = deployed.chaosVersion?.replace(/\+U$/, '') ?? '';
       if (!stamped || !ctx.headSha.startsWith(stamped)) {
-        throw new RecipeFailure('WRONG_VERSION', `the app service carries chaos-version ${JSON.stringify(deployed.chaosVersion ?? '')}, not the head ${ctx.headSha.slice(0, 8)}`);
+        const carried = JSON.stringify(deployed.chaosVersion ?? '');
+        throw new FactError({ source: 'version', what: 'not-the-head' },
+          `the app service carries chaos-version ${carried}, not the head ${ctx.headSha.slice(0, 8)}`);
       }
       return stamped;
     }, (s) => `chaos-version ${s}${deployed.version ? `, version label ${deployed.version}` : ''}`);
@@ -89,7 +91,7 @@ export async function withLastWords<T>(ctx: Pick<StageContext, 'docker'>, wait: 
       return w ? `${s} last logged: ${w}` : '';
     }))).filter(Boolean);
     if (words.length === 0) throw err;
-    throw new ConvergenceError(`${err.message}; ${words.join('; ')}`, err.services);
+    throw new ConvergenceError(`${err.message}; ${words.join('; ')}`, err.services, err.what);
   }
 }
 

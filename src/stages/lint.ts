@@ -3,7 +3,7 @@
 // reached but does not fail the run unless the spec says `lint: {blocking: true}`. abra that
 // could not lint at all (no table, a crash, no terminal) is CcciError ABRA_FAILED: `error`.
 import type { Abra, LintRule } from '../abra/abra.js';
-import { finishStage } from '../model/blame.js';
+import { finishStage, rowFromFact } from '../model/blame.js';
 import type { CheckRow, StageResult } from '../model/stage.js';
 import type { StageContext } from './stage-context.js';
 
@@ -23,6 +23,8 @@ export function lintRow(r: LintRule): CheckRow {
   const fix = r.resolve ? ` (to fix: ${r.resolve})` : '';
   if (r.skipped) return { name, status: 'skip', detail: `${r.severity}: skipped by abra` };
   if (r.satisfied) return { name, status: 'pass' };
-  if (r.severity === 'error') return { name, status: 'fail', code: 'LINT_FAILED', detail: `error: not satisfied${fix}` };
+  if (r.severity === 'error') {
+    return rowFromFact(name, { source: 'lint', what: 'rule-unsatisfied' }, { detail: `error: not satisfied${fix}` });
+  }
   return { name, status: 'skip', detail: `${r.severity || 'warn'}: not satisfied${fix}` };
 }

@@ -1,7 +1,8 @@
 // A stage is a sequence of steps; each step becomes a check row. A step that throws adds a row
 // whose status `blame` decides (the recipe's `fail`, or `error`) and rethrows, so the stage
 // stops there.
-import { abraRecipeFailure, rowFromError } from '../model/blame.js';
+import { asRecipeAction } from '../abra/abra.js';
+import { rowFromError } from '../model/blame.js';
 import type { CheckRow } from '../model/stage.js';
 
 export class StageSteps {
@@ -27,11 +28,14 @@ export class StageSteps {
   }
 }
 
-/** For abra calls that act on the recipe (deploy, backup, restore): blame.ts's abraRecipeFailure decides whose failure it is. */
-export async function abraFailureIsTheRecipes<T>(call: Promise<T>): Promise<T> {
+/**
+ * An abra call that acts on the recipe (deploy, backup, restore): a failure is noted as such, and
+ * blame.ts decides whether abra refused the recipe or broke by itself.
+ */
+export async function actingOnTheRecipe<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    throw abraRecipeFailure(err);
+    throw asRecipeAction(err);
   }
 }

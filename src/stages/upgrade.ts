@@ -1,7 +1,7 @@
 // The upgrade stage (DESIGN §4.5), on its own app: deploy the previous release, seed a marker,
 // upgrade to the head in place, then the version label must have moved to the head, the marker
 // must have survived and the checks must pass.
-import { RecipeFailure } from '../model/errors.js';
+import { FactError } from '../model/errors.js';
 import { checkout } from '../git/git.js';
 import { finishStage } from '../model/blame.js';
 import type { StageResult } from '../model/stage.js';
@@ -36,7 +36,10 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
       const moved = after.version !== undefined && after.version !== before.version;
       const atHead = ctx.headVersion === undefined || after.version === ctx.headVersion;
       if (!moved || !atHead) {
-        throw new RecipeFailure('WRONG_VERSION', `the coop-cloud.${stack}.version label is ${JSON.stringify(after.version ?? '')} after the upgrade (base ${before.version ?? 'unlabelled'}, head ${ctx.headVersion ?? 'unlabelled'})`);
+        const label = JSON.stringify(after.version ?? '');
+        const versions = `base ${before.version ?? 'unlabelled'}, head ${ctx.headVersion ?? 'unlabelled'}`;
+        throw new FactError({ source: 'version', what: 'label-not-moved' },
+          `the coop-cloud.${stack}.version label is ${label} after the upgrade (${versions})`);
       }
       return after.version;
     }, (v) => `${before.version ?? base} -> ${v}`);

@@ -1,22 +1,15 @@
-// The browser check: real Chromium (Debian's, never a downloaded one) opens the app through the
-// ingress, waits for the page, saves a screenshot, and records the title. Chromium resolves the
-// app's domain to the ingress address, so Host and SNI are the app's, as a visitor's would be.
-// cc-ci owns the process's signals: Playwright is told not to install its own handlers, and a
-// stopped run closes Chromium at once so a pending page load ends.
-import type { Browser, Page } from 'playwright-core';
-import { CcciError, errorMessage, RecipeFailure } from '../../model/errors.js';
-import { rowFromError } from '../../model/blame.js';
+// The browser check: real Chromium (src/browser/) opens the app through the ingress, waits for
+// the page, saves a screenshot, and records the title. Chromium resolves the app's domain to the
+// ingress address, so Host and SNI are the app's, as a visitor's would be. A stopped run closes
+// Chromium at once so a pending page load ends. What the page showed, or why it did not load, is
+// reported as a fact; blame.ts judges it.
+import { launchChromium, openPage, pageFailure, type Browser, type Page } from '../../browser/chromium.js';
+import { CcciError } from '../../model/errors.js';
+import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { appBaseUrl } from './ingress-request.js';
 
-export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
 export const PAGE_LOAD_TIMEOUT_MS = 30_000;
-
-/** How cc-ci starts Chromium everywhere: headless, no sandbox, nothing fetched in the background. */
-export const chromiumFlags = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
-];
 
 export interface BrowserCheck {
   path: string;
@@ -55,9 +48,10 @@ export class AppBrowser {
       const detail = `${status}, title ${JSON.stringify(title)}${check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : ''}`;
       const artifact = check.screenshotFile.split('/').pop();
       if (ok) return { name, status: 'pass', detail, durationMs: Date.now() - started, artifact };
-      return { name, status: 'fail', code: 'CHECK_FAILED', detail, durationMs: Date.now() - started, artifact };
+      const fact = { source: 'browser', what: seen ? 'error-status' : 'text-not-seen' } as const;
+      return rowFromFact(name, fact, { detail, durationMs: Date.now() - started, artifact });
     } catch (err) {
-      return rowFromError(name, classifyBrowserError(err, url), this.signal, started);
+      return rowFromError(name, pageFailure(err, url), this.signal, started);
     } finally {
       await page?.close().catch(() => undefined);
     }
@@ -65,12 +59,7 @@ export class AppBrowser {
 
   /** A page that reaches the app's domain (also handed to custom checks). */
   async newPage(): Promise<Page> {
-    const browser = await this.browser();
-    try {
-      return await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    } catch (err) {
-      throw new CcciError('BROWSER_FAILED', `Chromium could not open a page: ${errorMessage(err).split('\n')[0]}`, { cause: err });
-    }
+    return openPage(await this.browser());
   }
 
   async close(): Promise<void> {
@@ -81,36 +70,8 @@ export class AppBrowser {
   private browser(): Promise<Browser> {
     this.launching ??= (async () => {
       if (this.signal?.aborted) throw new CcciError('CANCELLED', 'the run was stopped before Chromium started');
-      // Loaded on first use: playwright-core alone costs most of a second of start-up.
-      const { chromium } = await import('playwright-core');
-      try {
-        return await chromium.launch({
-          executablePath: chromiumPath,
-          headless: true,
-          // The run's own handlers tear down on a signal; Playwright's would exit first.
-          handleSIGINT: false,
-          handleSIGTERM: false,
-          handleSIGHUP: false,
-          args: [...chromiumFlags, `--host-resolver-rules=MAP ${this.domain} ${new URL(this.ingress).hostname}`],
-        });
-      } catch (err) {
-        throw new CcciError('BROWSER_FAILED', `Chromium (${chromiumPath}) could not start: ${errorMessage(err).split('\n')[0]}`, { cause: err });
-      }
+      return launchChromium({ hosts: { [this.domain]: new URL(this.ingress).hostname } });
     })();
     return this.launching;
   }
-}
-
-/**
- * A page load that broke: no answer in time is the app's; a connection the ingress refused or
- * reset, a certificate error or a crashed browser is not.
- */
-export function classifyBrowserError(err: unknown, url: string): unknown {
-  if (err instanceof CcciError || err instanceof RecipeFailure) return err;
-  const message = errorMessage(err).split('\n')[0] ?? '';
-  if (/net::ERR_(CONNECTION_(REFUSED|RESET|CLOSED)|ADDRESS_UNREACHABLE|NAME_NOT_RESOLVED|CERT_|SSL_)/.test(message)) {
-    return new CcciError('INGRESS_FAILED', `could not load ${url}: ${message}`, { cause: err });
-  }
-  if (/has been closed|Target closed|crash/i.test(message)) return new CcciError('BROWSER_FAILED', `Chromium went away loading ${url}: ${message}`, { cause: err });
-  return new RecipeFailure('CHECK_FAILED', `could not load ${url}: ${message}`, { cause: err });
 }

@@ -1,8 +1,9 @@
 // The generic health check (DESIGN §3.4): the app answers on a path through the ingress with a
 // status below 500 (or exactly the expected one) before a deadline. Retried, because an app can
-// still be starting behind a converged service. The last attempt decides the blame: a wrong
-// status or no answer in time is the recipe's; an ingress that cannot be reached at all is not.
-import { errorMessage, RecipeFailure } from '../../model/errors.js';
+// still be starting behind a converged service. A health check that never got the wanted status
+// reports it with its last attempt's error as the cause: blame.ts lets that attempt decide (a
+// wrong status or no answer in time is the recipe's; an ingress that cannot be reached is not).
+import { errorMessage, FactError } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import { htmlTitle, pause, requestViaIngress } from './ingress-request.js';
@@ -37,7 +38,6 @@ export async function checkHealth(ingress: string, domain: string, check: Health
   }
   const wanted = check.status === undefined ? 'a status below 500' : `status ${check.status}`;
   const what = `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`;
-  // The ingress unreachable on the last try is ours to fix; everything else the app answered (or did not in time).
-  const cause = lastError !== undefined && !(lastError instanceof RecipeFailure) ? lastError : new RecipeFailure('CHECK_FAILED', what);
-  return { ...rowFromError(name, cause, signal, started), detail: what };
+  const unhealthy = new FactError({ source: 'http', what: 'unhealthy' }, what, { cause: lastError });
+  return { ...rowFromError(name, unhealthy, signal, started), detail: what };
 }

@@ -1,11 +1,10 @@
 // An HTTP request to an app through the swarm's ingress: the connection goes to the configured
 // ingress address, the Host header (and TLS SNI) name the app, as traefik routes it.
-// Failures are classified here, where the cause is known: no answer in time is the app's
-// (the ingress would have answered for a dead backend), a refused or reset connection is the
-// ingress's, a stop is the run's.
+// A request that got no answer reports what happened (no answer in time, the connection refused,
+// reset, its TLS failed, or the run stopped); blame.ts judges it.
 import http from 'node:http';
 import https from 'node:https';
-import { CcciError, RecipeFailure } from '../../model/errors.js';
+import { CcciError, FactError, type HttpFact } from '../../model/errors.js';
 
 export interface IngressResponse {
   status: number;
@@ -42,20 +41,34 @@ export function requestViaIngress(ingress: string, domain: string, path: string,
         headers: res.headers,
         durationMs: Date.now() - started,
       }));
-      res.on('error', (err) => reject(classify(err, ingress, domain, timeoutMs)));
+      res.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
     });
-    req.on('timeout', () => req.destroy(new RecipeFailure('CHECK_FAILED', `${domain} gave no answer through the ingress within ${timeoutMs / 1000} s`)));
-    req.on('error', (err) => reject(classify(err, ingress, domain, timeoutMs)));
+    req.on('timeout', () => req.destroy(noAnswer(domain, timeoutMs)));
+    req.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
     req.end();
   });
 }
 
-function classify(err: Error, ingress: string, domain: string, timeoutMs: number): Error {
-  if (err instanceof RecipeFailure || err instanceof CcciError) return err;
+function whatHappened(err: Error, ingress: string, domain: string, timeoutMs: number): Error {
+  if (err instanceof FactError || err instanceof CcciError) return err;
   if (err.name === 'AbortError') return new CcciError('CANCELLED', `GET ${domain}: stopped`, { cause: err });
   const code = (err as NodeJS.ErrnoException).code ?? err.message;
-  if (code === 'ETIMEDOUT') return new RecipeFailure('CHECK_FAILED', `${domain} gave no answer through the ingress within ${timeoutMs / 1000} s`);
-  return new CcciError('INGRESS_FAILED', `could not reach the ingress ${ingress} for ${domain}: ${code}`, { cause: err });
+  if (code === 'ETIMEDOUT') return noAnswer(domain, timeoutMs);
+  const fact: HttpFact = { source: 'http', what: connectionFailure(code), errno: code };
+  return new FactError(fact, `could not reach the ingress ${ingress} for ${domain}: ${code}`, { cause: err });
+}
+
+function noAnswer(domain: string, timeoutMs: number): FactError {
+  const message = `${domain} gave no answer through the ingress within ${timeoutMs / 1000} s`;
+  return new FactError({ source: 'http', what: 'no-answer' }, message);
+}
+
+/** How the connection to the ingress failed, from the socket's error code. */
+function connectionFailure(code: string): 'refused' | 'reset' | 'tls' | 'unreachable' {
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(code)) return 'reset';
+  if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|EPROTO)/.test(code)) return 'tls';
+  return 'unreachable';
 }
 
 /** How a visitor reaches the app: the ingress's scheme and port with the app's domain, e.g. `http://cust-1a2b3c.ci.test:8480`. */

@@ -1,7 +1,7 @@
 // The spec's `checks:` list against a live app: http checks through the ingress (status and
 // text) and browser checks in Chromium (text on the page, a screenshot each).
 import { join } from 'node:path';
-import { rowFromError } from '../../model/blame.js';
+import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { SpecCheck } from '../../spec/schema.js';
 import type { AppBrowser } from './browser.js';
@@ -32,7 +32,10 @@ async function httpCheck(ingress: string, domain: string, check: { path: string;
       statusOk ? '' : `status ${res.status}, expected ${check.status ?? 'below 500'}`,
       textOk ? '' : `the body does not contain ${JSON.stringify(check.contains)}`,
     ].filter(Boolean);
-    if (problems.length) return { name, status: 'fail', code: 'CHECK_FAILED', detail: problems.join('; '), durationMs: res.durationMs };
+    if (problems.length) {
+      const fact = { source: 'http', what: statusOk ? 'body-mismatch' : 'status-mismatch' } as const;
+      return rowFromFact(name, fact, { detail: problems.join('; '), durationMs: res.durationMs });
+    }
     return { name, status: 'pass', detail: `${res.status}${check.contains ? `, contains ${JSON.stringify(check.contains)}` : ''}`, durationMs: res.durationMs };
   } catch (err) {
     return rowFromError(name, err, signal, started);

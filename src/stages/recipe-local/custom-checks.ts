@@ -1,14 +1,15 @@
 // Custom checks: `recipes/<recipe>/*.check.ts` files of cc-ci's own recipes folder (operator
 // code, not the PR's). Every exported function is a check; it receives a context, throws to fail,
-// and may return a line of detail. What a check throws is the recipe's failure, except cc-ci's
-// own errors (Docker, the ingress, Chromium) and a stopped run, which `blame` makes `error`.
+// and may return a line of detail. What a check throws is reported as the check's own throw (with
+// what Chromium saw, when it was a page's error); cc-ci's own errors (its exec, fetch, page())
+// pass as they are, and `blame` judges both.
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
-import { CcciError, RecipeFailure } from '../../model/errors.js';
-import { rowFromError } from '../../model/blame.js';
+import { pageFailure, readPageError, type Page } from '../../browser/chromium.js';
+import { CcciError, FactError, RecipeFailure } from '../../model/errors.js';
+import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { ExecResult } from '../../docker/swarm-api.js';
-import { AppBrowser, classifyBrowserError } from '../checks/browser.js';
+import { AppBrowser } from '../checks/browser.js';
 import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
 
 /** What a custom check receives (documented in docs/enroll-recipe.md). */
@@ -46,7 +47,8 @@ function bounded<T>(work: Promise<T> | T, what: string, checkSignal: AbortSignal
   const cut = new Promise<never>((_, reject) => {
     onAbort = () => reject(runSignal.aborted
       ? new CcciError('CANCELLED', `${what}: stopped`)
-      : new RecipeFailure('CHECK_FAILED', `${what} did not finish within ${CUSTOM_CHECK_TIMEOUT_MS / 60_000} min`));
+      : new FactError({ source: 'custom-check', what: 'timed-out' },
+        `${what} did not finish within ${CUSTOM_CHECK_TIMEOUT_MS / 60_000} min`));
     if (checkSignal.aborted) onAbort();
     else checkSignal.addEventListener('abort', onAbort, { once: true });
   });
@@ -55,11 +57,12 @@ function bounded<T>(work: Promise<T> | T, what: string, checkSignal: AbortSignal
   });
 }
 
-/** A check throwing is the check failing, unless cc-ci's own plumbing is what threw. */
+/** What a check threw: cc-ci's own error as it is, else the check's throw, with what Chromium saw in it. */
 function asCheckOutcome(err: unknown, baseUrl: string): unknown {
-  if (err instanceof CcciError || err instanceof RecipeFailure) return err;
-  const classified = classifyBrowserError(err, baseUrl);
-  return classified instanceof CcciError ? classified : new RecipeFailure('CHECK_FAILED', (err as Error)?.message ?? String(err), { cause: err });
+  if (err instanceof CcciError || err instanceof RecipeFailure || err instanceof FactError) return err;
+  const page = readPageError(err);
+  const fact = { source: 'custom-check', what: 'threw', ...(page ? { page } : {}) } as const;
+  return new FactError(fact, (err as Error)?.message ?? String(err), { cause: page ? pageFailure(err, baseUrl) : err });
 }
 
 export async function runCustomChecks(files: string[], deps: CustomCheckDeps): Promise<CheckRow[]> {
@@ -90,8 +93,9 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
       try {
         mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
       } catch (err) {
-        // The operator's check file is broken: the checks could not be made; the other files still run.
-        rows.push({ name: base, status: 'error', code: 'CONFIG_INVALID', detail: `could not load ${file}: ${(err as Error).message?.split('\n')[0]}` });
+        // The operator's check file does not load: one row says so, and the other files still run.
+        const detail = `could not load ${file}: ${(err as Error).message?.split('\n')[0]}`;
+        rows.push(rowFromFact(base, { source: 'custom-check', what: 'did-not-load' }, { detail }));
         continue;
       }
       for (const [name, fn] of Object.entries(mod)) {

@@ -1,6 +1,9 @@
 // Turns what a recipe's tests printed into check rows: JUnit XML when a file was written, else
-// TAP from stdout (top-level `ok` / `not ok` lines).
+// TAP from stdout (top-level `ok` / `not ok` lines). A failed test case is a fact blame.ts judges.
+import { rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
+
+const caseFailed = { source: 'recipe-tests', what: 'case-failed' } as const;
 
 export async function rowsFromJunit(xml: string | undefined, prefix: string): Promise<CheckRow[] | undefined> {
   if (!xml?.includes('<testcase')) return undefined;
@@ -26,9 +29,11 @@ export async function rowsFromJunit(xml: string | undefined, prefix: string): Pr
 function rowOf(tc: Record<string, unknown>, prefix: string): CheckRow {
   const failure = (tc.failure ?? tc.error) as Record<string, unknown> | string | undefined;
   const message = typeof failure === 'string' ? failure : String(failure?.message ?? failure?.['#text'] ?? '');
-  const status = failure !== undefined ? 'fail' : tc.skipped !== undefined ? 'skip' : 'pass';
-  const seconds = Number(tc.time ?? 0);
-  return { name: `${prefix}${String(tc.name ?? '(unnamed)')}`, status, code: status === 'fail' ? 'TESTS_FAILED' : undefined, detail: message ? message.split('\n')[0] : undefined, durationMs: Math.round(seconds * 1000) };
+  const name = `${prefix}${String(tc.name ?? '(unnamed)')}`;
+  const durationMs = Math.round(Number(tc.time ?? 0) * 1000);
+  const row = { detail: message ? message.split('\n')[0] : undefined, durationMs };
+  if (failure !== undefined) return rowFromFact(name, caseFailed, row);
+  return { name, status: tc.skipped !== undefined ? 'skip' : 'pass', ...row };
 }
 
 export function rowsFromTap(stdout: string, prefix: string): CheckRow[] {
@@ -37,8 +42,8 @@ export function rowsFromTap(stdout: string, prefix: string): CheckRow[] {
     const m = /^(not ok|ok)\s+\d+\s*(?:-\s*)?(.*?)(\s+#\s*(SKIP|TODO)\b.*)?$/i.exec(line);
     if (!m) continue;
     const skipped = m[4] !== undefined;
-    const status = skipped ? 'skip' : m[1] === 'ok' ? 'pass' : 'fail';
-    rows.push({ name: `${prefix}${m[2] || '(unnamed)'}`, status, ...(status === 'fail' ? { code: 'TESTS_FAILED' } : {}) });
+    const name = `${prefix}${m[2] || '(unnamed)'}`;
+    rows.push(skipped || m[1] === 'ok' ? { name, status: skipped ? 'skip' : 'pass' } : rowFromFact(name, caseFailed));
   }
   return rows;
 }

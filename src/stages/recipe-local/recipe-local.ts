@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcciError } from '../../model/errors.js';
 import { findRecipeTests, runRecipeTests } from './recipe-tests.js';
-import { finishStage } from '../../model/blame.js';
+import { finishStage, rowFromFact } from '../../model/blame.js';
 import { skipReasons, type CheckRow, type StageResult } from '../../model/stage.js';
 import type { AppHandle, StageContext } from '../stage-context.js';
 import { appBaseUrl } from '../checks/ingress-request.js';
@@ -50,13 +50,13 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       }
       rows.push(...parsed);
       // The exit code is the verdict; a failing run with no failing row still fails.
-      const exitRow: CheckRow = {
-        name: run.kind === 'node-test' ? 'node --test tests/' : 'tests/run',
-        status: run.result.exitCode === 0 ? 'pass' : 'fail',
-        code: run.result.exitCode === 0 ? undefined : 'TESTS_FAILED',
-        detail: run.result.timedOut ? `timed out after ${RECIPE_TESTS_TIMEOUT_MS / 60_000} min` : `exit ${run.result.exitCode}, ${parsed.length} test rows`,
-      };
-      rows.push(exitRow);
+      const name = run.kind === 'node-test' ? 'node --test tests/' : 'tests/run';
+      const detail = run.result.timedOut
+        ? `timed out after ${RECIPE_TESTS_TIMEOUT_MS / 60_000} min`
+        : `exit ${run.result.exitCode}, ${parsed.length} test rows`;
+      rows.push(run.result.exitCode === 0
+        ? { name, status: 'pass', detail }
+        : rowFromFact(name, { source: 'recipe-tests', what: 'exited' }, { detail }));
     }
     rows.push(...await runCustomChecks(ctx.customChecks, {
       recipe: ctx.recipe, domain, ingress: ctx.config.swarm.ingress,

@@ -94,6 +94,14 @@ describe('abra app backup create and restore (items 2 and 4)', () => {
     expect(err).toBeInstanceOf(CcciError);
     expect(err).toMatchObject({ code: 'ABRA_FAILED', message: 'abra app backup create (under a terminal) exited 1: FATA the input device is not a TTY' });
   });
+  it('says how it failed, from abra\'s own words (the fact blame.ts reads)', async () => {
+    fake.answer('app backup create', 'FATA the input device is not a TTY\r\n', 1);
+    expect(await abra.backupCreate('x.ci.test').catch((e: unknown) => e))
+      .toMatchObject({ fact: { source: 'abra', kind: 'no-terminal', command: 'abra app backup create' } });
+    fake.answer('app restore', 'FATA no snapshots found for this app\r\n', 1);
+    expect(await abra.restore('x.ci.test').catch((e: unknown) => e))
+      .toMatchObject({ fact: { source: 'abra', kind: 'exited', command: 'abra app restore' } });
+  });
 });
 
 describe('abra app secret generate (items 3 and 4)', () => {
@@ -144,5 +152,6 @@ describe('abra app deploy (item 5) and app new (item 6)', () => {
   it('app new that exits 0 but writes no .env is ABRA_FAILED naming the path', async () => {
     const silent = createAbraCli({ binary: '/bin/true', abraDir: fake.abraDir, server: 'nowhere' });
     await expect(silent.appNew('site', 'b.ci.test')).rejects.toMatchObject({ code: 'ABRA_FAILED', message: expect.stringMatching(/wrote no .*nowhere\/b\.ci\.test\.env/) });
+    await expect(silent.appNew('site', 'b.ci.test')).rejects.toMatchObject({ fact: { source: 'abra', kind: 'unexpected-result' } });
   });
 });

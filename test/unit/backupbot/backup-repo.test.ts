@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   botBackupRepo, forgetStackSnapshots, snapshotsOf, testStacksIn, whileRepoLocked, type BackupRepo, type RepoSnapshot,
 } from '../../../src/backupbot/backup-repo.js';
+import { FactError } from '../../../src/model/errors.js';
 import type { ExecResult } from '../../../src/docker/swarm-api.js';
 import type { SwarmApi } from '../../../src/docker/swarm-api.js';
 
@@ -132,6 +133,13 @@ describe('waiting out a locked repository', () => {
     let tries = 0;
     await expect(whileRepoLocked(async () => { tries++; throw new Error('hook failed'); }, undefined, noWait)).rejects.toThrow('hook failed');
     expect(tries).toBe(1);
+  });
+  it('then reports the lock as a fact, with the last failure as its cause and message', async () => {
+    const last = lockErr();
+    const locked = whileRepoLocked(async () => { throw last; }, undefined, { waitMs: 0, ...noWait });
+    const err = await locked.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FactError);
+    expect(err).toMatchObject({ fact: { source: 'backup-repo', what: 'locked' }, message: last.message, cause: last });
   });
   it('stops retrying when the run is stopped', async () => {
     const stop = new AbortController();

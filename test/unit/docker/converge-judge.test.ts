@@ -27,11 +27,13 @@ describe('convergence rule', () => {
   });
   it('fails on paused and rollback_paused, naming the service', () => {
     expect(judge('st', [svc('app', 1, 1, 'paused')], [])).toMatchObject({ kind: 'failed', message: expect.stringContaining('service st_app did not converge: update paused') });
-    expect(judge('st', [svc('app', 0, 1, 'rollback_paused')], [])).toMatchObject({ kind: 'failed' });
+    expect(judge('st', [svc('app', 0, 1, 'rollback_paused')], []))
+      .toMatchObject({ kind: 'failed', why: 'update-paused' });
   });
   it('gives up on a service whose tasks keep failing, quoting the last error', () => {
     const tasks = Array.from({ length: 6 }, (_, i) => task('app', 'failed', `task: non-zero exit (${i})`, `2026-11-27T10:00:0${i}Z`));
     expect(judge('st', [svc('app', 0, 1)], tasks)).toMatchObject({ kind: 'failed', message: expect.stringContaining('non-zero exit (5)') });
+    expect(judge('st', [svc('app', 0, 1)], tasks)).toMatchObject({ why: 'tasks-failing', services: ['st_app'] });
   });
   it('does not hold old failures against a service that is now running', () => {
     const tasks = Array.from({ length: 8 }, (_, i) => task('app', 'failed', 'boom', `2026-11-27T10:00:0${i}Z`));

@@ -39,6 +39,7 @@ describe('waiting for convergence', () => {
     const wait = waitForConvergence(swarm, 'st', { deadlineMs: 2_500, onProgress: (l) => progress.push(l) });
     await expect(wait).rejects.toThrow(ConvergenceError);
     await expect(wait).rejects.toThrow(/timed out after 3 s waiting for stack st to converge: service st_app 0\/1 running/);
+    await expect(wait).rejects.toMatchObject({ what: 'not-converged', fact: { services: ['st_app'] } });
     // It did see the instants of `running`, and waited to verify them each time.
     expect(progress.some((l) => l.includes('to verify that the tasks are stable'))).toBe(true);
   });

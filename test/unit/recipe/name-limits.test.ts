@@ -1,7 +1,8 @@
 // Who is to blame for a swarm name over Docker's limits: the recipe when its own names are too
 // long for any app, the operator's swarm.domain when a shorter stack would fit.
 import { describe, expect, it } from 'vitest';
-import { CcciError, RecipeFailure } from '../../../src/model/errors.js';
+import { blame } from '../../../src/model/blame.js';
+import { CcciError } from '../../../src/model/errors.js';
 import { checkRecipeNameLimits } from '../../../src/recipe/name-limits.js';
 
 const capture = (fn: () => void): unknown => {
@@ -24,8 +25,7 @@ describe('swarm name limits', () => {
     const err = capture(() =>
       checkRecipeNameLimits('cust-abc123_ci_test', { services: ['app'], secrets: ['x'.repeat(60)] }, {}),
     );
-    expect(err).toBeInstanceOf(RecipeFailure);
-    expect((err as RecipeFailure).code).toBe('RECIPE_BROKEN');
+    expect(blame(err)).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
     expect((err as Error).message).toMatch(new RegExp(`secret a_${'x'.repeat(60)}_v1 \\(65 > 64\\)`));
     expect((err as Error).message).not.toContain('swarm.domain');
   });
@@ -34,7 +34,7 @@ describe('swarm name limits', () => {
     const err = capture(() =>
       checkRecipeNameLimits('cust-abc123_ci_test', { services: ['s'.repeat(62)], secrets: [] }, {}),
     );
-    expect(err).toBeInstanceOf(RecipeFailure);
+    expect(blame(err)).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
     expect((err as Error).message).toMatch(/service a_s+ \(64 > 63\)/);
   });
 
@@ -51,14 +51,10 @@ describe('swarm name limits', () => {
   it('counts the secret version the app .env sets', () => {
     const secret = 'y'.repeat(57);
     expect(capture(() => checkRecipeNameLimits('b', { services: [], secrets: [secret] }, {}))).toBeUndefined();
-    expect(
-      capture(() =>
-        checkRecipeNameLimits(
-          'b',
-          { services: [], secrets: [secret] },
-          { [`SECRET_${secret.toUpperCase()}_VERSION`]: 'v12345' },
-        ),
-      ),
-    ).toBeInstanceOf(RecipeFailure);
+    const env = { [`SECRET_${secret.toUpperCase()}_VERSION`]: 'v12345' };
+    expect(blame(capture(() => checkRecipeNameLimits('b', { services: [], secrets: [secret] }, env)))).toMatchObject({
+      status: 'fail',
+      code: 'RECIPE_BROKEN',
+    });
   });
 });
