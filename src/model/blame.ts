@@ -34,12 +34,20 @@ const fail = (code: RecipeFailureCode, message: string): Blame => ({ status: 'fa
 const broke = (code: ErrorCode, message: string): Blame => ({ status: 'error', code, message });
 
 /**
- * How abra fails by itself, whatever the recipe: never the recipe's. Any other failure of a recipe
- * action is a refusal, as before facts: that includes an abra that could not even start under a
- * terminal for a backup or restore (did-not-start), whose words never matched the plumbing list.
+ * How abra fails by itself, whatever the recipe: never the recipe's. An abra that could not start,
+ * whose --help failed, or that left nothing cc-ci can read is the host's or cc-ci's to fix, as a
+ * maintainer would see it. Any other failure of a recipe action is abra refusing the recipe.
  */
 const abraPlumbing: readonly AbraFailureKind[] = [
-  'unknown-flag', 'no-terminal', 'docker-unreachable', 'no-backupbot', 'unknown-server', 'repo-locked',
+  'unknown-flag',
+  'no-terminal',
+  'docker-unreachable',
+  'no-backupbot',
+  'unknown-server',
+  'repo-locked',
+  'did-not-start',
+  'help-failed',
+  'unexpected-result',
 ];
 
 /** The table: what happened → whose fault and which code. `cause` is the error the fact wraps, if any. */

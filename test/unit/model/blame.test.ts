@@ -193,9 +193,9 @@ describe('the fact table: what happened → fail or error, and the code', () => 
       (k) => abra(k), 'error', 'ABRA_FAILED'),
     ...each('abra on another call:', ['did-not-start', 'help-failed', 'unexpected-result'] as const,
       (k) => abra(k, false), 'error', 'ABRA_FAILED'),
-    // As before facts: only the plumbing words above spare a recipe action (see abraPlumbing).
-    ...each('abra on a recipe action, as before:', ['did-not-start', 'help-failed', 'unexpected-result'] as const,
-      (k) => abra(k), 'fail', 'ABRA_REFUSED'),
+    // An abra that could not start or left nothing to read is the host's, even on a recipe action.
+    ...each('abra on a recipe action:', ['did-not-start', 'help-failed', 'unexpected-result'] as const,
+      (k) => abra(k), 'error', 'ABRA_FAILED'),
     // Docker: the stack's state is the recipe's; the Engine is not.
     ...each('docker', ['not-converged', 'update-paused', 'tasks-failing'] as const,
       (w) => seen(docker(w)), 'fail', 'NOT_CONVERGED'),
