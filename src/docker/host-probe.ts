@@ -4,6 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import Docker from 'dockerode';
 import { CcciError, errorMessage } from '../model/errors.js';
+import { childEnv } from '../process/child-env.js';
 import { runProcess } from '../process/run-process.js';
 
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -116,7 +117,7 @@ export async function probeChromium(executablePath: string, timeoutMs = 20_000):
       await browser.close().catch(() => undefined);
     }
   } catch (err) {
-    const v = await runProcess(executablePath, ['--version'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: PROBE_TIMEOUT_MS })
+    const v = await runProcess(executablePath, ['--version'], { env: childEnv(), timeoutMs: PROBE_TIMEOUT_MS })
       .catch(() => undefined);
     const version = v && v.exitCode === 0 ? `${v.stdout.trim()} is installed but ` : '';
     return { ok: false, detail: `${version}${executablePath} would not start headless: ${errorMessage(err).split('\n')[0]}` };
