@@ -38,7 +38,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { knownRecipes } from '../src/config/enrolled.js';
 import { loadConfig } from '../src/config/load-config.js';
-import type { Executor, ExecutionHandle } from '../src/executors/executor.js';
+import type { Execution, ExecutionEnd, Executor } from '../src/executors/executor.js';
 import { createForgeClient } from '../src/forge/client.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { Scheduler } from '../src/queue/scheduler.js';
@@ -243,12 +243,16 @@ async function runPass(forge: ForgeSide, work: string, name: string, drive: (sen
   const live: Array<() => void> = [];
   let pid = 4_000_000;
   const executor: Executor = {
-    start(): ExecutionHandle {
-      let end: (e: { code: number | null; signal: string | null }) => void = () => undefined;
-      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => { end = r; });
+    start(): Execution {
+      let end: (e: ExecutionEnd) => void = () => undefined;
+      const ended = new Promise<ExecutionEnd>((r) => { end = r; });
       live.push(() => end({ code: null, signal: 'SIGTERM' }));
-      return { pid: ++pid, exited, signal: (sig) => end({ code: null, signal: sig }) };
+      return {
+        pid: ++pid, ended, onEvent: () => () => undefined,
+        stop: () => end({ code: null, signal: 'SIGTERM' }), kill: () => end({ code: null, signal: 'SIGKILL' }),
+      };
     },
+    reattach: () => { throw new Error('the bench never restarts a server'); },
   };
   const scheduler = new Scheduler({ store, config, log, executor, reap: async () => undefined, teardownBudgetMs: config.runner.teardownBudget });
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
-import { localExecutor } from '../executors/local/local-executor.js';
+import { createExecutor } from '../executors/registry.js';
+import { systemClock } from '../model/clock.js';
 import { assertAbraUsable } from '../doctor/abra-checks.js';
 import { createAbraCli } from '../abra/abra.js';
 import { abraCalls } from '../abra/abra-calls.js';
@@ -36,7 +37,7 @@ export interface Serving {
 }
 
 export async function serve(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
-  if (config.runner.executor !== 'local') throw new CcciError('CONFIG_INVALID', 'runner.executor: only "local" is built so far');
+  const executor = createExecutor({ config, log, clock: systemClock });
   // Before anything starts: an abra without a command or flag cc-ci passes would fail every run.
   const abraCheck = await assertAbraUsable(
     createAbraProbe({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, dockerHost: config.swarm.dockerHost }), config.swarm.abra, abraCalls);
@@ -55,7 +56,7 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
     metrics.reaped(report.reaped.length);
   };
   const scheduler = new Scheduler({
-    store, config, log, executor: localExecutor({ configPath: config.path }),
+    store, config, log, executor,
     reap: (domains) => janitor(domains), teardownBudgetMs: config.runner.teardownBudget,
   });
   const metrics = createMetrics({ store, runs: scheduler });
@@ -67,7 +68,7 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
   const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
-  const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: (domains) => janitor(domains) });
+  const recovered = await recoverRuns({ store, executor, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: (domains) => janitor(domains) });
   if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
