@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -86,7 +86,7 @@ function boundaries() {
     'no-restricted-properties': ['error', ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message }))],
   });
   // Every entry of src/ (a folder, or cli.ts) is on a floor; its rules say what is above it.
-  const units = readdirSync(fileURLToPath(new globalThis.URL('src', import.meta.url)), { withFileTypes: true })
+  const units = readdirSync(fileURLToPath(new URL('src', import.meta.url)), { withFileTypes: true })
     .map((e) => (e.isDirectory() ? e.name : e.name.replace(/\.ts$/, '')));
   const floorOf = (unit) => floors.findIndex((floor) => floor.includes(unit));
   const lost = units.filter((unit) => floorOf(unit) < 0);
