@@ -11,9 +11,10 @@ import type { TriggeredRequest } from '../../../src/model/run.js';
 import { Scheduler, stateOfResults } from '../../../src/queue/scheduler.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { FakeExecutor } from '../../support/fake-executor.js';
 
-function setup(opts: { capacity?: number; budgetMs?: number } = {}) {
+function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-sched-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   writeFileSync(join(dir, 'cc-ci.yml'), `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`);
@@ -26,7 +27,7 @@ function setup(opts: { capacity?: number; budgetMs?: number } = {}) {
   let n = 0;
   const scheduler = new Scheduler({
     store, executor, config, log: createLogger({ secrets, console: false }).log,
-    reap: async (d) => { reaped.push(d); }, teardownBudgetMs: opts.budgetMs ?? 5_000, newId: () => `run-${++n}`,
+    reap: async (d) => { reaped.push(d); }, teardownBudgetMs: opts.budgetMs ?? 5_000, newId: () => `run-${++n}`, clock: opts.clock,
   });
   return { store, scheduler, children, reaped, dir };
 }
@@ -127,6 +128,22 @@ describe('scheduler', () => {
     children[0]!.kill();
     await until('the next run', () => children.length === 2);
     expect(store.getRun(run.id)).toMatchObject({ state: 'errored', error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') } });
+  });
+
+  it('stops a run that outlives runner.runTimeout and the teardown budget (the backstop), on the clock it is given', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
+    const run = scheduler.enqueue(req('custom-html'));
+    expect(store.getRun(run.id)).toMatchObject({ state: 'running', createdAt: '2026-03-01T12:00:00.000Z', startedAt: '2026-03-01T12:00:00.000Z' });
+    clock.advance(60 * 60_000); // runner.runTimeout (60 min): the child's own limit, not the server's
+    expect(children[0]!.signals).toEqual([]);
+    clock.advance(1_000);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    await until('the run to end', () => scheduler.runningCount() === 0);
+    expect(store.getRun(run.id)).toMatchObject({ state: 'errored', finishedAt: '2026-03-01T13:00:01.000Z' });
+    expect(store.getRun(run.id)?.error).toEqual({ code: 'TIMED_OUT', message: 'the run outlived runner.runTimeout and the server stopped it' });
+    // Neither the backstop nor the kill timer is left behind.
+    expect(clock.pending).toBe(0);
   });
 
   it('maps results to states', () => {
