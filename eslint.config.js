@@ -78,7 +78,9 @@ function boundaries() {
       // Subpaths too (undici/…, gitea-js/…); node: built-ins have none.
       patterns: [
         ...others(only, except).filter(([name]) => !name.startsWith('node:'))
-          .map(([name, o]) => ({ group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
+          .map(([name, o]) => ({
+            group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false,
+          })),
         ...upward(unit, above),
       ],
     }],
@@ -94,7 +96,10 @@ function boundaries() {
   const above = (unit, allowed = []) => floors.slice(floorOf(unit) + 1).flat().filter((u) => !allowed.includes(u));
   const adapter = (unit) => (folders.includes(`src/${unit}`) ? `src/${unit}` : undefined);
   return [
-    ...floors.flat().map((unit) => ({ files: [`src/${unit}/**/*.ts`, `src/${unit}.ts`], rules: rules(adapter(unit), unit, above(unit)) })),
+    ...floors.flat().map((unit) => ({
+      files: [`src/${unit}/**/*.ts`, `src/${unit}.ts`],
+      rules: rules(adapter(unit), unit, above(unit)),
+    })),
     ...Object.entries(upwardExceptions).map(([file, allowed]) => {
       const unit = file.split('/')[1];
       return { files: [file], rules: rules(adapter(unit), unit, above(unit, allowed)) };

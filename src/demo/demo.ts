@@ -209,7 +209,9 @@ async function finalReply(client: ForgeClient, forge: StandInForge, pr: number, 
 }
 
 /** Whether the swarm holds nothing of the stacks the demo's runs deployed. */
-async function checkSwarmClean(connect: () => SwarmApi, stacks: string[], say: (line: string) => void): Promise<boolean> {
+async function checkSwarmClean(
+  connect: () => SwarmApi, stacks: string[], say: (line: string) => void,
+): Promise<boolean> {
   if (stacks.length === 0) return true;
   try {
     const docker = connect();

@@ -26,7 +26,8 @@ export function createExecutor(ctx: ExecutorContext): Executor {
   const make = executors[ctx.config.runner.executor];
   if (!make) {
     const built = Object.keys(executors).map((name) => JSON.stringify(name));
-    throw new CcciError('CONFIG_INVALID', `runner.executor: only ${built.join(', ')} ${built.length === 1 ? 'is' : 'are'} built so far`);
+    const are = built.length === 1 ? 'is' : 'are';
+    throw new CcciError('CONFIG_INVALID', `runner.executor: only ${built.join(', ')} ${are} built so far`);
   }
   return make(ctx);
 }

@@ -34,16 +34,20 @@ export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
     const where = run.currentStage ? `during ${run.currentStage}` : 'while it ran';
     let how = 'its child was already gone';
     if (execution.alive) {
-      log.warn({ runId: run.id, pid: execution.pid }, `run ${run.id} outlived the server that started it: stopping it and awaiting its teardown`);
+      log.warn({ runId: run.id, pid: execution.pid },
+        `run ${run.id} outlived the server that started it: stopping it and awaiting its teardown`);
       execution.stop({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
-      how = await stopsWithin(execution, deps.teardownBudgetMs, clock) ? 'it was stopped and tore down' : 'it did not stop in time and was killed';
+      how = await stopsWithin(execution, deps.teardownBudgetMs, clock)
+        ? 'it was stopped and tore down'
+        : 'it did not stop in time and was killed';
     }
     await execution.ended;
     for (const e of events) {
       if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
       if (e.type === 'app-claimed') claimed.push(e.domain);
     }
-    store.finishRun(run.id, { state: 'interrupted', error: { code: 'INTERRUPTED', message: `the server stopped ${where}; ${how}` } }, clock.now());
+    const error = { code: 'INTERRUPTED' as const, message: `the server stopped ${where}; ${how}` };
+    store.finishRun(run.id, { state: 'interrupted', error }, clock.now());
     log.warn({ runId: run.id }, `run ${run.id} interrupted: ${how}`);
   }));
   try {

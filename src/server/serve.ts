@@ -65,7 +65,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     const report = await ports.reap(domains);
     metrics.reaped(report.reaped.length);
   };
-  const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs: config.runner.teardownBudget });
+  const teardownBudgetMs = config.runner.teardownBudget;
+  const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs });
   const metrics = createMetrics({ store, runs: scheduler });
   const trigger = forgeTrigger(ports, scheduler);
   const app = await buildServer({
@@ -78,7 +79,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
-  const recovered = await recoverRuns({ store, executor, log, clock, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: reap });
+  const recovered = await recoverRuns({ store, executor, log, clock, teardownBudgetMs, reapOrphans: reap });
   if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
@@ -112,7 +113,9 @@ function forgeTrigger(ports: ServePorts, runs: Scheduler): { bridge: ForgeBridge
     return undefined;
   }
   const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
-  const poller = new Poller({ forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log, clock });
+  const poller = new Poller({
+    forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log, clock,
+  });
   log.info({ repos: config.forge.repos, pollInterval: config.forge.pollInterval, webhook: Boolean(config.secrets.webhookSecret) }, `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`);
   return { bridge, poller };
 }

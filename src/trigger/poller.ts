@@ -83,9 +83,12 @@ export class Poller {
       } else if (pr !== undefined) {
         const outcome = await this.deps.bridge.handle({ repo, pr, commentId, body: c.body, user: c.user });
         // The cursor stays before a comment the forge could not let us handle.
-        if (outcome === 'retry') throw new CcciError('FORGE_UNREACHABLE', `comment ${commentId} on ${repo}#${pr} could not be handled yet`);
+        if (outcome === 'retry') {
+          throw new CcciError('FORGE_UNREACHABLE', `comment ${commentId} on ${repo}#${pr} could not be handled yet`);
+        }
       }
-      if (c.updatedAt && (!newest || Date.parse(c.updatedAt) > Date.parse(newest))) newest = new Date(c.updatedAt).toISOString();
+      const updated = c.updatedAt;
+      if (updated && (!newest || Date.parse(updated) > Date.parse(newest))) newest = new Date(updated).toISOString();
     }
     // `since` is inclusive and in whole seconds: the comments at the cursor come again and are
     // skipped as already claimed. The cursor is always the forge's own time, never ours (clocks

@@ -7,18 +7,31 @@ import { CcciError } from '../model/errors.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { abraPort, clockPort, dockerPort, janitorPort } from './ports.js';
 
-export async function janitorCommand(flags: { maxAge?: string; config?: string }, secrets: SecretRegistry): Promise<number> {
+export interface JanitorFlags {
+  maxAge?: string;
+  config?: string;
+}
+
+export async function janitorCommand(flags: JanitorFlags, secrets: SecretRegistry): Promise<number> {
   const config = loadConfig({ path: flags.config, secrets });
   const maxAgeMs = flags.maxAge === undefined ? config.runner.janitorMaxAge : parseDuration(flags.maxAge);
-  if (maxAgeMs === undefined) throw new CcciError('USAGE', `--max-age: expected a duration like 0, 30m or 2h, got ${JSON.stringify(flags.maxAge)}`);
+  if (maxAgeMs === undefined) {
+    const got = JSON.stringify(flags.maxAge);
+    throw new CcciError('USAGE', `--max-age: expected a duration like 0, 30m or 2h, got ${got}`);
+  }
   const { log, close } = createLogger({ secrets });
   const abra = abraPort(config, { onLine: (l) => log.info({ src: 'abra' }, l) });
-  const janitor = janitorPort(config, { abra, docker: dockerPort(config), clock: clockPort(), log: (line) => log.info(line) });
+  const docker = dockerPort(config);
+  const janitor = janitorPort(config, { abra, docker, clock: clockPort(), log: (line) => log.info(line) });
   const report = await janitor({ maxAgeMs });
   const dirty = report.reaped.filter((r) => r.left.length > 0);
-  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive: report.keptLive, keptYoung: report.keptYoung, keptUnsure: report.keptUnsure, unreadableLeases: report.unreadableLeases },
-    `janitor: reaped ${report.reaped.length}, kept ${report.keptLive.length} owned by live runs, ${report.keptYoung.length} younger than the age` +
-    (report.unreadableLeases.length > 0 ? `, ${report.keptUnsure.length} because ${report.unreadableLeases.length} live-looking lease(s) could not be read` : ''));
+  const { keptLive, keptYoung, keptUnsure, unreadableLeases } = report;
+  const unsure = unreadableLeases.length > 0
+    ? `, ${keptUnsure.length} because ${unreadableLeases.length} live-looking lease(s) could not be read`
+    : '';
+  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive, keptYoung, keptUnsure, unreadableLeases },
+    `janitor: reaped ${report.reaped.length}, kept ${keptLive.length} owned by live runs, ` +
+    `${keptYoung.length} younger than the age${unsure}`);
   for (const r of dirty) log.error({ domain: r.domain, left: r.left }, 'janitor could not remove everything');
   await close();
   return dirty.length > 0 ? 3 : 0;

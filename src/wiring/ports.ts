@@ -38,13 +38,15 @@ export function dockerProbePort(config: Config): DockerProbe {
 export function abraPort(config: Config, opts: { abraDir?: string; onLine?: (line: string) => void } = {}): Abra {
   const { swarm } = config;
   return createAbraCli({
-    binary: swarm.abra, abraDir: opts.abraDir ?? swarm.abraDir, server: swarm.server, dockerHost: swarm.dockerHost, onLine: opts.onLine,
+    binary: swarm.abra, abraDir: opts.abraDir ?? swarm.abraDir, server: swarm.server, dockerHost: swarm.dockerHost,
+    onLine: opts.onLine,
   });
 }
 
 /** abra asked about itself (--version, --help): the doctor and serve's start-up check. */
 export function abraProbePort(config: Config): AbraProbe {
-  return createAbraProbe({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, dockerHost: config.swarm.dockerHost });
+  const { swarm } = config;
+  return createAbraProbe({ binary: swarm.abra, abraDir: swarm.abraDir, dockerHost: swarm.dockerHost });
 }
 
 /** The backup bot's restic repository; `waitMs: 0` reports a locked one instead of waiting it out. */
@@ -56,7 +58,7 @@ export function backupsPort(docker: SwarmApi, lockWait: { waitMs?: number } = {}
  * The configured forge with the bot's token (forge.type picks the implementation in
  * forge/registry.ts); none without a forge section or a token.
  */
-export function forgePort(config: Config, opts: Partial<Omit<ForgeClientOptions, 'url' | 'token'>> = {}): Forge | undefined {
+export function forgePort(config: Config, opts: Omit<ForgeClientOptions, 'url' | 'token'> = {}): Forge | undefined {
   const token = config.secrets.forgeToken;
   if (!config.forge || !token) return undefined;
   return createForge(config.forge.type, { ...opts, url: config.forge.url, token });
@@ -79,14 +81,21 @@ export function executorPort(config: Config, log: Logger, clock: Clock): Executo
 }
 
 /** A run's lease in the store: its claim on its apps, against the janitor. */
-export function leasePort(config: Config, runId: string, opts: { onError: (message: string) => void; clock: Clock }): Lease {
+export function leasePort(config: Config, runId: string, opts: { onError: (m: string) => void; clock: Clock }): Lease {
   return new Lease(config.store, runId, opts);
 }
 
 /** The janitor over the config's swarm and store. */
 export type Janitor = (opts: { maxAgeMs: number; only?: readonly string[] }) => Promise<JanitorReport>;
 
-export function janitorPort(config: Config, ports: { abra: Abra; docker: SwarmApi; clock: Clock; log: (line: string) => void }): Janitor {
+export interface JanitorPorts {
+  abra: Abra;
+  docker: SwarmApi;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+export function janitorPort(config: Config, ports: JanitorPorts): Janitor {
   return ({ maxAgeMs, only }) => runJanitor({
     abra: ports.abra, docker: ports.docker, store: config.store, maxAgeMs, swarmDomain: config.swarm.domain, only,
     serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: ports.log, clock: ports.clock,

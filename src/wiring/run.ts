@@ -34,8 +34,9 @@ export async function runCommand(recipe: string, flags: RunFlags, secrets: Secre
         config, secrets, log, docker, lease, events: session.events, signal: session.signal, runDir,
         makeAbra: (abraDir) => abraPort(config, { abraDir, onLine: (line) => log.info({ src: 'abra' }, line) }),
       });
+    const { verdict, level, recipe: name, ref } = results;
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
-    else if (exitCode !== 2) process.stdout.write(`${results.verdict} L${results.level} ${results.recipe}@${results.ref} — ${runDir.results}\n`);
+    else if (exitCode !== 2) process.stdout.write(`${verdict} L${level} ${name}@${ref} — ${runDir.results}\n`);
     if (exitCode === 2 && results.error) process.stderr.write(`cc-ci: ${secrets.redact(results.error.message)}\n`);
     return exitCode;
   } catch (err) {

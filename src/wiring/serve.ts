@@ -5,7 +5,9 @@ import { loadConfig, type Config } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
-import { abraPort, abraProbePort, clockPort, dockerPort, executorPort, forgePort, janitorPort, openStore } from './ports.js';
+import {
+  abraPort, abraProbePort, clockPort, dockerPort, executorPort, forgePort, janitorPort, openStore,
+} from './ports.js';
 
 export async function startServing(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
   const clock = clockPort();

@@ -10,6 +10,16 @@ import type { RunEventLine } from '../../src/model/run-events.js';
 import { runFolder, writeStopReason, type RunFolder, type StopReason } from '../../src/model/run-folder.js';
 import type { RunRecord } from '../../src/model/run.js';
 
+type Verdict = 'pass' | 'fail' | 'error';
+const exitCodes: Record<Verdict, number> = { pass: 0, fail: 1, error: 3 };
+
+/** What reattach finds of a run after a "restart": alive or gone, and the events it had written. */
+export interface Survivor {
+  alive: boolean;
+  events: Array<Record<string, unknown>>;
+  onStop?: 'report' | 'ignore';
+}
+
 export class FakeExecution implements Reattached {
   static next = 1000;
   readonly pid = FakeExecution.next++;
@@ -37,8 +47,9 @@ export class FakeExecution implements Reattached {
     this.stream.push({ runId: this.run.id, seq: ++this.seq, at: new Date().toISOString(), ...event } as RunEventLine);
   }
 
-  finish(verdict: 'pass' | 'fail' | 'error', error?: { code: string; message: string }, code = verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3): void {
-    const results = { verdict, level: verdict === 'pass' ? 5 : 0, headSha: 'abc123', error, durationMs: 1000, stages: [] };
+  finish(verdict: Verdict, error?: { code: string; message: string }, code = exitCodes[verdict]): void {
+    const level = verdict === 'pass' ? 5 : 0;
+    const results = { verdict, level, headSha: 'abc123', error, durationMs: 1000, stages: [] };
     mkdirSync(this.files.artifacts, { recursive: true });
     writeFileSync(join(this.files.artifacts, 'results.json'), JSON.stringify(results));
     this.emit({ type: 'run-finished', exitCode: code, results });
@@ -71,7 +82,7 @@ export class FakeExecutor implements Executor {
   /** Every run found again after a "restart", by run id. */
   readonly reattached = new Map<string, FakeExecution>();
   /** Prepares what reattach finds for a run: alive or gone, with the events it had written. */
-  readonly survivors = new Map<string, { alive: boolean; events: Array<Record<string, unknown>>; onStop?: 'report' | 'ignore' }>();
+  readonly survivors = new Map<string, Survivor>();
 
   constructor(private readonly storeDir: string) {}
 

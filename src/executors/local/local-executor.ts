@@ -38,10 +38,12 @@ export interface LocalExecutorOptions {
   cli?: string;
 }
 
+type Exit = { code: number | null; signal: string | null };
+
 /** What the local executor needs of a process, whether it spawned it or found it again. */
 interface Process {
   pid?: number;
-  exited: Promise<ChildExit | { code: null; signal: string | null }>;
+  exited: Promise<ChildExit | Exit>;
   signal(sig: 'SIGTERM' | 'SIGKILL'): void;
 }
 
@@ -118,12 +120,16 @@ function follow(runId: string, folder: RunFolder, proc: Process, log: Logger): E
   };
 }
 
-/** Resolves once a process we did not start has ended (no exit code to be had), or it outlived a SIGKILL's grace. */
-async function pidGone(pid: number, clock: Clock, killedAt: () => number | undefined): Promise<{ code: null; signal: string | null }> {
+/**
+ * Resolves once a process we did not start has ended (there is no exit code to be had), or once
+ * it outlived a SIGKILL's grace.
+ */
+async function pidGone(pid: number, clock: Clock, killedAt: () => number | undefined): Promise<Exit> {
   for (;;) {
     const killed = killedAt();
     if (!pidAlive(pid)) return { code: null, signal: killed === undefined ? null : 'SIGKILL' };
-    if (killed !== undefined && clock.now().getTime() - killed >= KILL_GRACE_MS) return { code: null, signal: 'SIGKILL' };
+    const graceOver = killed !== undefined && clock.now().getTime() - killed >= KILL_GRACE_MS;
+    if (graceOver) return { code: null, signal: 'SIGKILL' };
     await new Promise<void>((resolve) => clock.after(killed === undefined ? PID_POLL_MS : KILL_POLL_MS, resolve));
   }
 }

@@ -24,10 +24,12 @@ const recipe = argv[1], runId = arg('--run-id'), events = arg('--events');
 const runDir = path.dirname(events);
 const store = path.dirname(path.dirname(runDir));
 let seq = 0;
-const emit = (e) => fs.appendFileSync(events, JSON.stringify({ runId, seq: ++seq, at: new Date().toISOString(), ...e }) + '\n');
+const emit = (e) => fs.appendFileSync(events,
+  JSON.stringify({ runId, seq: ++seq, at: new Date().toISOString(), ...e }) + '\n');
 const lease = path.join(store, 'leases', runId + '.json');
 fs.mkdirSync(path.dirname(lease), { recursive: true });
-fs.writeFileSync(lease, JSON.stringify({ runId, pid: process.pid, startedAt: new Date().toISOString(), apps: ['a.ci.test'] }));
+const startedAt = new Date().toISOString();
+fs.writeFileSync(lease, JSON.stringify({ runId, pid: process.pid, startedAt, apps: ['a.ci.test'] }));
 const finish = (code, error) => {
   const results = { verdict: code === 0 ? 'pass' : 'error', level: code === 0 ? 1 : 0, error, stages: [] };
   fs.mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
@@ -54,7 +56,8 @@ function setup() {
   writeFileSync(cli, STAND_IN);
   const log = createLogger({ secrets: new SecretRegistry(), console: false }).log;
   const store = join(dir, 'store');
-  const executor = () => localExecutor({ storeDir: store, configPath: join(dir, 'cc-ci.yml'), log, cli, env: { PATH: process.env.PATH } });
+  const configPath = join(dir, 'cc-ci.yml');
+  const executor = () => localExecutor({ storeDir: store, configPath, log, cli, env: { PATH: process.env.PATH } });
   return { executor };
 }
 
@@ -86,7 +89,10 @@ describe('local executor', () => {
     await until('the claim', () => seen.some((e) => e.type === 'app-claimed'));
     execution.stop({ code: 'CANCELLED', message: 'cancelled from the dashboard' });
     const end = await execution.ended;
-    expect(end).toMatchObject({ code: 3, signal: null, results: { verdict: 'error', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } } });
+    expect(end).toMatchObject({
+      code: 3, signal: null,
+      results: { verdict: 'error', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } },
+    });
     expect(seen.map((e) => e.type)).toEqual(['run-started', 'app-claimed', 'app-released', 'run-finished']);
     expect(collect(execution).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });

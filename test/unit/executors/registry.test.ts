@@ -15,9 +15,12 @@ import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 function configWith(executor: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-exec-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  writeFileSync(join(dir, 'cc-ci.yml'), `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {executor: ${executor}}\nstore: ./store\n`);
+  const yaml = 'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n'
+    + `runner: {executor: ${executor}}\nstore: ./store\n`;
+  writeFileSync(join(dir, 'cc-ci.yml'), yaml);
   const secrets = new SecretRegistry();
-  return { config: loadConfig({ path: join(dir, 'cc-ci.yml'), secrets }), log: createLogger({ secrets, console: false }).log, clock: systemClock };
+  const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
+  return { config, log: createLogger({ secrets, console: false }).log, clock: systemClock };
 }
 
 describe('executor registry', () => {
@@ -35,7 +38,8 @@ describe('executor registry', () => {
 });
 
 describe('event stream', () => {
-  const line = (seq: number): RunEventLine => ({ runId: 'r', seq, at: '2026-01-01T00:00:00Z', type: 'stage-started', stage: 'install' });
+  const line = (seq: number): RunEventLine =>
+    ({ runId: 'r', seq, at: '2026-01-01T00:00:00Z', type: 'stage-started', stage: 'install' });
 
   it('replays what it has seen to a late listener, then hands over each new event', () => {
     const stream = new EventStream();

@@ -13,9 +13,15 @@ import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { FakeExecutor } from '../../support/fake-executor.js';
 
-const req: TriggeredRequest = { recipe: 'custom-html', repo: 'file:///srv/custom-html', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' } };
+const req: TriggeredRequest = {
+  recipe: 'custom-html', repo: 'file:///srv/custom-html', ref: 'main', stages: [], keep: false,
+  trigger: { kind: 'api' },
+};
 const claim = (domain: string) => ({ type: 'app-claimed', domain, stack: domain.replace(/\./g, '_'), role: 'install' });
-const installFailed = { type: 'stage-finished', stage: 'install', result: { name: 'install', status: 'fail', code: 'CHECK_FAILED', reason: 'health: 503', checks: [] } };
+const installFailed = {
+  type: 'stage-finished', stage: 'install',
+  result: { name: 'install', status: 'fail', code: 'CHECK_FAILED', reason: 'health: 503', checks: [] },
+};
 
 function setup() {
   const storeDir = mkdtempSync(join(tmpdir(), 'cc-ci-recover-'));
@@ -41,7 +47,10 @@ describe('recoverRuns', () => {
     store.insertRun('queued', req);
     executor.survivors.set('gone', { alive: false, events: [claim('cust-aaaaaa.ci.test'), installFailed] });
     expect(await recover()).toEqual(['gone']);
-    expect(store.getRun('gone')).toMatchObject({ state: 'interrupted', error: { code: 'INTERRUPTED', message: 'the server stopped during install; its child was already gone' } });
+    expect(store.getRun('gone')).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'INTERRUPTED', message: 'the server stopped during install; its child was already gone' },
+    });
     expect(store.stagesOf('gone')[0]).toMatchObject({ name: 'install', status: 'fail' });
     expect(store.getRun('queued')?.state).toBe('queued');
     expect(reaped).toEqual([['cust-aaaaaa.ci.test']]);
@@ -55,8 +64,11 @@ describe('recoverRuns', () => {
     await recover();
     const execution = executor.reattached.get('alive')!;
     expect(execution.signals).toEqual(['SIGTERM']);
-    expect(readStopReason(execution.files)).toEqual({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
-    expect(store.getRun('alive')).toMatchObject({ state: 'interrupted', error: { message: 'the server stopped while it ran; it was stopped and tore down' } });
+    expect(readStopReason(execution.files))
+      .toEqual({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
+    expect(store.getRun('alive')).toMatchObject({
+      state: 'interrupted', error: { message: 'the server stopped while it ran; it was stopped and tore down' },
+    });
     expect(reaped).toEqual([['cust-bbbbbb.ci.test']]);
   });
 
@@ -66,6 +78,7 @@ describe('recoverRuns', () => {
     executor.survivors.set('stubborn', { alive: true, events: [], onStop: 'ignore' });
     await recover(100);
     expect(executor.reattached.get('stubborn')!.signals).toEqual(['SIGTERM', 'SIGKILL']);
-    expect(store.getRun('stubborn')?.error?.message).toBe('the server stopped during upgrade; it did not stop in time and was killed');
+    expect(store.getRun('stubborn')?.error?.message)
+      .toBe('the server stopped during upgrade; it did not stop in time and was killed');
   });
 });

@@ -130,18 +130,20 @@ describe('scheduler', () => {
     expect(store.getRun(run.id)).toMatchObject({ state: 'errored', error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') } });
   });
 
-  it('stops a run that outlives runner.runTimeout and the teardown budget (the backstop), on the clock it is given', async () => {
+  it('stops a run that outlives runTimeout and the teardown budget (the backstop), on the clock given', async () => {
     const clock = new FakeClock('2026-03-01T12:00:00Z');
     const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
     const run = scheduler.enqueue(req('custom-html'));
-    expect(store.getRun(run.id)).toMatchObject({ state: 'running', createdAt: '2026-03-01T12:00:00.000Z', startedAt: '2026-03-01T12:00:00.000Z' });
+    const at = '2026-03-01T12:00:00.000Z';
+    expect(store.getRun(run.id)).toMatchObject({ state: 'running', createdAt: at, startedAt: at });
     clock.advance(60 * 60_000); // runner.runTimeout (60 min): the child's own limit, not the server's
     expect(children[0]!.signals).toEqual([]);
     clock.advance(1_000);
     expect(children[0]!.signals).toEqual(['SIGTERM']);
     await until('the run to end', () => scheduler.runningCount() === 0);
     expect(store.getRun(run.id)).toMatchObject({ state: 'errored', finishedAt: '2026-03-01T13:00:01.000Z' });
-    expect(store.getRun(run.id)?.error).toEqual({ code: 'TIMED_OUT', message: 'the run outlived runner.runTimeout and the server stopped it' });
+    expect(store.getRun(run.id)?.error)
+      .toEqual({ code: 'TIMED_OUT', message: 'the run outlived runner.runTimeout and the server stopped it' });
     // Neither the backstop nor the kill timer is left behind.
     expect(clock.pending).toBe(0);
   });

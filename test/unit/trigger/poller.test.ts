@@ -1,6 +1,6 @@
-// The poller against a fake forge (Gitea's comments, read by src/forge/gitea/): the first poll marks history as seen; later polls hand new PR
-// comments over once, from a cursor kept in the store across restarts; a comment the forge did not
-// let us handle keeps the cursor before it.
+// The poller against a fake forge (Gitea's comments, read by src/forge/gitea/): the first poll
+// marks history as seen; later polls hand new PR comments over once, from a cursor kept in the
+// store across restarts; a comment the forge did not let us handle keeps the cursor before it.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

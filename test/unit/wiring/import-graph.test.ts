@@ -24,7 +24,8 @@ function importGraph(): Map<string, string[]> {
   const imports = /(?:import|export)\s[^;]*?\sfrom\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g;
   for (const file of sourceFiles(src)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(imports)].map((m) => resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'));
+    const targets = [...text.matchAll(imports)]
+      .map((m) => resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'));
     graph.set(file, targets.filter((t) => t.startsWith(src)));
   }
   return graph;
