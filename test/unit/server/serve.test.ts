@@ -21,12 +21,13 @@ import { FakeExecutor } from '../../support/fake-executor.js';
 
 const TOKEN = 'admin-token-for-the-serve-tests-0123456789';
 const HOOK_SECRET = 'hook-secret-for-the-serve-tests';
+const FORGE = 'https://git.example.org';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-serve-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   writeFileSync(join(dir, 'cc-ci.yml'), [
-    'forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, repos: [coop-cloud/custom-html]}',
+    `forge: {type: gitea, url: "${FORGE}", org: coop-cloud, repos: [coop-cloud/custom-html]}`,
     'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
     'store: ./store',
     'dashboard: {listen: "127.0.0.1:0"}',
@@ -64,9 +65,10 @@ describe('serve', () => {
   it('recovers, runs what the API queues on its executor, follows the forge it was given, and stops', async () => {
     const { store, executor, reaped, polled, start } = setup();
     // A run the last server left running, whose child is gone.
-    store.insertRun('old', { recipe: 'custom-html', repo: 'file:///x', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' } });
+    store.insertRun('old', { recipe: 'custom-html', repo: 'file:///x', ref: 'main', stages: [], keep: false,
+      trigger: { kind: 'api' } });
     store.markRunning('old', 4242);
-    const claimed = { type: 'app-claimed', domain: 'cust-aaaaaa.ci.test', stack: 'cust-aaaaaa_ci_test', role: 'install' };
+    const claimed = { type: 'app-claimed', domain: 'cust-aaaaaa.ci.test', stack: 'cust-aaaaaa_ci_test', role: 'x' };
     executor.survivors.set('old', { alive: false, events: [claimed] });
     const serving = await start();
     await until('the recovery', () => store.getRun('old')?.state === 'interrupted');
@@ -76,7 +78,7 @@ describe('serve', () => {
 
     const res = await fetch(`${serving.url}/api/runs`, {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ recipe: 'custom-html', ref: 'main', repo: 'https://git.example.org/coop-cloud/custom-html.git' }),
+      body: JSON.stringify({ recipe: 'custom-html', ref: 'main', repo: `${FORGE}/coop-cloud/custom-html.git` }),
     });
     expect(res.status).toBe(201);
     const { id } = await res.json() as { id: string };
