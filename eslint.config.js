@@ -1,30 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, URL } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-// The floors of src/, bottom up (docs/architecture.md): a folder may import its own floor and
-// those below, never one above, types included. A new folder must be given a floor here.
-const floors = [
-  ['model', 'secrets', 'validate'],
-  ['log', 'config', 'recipe', 'spec'],
-  ['process', 'git', 'abra', 'docker', 'backupbot', 'browser', 'forge'],
-  ['apps'],
-  ['stages'],
-  ['runner', 'report'],
-  ['executors'],
-  ['queue'],
-  ['trigger'],
-  ['doctor'],
-  ['server'],
-  ['wiring'],
-  ['demo', 'cli'],
-];
-// Known imports up a floor, each to be removed by whoever owns the file.
-const upwardExceptions = {
-  // blame.ts reads restic's lock message with backupbot's isRepoLocked (moving down with the blame.ts work).
-  'src/model/blame.ts': ['backupbot'],
-};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
@@ -41,12 +16,11 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' }],
     },
   },
-  // Each external system has one adapter folder; nothing else imports its client. And no folder
-  // imports one on a higher floor.
-  ...boundaries(),
+  // Each external system has one adapter folder; nothing else imports its client.
+  ...adapterBoundaries(),
 );
 
-function boundaries() {
+function adapterBoundaries() {
   const only = {
     execa: { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
     'node:child_process': { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
@@ -65,44 +39,20 @@ function boundaries() {
   const all = [...Object.values(only), ...Object.values(onlyGlobals)];
   const folders = [...new Set(all.map((o) => o.folder))];
   const others = (map, except) => Object.entries(map).filter(([, o]) => o.folder !== except);
-  // An import of a folder above, from anywhere below src/ (`../queue/…`, `../../cli.js`).
-  const upward = (unit, above) => above.map((name) => ({
-    regex: `^(\\.\\./)+${name}(/|\\.js$|$)`,
-    message: `src/${unit} may not import ${name}: it is on a higher floor (eslint.config.js, docs/architecture.md).`,
-  }));
-  const rules = (except, unit, above = []) => ({
+  const rules = (except) => ({
     // typescript-eslint's version of no-restricted-imports, for allowTypeImports.
     'no-restricted-imports': 'off',
     '@typescript-eslint/no-restricted-imports': ['error', {
       paths: others(only, except).map(([name, o]) => ({ name, message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
       // Subpaths too (undici/…, gitea-js/…); node: built-ins have none.
-      patterns: [
-        ...others(only, except).filter(([name]) => !name.startsWith('node:'))
-          .map(([name, o]) => ({
-            group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false,
-          })),
-        ...upward(unit, above),
-      ],
+      patterns: others(only, except).filter(([name]) => !name.startsWith('node:'))
+        .map(([name, o]) => ({ group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
     }],
     'no-restricted-globals': ['error', ...others(onlyGlobals, except).map(([name, o]) => ({ name, message: o.message }))],
     'no-restricted-properties': ['error', ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message }))],
   });
-  // Every entry of src/ (a folder, or cli.ts) is on a floor; its rules say what is above it.
-  const units = readdirSync(fileURLToPath(new URL('src', import.meta.url)), { withFileTypes: true })
-    .map((e) => (e.isDirectory() ? e.name : e.name.replace(/\.ts$/, '')));
-  const floorOf = (unit) => floors.findIndex((floor) => floor.includes(unit));
-  const lost = units.filter((unit) => floorOf(unit) < 0);
-  if (lost.length > 0) throw new Error(`eslint.config.js: give src/${lost.join(', src/')} a floor in \`floors\``);
-  const above = (unit, allowed = []) => floors.slice(floorOf(unit) + 1).flat().filter((u) => !allowed.includes(u));
-  const adapter = (unit) => (folders.includes(`src/${unit}`) ? `src/${unit}` : undefined);
   return [
-    ...floors.flat().map((unit) => ({
-      files: [`src/${unit}/**/*.ts`, `src/${unit}.ts`],
-      rules: rules(adapter(unit), unit, above(unit)),
-    })),
-    ...Object.entries(upwardExceptions).map(([file, allowed]) => {
-      const unit = file.split('/')[1];
-      return { files: [file], rules: rules(adapter(unit), unit, above(unit, allowed)) };
-    }),
+    { files: ['src/**/*.ts'], ignores: folders.map((f) => `${f}/**`), rules: rules(undefined) },
+    ...folders.map((folder) => ({ files: [`${folder}/**/*.ts`], rules: rules(folder) })),
   ];
 }
