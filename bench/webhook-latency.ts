@@ -2,7 +2,7 @@
 // ≤ 100 ms). On 127.0.0.1 only. cc-ci is wired in this process as `serve` wires it: a RunStore in
 // a temp folder, the real Scheduler (capacity 1, with a fake executor whose runs never end until
 // the bench stops, so nothing reaches the swarm), the real ForgeBridge with the bot's token and
-// createForgeClient, and buildServer with POST /hook (config from loadConfig with
+// createGiteaClient, and buildServer with POST /hook (config from loadConfig with
 // CCCI_WEBHOOK_SECRET and CCCI_FORGE_TOKEN). The forge is the stand-in (startForge, seed demo).
 //
 // - The stand-in runs in a child process by default (this file, started again): its GET of a
@@ -38,8 +38,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { knownRecipes } from '../src/config/enrolled.js';
 import { loadConfig } from '../src/config/load-config.js';
-import type { Executor, ExecutionHandle } from '../src/executors/executor.js';
-import { createForgeClient } from '../src/forge/client.js';
+import type { Execution, ExecutionEnd, Executor } from '../src/executors/executor.js';
+import { createGiteaClient } from '../src/forge/gitea/client.js';
+import { giteaWebhooks } from '../src/forge/gitea/webhook.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { Scheduler } from '../src/queue/scheduler.js';
 import { RunStore } from '../src/queue/store.js';
@@ -243,12 +244,16 @@ async function runPass(forge: ForgeSide, work: string, name: string, drive: (sen
   const live: Array<() => void> = [];
   let pid = 4_000_000;
   const executor: Executor = {
-    start(): ExecutionHandle {
-      let end: (e: { code: number | null; signal: string | null }) => void = () => undefined;
-      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => { end = r; });
+    start(): Execution {
+      let end: (e: ExecutionEnd) => void = () => undefined;
+      const ended = new Promise<ExecutionEnd>((r) => { end = r; });
       live.push(() => end({ code: null, signal: 'SIGTERM' }));
-      return { pid: ++pid, exited, signal: (sig) => end({ code: null, signal: sig }) };
+      return {
+        pid: ++pid, ended, onEvent: () => () => undefined,
+        stop: () => end({ code: null, signal: 'SIGTERM' }), kill: () => end({ code: null, signal: 'SIGKILL' }),
+      };
     },
+    reattach: () => { throw new Error('the bench never restarts a server'); },
   };
   const scheduler = new Scheduler({ store, config, log, executor, reap: async () => undefined, teardownBudgetMs: config.runner.teardownBudget });
 
@@ -272,7 +277,7 @@ async function runPass(forge: ForgeSide, work: string, name: string, drive: (sen
 
   // The forge client, timed per comment (the comment being handled travels in async context).
   const current = new AsyncLocalStorage<number>();
-  const client = createForgeClient({ url: config.forge!.url, token: config.secrets.forgeToken!, log: (line) => log.warn({ src: 'forge' }, line) });
+  const client = createGiteaClient({ url: config.forge!.url, token: config.secrets.forgeToken!, log: (line) => log.warn({ src: 'forge' }, line) });
   const background = { createComment: [] as number[], editComment: [] as number[], setStatus: [] as number[] };
   const timedBg = <A extends unknown[], R>(name: keyof typeof background, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
     const t0 = performance.now();
@@ -306,7 +311,7 @@ async function runPass(forge: ForgeSide, work: string, name: string, drive: (sen
     },
   };
   const metrics = createMetrics({ store, runs: scheduler });
-  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config), bridge: hookBridge });
+  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config), bridge: hookBridge, webhooks: giteaWebhooks });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   // As with a real Gitea, the bot's own replies come back through the webhook.

@@ -13,6 +13,7 @@ import { abraCall, helpArgv, type AbraCall, type AbraCallId } from './abra-calls
 import { hasFlag, parseCobraHelp } from './cobra-help.js';
 import { readEnvFile, setEnvValues } from './env-file.js';
 import { parseLintOutput, type LintRule } from './lint-output.js';
+import { childEnv } from '../process/child-env.js';
 import { runInTerminal } from '../process/pty.js';
 import { runProcess } from '../process/run-process.js';
 import { findTable, jsonList, plainText } from './terminal-table.js';
@@ -74,14 +75,7 @@ const HELP_TIMEOUT_MS = 30_000;
 
 /** The whole environment of every abra call: nothing of cc-ci's own leaks in. */
 export function abraEnv(options: { abraDir: string; dockerHost?: string }) {
-  return {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/root',
-    ABRA_DIR: options.abraDir,
-    DOCKER_HOST: options.dockerHost,
-    TERM: 'dumb',
-    NO_COLOR: '1',
-  };
+  return childEnv({ ABRA_DIR: options.abraDir, DOCKER_HOST: options.dockerHost, TERM: 'dumb', NO_COLOR: '1' });
 }
 
 export function createAbraCli(options: AbraCliOptions): Abra {

@@ -5,6 +5,7 @@
 // run cannot be read, it could own any app, so that pass reaps nothing.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../model/clock.js';
 import { errorMessage } from '../model/errors.js';
 import type { Abra } from '../abra/abra.js';
 import { stackName, testAppPattern } from '../model/app-name.js';
@@ -26,7 +27,8 @@ export interface JanitorOptions {
   only?: readonly string[];
   /** The backup repository (the bot's, by default). */
   backups?: BackupRepo;
-  now?: number;
+  /** Where the janitor reads the time (the apps' ages, whether a lease is fresh). */
+  clock?: Clock;
 }
 
 export interface JanitorReport {
@@ -66,7 +68,7 @@ export function decideReaping(candidates: ReadonlyMap<string, number>, scan: Lea
 }
 
 export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
-  const now = opts.now ?? Date.now();
+  const now = (opts.clock ?? systemClock).now().getTime();
   const pattern = testAppPattern(opts.swarmDomain);
   // Apps are listed before leases are read: a run claims an app before creating it, so every app
   // listed here is already in its run's lease when the leases are read.

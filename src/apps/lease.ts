@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { systemClock, type Clock } from '../model/clock.js';
 import { CcciError, errorMessage } from '../model/errors.js';
 import { pidAlive } from '../process/run-child.js';
 
@@ -38,20 +39,24 @@ export interface RunLease {
 export interface LeaseOptions {
   /** Told when the heartbeat, --keep or release could not update the lease file; never throws instead. */
   onError?: (message: string) => void;
+  /** Where the lease reads the time (its start, the heartbeat). */
+  clock?: Clock;
 }
 
 export class Lease implements RunLease {
   private readonly record: LeaseRecord;
   private timer: NodeJS.Timeout | undefined;
   private readonly onError: (message: string) => void;
+  private readonly clock: Clock;
   readonly path: string;
 
   /** Writes the lease at once; throws a CcciError when it cannot. */
   constructor(store: string, runId: string, options: LeaseOptions = {}) {
     this.onError = options.onError ?? ((message) => process.stderr.write(`cc-ci: ${message}\n`));
+    this.clock = options.clock ?? systemClock;
     const dir = join(store, 'leases');
     this.path = join(dir, `${runId}.json`);
-    this.record = { runId, pid: process.pid, startedAt: new Date().toISOString(), apps: [] };
+    this.record = { runId, pid: process.pid, startedAt: this.clock.now().toISOString(), apps: [] };
     try {
       mkdirSync(dir, { recursive: true });
       this.write();
@@ -105,7 +110,7 @@ export class Lease implements RunLease {
 
   /** The timer's work: never throws, since nothing could catch it. */
   private beat(): void {
-    const now = new Date();
+    const now = this.clock.now();
     try {
       utimesSync(this.path, now, now);
       return;

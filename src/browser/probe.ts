@@ -2,6 +2,7 @@
 // and when not, is the binary there and what does `--version` say.
 import { accessSync, constants } from 'node:fs';
 import { errorMessage } from '../model/errors.js';
+import { childEnv } from '../process/child-env.js';
 import { runProcess } from '../process/run-process.js';
 import { chromiumPath, launchChromium } from './chromium.js';
 
@@ -29,7 +30,7 @@ export async function probeChromium(executablePath = chromiumPath, timeoutMs = 2
     }
   } catch (err) {
     const v = await runProcess(executablePath, ['--version'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: VERSION_TIMEOUT_MS,
+      env: childEnv(), timeoutMs: VERSION_TIMEOUT_MS,
     }).catch(() => undefined);
     const version = v && v.exitCode === 0 ? `${v.stdout.trim()} is installed but ` : '';
     // Playwright's own words, not the adapter's "could not start" around them.

@@ -8,15 +8,14 @@ import type { Comment } from '../forge/types.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
-import { createForgeClient } from '../forge/client.js';
 import type { ForgeClient } from '../forge/types.js';
-import { connectDocker, SwarmDocker } from '../docker/docker.js';
-import type { StackResources } from '../docker/swarm-api.js';
+import type { StackResources, SwarmApi } from '../docker/swarm-api.js';
 import { createLogger } from '../log/create-logger.js';
 import type { RunRecord } from '../model/run.js';
 import { stateWords, statusFor } from '../report/pr-comment.js';
 import { SecretRegistry } from '../secrets/secret-registry.js';
 import type { Serving } from '../server/serve.js';
+import { dockerPort, forgeAs } from '../wiring/ports.js';
 import { writeDemoConfig } from './demo-config.js';
 import { followRuns, type FollowedRun } from './follow-runs.js';
 import { screenshotPages } from './screenshots.js';
@@ -98,7 +97,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (server) {
       const { serving, config } = server;
       await step('stopping cc-ci serve', async () => { say('Stopping cc-ci serve …'); await serving.stop('the demo was stopped'); });
-      ok = (await checkSwarmClean(config.swarm.dockerHost, stacks, say)) && ok;
+      ok = (await checkSwarmClean(() => dockerPort(config), stacks, say)) && ok;
     }
     if (forge) await step('stopping the stand-in forge', () => forge!.process.stop());
     if (testbedFoundRunning === true) say('The testbed was running when the demo started: it is left up (`bash testbed/down` removes it).');
@@ -118,7 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
  * would after a merge (the badge shows the default branch). Resolves when every run has ended.
  */
 async function testRuns(forge: StandInForge, server: DemoServer, opts: DemoOptions, onStack: (stack: string) => void): Promise<FollowedRun[]> {
-  const maintainer = createForgeClient({ url: forge.url, token: forge.tokens.maintainer });
+  const maintainer = maintainerClient(forge);
   const following = followRuns(server.serving.runs, { signal: opts.signal, startWithinMs: 60_000, endWithinMs: 30 * 60_000, onStack, say: (line) => opts.say(`  ${line}`) });
   following.done.catch(() => undefined);
   for (const pr of forge.pulls) {
@@ -141,7 +140,7 @@ async function showOutcome(forge: StandInForge, r: FollowedRun, opts: DemoOption
     opts.say(`${r.target.label}: ${r.run.state}${r.run.level !== undefined ? `, level L${r.run.level}` : ''} (${as}).`);
     return want === r.run.state;
   }
-  const reply = await finalReply(createForgeClient({ url: forge.url, token: forge.tokens.maintainer }), forge, r.target.pr, r.run, opts.signal);
+  const reply = await finalReply(maintainerClient(forge), forge, r.target.pr, r.run, opts.signal);
   opts.say(`${r.target.label}: ${r.run.state} (${as}); commit status ${reply.status ?? 'none'}. The reply, as the maintainer sees it:`);
   opts.say('');
   for (const line of (reply.comment?.body ?? '(no reply)').trimEnd().split('\n')) opts.say(`    ${line}`);
@@ -180,13 +179,18 @@ async function bringUpTestbed(root: string, foundRunning: boolean, opts: DemoOpt
   opts.say(`Testbed up in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
+/** The stand-in forge as the maintainer, the org member who comments (the stand-in is a Gitea). */
+function maintainerClient(forge: StandInForge): ForgeClient {
+  return forgeAs('gitea', { url: forge.url, token: forge.tokens.maintainer }).client;
+}
+
 async function startServer(configFile: string, logFile: string): Promise<DemoServer> {
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: configFile, secrets });
   // serve's log goes to its file only: the terminal is the demo's.
   const { log } = createLogger({ secrets, file: logFile, console: false });
-  const { serve } = await import('../server/serve.js');
-  return { serving: await serve(config, secrets, log), config };
+  const { startServing } = await import('../wiring/serve.js');
+  return { serving: await startServing(config, secrets, log), config };
 }
 
 /** The bot's reply once it shows the run's end, and the commit status that goes with it. */
@@ -205,10 +209,12 @@ async function finalReply(client: ForgeClient, forge: StandInForge, pr: number, 
 }
 
 /** Whether the swarm holds nothing of the stacks the demo's runs deployed. */
-async function checkSwarmClean(dockerHost: string, stacks: string[], say: (line: string) => void): Promise<boolean> {
+async function checkSwarmClean(
+  connect: () => SwarmApi, stacks: string[], say: (line: string) => void,
+): Promise<boolean> {
   if (stacks.length === 0) return true;
   try {
-    const docker = new SwarmDocker(connectDocker(dockerHost));
+    const docker = connect();
     const left: string[] = [];
     for (const stack of stacks) {
       const res: StackResources = await docker.resources(stack);

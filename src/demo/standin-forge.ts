@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CcciError } from '../model/errors.js';
+import { childEnv } from '../process/child-env.js';
 import { startBackground, type BackgroundProcess } from '../process/background-process.js';
 
 export interface StandInForge {
@@ -24,7 +25,7 @@ const readyLine = z.object({
 export async function startStandInForge(root: string, opts: { dataDir: string; brokenPr: boolean; onLine: (line: string) => void }): Promise<StandInForge> {
   const args = [join(root, 'dist/testbed/forge/main.js'), '--port', '0', '--data', opts.dataDir, '--seed', 'demo', ...(opts.brokenPr ? ['--pr', 'broken'] : [])];
   const proc = startBackground(process.execPath, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: root, readyTimeoutMs: 60_000,
+    env: childEnv(), cwd: root, readyTimeoutMs: 60_000,
     what: 'the stand-in forge (dist/testbed/forge/main.js; run `npm run build` first)', onLine: opts.onLine,
   });
   try {

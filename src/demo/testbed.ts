@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CcciError } from '../model/errors.js';
+import { childEnv } from '../process/child-env.js';
 import { runProcess } from '../process/run-process.js';
 
 /** The checkout cc-ci runs from (dist/src/demo or src/demo alike): where testbed/ lives. */
@@ -17,7 +18,7 @@ export function packageRoot(): string {
   return dir;
 }
 
-const env = () => ({ PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' });
+const env = () => childEnv({ LANG: 'C.UTF-8' });
 
 /** Whether a swarm answers on the local Docker socket: the testbed (or a swarm like it) is up. */
 export async function swarmAnswers(): Promise<boolean> {

@@ -1,6 +1,6 @@
 // `cc-ci doctor`: the host against the config. The list of checks, in the order they are printed;
-// each is built from the config and the probes (src/harness/ runs abra, Docker and Chromium;
-// src/forge/ speaks to the forge), so a test can hand in fakes.
+// each is built from the config and the probes src/wiring/ hands in (abra, Docker and Chromium
+// through src/abra/ and src/docker/; the forge through src/forge/), so a test can hand in fakes.
 import type { Config } from '../config/load-config.js';
 import type { ForgeClient, User } from '../forge/types.js';
 import type { AbraCall } from '../abra/abra-calls.js';

@@ -1,21 +1,49 @@
-// Where a run executes. The queue only starts, signals and awaits runs through this interface:
-// `local` runs `cc-ci run` as a child here; `drone` (to come) runs the same command in a Drone
-// step, with no change to the queue.
+// Where a run executes. The queue starts, follows, stops and recovers runs only through this
+// interface: `local` runs `cc-ci run` as a child on this host; another executor (Drone: the same
+// command in a Drone step) implements it in its own folder and registers in ./registry.ts.
+// Nothing here assumes a local process or file: a run is followed through its events (the child
+// contract, DESIGN §2), stopped by asking, and its end is a promise.
+import type { RunResults } from '../model/results.js';
+import type { RunEventLine } from '../model/run-events.js';
+import type { StopReason } from '../model/run-folder.js';
 import type { RunRecord } from '../model/run.js';
-import type { RunFolder } from '../model/run-folder.js';
 
-/** The run's folder (the child contract's layout). */
-export type RunFiles = RunFolder;
+/** How an execution ended. */
+export interface ExecutionEnd {
+  /** The run's exit code (0 pass, 1 fail, 2 refused, 3 error), when known. */
+  code: number | null;
+  /** The signal that ended it from outside (SIGKILL after the teardown budget), when known. */
+  signal: string | null;
+  /** The results the run left, if it wrote them, even when its run-finished event never came. */
+  results?: RunResults;
+}
 
-export interface ExecutionHandle {
-  /** The child's process group (local) or an id the executor understands. */
-  readonly pid: number;
-  /** Resolves when the run has ended, with its exit code when known. */
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-  /** SIGTERM asks the run to stop and tear down; SIGKILL ends it at once. */
-  signal(sig: 'SIGTERM' | 'SIGKILL'): void;
+/** One run, as it executes. */
+export interface Execution {
+  /** The local child's process group, kept in RunRecord.pid for the operator; other executors have none. */
+  readonly pid?: number;
+  /**
+   * Every event of the run, in order: first those seen so far (replayed from the start), then
+   * each as it comes. Returns the unsubscribe. The apps a run claimed are its app-claimed events.
+   */
+  onEvent(listener: (event: RunEventLine) => void): () => void;
+  /** Resolves once the run has ended and every event it wrote has been handed to the listeners. */
+  readonly ended: Promise<ExecutionEnd>;
+  /** Asks the run to stop for this reason: it tears down and reports the reason's code and message. */
+  stop(reason: StopReason): void;
+  /** Ends the run at once (it outlived the teardown budget); whatever it claimed is the janitor's. */
+  kill(): void;
+}
+
+/** A run found again after a restart of the server. */
+export interface Reattached extends Execution {
+  /** Whether the run was still going; if not, `ended` resolves once its events are replayed. */
+  readonly alive: boolean;
 }
 
 export interface Executor {
-  start(run: RunRecord, files: RunFiles): ExecutionHandle;
+  /** Starts a queued run; throws when it cannot be started. */
+  start(run: RunRecord): Execution;
+  /** A run the store still calls `running` when the server starts: its execution, if it still goes. */
+  reattach(run: RunRecord): Reattached;
 }

@@ -2,6 +2,7 @@
 // Refs and URLs are validated before they get here; `--end-of-options` keeps them from ever
 // being read as options anyway.
 import { CcciError } from '../model/errors.js';
+import { childEnv } from '../process/child-env.js';
 import { runProcess, type ProcessResult } from '../process/run-process.js';
 
 export interface GitOptions {
@@ -12,15 +13,13 @@ export interface GitOptions {
 
 export const GIT_TIMEOUT_MS = 300_000;
 
-const gitEnv = {
-  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/root',
+const gitEnv = childEnv({
   GIT_TERMINAL_PROMPT: '0',
   // Only plain transports; `ext::` and friends would run commands.
   GIT_ALLOW_PROTOCOL: 'file:http:https:ssh:git',
   GIT_CONFIG_NOSYSTEM: '1',
   LC_ALL: 'C',
-};
+});
 
 async function git(args: string[], cwd: string | undefined, opts: GitOptions): Promise<ProcessResult> {
   return runProcess('git', args, {

@@ -1,18 +1,19 @@
 // The queue: runner.capacity runs at once, first come first served and fair between recipes; a
 // new run for the same recipe and PR supersedes older ones; cancel asks the child to stop (it
 // tears down), escalates to SIGKILL after the teardown budget and then reaps the run's apps; a
-// backstop timeout sits on top of the child's own runTimeout. Each run is followed through its
-// events file; the store is updated as it goes, and listeners (pages, the forge bridge) hear it.
+// backstop timeout sits on top of the child's own runTimeout. Each run is followed through the
+// events its executor hands over; the store is updated as it goes, and listeners (pages, the
+// forge bridge) hear it. Runs are started, stopped and killed only through the Executor.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage, type ErrorInfo, type StopCode } from '../model/errors.js';
-import type { ExecutionHandle, Executor } from '../executors/executor.js';
+import type { Execution, ExecutionEnd, Executor } from '../executors/executor.js';
 import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock, type Timer } from '../model/clock.js';
 import type { RunResults } from '../model/results.js';
 import type { RunEventLine } from '../model/run-events.js';
-import { newRunId, runFolder, writeStopReason, type RunFolder } from '../model/run-folder.js';
-import { followEvents, type EventFollower } from './follow-events.js';
+import { newRunId, runFolder, type RunFolder } from '../model/run-folder.js';
 import type { RunChange, RunControl } from './run-control.js';
 import type { RunRecord, TriggeredRequest, RunState } from '../model/run.js';
 import type { RunStore } from './store.js';
@@ -27,17 +28,17 @@ export interface SchedulerDeps {
   /** How long a stopped run may take to tear down before it is killed. */
   teardownBudgetMs: number;
   newId?: () => string;
+  clock?: Clock;
 }
 
-/** What the scheduler says as runs move: the run as it is now. */
-
 interface Active {
-  handle: ExecutionHandle;
-  follower: EventFollower;
-  /** Apps the child claimed and has not released: what a kill leaves for the janitor. */
+  execution: Execution;
+  /** Stops listening to the run's events. */
+  unfollow: () => void;
+  /** Apps the run claimed (its app-claimed events) and has not released: what a kill leaves for the janitor. */
   apps: Set<string>;
-  stopping?: { code: StopCode; message: string; state?: RunState; killTimer?: NodeJS.Timeout };
-  backstop: NodeJS.Timeout;
+  stopping?: { code: StopCode; message: string; state?: RunState; killTimer?: Timer };
+  backstop: Timer;
   /** Resolves once the run has ended and the store says how. */
   done?: Promise<void>;
 }
@@ -46,9 +47,11 @@ export class Scheduler implements RunControl {
   private readonly active = new Map<string, Active>();
   private readonly emitter = new EventEmitter();
   private draining = false;
+  private readonly clock: Clock;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.emitter.setMaxListeners(0);
+    this.clock = deps.clock ?? systemClock;
   }
 
   /** Listens to every change of every run. */
@@ -63,9 +66,9 @@ export class Scheduler implements RunControl {
 
   /** Queues a run (already validated); older queued or running runs of the same recipe and PR are superseded. */
   enqueue(req: TriggeredRequest): RunRecord {
-    const id = (this.deps.newId ?? newRunId)();
+    const id = this.deps.newId?.() ?? newRunId(this.clock.now());
     const older = req.pr === undefined ? [] : this.deps.store.activeForPr(req.recipe, req.pr);
-    const run = this.deps.store.insertRun(id, req);
+    const run = this.deps.store.insertRun(id, req, this.clock.now());
     mkdirSync(this.runFiles(id).dir, { recursive: true });
     this.deps.log.info({ runId: id, recipe: req.recipe, ref: req.ref, pr: req.pr, by: req.trigger.by }, `queued run ${id}: ${req.recipe} at ${req.ref}`);
     this.changed(run);
@@ -127,29 +130,27 @@ export class Scheduler implements RunControl {
   }
 
   private launch(run: RunRecord): void {
-    const files = this.runFiles(run.id);
-    mkdirSync(files.dir, { recursive: true });
-    let handle: ExecutionHandle;
+    let execution: Execution;
     try {
-      handle = this.deps.executor.start(run, files);
+      execution = this.deps.executor.start(run);
     } catch (err) {
       this.finish(run.id, { state: 'errored', error: { code: 'INTERNAL', message: `the run could not be started: ${errorMessage(err)}` } });
       return;
     }
-    this.deps.store.markRunning(run.id, handle.pid);
+    this.deps.store.markRunning(run.id, execution.pid, this.clock.now());
     const active: Active = {
-      handle,
+      execution,
       apps: new Set(),
-      follower: followEvents(files.events, (e) => this.onEvent(run.id, e)),
+      unfollow: () => undefined,
       // The child stops itself at runTimeout; this catches a child that cannot.
-      backstop: setTimeout(() => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it'),
-        this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs),
+      backstop: this.clock.after(this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs,
+        () => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it')),
     };
-    active.backstop.unref();
     this.active.set(run.id, active);
-    this.deps.log.info({ runId: run.id, pid: handle.pid }, `started run ${run.id}`);
+    active.unfollow = execution.onEvent((e) => this.onEvent(run.id, e));
+    this.deps.log.info({ runId: run.id, pid: execution.pid }, `started run ${run.id}`);
     this.changed(this.deps.store.getRun(run.id)!);
-    active.done = handle.exited.then((exit) => this.onExit(run.id, exit));
+    active.done = execution.ended.then((end) => this.onExit(run.id, end));
   }
 
   private onEvent(id: string, e: RunEventLine): void {
@@ -164,17 +165,17 @@ export class Scheduler implements RunControl {
     if (run) this.changed(run, e);
   }
 
-  private async onExit(id: string, exit: { code: number | null; signal: string | null }): Promise<void> {
+  private async onExit(id: string, exit: ExecutionEnd): Promise<void> {
     const active = this.active.get(id);
     if (!active) return;
-    active.follower.drain();
-    active.follower.stop();
-    clearTimeout(active.backstop);
-    if (active.stopping?.killTimer) clearTimeout(active.stopping.killTimer);
+    // Every event was handed over before `ended` resolved.
+    active.unfollow();
+    active.backstop.cancel();
+    active.stopping?.killTimer?.cancel();
     const run = this.deps.store.getRun(id);
     if (run && (run.state === 'queued' || run.state === 'running')) {
       // No run-finished event: the child died (killed, or crashed). Its apps are the janitor's.
-      const results = this.readResults(id);
+      const results = exit.results;
       if (results) {
         this.finishFromResults(id, results);
       } else {
@@ -206,7 +207,7 @@ export class Scheduler implements RunControl {
   }
 
   private finish(id: string, end: Parameters<RunStore['finishRun']>[1]): void {
-    if (this.deps.store.finishRun(id, end)) {
+    if (this.deps.store.finishRun(id, end, this.clock.now())) {
       const run = this.deps.store.getRun(id)!;
       this.deps.log.info({ runId: id, state: run.state, verdict: run.verdict, code: run.error?.code }, `run ${id} ${run.state}`);
       this.changed(run);
@@ -214,9 +215,9 @@ export class Scheduler implements RunControl {
   }
 
   /**
-   * Stops a run for a reason: a queued one ends at once; a running one is told why (the stop
-   * reason file), gets SIGTERM and tears down; after the teardown budget it is killed and its
-   * apps reaped.
+   * Stops a run for a reason: a queued one ends at once; a running one is asked to stop with the
+   * reason (its executor tells it why) and tears down; after the teardown budget it is killed and
+   * its apps reaped.
    */
   private async stop(id: string, code: StopCode, message: string, finalState?: RunState): Promise<void> {
     const run = this.deps.store.getRun(id);
@@ -231,27 +232,12 @@ export class Scheduler implements RunControl {
     const stopping: NonNullable<Active['stopping']> = { code, message, state: finalState };
     active.stopping = stopping;
     this.deps.log.info({ runId: id, code }, `stopping run ${id}: ${message}`);
-    try {
-      writeStopReason(this.runFiles(id), { code, message });
-    } catch (err) {
-      this.deps.log.warn(`could not write the stop reason of run ${id}: ${errorMessage(err)}`);
-    }
-    active.handle.signal('SIGTERM');
-    stopping.killTimer = setTimeout(() => {
+    active.execution.stop({ code, message });
+    stopping.killTimer = this.clock.after(this.deps.teardownBudgetMs, () => {
       this.deps.log.warn({ runId: id }, `run ${id} did not tear down within ${Math.round(this.deps.teardownBudgetMs / 1000)} s: killing it`);
-      active.handle.signal('SIGKILL');
-    }, this.deps.teardownBudgetMs);
-    stopping.killTimer.unref();
+      active.execution.kill();
+    });
     await active.done;
-  }
-
-  private readResults(id: string): RunResults | undefined {
-    const file = this.runFiles(id).results;
-    try {
-      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as RunResults : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   private changed(run: RunRecord, event?: RunEventLine): void {

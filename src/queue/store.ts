@@ -116,8 +116,8 @@ export class RunStore {
       .all(recipe, pr) as RunRowDb[]).map(toRecord);
   }
 
-  markRunning(id: string, pid: number, now = new Date()): void {
-    this.sql(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid, now.toISOString(), id);
+  markRunning(id: string, pid: number | undefined, now = new Date()): void {
+    this.sql(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid ?? null, now.toISOString(), id);
   }
 
   setCurrentStage(id: string, stage: string | null): void {

@@ -2,20 +2,20 @@
 // read raw (the signature is over its exact bytes) with a size limit (413 beyond it); a bad or
 // missing signature is 401 and nothing happens; only a comment created on a pull request is
 // acted on. The answer goes back at once; the comment is handled after (the same path as the
-// poller's, so one comment starts one run, ever).
+// poller's, so one comment starts one run, ever). The forge's own code (deps.webhooks) checks the
+// signature and reads the payload: this route knows no forge's format.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
-import { readCommentEvent, verifySignature } from '../trigger/webhook.js';
 import type { ServerDeps } from './server-deps.js';
 
-// Gitea's comment payloads carry the issue, the repository and two users: tens of kilobytes.
+// A comment payload carries the issue, the repository and two users (Gitea's): tens of kilobytes.
 export const HOOK_BODY_LIMIT = 512 * 1024;
 
 export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?: Pick<ForgeBridge, 'handle'> }): void {
   const secret = deps.config.secrets.webhookSecret;
-  const bridge = deps.bridge;
-  if (!secret || !bridge) return;
+  const { bridge, webhooks } = deps;
+  if (!secret || !bridge || !webhooks) return;
   void app.register(async (scope) => {
     // In this scope only: every body as raw bytes, for the signature.
     scope.removeAllContentTypeParsers();
@@ -24,7 +24,7 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
     );
     scope.post('/hook', { bodyLimit: HOOK_BODY_LIMIT }, async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      if (!verifySignature(raw, request.headers, secret)) {
+      if (!webhooks.verify(raw, request.headers, secret)) {
         deps.log.warn({ ip: request.ip }, 'webhook with a missing or wrong signature: ignored');
         return reply
           .code(401)
@@ -41,7 +41,7 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
           },
         });
       }
-      const event = readCommentEvent(request.headers, payload);
+      const event = webhooks.readComment(request.headers, payload);
       if (!event) return reply.code(204).send();
       void bridge
         .handle({ repo: event.repo, pr: event.pr, commentId: event.commentId, body: event.body, user: event.user })

@@ -1,26 +1,25 @@
-// `cc-ci serve`: the store, the queue with its local executor, crash recovery, and the HTTP
-// server, wired together. It first checks that abra has every command and flag cc-ci uses
-// (src/abra/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages
-// are served before recovery finishes, and whether or not the forge answers; a stop (SIGTERM,
+// `cc-ci serve`: the queue with its executor, crash recovery, the forge loop and the HTTP server,
+// started in order from the ports it is handed (src/wiring/ builds them; the demo embeds it).
+// Before that, assertAbraReady checks that abra has every command and flag cc-ci uses
+// (src/abra/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages are
+// served before recovery finishes, and whether or not the forge answers; a stop (SIGTERM,
 // SIGINT) stops the running runs (they tear down and end `interrupted`) before the server exits.
-import { join } from 'node:path';
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
-import { localExecutor } from '../executors/local/local-executor.js';
+import type { Clock } from '../model/clock.js';
+import type { Executor } from '../executors/executor.js';
 import { assertAbraUsable } from '../doctor/abra-checks.js';
-import { createAbraCli } from '../abra/abra.js';
 import { abraCalls } from '../abra/abra-calls.js';
-import { createAbraProbe } from '../abra/abra-help.js';
-import { connectDocker, SwarmDocker } from '../docker/docker.js';
-import { runJanitor } from '../apps/janitor.js';
+import type { AbraProbe } from '../abra/abra-help.js';
+import type { JanitorReport } from '../apps/janitor.js';
+import type { Forge } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
 import { recoverRuns } from '../queue/recover.js';
 import { Scheduler } from '../queue/scheduler.js';
 import type { RunControl } from '../queue/run-control.js';
-import { RunStore } from '../queue/store.js';
+import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
-import { createForgeClient } from '../forge/client.js';
 import { ForgeBridge } from '../trigger/bridge.js';
 import { Poller } from '../trigger/poller.js';
 import { buildServer } from './app.js';
@@ -35,39 +34,52 @@ export interface Serving {
   stop(reason: string): Promise<void>;
 }
 
-export async function serve(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
-  if (config.runner.executor !== 'local') throw new CcciError('CONFIG_INVALID', 'runner.executor: only "local" is built so far');
-  // Before anything starts: an abra without a command or flag cc-ci passes would fail every run.
-  const abraCheck = await assertAbraUsable(
-    createAbraProbe({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, dockerHost: config.swarm.dockerHost }), config.swarm.abra, abraCalls);
+/** What serve is handed. */
+export interface ServePorts {
+  config: Config;
+  secrets: SecretRegistry;
+  log: Logger;
+  clock: Clock;
+  store: RunStore;
+  executor: Executor;
+  /**
+   * The janitor at max-age 0 over the apps of runs this server killed or lost; never every
+   * orphan, which may belong to another cc-ci on the same swarm.
+   */
+  reap: (domains: string[]) => Promise<JanitorReport>;
+  /** The forge, when one is configured with its token; the !testme trigger is off without it. */
+  forge?: Forge;
+}
+
+/** Before anything starts: an abra without a command or flag cc-ci passes would fail every run. */
+export async function assertAbraReady(probe: AbraProbe, binary: string, log: Logger): Promise<void> {
+  const abraCheck = await assertAbraUsable(probe, binary, abraCalls);
   log.info({ abra: abraCheck.version }, `abra has every command and flag cc-ci uses: ${abraCheck.version}`);
   for (const line of abraCheck.absentOptional) log.info({ abra: abraCheck.version }, line);
-  const store = new RunStore(join(config.store, 'cc-ci.db'));
-  const docker = new SwarmDocker(connectDocker(config.swarm.dockerHost));
-  const abra = createAbraCli({ binary: config.swarm.abra, abraDir: config.swarm.abraDir, server: config.swarm.server, dockerHost: config.swarm.dockerHost });
-  // The janitor at max-age 0 over the apps of runs this server killed or lost; never every
-  // orphan, which may belong to another cc-ci on the same swarm. (metrics exists by the time it runs.)
-  const janitor = async (only: string[]) => {
-    const report = await runJanitor({
-      abra, docker, store: config.store, maxAgeMs: 0, swarmDomain: config.swarm.domain, only,
-      serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: (line) => log.info({ src: 'janitor' }, line),
-    });
+}
+
+export async function serve(ports: ServePorts): Promise<Serving> {
+  const { config, secrets, log, store, executor, clock } = ports;
+  // metrics exists by the time the first reap runs.
+  const reap = async (domains: string[]) => {
+    const report = await ports.reap(domains);
     metrics.reaped(report.reaped.length);
   };
-  const scheduler = new Scheduler({
-    store, config, log, executor: localExecutor({ configPath: config.path }),
-    reap: (domains) => janitor(domains), teardownBudgetMs: config.runner.teardownBudget,
-  });
+  const teardownBudgetMs = config.runner.teardownBudget;
+  const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs });
   const metrics = createMetrics({ store, runs: scheduler });
-  const trigger = forgeTrigger(config, store, scheduler, log);
-  const app = await buildServer({ config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config), bridge: trigger?.bridge });
+  const trigger = forgeTrigger(ports, scheduler);
+  const app = await buildServer({
+    config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config),
+    bridge: trigger?.bridge, webhooks: ports.forge?.webhooks,
+  });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
-  const recovered = await recoverRuns({ store, storeDir: config.store, log, teardownBudgetMs: config.runner.teardownBudget, reapOrphans: (domains) => janitor(domains) });
+  const recovered = await recoverRuns({ store, executor, log, clock, teardownBudgetMs, reapOrphans: reap });
   if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
@@ -93,16 +105,17 @@ export async function serve(config: Config, secrets: SecretRegistry, log: Logger
 }
 
 /** The forge loop (poller, bridge), when a forge and its token are configured. */
-function forgeTrigger(config: Config, store: RunStore, runs: Scheduler, log: Logger): { bridge: ForgeBridge; poller: Poller } | undefined {
+function forgeTrigger(ports: ServePorts, runs: Scheduler): { bridge: ForgeBridge; poller: Poller } | undefined {
+  const { config, store, log, forge, clock } = ports;
   if (!config.forge) return undefined;
-  const token = config.secrets.forgeToken;
-  if (!token) {
+  if (!forge) {
     log.warn('forge is configured without a token (forge.tokenFile or CCCI_FORGE_TOKEN): the !testme trigger is off');
     return undefined;
   }
-  const forge = createForgeClient({ url: config.forge.url, token, log: (line) => log.warn({ src: 'forge' }, line) });
-  const bridge = new ForgeBridge({ config, store, runs, forge, log });
-  const poller = new Poller({ forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log });
+  const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
+  const poller = new Poller({
+    forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log, clock,
+  });
   log.info({ repos: config.forge.repos, pollInterval: config.forge.pollInterval, webhook: Boolean(config.secrets.webhookSecret) }, `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`);
   return { bridge, poller };
 }

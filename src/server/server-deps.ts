@@ -1,6 +1,7 @@
 // What the HTTP server's routes receive: the config, the store (read), the run control (write),
 // metrics, and the secrets for masking.
 import type { Config } from '../config/load-config.js';
+import type { ForgeWebhooks } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
@@ -27,4 +28,6 @@ export interface ServerDeps {
   recipes: () => string[];
   /** The forge bridge, when a forge is configured: POST /hook hands comments to it. */
   bridge?: Pick<ForgeBridge, 'handle'>;
+  /** The forge's webhook reader; POST /hook needs it, the bridge and forge.webhookSecretFile. */
+  webhooks?: ForgeWebhooks;
 }

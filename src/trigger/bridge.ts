@@ -5,6 +5,7 @@ import { isTerminal } from '../model/run.js';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
+import type { PrComment } from '../forge/forge.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
 import type { RunControl } from '../queue/run-control.js';
@@ -14,14 +15,8 @@ import { validateRecipeName } from '../validate/input.js';
 import { describeCommand, parseTrigger, usageText } from './grammar.js';
 import { mayTrigger } from './trust.js';
 
-/** A comment on a pull request, as the poller or the webhook saw it. */
-export interface PrComment {
-  repo: string;
-  pr: number;
-  commentId: number;
-  body: string;
-  user: string;
-}
+/** A comment on a pull request, as the poller or the webhook saw it (forge-neutral). */
+export type { PrComment } from '../forge/forge.js';
 
 /** `retry`: the forge did not answer; the comment is not claimed, so it is read again later. */
 export type CommentOutcome = 'duplicate' | 'ignored' | 'untrusted' | 'usage' | 'queued' | 'failed' | 'retry';

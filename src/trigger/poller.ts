@@ -2,15 +2,17 @@
 // repository's comments updated since the cursor kept in the store. The very first poll of a
 // repository only marks what is there as seen, so nothing old fires; after a restart, comments
 // written while cc-ci was down are handled once each (the store's claim does the "once"). A
-// forge that fails is retried with a growing pause and a clear log line.
+// forge that fails is retried with a growing pause and a clear log line. Which PR a comment is on
+// is the forge's to say (forge/<type>/): the poller sees cc-ci's words only.
 import { CcciError, errorMessage } from '../model/errors.js';
-import type { ForgeClient } from '../forge/types.js';
+import type { Forge } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock, type Timer } from '../model/clock.js';
 import type { RunStore } from '../queue/store.js';
 import type { ForgeBridge } from './bridge.js';
 
 export interface PollerDeps {
-  forge: Pick<ForgeClient, 'listRepoComments'>;
+  forge: Pick<Forge, 'commentsSince'>;
   store: RunStore;
   bridge: Pick<ForgeBridge, 'handle'>;
   repos: readonly string[];
@@ -18,17 +20,22 @@ export interface PollerDeps {
   log: Logger;
   /** The longest pause after failures. */
   maxBackoffMs?: number;
+  clock?: Clock;
 }
 
 const EPOCH = new Date(0).toISOString();
 
 export class Poller {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private failures = 0;
   private stopped = false;
   private polling: Promise<void> | undefined;
 
-  constructor(private readonly deps: PollerDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: PollerDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   start(): void {
     this.stopped = false;
@@ -37,7 +44,7 @@ export class Poller {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.polling;
   }
 
@@ -48,7 +55,7 @@ export class Poller {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.after(ms, () => {
       this.polling = this.pollOnce().then(() => {
         if (this.failures > 0) this.deps.log.info(`the forge answers again after ${this.failures} failed polls; comments written meanwhile are being handled`);
         this.failures = 0;
@@ -60,37 +67,32 @@ export class Poller {
         this.deps.log.warn({ code, failures: this.failures }, `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — no comment is lost, they are read when it answers`);
         this.schedule(pause);
       });
-    }, ms);
-    this.timer.unref();
+    });
   }
 
   private async pollRepo(repo: string): Promise<void> {
     const key = `comments:${repo}`;
     const cursor = this.deps.store.getCursor(key);
-    const comments = await this.deps.forge.listRepoComments(repo, cursor ? { since: cursor } : {});
+    const comments = await this.deps.forge.commentsSince(repo, cursor);
     let newest = cursor;
     for (const c of comments) {
-      const pr = prNumber(c.pull_request_url);
-      if (c.id === undefined) continue;
+      const { commentId, pr } = c;
       if (!cursor) {
         // First poll ever: what is there now is history, not a request.
-        this.deps.store.claimComment(c.id, repo, pr);
+        this.deps.store.claimComment(commentId, repo, pr);
       } else if (pr !== undefined) {
-        const outcome = await this.deps.bridge.handle({ repo, pr, commentId: c.id, body: c.body ?? '', user: c.user?.login ?? '' });
+        const outcome = await this.deps.bridge.handle({ repo, pr, commentId, body: c.body, user: c.user });
         // The cursor stays before a comment the forge could not let us handle.
-        if (outcome === 'retry') throw new CcciError('FORGE_UNREACHABLE', `comment ${c.id} on ${repo}#${pr} could not be handled yet`);
+        if (outcome === 'retry') {
+          throw new CcciError('FORGE_UNREACHABLE', `comment ${commentId} on ${repo}#${pr} could not be handled yet`);
+        }
       }
-      if (c.updated_at && (!newest || Date.parse(c.updated_at) > Date.parse(newest))) newest = new Date(c.updated_at).toISOString();
+      const updated = c.updatedAt;
+      if (updated && (!newest || Date.parse(updated) > Date.parse(newest))) newest = new Date(updated).toISOString();
     }
     // `since` is inclusive and in whole seconds: the comments at the cursor come again and are
     // skipped as already claimed. The cursor is always the forge's own time, never ours (clocks
     // differ): with no comment at all yet, it starts at the beginning.
     this.deps.store.setCursor(key, newest ?? EPOCH);
   }
-}
-
-/** The PR number of a comment on a pull request (its pull_request_url ends in /pulls/<n>). */
-export function prNumber(url: string | undefined): number | undefined {
-  const m = /\/pulls\/(\d+)\/?$/.exec(url ?? '');
-  return m ? Number(m[1]) : undefined;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../../process/child-env.js';
 import { runProcess, type ProcessResult } from '../../process/run-process.js';
 
 export interface RecipeTestRun {
@@ -58,12 +59,7 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   }
   if (dropRoot) chownSync(home, NOBODY, NOBODY);
   const user = dropRoot ? { uid: NOBODY, gid: NOBODY } : {};
-  const baseEnv = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: home,
-    LANG: 'C.UTF-8',
-    ...opts.env,
-  };
+  const baseEnv = childEnv({ HOME: home, LANG: 'C.UTF-8', ...opts.env });
   try {
     if (files.length > 0) {
       const junitFile = join(home, 'recipe-tests-node.xml');

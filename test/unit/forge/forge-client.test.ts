@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CcciError } from '../../../src/model/errors.js';
 import { backoffDelay } from '../../../src/forge/backoff.js';
-import { createForgeClient } from '../../../src/forge/client.js';
+import { createGiteaClient } from '../../../src/forge/gitea/client.js';
 import type { ForgeClientOptions } from '../../../src/forge/types.js';
 import { startForge, type Forge } from '../../../testbed/forge/main.js';
 
@@ -35,7 +35,7 @@ beforeEach(() => {
 
 /** A client as a demo user; backoff sleeps are instant unless a test injects its own. */
 function client(as = 'cc-ci-bot', o: Partial<ForgeClientOptions> = {}) {
-  return createForgeClient({ url: forge.url, token: tokens[as] ?? as, sleep: async () => {}, log: (l) => lines.push(l), ...o });
+  return createGiteaClient({ url: forge.url, token: tokens[as] ?? as, sleep: async () => {}, log: (l) => lines.push(l), ...o });
 }
 
 async function failure(p: Promise<unknown>): Promise<CcciError> {
@@ -78,8 +78,8 @@ describe('authentication', () => {
   });
 
   it('refuses a missing token or a URL with credentials before any request', () => {
-    expect(() => createForgeClient({ url: forge.url, token: '' })).toThrow(/forge.tokenFile/);
-    expect(() => createForgeClient({ url: forge.url.replace('//', '//u:p@'), token: 'f'.repeat(40) })).toThrow(/credentials/);
+    expect(() => createGiteaClient({ url: forge.url, token: '' })).toThrow(/forge.tokenFile/);
+    expect(() => createGiteaClient({ url: forge.url.replace('//', '//u:p@'), token: 'f'.repeat(40) })).toThrow(/credentials/);
   });
 });
 
@@ -140,7 +140,7 @@ describe('pull requests', () => {
 
   it('gives the clone URL', () => {
     expect(client().cloneUrl(REPO)).toBe(`${forge.url}/coop-cloud/custom-html.git`);
-    expect(createForgeClient({ url: `${forge.url}/`, token: 'f'.repeat(40) }).cloneUrl(REPO)).toBe(`${forge.url}/coop-cloud/custom-html.git`);
+    expect(createGiteaClient({ url: `${forge.url}/`, token: 'f'.repeat(40) }).cloneUrl(REPO)).toBe(`${forge.url}/coop-cloud/custom-html.git`);
   });
 });
 
@@ -272,7 +272,7 @@ describe('retries, timeouts and errors', () => {
 
   it('a connection refused is retried, then FORGE_UNREACHABLE', async () => {
     const port = await closedPort();
-    const err = await failure(createForgeClient({ url: `http://127.0.0.1:${port}`, token: 'f'.repeat(40), retries: 1, sleep: async () => {} }).whoAmI());
+    const err = await failure(createGiteaClient({ url: `http://127.0.0.1:${port}`, token: 'f'.repeat(40), retries: 1, sleep: async () => {} }).whoAmI());
     expect(err.code).toBe('FORGE_UNREACHABLE');
     expect(err.message).toBe(`GET /api/v1/user: connection failed (ECONNREFUSED); the forge at http://127.0.0.1:${port} did not answer after 2 tries`);
   });
@@ -282,7 +282,7 @@ describe('retries, timeouts and errors', () => {
     const messages: string[] = [];
     const logged: string[] = [];
     const make = (o: Partial<ForgeClientOptions> = {}) =>
-      createForgeClient({ url: forge.url, token, retries: 1, timeoutMs: 200, sleep: async () => {}, log: (l) => logged.push(l), ...o });
+      createGiteaClient({ url: forge.url, token, retries: 1, timeoutMs: 200, sleep: async () => {}, log: (l) => logged.push(l), ...o });
     const collect = async (p: Promise<unknown>) => {
       const err = await failure(p);
       messages.push(err.message, String(err.cause ?? ''));

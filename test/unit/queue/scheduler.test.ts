@@ -1,67 +1,33 @@
-// The queue with a fake executor whose "children" write real events files: capacity, fairness,
+// The queue with a fake executor whose runs we drive by hand (test/support): capacity, fairness,
 // supersede, cancel with teardown, SIGKILL after the budget with the apps reaped, a child that
 // dies without results, and the store keeping every record.
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import type { ExecutionHandle, Executor, RunFiles } from '../../../src/executors/executor.js';
 import { createLogger } from '../../../src/log/create-logger.js';
-import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
+import type { TriggeredRequest } from '../../../src/model/run.js';
 import { Scheduler, stateOfResults } from '../../../src/queue/scheduler.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { FakeExecutor } from '../../support/fake-executor.js';
 
-/** A child we drive by hand: it writes events like `cc-ci run` and exits when told. */
-class FakeChild implements ExecutionHandle {
-  static next = 1000;
-  readonly pid = FakeChild.next++;
-  readonly signals: string[] = [];
-  private seq = 0;
-  private resolveExit!: (e: { code: number | null; signal: string | null }) => void;
-  readonly exited = new Promise<{ code: number | null; signal: string | null }>((r) => { this.resolveExit = r; });
-  /** What the child does on SIGTERM: tear down and report (default), or ignore it. */
-  onTerm: 'report' | 'ignore' = 'report';
-
-  constructor(readonly run: RunRecord, readonly files: RunFiles) {}
-
-  emit(event: Record<string, unknown>): void {
-    appendFileSync(this.files.events, JSON.stringify({ runId: this.run.id, seq: ++this.seq, at: new Date().toISOString(), ...event }) + '\n');
-  }
-
-  finish(verdict: 'pass' | 'fail' | 'error', error?: { code: string; message: string }, code = verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3): void {
-    const results = { verdict, level: verdict === 'pass' ? 5 : 0, headSha: 'abc123', error, durationMs: 1000, stages: [] };
-    mkdirSync(join(this.files.dir, 'artifacts'), { recursive: true });
-    writeFileSync(join(this.files.dir, 'artifacts', 'results.json'), JSON.stringify(results));
-    this.emit({ type: 'run-finished', exitCode: code, results });
-    setTimeout(() => this.resolveExit({ code, signal: null }), 10);
-  }
-
-  signal(sig: 'SIGTERM' | 'SIGKILL'): void {
-    this.signals.push(sig);
-    if (sig === 'SIGKILL') { setTimeout(() => this.resolveExit({ code: null, signal: 'SIGKILL' }), 10); return; }
-    if (this.onTerm === 'ignore') return;
-    const reason = JSON.parse(readFileSync(join(this.files.dir, 'stop-reason.json'), 'utf8')) as { code: string; message: string };
-    this.emit({ type: 'app-released', domain: 'x', kept: false, left: [] });
-    this.finish('error', reason);
-  }
-}
-
-function setup(opts: { capacity?: number; budgetMs?: number } = {}) {
+function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-sched-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   writeFileSync(join(dir, 'cc-ci.yml'), `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`);
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
   const store = new RunStore(join(dir, 'store', 'cc-ci.db'));
-  const children: FakeChild[] = [];
-  const executor: Executor = { start: (run, files) => { const c = new FakeChild(run, files); children.push(c); return c; } };
+  const executor = new FakeExecutor(config.store);
+  const children = executor.started;
   const reaped: string[][] = [];
   let n = 0;
   const scheduler = new Scheduler({
     store, executor, config, log: createLogger({ secrets, console: false }).log,
-    reap: async (d) => { reaped.push(d); }, teardownBudgetMs: opts.budgetMs ?? 5_000, newId: () => `run-${++n}`,
+    reap: async (d) => { reaped.push(d); }, teardownBudgetMs: opts.budgetMs ?? 5_000, newId: () => `run-${++n}`, clock: opts.clock,
   });
   return { store, scheduler, children, reaped, dir };
 }
@@ -142,7 +108,7 @@ describe('scheduler', () => {
   it('kills a run that does not tear down within the budget, then reaps the apps it claimed', async () => {
     const { store, scheduler, children, reaped } = setup({ capacity: 1, budgetMs: 200 });
     const run = scheduler.enqueue(req('custom-html'));
-    children[0]!.onTerm = 'ignore';
+    children[0]!.onStop = 'ignore';
     children[0]!.emit({ type: 'app-claimed', domain: 'cust-aaaaaa.ci.test', stack: 'cust-aaaaaa_ci_test', role: 'install' });
     children[0]!.emit({ type: 'app-claimed', domain: 'cust-bbbbbb.ci.test', stack: 'cust-bbbbbb_ci_test', role: 'upgrade' });
     children[0]!.emit({ type: 'app-released', domain: 'cust-bbbbbb.ci.test', kept: false, left: [] });
@@ -159,9 +125,27 @@ describe('scheduler', () => {
     const { store, scheduler, children } = setup({ capacity: 1 });
     const run = scheduler.enqueue(req('custom-html'));
     scheduler.enqueue(req('pg-app'));
-    children[0]!.signal('SIGKILL');
+    children[0]!.kill();
     await until('the next run', () => children.length === 2);
     expect(store.getRun(run.id)).toMatchObject({ state: 'errored', error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') } });
+  });
+
+  it('stops a run that outlives runTimeout and the teardown budget (the backstop), on the clock given', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
+    const run = scheduler.enqueue(req('custom-html'));
+    const at = '2026-03-01T12:00:00.000Z';
+    expect(store.getRun(run.id)).toMatchObject({ state: 'running', createdAt: at, startedAt: at });
+    clock.advance(60 * 60_000); // runner.runTimeout (60 min): the child's own limit, not the server's
+    expect(children[0]!.signals).toEqual([]);
+    clock.advance(1_000);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    await until('the run to end', () => scheduler.runningCount() === 0);
+    expect(store.getRun(run.id)).toMatchObject({ state: 'errored', finishedAt: '2026-03-01T13:00:01.000Z' });
+    expect(store.getRun(run.id)?.error)
+      .toEqual({ code: 'TIMED_OUT', message: 'the run outlived runner.runTimeout and the server stopped it' });
+    // Neither the backstop nor the kill timer is left behind.
+    expect(clock.pending).toBe(0);
   });
 
   it('maps results to states', () => {

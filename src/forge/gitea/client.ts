@@ -4,9 +4,9 @@ import type { Comment, CommitStatus, CreateStatusOption, PullRequest, Repository
 import { allPages, PAGE_LIMIT } from './paging.js';
 import { commitSha, positiveInt, repoParts, repoPath, userName } from './paths.js';
 import { createTransport } from './transport.js';
-import type { ForgeClient, ForgeClientOptions, StatusInput } from './types.js';
+import type { ForgeClient, ForgeClientOptions, StatusInput } from '../types.js';
 
-export function createForgeClient(opts: ForgeClientOptions): ForgeClient {
+export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
   const t = createTransport(opts);
   const toldNotMember = new Set<string>();
 

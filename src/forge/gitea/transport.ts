@@ -7,10 +7,10 @@
 // response shape that we would have to map back. Here every request gets
 // `AbortSignal.timeout` (covering the body too), `redirect: 'manual'`, our headers, and one
 // mapping of outcomes to error codes (./errors.ts).
-import { CcciError } from '../model/errors.js';
-import { backoffDelay, sleepFor } from './backoff.js';
-import { describeOutcome, judgeOutcome, type ForgeOutcome } from './errors.js';
-import type { ForgeClientOptions } from './types.js';
+import { CcciError } from '../../model/errors.js';
+import { backoffDelay, sleepFor } from '../backoff.js';
+import { describeOutcome, judgeOutcome, type ForgeOutcome } from '../errors.js';
+import type { ForgeClientOptions } from '../types.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRIES = 4;

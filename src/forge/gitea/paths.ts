@@ -1,6 +1,6 @@
 // API paths from cc-ci's inputs: each part is checked and encoded, so a repository, user or
 // number can never reach another route (no `..`, no `/` inside a segment, no query).
-import { CcciError } from '../model/errors.js';
+import { CcciError } from '../../model/errors.js';
 
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 

@@ -7,22 +7,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Comment, Issue, Repository, User } from 'gitea-js';
 import { z } from 'zod';
+import type { CommentEvent, ForgeWebhooks, WebhookHeaders } from '../forge.js';
 
-export type WebhookHeaders = Record<string, string | string[] | undefined>;
+export type { CommentEvent, WebhookHeaders } from '../forge.js';
 
-/** A new comment on a pull request. */
-export interface CommentEvent {
-  /** `owner/name` (repository.full_name). */
-  repo: string;
-  /** The PR's number (issue.number). */
-  pr: number;
-  commentId: number;
-  body: string;
-  /** comment.user.login */
-  user: string;
-  /** comment.created_at as the forge sent it (RFC 3339). */
-  createdAt: string;
-}
+/** Gitea's (and Forgejo's) deliveries, read into cc-ci's words. */
+export const giteaWebhooks: ForgeWebhooks = {
+  verify: (rawBody, headers, secret) => verifySignature(rawBody, headers, secret),
+  readComment: (headers, body) => readCommentEvent(headers, body),
+};
 
 const hexSha256 = /^[0-9a-f]{64}$/;
 
@@ -91,6 +84,7 @@ export function readCommentEvent(headers: WebhookHeaders, body: unknown): Commen
   const eventType = header(headers, 'x-gitea-event-type') ?? header(headers, 'x-forgejo-event-type');
   const onPull = eventType !== undefined ? eventType === 'pull_request_comment' : p.is_pull === true;
   if (!onPull) return undefined;
+  // repo: repository.full_name; pr: issue.number; user: comment.user.login; createdAt: comment.created_at.
   return {
     repo: p.repository.full_name,
     pr: p.issue.number,

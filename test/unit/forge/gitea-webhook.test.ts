@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readCommentEvent, verifySignature } from '../../../src/trigger/webhook.js';
+import { readCommentEvent, verifySignature } from '../../../src/forge/gitea/webhook.js';
 
 const secret = 'hook-secret-0123';
 const sign = (bytes: Buffer | string, key = secret) => createHmac('sha256', key).update(bytes).digest('hex');

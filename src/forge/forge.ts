@@ -1,0 +1,50 @@
+// The forge as a port: what the trigger, the reporter, the doctor and the demo need of a forge,
+// and the forge-neutral words for what a forge sends (a comment on a pull request). Each forge
+// implements it in its own folder (gitea/) and is chosen by forge.type in ./registry.ts.
+import type { ForgeClient, RepoName } from './types.js';
+
+/** A comment on a pull request, in cc-ci's words: what the trigger acts on. */
+export interface PrComment {
+  /** `owner/name` */
+  repo: RepoName;
+  pr: number;
+  commentId: number;
+  body: string;
+  /** The author's login. */
+  user: string;
+}
+
+/** A new PR comment as a webhook delivery announces it. */
+export interface CommentEvent extends PrComment {
+  /** When the forge says it was written (RFC 3339). */
+  createdAt: string;
+}
+
+/** A comment as the forge lists it for the poller: on a pull request, or (pr undefined) on an issue. */
+export interface ListedComment {
+  commentId: number;
+  pr?: number;
+  body: string;
+  user: string;
+  /** The forge's own time of the last edit (the poller's cursor is always the forge's time). */
+  updatedAt?: string;
+}
+
+/** HTTP headers as a server hands them over, in whatever case. */
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+
+export interface ForgeWebhooks {
+  /** Whether the raw body carries a valid signature for `secret`. Never throws. */
+  verify(rawBody: Buffer, headers: WebhookHeaders, secret: string): boolean;
+  /** The new PR comment a delivery announces, or undefined for anything else. Never throws. */
+  readComment(headers: WebhookHeaders, body: unknown): CommentEvent | undefined;
+}
+
+export interface Forge {
+  /** The forge's REST API as cc-ci uses it: pulls, comments, statuses, membership, repositories. */
+  readonly client: ForgeClient;
+  /** Every comment of a repository updated since `since` (inclusive, the forge's time), oldest first. */
+  commentsSince(repo: RepoName, since?: string): Promise<ListedComment[]>;
+  /** Reading the forge's webhook deliveries. */
+  readonly webhooks: ForgeWebhooks;
+}

@@ -1,0 +1,38 @@
+// `cc-ci janitor`: reaps leftover test apps that no live run owns and that are older than the
+// age asked for (runner.janitorMaxAge by default). Exit 3 when a teardown left something.
+import { parseDuration } from '../config/duration.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../log/create-logger.js';
+import { CcciError } from '../model/errors.js';
+import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { abraPort, clockPort, dockerPort, janitorPort } from './ports.js';
+
+export interface JanitorFlags {
+  maxAge?: string;
+  config?: string;
+}
+
+export async function janitorCommand(flags: JanitorFlags, secrets: SecretRegistry): Promise<number> {
+  const config = loadConfig({ path: flags.config, secrets });
+  const maxAgeMs = flags.maxAge === undefined ? config.runner.janitorMaxAge : parseDuration(flags.maxAge);
+  if (maxAgeMs === undefined) {
+    const got = JSON.stringify(flags.maxAge);
+    throw new CcciError('USAGE', `--max-age: expected a duration like 0, 30m or 2h, got ${got}`);
+  }
+  const { log, close } = createLogger({ secrets });
+  const abra = abraPort(config, { onLine: (l) => log.info({ src: 'abra' }, l) });
+  const docker = dockerPort(config);
+  const janitor = janitorPort(config, { abra, docker, clock: clockPort(), log: (line) => log.info(line) });
+  const report = await janitor({ maxAgeMs });
+  const dirty = report.reaped.filter((r) => r.left.length > 0);
+  const { keptLive, keptYoung, keptUnsure, unreadableLeases } = report;
+  const unsure = unreadableLeases.length > 0
+    ? `, ${keptUnsure.length} because ${unreadableLeases.length} live-looking lease(s) could not be read`
+    : '';
+  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive, keptYoung, keptUnsure, unreadableLeases },
+    `janitor: reaped ${report.reaped.length}, kept ${keptLive.length} owned by live runs, ` +
+    `${keptYoung.length} younger than the age${unsure}`);
+  for (const r of dirty) log.error({ domain: r.domain, left: r.left }, 'janitor could not remove everything');
+  await close();
+  return dirty.length > 0 ? 3 : 0;
+}
