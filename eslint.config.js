@@ -12,11 +12,22 @@ export default tseslint.config(
   // Plain Node scripts (test instruments, worked examples) run outside TypeScript.
   {
     files: ['**/*.mjs', 'test/e2e/bin/**'],
-    languageOptions: { globals: { process: 'readonly', fetch: 'readonly', console: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly', Int32Array: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        fetch: 'readonly',
+        console: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
+        Int32Array: 'readonly',
+      },
+    },
   },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Prettier wraps code at 120; comments, strings and template text are kept to it here.
+      'max-len': ['error', { code: 120, tabWidth: 2 }],
       'no-restricted-syntax': ['error', noEnums],
     },
   },
@@ -72,7 +83,10 @@ function relativeImports(file) {
  */
 function importCircles() {
   const files = ['src', 'testbed'].flatMap((dir) =>
-    readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.ts')).map((f) => path.resolve(dir, f)));
+    readdirSync(dir, { recursive: true })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.resolve(dir, f)),
+  );
   const graph = new Map(files.map((f) => [f, relativeImports(f).filter((t) => t !== f)]));
   const index = new Map();
   const low = new Map();
@@ -119,10 +133,18 @@ function noCircleRule() {
         if (typeof spec !== 'string' || !spec.startsWith('.')) return;
         const target = path.resolve(path.dirname(context.filename), spec).replace(/\.js$/, '.ts');
         if (!members.includes(target)) return;
-        const names = members.map((m) => path.relative(path.resolve('.'), m)).sort().join(', ');
+        const names = members
+          .map((m) => path.relative(path.resolve('.'), m))
+          .sort()
+          .join(', ');
         context.report({ node, message: `import circle: ${names}` });
       };
-      return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      return {
+        ImportDeclaration: check,
+        ExportNamedDeclaration: check,
+        ExportAllDeclaration: check,
+        ImportExpression: check,
+      };
     },
   };
 }
@@ -142,12 +164,23 @@ function importDownRule() {
         if (to === from || to.startsWith('..')) return;
         const [a, b] = [floorOf(from), floorOf(to)];
         if (a < 0 || b < 0) {
-          context.report({ node, message: `src/${a < 0 ? from : to} has no floor: add it to floors in eslint.config.js` });
+          context.report({
+            node,
+            message: `src/${a < 0 ? from : to} has no floor: add it to floors in eslint.config.js`,
+          });
         } else if (b >= a) {
-          context.report({ node, message: `src/${from} (floor ${a}) may not import src/${to} (floor ${b}): imports go down` });
+          context.report({
+            node,
+            message: `src/${from} (floor ${a}) may not import src/${to} (floor ${b}): imports go down`,
+          });
         }
       };
-      return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+      return {
+        ImportDeclaration: check,
+        ExportNamedDeclaration: check,
+        ExportAllDeclaration: check,
+        ImportExpression: check,
+      };
     },
   };
 }
@@ -157,10 +190,17 @@ function adapterBoundaries() {
     execa: { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
     'node:child_process': { folder: 'src/process', message: 'Only src/process/ runs subprocesses.' },
     dockerode: { folder: 'src/docker', message: 'Only src/docker/ speaks to Docker.' },
-    '@lydell/node-pty': { folder: 'src/process', message: 'Only src/process/ runs subprocesses (pty.ts, under a pseudo-terminal).' },
+    '@lydell/node-pty': {
+      folder: 'src/process',
+      message: 'Only src/process/ runs subprocesses (pty.ts, under a pseudo-terminal).',
+    },
     'better-sqlite3': { folder: 'src/queue', message: 'Only src/queue/ touches the database.' },
     // Type-only imports are let through for now (no runtime coupling); prefer src/forge/types.ts.
-    'gitea-js': { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge; import its types from src/forge/types.ts.', allowTypeImports: true },
+    'gitea-js': {
+      folder: 'src/forge',
+      message: 'Only src/forge/ speaks to the forge; import its types from src/forge/types.ts.',
+      allowTypeImports: true,
+    },
     undici: { folder: 'src/forge', message: 'Only src/forge/ speaks to the forge over HTTP.' },
     // Types too: src/browser/chromium.ts re-exports Browser, BrowserContext and Page.
     'playwright-core': {
@@ -171,7 +211,10 @@ function adapterBoundaries() {
   // Globals that are an adapter's client too: the global fetch is how src/forge/ reaches the forge
   // (src/stages/ reaches apps through node:http, requestViaIngress).
   const onlyGlobals = {
-    fetch: { folder: 'src/forge', message: 'Only src/forge/ uses the global fetch (the forge client); apps are reached through requestViaIngress.' },
+    fetch: {
+      folder: 'src/forge',
+      message: 'Only src/forge/ uses the global fetch (the forge client); apps are reached through requestViaIngress.',
+    },
   };
   const all = [...Object.values(only), ...Object.values(onlyGlobals)];
   const folders = [...new Set(all.map((o) => o.folder))];
@@ -179,19 +222,41 @@ function adapterBoundaries() {
   const rules = (except) => ({
     // typescript-eslint's version of no-restricted-imports, for allowTypeImports.
     'no-restricted-imports': 'off',
-    '@typescript-eslint/no-restricted-imports': ['error', {
-      paths: others(only, except).map(([name, o]) => ({ name, message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
-      // Subpaths too (undici/…, gitea-js/…); node: built-ins have none.
-      patterns: others(only, except).filter(([name]) => !name.startsWith('node:'))
-        .map(([name, o]) => ({ group: [`${name}/*`], message: o.message, allowTypeImports: o.allowTypeImports ?? false })),
-    }],
-    'no-restricted-globals': ['error', ...others(onlyGlobals, except).map(([name, o]) => ({ name, message: o.message }))],
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        paths: others(only, except).map(([name, o]) => ({
+          name,
+          message: o.message,
+          allowTypeImports: o.allowTypeImports ?? false,
+        })),
+        // Subpaths too (undici/…, gitea-js/…); node: built-ins have none.
+        patterns: others(only, except)
+          .filter(([name]) => !name.startsWith('node:'))
+          .map(([name, o]) => ({
+            group: [`${name}/*`],
+            message: o.message,
+            allowTypeImports: o.allowTypeImports ?? false,
+          })),
+      },
+    ],
+    'no-restricted-globals': [
+      'error',
+      ...others(onlyGlobals, except).map(([name, o]) => ({ name, message: o.message })),
+    ],
     // import() too (clients are loaded on first use); this replaces the base list, so it repeats noEnums.
-    'no-restricted-syntax': ['error', noEnums, ...others(only, except).map(([name, o]) => ({
-      selector: `ImportExpression[source.value=/^${name.replace(/[/.@-]/g, (c) => `\\${c}`)}(\\/|$)/]`,
-      message: o.message,
-    }))],
-    'no-restricted-properties': ['error', ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message }))],
+    'no-restricted-syntax': [
+      'error',
+      noEnums,
+      ...others(only, except).map(([name, o]) => ({
+        selector: `ImportExpression[source.value=/^${name.replace(/[/.@-]/g, (c) => `\\${c}`)}(\\/|$)/]`,
+        message: o.message,
+      })),
+    ],
+    'no-restricted-properties': [
+      'error',
+      ...others(onlyGlobals, except).map(([property, o]) => ({ object: 'globalThis', property, message: o.message })),
+    ],
   });
   return [
     { files: ['src/**/*.ts'], ignores: folders.map((f) => `${f}/**`), rules: rules(undefined) },

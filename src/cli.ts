@@ -15,9 +15,11 @@ import { runCommand, type RunFlags } from './wiring/run.js';
 const secrets = new SecretRegistry();
 
 async function demoCommand(flags: { pr?: string; port: string; dir: string }): Promise<number> {
-  if (flags.pr !== undefined && flags.pr !== 'broken') throw new CcciError('USAGE', `--pr: the only extra PR is "broken", got ${JSON.stringify(flags.pr)}`);
+  if (flags.pr !== undefined && flags.pr !== 'broken')
+    throw new CcciError('USAGE', `--pr: the only extra PR is "broken", got ${JSON.stringify(flags.pr)}`);
   const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CcciError('USAGE', `--port: expected a port number, got ${JSON.stringify(flags.port)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new CcciError('USAGE', `--port: expected a port number, got ${JSON.stringify(flags.port)}`);
   const { runDemo } = await import('./demo/demo.js');
   const stop = new AbortController();
   const onSignal = (s: NodeJS.Signals) => {
@@ -25,7 +27,13 @@ async function demoCommand(flags: { pr?: string; port: string; dir: string }): P
     stop.abort();
   };
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
-  return runDemo({ port, dir: flags.dir, brokenPr: flags.pr === 'broken', signal: stop.signal, say: (line) => process.stdout.write(`${line}\n`) });
+  return runDemo({
+    port,
+    dir: flags.dir,
+    brokenPr: flags.pr === 'broken',
+    signal: stop.signal,
+    say: (line) => process.stdout.write(`${line}\n`),
+  });
 }
 
 /** Every command but demo reads cc-ci.yml from --config or $CCCI_CONFIG. */
@@ -38,7 +46,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('Continuous integration for Co-op Cloud recipes')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
-  program.command('run')
+  program
+    .command('run')
     .description('run the lifecycle stages of one recipe at one ref, in the foreground')
     .argument('<recipe>', 'recipe name, e.g. custom-html')
     .option('--ref <ref>', 'branch, tag or commit to test', 'HEAD')
@@ -51,39 +60,54 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--events <file>', 'append one JSON event a line to this file as the run goes')
     .addOption(configOption())
     .action(async (recipe: string, flags: RunFlags) => setExit(await runCommand(recipe, flags, secrets)));
-  program.command('serve')
+  program
+    .command('serve')
     .description('the queue, the dashboard and the API: runs each run as a child cc-ci run')
     .addOption(configOption())
     .action(async (flags: { config?: string }) => {
       const { serveCommand } = await import('./wiring/serve.js');
       setExit(await serveCommand(flags, secrets));
     });
-  program.command('janitor')
+  program
+    .command('janitor')
     .description('reap leftover test apps that no live run owns')
     .option('--max-age <duration>', 'only apps older than this (0 reaps every orphan); default runner.janitorMaxAge')
     .addOption(configOption())
     .action(async (flags: { maxAge?: string; config?: string }) => setExit(await janitorCommand(flags, secrets)));
-  program.command('recipes')
+  program
+    .command('recipes')
     .description('list the enrolled recipes and their specs')
     .option('--check', 'validate every recipes/<recipe>/ci.yml; exit 2 if any is invalid')
     .addOption(configOption())
     .action(async (flags: { check?: boolean; config?: string }) => setExit(await recipesCommand(flags, secrets)));
-  program.command('doctor')
-    .description('check the host against the config: abra (its version, every command and flag cc-ci uses), docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium, the forge token\'s rights; exit 1 when something is missing')
+  program
+    .command('doctor')
+    .description(
+      "check the host against the config: abra (its version, every command and flag cc-ci uses), docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium, the forge token's rights; exit 1 when something is missing",
+    )
     .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags, secrets)));
-  program.command('demo')
-    .description('the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)')
+  program
+    .command('demo')
+    .description(
+      'the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)',
+    )
     .option('--pr <name>', 'also open a second PR: "broken", whose upgrade loses data')
-    .option('--port <port>', 'the dashboard\'s port on 127.0.0.1', '8080')
-    .option('--dir <dir>', 'where the demo keeps its config, store, logs and screenshots (emptied at start)', '/var/lib/cc-ci-testbed/demo')
+    .option('--port <port>', "the dashboard's port on 127.0.0.1", '8080')
+    .option(
+      '--dir <dir>',
+      'where the demo keeps its config, store, logs and screenshots (emptied at start)',
+      '/var/lib/cc-ci-testbed/demo',
+    )
     .action(async (flags: { pr?: string; port: string; dir: string }) => setExit(await demoCommand(flags)));
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => { code = c; });
+  const program = buildProgram((c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(argv);
     return code;

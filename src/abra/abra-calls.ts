@@ -12,8 +12,16 @@
 export type Evidence = 'V' | 'V3' | 'U';
 
 export type AbraCallId =
-  | 'version' | 'app new' | 'app secret generate' | 'app deploy (chaos)' | 'app deploy (version)'
-  | 'app undeploy' | 'app rm' | 'app backup create' | 'app restore' | 'recipe lint';
+  | 'version'
+  | 'app new'
+  | 'app secret generate'
+  | 'app deploy (chaos)'
+  | 'app deploy (version)'
+  | 'app undeploy'
+  | 'app rm'
+  | 'app backup create'
+  | 'app restore'
+  | 'recipe lint';
 
 export interface AbraCall {
   /** Short name, also the key the adapter uses: 'app new', 'recipe lint', … */
@@ -41,71 +49,144 @@ export interface AbraCall {
 // recipe-touching calls pass -C -o").
 export const abraCalls: readonly AbraCall[] = [
   {
-    id: 'version', command: [], argv: ['--version'], flags: ['--version'], terminal: false,
+    id: 'version',
+    command: [],
+    argv: ['--version'],
+    flags: ['--version'],
+    terminal: false,
     parsed: 'the version line (`abra version 0.13.0-beta-06a57de`); doctor only',
-    evidence: 'V3', source: 'interfaces.md A.8.2 row 1',
+    evidence: 'V3',
+    source: 'interfaces.md A.8.2 row 1',
   },
   {
-    id: 'app new', command: ['app', 'new'],
-    argv: ['app', 'new', '<recipe>', '--server', '<server>', '--domain', '<domain>', '--chaos', '--offline', '--no-input'],
-    flags: ['--server', '--domain', '--chaos', '--offline', '--no-input'], terminal: false,
-    parsed: 'exit status; FATA line on failure. Afterwards cc-ci sets `DOMAIN=<domain>` in the .env itself (abra may only replace `<recipe>.example.com` of .env.sample)',
-    evidence: 'U', source: 'interfaces.md A.5 (command [V], flags [U]), A.8.2 row 3',
+    id: 'app new',
+    command: ['app', 'new'],
+    argv: [
+      'app',
+      'new',
+      '<recipe>',
+      '--server',
+      '<server>',
+      '--domain',
+      '<domain>',
+      '--chaos',
+      '--offline',
+      '--no-input',
+    ],
+    flags: ['--server', '--domain', '--chaos', '--offline', '--no-input'],
+    terminal: false,
+    parsed:
+      'exit status; FATA line on failure. Afterwards cc-ci sets `DOMAIN=<domain>` in the .env itself (abra may only replace `<recipe>.example.com` of .env.sample)',
+    evidence: 'U',
+    source: 'interfaces.md A.5 (command [V], flags [U]), A.8.2 row 3',
   },
   {
-    id: 'app secret generate', command: ['app', 'secret', 'generate'],
+    id: 'app secret generate',
+    command: ['app', 'secret', 'generate'],
     argv: ['app', 'secret', 'generate', '<domain>', '--all', '--chaos', '--offline', '--no-input'],
-    flags: ['--all', '--chaos', '--offline', '--no-input'], optionalFlags: ['--machine'], terminal: false,
-    parsed: 'with --machine a JSON list of {name, value}, else the NAME/VALUE table; values are masked before anything is logged. '
-      + 'Not called when the compose files declare no secrets; "no secrets generated" with exit 1 means none',
-    evidence: 'U', source: 'interfaces.md A.5 (command [V], flags and output [U])',
+    flags: ['--all', '--chaos', '--offline', '--no-input'],
+    optionalFlags: ['--machine'],
+    terminal: false,
+    parsed:
+      'with --machine a JSON list of {name, value}, else the NAME/VALUE table; values are masked before anything is logged. ' +
+      'Not called when the compose files declare no secrets; "no secrets generated" with exit 1 means none',
+    evidence: 'U',
+    source: 'interfaces.md A.5 (command [V], flags and output [U])',
   },
   {
-    id: 'app deploy (chaos)', command: ['app', 'deploy'],
-    argv: ['app', 'deploy', '<domain>', '--chaos', '--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'],
-    flags: ['--chaos', '--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'], terminal: false,
+    id: 'app deploy (chaos)',
+    command: ['app', 'deploy'],
+    argv: [
+      'app',
+      'deploy',
+      '<domain>',
+      '--chaos',
+      '--force',
+      '--no-converge-checks',
+      '--no-domain-checks',
+      '--offline',
+      '--no-input',
+    ],
+    flags: ['--chaos', '--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'],
+    terminal: false,
     parsed: 'exit status; FATA line on stdout. cc-ci waits for convergence itself and reads the chaos-version label',
-    evidence: 'V3', source: 'interfaces.md A.5, A.8.2 rows 5–6 (--chaos, -c [V3]); --force, --no-domain-checks [U]',
+    evidence: 'V3',
+    source: 'interfaces.md A.5, A.8.2 rows 5–6 (--chaos, -c [V3]); --force, --no-domain-checks [U]',
   },
   {
-    id: 'app deploy (version)', command: ['app', 'deploy'],
-    argv: ['app', 'deploy', '<domain>', '<version>', '--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'],
-    flags: ['--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'], terminal: false,
-    parsed: 'exit status; FATA line on stdout (`has locally unstaged changes` for a dirty tree). cc-ci reads the version label',
-    evidence: 'V3', source: 'interfaces.md A.5 (version argument [V]), A.8.2 row 4',
+    id: 'app deploy (version)',
+    command: ['app', 'deploy'],
+    argv: [
+      'app',
+      'deploy',
+      '<domain>',
+      '<version>',
+      '--force',
+      '--no-converge-checks',
+      '--no-domain-checks',
+      '--offline',
+      '--no-input',
+    ],
+    flags: ['--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'],
+    terminal: false,
+    parsed:
+      'exit status; FATA line on stdout (`has locally unstaged changes` for a dirty tree). cc-ci reads the version label',
+    evidence: 'V3',
+    source: 'interfaces.md A.5 (version argument [V]), A.8.2 row 4',
   },
   {
-    id: 'app undeploy', command: ['app', 'undeploy'], argv: ['app', 'undeploy', '<domain>', '--no-input'],
-    flags: ['--no-input'], terminal: false,
+    id: 'app undeploy',
+    command: ['app', 'undeploy'],
+    argv: ['app', 'undeploy', '<domain>', '--no-input'],
+    flags: ['--no-input'],
+    terminal: false,
     parsed: 'exit status; returns before the stack is gone, so teardown waits itself',
-    evidence: 'U', source: 'interfaces.md A.5, A.8.2 row 15',
+    evidence: 'U',
+    source: 'interfaces.md A.5, A.8.2 row 15',
   },
   {
-    id: 'app rm', command: ['app', 'rm'], argv: ['app', 'rm', '<domain>', '--force', '--no-input'],
-    flags: ['--force', '--no-input'], terminal: false,
+    id: 'app rm',
+    command: ['app', 'rm'],
+    argv: ['app', 'rm', '<domain>', '--force', '--no-input'],
+    flags: ['--force', '--no-input'],
+    terminal: false,
     parsed: 'exit status; teardown then sweeps by label and name and verifies',
-    evidence: 'U', source: 'interfaces.md A.5',
+    evidence: 'U',
+    source: 'interfaces.md A.5',
   },
   {
-    id: 'app backup create', command: ['app', 'backup', 'create'],
+    id: 'app backup create',
+    command: ['app', 'backup', 'create'],
     argv: ['app', 'backup', 'create', '<domain>', '--chaos', '--offline', '--no-input'],
-    flags: ['--chaos', '--offline', '--no-input'], terminal: true,
-    parsed: 'exit status and the last line (the snapshot); abra execs into backup-bot-two with a terminal and fails without one',
-    evidence: 'V3', source: 'interfaces.md A.8.2 row 9, B.4; terminal: the first cc-ci\'s `_run_pty` (A.8); --chaos on it [U]',
+    flags: ['--chaos', '--offline', '--no-input'],
+    terminal: true,
+    parsed:
+      'exit status and the last line (the snapshot); abra execs into backup-bot-two with a terminal and fails without one',
+    evidence: 'V3',
+    source: "interfaces.md A.8.2 row 9, B.4; terminal: the first cc-ci's `_run_pty` (A.8); --chaos on it [U]",
   },
   {
-    id: 'app restore', command: ['app', 'restore'],
+    id: 'app restore',
+    command: ['app', 'restore'],
     argv: ['app', 'restore', '<domain>', '--chaos', '--offline', '--no-input'],
-    flags: ['--chaos', '--offline', '--no-input'], terminal: true,
+    flags: ['--chaos', '--offline', '--no-input'],
+    terminal: true,
     parsed: 'exit status and the last line; backup-bot-two overwrites files and deletes nothing',
-    evidence: 'V3', source: 'interfaces.md A.8.2 row 10, B.4; terminal as for backup create; --chaos on it [U]',
+    evidence: 'V3',
+    source: 'interfaces.md A.8.2 row 10, B.4; terminal as for backup create; --chaos on it [U]',
   },
   {
-    id: 'recipe lint', command: ['recipe', 'lint'], argv: ['recipe', 'lint', '<recipe>', '--offline', '--no-input'],
-    flags: ['--offline', '--no-input'], optionalFlags: ['--chaos', '--machine'], terminal: true,
-    parsed: 'the rule table (ref, rule, severity, satisfied ✅/❌, skipped, resolve), box drawing and colours stripped; '
-      + 'JSON instead when --help lists --machine. Non-zero exit without a table, or no table, is "could not lint" (error)',
-    evidence: 'U', source: 'interfaces.md A.8.5 (never recorded); terminal: the first cc-ci ran it under `_run_pty` [V3]',
+    id: 'recipe lint',
+    command: ['recipe', 'lint'],
+    argv: ['recipe', 'lint', '<recipe>', '--offline', '--no-input'],
+    flags: ['--offline', '--no-input'],
+    optionalFlags: ['--chaos', '--machine'],
+    terminal: true,
+    parsed:
+      'the rule table (ref, rule, severity, satisfied ✅/❌, skipped, resolve), box drawing and colours stripped; ' +
+      'JSON instead when --help lists --machine. Non-zero exit without a table, or no table, is "could not lint" (error)',
+    evidence: 'U',
+    source: 'interfaces.md A.8.5 (never recorded); terminal: the first cc-ci ran it under `_run_pty` [V3]',
   },
 ];
 

@@ -36,7 +36,8 @@ export function createAbraProbe(options: AbraProbeOptions): AbraProbe {
   const env = abraEnv(options);
   const resolved = resolveBinary(options.binary, env.PATH);
   const call = async (args: string[]): Promise<AbraAnswer> => {
-    if (resolved === undefined) return { exitCode: 127, stdout: '', stderr: `${options.binary}: not found or not executable`, timedOut: false };
+    if (resolved === undefined)
+      return { exitCode: 127, stdout: '', stderr: `${options.binary}: not found or not executable`, timedOut: false };
     const r = await runProcess(resolved, args, { env, timeoutMs: options.timeoutMs ?? ABRA_PROBE_TIMEOUT_MS });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
   };
@@ -49,7 +50,12 @@ export function createAbraProbe(options: AbraProbeOptions): AbraProbe {
 
 /** A path with a `/` as it is; a bare name looked up on PATH, as the shell would. */
 export function resolveBinary(binary: string, path: string): string | undefined {
-  const candidates = binary.includes('/') ? [binary] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, binary));
+  const candidates = binary.includes('/')
+    ? [binary]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, binary));
   return candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);

@@ -99,7 +99,11 @@ export function createAbraCli(options: AbraCliOptions): Abra {
 
   /** Whether the command's --help lists a flag (its own `Flags:` or inherited `Global Flags:`). */
   async function helpFlags(command: string[], opts: AbraCallOptions): Promise<(flag: string) => boolean> {
-    const r = await runProcess(options.binary, helpArgv(command), { env, signal: opts.signal, timeoutMs: HELP_TIMEOUT_MS });
+    const r = await runProcess(options.binary, helpArgv(command), {
+      env,
+      signal: opts.signal,
+      timeoutMs: HELP_TIMEOUT_MS,
+    });
     const name = `abra ${command.join(' ')} --help`;
     if (r.cancelled) throw new CcciError('CANCELLED', `${name}: cancelled`);
     if (r.timedOut) {
@@ -115,13 +119,23 @@ export function createAbraCli(options: AbraCliOptions): Abra {
   }
 
   /** Runs one call of the table with its placeholders filled; throws only when abra did not finish. */
-  async function invoke(call: AbraCall, values: Record<string, string>, opts: AbraCallOptions, quiet = false): Promise<CallOutput> {
-    const args = [...fillArgv(call.argv, values), ...await optionalFlags(call, opts)];
+  async function invoke(
+    call: AbraCall,
+    values: Record<string, string>,
+    opts: AbraCallOptions,
+    quiet = false,
+  ): Promise<CallOutput> {
+    const args = [...fillArgv(call.argv, values), ...(await optionalFlags(call, opts))];
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const onLine = quiet ? undefined : (line: string) => options.onLine?.(line);
     const name = commandName(call);
     const r = call.terminal
-      ? await underTerminal(name, args, { env, signal: opts.signal, timeoutMs, onLine: onLine && ((l) => onLine(plainText(l))) })
+      ? await underTerminal(name, args, {
+          env,
+          signal: opts.signal,
+          timeoutMs,
+          onLine: onLine && ((l) => onLine(plainText(l))),
+        })
       : await runProcess(options.binary, args, { env, signal: opts.signal, timeoutMs, onLine });
     if (r.cancelled) throw new CcciError('CANCELLED', `${name}: cancelled`);
     if (r.timedOut) throw new CcciError('DEADLINE', `${name}: no answer within ${Math.round(timeoutMs / 1000)} s`);
@@ -153,8 +167,12 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       await succeed('app new', { recipe, server: options.server, domain }, opts);
       const file = envFile(domain);
       if (!existsSync(file)) {
-        throw abraFailed(`abra app new exited 0 but wrote no ${file}; check that swarm.server names the abra `
-          + 'server whose servers/ folder is in swarm.abraDir', 'unexpected-result', 'abra app new');
+        throw abraFailed(
+          `abra app new exited 0 but wrote no ${file}; check that swarm.server names the abra ` +
+            'server whose servers/ folder is in swarm.abraDir',
+          'unexpected-result',
+          'abra app new',
+        );
       }
       setEnvValues(file, { DOMAIN: domain });
     },
@@ -169,7 +187,8 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       const r = await invoke(call, { domain }, opts, true);
       const said = `${r.stdout}\n${r.stderr}`;
       if (r.exitCode !== 0 && /no secrets generated/i.test(said)) return [];
-      if (r.exitCode !== 0) throw failed(call, { ...r, stdout: withoutSecrets(r.stdout), stderr: withoutSecrets(r.stderr) });
+      if (r.exitCode !== 0)
+        throw failed(call, { ...r, stdout: withoutSecrets(r.stdout), stderr: withoutSecrets(r.stderr) });
       return parseGeneratedSecrets(r.stdout, machine);
     },
     async deploy(domain, target, opts) {
@@ -191,12 +210,17 @@ export function createAbraCli(options: AbraCliOptions): Abra {
       const rules = parseLintOutput(r.stdout, machine);
       // abra lints even when rules fail and exits non-zero only when it could not lint [U]; an
       // abra that exits non-zero after a full table with a failing error rule is also understood.
-      const judged = rules.length > 0 && (r.exitCode === 0 || rules.some((x) => x.severity === 'error' && !x.satisfied && !x.skipped));
+      const judged =
+        rules.length > 0 &&
+        (r.exitCode === 0 || rules.some((x) => x.severity === 'error' && !x.satisfied && !x.skipped));
       if (judged) return rules;
       if (r.exitCode !== 0) throw failed(call, r, `could not lint ${recipe}`);
       const asked = machine ? ' (asked with --machine)' : '';
-      throw abraFailed(`abra recipe lint ${recipe} printed no rule table${asked}; it said: ${lastLines(r.stdout)}`,
-        'unexpected-result', 'abra recipe lint');
+      throw abraFailed(
+        `abra recipe lint ${recipe} printed no rule table${asked}; it said: ${lastLines(r.stdout)}`,
+        'unexpected-result',
+        'abra recipe lint',
+      );
     },
   };
 }
@@ -228,13 +252,20 @@ export function parseGeneratedSecrets(stdout: string, machine: boolean): Generat
   const text = plainText(stdout);
   if (machine) {
     const list = jsonList(text);
-    if (list) return list.flatMap((r) => (typeof r.name === 'string' && typeof r.value === 'string' ? [{ name: r.name, value: r.value }] : []));
+    if (list)
+      return list.flatMap((r) =>
+        typeof r.name === 'string' && typeof r.value === 'string' ? [{ name: r.name, value: r.value }] : [],
+      );
   }
   const table = findTable(text, ['name', 'value']);
-  if (table) return table.rows.filter((r) => r.name && r.value).map((r) => ({ name: r.name ?? '', value: r.value ?? '' }));
+  if (table)
+    return table.rows.filter((r) => r.name && r.value).map((r) => ({ name: r.name ?? '', value: r.value ?? '' }));
   const what = machine ? 'JSON list' : 'NAME/VALUE table';
-  throw abraFailed(`abra app secret generate printed no ${what} of the secrets it generated, so they could not be `
-    + 'masked', 'unexpected-result', 'abra app secret generate');
+  throw abraFailed(
+    `abra app secret generate printed no ${what} of the secrets it generated, so they could not be ` + 'masked',
+    'unexpected-result',
+    'abra app secret generate',
+  );
 }
 
 function commandName(call: AbraCall): string {
@@ -258,8 +289,10 @@ function abraFailed(message: string, kind: AbraFailureKind, command?: string): C
 const plumbingWords: ReadonlyArray<readonly [AbraFailureKind, RegExp]> = [
   ['docker-unreachable', /cannot connect to the docker daemon|connection refused/i],
   ['no-terminal', /not a tty|input device is not a tty|requires a terminal/i],
-  ['no-backupbot',
-    /no backup ?bot|backupbot.*not (found|deployed|running)|no running service labelled coop-cloud\.backupbot/i],
+  [
+    'no-backupbot',
+    /no backup ?bot|backupbot.*not (found|deployed|running)|no running service labelled coop-cloud\.backupbot/i,
+  ],
   ['unknown-server', /server .* (does not exist|not found)|unknown server/i],
   ['unknown-flag', /unknown (flag|command)|unknown shorthand flag/i],
 ];
@@ -289,16 +322,25 @@ export function asRecipeAction(err: unknown): unknown {
 }
 
 function fatalLine(stdout: string, stderr: string): string {
-  const lines = `${stdout}\n${stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${stdout}\n${stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /^(FATA|ERRO|Error)/.test(l)) ?? lines[lines.length - 1] ?? '(no output)';
 }
 
 function lastLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length === 0 ? '(nothing)' : lines.slice(-3).join(' | ').slice(0, 500);
 }
 
 /** A failed secret generate may have printed values before failing: only its log lines are quoted. */
 function withoutSecrets(text: string): string {
-  return text.split('\n').filter((l) => /^\s*(FATA|ERRO|WARN|INFO|Error)/.test(l)).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => /^\s*(FATA|ERRO|WARN|INFO|Error)/.test(l))
+    .join('\n');
 }

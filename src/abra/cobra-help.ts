@@ -50,7 +50,13 @@ const COMMAND_WORD = /^[a-z][a-z0-9-]*$/;
 const FLAG_TOKEN = /^--?[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function parseCobraHelp(text: string): CobraHelp {
-  const help: CobraHelp = { usagePath: undefined, aliases: [], flags: new Set(), globalFlags: new Set(), subcommands: [] };
+  const help: CobraHelp = {
+    usagePath: undefined,
+    aliases: [],
+    flags: new Set(),
+    globalFlags: new Set(),
+    subcommands: [],
+  };
   let section: Section = 'other';
   for (const raw of text.replace(ANSI, '').split(/\r?\n/)) {
     const header = HEADER.exec(raw);
@@ -85,7 +91,10 @@ export function parseCobraHelp(text: string): CobraHelp {
 function flagTokens(line: string): string[] {
   // The flag names come before the description, which is set off by two spaces or a tab.
   const names = line.split(/\s{2,}|\t/)[0] ?? '';
-  return names.split(/[,\s]+/).map((t) => t.replace(/=.*$/, '')).filter((t) => FLAG_TOKEN.test(t));
+  return names
+    .split(/[,\s]+/)
+    .map((t) => t.replace(/=.*$/, ''))
+    .filter((t) => FLAG_TOKEN.test(t));
 }
 
 /**

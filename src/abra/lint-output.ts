@@ -30,7 +30,8 @@ const COLUMN_NAMES: Record<keyof LintRule, string[]> = {
 
 export function parseLintOutput(output: string, machine: boolean): LintRule[] {
   const text = plainText(output);
-  const records = (machine ? jsonList(text)?.map(stringValues) : undefined) ?? findTable(text, ['ref', 'satisfied'])?.rows ?? [];
+  const records =
+    (machine ? jsonList(text)?.map(stringValues) : undefined) ?? findTable(text, ['ref', 'satisfied'])?.rows ?? [];
   return records.map(toRule).filter((r): r is LintRule => r !== undefined);
 }
 
@@ -60,5 +61,7 @@ export function yes(cell: string): boolean {
 }
 
 function stringValues(item: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(item).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(item).map(([k, v]) => [k.toLowerCase(), typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }

@@ -13,7 +13,8 @@ export interface ParsedTable {
 
 /** Terminal control sequences: CSI (colours, cursor moves), OSC (titles, links), other ESC pairs. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /\u001b\[[0-9;?<>=!]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const CONTROL =
+  /\u001b\[[0-9;?<>=!]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** The text a person reads: control sequences removed, CRLF turned into LF, redrawn lines at their last state. */
 export function plainText(text: string): string {
@@ -75,7 +76,9 @@ function fromCells(block: string[][]): ParsedTable {
   for (const cells of body) {
     const previous = rows[rows.length - 1];
     if (previous && cells[0] === '' && cells.some((c) => c !== '')) {
-      cells.forEach((c, i) => { if (c !== '') previous[i] = previous[i] ? `${previous[i]} ${c}` : c; });
+      cells.forEach((c, i) => {
+        if (c !== '') previous[i] = previous[i] ? `${previous[i]} ${c}` : c;
+      });
     } else if (cells.some((c) => c !== '')) {
       rows.push([...cells]);
     }
@@ -98,16 +101,18 @@ function plainTable(lines: string[], wanted: string[]): ParsedTable | undefined 
     if (line.trim() === '' || /^(INFO|WARN|WARNING|FATA|ERRO|DEBU)\b/.test(line.trim())) break;
     const split = splitColumns(line);
     // Split on runs of spaces when that gives every column; otherwise cut at the header's positions.
-    const cells = split.length === header.length
-      ? split
-      : starts.map((s, i) => line.slice(s, starts[i + 1] ?? line.length).trim());
+    const cells =
+      split.length === header.length ? split : starts.map((s, i) => line.slice(s, starts[i + 1] ?? line.length).trim());
     rows.push(record(header, cells));
   }
   return { header, rows };
 }
 
 function splitColumns(line: string): string[] {
-  return line.trim().split(/\s{2,}/).filter((w) => w !== '');
+  return line
+    .trim()
+    .split(/\s{2,}/)
+    .filter((w) => w !== '');
 }
 
 function record(header: string[], cells: string[]): Record<string, string> {
@@ -121,7 +126,10 @@ export function jsonList(text: string): Array<Record<string, unknown>> | undefin
   if (start < 0 || end < start) return undefined;
   try {
     const data = JSON.parse(text.slice(start, end + 1)) as unknown;
-    if (Array.isArray(data)) return data.map((item) => (item && typeof item === 'object' ? item : {}) as Record<string, unknown>);
-  } catch { /* not JSON */ }
+    if (Array.isArray(data))
+      return data.map((item) => (item && typeof item === 'object' ? item : {}) as Record<string, unknown>);
+  } catch {
+    /* not JSON */
+  }
   return undefined;
 }

@@ -54,7 +54,12 @@ export interface ReapDecision {
  * one kept by --keep stays, so does one younger than maxAgeMs; and when a lease file that may
  * belong to a live run (fresh mtime) cannot be read, it could own any app, so nothing is reaped.
  */
-export function decideReaping(candidates: ReadonlyMap<string, number>, scan: LeaseScan, now: number, maxAgeMs: number): ReapDecision {
+export function decideReaping(
+  candidates: ReadonlyMap<string, number>,
+  scan: LeaseScan,
+  now: number,
+  maxAgeMs: number,
+): ReapDecision {
   const owned = new Set(scan.leases.filter((l) => l.live || kept(l, now)).flatMap((l) => l.apps));
   const unreadableLeases = scan.unreadable.filter((u) => u.fresh).map((u) => u.path);
   const decision: ReapDecision = { reap: [], keptLive: [], keptYoung: [], unreadableLeases, keptUnsure: [] };
@@ -79,7 +84,10 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
   }
   const stacks = await opts.docker.stacks();
   const backups = opts.backups ?? botBackupRepo(opts.docker);
-  for (const [stack, created] of [...stacks, ...await snapshotStacks(backups, (s) => pattern.stack.test(s), opts.log)]) {
+  for (const [stack, created] of [
+    ...stacks,
+    ...(await snapshotStacks(backups, (s) => pattern.stack.test(s), opts.log)),
+  ]) {
     if (!pattern.stack.test(stack)) continue;
     const domain = domainOf(stack, opts.swarmDomain);
     candidates.set(domain, Math.min(candidates.get(domain) ?? Infinity, created));
@@ -95,15 +103,26 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
   }
   const decision = decideReaping(candidates, scan, now, opts.maxAgeMs);
   const report: JanitorReport = {
-    reaped: [], keptLive: decision.keptLive, keptYoung: decision.keptYoung,
-    unreadableLeases: decision.unreadableLeases, keptUnsure: decision.keptUnsure,
+    reaped: [],
+    keptLive: decision.keptLive,
+    keptYoung: decision.keptYoung,
+    unreadableLeases: decision.unreadableLeases,
+    keptUnsure: decision.keptUnsure,
   };
   for (const domain of decision.reap) {
     const created = candidates.get(domain)!;
     opts.log(`reaping ${domain} (no live run owns it, ${Math.round((now - created) / 1000)} s old)`);
     try {
-      const result = await teardownApp({ abra: opts.abra, docker: opts.docker, domain, stack: stackName(domain), log: opts.log, backups });
-      if (result.forgottenSnapshots.length > 0) opts.log(`forgot the backup snapshots of ${domain}: ${result.forgottenSnapshots.join(', ')}`);
+      const result = await teardownApp({
+        abra: opts.abra,
+        docker: opts.docker,
+        domain,
+        stack: stackName(domain),
+        log: opts.log,
+        backups,
+      });
+      if (result.forgottenSnapshots.length > 0)
+        opts.log(`forgot the backup snapshots of ${domain}: ${result.forgottenSnapshots.join(', ')}`);
       report.reaped.push({ domain, left: result.left });
     } catch (err) {
       report.reaped.push({ domain, left: [`teardown failed: ${errorMessage(err)}`] });
@@ -119,11 +138,17 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
 }
 
 /** Test stacks with snapshots in the backup repository; a repository that cannot be read is logged and skipped. */
-async function snapshotStacks(backups: BackupRepo, isTestStack: (stack: string) => boolean, log: (line: string) => void): Promise<Map<string, number>> {
+async function snapshotStacks(
+  backups: BackupRepo,
+  isTestStack: (stack: string) => boolean,
+  log: (line: string) => void,
+): Promise<Map<string, number>> {
   try {
-    return testStacksIn(await backups.list() ?? [], isTestStack);
+    return testStacksIn((await backups.list()) ?? [], isTestStack);
   } catch (err) {
-    log(`the backup repository could not be read, so snapshots of past test apps are not looked for: ${errorMessage(err)}`);
+    log(
+      `the backup repository could not be read, so snapshots of past test apps are not looked for: ${errorMessage(err)}`,
+    );
     return new Map();
   }
 }
@@ -140,7 +165,9 @@ function domainOf(stack: string, swarmDomain: string): string {
 
 function listEnvFiles(dir: string): Array<{ name: string; mtimeMs: number }> {
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.env')).map((name) => ({ name, mtimeMs: statSync(join(dir, name)).mtimeMs }));
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.env'))
+      .map((name) => ({ name, mtimeMs: statSync(join(dir, name)).mtimeMs }));
   } catch {
     return [];
   }

@@ -90,7 +90,9 @@ export class Lease implements RunLease {
     try {
       this.write();
     } catch (err) {
-      this.onError(`could not write the lease ${this.path} for --keep (${errorMessage(err)}): the kept apps ${apps.join(', ')} are not protected from the janitor`);
+      this.onError(
+        `could not write the lease ${this.path} for --keep (${errorMessage(err)}): the kept apps ${apps.join(', ')} are not protected from the janitor`,
+      );
     }
   }
 
@@ -99,7 +101,9 @@ export class Lease implements RunLease {
     try {
       rmSync(this.path, { force: true });
     } catch (err) {
-      this.onError(`could not remove the lease ${this.path} (${errorMessage(err)}); the janitor removes it once it is stale`);
+      this.onError(
+        `could not remove the lease ${this.path} (${errorMessage(err)}); the janitor removes it once it is stale`,
+      );
     }
   }
 
@@ -121,7 +125,9 @@ export class Lease implements RunLease {
       mkdirSync(dirname(this.path), { recursive: true });
       this.write();
     } catch (err) {
-      this.onError(`lease heartbeat: could not write ${this.path} (${errorMessage(err)}); until it can be written, the janitor may take this run's apps (${this.record.apps.join(', ') || 'none yet'}) for orphans`);
+      this.onError(
+        `lease heartbeat: could not write ${this.path} (${errorMessage(err)}); until it can be written, the janitor may take this run's apps (${this.record.apps.join(', ') || 'none yet'}) for orphans`,
+      );
     }
   }
 
@@ -132,15 +138,21 @@ export class Lease implements RunLease {
       writeFileSync(tmp, JSON.stringify(this.record, null, 2));
       renameSync(tmp, this.path);
     } catch (err) {
-      try { rmSync(tmp, { force: true }); } catch { /* the folder itself is gone or unusable */ }
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        /* the folder itself is gone or unusable */
+      }
       throw err;
     }
   }
 
   private unwritable(what: string, err: unknown): CcciError {
-    return new CcciError('STORE_FAILED',
+    return new CcciError(
+      'STORE_FAILED',
       `could not write the lease ${this.path} (${what}): ${errorMessage(err)}; check that the store folder ${dirname(dirname(this.path))} (\`store\` in cc-ci.yml) exists, is writable by this user and its disk is not full`,
-      { cause: err });
+      { cause: err },
+    );
   }
 }
 
@@ -175,7 +187,11 @@ export function scanLeases(store: string, now = Date.now()): LeaseScan {
   const dir = join(store, 'leases');
   const scan: LeaseScan = { leases: [], unreadable: [] };
   let names: string[];
-  try { names = readdirSync(dir); } catch { return scan; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return scan;
+  }
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith('.tmp')) {
@@ -184,7 +200,11 @@ export function scanLeases(store: string, now = Date.now()): LeaseScan {
     }
     if (!name.endsWith('.json')) continue;
     let mtimeMs: number;
-    try { mtimeMs = statSync(path).mtimeMs; } catch { continue; } // released since readdir
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      continue;
+    } // released since readdir
     const fresh = now - mtimeMs < STALE_AFTER_MS;
     try {
       const record = parseRecord(readFileSync(path, 'utf8'));
@@ -199,7 +219,14 @@ export function scanLeases(store: string, now = Date.now()): LeaseScan {
 
 function parseRecord(text: string): LeaseRecord {
   const r = JSON.parse(text) as Partial<LeaseRecord> | null;
-  if (!r || typeof r !== 'object' || !Number.isInteger(r.pid) || (r.pid as number) <= 0 || !Array.isArray(r.apps) || !r.apps.every((a) => typeof a === 'string')) {
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    !Number.isInteger(r.pid) ||
+    (r.pid as number) <= 0 ||
+    !Array.isArray(r.apps) ||
+    !r.apps.every((a) => typeof a === 'string')
+  ) {
     throw new Error('not a lease: pid or apps missing');
   }
   return r as LeaseRecord;
@@ -208,6 +235,7 @@ function parseRecord(text: string): LeaseRecord {
 function removeOldTemp(path: string, now: number): void {
   try {
     if (now - statSync(path).mtimeMs > TEMP_MAX_AGE_MS) rmSync(path, { force: true });
-  } catch { /* gone already, or not ours to remove */ }
+  } catch {
+    /* gone already, or not ours to remove */
+  }
 }
-

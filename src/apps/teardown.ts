@@ -35,7 +35,8 @@ export async function teardownApp(opts: TeardownOptions): Promise<TeardownResult
   const { abra, docker, domain, stack, log } = opts;
   const envFile = abra.envFile(domain);
   const deadline = started + (opts.timeoutMs ?? 120_000);
-  if (existsSync(envFile)) await attempt(log, `abra app undeploy ${domain}`, () => abra.undeploy(domain, { timeoutMs: 120_000 }));
+  if (existsSync(envFile))
+    await attempt(log, `abra app undeploy ${domain}`, () => abra.undeploy(domain, { timeoutMs: 120_000 }));
   let left = await docker.resources(stack);
   if (left.services.length > 0) await docker.removeServices(left.services);
   // Wait for the swarm to remove tasks, containers and networks before volumes can go.
@@ -45,7 +46,8 @@ export async function teardownApp(opts: TeardownOptions): Promise<TeardownResult
     await sleep(100);
   }
   if (left.containers.length > 0) await docker.removeContainers(left.containers);
-  if (existsSync(envFile)) await attempt(log, `abra app rm ${domain}`, () => abra.remove(domain, { timeoutMs: 120_000 }));
+  if (existsSync(envFile))
+    await attempt(log, `abra app rm ${domain}`, () => abra.remove(domain, { timeoutMs: 120_000 }));
   // A volume can still be "in use" for a moment after its container is gone: retry until the deadline.
   left = await docker.resources(stack);
   for (let i = 0; i < 20 && count(left) > 0 && Date.now() < deadline; i++) {
@@ -81,8 +83,12 @@ function count(r: StackResources): number {
 
 function describe(r: StackResources): string[] {
   const kinds: Array<[keyof StackResources, string]> = [
-    ['services', 'service'], ['containers', 'container'], ['volumes', 'volume'],
-    ['secrets', 'secret'], ['configs', 'config'], ['networks', 'network'],
+    ['services', 'service'],
+    ['containers', 'container'],
+    ['volumes', 'volume'],
+    ['secrets', 'secret'],
+    ['configs', 'config'],
+    ['networks', 'network'],
   ];
   return kinds.flatMap(([key, noun]) => r[key].map((name) => `${noun} ${name}`));
 }

@@ -95,7 +95,10 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
     }
     if (res.exitCode === 0) return res.stdout;
     const said = (res.stderr || res.stdout).trim();
-    throw new CcciError('DOCKER_FAILED', `restic ${args[0]} in ${name} exited with ${res.exitCode}: ${firstLines(said)}${hint(said)}`);
+    throw new CcciError(
+      'DOCKER_FAILED',
+      `restic ${args[0]} in ${name} exited with ${res.exitCode}: ${firstLines(said)}${hint(said)}`,
+    );
   }
 
   /**
@@ -105,17 +108,21 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
    */
   async function resticWaiting(name: string, args: string[]): Promise<string> {
     let unlocked = false;
-    return whileRepoLocked(async () => {
-      try {
-        return await restic(name, args);
-      } catch (err) {
-        if (!unlocked && isRepoLocked(errorMessage(err))) {
-          unlocked = true;
-          await restic(name, ['unlock']).catch(() => undefined);
+    return whileRepoLocked(
+      async () => {
+        try {
+          return await restic(name, args);
+        } catch (err) {
+          if (!unlocked && isRepoLocked(errorMessage(err))) {
+            unlocked = true;
+            await restic(name, ['unlock']).catch(() => undefined);
+          }
+          throw err;
         }
-        throw err;
-      }
-    }, undefined, lockWait);
+      },
+      undefined,
+      lockWait,
+    );
   }
 
   return {
@@ -127,7 +134,11 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
     async forget(ids) {
       if (ids.length === 0) return;
       const name = await bot();
-      if (name === undefined) throw new CcciError('DOCKER_FAILED', `no running service labelled ${BACKUPBOT_LABEL}=true to forget snapshots with`);
+      if (name === undefined)
+        throw new CcciError(
+          'DOCKER_FAILED',
+          `no running service labelled ${BACKUPBOT_LABEL}=true to forget snapshots with`,
+        );
       await resticWaiting(name, ['forget', ...ids]);
     },
   };
@@ -143,10 +154,10 @@ export interface Forgotten {
 /** Forgets the snapshots of one stack and checks they are gone. */
 export async function forgetStackSnapshots(repo: BackupRepo, stack: string): Promise<Forgotten> {
   try {
-    const mine = snapshotsOf(await repo.list() ?? [], stack);
+    const mine = snapshotsOf((await repo.list()) ?? [], stack);
     if (mine.length === 0) return { forgotten: [], left: [] };
     await repo.forget(mine.map((s) => s.id));
-    const left = snapshotsOf(await repo.list() ?? [], stack);
+    const left = snapshotsOf((await repo.list()) ?? [], stack);
     return {
       forgotten: mine.filter((s) => !left.some((l) => l.id === s.id)).map((s) => s.shortId),
       left: left.map((s) => `restic snapshot ${s.shortId} of ${stack} in the backup repository`),
@@ -162,13 +173,18 @@ export async function forgetStackSnapshots(repo: BackupRepo, stack: string): Pro
  * untagged one when every path it holds lies in the stack's volumes.
  */
 export function snapshotsOf(list: readonly RepoSnapshot[], stack: string): RepoSnapshot[] {
-  return list.filter((s) => s.tags.length > 0
-    ? s.tags.includes(stack)
-    : s.paths.length > 0 && s.paths.every((p) => volumeOf(p)?.startsWith(`${stack}_`)));
+  return list.filter((s) =>
+    s.tags.length > 0
+      ? s.tags.includes(stack)
+      : s.paths.length > 0 && s.paths.every((p) => volumeOf(p)?.startsWith(`${stack}_`)),
+  );
 }
 
 /** Every stack that `isTestStack` accepts and that has snapshots of its own, with its oldest snapshot's time (ms). */
-export function testStacksIn(list: readonly RepoSnapshot[], isTestStack: (stack: string) => boolean): Map<string, number> {
+export function testStacksIn(
+  list: readonly RepoSnapshot[],
+  isTestStack: (stack: string) => boolean,
+): Map<string, number> {
   const found = new Map<string, number>();
   for (const s of list) {
     const candidates = new Set(s.tags.filter(isTestStack));
@@ -196,28 +212,43 @@ function parseSnapshots(stdout: string, bot: string): RepoSnapshot[] {
   try {
     raw = JSON.parse(stdout.trim() || '[]');
   } catch (err) {
-    throw new CcciError('DOCKER_FAILED', `restic snapshots --json in ${bot} did not print JSON (${errorMessage(err)}): ${firstLines(stdout)}`);
+    throw new CcciError(
+      'DOCKER_FAILED',
+      `restic snapshots --json in ${bot} did not print JSON (${errorMessage(err)}): ${firstLines(stdout)}`,
+    );
   }
   if (raw === null) return [];
-  if (!Array.isArray(raw)) throw new CcciError('DOCKER_FAILED', `restic snapshots --json in ${bot} printed ${typeof raw}, not a list`);
-  return raw.flatMap((s: Record<string, unknown>) => typeof s['id'] !== 'string' ? [] : [{
-    id: s['id'],
-    shortId: typeof s['short_id'] === 'string' ? s['short_id'] : s['id'].slice(0, 8),
-    time: typeof s['time'] === 'string' ? s['time'] : '',
-    tags: Array.isArray(s['tags']) ? s['tags'].filter((t): t is string => typeof t === 'string') : [],
-    paths: Array.isArray(s['paths']) ? s['paths'].filter((p): p is string => typeof p === 'string') : [],
-  }]);
+  if (!Array.isArray(raw))
+    throw new CcciError('DOCKER_FAILED', `restic snapshots --json in ${bot} printed ${typeof raw}, not a list`);
+  return raw.flatMap((s: Record<string, unknown>) =>
+    typeof s['id'] !== 'string'
+      ? []
+      : [
+          {
+            id: s['id'],
+            shortId: typeof s['short_id'] === 'string' ? s['short_id'] : s['id'].slice(0, 8),
+            time: typeof s['time'] === 'string' ? s['time'] : '',
+            tags: Array.isArray(s['tags']) ? s['tags'].filter((t): t is string => typeof t === 'string') : [],
+            paths: Array.isArray(s['paths']) ? s['paths'].filter((p): p is string => typeof p === 'string') : [],
+          },
+        ],
+  );
 }
 
 function asksForPassword(stderr: string): boolean {
-  return /password/i.test(stderr) && !/wrong password/i.test(stderr) && /empty password|password.*(required|not set|specify)|resolving password/i.test(stderr);
+  return (
+    /password/i.test(stderr) &&
+    !/wrong password/i.test(stderr) &&
+    /empty password|password.*(required|not set|specify)|resolving password/i.test(stderr)
+  );
 }
 
 function hint(said: string): string {
   if (/specify repository location|repository.*(not set|required)/i.test(said)) {
     return `: the backup bot's container has no RESTIC_REPOSITORY in its environment, so cc-ci cannot find its repository`;
   }
-  if (/executable file not found|no such file/i.test(said) && /restic/i.test(said)) return ': the backup bot\'s container has no restic on its PATH';
+  if (/executable file not found|no such file/i.test(said) && /restic/i.test(said))
+    return ": the backup bot's container has no restic on its PATH";
   return '';
 }
 

@@ -13,8 +13,14 @@ export const chromiumPath = process.env.CCCI_CHROMIUM ?? '/usr/bin/chromium';
 
 /** How cc-ci starts Chromium everywhere: headless, no sandbox, nothing fetched in the background. */
 export const chromiumFlags: readonly string[] = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
 ];
 
 export interface LaunchOptions {
@@ -46,8 +52,10 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser>
       args: [...chromiumFlags, ...(rules.length > 0 ? [`--host-resolver-rules=${rules.join(',')}`] : [])],
     });
   } catch (err) {
-    throw new CcciError('BROWSER_FAILED', `Chromium (${executablePath}) could not start: ${firstLine(err)}`,
-      { cause: err, fact: { source: 'browser', what: 'did-not-start' } });
+    throw new CcciError('BROWSER_FAILED', `Chromium (${executablePath}) could not start: ${firstLine(err)}`, {
+      cause: err,
+      fact: { source: 'browser', what: 'did-not-start' },
+    });
   }
 }
 
@@ -56,8 +64,10 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
   try {
     return await browser.newPage({ viewport });
   } catch (err) {
-    throw new CcciError('BROWSER_FAILED', `Chromium could not open a page: ${firstLine(err)}`,
-      { cause: err, fact: { source: 'browser', what: 'no-page' } });
+    throw new CcciError('BROWSER_FAILED', `Chromium could not open a page: ${firstLine(err)}`, {
+      cause: err,
+      fact: { source: 'browser', what: 'no-page' },
+    });
   }
 }
 

@@ -30,7 +30,8 @@ export async function probeChromium(executablePath = chromiumPath, timeoutMs = 2
     }
   } catch (err) {
     const v = await runProcess(executablePath, ['--version'], {
-      env: childEnv(), timeoutMs: VERSION_TIMEOUT_MS,
+      env: childEnv(),
+      timeoutMs: VERSION_TIMEOUT_MS,
     }).catch(() => undefined);
     const version = v && v.exitCode === 0 ? `${v.stdout.trim()} is installed but ` : '';
     // Playwright's own words, not the adapter's "could not start" around them.

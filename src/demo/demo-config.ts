@@ -13,7 +13,15 @@ export interface DemoConfig {
   publicUrl: string;
 }
 
-export function writeDemoConfig(opts: { root: string; dir: string; port: number; forgeUrl: string; repo: string; org: string; botToken: string }): DemoConfig {
+export function writeDemoConfig(opts: {
+  root: string;
+  dir: string;
+  port: number;
+  forgeUrl: string;
+  repo: string;
+  org: string;
+  botToken: string;
+}): DemoConfig {
   const doc = parse(readFileSync(join(opts.root, 'testbed/cc-ci.yml'), 'utf8'));
   const secret = (name: string, value: string) => {
     const file = join(opts.dir, name);
@@ -27,7 +35,14 @@ export function writeDemoConfig(opts: { root: string; dir: string; port: number;
   doc.recipesDir = join(opts.root, 'testbed/fixtures/specs');
   doc.store = store;
   doc.dashboard = { listen: `127.0.0.1:${opts.port}`, publicUrl, adminTokenFile: secret('admin-token', adminToken) };
-  doc.forge = { type: 'gitea', url: opts.forgeUrl, org: opts.org, repos: [opts.repo], pollInterval: '1s', tokenFile: secret('forge-token', opts.botToken) };
+  doc.forge = {
+    type: 'gitea',
+    url: opts.forgeUrl,
+    org: opts.org,
+    repos: [opts.repo],
+    pollInterval: '1s',
+    tokenFile: secret('forge-token', opts.botToken),
+  };
   const file = join(opts.dir, 'cc-ci.yml');
   writeFileSync(file, `# Written by cc-ci demo; see testbed/cc-ci.yml and docs/install.md.\n${stringify(doc)}`);
   return { file, store, adminToken, publicUrl };

@@ -59,12 +59,27 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     testbedFoundRunning = await swarmAnswers();
     await bringUpTestbed(root, testbedFoundRunning, opts);
 
-    forge = await startStandInForge(root, { dataDir: join(opts.dir, 'forge'), brokenPr: opts.brokenPr, onLine: () => undefined });
-    say(`Stand-in forge on ${forge.url}: ${forge.repo} with ${forge.pulls.map((n) => `PR #${n}`).join(' and ')}, org member "maintainer".`);
+    forge = await startStandInForge(root, {
+      dataDir: join(opts.dir, 'forge'),
+      brokenPr: opts.brokenPr,
+      onLine: () => undefined,
+    });
+    say(
+      `Stand-in forge on ${forge.url}: ${forge.repo} with ${forge.pulls.map((n) => `PR #${n}`).join(' and ')}, org member "maintainer".`,
+    );
 
-    const demoConfig = writeDemoConfig({ root, dir: opts.dir, port: opts.port, forgeUrl: forge.url, repo: forge.repo, org: forge.repo.split('/')[0]!, botToken: forge.tokens.bot });
+    const demoConfig = writeDemoConfig({
+      root,
+      dir: opts.dir,
+      port: opts.port,
+      forgeUrl: forge.url,
+      repo: forge.repo,
+      org: forge.repo.split('/')[0]!,
+      botToken: forge.tokens.bot,
+    });
     server = await startServer(demoConfig.file, join(opts.dir, 'serve.log')).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CcciError('USAGE', `port ${opts.port} on 127.0.0.1 is in use: pass another with --port`);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new CcciError('USAGE', `port ${opts.port} on 127.0.0.1 is in use: pass another with --port`);
       throw err;
     });
     const serving = server.serving;
@@ -72,13 +87,23 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     const runs = await testRuns(forge, server, opts, (stack) => stacks.push(stack));
     for (const r of runs) ok = (await showOutcome(forge, r, opts)) && ok;
-    await takeScreenshots(forge, serving, runs.filter((r) => r.target.pr !== undefined), opts);
+    await takeScreenshots(
+      forge,
+      serving,
+      runs.filter((r) => r.target.pr !== undefined),
+      opts,
+    );
 
     say('');
     say(`Dashboard:    ${serving.url}/`);
-    for (const r of runs) say(`Run page:     ${serving.url}/runs/${r.run.id}   (${r.target.pr ? `PR #${r.target.pr}: ${forge.url}/${forge.repo}/pulls/${r.target.pr}` : r.target.label})`);
+    for (const r of runs)
+      say(
+        `Run page:     ${serving.url}/runs/${r.run.id}   (${r.target.pr ? `PR #${r.target.pr}: ${forge.url}/${forge.repo}/pulls/${r.target.pr}` : r.target.label})`,
+      );
     say(`Badge:        ${serving.url}/badge/${RECIPE}.svg`);
-    say(`Admin token for the cancel and re-run forms: ${demoConfig.adminToken} (also in ${join(opts.dir, 'admin-token')})`);
+    say(
+      `Admin token for the cancel and re-run forms: ${demoConfig.adminToken} (also in ${join(opts.dir, 'admin-token')})`,
+    );
     say('');
     say('Serving until Ctrl-C.');
     await new Promise<void>((resolve) => {
@@ -91,16 +116,23 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   } finally {
     say('');
     const step = async (what: string, fn: () => Promise<unknown>) => {
-      await fn().catch((err: unknown) => { ok = false; say(`${what}: ${errorMessage(err)}`); });
+      await fn().catch((err: unknown) => {
+        ok = false;
+        say(`${what}: ${errorMessage(err)}`);
+      });
     };
     // serve stops its runs first (they tear down), then the swarm must hold nothing of them.
     if (server) {
       const { serving, config } = server;
-      await step('stopping cc-ci serve', async () => { say('Stopping cc-ci serve …'); await serving.stop('the demo was stopped'); });
+      await step('stopping cc-ci serve', async () => {
+        say('Stopping cc-ci serve …');
+        await serving.stop('the demo was stopped');
+      });
       ok = (await checkSwarmClean(() => dockerPort(config), stacks, say)) && ok;
     }
     if (forge) await step('stopping the stand-in forge', () => forge!.process.stop());
-    if (testbedFoundRunning === true) say('The testbed was running when the demo started: it is left up (`bash testbed/down` removes it).');
+    if (testbedFoundRunning === true)
+      say('The testbed was running when the demo started: it is left up (`bash testbed/down` removes it).');
     else if (testbedFoundRunning === false) {
       await step('bringing the testbed down', async () => {
         say('Bringing down the testbed the demo started (bash testbed/down) …');
@@ -116,16 +148,34 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
  * The maintainer comments `!testme` on each PR, and the default branch is tested as an operator
  * would after a merge (the badge shows the default branch). Resolves when every run has ended.
  */
-async function testRuns(forge: StandInForge, server: DemoServer, opts: DemoOptions, onStack: (stack: string) => void): Promise<FollowedRun[]> {
+async function testRuns(
+  forge: StandInForge,
+  server: DemoServer,
+  opts: DemoOptions,
+  onStack: (stack: string) => void,
+): Promise<FollowedRun[]> {
   const maintainer = maintainerClient(forge);
-  const following = followRuns(server.serving.runs, { signal: opts.signal, startWithinMs: 60_000, endWithinMs: 30 * 60_000, onStack, say: (line) => opts.say(`  ${line}`) });
+  const following = followRuns(server.serving.runs, {
+    signal: opts.signal,
+    startWithinMs: 60_000,
+    endWithinMs: 30 * 60_000,
+    onStack,
+    say: (line) => opts.say(`  ${line}`),
+  });
   following.done.catch(() => undefined);
   for (const pr of forge.pulls) {
     const comment = await maintainer.createComment(forge.repo, pr, '!testme');
     following.add({ label: `PR #${pr}`, matches: (run) => run.trigger.commentId === comment.id, pr });
     opts.say(`maintainer commented "!testme" on ${forge.repo}#${pr}.`);
   }
-  const branch = server.serving.runs.enqueue({ recipe: RECIPE, repo: enrolledRepoUrl(server.config, RECIPE), ref: 'main', stages: [], keep: false, trigger: { kind: 'api', by: 'cc-ci demo' } });
+  const branch = server.serving.runs.enqueue({
+    recipe: RECIPE,
+    repo: enrolledRepoUrl(server.config, RECIPE),
+    ref: 'main',
+    stages: [],
+    keep: false,
+    trigger: { kind: 'api', by: 'cc-ci demo' },
+  });
   following.add({ label: 'main', matches: (run) => run.id === branch.id });
   opts.say(`Queued a run of ${RECIPE} at main, the default branch, as after a merge: the badge shows it.`);
   return following.done;
@@ -141,15 +191,25 @@ async function showOutcome(forge: StandInForge, r: FollowedRun, opts: DemoOption
     return want === r.run.state;
   }
   const reply = await finalReply(maintainerClient(forge), forge, r.target.pr, r.run, opts.signal);
-  opts.say(`${r.target.label}: ${r.run.state} (${as}); commit status ${reply.status ?? 'none'}. The reply, as the maintainer sees it:`);
+  opts.say(
+    `${r.target.label}: ${r.run.state} (${as}); commit status ${reply.status ?? 'none'}. The reply, as the maintainer sees it:`,
+  );
   opts.say('');
   for (const line of (reply.comment?.body ?? '(no reply)').trimEnd().split('\n')) opts.say(`    ${line}`);
   return want === r.run.state;
 }
 
-async function takeScreenshots(forge: StandInForge, serving: Serving, runs: FollowedRun[], opts: DemoOptions): Promise<void> {
+async function takeScreenshots(
+  forge: StandInForge,
+  serving: Serving,
+  runs: FollowedRun[],
+  opts: DemoOptions,
+): Promise<void> {
   const shots = [
-    ...runs.map((r) => ({ url: `${forge.url}/${forge.repo}/pulls/${r.target.pr}`, file: join(opts.dir, `pr-${r.target.pr}.png`) })),
+    ...runs.map((r) => ({
+      url: `${forge.url}/${forge.repo}/pulls/${r.target.pr}`,
+      file: join(opts.dir, `pr-${r.target.pr}.png`),
+    })),
     { url: `${serving.url}/`, file: join(opts.dir, 'dashboard.png') },
   ];
   opts.say('');
@@ -164,7 +224,10 @@ const DIR_MARK = '.cc-ci-demo';
 /** Empties the demo's folder for a fresh store and forge; never a folder the demo did not make. */
 function emptyDemoDir(dir: string): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DIR_MARK))) {
-    throw new CcciError('USAGE', `--dir ${dir} is not empty and was not made by cc-ci demo: the demo empties its folder at each start, so give it a new or empty one`);
+    throw new CcciError(
+      'USAGE',
+      `--dir ${dir} is not empty and was not made by cc-ci demo: the demo empties its folder at each start, so give it a new or empty one`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -173,9 +236,20 @@ function emptyDemoDir(dir: string): void {
 
 async function bringUpTestbed(root: string, foundRunning: boolean, opts: DemoOptions): Promise<void> {
   const started = Date.now();
-  opts.say(foundRunning ? 'Testbed: a swarm answers; checking it (bash testbed/up) …' : 'Testbed: bringing it up (bash testbed/up; the first time builds images, about 4 min) …');
+  opts.say(
+    foundRunning
+      ? 'Testbed: a swarm answers; checking it (bash testbed/up) …'
+      : 'Testbed: bringing it up (bash testbed/up; the first time builds images, about 4 min) …',
+  );
   // A running testbed's check is quiet; a fresh one shows its progress (its failure is quoted either way).
-  await testbedScript(root, 'up', (line) => { if (!foundRunning) opts.say(`  │ ${line}`); }, opts.signal);
+  await testbedScript(
+    root,
+    'up',
+    (line) => {
+      if (!foundRunning) opts.say(`  │ ${line}`);
+    },
+    opts.signal,
+  );
   opts.say(`Testbed up in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
@@ -194,14 +268,22 @@ async function startServer(configFile: string, logFile: string): Promise<DemoSer
 }
 
 /** The bot's reply once it shows the run's end, and the commit status that goes with it. */
-async function finalReply(client: ForgeClient, forge: StandInForge, pr: number, run: RunRecord, signal: AbortSignal): Promise<{ comment?: Comment; status?: string }> {
+async function finalReply(
+  client: ForgeClient,
+  forge: StandInForge,
+  pr: number,
+  run: RunRecord,
+  signal: AbortSignal,
+): Promise<{ comment?: Comment; status?: string }> {
   const word = stateWords[run.state];
   const want = statusFor(run).state;
   let comment: Comment | undefined;
   let status: string | undefined;
   for (let i = 0; i < 60 && !signal.aborted; i++) {
     comment = (await client.listComments(forge.repo, pr)).find((c) => c.user?.login === 'cc-ci-bot');
-    status = run.sha ? (await client.listStatuses(forge.repo, run.sha)).find((s) => s.context === 'cc-ci')?.status : undefined;
+    status = run.sha
+      ? (await client.listStatuses(forge.repo, run.sha)).find((s) => s.context === 'cc-ci')?.status
+      : undefined;
     if (comment?.body?.includes(word) && status === want) break;
     await new Promise((res) => setTimeout(res, 500));
   }
@@ -210,7 +292,9 @@ async function finalReply(client: ForgeClient, forge: StandInForge, pr: number, 
 
 /** Whether the swarm holds nothing of the stacks the demo's runs deployed. */
 async function checkSwarmClean(
-  connect: () => SwarmApi, stacks: string[], say: (line: string) => void,
+  connect: () => SwarmApi,
+  stacks: string[],
+  say: (line: string) => void,
 ): Promise<boolean> {
   if (stacks.length === 0) return true;
   try {
@@ -220,7 +304,11 @@ async function checkSwarmClean(
       const res: StackResources = await docker.resources(stack);
       left.push(...Object.values(res).flat());
     }
-    say(left.length === 0 ? `The swarm holds nothing of the demo's runs (${stacks.length} apps deployed, all gone).` : `LEFT ON THE SWARM: ${left.join(', ')} (\`cc-ci janitor --max-age 0 --config …\` reaps them)`);
+    say(
+      left.length === 0
+        ? `The swarm holds nothing of the demo's runs (${stacks.length} apps deployed, all gone).`
+        : `LEFT ON THE SWARM: ${left.join(', ')} (\`cc-ci janitor --max-age 0 --config …\` reaps them)`,
+    );
     return left.length === 0;
   } catch (err) {
     say(`Could not check the swarm: ${errorMessage(err)}`);

@@ -52,7 +52,9 @@ export function followRuns(runs: RunControl, opts: FollowOptions): Following {
   });
   const onAbort = () => settle(new Error('stopped while following the runs'));
   const stopListening = runs.onChange(({ run, event }) => {
-    const target = targets.find((t) => followed.get(t)?.run.id === run.id) ?? targets.find((t) => !followed.has(t) && t.matches(run));
+    const target =
+      targets.find((t) => followed.get(t)?.run.id === run.id) ??
+      targets.find((t) => !followed.has(t) && t.matches(run));
     if (!target) return;
     let f = followed.get(target);
     if (!f) {
@@ -73,9 +75,15 @@ export function followRuns(runs: RunControl, opts: FollowOptions): Following {
   const timer = setInterval(() => {
     const waiting = targets.filter((t) => !followed.has(t));
     if (waiting.length > 0 && Date.now() - started > opts.startWithinMs) {
-      settle(new Error(`no run started within ${opts.startWithinMs / 1000} s for ${waiting.map((t) => t.label).join(', ')}: see serve.log for what the forge poller did`));
+      settle(
+        new Error(
+          `no run started within ${opts.startWithinMs / 1000} s for ${waiting.map((t) => t.label).join(', ')}: see serve.log for what the forge poller did`,
+        ),
+      );
     } else if (Date.now() - started > opts.endWithinMs) {
-      settle(new Error(`the runs did not end within ${opts.endWithinMs / 60_000} min; see the run pages and serve.log`));
+      settle(
+        new Error(`the runs did not end within ${opts.endWithinMs / 60_000} min; see the run pages and serve.log`),
+      );
     }
   }, 500);
   return { done, add: (t) => targets.push(t) };

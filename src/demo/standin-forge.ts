@@ -22,17 +22,42 @@ const readyLine = z.object({
   pulls: z.array(z.object({ repo: z.string(), number: z.number().int().positive() })).min(1),
 });
 
-export async function startStandInForge(root: string, opts: { dataDir: string; brokenPr: boolean; onLine: (line: string) => void }): Promise<StandInForge> {
-  const args = [join(root, 'dist/testbed/forge/main.js'), '--port', '0', '--data', opts.dataDir, '--seed', 'demo', ...(opts.brokenPr ? ['--pr', 'broken'] : [])];
+export async function startStandInForge(
+  root: string,
+  opts: { dataDir: string; brokenPr: boolean; onLine: (line: string) => void },
+): Promise<StandInForge> {
+  const args = [
+    join(root, 'dist/testbed/forge/main.js'),
+    '--port',
+    '0',
+    '--data',
+    opts.dataDir,
+    '--seed',
+    'demo',
+    ...(opts.brokenPr ? ['--pr', 'broken'] : []),
+  ];
   const proc = startBackground(process.execPath, args, {
-    env: childEnv(), cwd: root, readyTimeoutMs: 60_000,
-    what: 'the stand-in forge (dist/testbed/forge/main.js; run `npm run build` first)', onLine: opts.onLine,
+    env: childEnv(),
+    cwd: root,
+    readyTimeoutMs: 60_000,
+    what: 'the stand-in forge (dist/testbed/forge/main.js; run `npm run build` first)',
+    onLine: opts.onLine,
   });
   try {
     const parsed = readyLine.safeParse(JSON.parse(await proc.ready));
-    if (!parsed.success) throw new CcciError('INTERNAL', `the stand-in forge's ready line is not what the demo expects: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new CcciError(
+        'INTERNAL',
+        `the stand-in forge's ready line is not what the demo expects: ${parsed.error.message}`,
+      );
     const { url, tokens, pulls } = parsed.data;
-    return { url, tokens: { maintainer: tokens.maintainer, bot: tokens['cc-ci-bot'] }, repo: pulls[0]!.repo, pulls: pulls.map((p) => p.number), process: proc };
+    return {
+      url,
+      tokens: { maintainer: tokens.maintainer, bot: tokens['cc-ci-bot'] },
+      repo: pulls[0]!.repo,
+      pulls: pulls.map((p) => p.number),
+      process: proc,
+    };
   } catch (err) {
     await proc.stop(1_000);
     throw err;

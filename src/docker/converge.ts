@@ -62,7 +62,10 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
   const events = new AbortController();
   let wake: (() => void) | undefined;
   // A stop ends the event stream and the current pause at once.
-  const stop = () => { events.abort(); wake?.(); };
+  const stop = () => {
+    events.abort();
+    wake?.();
+  };
   opts.signal?.addEventListener('abort', stop, { once: true });
   let hotUntil = Date.now() + HOT_WINDOW_MS;
   await docker.events(events.signal, (e) => {
@@ -83,7 +86,8 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
       const services = await docker.services(stack);
       const tasks = await docker.tasks(services.map((s) => s.id));
-      for (const t of tasks) if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
+      for (const t of tasks)
+        if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
       const verdict = judge(stack, services, tasks, failedSeen);
       if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services, verdict.why);
       let stableAt = Infinity;
@@ -106,14 +110,20 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       }
       if (Date.now() >= deadline) {
         const behind = verdict.kind === 'waiting' ? verdict.services : services.map((s) => s.name);
-        throw new ConvergenceError(`timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${summary}`, behind);
+        throw new ConvergenceError(
+          `timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${summary}`,
+          behind,
+        );
       }
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
       const poll = Date.now() < hotUntil ? HOT_POLL_MS : IDLE_POLL_MS;
       const pause = Math.min(poll, Math.max(0, stableAt - Date.now()), Math.max(0, deadline - Date.now()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
-        wake = () => { clearTimeout(timer); resolve(); };
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       wake = undefined;
     }
@@ -123,13 +133,20 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
   }
 }
 
-type Judgement = { kind: 'converged' }
+type Judgement =
+  | { kind: 'converged' }
   | { kind: 'failed'; why: 'update-paused' | 'tasks-failing'; message: string; services: string[] }
   | { kind: 'waiting'; summary: string; services: string[] };
 
 /** The pure rule: converged, failed for good, or still waiting (with what is missing). */
-export function judge(stack: string, services: ServiceState[], tasks: TaskState[], failedSeen: ReadonlySet<string> = new Set()): Judgement {
-  if (services.length === 0) return { kind: 'waiting', summary: `no service of stack ${stack} exists yet`, services: [] };
+export function judge(
+  stack: string,
+  services: ServiceState[],
+  tasks: TaskState[],
+  failedSeen: ReadonlySet<string> = new Set(),
+): Judgement {
+  if (services.length === 0)
+    return { kind: 'waiting', summary: `no service of stack ${stack} exists yet`, services: [] };
   const waiting: string[] = [];
   const behind: string[] = [];
   for (const s of services) {
@@ -146,19 +163,26 @@ export function judge(stack: string, services: ServiceState[], tasks: TaskState[
     const settled = !s.updateState || s.updateState === 'completed' || s.updateState === 'rollback_completed';
     // Running counts only tasks with the service's current template: right after a redeploy the
     // old tasks still run at N/N before swarm has even started the update.
-    const current = own.filter((t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template).length;
+    const current = own.filter(
+      (t) => t.state === 'running' && t.desiredState === 'running' && t.template === s.template,
+    ).length;
     if (settled && current >= s.desired) continue;
     if (failedCount >= MAX_FAILED_TASKS) {
-      const message = `service ${s.name} did not converge: ${current}/${s.desired} running after ${failedCount} `
-        + `failed tasks${lastError}`;
+      const message =
+        `service ${s.name} did not converge: ${current}/${s.desired} running after ${failedCount} ` +
+        `failed tasks${lastError}`;
       return { kind: 'failed', why: 'tasks-failing', message, services: [s.name] };
     }
     const states = own.filter((t) => t.desiredState === 'running').map((t) => t.state);
     const update = settled ? '' : `, update ${s.updateState}`;
     behind.push(s.name);
-    waiting.push(`service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failedCount ? `, ${failedCount} failed` : ''}${lastError})`);
+    waiting.push(
+      `service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failedCount ? `, ${failedCount} failed` : ''}${lastError})`,
+    );
   }
-  return waiting.length === 0 ? { kind: 'converged' } : { kind: 'waiting', summary: waiting.join('; '), services: behind };
+  return waiting.length === 0
+    ? { kind: 'converged' }
+    : { kind: 'waiting', summary: waiting.join('; '), services: behind };
 }
 
 /** The longest update monitor of the stack's services: each must stay converged that long. */

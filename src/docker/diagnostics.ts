@@ -64,27 +64,38 @@ export async function collectDiagnostics(opts: CollectOptions): Promise<ServiceD
     log(`diagnostics of ${opts.stack}: reading service images failed: ${errorMessage(err)}`);
   }
   const roleSafe = SAFE_NAME.test(opts.role);
-  if (!roleSafe) log(`diagnostics of ${opts.stack}: role ${JSON.stringify(opts.role)} is not a safe file name part; no logs written`);
+  if (!roleSafe)
+    log(
+      `diagnostics of ${opts.stack}: role ${JSON.stringify(opts.role)} is not a safe file name part; no logs written`,
+    );
 
-  const entries = await Promise.all(services.map(async ({ name: full }): Promise<ServiceDiagnostics> => {
-    const name = full.startsWith(prefix) ? full.slice(prefix.length) : full;
-    const found = images.get(name);
-    const entry: ServiceDiagnostics = { name, image: found?.image ?? '', ...(found?.digest ? { digest: found.digest } : {}) };
-    if (!roleSafe) return entry;
-    if (!SAFE_NAME.test(name)) {
-      log(`diagnostics of ${opts.stack}: service name ${JSON.stringify(name)} is not a safe file name; its logs are not written`);
+  const entries = await Promise.all(
+    services.map(async ({ name: full }): Promise<ServiceDiagnostics> => {
+      const name = full.startsWith(prefix) ? full.slice(prefix.length) : full;
+      const found = images.get(name);
+      const entry: ServiceDiagnostics = {
+        name,
+        image: found?.image ?? '',
+        ...(found?.digest ? { digest: found.digest } : {}),
+      };
+      if (!roleSafe) return entry;
+      if (!SAFE_NAME.test(name)) {
+        log(
+          `diagnostics of ${opts.stack}: service name ${JSON.stringify(name)} is not a safe file name; its logs are not written`,
+        );
+        return entry;
+      }
+      try {
+        const text = await opts.docker.serviceLogs(full, { tail });
+        const file = `logs-${opts.role}-${name}.txt`;
+        await writeFile(join(opts.artifactsDir, file), opts.redact(text));
+        entry.log = file;
+      } catch (err) {
+        log(`diagnostics of ${opts.stack}: logs of ${full} not saved: ${errorMessage(err)}`);
+      }
       return entry;
-    }
-    try {
-      const text = await opts.docker.serviceLogs(full, { tail });
-      const file = `logs-${opts.role}-${name}.txt`;
-      await writeFile(join(opts.artifactsDir, file), opts.redact(text));
-      entry.log = file;
-    } catch (err) {
-      log(`diagnostics of ${opts.stack}: logs of ${full} not saved: ${errorMessage(err)}`);
-    }
-    return entry;
-  }));
+    }),
+  );
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -99,7 +110,11 @@ export async function lastWords(docker: DiagnosticsPort, service: string, lines 
   try {
     // Ask for more than needed: blank lines do not count.
     const text = await docker.serviceLogs(service, { tail: Math.max(lines * 4, 20), timeoutMs: 5_000 });
-    const kept = text.split('\n').map((l) => l.replace(/\r$/, '').trim()).filter((l) => l !== '').slice(-lines);
+    const kept = text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, '').trim())
+      .filter((l) => l !== '')
+      .slice(-lines);
     if (kept.length === 0) return undefined;
     const joined = kept.join(' | ');
     return joined.length <= LAST_WORDS_MAX ? joined : `…${joined.slice(joined.length - (LAST_WORDS_MAX - 1))}`;

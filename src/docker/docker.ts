@@ -4,26 +4,39 @@
 // container to exec in); whose fault that is, src/model/blame.ts decides.
 import Docker from 'dockerode';
 import { CcciError, errorMessage, FactError } from '../model/errors.js';
-import type { DockerEvent, ExecOptions, ExecResult, ServiceState, StackResources, SwarmApi, TaskState } from './swarm-api.js';
+import type {
+  DockerEvent,
+  ExecOptions,
+  ExecResult,
+  ServiceState,
+  StackResources,
+  SwarmApi,
+  TaskState,
+} from './swarm-api.js';
 
 /** How long a command in a service (the spec's data commands, custom checks' exec) may take. */
 export const EXEC_TIMEOUT_MS = 120_000;
 
 export const STACK_LABEL = 'com.docker.stack.namespace';
 
-
 export function connectDocker(dockerHost: string): Docker {
   const url = new URL(dockerHost);
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
-  if (url.protocol === 'tcp:' || url.protocol === 'http:') return new Docker({ host: url.hostname, port: Number(url.port || 2375) });
-  throw new CcciError('CONFIG_INVALID', `swarm.dockerHost: unsupported ${dockerHost} (use unix:///path or tcp://host:port)`);
+  if (url.protocol === 'tcp:' || url.protocol === 'http:')
+    return new Docker({ host: url.hostname, port: Number(url.port || 2375) });
+  throw new CcciError(
+    'CONFIG_INVALID',
+    `swarm.dockerHost: unsupported ${dockerHost} (use unix:///path or tcp://host:port)`,
+  );
 }
 
 export class SwarmDocker implements SwarmApi {
   constructor(readonly api: Docker) {}
 
   async services(stack: string): Promise<ServiceState[]> {
-    const list = await this.call('listing services', () => this.api.listServices({ status: true, filters: { label: [`${STACK_LABEL}=${stack}`] } }));
+    const list = await this.call('listing services', () =>
+      this.api.listServices({ status: true, filters: { label: [`${STACK_LABEL}=${stack}`] } }),
+    );
     return list.map((s) => ({
       id: s.ID,
       name: s.Spec?.Name ?? s.ID,
@@ -59,7 +72,11 @@ export class SwarmDocker implements SwarmApi {
   /** Service and container events until the signal aborts. */
   async events(signal: AbortSignal, onEvent: (e: DockerEvent) => void): Promise<void> {
     const stream = await this.call('subscribing to events', () =>
-      this.api.getEvents({ filters: { type: ['service', 'container'] }, abortSignal: signal } as Docker.GetEventsOptions));
+      this.api.getEvents({
+        filters: { type: ['service', 'container'] },
+        abortSignal: signal,
+      } as Docker.GetEventsOptions),
+    );
     let buffer = '';
     stream.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
@@ -71,7 +88,9 @@ export class SwarmDocker implements SwarmApi {
         if (e) onEvent(e);
       }
     });
-    stream.on('error', () => { /* aborted or daemon gone: the poll timer carries on */ });
+    stream.on('error', () => {
+      /* aborted or daemon gone: the poll timer carries on */
+    });
     signal.addEventListener('abort', () => (stream as unknown as { destroy?: () => void }).destroy?.(), { once: true });
   }
 
@@ -87,9 +106,10 @@ export class SwarmDocker implements SwarmApi {
       this.call('listing secrets', () => this.api.listSecrets({})),
       this.call('listing configs', () => this.api.listConfigs({})),
     ]);
-    const named = (items: Array<{ Spec?: { Name?: string; Labels?: Record<string, string> } }>) => items
-      .filter((i) => i.Spec?.Labels?.[STACK_LABEL] === stack || (i.Spec?.Name ?? '').startsWith(prefix))
-      .map((i) => i.Spec?.Name ?? '');
+    const named = (items: Array<{ Spec?: { Name?: string; Labels?: Record<string, string> } }>) =>
+      items
+        .filter((i) => i.Spec?.Labels?.[STACK_LABEL] === stack || (i.Spec?.Name ?? '').startsWith(prefix))
+        .map((i) => i.Spec?.Name ?? '');
     return {
       services: services.map((s) => s.Spec?.Name ?? s.ID),
       containers: containers.map((c) => c.Names?.[0]?.replace(/^\//, '') ?? c.Id),
@@ -135,45 +155,76 @@ export class SwarmDocker implements SwarmApi {
 
   /** The services labelled `label=value`, with how many of their tasks run. */
   async servicesLabelled(label: string, value: string): Promise<Array<{ name: string; running: number }>> {
-    const list = await this.call('listing services', () => this.api.listServices({ status: true, filters: { label: [`${label}=${value}`] } }));
+    const list = await this.call('listing services', () =>
+      this.api.listServices({ status: true, filters: { label: [`${label}=${value}`] } }),
+    );
     return list.map((s) => ({ name: s.Spec?.Name ?? s.ID, running: s.ServiceStatus?.RunningTasks ?? 0 }));
   }
 
   private async execIn(name: string, cmd: string[], opts: ExecOptions, ofTheApp: boolean): Promise<ExecResult> {
     const { timeoutMs = EXEC_TIMEOUT_MS, signal } = opts;
     if (signal?.aborted) throw new CcciError('CANCELLED', `${cmd[0]} in ${name}: stopped`);
-    const containers = await this.call('listing containers', () => this.api.listContainers({
-      filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
-    }));
+    const containers = await this.call('listing containers', () =>
+      this.api.listContainers({
+        filters: { label: [`com.docker.swarm.service.name=${name}`], status: ['running'] },
+      }),
+    );
     const id = containers[0]?.Id;
     if (!id) {
       const fact = { source: 'docker', what: 'no-container', service: name, ofTheApp } as const;
       throw new FactError(fact, `no running container of service ${name} to run ${JSON.stringify(cmd[0])} in`);
     }
-    const exec = await this.call('creating an exec', () => this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }));
+    const exec = await this.call('creating an exec', () =>
+      this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }),
+    );
     const stream = await this.call('starting an exec', () => exec.start({ hijack: true, stdin: false }));
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const sink = (into: Buffer[]) => ({ write: (c: Buffer) => { into.push(c); return true; } }) as unknown as NodeJS.WritableStream;
+    const sink = (into: Buffer[]) =>
+      ({
+        write: (c: Buffer) => {
+          into.push(c);
+          return true;
+        },
+      }) as unknown as NodeJS.WritableStream;
     this.api.modem.demuxStream(stream, sink(stdout), sink(stderr));
     await new Promise<void>((resolve, reject) => {
       const finish = (err?: Error) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err); else resolve();
+        if (err) reject(err);
+        else resolve();
       };
-      const timer = setTimeout(() => { stream.destroy(); finish(new CcciError('DEADLINE', `${cmd[0]} in ${name} did not finish within ${Math.round(timeoutMs / 1000)} s`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        stream.destroy();
+        finish(
+          new CcciError('DEADLINE', `${cmd[0]} in ${name} did not finish within ${Math.round(timeoutMs / 1000)} s`),
+        );
+      }, timeoutMs);
       // A stopped run does not wait for the command: the stream is cut and teardown removes the container.
-      const onAbort = () => { stream.destroy(); finish(new CcciError('CANCELLED', `${cmd[0]} in ${name}: stopped`)); };
+      const onAbort = () => {
+        stream.destroy();
+        finish(new CcciError('CANCELLED', `${cmd[0]} in ${name}: stopped`));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       stream.on('end', () => finish());
       stream.on('close', () => finish());
       const execFailed = { source: 'docker', what: 'exec-failed' } as const;
-      stream.on('error', (err) => finish(new CcciError('DOCKER_FAILED',
-        `exec of ${cmd[0]} in ${name} broke: ${errorMessage(err)}`, { cause: err, fact: execFailed })));
+      stream.on('error', (err) =>
+        finish(
+          new CcciError('DOCKER_FAILED', `exec of ${cmd[0]} in ${name} broke: ${errorMessage(err)}`, {
+            cause: err,
+            fact: execFailed,
+          }),
+        ),
+      );
     });
     const info = await this.call('inspecting an exec', () => exec.inspect());
-    return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+    return {
+      exitCode: info.ExitCode ?? -1,
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    };
   }
 
   /**
@@ -182,7 +233,10 @@ export class SwarmDocker implements SwarmApi {
    * task (its task history, 5 by default), so a crash-looping container's last words are here.
    * As with the CLI, `tail` counts per task. A missing service gives ''.
    */
-  async serviceLogs(service: string, opts: { tail: number; signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+  async serviceLogs(
+    service: string,
+    opts: { tail: number; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? 15_000;
     const abortSignal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
     let raw: unknown;
@@ -190,15 +244,26 @@ export class SwarmDocker implements SwarmApi {
       raw = await this.api.getService(service).logs({
         // The tasks' logs arrive in no particular order (a different one per call); the
         // timestamps are only asked for to sort by, and are removed again.
-        stdout: true, stderr: true, tail: opts.tail, timestamps: true, follow: false, abortSignal,
+        stdout: true,
+        stderr: true,
+        tail: opts.tail,
+        timestamps: true,
+        follow: false,
+        abortSignal,
       } as Docker.ContainerLogsOptions);
       // Typed as a stream, but without follow docker-modem buffers the whole body and hands
       // over a Buffer (or, were the body valid JSON, the parsed value; with timestamps it never is).
       if (isReadable(raw)) raw = await readAll(raw, abortSignal);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return '';
-      if (opts.signal?.aborted) throw new CcciError('CANCELLED', `reading the logs of ${service}: stopped`, { cause: err });
-      if (abortSignal.aborted) throw new CcciError('DEADLINE', `reading the logs of ${service} did not finish within ${Math.round(timeoutMs / 1000)} s`, { cause: err });
+      if (opts.signal?.aborted)
+        throw new CcciError('CANCELLED', `reading the logs of ${service}: stopped`, { cause: err });
+      if (abortSignal.aborted)
+        throw new CcciError(
+          'DEADLINE',
+          `reading the logs of ${service} did not finish within ${Math.round(timeoutMs / 1000)} s`,
+          { cause: err },
+        );
       throw engineFailed(`Docker Engine: reading the logs of ${service} failed: ${errorMessage(err)}`, err);
     }
     if (Buffer.isBuffer(raw)) return chronologicalLogs(raw);
@@ -212,25 +277,34 @@ export class SwarmDocker implements SwarmApi {
    * testbed have no repository digest). A reference with no local image has no digest.
    */
   async serviceImages(stack: string): Promise<Array<{ service: string; image: string; digest?: string }>> {
-    const list = await this.call('listing services', () => this.api.listServices({ filters: { label: [`${STACK_LABEL}=${stack}`] } }));
+    const list = await this.call('listing services', () =>
+      this.api.listServices({ filters: { label: [`${STACK_LABEL}=${stack}`] } }),
+    );
     const prefix = `${stack}_`;
-    const out = await Promise.all(list.map(async (s) => {
-      const name = s.Spec?.Name ?? s.ID;
-      const ref = (s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image ?? '';
-      const at = ref.indexOf('@');
-      const image = at >= 0 ? ref.slice(0, at) : ref;
-      let digest = at >= 0 ? ref.slice(at + 1) : undefined;
-      if (!digest && image) {
-        try {
-          digest = (await this.api.getImage(image).inspect()).Id;
-        } catch (err) {
-          if ((err as { statusCode?: number }).statusCode !== 404) {
-            throw engineFailed(`Docker Engine: inspecting image ${image} failed: ${errorMessage(err)}`, err);
+    const out = await Promise.all(
+      list.map(async (s) => {
+        const name = s.Spec?.Name ?? s.ID;
+        const ref =
+          (s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image ?? '';
+        const at = ref.indexOf('@');
+        const image = at >= 0 ? ref.slice(0, at) : ref;
+        let digest = at >= 0 ? ref.slice(at + 1) : undefined;
+        if (!digest && image) {
+          try {
+            digest = (await this.api.getImage(image).inspect()).Id;
+          } catch (err) {
+            if ((err as { statusCode?: number }).statusCode !== 404) {
+              throw engineFailed(`Docker Engine: inspecting image ${image} failed: ${errorMessage(err)}`, err);
+            }
           }
         }
-      }
-      return { service: name.startsWith(prefix) ? name.slice(prefix.length) : name, image, ...(digest ? { digest } : {}) };
-    }));
+        return {
+          service: name.startsWith(prefix) ? name.slice(prefix.length) : name,
+          image,
+          ...(digest ? { digest } : {}),
+        };
+      }),
+    );
     return out.sort((a, b) => a.service.localeCompare(b.service));
   }
 
@@ -239,7 +313,9 @@ export class SwarmDocker implements SwarmApi {
   }
 
   async removeContainers(names: string[]): Promise<void> {
-    await Promise.all(names.map((n) => this.ignoreMissing(() => this.api.getContainer(n).remove({ force: true, v: false }))));
+    await Promise.all(
+      names.map((n) => this.ignoreMissing(() => this.api.getContainer(n).remove({ force: true, v: false }))),
+    );
   }
 
   async removeVolumes(names: string[]): Promise<void> {
@@ -279,8 +355,15 @@ export class SwarmDocker implements SwarmApi {
 /** DOCKER_FAILED, with whether the Engine could not be reached at all or answered with an error. */
 function engineFailed(message: string, err: unknown): CcciError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const unreachable = ['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET']
-    .includes(code);
+  const unreachable = [
+    'ENOENT',
+    'ECONNREFUSED',
+    'EACCES',
+    'EHOSTUNREACH',
+    'ENOTFOUND',
+    'ETIMEDOUT',
+    'ECONNRESET',
+  ].includes(code);
   const what = unreachable ? 'unreachable' : 'engine-error';
   return new CcciError('DOCKER_FAILED', message, { cause: err, fact: { source: 'docker', what } });
 }
@@ -290,12 +373,24 @@ interface RawTask {
   ServiceID: string;
   DesiredState?: string;
   Spec?: Record<string, unknown>;
-  Status?: { State?: string; Message?: string; Err?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+  Status?: {
+    State?: string;
+    Message?: string;
+    Err?: string;
+    Timestamp?: string;
+    ContainerStatus?: { ContainerID?: string };
+  };
 }
 
 function parseEvent(line: string): DockerEvent | undefined {
   try {
-    const raw = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { Attributes?: Record<string, string> }; timeNano?: number; time?: number };
+    const raw = JSON.parse(line) as {
+      Type?: string;
+      Action?: string;
+      Actor?: { Attributes?: Record<string, string> };
+      timeNano?: number;
+      time?: number;
+    };
     return {
       type: raw.Type ?? '',
       action: raw.Action ?? '',
@@ -378,7 +473,12 @@ function isFrameHeader(body: Buffer, at: number): boolean {
 }
 
 function isReadable(value: unknown): value is NodeJS.ReadableStream {
-  return typeof value === 'object' && value !== null && typeof (value as { on?: unknown }).on === 'function' && !Buffer.isBuffer(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { on?: unknown }).on === 'function' &&
+    !Buffer.isBuffer(value)
+  );
 }
 
 async function readAll(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<Buffer> {

@@ -37,30 +37,58 @@ export interface DockerProbe {
 export function createDockerProbe(dockerHost: string, timeoutMs = PROBE_TIMEOUT_MS): DockerProbe {
   const url = new URL(dockerHost);
   if (!['unix:', 'tcp:', 'http:'].includes(url.protocol)) {
-    throw new CcciError('CONFIG_INVALID', `swarm.dockerHost: unsupported ${dockerHost} (use unix:///path or tcp://host:port)`);
+    throw new CcciError(
+      'CONFIG_INVALID',
+      `swarm.dockerHost: unsupported ${dockerHost} (use unix:///path or tcp://host:port)`,
+    );
   }
-  const api = url.protocol === 'unix:'
-    ? new Docker({ socketPath: url.pathname, timeout: timeoutMs })
-    : new Docker({ host: url.hostname, port: Number(url.port || 2375), timeout: timeoutMs });
+  const api =
+    url.protocol === 'unix:'
+      ? new Docker({ socketPath: url.pathname, timeout: timeoutMs })
+      : new Docker({ host: url.hostname, port: Number(url.port || 2375), timeout: timeoutMs });
   // docker-modem's timeout covers a silent socket; this one covers everything else.
-  const within = <T>(what: string, op: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    op().then(resolve, (err: unknown) => reject(Object.assign(new Error(`${what}: ${errorMessage(err)}`), { statusCode: (err as { statusCode?: number }).statusCode })))
-      .finally(() => clearTimeout(timer));
-  });
+  const within = <T>(what: string, op: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${what}: no answer within ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
+      op()
+        .then(resolve, (err: unknown) =>
+          reject(
+            Object.assign(new Error(`${what}: ${errorMessage(err)}`), {
+              statusCode: (err as { statusCode?: number }).statusCode,
+            }),
+          ),
+        )
+        .finally(() => clearTimeout(timer));
+    });
   return {
     async engine() {
-      const [info, version] = await within(`Docker Engine at ${dockerHost}`, () => Promise.all([api.info(), api.version()]));
-      const swarm = (info as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Error?: string } }).Swarm ?? {};
+      const [info, version] = await within(`Docker Engine at ${dockerHost}`, () =>
+        Promise.all([api.info(), api.version()]),
+      );
+      const swarm =
+        (info as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Error?: string } })
+          .Swarm ?? {};
       return {
         version: version.Version ?? '?',
         apiVersion: version.ApiVersion ?? '?',
-        swarm: { state: swarm.LocalNodeState ?? 'unknown', controlAvailable: swarm.ControlAvailable === true, nodeId: swarm.NodeID ?? '', error: swarm.Error ?? '' },
+        swarm: {
+          state: swarm.LocalNodeState ?? 'unknown',
+          controlAvailable: swarm.ControlAvailable === true,
+          nodeId: swarm.NodeID ?? '',
+          error: swarm.Error ?? '',
+        },
       };
     },
     async network(name) {
       try {
-        const n = await within(`inspecting network ${name}`, () => api.getNetwork(name).inspect()) as { Driver?: string; Attachable?: boolean; Scope?: string };
+        const n = (await within(`inspecting network ${name}`, () => api.getNetwork(name).inspect())) as {
+          Driver?: string;
+          Attachable?: boolean;
+          Scope?: string;
+        };
         return { driver: n.Driver ?? '', attachable: n.Attachable === true, scope: n.Scope ?? '' };
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) return undefined;
@@ -68,7 +96,9 @@ export function createDockerProbe(dockerHost: string, timeoutMs = PROBE_TIMEOUT_
       }
     },
     async services() {
-      const list = await within('listing services', () => api.listServices({ status: true } as Docker.ServiceListOptions));
+      const list = await within('listing services', () =>
+        api.listServices({ status: true } as Docker.ServiceListOptions),
+      );
       return list.map((s) => ({
         name: s.Spec?.Name ?? s.ID,
         image: (s.Spec?.TaskTemplate as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image ?? '',

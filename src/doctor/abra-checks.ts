@@ -8,18 +8,32 @@ import type { AbraAnswer, AbraProbe } from '../abra/abra-help.js';
 import type { Outcome } from './check.js';
 import { hasFlag, helpIsFor, parseCobraHelp } from '../abra/cobra-help.js';
 
-const FIX = 'install an abra whose --help lists them, or point swarm.abra at one (cc-ci\'s abra calls: docs/abra-contract.md)';
+const FIX =
+  "install an abra whose --help lists them, or point swarm.abra at one (cc-ci's abra calls: docs/abra-contract.md)";
 
 export async function checkAbraVersion(probe: AbraProbe, binary: string): Promise<Outcome> {
   const r = await probe.version();
   const line = firstLine(r.stdout) || firstLine(r.stderr);
   const where = probe.resolved ?? binary;
   if (probe.resolved === undefined) {
-    return { ok: false, detail: `${binary} not found${binary.includes('/') ? '' : ' on PATH'} (or not executable)`, fix: 'install abra (https://docs.coopcloud.tech/abra/install/) or set swarm.abra to its path' };
+    return {
+      ok: false,
+      detail: `${binary} not found${binary.includes('/') ? '' : ' on PATH'} (or not executable)`,
+      fix: 'install abra (https://docs.coopcloud.tech/abra/install/) or set swarm.abra to its path',
+    };
   }
-  if (r.timedOut) return { ok: false, detail: `${where} --version did not answer`, fix: 'check that this is abra and that it runs on this host' };
+  if (r.timedOut)
+    return {
+      ok: false,
+      detail: `${where} --version did not answer`,
+      fix: 'check that this is abra and that it runs on this host',
+    };
   if (r.exitCode !== 0 || !line) {
-    return { ok: false, detail: `${where} --version exited ${r.exitCode}${line ? `: ${line}` : ' and printed nothing'}`, fix: 'check that swarm.abra is abra and that it runs on this host' };
+    return {
+      ok: false,
+      detail: `${where} --version exited ${r.exitCode}${line ? `: ${line}` : ' and printed nothing'}`,
+      fix: 'check that swarm.abra is abra and that it runs on this host',
+    };
   }
   return { ok: true, detail: `${line} at ${where}` };
 }
@@ -35,7 +49,8 @@ interface CommandUse {
 /** Each command of the table with the flags cc-ci passes to it, and which calls pass each. */
 function commandsOf(calls: readonly AbraCall[]): CommandUse[] {
   const byCommand = new Map<string, CommandUse>();
-  const add = (into: Map<string, string[]>, flag: string, id: string) => into.set(flag, [...(into.get(flag) ?? []), id]);
+  const add = (into: Map<string, string[]>, flag: string, id: string) =>
+    into.set(flag, [...(into.get(flag) ?? []), id]);
   for (const call of calls) {
     const key = call.command.join(' ');
     const entry = byCommand.get(key) ?? { command: [...call.command], flags: new Map(), optional: new Map() };
@@ -68,7 +83,8 @@ export async function compareAbraWithCalls(probe: AbraProbe, calls: readonly Abr
   };
 }
 
-const callsNamed = (ids: string[]) => `cc-ci's call${ids.length > 1 ? 's' : ''} ${ids.map((id) => JSON.stringify(id)).join(', ')}`;
+const callsNamed = (ids: string[]) =>
+  `cc-ci's call${ids.length > 1 ? 's' : ''} ${ids.map((id) => JSON.stringify(id)).join(', ')}`;
 
 function judge(use: CommandUse, answer: AbraAnswer): { problems: string[]; absentOptional: string[] } {
   const name = ['abra', ...use.command].join(' ');
@@ -83,14 +99,22 @@ function judge(use: CommandUse, answer: AbraAnswer): { problems: string[]; absen
   }
   if (!helpIsFor(help, use.command)) {
     const shown = ['abra', ...help.usagePath].join(' ');
-    return fail(use.command.length === 0
-      ? `abra --help is not abra's own help (its usage line is "${shown}"); ${usedBy}`
-      : `${name}: no such command (its --help is that of "${shown}"); ${usedBy}`);
+    return fail(
+      use.command.length === 0
+        ? `abra --help is not abra's own help (its usage line is "${shown}"); ${usedBy}`
+        : `${name}: no such command (its --help is that of "${shown}"); ${usedBy}`,
+    );
   }
   return {
-    problems: [...use.flags].filter(([flag]) => !hasFlag(help, flag)).map(([flag, ids]) => `${name} has no ${flag} (passed by ${callsNamed(ids)})`),
-    absentOptional: [...use.optional].filter(([flag]) => !hasFlag(help, flag))
-      .map(([flag, ids]) => `${name} has no ${flag}; optional: ${callsNamed(ids)} ${ids.length > 1 ? 'do' : 'does'} without it`),
+    problems: [...use.flags]
+      .filter(([flag]) => !hasFlag(help, flag))
+      .map(([flag, ids]) => `${name} has no ${flag} (passed by ${callsNamed(ids)})`),
+    absentOptional: [...use.optional]
+      .filter(([flag]) => !hasFlag(help, flag))
+      .map(
+        ([flag, ids]) =>
+          `${name} has no ${flag}; optional: ${callsNamed(ids)} ${ids.length > 1 ? 'do' : 'does'} without it`,
+      ),
   };
 }
 
@@ -98,7 +122,11 @@ export async function checkAbraCommands(probe: AbraProbe, calls: readonly AbraCa
   const report = await compareAbraWithCalls(probe, calls);
   const optional = report.absentOptional.length > 0 ? report.absentOptional : undefined;
   if (report.problems.length === 0) {
-    return { ok: true, detail: `all ${report.commands} commands and ${report.flags} flags cc-ci uses are in abra's --help`, more: optional };
+    return {
+      ok: true,
+      detail: `all ${report.commands} commands and ${report.flags} flags cc-ci uses are in abra's --help`,
+      more: optional,
+    };
   }
   return {
     ok: false,
@@ -113,17 +141,33 @@ export async function checkAbraCommands(probe: AbraProbe, calls: readonly AbraCa
  * Throws ABRA_FAILED (exit 3) naming each missing one; returns abra's version line and the
  * optional flags it lacks.
  */
-export async function assertAbraUsable(probe: AbraProbe, binary: string, calls: readonly AbraCall[]): Promise<{ version: string; absentOptional: string[] }> {
+export async function assertAbraUsable(
+  probe: AbraProbe,
+  binary: string,
+  calls: readonly AbraCall[],
+): Promise<{ version: string; absentOptional: string[] }> {
   const version = await checkAbraVersion(probe, binary);
-  if (!version.ok) throw new CcciError('ABRA_FAILED', `abra is not usable: ${version.detail}; ${version.fix ?? ''} (cc-ci doctor checks the whole host)`);
+  if (!version.ok)
+    throw new CcciError(
+      'ABRA_FAILED',
+      `abra is not usable: ${version.detail}; ${version.fix ?? ''} (cc-ci doctor checks the whole host)`,
+    );
   const report = await compareAbraWithCalls(probe, calls);
   if (report.problems.length > 0) {
-    throw new CcciError('ABRA_FAILED', `${version.detail} lacks what cc-ci uses: ${report.problems.join('; ')}. `
-      + `To fix: ${FIX}; cc-ci doctor checks the whole host`);
+    throw new CcciError(
+      'ABRA_FAILED',
+      `${version.detail} lacks what cc-ci uses: ${report.problems.join('; ')}. ` +
+        `To fix: ${FIX}; cc-ci doctor checks the whole host`,
+    );
   }
   return { version: version.detail, absentOptional: report.absentOptional };
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
 }

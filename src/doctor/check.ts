@@ -35,12 +35,17 @@ export async function runChecks(checks: readonly Check[], opts: { timeoutMs?: nu
   const started = new Map<string, Promise<CheckResult>>();
   for (const check of checks) {
     const dependency = check.needs === undefined ? undefined : started.get(check.needs);
-    if (check.needs !== undefined && dependency === undefined) throw new Error(`check "${check.name}" needs "${check.needs}", which is not listed before it`);
-    started.set(check.name, (async () => {
-      const before = await dependency;
-      if (before && !before.ok) return { name: check.name, ok: false, skipped: true, detail: `skipped: needs "${before.name}"` };
-      return { name: check.name, ...(await runOne(check, check.timeoutMs ?? opts.timeoutMs ?? CHECK_TIMEOUT_MS)) };
-    })());
+    if (check.needs !== undefined && dependency === undefined)
+      throw new Error(`check "${check.name}" needs "${check.needs}", which is not listed before it`);
+    started.set(
+      check.name,
+      (async () => {
+        const before = await dependency;
+        if (before && !before.ok)
+          return { name: check.name, ok: false, skipped: true, detail: `skipped: needs "${before.name}"` };
+        return { name: check.name, ...(await runOne(check, check.timeoutMs ?? opts.timeoutMs ?? CHECK_TIMEOUT_MS)) };
+      })(),
+    );
   }
   return Promise.all(checks.map((c) => started.get(c.name)!));
 }
@@ -48,10 +53,16 @@ export async function runChecks(checks: readonly Check[], opts: { timeoutMs?: nu
 async function runOne(check: Check, timeoutMs: number): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ ok: false, detail: `no answer within ${Math.round(timeoutMs / 1000)} s` }),
+      timeoutMs,
+    );
   });
   try {
-    return await Promise.race([check.run().catch((err: unknown): Outcome => ({ ok: false, detail: errorMessage(err).split('\n')[0] ?? '' })), deadline]);
+    return await Promise.race([
+      check.run().catch((err: unknown): Outcome => ({ ok: false, detail: errorMessage(err).split('\n')[0] ?? '' })),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -70,9 +81,12 @@ export function formatResults(results: readonly CheckResult[]): string[] {
   }
   const failed = results.filter((r) => !r.ok && !r.skipped).length;
   const skipped = results.filter((r) => r.skipped).length;
-  lines.push('', failed === 0 && skipped === 0
-    ? `all ${results.length} checks passed`
-    : `${results.length - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  lines.push(
+    '',
+    failed === 0 && skipped === 0
+      ? `all ${results.length} checks passed`
+      : `${results.length - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  );
   return lines;
 }
 

@@ -30,13 +30,23 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
   const { swarm } = config;
   const checks: Check[] = [
     { name: 'abra', run: () => checkAbraVersion(deps.abra, swarm.abra) },
-    { name: 'abra commands', needs: 'abra', timeoutMs: 30_000, run: () => checkAbraCommands(deps.abra, deps.abraCalls) },
+    {
+      name: 'abra commands',
+      needs: 'abra',
+      timeoutMs: 30_000,
+      run: () => checkAbraCommands(deps.abra, deps.abraCalls),
+    },
     { name: 'abra server', run: () => checkAbraServer(swarm.abraDir, swarm.server) },
     { name: 'docker', run: () => checkEngine(deps.docker, swarm.dockerHost) },
     { name: 'swarm', needs: 'docker', run: () => checkSwarm(deps.docker) },
     { name: 'proxy network', needs: 'swarm', run: () => checkProxyNetwork(deps.docker) },
     { name: 'backup-bot-two', needs: 'swarm', run: () => checkBackupBot(deps.docker) },
-    { name: 'backup repository', needs: 'backup-bot-two', timeoutMs: 60_000, run: () => checkBackupRepo(deps.backups, (s) => testAppPattern(swarm.domain).stack.test(s)) },
+    {
+      name: 'backup repository',
+      needs: 'backup-bot-two',
+      timeoutMs: 60_000,
+      run: () => checkBackupRepo(deps.backups, (s) => testAppPattern(swarm.domain).stack.test(s)),
+    },
     { name: 'ingress', run: () => checkIngress(swarm.ingress) },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },

@@ -9,7 +9,11 @@ const RIGHTS = 'docs/forge.md, section 1';
 
 export async function checkForgeToken(token: string | undefined, tokenFile: string | undefined): Promise<Outcome> {
   if (token) return { ok: true, detail: `set (${tokenFile ? `forge.tokenFile ${tokenFile}` : 'CCCI_FORGE_TOKEN'})` };
-  return { ok: false, detail: 'no token: the !testme trigger is off', fix: 'put the bot account\'s API token in forge.tokenFile (or CCCI_FORGE_TOKEN)' };
+  return {
+    ok: false,
+    detail: 'no token: the !testme trigger is off',
+    fix: "put the bot account's API token in forge.tokenFile (or CCCI_FORGE_TOKEN)",
+  };
 }
 
 export async function checkForgeLogin(whoAmI: () => Promise<User>, url: string): Promise<Outcome> {
@@ -34,16 +38,25 @@ export async function checkForgeOrg(forge: ForgeClient, whoAmI: () => Promise<Us
 
 export async function checkForgeRepos(forge: ForgeClient, repos: readonly string[]): Promise<Outcome> {
   if (repos.length === 0) return { ok: true, detail: 'no repositories enrolled (forge.repos)' };
-  const problems = (await Promise.all(repos.map(async (repo) => {
-    try {
-      const r = await forge.getRepo(repo);
-      if (r.permissions?.push !== true) return `${repo}: readable, but the bot may not push to it, so it cannot post commit statuses`;
-      return undefined;
-    } catch (err) {
-      return `${repo}: ${errorMessage(err)}`;
-    }
-  }))).filter((p): p is string => p !== undefined);
-  if (problems.length === 0) return { ok: true, detail: `${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}: readable, and the bot has write access` };
+  const problems = (
+    await Promise.all(
+      repos.map(async (repo) => {
+        try {
+          const r = await forge.getRepo(repo);
+          if (r.permissions?.push !== true)
+            return `${repo}: readable, but the bot may not push to it, so it cannot post commit statuses`;
+          return undefined;
+        } catch (err) {
+          return `${repo}: ${errorMessage(err)}`;
+        }
+      }),
+    )
+  ).filter((p): p is string => p !== undefined);
+  if (problems.length === 0)
+    return {
+      ok: true,
+      detail: `${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}: readable, and the bot has write access`,
+    };
   return {
     ok: false,
     detail: `${problems.length} of ${repos.length} enrolled repositories ${problems.length === 1 ? 'is' : 'are'} not usable:`,

@@ -46,7 +46,11 @@ export async function checkAbraServer(abraDir: string, server: string): Promise<
 export async function checkChromium(probe: () => Promise<ChromiumAnswer>): Promise<Outcome> {
   const r = await probe();
   if (r.ok) return { ok: true, detail: r.detail };
-  return { ok: false, detail: r.detail, fix: 'apt-get install chromium (cc-ci never downloads a browser), or set CCCI_CHROMIUM to a Chromium binary' };
+  return {
+    ok: false,
+    detail: r.detail,
+    fix: 'apt-get install chromium (cc-ci never downloads a browser), or set CCCI_CHROMIUM to a Chromium binary',
+  };
 }
 
 /** A TCP connection to the ingress's host and port (no request: the ingress routes by Host header). */
@@ -61,9 +65,17 @@ export async function checkIngress(ingress: string, timeoutMs = 5_000): Promise<
       socket.destroy();
       resolve(outcome);
     };
-    socket.setTimeout(timeoutMs, () => done({ ok: false, detail: `${host}:${port} did not answer within ${Math.round(timeoutMs / 1000)} s`, fix }));
+    socket.setTimeout(timeoutMs, () =>
+      done({ ok: false, detail: `${host}:${port} did not answer within ${Math.round(timeoutMs / 1000)} s`, fix }),
+    );
     socket.once('connect', () => done({ ok: true, detail: `${host}:${port} accepts connections (${ingress})` }));
-    socket.once('error', (err) => done({ ok: false, detail: `cannot connect to ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, fix }));
+    socket.once('error', (err) =>
+      done({
+        ok: false,
+        detail: `cannot connect to ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`,
+        fix,
+      }),
+    );
   });
 }
 

@@ -2,7 +2,16 @@
 // swagger), re-exported here so the rest of src/ never imports gitea-js itself (lint enforces it).
 import type { Comment, CommitStatus, PullRequest, Repository, User } from 'gitea-js';
 
-export type { Comment, CommitStatus, CreateStatusOption, Issue, PullRequest, PRBranchInfo, Repository, User } from 'gitea-js';
+export type {
+  Comment,
+  CommitStatus,
+  CreateStatusOption,
+  Issue,
+  PullRequest,
+  PRBranchInfo,
+  Repository,
+  User,
+} from 'gitea-js';
 
 /** `owner/name` of a repository on the forge. */
 export type RepoName = string;
@@ -61,4 +70,3 @@ export interface ForgeClientOptions {
   /** Test seam for the backoff; default a timer. */
   sleep?: (ms: number) => Promise<void>;
 }
-

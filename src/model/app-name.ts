@@ -30,8 +30,11 @@ export function newAppName(recipe: string, swarmDomain: string): AppName {
 export function checkStackNameLength(domain: string, swarmDomain: string): void {
   const stack = stackName(domain);
   if (stack.length <= MAX_STACK_NAME) return;
-  throw new CcciError('CONFIG_INVALID', `the stack name ${stack} would be ${stack.length} characters, but abra cuts stack names at ${MAX_STACK_NAME}; `
-    + `swarm.domain ${JSON.stringify(swarmDomain)} is ${swarmDomain.length} characters and may be at most ${maxSwarmDomainLength()}: use a shorter swarm.domain`);
+  throw new CcciError(
+    'CONFIG_INVALID',
+    `the stack name ${stack} would be ${stack.length} characters, but abra cuts stack names at ${MAX_STACK_NAME}; ` +
+      `swarm.domain ${JSON.stringify(swarmDomain)} is ${swarmDomain.length} characters and may be at most ${maxSwarmDomainLength()}: use a shorter swarm.domain`,
+  );
 }
 
 /** The longest swarm.domain for which every test app's stack name stays within abra's limit. */
@@ -58,10 +61,18 @@ export const MAX_SECRET_NAME = 64;
 /** Fails before deploying when a swarm name of this app would exceed Docker's limits. */
 export function checkNameLimits(stack: string, services: string[], secretNames: string[]): void {
   const tooLong = [
-    ...services.map((s) => `${stack}_${s}`).filter((n) => n.length > MAX_SERVICE_NAME).map((n) => `service ${n} (${n.length} > ${MAX_SERVICE_NAME})`),
-    ...secretNames.filter((n) => n.length > MAX_SECRET_NAME).map((n) => `secret ${n} (${n.length} > ${MAX_SECRET_NAME})`),
+    ...services
+      .map((s) => `${stack}_${s}`)
+      .filter((n) => n.length > MAX_SERVICE_NAME)
+      .map((n) => `service ${n} (${n.length} > ${MAX_SERVICE_NAME})`),
+    ...secretNames
+      .filter((n) => n.length > MAX_SECRET_NAME)
+      .map((n) => `secret ${n} (${n.length} > ${MAX_SECRET_NAME})`),
   ];
   if (tooLong.length > 0) {
-    throw new CcciError('CONFIG_INVALID', `swarm names would exceed Docker's limits: ${tooLong.join(', ')}; use a shorter swarm.domain`);
+    throw new CcciError(
+      'CONFIG_INVALID',
+      `swarm names would exceed Docker's limits: ${tooLong.join(', ')}; use a shorter swarm.domain`,
+    );
   }
 }

@@ -62,16 +62,28 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
     }
     case 'docker':
       switch (fact.what) {
-        case 'not-converged': case 'update-paused': case 'tasks-failing': return fail('NOT_CONVERGED', message);
+        case 'not-converged':
+        case 'update-paused':
+        case 'tasks-failing':
+          return fail('NOT_CONVERGED', message);
         // A service the spec names that has no running container is the recipe's; the bot's is not.
-        case 'no-container': return fact.ofTheApp ? fail('RECIPE_BROKEN', message) : broke('DOCKER_FAILED', message);
-        default: return broke('DOCKER_FAILED', message);
+        case 'no-container':
+          return fact.ofTheApp ? fail('RECIPE_BROKEN', message) : broke('DOCKER_FAILED', message);
+        default:
+          return broke('DOCKER_FAILED', message);
       }
     case 'http':
       switch (fact.what) {
         // The ingress answers for a dead backend, so no answer in time is the app's.
-        case 'no-answer': case 'status-mismatch': case 'body-mismatch': return fail('CHECK_FAILED', message);
-        case 'refused': case 'reset': case 'tls': case 'unreachable': return broke('INGRESS_FAILED', message);
+        case 'no-answer':
+        case 'status-mismatch':
+        case 'body-mismatch':
+          return fail('CHECK_FAILED', message);
+        case 'refused':
+        case 'reset':
+        case 'tls':
+        case 'unreachable':
+          return broke('INGRESS_FAILED', message);
         case 'unhealthy': {
           // The last try decides: an ingress that could not be reached then is ours to fix.
           const last = cause === undefined ? undefined : blame(cause);
@@ -81,10 +93,17 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
       break;
     case 'browser':
       switch (fact.what) {
-        case 'load-timeout': case 'load-failed': case 'error-status': case 'text-not-seen':
+        case 'load-timeout':
+        case 'load-failed':
+        case 'error-status':
+        case 'text-not-seen':
           return fail('CHECK_FAILED', message);
-        case 'connection-failed': return broke('INGRESS_FAILED', message);
-        case 'did-not-start': case 'no-page': case 'crashed': return broke('BROWSER_FAILED', message);
+        case 'connection-failed':
+          return broke('INGRESS_FAILED', message);
+        case 'did-not-start':
+        case 'no-page':
+        case 'crashed':
+          return broke('BROWSER_FAILED', message);
       }
       break;
     case 'backup-repo':
@@ -92,18 +111,23 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
       return broke(cause instanceof CcciError ? cause.code : 'INTERNAL', message);
     case 'data':
       switch (fact.what) {
-        case 'command-failed': case 'mutate-had-no-effect': return fail('DATA_COMMAND_FAILED', message);
-        case 'marker-mismatch': return fail('DATA_LOST', message);
+        case 'command-failed':
+        case 'mutate-had-no-effect':
+          return fail('DATA_COMMAND_FAILED', message);
+        case 'marker-mismatch':
+          return fail('DATA_LOST', message);
         case 'read-failed': {
           // A read that worked before and fails now lost the data; infrastructure breaking is not that.
           const inner = blame(cause);
           if (inner.status === 'error') return inner;
-          return fail(fact.readBefore ? 'DATA_LOST' : inner.code as RecipeFailureCode, message);
+          return fail(fact.readBefore ? 'DATA_LOST' : (inner.code as RecipeFailureCode), message);
         }
       }
       break;
-    case 'recipe': return fail('RECIPE_BROKEN', message);
-    case 'version': return fail('WRONG_VERSION', message);
+    case 'recipe':
+      return fail('RECIPE_BROKEN', message);
+    case 'version':
+      return fail('WRONG_VERSION', message);
     case 'custom-check':
       switch (fact.what) {
         case 'threw': {
@@ -111,13 +135,17 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
           const page = fact.page && cause !== undefined ? blame(cause) : undefined;
           return page?.status === 'error' ? page : fail('CHECK_FAILED', message);
         }
-        case 'timed-out': return fail('CHECK_FAILED', message);
+        case 'timed-out':
+          return fail('CHECK_FAILED', message);
         // The operator's check file is broken: the checks could not be made.
-        case 'did-not-load': return broke('CONFIG_INVALID', message);
+        case 'did-not-load':
+          return broke('CONFIG_INVALID', message);
       }
       break;
-    case 'recipe-tests': return fail('TESTS_FAILED', message);
-    case 'lint': return fail('LINT_FAILED', message);
+    case 'recipe-tests':
+      return fail('TESTS_FAILED', message);
+    case 'lint':
+      return fail('LINT_FAILED', message);
   }
   return broke('INTERNAL', message);
 }
@@ -149,14 +177,32 @@ export function rowFromFact(name: string, fact: Fact, row: Omit<CheckRow, 'name'
  * stopped in is `error` (its rows stay as they were); otherwise a failed row is the recipe's
  * `fail`, an errored row or an error is `error`, and no complaint is `pass`.
  */
-export function finishStage(name: StageName, started: number, checks: CheckRow[], err: unknown, signal: AbortSignal | undefined): StageResult {
+export function finishStage(
+  name: StageName,
+  started: number,
+  checks: CheckRow[],
+  err: unknown,
+  signal: AbortSignal | undefined,
+): StageResult {
   const base = { name, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks };
   const stop = stopInfo(signal);
   if (stop) return { ...base, status: 'error', code: stop.code, reason: `stopped: ${stop.message}` };
   const failed = checks.find((r) => r.status === 'fail');
-  if (failed) return { ...base, status: 'fail', code: failed.code ?? 'CHECK_FAILED', reason: `${failed.name}: ${failed.detail ?? 'failed'}` };
+  if (failed)
+    return {
+      ...base,
+      status: 'fail',
+      code: failed.code ?? 'CHECK_FAILED',
+      reason: `${failed.name}: ${failed.detail ?? 'failed'}`,
+    };
   const broke = checks.find((r) => r.status === 'error');
-  if (broke) return { ...base, status: 'error', code: broke.code ?? 'INTERNAL', reason: `${broke.name}: ${broke.detail ?? 'broke'}` };
+  if (broke)
+    return {
+      ...base,
+      status: 'error',
+      code: broke.code ?? 'INTERNAL',
+      reason: `${broke.name}: ${broke.detail ?? 'broke'}`,
+    };
   if (err !== undefined) {
     const b = blame(err, signal);
     return { ...base, status: b.status, code: b.code, reason: b.message };

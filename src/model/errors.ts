@@ -27,9 +27,25 @@ export type ErrorCode =
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
-  'USAGE', 'INPUT_INVALID', 'CONFIG_INVALID', 'RECIPE_INVALID', 'GIT_FAILED', 'ABRA_FAILED',
-  'DOCKER_FAILED', 'INGRESS_FAILED', 'BROWSER_FAILED', 'STORE_FAILED', 'FORGE_UNREACHABLE', 'FORGE_REFUSED', 'DEADLINE',
-  'TEARDOWN_INCOMPLETE', 'CANCELLED', 'SUPERSEDED', 'TIMED_OUT', 'INTERRUPTED', 'INTERNAL',
+  'USAGE',
+  'INPUT_INVALID',
+  'CONFIG_INVALID',
+  'RECIPE_INVALID',
+  'GIT_FAILED',
+  'ABRA_FAILED',
+  'DOCKER_FAILED',
+  'INGRESS_FAILED',
+  'BROWSER_FAILED',
+  'STORE_FAILED',
+  'FORGE_UNREACHABLE',
+  'FORGE_REFUSED',
+  'DEADLINE',
+  'TEARDOWN_INCOMPLETE',
+  'CANCELLED',
+  'SUPERSEDED',
+  'TIMED_OUT',
+  'INTERRUPTED',
+  'INTERNAL',
 ];
 
 /** The reasons a run is stopped from outside; each keeps its own code in the results. */
@@ -111,8 +127,12 @@ export interface HttpFact {
   source: 'http';
   what:
     | 'no-answer' // no answer within the time
-    | 'refused' | 'reset' | 'tls' | 'unreachable' // the connection to the ingress failed
-    | 'status-mismatch' | 'body-mismatch' // an answer, not the one wanted
+    | 'refused'
+    | 'reset'
+    | 'tls'
+    | 'unreachable' // the connection to the ingress failed
+    | 'status-mismatch'
+    | 'body-mismatch' // an answer, not the one wanted
     | 'unhealthy'; // no wanted status before the health deadline; the last try is the error's cause
   /** The socket's error code, when the connection failed. */
   errno?: string;
@@ -121,10 +141,14 @@ export interface HttpFact {
 export interface BrowserFact {
   source: 'browser';
   what:
-    | 'did-not-start' | 'no-page' | 'crashed' // Chromium itself
-    | 'load-timeout' | 'load-failed' // the page did not load (in time)
+    | 'did-not-start'
+    | 'no-page'
+    | 'crashed' // Chromium itself
+    | 'load-timeout'
+    | 'load-failed' // the page did not load (in time)
     | 'connection-failed' // Chromium's connection to the ingress was refused, reset, or its TLS failed
-    | 'error-status' | 'text-not-seen'; // the page loaded, not as wanted
+    | 'error-status'
+    | 'text-not-seen'; // the page loaded, not as wanted
   /** Chromium's net::ERR_… code, when the connection failed. */
   net?: string;
 }
@@ -172,8 +196,18 @@ export interface LintFact {
   what: 'rule-unsatisfied';
 }
 
-export type Fact = AbraFact | DockerFact | HttpFact | BrowserFact | BackupRepoFact | DataFact | RecipeFact
-  | VersionFact | CustomCheckFact | RecipeTestsFact | LintFact;
+export type Fact =
+  | AbraFact
+  | DockerFact
+  | HttpFact
+  | BrowserFact
+  | BackupRepoFact
+  | DataFact
+  | RecipeFact
+  | VersionFact
+  | CustomCheckFact
+  | RecipeTestsFact
+  | LintFact;
 
 /** What was seen, as an error; whose fault it is, blame.ts decides. */
 export class FactError extends Error {

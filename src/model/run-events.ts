@@ -27,7 +27,12 @@ export interface RunEvents {
 
 export const noEvents: RunEvents = { emit: () => undefined };
 
-export function eventsFile(path: string, runId: string, secrets: SecretRegistry, onError: (message: string) => void): RunEvents {
+export function eventsFile(
+  path: string,
+  runId: string,
+  secrets: SecretRegistry,
+  onError: (message: string) => void,
+): RunEvents {
   mkdirSync(dirname(path), { recursive: true });
   let seq = 0;
   let broken = false;

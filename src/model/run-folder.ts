@@ -40,7 +40,10 @@ export function runFolder(store: string, runId: string): RunFolder {
 
 /** A run id: sortable by time, unique enough for one server (letters, digits and `-`). */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

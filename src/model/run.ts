@@ -4,11 +4,27 @@
 import type { ErrorInfo } from './errors.js';
 import type { StageName, Verdict } from './stage.js';
 
-export const runStates = ['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'] as const;
+export const runStates = [
+  'queued',
+  'running',
+  'passed',
+  'failed',
+  'errored',
+  'cancelled',
+  'superseded',
+  'interrupted',
+] as const;
 export type RunState = (typeof runStates)[number];
 
 /** States a run never leaves. */
-export const terminalStates: readonly RunState[] = ['passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'];
+export const terminalStates: readonly RunState[] = [
+  'passed',
+  'failed',
+  'errored',
+  'cancelled',
+  'superseded',
+  'interrupted',
+];
 
 /** Has the run ended (it will never change state again)? */
 export function isTerminal(run: Pick<RunRecord, 'state'>): boolean {
@@ -68,5 +84,12 @@ export interface StageRow {
   reason?: string;
   durationMs?: number;
   advisory?: boolean;
-  checks: Array<{ name: string; status: string; code?: string; detail?: string; durationMs?: number; artifact?: string }>;
+  checks: Array<{
+    name: string;
+    status: string;
+    code?: string;
+    detail?: string;
+    durationMs?: number;
+    artifact?: string;
+  }>;
 }

@@ -5,7 +5,11 @@ const KILL_GRACE_MS = 5_000;
 
 /** A signal to a process group; a group that is gone already is fine. */
 export function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(-pid, sig); } catch { /* gone */ }
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    /* gone */
+  }
 }
 
 /** TERM to the whole process group, KILL after a grace period. */
@@ -26,14 +30,24 @@ export interface GroupGuard {
 export function guardGroup(pid: number | undefined, opts: { timeoutMs?: number; signal?: AbortSignal }): GroupGuard {
   const state = { timedOut: false, cancelled: false };
   const timer = opts.timeoutMs
-    ? setTimeout(() => { state.timedOut = true; killGroup(pid); }, opts.timeoutMs)
+    ? setTimeout(() => {
+        state.timedOut = true;
+        killGroup(pid);
+      }, opts.timeoutMs)
     : undefined;
-  const onAbort = () => { state.cancelled = true; killGroup(pid); };
+  const onAbort = () => {
+    state.cancelled = true;
+    killGroup(pid);
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
   return {
-    get timedOut() { return state.timedOut; },
-    get cancelled() { return state.cancelled; },
+    get timedOut() {
+      return state.timedOut;
+    },
+    get cancelled() {
+      return state.cancelled;
+    },
     release() {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);

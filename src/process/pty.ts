@@ -29,7 +29,11 @@ export interface TerminalResult {
 
 const DEFAULT_COLUMNS = 250;
 
-export function runInTerminal(file: string, args: readonly string[], options: RunInTerminalOptions): Promise<TerminalResult> {
+export function runInTerminal(
+  file: string,
+  args: readonly string[],
+  options: RunInTerminalOptions,
+): Promise<TerminalResult> {
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
@@ -65,7 +69,12 @@ export function runInTerminal(file: string, args: readonly string[], options: Ru
       data.dispose();
       takeLines(true);
       guard.release();
-      resolve({ exitCode: signal ? 128 + signal : exitCode, output: lines.join('\n'), timedOut: guard.timedOut, cancelled: guard.cancelled });
+      resolve({
+        exitCode: signal ? 128 + signal : exitCode,
+        output: lines.join('\n'),
+        timedOut: guard.timedOut,
+        cancelled: guard.cancelled,
+      });
     });
   });
 }

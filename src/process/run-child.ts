@@ -17,10 +17,20 @@ export interface RunChild {
   signal(sig: NodeJS.Signals): void;
 }
 
-export function spawnRunChild(file: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; outputFile: string; cwd?: string }): RunChild {
+export function spawnRunChild(
+  file: string,
+  args: readonly string[],
+  opts: { env: NodeJS.ProcessEnv; outputFile: string; cwd?: string },
+): RunChild {
   const out = openSync(opts.outputFile, 'a');
   try {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', out, out], shell: false });
+    const child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ['ignore', out, out],
+      shell: false,
+    });
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));
@@ -32,7 +42,6 @@ export function spawnRunChild(file: string, args: readonly string[], opts: { env
     closeSync(out);
   }
 }
-
 
 /** Whether a process runs; a zombie (ended, not yet reaped by a parent that may not be ours) does not. */
 export function pidAlive(pid: number): boolean {

@@ -26,12 +26,17 @@ export interface ProcessResult {
   cancelled: boolean;
 }
 
-export async function runProcess(file: string, args: readonly string[], options: RunProcessOptions): Promise<ProcessResult> {
+export async function runProcess(
+  file: string,
+  args: readonly string[],
+  options: RunProcessOptions,
+): Promise<ProcessResult> {
   const { onLine } = options;
-  const tap = (stream: 'stdout' | 'stderr') => function* (line: unknown) {
-    onLine?.(String(line), stream);
-    yield line;
-  };
+  const tap = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown) {
+      onLine?.(String(line), stream);
+      yield line;
+    };
   const child = execa(file, args, {
     cwd: options.cwd,
     env: options.env,

@@ -85,7 +85,9 @@ const migrations: string[] = [
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(`the database is at schema version ${current}, newer than this cc-ci knows (${migrations.length}): upgrade cc-ci`);
+    throw new Error(
+      `the database is at schema version ${current}, newer than this cc-ci knows (${migrations.length}): upgrade cc-ci`,
+    );
   }
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {

@@ -27,29 +27,33 @@ export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
   const clock = deps.clock ?? systemClock;
   const orphans = store.inState('running');
   const claimed: string[] = [];
-  await Promise.all(orphans.map(async (run) => {
-    const execution = deps.executor.reattach(run);
-    const events: RunEventLine[] = [];
-    execution.onEvent((e) => events.push(e));
-    const where = run.currentStage ? `during ${run.currentStage}` : 'while it ran';
-    let how = 'its child was already gone';
-    if (execution.alive) {
-      log.warn({ runId: run.id, pid: execution.pid },
-        `run ${run.id} outlived the server that started it: stopping it and awaiting its teardown`);
-      execution.stop({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
-      how = await stopsWithin(execution, deps.teardownBudgetMs, clock)
-        ? 'it was stopped and tore down'
-        : 'it did not stop in time and was killed';
-    }
-    await execution.ended;
-    for (const e of events) {
-      if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
-      if (e.type === 'app-claimed') claimed.push(e.domain);
-    }
-    const error = { code: 'INTERRUPTED' as const, message: `the server stopped ${where}; ${how}` };
-    store.finishRun(run.id, { state: 'interrupted', error }, clock.now());
-    log.warn({ runId: run.id }, `run ${run.id} interrupted: ${how}`);
-  }));
+  await Promise.all(
+    orphans.map(async (run) => {
+      const execution = deps.executor.reattach(run);
+      const events: RunEventLine[] = [];
+      execution.onEvent((e) => events.push(e));
+      const where = run.currentStage ? `during ${run.currentStage}` : 'while it ran';
+      let how = 'its child was already gone';
+      if (execution.alive) {
+        log.warn(
+          { runId: run.id, pid: execution.pid },
+          `run ${run.id} outlived the server that started it: stopping it and awaiting its teardown`,
+        );
+        execution.stop({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
+        how = (await stopsWithin(execution, deps.teardownBudgetMs, clock))
+          ? 'it was stopped and tore down'
+          : 'it did not stop in time and was killed';
+      }
+      await execution.ended;
+      for (const e of events) {
+        if (e.type === 'stage-finished') store.recordStage(run.id, e.result);
+        if (e.type === 'app-claimed') claimed.push(e.domain);
+      }
+      const error = { code: 'INTERRUPTED' as const, message: `the server stopped ${where}; ${how}` };
+      store.finishRun(run.id, { state: 'interrupted', error }, clock.now());
+      log.warn({ runId: run.id }, `run ${run.id} interrupted: ${how}`);
+    }),
+  );
   try {
     if (claimed.length > 0) await deps.reapOrphans(claimed);
   } catch (err) {
@@ -63,7 +67,9 @@ async function stopsWithin(execution: Reattached, budgetMs: number, clock: Clock
   let timer: { cancel(): void } | undefined;
   const inTime = await Promise.race([
     execution.ended.then(() => true),
-    new Promise<boolean>((resolve) => { timer = clock.after(budgetMs, () => resolve(false)); }),
+    new Promise<boolean>((resolve) => {
+      timer = clock.after(budgetMs, () => resolve(false));
+    }),
   ]);
   timer?.cancel();
   if (!inTime) execution.kill();

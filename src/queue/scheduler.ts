@@ -70,7 +70,10 @@ export class Scheduler implements RunControl {
     const older = req.pr === undefined ? [] : this.deps.store.activeForPr(req.recipe, req.pr);
     const run = this.deps.store.insertRun(id, req, this.clock.now());
     mkdirSync(this.runFiles(id).dir, { recursive: true });
-    this.deps.log.info({ runId: id, recipe: req.recipe, ref: req.ref, pr: req.pr, by: req.trigger.by }, `queued run ${id}: ${req.recipe} at ${req.ref}`);
+    this.deps.log.info(
+      { runId: id, recipe: req.recipe, ref: req.ref, pr: req.pr, by: req.trigger.by },
+      `queued run ${id}: ${req.recipe} at ${req.ref}`,
+    );
     this.changed(run);
     for (const old of older) {
       this.deps.store.setSupersededBy(old.id, id);
@@ -134,7 +137,10 @@ export class Scheduler implements RunControl {
     try {
       execution = this.deps.executor.start(run);
     } catch (err) {
-      this.finish(run.id, { state: 'errored', error: { code: 'INTERNAL', message: `the run could not be started: ${errorMessage(err)}` } });
+      this.finish(run.id, {
+        state: 'errored',
+        error: { code: 'INTERNAL', message: `the run could not be started: ${errorMessage(err)}` },
+      });
       return;
     }
     this.deps.store.markRunning(run.id, execution.pid, this.clock.now());
@@ -143,8 +149,10 @@ export class Scheduler implements RunControl {
       apps: new Set(),
       unfollow: () => undefined,
       // The child stops itself at runTimeout; this catches a child that cannot.
-      backstop: this.clock.after(this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs,
-        () => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it')),
+      backstop: this.clock.after(
+        this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs,
+        () => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it'),
+      ),
     };
     this.active.set(run.id, active);
     active.unfollow = execution.onEvent((e) => this.onEvent(run.id, e));
@@ -180,14 +188,31 @@ export class Scheduler implements RunControl {
         this.finishFromResults(id, results);
       } else {
         if (active.apps.size > 0) {
-          this.deps.log.warn({ runId: id, apps: [...active.apps] }, `run ${id} ended without tearing down: reaping its apps`);
-          await this.deps.reap([...active.apps]).catch((err: unknown) => this.deps.log.error(`reaping the apps of run ${id} failed: ${errorMessage(err)}`));
+          this.deps.log.warn(
+            { runId: id, apps: [...active.apps] },
+            `run ${id} ended without tearing down: reaping its apps`,
+          );
+          await this.deps
+            .reap([...active.apps])
+            .catch((err: unknown) => this.deps.log.error(`reaping the apps of run ${id} failed: ${errorMessage(err)}`));
         }
         const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code ?? '?'}`;
         const stop = active.stopping;
-        this.finish(id, stop
-          ? { state: stop.state ?? stateOfStop(stop.code), error: { code: stop.code, message: `${stop.message} (the run did not stop in time and was killed; its apps were reaped)` } }
-          : { state: 'errored', error: { code: 'INTERNAL', message: `the run ended without results (${how}); see child-output.txt` } });
+        this.finish(
+          id,
+          stop
+            ? {
+                state: stop.state ?? stateOfStop(stop.code),
+                error: {
+                  code: stop.code,
+                  message: `${stop.message} (the run did not stop in time and was killed; its apps were reaped)`,
+                },
+              }
+            : {
+                state: 'errored',
+                error: { code: 'INTERNAL', message: `the run ended without results (${how}); see child-output.txt` },
+              },
+        );
       }
     }
     this.active.delete(id);
@@ -209,7 +234,10 @@ export class Scheduler implements RunControl {
   private finish(id: string, end: Parameters<RunStore['finishRun']>[1]): void {
     if (this.deps.store.finishRun(id, end, this.clock.now())) {
       const run = this.deps.store.getRun(id)!;
-      this.deps.log.info({ runId: id, state: run.state, verdict: run.verdict, code: run.error?.code }, `run ${id} ${run.state}`);
+      this.deps.log.info(
+        { runId: id, state: run.state, verdict: run.verdict, code: run.error?.code },
+        `run ${id} ${run.state}`,
+      );
       this.changed(run);
     }
   }
@@ -234,7 +262,10 @@ export class Scheduler implements RunControl {
     this.deps.log.info({ runId: id, code }, `stopping run ${id}: ${message}`);
     active.execution.stop({ code, message });
     stopping.killTimer = this.clock.after(this.deps.teardownBudgetMs, () => {
-      this.deps.log.warn({ runId: id }, `run ${id} did not tear down within ${Math.round(this.deps.teardownBudgetMs / 1000)} s: killing it`);
+      this.deps.log.warn(
+        { runId: id },
+        `run ${id} did not tear down within ${Math.round(this.deps.teardownBudgetMs / 1000)} s: killing it`,
+      );
       active.execution.kill();
     });
     await active.done;

@@ -40,10 +40,26 @@ export interface ForgeReply {
 }
 
 interface RunRowDb {
-  id: string; recipe: string; repo: string; ref: string; pr: number | null; stages: string; keep: number; trigger: string;
-  state: RunState; verdict: Verdict | null; level: number | null; sha: string | null; current_stage: string | null;
-  error_code: string | null; error_message: string | null; superseded_by: string | null; pid: number | null;
-  created_at: string; started_at: string | null; finished_at: string | null;
+  id: string;
+  recipe: string;
+  repo: string;
+  ref: string;
+  pr: number | null;
+  stages: string;
+  keep: number;
+  trigger: string;
+  state: RunState;
+  verdict: Verdict | null;
+  level: number | null;
+  sha: string | null;
+  current_stage: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  superseded_by: string | null;
+  pid: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }
 
 export class RunStore {
@@ -59,7 +75,11 @@ export class RunStore {
       this.db.pragma('busy_timeout = 5000');
       migrate(this.db);
     } catch (err) {
-      throw new CcciError('STORE_FAILED', `the run store ${file} could not be opened: ${errorMessage(err)} (check that the store folder is writable)`, { cause: err });
+      throw new CcciError(
+        'STORE_FAILED',
+        `the run store ${file} could not be opened: ${errorMessage(err)} (check that the store folder is writable)`,
+        { cause: err },
+      );
     }
   }
 
@@ -78,14 +98,25 @@ export class RunStore {
 
   insertRun(id: string, req: TriggeredRequest, now = new Date()): RunRecord {
     const row = {
-      id, recipe: req.recipe, repo: req.repo, ref: req.ref, pr: req.pr ?? null, stages: JSON.stringify(req.stages),
-      keep: req.keep ? 1 : 0, trigger: JSON.stringify(req.trigger), created_at: now.toISOString(),
+      id,
+      recipe: req.recipe,
+      repo: req.repo,
+      ref: req.ref,
+      pr: req.pr ?? null,
+      stages: JSON.stringify(req.stages),
+      keep: req.keep ? 1 : 0,
+      trigger: JSON.stringify(req.trigger),
+      created_at: now.toISOString(),
     };
     this.db.transaction(() => {
-      this.sql(`INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
-        VALUES (@id, @recipe, @repo, @ref, @pr, @stages, @keep, @trigger, 'queued', @created_at)`).run(row);
-      this.sql(`INSERT INTO recipes (name, latest_run) VALUES (?, ?)
-        ON CONFLICT(name) DO UPDATE SET latest_run = excluded.latest_run`).run(req.recipe, id);
+      this.sql(
+        `INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
+        VALUES (@id, @recipe, @repo, @ref, @pr, @stages, @keep, @trigger, 'queued', @created_at)`,
+      ).run(row);
+      this.sql(
+        `INSERT INTO recipes (name, latest_run) VALUES (?, ?)
+        ON CONFLICT(name) DO UPDATE SET latest_run = excluded.latest_run`,
+      ).run(req.recipe, id);
     })();
     return this.getRun(id)!;
   }
@@ -99,25 +130,40 @@ export class RunStore {
   listRuns(filter: RunFilter = {}): RunRecord[] {
     const where: string[] = [];
     const args: Record<string, unknown> = { limit: Math.min(Math.max(filter.limit ?? 100, 1), 1000) };
-    if (filter.recipe) { where.push('recipe = @recipe'); args.recipe = filter.recipe; }
-    if (filter.state) { where.push('state = @state'); args.state = filter.state; }
+    if (filter.recipe) {
+      where.push('recipe = @recipe');
+      args.recipe = filter.recipe;
+    }
+    if (filter.state) {
+      where.push('state = @state');
+      args.state = filter.state;
+    }
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`;
     return (this.sql(sql).all(args) as RunRowDb[]).map(toRecord);
   }
 
   /** Runs in a state, oldest first (the queue's order). */
   inState(state: RunState): RunRecord[] {
-    return (this.sql('SELECT * FROM runs WHERE state = ? ORDER BY created_at, id').all(state) as RunRowDb[]).map(toRecord);
+    return (this.sql('SELECT * FROM runs WHERE state = ? ORDER BY created_at, id').all(state) as RunRowDb[]).map(
+      toRecord,
+    );
   }
 
   /** Queued or running runs of a recipe and PR (those a new run for the PR supersedes). */
   activeForPr(recipe: string, pr: number): RunRecord[] {
-    return (this.sql(`SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`)
-      .all(recipe, pr) as RunRowDb[]).map(toRecord);
+    return (
+      this.sql(
+        `SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`,
+      ).all(recipe, pr) as RunRowDb[]
+    ).map(toRecord);
   }
 
   markRunning(id: string, pid: number | undefined, now = new Date()): void {
-    this.sql(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(pid ?? null, now.toISOString(), id);
+    this.sql(`UPDATE runs SET state = 'running', pid = ?, started_at = ? WHERE id = ? AND state = 'queued'`).run(
+      pid ?? null,
+      now.toISOString(),
+      id,
+    );
   }
 
   setCurrentStage(id: string, stage: string | null): void {
@@ -127,45 +173,104 @@ export class RunStore {
   /** A stage's result and its rows, replacing what was there. */
   recordStage(id: string, stage: StageResult): void {
     this.db.transaction(() => {
-      this.sql(`INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
+      this.sql(
+        `INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, reason = excluded.reason,
-        duration_ms = excluded.duration_ms, advisory = excluded.advisory`)
-        .run(id, stage.name, stage.status, stage.code ?? null, stage.reason ?? null, stage.durationMs ?? null, stage.advisory ? 1 : 0);
+        duration_ms = excluded.duration_ms, advisory = excluded.advisory`,
+      ).run(
+        id,
+        stage.name,
+        stage.status,
+        stage.code ?? null,
+        stage.reason ?? null,
+        stage.durationMs ?? null,
+        stage.advisory ? 1 : 0,
+      );
       this.sql('DELETE FROM checks WHERE run_id = ? AND stage = ?').run(id, stage.name);
-      const insert = this.sql(`INSERT INTO checks (run_id, stage, idx, name, status, code, detail, duration_ms, artifact)
+      const insert = this
+        .sql(`INSERT INTO checks (run_id, stage, idx, name, status, code, detail, duration_ms, artifact)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      stage.checks.forEach((c, i) => insert.run(id, stage.name, i, c.name, c.status, c.code ?? null, c.detail ?? null, c.durationMs ?? null, c.artifact ?? null));
+      stage.checks.forEach((c, i) =>
+        insert.run(
+          id,
+          stage.name,
+          i,
+          c.name,
+          c.status,
+          c.code ?? null,
+          c.detail ?? null,
+          c.durationMs ?? null,
+          c.artifact ?? null,
+        ),
+      );
     })();
   }
 
   stagesOf(id: string): StageRow[] {
-    const stages = this.sql('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{ name: StageRow['name']; status: string; code: string | null; reason: string | null; duration_ms: number | null; advisory: number }>;
-    const checks = this.sql('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{ stage: string; name: string; status: string; code: string | null; detail: string | null; duration_ms: number | null; artifact: string | null }>;
+    const stages = this.sql('SELECT * FROM stages WHERE run_id = ? ORDER BY rowid').all(id) as Array<{
+      name: StageRow['name'];
+      status: string;
+      code: string | null;
+      reason: string | null;
+      duration_ms: number | null;
+      advisory: number;
+    }>;
+    const checks = this.sql('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{
+      stage: string;
+      name: string;
+      status: string;
+      code: string | null;
+      detail: string | null;
+      duration_ms: number | null;
+      artifact: string | null;
+    }>;
     // In lifecycle order, not the order they happened to end in (chains run side by side).
     stages.sort((a, b) => stageNames.indexOf(a.name) - stageNames.indexOf(b.name));
     return stages.map((s) => ({
-      name: s.name, status: s.status, code: s.code ?? undefined, reason: s.reason ?? undefined, durationMs: s.duration_ms ?? undefined, advisory: s.advisory === 1,
-      checks: checks.filter((c) => c.stage === s.name).map((c) => ({
-        name: c.name, status: c.status, code: c.code ?? undefined, detail: c.detail ?? undefined, durationMs: c.duration_ms ?? undefined, artifact: c.artifact ?? undefined,
-      })),
+      name: s.name,
+      status: s.status,
+      code: s.code ?? undefined,
+      reason: s.reason ?? undefined,
+      durationMs: s.duration_ms ?? undefined,
+      advisory: s.advisory === 1,
+      checks: checks
+        .filter((c) => c.stage === s.name)
+        .map((c) => ({
+          name: c.name,
+          status: c.status,
+          code: c.code ?? undefined,
+          detail: c.detail ?? undefined,
+          durationMs: c.duration_ms ?? undefined,
+          artifact: c.artifact ?? undefined,
+        })),
     }));
   }
 
   /** A run reached a final state; the first end wins (a cancel racing the child's own end). */
   finishRun(id: string, end: RunEnd, now = new Date()): boolean {
     return this.db.transaction(() => {
-      const changed = this.sql(`UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
+      const changed =
+        this.sql(
+          `UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
         error_code = @error_code, error_message = @error_message, superseded_by = COALESCE(@superseded_by, superseded_by),
         finished_at = @finished_at, current_stage = NULL, pid = NULL
-        WHERE id = @id AND state IN ('queued', 'running')`).run({
-        id, state: end.state, verdict: end.verdict ?? null, level: end.level ?? null, sha: end.sha ?? null,
-        error_code: end.error?.code ?? null, error_message: end.error?.message ?? null, superseded_by: end.supersededBy ?? null,
-        finished_at: now.toISOString(),
-      }).changes > 0;
+        WHERE id = @id AND state IN ('queued', 'running')`,
+        ).run({
+          id,
+          state: end.state,
+          verdict: end.verdict ?? null,
+          level: end.level ?? null,
+          sha: end.sha ?? null,
+          error_code: end.error?.code ?? null,
+          error_message: end.error?.message ?? null,
+          superseded_by: end.supersededBy ?? null,
+          finished_at: now.toISOString(),
+        }).changes > 0;
       if (changed) {
         const run = this.getRun(id);
         // The badge follows the latest finished run that tested a branch, not a PR.
-        if (run && run.pr === undefined && run.verdict) this.sql('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
+        if (run && run.pr === undefined && run.verdict)
+          this.sql('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
       }
       return changed;
     })();
@@ -178,8 +283,10 @@ export class RunStore {
 
   /** Every recipe that has runs: its latest run and the run its badge shows. */
   recipes(): Array<{ name: string; latest?: RunRecord; badge?: RunRecord }> {
-    const rows = this.sql(`SELECT r.name AS name, l.*, b.id AS b_id FROM recipes r
-      LEFT JOIN runs l ON l.id = r.latest_run LEFT JOIN runs b ON b.id = r.badge_run ORDER BY r.name`).all() as Array<RunRowDb & { name: string; b_id: string | null }>;
+    const rows = this.sql(
+      `SELECT r.name AS name, l.*, b.id AS b_id FROM recipes r
+      LEFT JOIN runs l ON l.id = r.latest_run LEFT JOIN runs b ON b.id = r.badge_run ORDER BY r.name`,
+    ).all() as Array<RunRowDb & { name: string; b_id: string | null }>;
     return rows.map((row) => ({
       name: row.name,
       latest: row.id ? toRecord({ ...row, recipe: row.name }) : undefined,
@@ -188,13 +295,23 @@ export class RunStore {
   }
 
   recipe(name: string): { latest?: RunRecord; badge?: RunRecord } {
-    const row = this.sql('SELECT latest_run, badge_run FROM recipes WHERE name = ?').get(name) as { latest_run: string | null; badge_run: string | null } | undefined;
-    return { latest: row?.latest_run ? this.getRun(row.latest_run) : undefined, badge: row?.badge_run ? this.getRun(row.badge_run) : undefined };
+    const row = this.sql('SELECT latest_run, badge_run FROM recipes WHERE name = ?').get(name) as
+      { latest_run: string | null; badge_run: string | null } | undefined;
+    return {
+      latest: row?.latest_run ? this.getRun(row.latest_run) : undefined,
+      badge: row?.badge_run ? this.getRun(row.badge_run) : undefined,
+    };
   }
 
   countByState(): Record<RunState, number> {
-    const counts = Object.fromEntries(['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'].map((s) => [s, 0])) as Record<RunState, number>;
-    for (const row of this.sql('SELECT state, COUNT(*) AS n FROM runs GROUP BY state').all() as Array<{ state: RunState; n: number }>) counts[row.state] = row.n;
+    const counts = Object.fromEntries(
+      ['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'].map((s) => [s, 0]),
+    ) as Record<RunState, number>;
+    for (const row of this.sql('SELECT state, COUNT(*) AS n FROM runs GROUP BY state').all() as Array<{
+      state: RunState;
+      n: number;
+    }>)
+      counts[row.state] = row.n;
     return counts;
   }
 
@@ -203,8 +320,10 @@ export class RunStore {
   }
 
   setCursor(key: string, value: string, now = new Date()): void {
-    this.sql(`INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
-      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`).run(key, value, now.toISOString());
+    this.sql(
+      `INSERT INTO cursors (key, value, updated_at) VALUES (?, ?, ?)
+      ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ).run(key, value, now.toISOString());
   }
 
   /**
@@ -212,8 +331,14 @@ export class RunStore {
    * restarts, and whether the poller or the webhook saw it first).
    */
   claimComment(commentId: number, repo: string, pr: number | undefined, now = new Date()): boolean {
-    return this.sql(`INSERT OR IGNORE INTO forge_comments (comment_id, repo, pr, seen_at) VALUES (?, ?, ?, ?)`)
-      .run(commentId, repo, pr ?? null, now.toISOString()).changes === 1;
+    return (
+      this.sql(`INSERT OR IGNORE INTO forge_comments (comment_id, repo, pr, seen_at) VALUES (?, ?, ?, ?)`).run(
+        commentId,
+        repo,
+        pr ?? null,
+        now.toISOString(),
+      ).changes === 1
+    );
   }
 
   /** Gives a claim back (the forge did not answer while it was handled): it is read again later. */
@@ -223,24 +348,55 @@ export class RunStore {
 
   /** What came of a claimed comment: ignored, untrusted, usage, queued (with the run). */
   noteComment(commentId: number, outcome: string, runId?: string): void {
-    this.sql('UPDATE forge_comments SET outcome = ?, run_id = ? WHERE comment_id = ?').run(outcome, runId ?? null, commentId);
+    this.sql('UPDATE forge_comments SET outcome = ?, run_id = ? WHERE comment_id = ?').run(
+      outcome,
+      runId ?? null,
+      commentId,
+    );
   }
 
   commentOutcome(commentId: number): { outcome: string; runId?: string } | undefined {
-    const row = this.sql('SELECT outcome, run_id FROM forge_comments WHERE comment_id = ?').get(commentId) as { outcome: string; run_id: string | null } | undefined;
+    const row = this.sql('SELECT outcome, run_id FROM forge_comments WHERE comment_id = ?').get(commentId) as
+      { outcome: string; run_id: string | null } | undefined;
     return row && { outcome: row.outcome, runId: row.run_id ?? undefined };
   }
 
   /** The reply comment of a forge-triggered run, and what was last written to it. */
   getReply(runId: string): ForgeReply | undefined {
-    const row = this.sql('SELECT * FROM forge_replies WHERE run_id = ?').get(runId) as { run_id: string; repo: string; pr: number; reply_id: number | null; accepted_sha: string; body_hash: string | null; final_status: string | null } | undefined;
-    return row && { runId: row.run_id, repo: row.repo, pr: row.pr, replyId: row.reply_id ?? undefined, acceptedSha: row.accepted_sha, bodyHash: row.body_hash ?? undefined, finalStatus: row.final_status ?? undefined };
+    const row = this.sql('SELECT * FROM forge_replies WHERE run_id = ?').get(runId) as
+      | {
+          run_id: string;
+          repo: string;
+          pr: number;
+          reply_id: number | null;
+          accepted_sha: string;
+          body_hash: string | null;
+          final_status: string | null;
+        }
+      | undefined;
+    return (
+      row && {
+        runId: row.run_id,
+        repo: row.repo,
+        pr: row.pr,
+        replyId: row.reply_id ?? undefined,
+        acceptedSha: row.accepted_sha,
+        bodyHash: row.body_hash ?? undefined,
+        finalStatus: row.final_status ?? undefined,
+      }
+    );
   }
 
   saveReply(reply: ForgeReply): void {
-    this.sql(`INSERT INTO forge_replies (run_id, repo, pr, reply_id, accepted_sha, body_hash, final_status) VALUES (@runId, @repo, @pr, @replyId, @acceptedSha, @bodyHash, @finalStatus)
-      ON CONFLICT(run_id) DO UPDATE SET reply_id = excluded.reply_id, body_hash = excluded.body_hash, final_status = excluded.final_status`)
-      .run({ ...reply, replyId: reply.replyId ?? null, bodyHash: reply.bodyHash ?? null, finalStatus: reply.finalStatus ?? null });
+    this.sql(
+      `INSERT INTO forge_replies (run_id, repo, pr, reply_id, accepted_sha, body_hash, final_status) VALUES (@runId, @repo, @pr, @replyId, @acceptedSha, @bodyHash, @finalStatus)
+      ON CONFLICT(run_id) DO UPDATE SET reply_id = excluded.reply_id, body_hash = excluded.body_hash, final_status = excluded.final_status`,
+    ).run({
+      ...reply,
+      replyId: reply.replyId ?? null,
+      bodyHash: reply.bodyHash ?? null,
+      finalStatus: reply.finalStatus ?? null,
+    });
   }
 
   /** For benchmarks and imports: many runs in one transaction. */
@@ -251,11 +407,24 @@ export class RunStore {
 
 function toRecord(r: RunRowDb): RunRecord {
   return {
-    id: r.id, recipe: r.recipe, repo: r.repo, ref: r.ref, pr: r.pr ?? undefined, stages: JSON.parse(r.stages) as RunRecord['stages'],
-    keep: r.keep === 1, trigger: JSON.parse(r.trigger) as RunRecord['trigger'], state: r.state, verdict: r.verdict ?? undefined,
-    level: r.level ?? undefined, sha: r.sha ?? undefined, currentStage: r.current_stage ?? undefined,
+    id: r.id,
+    recipe: r.recipe,
+    repo: r.repo,
+    ref: r.ref,
+    pr: r.pr ?? undefined,
+    stages: JSON.parse(r.stages) as RunRecord['stages'],
+    keep: r.keep === 1,
+    trigger: JSON.parse(r.trigger) as RunRecord['trigger'],
+    state: r.state,
+    verdict: r.verdict ?? undefined,
+    level: r.level ?? undefined,
+    sha: r.sha ?? undefined,
+    currentStage: r.current_stage ?? undefined,
     error: r.error_code ? { code: r.error_code as ErrorInfo['code'], message: r.error_message ?? '' } : undefined,
-    supersededBy: r.superseded_by ?? undefined, pid: r.pid ?? undefined,
-    createdAt: r.created_at, startedAt: r.started_at ?? undefined, finishedAt: r.finished_at ?? undefined,
+    supersededBy: r.superseded_by ?? undefined,
+    pid: r.pid ?? undefined,
+    createdAt: r.created_at,
+    startedAt: r.started_at ?? undefined,
+    finishedAt: r.finished_at ?? undefined,
   };
 }

@@ -9,16 +9,23 @@ import { secretNames } from './compose-names.js';
 
 const SHORTEST_STACK = 'a';
 
-export function checkRecipeNameLimits(stack: string, names: { services: string[]; secrets: string[] }, env: Record<string, string>): void {
+export function checkRecipeNameLimits(
+  stack: string,
+  names: { services: string[]; secrets: string[] },
+  env: Record<string, string>,
+): void {
   try {
     checkNameLimits(stack, names.services, secretNames(stack, names.secrets, env));
   } catch (err) {
     try {
       checkNameLimits(SHORTEST_STACK, names.services, secretNames(SHORTEST_STACK, names.secrets, env));
     } catch (own) {
-      const what = errorMessage(own).replace(/^swarm names would exceed Docker's limits: /, '').replace(/; use a shorter swarm\.domain$/, '');
-      const message = `the recipe's swarm names exceed Docker's limits whatever the app is called (shown for a `
-        + `one-letter stack "${SHORTEST_STACK}"): ${what}; shorten these names in the recipe's compose files`;
+      const what = errorMessage(own)
+        .replace(/^swarm names would exceed Docker's limits: /, '')
+        .replace(/; use a shorter swarm\.domain$/, '');
+      const message =
+        `the recipe's swarm names exceed Docker's limits whatever the app is called (shown for a ` +
+        `one-letter stack "${SHORTEST_STACK}"): ${what}; shorten these names in the recipe's compose files`;
       throw new FactError({ source: 'recipe', what: 'names-too-long' }, message, { cause: err });
     }
     throw err;

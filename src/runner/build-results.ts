@@ -65,7 +65,13 @@ function unreached(name: StageName, r: ResultsInput): StageResult {
   const asked = r.req ? r.req.stages.includes(name) : true;
   if (!asked) return { name, status: 'skip', reason: skipReasons.notAsked, checks: [] };
   const why = r.stop ?? r.error;
-  return { name, status: 'error', code: why?.code ?? 'INTERNAL', reason: `not reached: ${why?.message ?? 'the run ended early'}`, checks: [] };
+  return {
+    name,
+    status: 'error',
+    code: why?.code ?? 'INTERNAL',
+    reason: `not reached: ${why?.message ?? 'the run ended early'}`,
+    checks: [],
+  };
 }
 
 /** Why the verdict is `error`: the stop, the run breaking, teardown, or the first stage that errored. */
@@ -74,5 +80,8 @@ function runError(r: ResultsInput, stages: StageResult[], clean: boolean): Error
   if (r.error) return r.error;
   if (!clean) return { code: 'TEARDOWN_INCOMPLETE', message: `teardown left ${r.settled.left.join(', ')}` };
   const broke = stages.find((s) => s.status === 'error');
-  return { code: (broke?.code ?? 'INTERNAL') as ErrorInfo['code'], message: broke ? `${broke.name}: ${broke.reason ?? 'error'}` : 'the run ended in error' };
+  return {
+    code: (broke?.code ?? 'INTERNAL') as ErrorInfo['code'],
+    message: broke ? `${broke.name}: ${broke.reason ?? 'error'}` : 'the run ended in error',
+  };
 }

@@ -42,7 +42,12 @@ export function validateRequest(input: RunInput, config: Config): RunRequest {
   return { recipe, ref, repo, stages: asked.length > 0 ? asked : [...config.runner.stages], keep: input.keep === true };
 }
 
-export async function prepare(req: RunRequest, config: Config, checkoutDir: string, signal: AbortSignal): Promise<Prepared> {
+export async function prepare(
+  req: RunRequest,
+  config: Config,
+  checkoutDir: string,
+  signal: AbortSignal,
+): Promise<Prepared> {
   const head = join(checkoutDir, req.recipe);
   await cloneRepo(req.repo, head, { signal });
   const headSha = await resolveRef(head, req.ref, { signal });

@@ -18,7 +18,10 @@ export interface RunDir extends RunFolder {
 export function createRunDir(store: string, runId: string, sharedAbraDir: string, server: string): RunDir {
   const serverDir = join(sharedAbraDir, 'servers', server);
   if (!existsSync(serverDir)) {
-    throw new CcciError('CONFIG_INVALID', `abra server ${JSON.stringify(server)} is not set up: ${serverDir} does not exist (abra server add, or swarm.abraDir)`);
+    throw new CcciError(
+      'CONFIG_INVALID',
+      `abra server ${JSON.stringify(server)} is not set up: ${serverDir} does not exist (abra server add, or swarm.abraDir)`,
+    );
   }
   const folder = runFolder(store, runId);
   const { dir, artifacts } = folder;

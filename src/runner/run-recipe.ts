@@ -36,9 +36,24 @@ interface RunnerState extends RunProgress {
 
 export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutcome> {
   const { log, events, signal } = deps;
-  const state: RunnerState = { startedAt: new Date(), apps: [], stages: new Map(), settler: new Settler(deps, input.keep === true) };
-  events.emit({ type: 'run-started', recipe: input.recipe, repo: input.repo, ref: input.ref, stages: input.quick ? ['install'] : input.stages?.split(',') ?? [...deps.config.runner.stages], pid: process.pid });
-  log.info({ runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref }, `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`);
+  const state: RunnerState = {
+    startedAt: new Date(),
+    apps: [],
+    stages: new Map(),
+    settler: new Settler(deps, input.keep === true),
+  };
+  events.emit({
+    type: 'run-started',
+    recipe: input.recipe,
+    repo: input.repo,
+    ref: input.ref,
+    stages: input.quick ? ['install'] : (input.stages?.split(',') ?? [...deps.config.runner.stages]),
+    pid: process.pid,
+  });
+  log.info(
+    { runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref },
+    `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`,
+  );
   try {
     state.req = validateRequest(input, deps.config);
     log.info({ repo: state.req.repo, ref: state.req.ref, stages: state.req.stages }, `cloning ${state.req.recipe}`);
@@ -57,7 +72,10 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
   writeJunit(join(deps.runDir.artifacts, 'junit.xml'), results, deps.secrets);
   events.emit({ type: 'run-finished', exitCode, results });
   if (results.error) log.error({ code: results.error.code }, `${results.error.code}: ${results.error.message}`);
-  log.info({ verdict: results.verdict, reached: `L${results.level}` }, `verdict ${results.verdict}, level L${results.level}`);
+  log.info(
+    { verdict: results.verdict, reached: `L${results.level}` },
+    `verdict ${results.verdict}, level L${results.level}`,
+  );
   return { results, exitCode };
 }
 
@@ -77,16 +95,25 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   const table = deps.stages ?? lifecycle;
   const record = (r: StageResult) => {
     state.stages.set(r.name, r);
-    deps.log.info({ stage: r.name, status: r.status, code: r.code, reason: r.reason }, `${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`);
+    deps.log.info(
+      { stage: r.name, status: r.status, code: r.code, reason: r.reason },
+      `${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
+    );
   };
   for (const name of stageNames) {
-    if (spec.stages[name] === 'na') record({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
+    if (spec.stages[name] === 'na')
+      record({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
   }
   const scope = stageScope(state, deps);
   const runOne = async (def: StageDef) => {
     if (!req.stages.includes(def.name) || state.stages.has(def.name) || deps.signal.aborted) return;
     if (def.needsInstall && state.stages.get('install')?.status !== 'pass') {
-      record({ name: def.name, status: 'skip', reason: skipReasons.needsInstall(req.stages.includes('install')), checks: [] });
+      record({
+        name: def.name,
+        status: 'skip',
+        reason: skipReasons.needsInstall(req.stages.includes('install')),
+        checks: [],
+      });
       return;
     }
     deps.events.emit({ type: 'stage-started', stage: def.name });
@@ -110,10 +137,12 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   const chains = [...new Set(table.map((d) => d.chain))];
   const lastOf = (chain: Chain) => table.filter((d) => d.chain === chain).at(-1);
   if (deps.config.runner.parallelApps) {
-    await Promise.all(chains.map(async (chain) => {
-      for (const def of table.filter((d) => d.chain === chain)) await runOne(def);
-      await chainEnded(chain);
-    }));
+    await Promise.all(
+      chains.map(async (chain) => {
+        for (const def of table.filter((d) => d.chain === chain)) await runOne(def);
+        await chainEnded(chain);
+      }),
+    );
   } else {
     for (const name of stageNames) {
       const def = table.find((d) => d.name === name);
@@ -124,7 +153,11 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   }
 }
 
-const appOfChain: Record<Chain, AppHandle['role'] | undefined> = { 'install-app': 'install', 'upgrade-app': 'upgrade', 'clean-clone': undefined };
+const appOfChain: Record<Chain, AppHandle['role'] | undefined> = {
+  'install-app': 'install',
+  'upgrade-app': 'upgrade',
+  'clean-clone': undefined,
+};
 
 /** What stages may ask of the run: its context, and apps made (and claimed) on demand. */
 function stageScope(state: RunnerState, deps: RunDeps): StageScope {
@@ -132,8 +165,17 @@ function stageScope(state: RunnerState, deps: RunDeps): StageScope {
   const { head, headSha, headVersion, loaded, plan } = state.prepared!;
   const { config, signal } = deps;
   const ctx: StageContext = {
-    config, docker: deps.docker, log: deps.log, secrets: deps.secrets, signal, recipe: req.recipe,
-    spec: loaded.spec, customChecks: loaded.customChecks, headSha, headVersion, ref: req.ref,
+    config,
+    docker: deps.docker,
+    log: deps.log,
+    secrets: deps.secrets,
+    signal,
+    recipe: req.recipe,
+    spec: loaded.spec,
+    customChecks: loaded.customChecks,
+    headSha,
+    headVersion,
+    ref: req.ref,
     artifactsDir: deps.runDir.artifacts,
   };
   // A fresh clone per app: abra checks a version out in its own tree, so parallel apps never collide.

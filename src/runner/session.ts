@@ -43,7 +43,10 @@ export function openRunSession(opts: SessionOptions): RunSession {
   const folder = runFolder(config.store, runId);
   let made = false;
   const stop = (code: StopCode, message: string) => {
-    if (controller.signal.aborted) { log?.warn('teardown in progress; wait for it'); return; }
+    if (controller.signal.aborted) {
+      log?.warn('teardown in progress; wait for it');
+      return;
+    }
     log?.warn({ code }, `${message}: stopping the run and tearing down`);
     controller.abort(new CcciError(code, message));
   };
@@ -53,14 +56,22 @@ export function openRunSession(opts: SessionOptions): RunSession {
   };
   for (const s of stopSignals) process.on(s, onSignal);
   // runner.runTimeout bounds the whole run; teardown still runs after it fires.
-  const timer = setTimeout(() => stop('TIMED_OUT', `the run took longer than runner.runTimeout (${Math.round(config.runner.runTimeout / 60_000)} min)`), config.runner.runTimeout);
+  const timer = setTimeout(
+    () =>
+      stop(
+        'TIMED_OUT',
+        `the run took longer than runner.runTimeout (${Math.round(config.runner.runTimeout / 60_000)} min)`,
+      ),
+    config.runner.runTimeout,
+  );
   timer.unref();
   const release = () => {
     clearTimeout(timer);
     for (const s of stopSignals) process.off(s, onSignal);
   };
   try {
-    if (existsSync(folder.results)) throw new CcciError('USAGE', `run id ${runId} was already used: ${folder.results} exists`);
+    if (existsSync(folder.results))
+      throw new CcciError('USAGE', `run id ${runId} was already used: ${folder.results} exists`);
     const runDir = createRunDir(config.store, runId, config.swarm.abraDir, config.swarm.server);
     made = true;
     const logger = createLogger({ secrets: opts.secrets, file: runDir.log, console: opts.console ?? true });
@@ -68,7 +79,11 @@ export function openRunSession(opts: SessionOptions): RunSession {
     const events = opts.events ? eventsFile(opts.events, runId, opts.secrets, (m) => logger.log.warn(m)) : noEvents;
     if (controller.signal.aborted) log.warn('a stop arrived while the run was being set up');
     return {
-      runId, runDir, log, events, signal: controller.signal,
+      runId,
+      runDir,
+      log,
+      events,
+      signal: controller.signal,
       async close() {
         release();
         await logger.close();

@@ -37,7 +37,11 @@ const DIAGNOSTICS_BUDGET_MS = 10_000;
 
 // Which app each stage works on: install, backup and recipe-local on the install app.
 const appOfStage: Record<StageName, AppHandle['role'] | undefined> = {
-  install: 'install', backup: 'install', 'recipe-local': 'install', upgrade: 'upgrade', lint: undefined,
+  install: 'install',
+  backup: 'install',
+  'recipe-local': 'install',
+  upgrade: 'upgrade',
+  lint: undefined,
 };
 
 /** Settles apps once each, whenever their chain ends or the run does. */
@@ -45,7 +49,10 @@ export class Settler {
   private readonly settled = new Map<AppHandle, Promise<AppSettled>>();
   private keepUntil: string | undefined;
 
-  constructor(private readonly deps: RunDeps, private readonly keep: boolean) {}
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly keep: boolean,
+  ) {}
 
   /** Settles one app (once), given how the run's stages have ended so far. */
   app(app: AppHandle, stages: ReadonlyMap<StageName, StageResult>): Promise<AppSettled> {
@@ -65,13 +72,17 @@ export class Settler {
     const keptUntil = kept.length > 0 ? this.keepUntil : undefined;
     if (keptUntil) {
       this.deps.lease.keep(keptUntil, kept);
-      this.deps.log.warn({ keepUntil: keptUntil, apps: kept }, 'kept the failed deployment; the janitor reaps it after keepUntil');
+      this.deps.log.warn(
+        { keepUntil: keptUntil, apps: kept },
+        'kept the failed deployment; the janitor reaps it after keepUntil',
+      );
     } else {
       this.deps.lease.release();
     }
     if (left.length > 0) this.deps.log.error({ left }, 'teardown left resources behind');
     else if (apps.length > kept.length) this.deps.log.info('teardown verified: nothing of the run is left');
-    for (const role of ['install', 'upgrade', 'lint']) rmSync(join(this.deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
+    for (const role of ['install', 'upgrade', 'lint'])
+      rmSync(join(this.deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });
     rmSync(this.deps.runDir.checkout, { recursive: true, force: true });
     return {
       left,
@@ -90,8 +101,17 @@ export class Settler {
       const hours = deps.config.runner.keepOnFailure;
       if (hours > 0) {
         this.keepUntil ??= new Date(Date.now() + hours * 3_600_000).toISOString();
-        deps.events.emit({ type: 'app-released', domain: app.name.domain, kept: true, keepUntil: this.keepUntil, left: [] });
-        deps.log.warn({ domain: app.name.domain, keepUntil: this.keepUntil }, `keeping ${app.name.domain} until ${this.keepUntil}`);
+        deps.events.emit({
+          type: 'app-released',
+          domain: app.name.domain,
+          kept: true,
+          keepUntil: this.keepUntil,
+          left: [],
+        });
+        deps.log.warn(
+          { domain: app.name.domain, keepUntil: this.keepUntil },
+          `keeping ${app.name.domain} until ${this.keepUntil}`,
+        );
         return { left: [], durationMs: 0, keptUntil: this.keepUntil, services };
       }
       deps.log.warn('--keep: runner.keepOnFailure is 0, so the failed deployment is torn down anyway');
@@ -101,16 +121,27 @@ export class Settler {
     let left: string[];
     try {
       const torn = await teardownApp({
-        abra: app.abra, docker: deps.docker, domain: app.name.domain, stack: app.name.stack, log: (line) => deps.log.warn(line),
+        abra: app.abra,
+        docker: deps.docker,
+        domain: app.name.domain,
+        stack: app.name.stack,
+        log: (line) => deps.log.warn(line),
         backups: app.backedUp ? botBackupRepo(deps.docker) : undefined,
       });
       left = torn.left;
-      if (torn.forgottenSnapshots.length > 0) deps.log.info({ domain: app.name.domain, snapshots: torn.forgottenSnapshots }, `forgot the backup snapshots of ${app.name.domain}`);
+      if (torn.forgottenSnapshots.length > 0)
+        deps.log.info(
+          { domain: app.name.domain, snapshots: torn.forgottenSnapshots },
+          `forgot the backup snapshots of ${app.name.domain}`,
+        );
     } catch (err) {
       left = [`${app.name.stack}: teardown failed: ${errorMessage(err)}`];
     }
     deps.events.emit({ type: 'app-released', domain: app.name.domain, kept: false, left });
-    deps.log.info({ domain: app.name.domain, durationMs: Date.now() - started, left }, `${app.name.domain} torn down${left.length ? `, leaving ${left.join(', ')}` : ''}`);
+    deps.log.info(
+      { domain: app.name.domain, durationMs: Date.now() - started, left },
+      `${app.name.domain} torn down${left.length ? `, leaving ${left.join(', ')}` : ''}`,
+    );
     return { left, durationMs: Date.now() - started, services };
   }
 }
@@ -118,10 +149,16 @@ export class Settler {
 /** The app's service log tails and images, bounded in time; a failure here costs only the logs. */
 async function diagnose(app: AppHandle, deps: RunDeps): Promise<ServiceDiagnostics[]> {
   let timer: NodeJS.Timeout | undefined;
-  const budget = new Promise<ServiceDiagnostics[]>((resolve) => { timer = setTimeout(() => resolve([]), DIAGNOSTICS_BUDGET_MS); });
+  const budget = new Promise<ServiceDiagnostics[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), DIAGNOSTICS_BUDGET_MS);
+  });
   const work = collectDiagnostics({
-    docker: deps.docker, stack: app.name.stack, role: app.role, artifactsDir: deps.runDir.artifacts,
-    redact: (text) => deps.secrets.redact(text), log: (line) => deps.log.warn(line),
+    docker: deps.docker,
+    stack: app.name.stack,
+    role: app.role,
+    artifactsDir: deps.runDir.artifacts,
+    redact: (text) => deps.secrets.redact(text),
+    log: (line) => deps.log.warn(line),
   }).catch((err: unknown) => {
     deps.log.warn(`collecting the service logs of ${app.name.domain} failed: ${errorMessage(err)}`);
     return [];

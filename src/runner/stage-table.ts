@@ -38,11 +38,15 @@ export interface StageDef {
 
 export const lifecycle: readonly StageDef[] = [
   {
-    name: 'install', chain: 'install-app', needsInstall: false,
+    name: 'install',
+    chain: 'install-app',
+    needsInstall: false,
     run: async (s) => runInstall(s.ctx, await s.newApp('install', s.ctx.headSha)),
   },
   {
-    name: 'upgrade', chain: 'upgrade-app', needsInstall: false,
+    name: 'upgrade',
+    chain: 'upgrade-app',
+    needsInstall: false,
     run: async (s) => {
       const { plan } = s;
       if ('na' in plan) return { name: 'upgrade', status: 'na', reason: plan.na, checks: [] };

@@ -29,7 +29,10 @@ export interface RenderSize {
 
 /** Why a render did not happen: Chromium is unavailable, or too many renders are waiting. */
 export class RenderUnavailable extends Error {
-  constructor(readonly reason: 'browser' | 'busy' | 'closed', message: string) {
+  constructor(
+    readonly reason: 'browser' | 'busy' | 'closed',
+    message: string,
+  ) {
     super(message);
     this.name = 'RenderUnavailable';
   }
@@ -83,7 +86,11 @@ export class CardRenderer {
         await page.setViewportSize(size);
         await page.setContent(html, { waitUntil: 'load', timeout: this.renderTimeoutMs });
         return await page.screenshot({
-          type: 'png', clip: { x: 0, y: 0, ...size }, animations: 'disabled', caret: 'hide', timeout: this.renderTimeoutMs,
+          type: 'png',
+          clip: { x: 0, y: 0, ...size },
+          animations: 'disabled',
+          caret: 'hide',
+          timeout: this.renderTimeoutMs,
         });
       } finally {
         await page.close().catch(() => undefined);
@@ -109,11 +116,18 @@ export class CardRenderer {
       return Promise.resolve();
     }
     if (this.waiting.length >= this.maxWaiting) {
-      return Promise.reject(new RenderUnavailable('busy', `too many cards are being drawn (${this.active} now, ${this.waiting.length} waiting)`));
+      return Promise.reject(
+        new RenderUnavailable(
+          'busy',
+          `too many cards are being drawn (${this.active} now, ${this.waiting.length} waiting)`,
+        ),
+      );
     }
     // release() hands its slot over, so `active` stays counted.
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push(() => (this.closed ? reject(new RenderUnavailable('closed', 'the server is stopping')) : resolve()));
+      this.waiting.push(() =>
+        this.closed ? reject(new RenderUnavailable('closed', 'the server is stopping')) : resolve(),
+      );
     });
   }
 

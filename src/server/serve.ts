@@ -70,23 +70,34 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   const metrics = createMetrics({ store, runs: scheduler });
   const trigger = forgeTrigger(ports, scheduler);
   const app = await buildServer({
-    config, store, runs: scheduler, secrets, log, metrics, recipes: () => knownRecipes(config),
-    bridge: trigger?.bridge, webhooks: ports.forge?.webhooks,
+    config,
+    store,
+    runs: scheduler,
+    secrets,
+    log,
+    metrics,
+    recipes: () => knownRecipes(config),
+    bridge: trigger?.bridge,
+    webhooks: ports.forge?.webhooks,
   });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });
   const address = app.server.address();
-  const url = typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
+  const url =
+    typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
   const recovered = await recoverRuns({ store, executor, log, clock, teardownBudgetMs, reapOrphans: reap });
-  if (recovered.length > 0) log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
+  if (recovered.length > 0)
+    log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
   trigger?.poller.start();
 
   let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
   let stopping: Promise<void> | undefined;
   const stop = (reason: string) => {
     stopping ??= (async () => {
@@ -114,14 +125,31 @@ function forgeTrigger(ports: ServePorts, runs: Scheduler): { bridge: ForgeBridge
   }
   const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
   const poller = new Poller({
-    forge, store, bridge, repos: config.forge.repos, intervalMs: config.forge.pollInterval, log, clock,
+    forge,
+    store,
+    bridge,
+    repos: config.forge.repos,
+    intervalMs: config.forge.pollInterval,
+    log,
+    clock,
   });
-  log.info({ repos: config.forge.repos, pollInterval: config.forge.pollInterval, webhook: Boolean(config.secrets.webhookSecret) }, `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`);
+  log.info(
+    {
+      repos: config.forge.repos,
+      pollInterval: config.forge.pollInterval,
+      webhook: Boolean(config.secrets.webhookSecret),
+    },
+    `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`,
+  );
   return { bridge, poller };
 }
 
 function splitListen(listen: string): [string, number] {
   const m = /^(.*):(\d+)$/.exec(listen);
-  if (!m) throw new CcciError('CONFIG_INVALID', `dashboard.listen: expected host:port like 127.0.0.1:8080, got ${JSON.stringify(listen)}`);
+  if (!m)
+    throw new CcciError(
+      'CONFIG_INVALID',
+      `dashboard.listen: expected host:port like 127.0.0.1:8080, got ${JSON.stringify(listen)}`,
+    );
   return [m[1]!.replace(/^\[|\]$/g, ''), Number(m[2])];
 }

@@ -25,36 +25,66 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
   try {
     appEnv = readEnvFile(abra.envFile(domain));
     if (!readComposeNames(app.recipeDir, composeFiles(appEnv)).hasBackupLabels) {
-      return { name: 'backup', status: 'na', reason: 'the recipe has no backupbot.backup labels: there is nothing to back up', checks: [] };
+      return {
+        name: 'backup',
+        status: 'na',
+        reason: 'the recipe has no backupbot.backup labels: there is nothing to back up',
+        checks: [],
+      };
     }
     if (data) {
-      await steps.run('seed marker', async () => {
-        await runData(data, 'seed', marker);
-        return expectMarker(data, marker, 'after seeding');
-      }, () => marker);
+      await steps.run(
+        'seed marker',
+        async () => {
+          await runData(data, 'seed', marker);
+          return expectMarker(data, marker, 'after seeding');
+        },
+        () => marker,
+      );
     }
     // From here a snapshot may exist, even if the call fails or the run stops: teardown forgets it.
     app.backedUp = true;
     const backupCreate = () => actingOnTheRecipe(abra.backupCreate(domain, { signal }));
-    await steps.run('abra app backup create', () => whileRepoLocked(backupCreate, signal), (out) => lastInfo(out));
+    await steps.run(
+      'abra app backup create',
+      () => whileRepoLocked(backupCreate, signal),
+      (out) => lastInfo(out),
+    );
     if (data) {
-      await steps.run('mutate', async () => {
-        await runData(data, 'mutate', marker);
-        const value = await runData(data, 'read', marker);
-        if (value.includes(marker)) {
-          const read = JSON.stringify(value.slice(0, 200));
-          throw new FactError({ source: 'data', what: 'mutate-had-no-effect' },
-            `data mutate did not change what read returns (${read}): the restore could not be told apart`);
-        }
-        return value;
-      }, (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`);
+      await steps.run(
+        'mutate',
+        async () => {
+          await runData(data, 'mutate', marker);
+          const value = await runData(data, 'read', marker);
+          if (value.includes(marker)) {
+            const read = JSON.stringify(value.slice(0, 200));
+            throw new FactError(
+              { source: 'data', what: 'mutate-had-no-effect' },
+              `data mutate did not change what read returns (${read}): the restore could not be told apart`,
+            );
+          }
+          return value;
+        },
+        (v) => `read now returns ${JSON.stringify(v.slice(0, 80))}`,
+      );
     }
-    await steps.run('abra app restore',
-      () => whileRepoLocked(() => actingOnTheRecipe(abra.restore(domain, { signal })), signal), (out) => lastInfo(out));
-    await steps.run('converged after restore', () => withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: convergeDeadline(ctx, appEnv), signal })),
-      (c) => `${c.services.length} services at desired replicas`);
+    await steps.run(
+      'abra app restore',
+      () => whileRepoLocked(() => actingOnTheRecipe(abra.restore(domain, { signal })), signal),
+      (out) => lastInfo(out),
+    );
+    await steps.run(
+      'converged after restore',
+      () =>
+        withLastWords(ctx, waitForConvergence(docker, stack, { deadlineMs: convergeDeadline(ctx, appEnv), signal })),
+      (c) => `${c.services.length} services at desired replicas`,
+    );
     if (data) {
-      await steps.run('restore returned the seed', () => expectMarker(data, marker, 'after the restore the data is not the seed', { readBefore: true }), () => marker);
+      await steps.run(
+        'restore returned the seed',
+        () => expectMarker(data, marker, 'after the restore the data is not the seed', { readBefore: true }),
+        () => marker,
+      );
     }
     return finishStage('backup', started, steps.rows, undefined, signal);
   } catch (err) {

@@ -37,7 +37,12 @@ export async function runData(t: DataTarget, which: 'seed' | 'mutate' | 'read', 
  * reported with `readBefore` (the same read found the marker earlier): then its file being gone,
  * say, means the data was lost, not that the spec's command is broken.
  */
-export async function expectMarker(t: DataTarget, marker: string, when: string, opts: { readBefore?: boolean } = {}): Promise<string> {
+export async function expectMarker(
+  t: DataTarget,
+  marker: string,
+  when: string,
+  opts: { readBefore?: boolean } = {},
+): Promise<string> {
   let value: string;
   try {
     value = await runData(t, 'read', marker);
@@ -47,8 +52,10 @@ export async function expectMarker(t: DataTarget, marker: string, when: string, 
   }
   if (!value.includes(marker)) {
     const read = JSON.stringify(value.slice(0, 200));
-    throw new FactError({ source: 'data', what: 'marker-mismatch' },
-      `${when}: data read in service ${t.data.service} returned ${read}, not the marker ${marker}`);
+    throw new FactError(
+      { source: 'data', what: 'marker-mismatch' },
+      `${when}: data read in service ${t.data.service} returned ${read}, not the marker ${marker}`,
+    );
   }
   return value;
 }

@@ -19,35 +19,69 @@ export interface DeployTarget {
   redeploy?: boolean;
 }
 
-export async function deployApp(ctx: StageContext, handle: AppHandle, target: DeployTarget, steps: StageSteps): Promise<DeployedApp> {
+export async function deployApp(
+  ctx: StageContext,
+  handle: AppHandle,
+  target: DeployTarget,
+  steps: StageSteps,
+): Promise<DeployedApp> {
   const { docker, log, signal } = ctx;
   const { abra, name: app } = handle;
   const envFile = abra.envFile(app.domain);
   if (!target.redeploy) {
-    await steps.run('abra app new', () => abra.appNew(ctx.recipe, app.domain, { signal }), () => app.domain);
+    await steps.run(
+      'abra app new',
+      () => abra.appNew(ctx.recipe, app.domain, { signal }),
+      () => app.domain,
+    );
     // Empty LETS_ENCRYPT_ENV: the router names no cert resolver, so ACME never runs for test domains.
     setEnvValues(envFile, { LETS_ENCRYPT_ENV: '', ...specEnv(ctx, app.domain) });
   }
   const env = readEnvFile(envFile);
-  await steps.run('swarm names within limits', async () => {
-    const names = readComposeNames(handle.recipeDir, composeFiles(env));
-    checkRecipeNameLimits(app.stack, names, env);
-    return names;
-  }, (n) => `${n.services.length} services, ${n.secrets.length} secrets`);
-  if (!target.redeploy) await steps.run('abra app secret generate', async () => {
-    const generated = await abra.generateSecrets(app.domain, { signal });
-    for (const s of generated) ctx.secrets.add(s.value);
-    return generated;
-  }, (g) => `${g.length} secrets generated and masked`);
-  const deployLabel = target.chaos ? `abra app deploy --chaos (head${target.redeploy ? ', onto the running app' : ''})` : `abra app deploy ${target.version}`;
-  await steps.run(deployLabel, () => actingOnTheRecipe(
-    abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal })));
-  const converged = await steps.run('converged', () => withLastWords(ctx, waitForConvergence(docker, app.stack, {
-    deadlineMs: convergeDeadline(ctx, env),
-    signal,
-    onProgress: (line) => log.info({ stack: app.stack }, line),
-  })), (c) => `${c.services.length} services at desired replicas`);
-  log.info({ stack: app.stack, lagMs: converged.noticedAt - converged.reportedAt, stableForMs: converged.stableForMs }, 'stack converged');
+  await steps.run(
+    'swarm names within limits',
+    async () => {
+      const names = readComposeNames(handle.recipeDir, composeFiles(env));
+      checkRecipeNameLimits(app.stack, names, env);
+      return names;
+    },
+    (n) => `${n.services.length} services, ${n.secrets.length} secrets`,
+  );
+  if (!target.redeploy)
+    await steps.run(
+      'abra app secret generate',
+      async () => {
+        const generated = await abra.generateSecrets(app.domain, { signal });
+        for (const s of generated) ctx.secrets.add(s.value);
+        return generated;
+      },
+      (g) => `${g.length} secrets generated and masked`,
+    );
+  const deployLabel = target.chaos
+    ? `abra app deploy --chaos (head${target.redeploy ? ', onto the running app' : ''})`
+    : `abra app deploy ${target.version}`;
+  await steps.run(deployLabel, () =>
+    actingOnTheRecipe(
+      abra.deploy(app.domain, target.chaos ? { chaos: true } : { version: target.version ?? '' }, { signal }),
+    ),
+  );
+  const converged = await steps.run(
+    'converged',
+    () =>
+      withLastWords(
+        ctx,
+        waitForConvergence(docker, app.stack, {
+          deadlineMs: convergeDeadline(ctx, env),
+          signal,
+          onProgress: (line) => log.info({ stack: app.stack }, line),
+        }),
+      ),
+    (c) => `${c.services.length} services at desired replicas`,
+  );
+  log.info(
+    { stack: app.stack, lagMs: converged.noticedAt - converged.reportedAt, stableForMs: converged.stableForMs },
+    'stack converged',
+  );
   const appService = converged.services.find((s) => s.name === `${app.stack}_app`);
   const deployed: DeployedApp = {
     role: handle.role,
@@ -57,15 +91,21 @@ export async function deployApp(ctx: StageContext, handle: AppHandle, target: De
     chaosVersion: appService?.labels[`coop-cloud.${app.stack}.chaos-version`],
   };
   if (target.chaos) {
-    await steps.run('deployed the head commit', async () => {
-      const stamped = deployed.chaosVersion?.replace(/\+U$/, '') ?? '';
-      if (!stamped || !ctx.headSha.startsWith(stamped)) {
-        const carried = JSON.stringify(deployed.chaosVersion ?? '');
-        throw new FactError({ source: 'version', what: 'not-the-head' },
-          `the app service carries chaos-version ${carried}, not the head ${ctx.headSha.slice(0, 8)}`);
-      }
-      return stamped;
-    }, (s) => `chaos-version ${s}${deployed.version ? `, version label ${deployed.version}` : ''}`);
+    await steps.run(
+      'deployed the head commit',
+      async () => {
+        const stamped = deployed.chaosVersion?.replace(/\+U$/, '') ?? '';
+        if (!stamped || !ctx.headSha.startsWith(stamped)) {
+          const carried = JSON.stringify(deployed.chaosVersion ?? '');
+          throw new FactError(
+            { source: 'version', what: 'not-the-head' },
+            `the app service carries chaos-version ${carried}, not the head ${ctx.headSha.slice(0, 8)}`,
+          );
+        }
+        return stamped;
+      },
+      (s) => `chaos-version ${s}${deployed.version ? `, version label ${deployed.version}` : ''}`,
+    );
   }
   handle.deployed = deployed;
   return deployed;
@@ -86,10 +126,14 @@ export async function withLastWords<T>(ctx: Pick<StageContext, 'docker'>, wait: 
     return await wait;
   } catch (err) {
     if (!(err instanceof ConvergenceError) || err.services.length === 0) throw err;
-    const words = (await Promise.all(err.services.slice(0, 3).map(async (s) => {
-      const w = await lastWords(ctx.docker, s);
-      return w ? `${s} last logged: ${w}` : '';
-    }))).filter(Boolean);
+    const words = (
+      await Promise.all(
+        err.services.slice(0, 3).map(async (s) => {
+          const w = await lastWords(ctx.docker, s);
+          return w ? `${s} last logged: ${w}` : '';
+        }),
+      )
+    ).filter(Boolean);
     if (words.length === 0) throw err;
     throw new ConvergenceError(`${err.message}; ${words.join('; ')}`, err.services, err.what);
   }

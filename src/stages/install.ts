@@ -18,7 +18,7 @@ export async function runInstall(ctx: StageContext, app: AppHandle): Promise<Sta
   browser.warm();
   try {
     await deployApp(ctx, app, { chaos: true }, steps);
-    steps.push(...await checkLiveApp(ctx, app, 'install', browser));
+    steps.push(...(await checkLiveApp(ctx, app, 'install', browser)));
     return finishStage('install', started, steps.rows, undefined, ctx.signal);
   } catch (err) {
     return finishStage('install', started, steps.rows, err, ctx.signal);
@@ -28,12 +28,26 @@ export async function runInstall(ctx: StageContext, app: AppHandle): Promise<Sta
 }
 
 /** Health, then (when healthy) the spec's checks and a screenshot of `/`: run after install and after upgrade. */
-export async function checkLiveApp(ctx: StageContext, app: AppHandle, label: string, browser: AppBrowser): Promise<CheckRow[]> {
+export async function checkLiveApp(
+  ctx: StageContext,
+  app: AppHandle,
+  label: string,
+  browser: AppBrowser,
+): Promise<CheckRow[]> {
   const { ingress } = ctx.config.swarm;
   const { health } = ctx.spec;
-  const rows = [await checkHealth(ingress, app.name.domain, { path: health.path, status: health.status, timeoutMs: health.timeout }, ctx.signal)];
+  const rows = [
+    await checkHealth(
+      ingress,
+      app.name.domain,
+      { path: health.path, status: health.status, timeoutMs: health.timeout },
+      ctx.signal,
+    ),
+  ];
   if (rows[0]?.status !== 'pass' || ctx.signal.aborted) return rows;
-  rows.push(...await runSpecChecks(ctx.spec.checks, ingress, app.name.domain, browser, ctx.artifactsDir, label, ctx.signal));
+  rows.push(
+    ...(await runSpecChecks(ctx.spec.checks, ingress, app.name.domain, browser, ctx.artifactsDir, label, ctx.signal)),
+  );
   if (ctx.signal.aborted) return rows;
   rows.push(await browser.check({ path: '/', screenshotFile: join(ctx.artifactsDir, `${label}-screenshot.png`) }));
   return rows;

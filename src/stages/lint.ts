@@ -11,7 +11,10 @@ export async function runLint(ctx: StageContext, clean: { abra: Abra }): Promise
   const started = Date.now();
   try {
     const rules = await clean.abra.lint(ctx.recipe, { signal: ctx.signal });
-    return { ...finishStage('lint', started, rules.map(lintRow), undefined, ctx.signal), advisory: !ctx.spec.lint.blocking };
+    return {
+      ...finishStage('lint', started, rules.map(lintRow), undefined, ctx.signal),
+      advisory: !ctx.spec.lint.blocking,
+    };
   } catch (err) {
     return finishStage('lint', started, [], err, ctx.signal);
   }

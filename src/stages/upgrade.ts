@@ -23,30 +23,48 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
     const before = await deployApp(ctx, app, { chaos: false, version: base }, steps);
     const marker = newMarker();
     if (data) {
-      await steps.run(`seed marker on ${base}`, async () => {
-        await runData(data, 'seed', marker);
-        return expectMarker(data, marker, 'after seeding the base');
-      }, () => marker);
+      await steps.run(
+        `seed marker on ${base}`,
+        async () => {
+          await runData(data, 'seed', marker);
+          return expectMarker(data, marker, 'after seeding the base');
+        },
+        () => marker,
+      );
     }
-    await steps.run('check out the head', () => checkout(app.recipeDir, ctx.headSha, { signal }), () => ctx.headSha.slice(0, 8));
+    await steps.run(
+      'check out the head',
+      () => checkout(app.recipeDir, ctx.headSha, { signal }),
+      () => ctx.headSha.slice(0, 8),
+    );
     // Chromium starts while the head converges, not at the busy start of the run (install starts its own then).
     browser.warm();
     const after = await deployApp(ctx, app, { chaos: true, redeploy: true }, steps);
-    await steps.run('version label moved to the head', async () => {
-      const moved = after.version !== undefined && after.version !== before.version;
-      const atHead = ctx.headVersion === undefined || after.version === ctx.headVersion;
-      if (!moved || !atHead) {
-        const label = JSON.stringify(after.version ?? '');
-        const versions = `base ${before.version ?? 'unlabelled'}, head ${ctx.headVersion ?? 'unlabelled'}`;
-        throw new FactError({ source: 'version', what: 'label-not-moved' },
-          `the coop-cloud.${stack}.version label is ${label} after the upgrade (${versions})`);
-      }
-      return after.version;
-    }, (v) => `${before.version ?? base} -> ${v}`);
+    await steps.run(
+      'version label moved to the head',
+      async () => {
+        const moved = after.version !== undefined && after.version !== before.version;
+        const atHead = ctx.headVersion === undefined || after.version === ctx.headVersion;
+        if (!moved || !atHead) {
+          const label = JSON.stringify(after.version ?? '');
+          const versions = `base ${before.version ?? 'unlabelled'}, head ${ctx.headVersion ?? 'unlabelled'}`;
+          throw new FactError(
+            { source: 'version', what: 'label-not-moved' },
+            `the coop-cloud.${stack}.version label is ${label} after the upgrade (${versions})`,
+          );
+        }
+        return after.version;
+      },
+      (v) => `${before.version ?? base} -> ${v}`,
+    );
     if (data) {
-      await steps.run('marker survived the upgrade', () => expectMarker(data, marker, 'after the upgrade the data marker was lost', { readBefore: true }), () => marker);
+      await steps.run(
+        'marker survived the upgrade',
+        () => expectMarker(data, marker, 'after the upgrade the data marker was lost', { readBefore: true }),
+        () => marker,
+      );
     }
-    steps.push(...await checkLiveApp(ctx, app, 'upgrade', browser));
+    steps.push(...(await checkLiveApp(ctx, app, 'upgrade', browser)));
     return finishStage('upgrade', started, steps.rows, undefined, signal);
   } catch (err) {
     return finishStage('upgrade', started, steps.rows, err, signal);

@@ -25,7 +25,10 @@ export interface BridgeDeps {
   config: Config;
   store: RunStore;
   runs: RunControl;
-  forge: Pick<ForgeClient, 'whoAmI' | 'getPull' | 'createComment' | 'editComment' | 'setStatus' | 'isOrgMember' | 'cloneUrl'>;
+  forge: Pick<
+    ForgeClient,
+    'whoAmI' | 'getPull' | 'createComment' | 'editComment' | 'setStatus' | 'isOrgMember' | 'cloneUrl'
+  >;
   log: Logger;
   /** The bot's login (its own comments never trigger); asked of the forge once when not given. */
   bot?: string;
@@ -48,7 +51,8 @@ export class ForgeBridge {
       if (event && !['stage-started', 'run-finished'].includes(event.type)) return;
       if (run.trigger.kind === 'forge') this.update(run.id);
       // A run queued or finished moves everyone's place in the queue.
-      if (!event && (run.state === 'running' || isTerminal(run))) for (const q of deps.store.inState('queued')) if (q.trigger.kind === 'forge') this.update(q.id);
+      if (!event && (run.state === 'running' || isTerminal(run)))
+        for (const q of deps.store.inState('queued')) if (q.trigger.kind === 'forge') this.update(q.id);
     });
   }
 
@@ -65,25 +69,40 @@ export class ForgeBridge {
   async handle(c: PrComment): Promise<CommentOutcome> {
     const { store, log } = this.deps;
     if (!store.claimComment(c.commentId, c.repo, c.pr)) return 'duplicate';
-    const note = (outcome: CommentOutcome, runId?: string) => { store.noteComment(c.commentId, outcome, runId); return outcome; };
+    const note = (outcome: CommentOutcome, runId?: string) => {
+      store.noteComment(c.commentId, outcome, runId);
+      return outcome;
+    };
     try {
       const cmd = parseTrigger(c.body);
       if (!cmd) return note('ignored');
       const enrolled = (this.deps.config.forge?.repos ?? []).some((r) => r.toLowerCase() === c.repo.toLowerCase());
       if (!enrolled) {
-        log.info({ repo: c.repo, pr: c.pr }, `ignored !testme on ${c.repo}#${c.pr}: the repository is not enrolled (forge.repos)`);
+        log.info(
+          { repo: c.repo, pr: c.pr },
+          `ignored !testme on ${c.repo}#${c.pr}: the repository is not enrolled (forge.repos)`,
+        );
         return note('ignored');
       }
       this.bot ??= (await this.deps.forge.whoAmI()).login ?? '';
       let forgeDown: unknown;
       const trust = await mayTrigger(c.user, {
-        org: this.deps.config.forge?.org ?? '', allowlist: this.deps.config.forge?.allowlist ?? [], bot: this.bot,
-        isOrgMember: (org, user) => this.deps.forge.isOrgMember(org, user).catch((err: unknown) => { forgeDown = err; throw err; }),
+        org: this.deps.config.forge?.org ?? '',
+        allowlist: this.deps.config.forge?.allowlist ?? [],
+        bot: this.bot,
+        isOrgMember: (org, user) =>
+          this.deps.forge.isOrgMember(org, user).catch((err: unknown) => {
+            forgeDown = err;
+            throw err;
+          }),
       });
       // A forge that did not answer the membership question said nothing about the user.
       if (isUnreachable(forgeDown)) throw forgeDown;
       if (!trust.allowed) {
-        log.info({ repo: c.repo, pr: c.pr, user: c.user, commentId: c.commentId }, `ignored !testme by ${c.user} on ${c.repo}#${c.pr}: ${trust.why}`);
+        log.info(
+          { repo: c.repo, pr: c.pr, user: c.user, commentId: c.commentId },
+          `ignored !testme by ${c.user} on ${c.repo}#${c.pr}: ${trust.why}`,
+        );
         return note('untrusted');
       }
       if (cmd.kind === 'usage') {
@@ -93,16 +112,27 @@ export class ForgeBridge {
       const recipe = validateRecipeName(c.repo.split('/')[1] ?? '');
       const pull = await this.deps.forge.getPull(c.repo, c.pr);
       if (pull.state !== 'open') {
-        await this.deps.forge.createComment(c.repo, c.pr, `@${c.user} this pull request is ${pull.state ?? 'not open'}: cc-ci tests open pull requests only.`);
+        await this.deps.forge.createComment(
+          c.repo,
+          c.pr,
+          `@${c.user} this pull request is ${pull.state ?? 'not open'}: cc-ci tests open pull requests only.`,
+        );
         return note('ignored');
       }
       const acceptedSha = pull.head?.sha ?? '';
       const run = this.deps.runs.enqueue({
-        recipe, repo: this.deps.forge.cloneUrl(c.repo), ref: `refs/pull/${c.pr}/head`, pr: c.pr,
-        stages: cmd.quick ? ['install'] : cmd.stages ?? [], keep: cmd.keep,
+        recipe,
+        repo: this.deps.forge.cloneUrl(c.repo),
+        ref: `refs/pull/${c.pr}/head`,
+        pr: c.pr,
+        stages: cmd.quick ? ['install'] : (cmd.stages ?? []),
+        keep: cmd.keep,
         trigger: { kind: 'forge', by: c.user, forgeRepo: c.repo, commentId: c.commentId },
       });
-      log.info({ runId: run.id, repo: c.repo, pr: c.pr, by: c.user }, `!testme by ${c.user} on ${c.repo}#${c.pr} (${describeCommand(cmd)}): run ${run.id}`);
+      log.info(
+        { runId: run.id, repo: c.repo, pr: c.pr, by: c.user },
+        `!testme by ${c.user} on ${c.repo}#${c.pr} (${describeCommand(cmd)}): run ${run.id}`,
+      );
       store.saveReply({ runId: run.id, repo: c.repo, pr: c.pr, acceptedSha });
       note('queued', run.id);
       this.update(run.id);
@@ -111,10 +141,16 @@ export class ForgeBridge {
       if (isUnreachable(err)) {
         // Not claimed after all: the poller reads it again once the forge answers.
         store.unclaimComment(c.commentId);
-        log.warn({ repo: c.repo, pr: c.pr, commentId: c.commentId }, `the forge did not answer while handling comment ${c.commentId} on ${c.repo}#${c.pr}: ${errorMessage(err)}; it is handled when the forge answers again`);
+        log.warn(
+          { repo: c.repo, pr: c.pr, commentId: c.commentId },
+          `the forge did not answer while handling comment ${c.commentId} on ${c.repo}#${c.pr}: ${errorMessage(err)}; it is handled when the forge answers again`,
+        );
         return 'retry';
       }
-      log.error({ repo: c.repo, pr: c.pr, commentId: c.commentId }, `the !testme comment ${c.commentId} on ${c.repo}#${c.pr} could not be handled: ${errorMessage(err)}`);
+      log.error(
+        { repo: c.repo, pr: c.pr, commentId: c.commentId },
+        `the !testme comment ${c.commentId} on ${c.repo}#${c.pr} could not be handled: ${errorMessage(err)}`,
+      );
       return note('failed');
     }
   }
@@ -122,11 +158,17 @@ export class ForgeBridge {
   /** Brings the run's reply comment and commit status up to date (queued per run, never concurrent). */
   update(runId: string): void {
     const previous = this.updating.get(runId) ?? Promise.resolve();
-    const next = previous.then(() => this.sync(runId)).catch((err: unknown) => {
-      this.deps.log.warn({ runId }, `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; it is tried again at the run's next change`);
-    }).finally(() => {
-      if (this.updating.get(runId) === next) this.updating.delete(runId);
-    });
+    const next = previous
+      .then(() => this.sync(runId))
+      .catch((err: unknown) => {
+        this.deps.log.warn(
+          { runId },
+          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; it is tried again at the run's next change`,
+        );
+      })
+      .finally(() => {
+        if (this.updating.get(runId) === next) this.updating.delete(runId);
+      });
     this.updating.set(runId, next);
   }
 
@@ -136,8 +178,12 @@ export class ForgeBridge {
     const reply = store.getReply(runId);
     if (!run || !reply || reply.finalStatus) return;
     const body = renderComment({
-      run, stages: store.stagesOf(runId), publicUrl: this.publicUrl, queuePosition: this.deps.runs.queuePosition(runId),
-      acceptedSha: reply.acceptedSha, keepOff: run.keep && this.deps.config.runner.keepOnFailure === 0,
+      run,
+      stages: store.stagesOf(runId),
+      publicUrl: this.publicUrl,
+      queuePosition: this.deps.runs.queuePosition(runId),
+      acceptedSha: reply.acceptedSha,
+      keepOff: run.keep && this.deps.config.runner.keepOnFailure === 0,
     });
     const status = statusFor(run);
     const final = isTerminal(run);
@@ -158,17 +204,37 @@ export class ForgeBridge {
     const newer = run.supersededBy ? store.getReply(run.supersededBy) : undefined;
     const skipStatus = run.state === 'superseded' && (!newer || newer.acceptedSha === sha);
     const targetUrl = `${this.publicUrl}/runs/${run.id}`;
-    if (sha && !skipStatus) await forge.setStatus(reply.repo, sha, { state: status.state, description: status.description, context: STATUS_CONTEXT, targetUrl });
+    if (sha && !skipStatus)
+      await forge.setStatus(reply.repo, sha, {
+        state: status.state,
+        description: status.description,
+        context: STATUS_CONTEXT,
+        targetUrl,
+      });
     // The PR moved while the run was queued: the commit seen at first is not left pending forever.
     if (final && sha !== reply.acceptedSha && reply.acceptedSha && !skipStatus) {
-      await forge.setStatus(reply.repo, reply.acceptedSha, { state: 'error', description: `not tested: the pull request moved to ${sha.slice(0, 8)}`, context: STATUS_CONTEXT, targetUrl });
+      await forge.setStatus(reply.repo, reply.acceptedSha, {
+        state: 'error',
+        description: `not tested: the pull request moved to ${sha.slice(0, 8)}`,
+        context: STATUS_CONTEXT,
+        targetUrl,
+      });
     }
     store.saveReply({ ...reply, replyId, bodyHash, finalStatus: final ? status.state : undefined });
   }
 
   /** Runs whose comment was never finished (a restart in between): bring them up to date. */
   resume(): void {
-    for (const state of ['queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted'] as const) {
+    for (const state of [
+      'queued',
+      'running',
+      'passed',
+      'failed',
+      'errored',
+      'cancelled',
+      'superseded',
+      'interrupted',
+    ] as const) {
       for (const run of this.deps.store.listRuns({ state, limit: 200 })) {
         if (run.trigger.kind === 'forge' && !this.deps.store.getReply(run.id)?.finalStatus) this.update(run.id);
       }

@@ -60,7 +60,8 @@ function* contentLines(body: string): Generator<string> {
     const marker = /^(`{3,}|~{3,})(.*)$/.exec(line);
     if (fence) {
       // A closing fence: the same character, at least as long, nothing after it.
-      if (marker && marker[1]!.startsWith(fence.char) && marker[1]!.length >= fence.length && marker[2]!.trim() === '') fence = undefined;
+      if (marker && marker[1]!.startsWith(fence.char) && marker[1]!.length >= fence.length && marker[2]!.trim() === '')
+        fence = undefined;
       continue;
     }
     // A backtick fence's info string may not contain a backtick (then it is inline code).
@@ -75,7 +76,10 @@ function* contentLines(body: string): Generator<string> {
 function parseFlags(line: string, rest: string): TriggerCommand {
   const usage = (problem: string): UsageCommand => ({ kind: 'usage', problem, line });
   if (line.length > MAX_LINE) return usage(`the line is longer than ${MAX_LINE} characters`);
-  const tokens = rest.trim().split(/\s+/).filter((t) => t !== '');
+  const tokens = rest
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   let quick = false;
   let keep = false;
   let stages: StageName[] | undefined;
@@ -92,7 +96,8 @@ function parseFlags(line: string, rest: string): TriggerCommand {
       let list: string | undefined;
       if (token === '--stages') {
         const next = tokens[i + 1];
-        if (next === undefined || next.startsWith('--')) return usage(`--stages needs a list of stages, like --stages install,upgrade`);
+        if (next === undefined || next.startsWith('--'))
+          return usage(`--stages needs a list of stages, like --stages install,upgrade`);
         list = next;
         i++;
       } else {
@@ -106,7 +111,9 @@ function parseFlags(line: string, rest: string): TriggerCommand {
     }
     if (/^--(quick|keep)=/.test(token)) return usage(`${token.slice(0, token.indexOf('='))} takes no value`);
     if (token.startsWith('-')) return usage(`unknown flag ${quote(token)}`);
-    return usage(`unexpected ${quote(token)}${stages !== undefined ? ' (write the stage list without spaces: --stages install,upgrade)' : ''}`);
+    return usage(
+      `unexpected ${quote(token)}${stages !== undefined ? ' (write the stage list without spaces: --stages install,upgrade)' : ''}`,
+    );
   }
   if (quick && stages !== undefined) return usage('--quick and --stages cannot be combined: --quick is install only');
   return { kind: 'run', ...(stages !== undefined ? { stages } : {}), quick, keep, line };
@@ -117,8 +124,10 @@ function parseStageList(list: string): StageName[] | string {
   const names = list.split(',');
   const seen: StageName[] = [];
   for (const name of names) {
-    if (name === '') return `empty stage name in ${quote(list)}: use a comma-separated list without spaces, like install,upgrade`;
-    if (!(stageNames as readonly string[]).includes(name)) return `unknown stage ${quote(name)}: the stages are ${stageNames.join(', ')}`;
+    if (name === '')
+      return `empty stage name in ${quote(list)}: use a comma-separated list without spaces, like install,upgrade`;
+    if (!(stageNames as readonly string[]).includes(name))
+      return `unknown stage ${quote(name)}: the stages are ${stageNames.join(', ')}`;
     const stage = name as StageName;
     if (seen.includes(stage)) return `stage ${stage} is given twice`;
     seen.push(stage);

@@ -56,17 +56,26 @@ export class Poller {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = this.clock.after(ms, () => {
-      this.polling = this.pollOnce().then(() => {
-        if (this.failures > 0) this.deps.log.info(`the forge answers again after ${this.failures} failed polls; comments written meanwhile are being handled`);
-        this.failures = 0;
-        this.schedule(this.deps.intervalMs);
-      }, (err: unknown) => {
-        this.failures++;
-        const pause = Math.min(this.deps.intervalMs * 2 ** this.failures, this.deps.maxBackoffMs ?? 300_000);
-        const code = err instanceof CcciError ? err.code : 'INTERNAL';
-        this.deps.log.warn({ code, failures: this.failures }, `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — no comment is lost, they are read when it answers`);
-        this.schedule(pause);
-      });
+      this.polling = this.pollOnce().then(
+        () => {
+          if (this.failures > 0)
+            this.deps.log.info(
+              `the forge answers again after ${this.failures} failed polls; comments written meanwhile are being handled`,
+            );
+          this.failures = 0;
+          this.schedule(this.deps.intervalMs);
+        },
+        (err: unknown) => {
+          this.failures++;
+          const pause = Math.min(this.deps.intervalMs * 2 ** this.failures, this.deps.maxBackoffMs ?? 300_000);
+          const code = err instanceof CcciError ? err.code : 'INTERNAL';
+          this.deps.log.warn(
+            { code, failures: this.failures },
+            `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — no comment is lost, they are read when it answers`,
+          );
+          this.schedule(pause);
+        },
+      );
     });
   }
 

@@ -24,7 +24,8 @@ export async function mayTrigger(user: string, deps: TrustDeps): Promise<TrustDe
   const login = user.toLowerCase();
   if (login === '') return { allowed: false, why: 'the comment has no author' };
   if (login === deps.bot.toLowerCase()) return { allowed: false, why: `${user} is the bot itself` };
-  if (deps.allowlist.some((a) => a.toLowerCase() === login)) return { allowed: true, why: `${user} is on the allowlist` };
+  if (deps.allowlist.some((a) => a.toLowerCase() === login))
+    return { allowed: true, why: `${user} is on the allowlist` };
   if (deps.org === '') return { allowed: false, why: `${user} is not on the allowlist and no forge.org is configured` };
   let member: boolean | 'unknown';
   try {
@@ -33,6 +34,7 @@ export async function mayTrigger(user: string, deps: TrustDeps): Promise<TrustDe
     return { allowed: false, why: `cannot tell whether ${user} is a member of ${deps.org}: ${errorMessage(err)}` };
   }
   if (member === true) return { allowed: true, why: `${user} is a member of ${deps.org}` };
-  if (member === 'unknown') return { allowed: false, why: `cannot tell: the bot account is not a member of ${deps.org}` };
+  if (member === 'unknown')
+    return { allowed: false, why: `cannot tell: the bot account is not a member of ${deps.org}` };
   return { allowed: false, why: `${user} is neither a member of ${deps.org} nor on the allowlist` };
 }

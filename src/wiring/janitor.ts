@@ -26,12 +26,15 @@ export async function janitorCommand(flags: JanitorFlags, secrets: SecretRegistr
   const report = await janitor({ maxAgeMs });
   const dirty = report.reaped.filter((r) => r.left.length > 0);
   const { keptLive, keptYoung, keptUnsure, unreadableLeases } = report;
-  const unsure = unreadableLeases.length > 0
-    ? `, ${keptUnsure.length} because ${unreadableLeases.length} live-looking lease(s) could not be read`
-    : '';
-  log.info({ reaped: report.reaped.map((r) => r.domain), keptLive, keptYoung, keptUnsure, unreadableLeases },
+  const unsure =
+    unreadableLeases.length > 0
+      ? `, ${keptUnsure.length} because ${unreadableLeases.length} live-looking lease(s) could not be read`
+      : '';
+  log.info(
+    { reaped: report.reaped.map((r) => r.domain), keptLive, keptYoung, keptUnsure, unreadableLeases },
     `janitor: reaped ${report.reaped.length}, kept ${keptLive.length} owned by live runs, ` +
-    `${keptYoung.length} younger than the age${unsure}`);
+      `${keptYoung.length} younger than the age${unsure}`,
+  );
   for (const r of dirty) log.error({ domain: r.domain, left: r.left }, 'janitor could not remove everything');
   await close();
   return dirty.length > 0 ? 3 : 0;

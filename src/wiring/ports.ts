@@ -39,7 +39,10 @@ export function dockerProbePort(config: Config): DockerProbe {
 export function abraPort(config: Config, opts: { abraDir?: string; onLine?: (line: string) => void } = {}): Abra {
   const { swarm } = config;
   return createAbraCli({
-    binary: swarm.abra, abraDir: opts.abraDir ?? swarm.abraDir, server: swarm.server, dockerHost: swarm.dockerHost,
+    binary: swarm.abra,
+    abraDir: opts.abraDir ?? swarm.abraDir,
+    server: swarm.server,
+    dockerHost: swarm.dockerHost,
     onLine: opts.onLine,
   });
 }
@@ -97,10 +100,18 @@ export interface JanitorPorts {
 }
 
 export function janitorPort(config: Config, ports: JanitorPorts): Janitor {
-  return ({ maxAgeMs, only }) => runJanitor({
-    abra: ports.abra, docker: ports.docker, store: config.store, maxAgeMs, swarmDomain: config.swarm.domain, only,
-    serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server), log: ports.log, clock: ports.clock,
-  });
+  return ({ maxAgeMs, only }) =>
+    runJanitor({
+      abra: ports.abra,
+      docker: ports.docker,
+      store: config.store,
+      maxAgeMs,
+      swarmDomain: config.swarm.domain,
+      only,
+      serverDir: join(config.swarm.abraDir, 'servers', config.swarm.server),
+      log: ports.log,
+      clock: ports.clock,
+    });
 }
 
 /**

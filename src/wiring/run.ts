@@ -31,9 +31,17 @@ export async function runCommand(recipe: string, flags: RunFlags, secrets: Secre
     const { results, exitCode } = await runRecipe(
       { recipe, ref: flags.ref, repo: flags.repo, stages: flags.stages, quick: flags.quick, keep: flags.keep },
       {
-        config, secrets, log, docker, lease, events: session.events, signal: session.signal, runDir,
+        config,
+        secrets,
+        log,
+        docker,
+        lease,
+        events: session.events,
+        signal: session.signal,
+        runDir,
         makeAbra: (abraDir) => abraPort(config, { abraDir, onLine: (line) => log.info({ src: 'abra' }, line) }),
-      });
+      },
+    );
     const { verdict, level, recipe: name, ref } = results;
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
     else if (exitCode !== 2) process.stdout.write(`${verdict} L${level} ${name}@${ref} — ${runDir.results}\n`);

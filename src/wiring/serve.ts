@@ -6,7 +6,14 @@ import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
 import {
-  abraPort, abraProbePort, clockPort, dockerPort, executorPort, forgePort, janitorPort, openStore,
+  abraPort,
+  abraProbePort,
+  clockPort,
+  dockerPort,
+  executorPort,
+  forgePort,
+  janitorPort,
+  openStore,
 } from './ports.js';
 
 export async function startServing(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
@@ -15,7 +22,10 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
   await assertAbraReady(abraProbePort(config), config.swarm.abra, log);
   const store = await openStore(config);
   const janitor = janitorPort(config, {
-    abra: abraPort(config), docker: dockerPort(config), clock, log: (line) => log.info({ src: 'janitor' }, line),
+    abra: abraPort(config),
+    docker: dockerPort(config),
+    clock,
+    log: (line) => log.info({ src: 'janitor' }, line),
   });
   const forge = forgePort(config, { log: (line) => log.warn({ src: 'forge' }, line) });
   return serve({ config, secrets, log, clock, store, executor, forge, reap: (only) => janitor({ maxAgeMs: 0, only }) });
@@ -26,7 +36,10 @@ export async function serveCommand(flags: { config?: string }, secrets: SecretRe
   const { log, close } = createLogger({ secrets });
   // The handlers go in first: a stop during start-up (recovery can take a while) is kept for when serving begins.
   const state: { serving?: Serving; asked?: string } = {};
-  const onSignal = (s: NodeJS.Signals) => { state.asked ??= s; if (state.serving) void state.serving.stop(s); };
+  const onSignal = (s: NodeJS.Signals) => {
+    state.asked ??= s;
+    if (state.serving) void state.serving.stop(s);
+  };
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
   const serving = await startServing(config, secrets, log);
   state.serving = serving;

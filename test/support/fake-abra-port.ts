@@ -28,7 +28,10 @@ export class FakeAbraPort implements Abra {
   readonly calls: AbraCallRecord[];
   private readonly handlers = new Map<AbraMethod, Handler>();
 
-  constructor(readonly serverDir: string, private readonly options: FakeAbraOptions = {}) {
+  constructor(
+    readonly serverDir: string,
+    private readonly options: FakeAbraOptions = {},
+  ) {
     this.calls = options.calls ?? [];
   }
 
@@ -104,7 +107,9 @@ export class FakeAbraPort implements Abra {
   private readonly defaults: Record<AbraMethod, Handler> = {
     appNew: (async (recipe: string, domain: string) => {
       mkdirSync(this.serverDir, { recursive: true });
-      const extra = Object.entries(this.options.env ?? {}).map(([k, v]) => `${k}=${v}\n`).join('');
+      const extra = Object.entries(this.options.env ?? {})
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join('');
       writeFileSync(this.envFile(domain), `TYPE=${recipe}\nDOMAIN=${domain}\nLETS_ENCRYPT_ENV=production\n${extra}`);
     }) as Handler,
     generateSecrets: (async () => []) as Handler,

@@ -18,7 +18,11 @@ export class FakeClock implements Clock {
   after(ms: number, fn: () => void): Timer {
     const timer = { at: this.ms + ms, fn, seq: this.seq++ };
     this.timers.push(timer);
-    return { cancel: () => { this.timers = this.timers.filter((t) => t !== timer); } };
+    return {
+      cancel: () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+      },
+    };
   }
 
   sleep(ms: number): Promise<void> {

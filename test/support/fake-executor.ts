@@ -33,10 +33,16 @@ export class FakeExecution implements Reattached {
   private seq = 0;
   private end!: (e: ExecutionEnd) => void;
 
-  constructor(readonly run: RunRecord, storeDir: string, readonly alive = true) {
+  constructor(
+    readonly run: RunRecord,
+    storeDir: string,
+    readonly alive = true,
+  ) {
     this.files = runFolder(storeDir, run.id);
     mkdirSync(this.files.dir, { recursive: true });
-    this.ended = new Promise((resolve) => { this.end = resolve; });
+    this.ended = new Promise((resolve) => {
+      this.end = resolve;
+    });
   }
 
   onEvent(listener: (event: RunEventLine) => void): () => void {

@@ -35,22 +35,31 @@ export async function startIngress(): Promise<FakeIngress> {
     const path = req.url ?? '/';
     requests.push({ host, path });
     const app = routes.get(host);
-    Promise.resolve(app ? app(path) : undefined).then((answer) => {
-      const a = answer ?? { status: 404, body: '404 page not found' };
-      res.writeHead(a.status, { 'content-type': 'text/html', ...a.headers });
-      res.end(a.body ?? '');
-    }, () => { res.writeHead(502); res.end('Bad Gateway'); });
+    Promise.resolve(app ? app(path) : undefined).then(
+      (answer) => {
+        const a = answer ?? { status: 404, body: '404 page not found' };
+        res.writeHead(a.status, { 'content-type': 'text/html', ...a.headers });
+        res.end(a.body ?? '');
+      },
+      () => {
+        res.writeHead(502);
+        res.end('Bad Gateway');
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    route: (domain, app) => { routes.set(domain, app); },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    route: (domain, app) => {
+      routes.set(domain, app);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

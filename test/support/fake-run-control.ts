@@ -24,7 +24,11 @@ export class FakeRunControl implements RunControl {
   readonly emitter = new EventEmitter();
   private n = 0;
 
-  constructor(private readonly store: RunStore, private readonly storeDir: string, private readonly opts: FakeRunControlOptions = {}) {
+  constructor(
+    private readonly store: RunStore,
+    private readonly storeDir: string,
+    private readonly opts: FakeRunControlOptions = {},
+  ) {
     this.emitter.setMaxListeners(0);
   }
 
@@ -38,7 +42,8 @@ export class FakeRunControl implements RunControl {
   async cancel(id: string, message?: string): Promise<RunRecord | undefined> {
     this.cancelled.push({ id, message });
     if (this.opts.cancel === 'hang') return new Promise(() => undefined);
-    if (this.opts.cancel === 'finish') this.finish(id, { state: 'cancelled', error: { code: 'CANCELLED', message: message ?? 'cancelled' } });
+    if (this.opts.cancel === 'finish')
+      this.finish(id, { state: 'cancelled', error: { code: 'CANCELLED', message: message ?? 'cancelled' } });
     return this.store.getRun(id);
   }
 
@@ -49,7 +54,9 @@ export class FakeRunControl implements RunControl {
 
   /** Tells listeners of a change, with an event of the child's when given. */
   emit(run: RunRecord, event?: Partial<RunEventLine>): void {
-    const line = event ? ({ runId: run.id, seq: 1, at: new Date().toISOString(), ...event } as RunEventLine) : undefined;
+    const line = event
+      ? ({ runId: run.id, seq: 1, at: new Date().toISOString(), ...event } as RunEventLine)
+      : undefined;
     this.emitter.emit('change', { run, event: line } satisfies RunChange);
   }
 

@@ -5,7 +5,13 @@
 // marker of upgrade and backup really travels (seed, mutate, read, backup, restore).
 import { CcciError, RecipeFailure } from '../../src/model/errors.js';
 import type {
-  DockerEvent, ExecOptions, ExecResult, ServiceState, StackResources, SwarmApi, TaskState,
+  DockerEvent,
+  ExecOptions,
+  ExecResult,
+  ServiceState,
+  StackResources,
+  SwarmApi,
+  TaskState,
 } from '../../src/docker/swarm-api.js';
 
 /** How a service's tasks behave after a deploy. */
@@ -92,7 +98,10 @@ export class FakeSwarm implements SwarmApi {
 
   /** Every service of the stack rolls to a new template (a restore restarts them), running after `startsAfterMs`. */
   restart(stack: string, startsAfterMs = 0): void {
-    this.deploy(stack, this.stackServices(stack).map((s) => ({ ...s.spec, startsAfterMs })));
+    this.deploy(
+      stack,
+      this.stackServices(stack).map((s) => ({ ...s.spec, startsAfterMs })),
+    );
   }
 
   /** The stack's data, as the built-in exec commands see it. */
@@ -184,7 +193,8 @@ export class FakeSwarm implements SwarmApi {
   async servicesLabelled(label: string, value: string): Promise<Array<{ name: string; running: number }>> {
     this.enter('servicesLabelled', [label, value]);
     const now = Date.now();
-    return [...this.byName.values()].filter((s) => s.spec.labels?.[label] === value)
+    return [...this.byName.values()]
+      .filter((s) => s.spec.labels?.[label] === value)
       .map((s) => ({ name: this.nameOf(s), running: this.stateOf(s, now).running }));
   }
 
@@ -282,8 +292,15 @@ export class FakeSwarm implements SwarmApi {
           tasks.push({ ...base, id: id(i), state: 'pending', desiredState: 'running', message: 'pending' });
         } else if (behaviour === 'failing') {
           for (let f = 0; f < 6; f++) {
-            tasks.push({ ...base, id: id(i, `f${f}`), state: 'failed', desiredState: 'shutdown', message: 'started',
-              error: s.spec.taskError ?? 'task: non-zero exit (1)', timestamp: at(gen.deployedAt + f) });
+            tasks.push({
+              ...base,
+              id: id(i, `f${f}`),
+              state: 'failed',
+              desiredState: 'shutdown',
+              message: 'started',
+              error: s.spec.taskError ?? 'task: non-zero exit (1)',
+              timestamp: at(gen.deployedAt + f),
+            });
           }
         } else {
           const runsAt = gen.deployedAt + (s.spec.startsAfterMs ?? 0);
@@ -300,7 +317,10 @@ export class FakeSwarm implements SwarmApi {
   private interpret(stack: string, cmd: string[]): ExecResult {
     const data = this.volume(stack);
     const [verb, value] = cmd;
-    if (verb === 'seed' && value) { data.set('marker', value); return { exitCode: 0, stdout: '', stderr: '' }; }
+    if (verb === 'seed' && value) {
+      data.set('marker', value);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     if (verb === 'mutate') {
       data.set('marker', `changed-${Date.now()}`);
       return { exitCode: 0, stdout: '', stderr: '' };

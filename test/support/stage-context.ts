@@ -127,12 +127,22 @@ export function stageRig(opts: RigOptions = {}): StageRig {
   };
 
   const rig: StageRig = {
-    root, ctx, app, abra, swarm, secrets,
-    services: (target) => [{
-      name: 'app',
-      labels: abraLabels(name.stack, 'version' in target ? target.version : headVersion,
-        'chaos' in target ? headSha.slice(0, 8) : undefined),
-    }],
+    root,
+    ctx,
+    app,
+    abra,
+    swarm,
+    secrets,
+    services: (target) => [
+      {
+        name: 'app',
+        labels: abraLabels(
+          name.stack,
+          'version' in target ? target.version : headVersion,
+          'chaos' in target ? headSha.slice(0, 8) : undefined,
+        ),
+      },
+    ],
     stop: (code, message) => controller.abort(new CcciError(code, message)),
   };
 

@@ -35,10 +35,18 @@ export function followEvents(file: string, onEvent: (e: RunEventLine) => void): 
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       if (!line.trim()) continue;
-      try { onEvent(JSON.parse(line) as RunEventLine); } catch { /* a line that is not JSON is skipped */ }
+      try {
+        onEvent(JSON.parse(line) as RunEventLine);
+      } catch {
+        /* a line that is not JSON is skipped */
+      }
     }
     if (!watcher) {
-      try { watcher = watch(file, () => drain()); } catch { /* polling carries on */ }
+      try {
+        watcher = watch(file, () => drain());
+      } catch {
+        /* polling carries on */
+      }
     }
   };
   const timer = setInterval(drain, POLL_MS);

@@ -85,10 +85,21 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
 /** The child's command line: argument array, every value validated before it was queued. */
 export function runArgs(run: RunRecord, files: RunFolder, configPath: string, cli = defaultCli): string[] {
   return [
-    cli, 'run', run.recipe, '--ref', run.ref, '--repo', run.repo,
+    cli,
+    'run',
+    run.recipe,
+    '--ref',
+    run.ref,
+    '--repo',
+    run.repo,
     ...(run.stages.length > 0 ? ['--stages', run.stages.join(',')] : []),
     ...(run.keep ? ['--keep'] : []),
-    '--run-id', run.id, '--events', files.events, '--config', configPath,
+    '--run-id',
+    run.id,
+    '--events',
+    files.events,
+    '--config',
+    configPath,
   ];
 }
 
@@ -136,7 +147,7 @@ async function pidGone(pid: number, clock: Clock, killedAt: () => number | undef
 
 function readResults(folder: RunFolder): RunResults | undefined {
   try {
-    return existsSync(folder.results) ? JSON.parse(readFileSync(folder.results, 'utf8')) as RunResults : undefined;
+    return existsSync(folder.results) ? (JSON.parse(readFileSync(folder.results, 'utf8')) as RunResults) : undefined;
   } catch {
     return undefined;
   }

@@ -14,11 +14,22 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
     (await t.request('GET', path, { query, want: 'object' })).body as T;
   const getArray = async <T>(path: string, query?: Record<string, string | number | undefined>) =>
     (await t.request('GET', path, { query, want: 'array' })).body as T[];
-  const paged = <T extends { id?: number; number?: number }>(path: string, query: Record<string, string | undefined>, key: (item: T) => unknown) =>
-    allPages<T>(async (page) => {
-      const { body, headers } = await t.request('GET', path, { query: { ...query, page, limit: PAGE_LIMIT }, want: 'array' });
-      return { items: body as T[], headers };
-    }, key, t.log);
+  const paged = <T extends { id?: number; number?: number }>(
+    path: string,
+    query: Record<string, string | undefined>,
+    key: (item: T) => unknown,
+  ) =>
+    allPages<T>(
+      async (page) => {
+        const { body, headers } = await t.request('GET', path, {
+          query: { ...query, page, limit: PAGE_LIMIT },
+          want: 'array',
+        });
+        return { items: body as T[], headers };
+      },
+      key,
+      t.log,
+    );
 
   // Every method is async, so bad input rejects like any other failure instead of throwing.
   return {
@@ -26,43 +37,63 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
 
     // state=open explicitly: without it Gitea lists closed PRs too. Oldest first, so PRs opened
     // while we page append at the end instead of shifting every page.
-    listOpenPulls: async (repo) => paged<PullRequest>(repoPath(repo, 'pulls'), { state: 'open', sort: 'oldest' }, (p) => p.number ?? p.id),
+    listOpenPulls: async (repo) =>
+      paged<PullRequest>(repoPath(repo, 'pulls'), { state: 'open', sort: 'oldest' }, (p) => p.number ?? p.id),
 
     getPull: async (repo, n) => getObject<PullRequest>(repoPath(repo, 'pulls', positiveInt('pull request number', n))),
 
-    listComments: async (repo, n, o = {}) => getArray<Comment>(repoPath(repo, 'issues', positiveInt('issue number', n), 'comments'), { since: o.since }),
+    listComments: async (repo, n, o = {}) =>
+      getArray<Comment>(repoPath(repo, 'issues', positiveInt('issue number', n), 'comments'), { since: o.since }),
 
     // Paged only when `page` is given (otherwise Gitea returns every match at once).
-    listRepoComments: async (repo, o = {}) => paged<Comment>(repoPath(repo, 'issues', 'comments'), { since: o.since }, (c) => c.id),
+    listRepoComments: async (repo, o = {}) =>
+      paged<Comment>(repoPath(repo, 'issues', 'comments'), { since: o.since }, (c) => c.id),
 
     async createComment(repo, n, body) {
       // Note: a POST retried after a timeout may have been applied the first time; the caller can
       // find its comment again with listComments (the reporter edits one comment per run).
-      const res = await t.request('POST', repoPath(repo, 'issues', positiveInt('issue number', n), 'comments'), { body: { body }, want: 'object' });
+      const res = await t.request('POST', repoPath(repo, 'issues', positiveInt('issue number', n), 'comments'), {
+        body: { body },
+        want: 'object',
+      });
       return res.body as Comment;
     },
 
     async editComment(repo, id, body) {
-      const res = await t.request('PATCH', repoPath(repo, 'issues', 'comments', positiveInt('comment id', id)), { body: { body }, want: 'object' });
+      const res = await t.request('PATCH', repoPath(repo, 'issues', 'comments', positiveInt('comment id', id)), {
+        body: { body },
+        want: 'object',
+      });
       return res.body as Comment;
     },
 
-    getComment: async (repo, id) => getObject<Comment>(repoPath(repo, 'issues', 'comments', positiveInt('comment id', id))),
+    getComment: async (repo, id) =>
+      getObject<Comment>(repoPath(repo, 'issues', 'comments', positiveInt('comment id', id))),
 
     async isOrgMember(org, user) {
-      const res = await t.request('GET', `/orgs/${userName('org', org)}/members/${userName('user', user)}`, { expect: [204, 303, 404], want: 'none' });
+      const res = await t.request('GET', `/orgs/${userName('org', org)}/members/${userName('user', user)}`, {
+        expect: [204, 303, 404],
+        want: 'none',
+      });
       if (res.status === 204) return true;
       if (res.status === 404) return false;
       // 303 to public_members: Gitea only tells members (and admins) about private members.
       if (!toldNotMember.has(org)) {
         toldNotMember.add(org);
-        t.log(`forge: the bot account is not a member of the org ${org}, so the forge will not say who is: add the bot account to ${org} (forge.org)`);
+        t.log(
+          `forge: the bot account is not a member of the org ${org}, so the forge will not say who is: add the bot account to ${org} (forge.org)`,
+        );
       }
       return 'unknown';
     },
 
     async setStatus(repo, sha, s: StatusInput) {
-      const body: CreateStatusOption = { state: s.state, target_url: s.targetUrl, description: s.description, context: s.context };
+      const body: CreateStatusOption = {
+        state: s.state,
+        target_url: s.targetUrl,
+        description: s.description,
+        context: s.context,
+      };
       const res = await t.request('POST', repoPath(repo, 'statuses', commitSha(sha)), { body, want: 'object' });
       return res.body as CommitStatus;
     },

@@ -11,11 +11,17 @@ export function prNumber(url: string | undefined): number | undefined {
 
 /** Gitea's comments in cc-ci's words; one without an id cannot be claimed, so it is left out. */
 export function listedComments(comments: readonly Comment[]): ListedComment[] {
-  return comments.flatMap((c) => c.id === undefined ? [] : [{
-    commentId: c.id,
-    pr: prNumber(c.pull_request_url),
-    body: c.body ?? '',
-    user: c.user?.login ?? '',
-    updatedAt: c.updated_at,
-  }]);
+  return comments.flatMap((c) =>
+    c.id === undefined
+      ? []
+      : [
+          {
+            commentId: c.id,
+            pr: prNumber(c.pull_request_url),
+            body: c.body ?? '',
+            user: c.user?.login ?? '',
+            updatedAt: c.updated_at,
+          },
+        ],
+  );
 }

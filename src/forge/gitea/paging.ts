@@ -12,7 +12,11 @@ export interface Page<T> {
   headers: Headers;
 }
 
-export async function allPages<T>(fetchPage: (page: number) => Promise<Page<T>>, key: (item: T) => unknown, log: (line: string) => void): Promise<T[]> {
+export async function allPages<T>(
+  fetchPage: (page: number) => Promise<Page<T>>,
+  key: (item: T) => unknown,
+  log: (line: string) => void,
+): Promise<T[]> {
   // Keyed: an item that moves between pages while we read (a PR opened or closed meanwhile) is kept once.
   const seen = new Map<unknown, T>();
   let received = 0;

@@ -47,11 +47,16 @@ export function createTransport(opts: ForgeClientOptions): Transport {
   const url = forgeUrl(opts.url);
   const token = opts.token?.trim();
   if (!token) throw new CcciError('CONFIG_INVALID', 'no forge token: set forge.tokenFile (or CCCI_FORGE_TOKEN)');
-  if (/[\s\p{Cc}]/u.test(token)) throw new CcciError('CONFIG_INVALID', 'the forge token (forge.tokenFile) contains whitespace or control characters');
+  if (/[\s\p{Cc}]/u.test(token))
+    throw new CcciError(
+      'CONFIG_INVALID',
+      'the forge token (forge.tokenFile) contains whitespace or control characters',
+    );
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retries = opts.retries ?? DEFAULT_RETRIES;
   if (!(timeoutMs > 0)) throw new CcciError('CONFIG_INVALID', `forge timeout must be positive, not ${timeoutMs}`);
-  if (!Number.isInteger(retries) || retries < 0) throw new CcciError('CONFIG_INVALID', `forge retries must be a whole number ≥ 0, not ${retries}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new CcciError('CONFIG_INVALID', `forge retries must be a whole number ≥ 0, not ${retries}`);
   const doFetch = opts.fetch ?? fetch;
   const sleep = opts.sleep ?? sleepFor;
   const redact = (text: string) => text.split(token).join('[token]');
@@ -66,7 +71,13 @@ export function createTransport(opts: ForgeClientOptions): Transport {
   const { hostname, protocol } = new URL(url);
   if (protocol === 'http:' && !isLoopback(hostname)) log(`forge: ${url} is plain http: the token travels unencrypted`);
 
-  async function attempt(method: string, target: string, payload: string | undefined, expect: readonly number[] | undefined, want: Want): Promise<Attempt> {
+  async function attempt(
+    method: string,
+    target: string,
+    payload: string | undefined,
+    expect: readonly number[] | undefined,
+    want: Want,
+  ): Promise<Attempt> {
     const signal = AbortSignal.timeout(timeoutMs);
     let res: Response;
     let text: string;
@@ -80,28 +91,53 @@ export function createTransport(opts: ForgeClientOptions): Transport {
       });
       text = await res.text();
     } catch (error) {
-      return { ok: false, failure: signal.aborted ? { kind: 'timeout', afterMs: timeoutMs } : { kind: 'network', error } };
+      return {
+        ok: false,
+        failure: signal.aborted ? { kind: 'timeout', afterMs: timeoutMs } : { kind: 'network', error },
+      };
     }
     const wanted = expect ? expect.includes(res.status) : res.status >= 200 && res.status < 300;
     if (!wanted) {
-      return { ok: false, failure: { kind: 'status', status: res.status, message: giteaMessage(text), location: res.headers.get('location') ?? undefined } };
+      return {
+        ok: false,
+        failure: {
+          kind: 'status',
+          status: res.status,
+          message: giteaMessage(text),
+          location: res.headers.get('location') ?? undefined,
+        },
+      };
     }
-    if (res.status < 200 || res.status >= 300 || want === 'none') return { ok: true, answer: { status: res.status, headers: res.headers, body: undefined } };
+    if (res.status < 200 || res.status >= 300 || want === 'none')
+      return { ok: true, answer: { status: res.status, headers: res.headers, body: undefined } };
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      return { ok: false, failure: { kind: 'bad-body', status: res.status, detail: `${res.headers.get('content-type') ?? 'no content type'}, ${text.length} bytes` } };
+      return {
+        ok: false,
+        failure: {
+          kind: 'bad-body',
+          status: res.status,
+          detail: `${res.headers.get('content-type') ?? 'no content type'}, ${text.length} bytes`,
+        },
+      };
     }
-    const shapeOk = want === 'array' ? Array.isArray(body) : typeof body === 'object' && body !== null && !Array.isArray(body);
-    if (!shapeOk) return { ok: false, failure: { kind: 'bad-body', status: res.status, detail: `expected a JSON ${want}` } };
+    const shapeOk =
+      want === 'array' ? Array.isArray(body) : typeof body === 'object' && body !== null && !Array.isArray(body);
+    if (!shapeOk)
+      return { ok: false, failure: { kind: 'bad-body', status: res.status, detail: `expected a JSON ${want}` } };
     return { ok: true, answer: { status: res.status, headers: res.headers, body } };
   }
 
   return {
     url,
     log,
-    async request<W extends Want>(method: string, path: string, ro: RequestOptions<W>): Promise<ForgeAnswer<BodyOf<W>>> {
+    async request<W extends Want>(
+      method: string,
+      path: string,
+      ro: RequestOptions<W>,
+    ): Promise<ForgeAnswer<BodyOf<W>>> {
       const apiPath = `/api/v1${path}${queryString(ro.query)}`;
       const payload = ro.body === undefined ? undefined : JSON.stringify(ro.body);
       for (let tries = 1; ; tries++) {
@@ -110,7 +146,9 @@ export function createTransport(opts: ForgeClientOptions): Transport {
         const verdict = judgeOutcome(result.failure, { method, path: apiPath, forgeUrl: url, tries, redact });
         if (!verdict.retry || tries > retries) throw verdict.error;
         const delay = backoffDelay(tries - 1);
-        log(`forge: ${method} ${apiPath}: ${describeOutcome(result.failure)}; retry ${tries} of ${retries} in ${delay} ms`);
+        log(
+          `forge: ${method} ${apiPath}: ${describeOutcome(result.failure)}; retry ${tries} of ${retries} in ${delay} ms`,
+        );
         await sleep(delay);
       }
     },
@@ -125,9 +163,12 @@ function forgeUrl(raw: string): string {
   } catch {
     throw new CcciError('CONFIG_INVALID', `forge.url is not a URL: ${JSON.stringify(raw)}`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CcciError('CONFIG_INVALID', `forge.url must be http or https, not ${u.protocol}`);
-  if (u.username || u.password) throw new CcciError('CONFIG_INVALID', 'forge.url must not carry credentials: the token comes from forge.tokenFile');
-  if (u.search || u.hash) throw new CcciError('CONFIG_INVALID', `forge.url must have no query or fragment: ${u.origin}${u.pathname}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new CcciError('CONFIG_INVALID', `forge.url must be http or https, not ${u.protocol}`);
+  if (u.username || u.password)
+    throw new CcciError('CONFIG_INVALID', 'forge.url must not carry credentials: the token comes from forge.tokenFile');
+  if (u.search || u.hash)
+    throw new CcciError('CONFIG_INVALID', `forge.url must have no query or fragment: ${u.origin}${u.pathname}`);
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 

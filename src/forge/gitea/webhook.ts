@@ -49,7 +49,9 @@ const commentSchema = z.object({
   user: userSchema,
   created_at: z.string().min(1),
 } satisfies Shape<Comment>);
-const issueSchema = z.object({ number: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) } satisfies Shape<Issue>);
+const issueSchema = z.object({
+  number: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+} satisfies Shape<Issue>);
 const repositorySchema = z.object({
   full_name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/),
 } satisfies Shape<Repository>);

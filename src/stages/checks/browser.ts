@@ -23,7 +23,11 @@ export interface BrowserCheck {
 export class AppBrowser {
   private launching: Promise<Browser> | undefined;
 
-  constructor(private readonly ingress: string, private readonly domain: string, private readonly signal?: AbortSignal) {
+  constructor(
+    private readonly ingress: string,
+    private readonly domain: string,
+    private readonly signal?: AbortSignal,
+  ) {
     signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -35,7 +39,8 @@ export class AppBrowser {
   async check(check: BrowserCheck): Promise<CheckRow> {
     const started = Date.now();
     const url = `${appBaseUrl(this.ingress, this.domain)}${check.path}`;
-    const name = check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
+    const name =
+      check.see === undefined ? `browser ${check.path}` : `browser ${check.path} shows ${JSON.stringify(check.see)}`;
     let page: Page | undefined;
     try {
       page = await this.newPage();

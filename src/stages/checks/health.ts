@@ -15,7 +15,12 @@ export interface HealthCheck {
   timeoutMs: number;
 }
 
-export async function checkHealth(ingress: string, domain: string, check: HealthCheck, signal?: AbortSignal): Promise<CheckRow> {
+export async function checkHealth(
+  ingress: string,
+  domain: string,
+  check: HealthCheck,
+  signal?: AbortSignal,
+): Promise<CheckRow> {
   const started = Date.now();
   const deadline = started + check.timeoutMs;
   const name = `health GET ${check.path}`;

@@ -16,33 +16,48 @@ export interface IngressResponse {
 const MAX_BODY = 1024 * 1024;
 export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
 
-export function requestViaIngress(ingress: string, domain: string, path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IngressResponse> {
+export function requestViaIngress(
+  ingress: string,
+  domain: string,
+  path: string,
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<IngressResponse> {
   const target = new URL(ingress);
   const secure = target.protocol === 'https:';
   const timeoutMs = opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = (secure ? https : http).request({
-      host: target.hostname,
-      port: target.port || (secure ? 443 : 80),
-      method: 'GET',
-      path,
-      headers: { host: domain, 'user-agent': 'cc-ci', accept: 'text/html,*/*' },
-      servername: secure ? domain : undefined,
-      timeout: timeoutMs,
-      signal: opts.signal,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => { if (size < MAX_BODY) { chunks.push(c); size += c.length; } });
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0,
-        body: Buffer.concat(chunks).toString('utf8'),
-        headers: res.headers,
-        durationMs: Date.now() - started,
-      }));
-      res.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
-    });
+    const req = (secure ? https : http).request(
+      {
+        host: target.hostname,
+        port: target.port || (secure ? 443 : 80),
+        method: 'GET',
+        path,
+        headers: { host: domain, 'user-agent': 'cc-ci', accept: 'text/html,*/*' },
+        servername: secure ? domain : undefined,
+        timeout: timeoutMs,
+        signal: opts.signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < MAX_BODY) {
+            chunks.push(c);
+            size += c.length;
+          }
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+            durationMs: Date.now() - started,
+          }),
+        );
+        res.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
+      },
+    );
     req.on('timeout', () => req.destroy(noAnswer(domain, timeoutMs)));
     req.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
     req.end();
@@ -85,8 +100,15 @@ export function htmlTitle(body: string): string | undefined {
 /** Sleeps, but wakes (without throwing) as soon as the signal aborts. */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) { resolve(); return; }
-    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); };
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });

@@ -7,7 +7,15 @@ import type { SpecCheck } from '../../spec/schema.js';
 import type { AppBrowser } from './browser.js';
 import { requestViaIngress } from './ingress-request.js';
 
-export async function runSpecChecks(checks: SpecCheck[], ingress: string, domain: string, browser: AppBrowser, artifactsDir: string, label: string, signal?: AbortSignal): Promise<CheckRow[]> {
+export async function runSpecChecks(
+  checks: SpecCheck[],
+  ingress: string,
+  domain: string,
+  browser: AppBrowser,
+  artifactsDir: string,
+  label: string,
+  signal?: AbortSignal,
+): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   for (const [i, check] of checks.entries()) {
     if (signal?.aborted) break;
@@ -21,7 +29,12 @@ export async function runSpecChecks(checks: SpecCheck[], ingress: string, domain
   return rows;
 }
 
-async function httpCheck(ingress: string, domain: string, check: { path: string; status?: number; contains?: string }, signal?: AbortSignal): Promise<CheckRow> {
+async function httpCheck(
+  ingress: string,
+  domain: string,
+  check: { path: string; status?: number; contains?: string },
+  signal?: AbortSignal,
+): Promise<CheckRow> {
   const name = `http GET ${check.path}`;
   const started = Date.now();
   try {
@@ -36,7 +49,12 @@ async function httpCheck(ingress: string, domain: string, check: { path: string;
       const fact = { source: 'http', what: statusOk ? 'body-mismatch' : 'status-mismatch' } as const;
       return rowFromFact(name, fact, { detail: problems.join('; '), durationMs: res.durationMs });
     }
-    return { name, status: 'pass', detail: `${res.status}${check.contains ? `, contains ${JSON.stringify(check.contains)}` : ''}`, durationMs: res.durationMs };
+    return {
+      name,
+      status: 'pass',
+      detail: `${res.status}${check.contains ? `, contains ${JSON.stringify(check.contains)}` : ''}`,
+      durationMs: res.durationMs,
+    };
   } catch (err) {
     return rowFromError(name, err, signal, started);
   }

@@ -45,10 +45,15 @@ export const CUSTOM_CHECK_TIMEOUT_MS = 5 * 60_000;
 function bounded<T>(work: Promise<T> | T, what: string, checkSignal: AbortSignal, runSignal: AbortSignal): Promise<T> {
   let onAbort: (() => void) | undefined;
   const cut = new Promise<never>((_, reject) => {
-    onAbort = () => reject(runSignal.aborted
-      ? new CcciError('CANCELLED', `${what}: stopped`)
-      : new FactError({ source: 'custom-check', what: 'timed-out' },
-        `${what} did not finish within ${CUSTOM_CHECK_TIMEOUT_MS / 60_000} min`));
+    onAbort = () =>
+      reject(
+        runSignal.aborted
+          ? new CcciError('CANCELLED', `${what}: stopped`)
+          : new FactError(
+              { source: 'custom-check', what: 'timed-out' },
+              `${what} did not finish within ${CUSTOM_CHECK_TIMEOUT_MS / 60_000} min`,
+            ),
+      );
     if (checkSignal.aborted) onAbort();
     else checkSignal.addEventListener('abort', onAbort, { once: true });
   });
@@ -88,10 +93,14 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
   try {
     for (const file of files) {
       if (deps.signal.aborted) break;
-      const base = file.split('/').pop()?.replace(/\.check\.(ts|mjs|js)$/, '') ?? file;
+      const base =
+        file
+          .split('/')
+          .pop()
+          ?.replace(/\.check\.(ts|mjs|js)$/, '') ?? file;
       let mod: Record<string, unknown>;
       try {
-        mod = await import(pathToFileURL(file).href) as Record<string, unknown>;
+        mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
       } catch (err) {
         // The operator's check file does not load: one row says so, and the other files still run.
         const detail = `could not load ${file}: ${(err as Error).message?.split('\n')[0]}`;
@@ -103,10 +112,27 @@ export async function runCustomChecks(files: string[], deps: CustomCheckDeps): P
         const started = Date.now();
         const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(CUSTOM_CHECK_TIMEOUT_MS)]);
         try {
-          const detail = await bounded((fn as (c: CheckContext) => unknown)(contextFor(signal)), `${base}.${name}`, signal, deps.signal);
-          rows.push({ name: `${base}.${name}`, status: 'pass', detail: typeof detail === 'string' ? detail : undefined, durationMs: Date.now() - started });
+          const detail = await bounded(
+            (fn as (c: CheckContext) => unknown)(contextFor(signal)),
+            `${base}.${name}`,
+            signal,
+            deps.signal,
+          );
+          rows.push({
+            name: `${base}.${name}`,
+            status: 'pass',
+            detail: typeof detail === 'string' ? detail : undefined,
+            durationMs: Date.now() - started,
+          });
         } catch (err) {
-          rows.push(rowFromError(`${base}.${name}`, asCheckOutcome(err, appBaseUrl(deps.ingress, deps.domain)), deps.signal, started));
+          rows.push(
+            rowFromError(
+              `${base}.${name}`,
+              asCheckOutcome(err, appBaseUrl(deps.ingress, deps.domain)),
+              deps.signal,
+              started,
+            ),
+          );
         }
       }
     }

@@ -17,7 +17,14 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
   const started = Date.now();
   const found = findRecipeTests(app.recipeDir);
   if (found.files.length === 0 && !found.runner && ctx.customChecks.length === 0) {
-    return { name: 'recipe-local', status: 'skip', reason: skipReasons.nothingToRun('the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) and its spec folder no *.check.ts'), checks: [] };
+    return {
+      name: 'recipe-local',
+      status: 'skip',
+      reason: skipReasons.nothingToRun(
+        'the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) and its spec folder no *.check.ts',
+      ),
+      checks: [],
+    };
   }
   const rows: CheckRow[] = [];
   const target = new URL(ctx.config.swarm.ingress);
@@ -54,15 +61,21 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       const detail = run.result.timedOut
         ? `timed out after ${RECIPE_TESTS_TIMEOUT_MS / 60_000} min`
         : `exit ${run.result.exitCode}, ${parsed.length} test rows`;
-      rows.push(run.result.exitCode === 0
-        ? { name, status: 'pass', detail }
-        : rowFromFact(name, { source: 'recipe-tests', what: 'exited' }, { detail }));
+      rows.push(
+        run.result.exitCode === 0
+          ? { name, status: 'pass', detail }
+          : rowFromFact(name, { source: 'recipe-tests', what: 'exited' }, { detail }),
+      );
     }
-    rows.push(...await runCustomChecks(ctx.customChecks, {
-      recipe: ctx.recipe, domain, ingress: ctx.config.swarm.ingress,
-      exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd, { signal: ctx.signal }),
-      signal: ctx.signal,
-    }));
+    rows.push(
+      ...(await runCustomChecks(ctx.customChecks, {
+        recipe: ctx.recipe,
+        domain,
+        ingress: ctx.config.swarm.ingress,
+        exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd, { signal: ctx.signal }),
+        signal: ctx.signal,
+      })),
+    );
     return finishStage('recipe-local', started, rows, undefined, ctx.signal);
   } catch (err) {
     return finishStage('recipe-local', started, rows, err, ctx.signal);

@@ -36,7 +36,10 @@ const resolverHook = fileURLToPath(new URL('./resolve-app-domain.js', import.met
 export function findRecipeTests(recipeDir: string): { files: string[]; runner: boolean } {
   const dir = join(recipeDir, 'tests');
   if (!existsSync(dir)) return { files: [], runner: false };
-  const files = readdirSync(dir).filter((n) => /\.test\.(js|mjs|ts)$/.test(n)).sort().map((n) => join('tests', n));
+  const files = readdirSync(dir)
+    .filter((n) => /\.test\.(js|mjs|ts)$/.test(n))
+    .sort()
+    .map((n) => join('tests', n));
   const run = join(dir, 'run');
   const runner = existsSync(run) && (statSync(run).mode & 0o111) !== 0;
   return { files, runner };
@@ -55,7 +58,9 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   const asRoot = process.getuid?.() === 0;
   const dropRoot = asRoot && !blocked;
   if (asRoot && blocked) {
-    opts.onWarning?.(`recipe tests run as root, not as nobody: ${blocked} is not readable by other users (install cc-ci and its store in world-readable folders)`);
+    opts.onWarning?.(
+      `recipe tests run as root, not as nobody: ${blocked} is not readable by other users (install cc-ci and its store in world-readable folders)`,
+    );
   }
   if (dropRoot) chownSync(home, NOBODY, NOBODY);
   const user = dropRoot ? { uid: NOBODY, gid: NOBODY } : {};
@@ -63,12 +68,28 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   try {
     if (files.length > 0) {
       const junitFile = join(home, 'recipe-tests-node.xml');
-      const result = await runProcess(process.execPath, [
-        ...(tsx ? ['--import', tsx] : []), '--import', hook, '--test',
-        '--test-reporter=tap', '--test-reporter-destination=stdout',
-        '--test-reporter=junit', `--test-reporter-destination=${junitFile}`,
-        ...files,
-      ], { cwd: opts.recipeDir, env: baseEnv, timeoutMs: opts.timeoutMs, signal: opts.signal, onLine: opts.onLine, ...user });
+      const result = await runProcess(
+        process.execPath,
+        [
+          ...(tsx ? ['--import', tsx] : []),
+          '--import',
+          hook,
+          '--test',
+          '--test-reporter=tap',
+          '--test-reporter-destination=stdout',
+          '--test-reporter=junit',
+          `--test-reporter-destination=${junitFile}`,
+          ...files,
+        ],
+        {
+          cwd: opts.recipeDir,
+          env: baseEnv,
+          timeoutMs: opts.timeoutMs,
+          signal: opts.signal,
+          onLine: opts.onLine,
+          ...user,
+        },
+      );
       runs.push({ kind: 'node-test', result, junit: readIfThere(junitFile) });
     }
     if (runner) {

@@ -21,7 +21,10 @@ describe('the abra contract', () => {
     for (const call of abraCalls) {
       const argvFlags = call.argv.filter((a) => a.startsWith('-'));
       expect(argvFlags.sort(), call.id).toEqual([...call.flags].sort());
-      expect(argvFlags.every((f) => f.startsWith('--')), call.id).toBe(true);
+      expect(
+        argvFlags.every((f) => f.startsWith('--')),
+        call.id,
+      ).toBe(true);
       if (call.command.length > 0) expect(call.flags, call.id).toContain('--no-input');
       expect(call.argv.slice(0, call.command.length), call.id).toEqual(call.command);
     }
@@ -31,12 +34,23 @@ describe('the abra contract', () => {
     for (const id of ['app new', 'app secret generate', 'app backup create', 'app restore', 'app deploy (chaos)']) {
       expect(byId.get(id)?.flags, id).toEqual(expect.arrayContaining(['--chaos', '--offline']));
     }
-    for (const id of ['app deploy (chaos)', 'app deploy (version)']) expect(byId.get(id)?.flags, id).toContain('--no-domain-checks');
-    expect(abraCalls.filter((c) => c.terminal).map((c) => c.id).sort()).toEqual(['app backup create', 'app restore', 'recipe lint']);
+    for (const id of ['app deploy (chaos)', 'app deploy (version)'])
+      expect(byId.get(id)?.flags, id).toContain('--no-domain-checks');
+    expect(
+      abraCalls
+        .filter((c) => c.terminal)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['app backup create', 'app restore', 'recipe lint']);
     expect(byId.get('recipe lint')?.flags).not.toContain('--machine');
   });
   it('fills placeholders and refuses to run a call with one unfilled', () => {
-    expect(fillArgv(['app', 'deploy', '<domain>', '<version>'], { domain: 'a.b', version: '1.0.0' })).toEqual(['app', 'deploy', 'a.b', '1.0.0']);
+    expect(fillArgv(['app', 'deploy', '<domain>', '<version>'], { domain: 'a.b', version: '1.0.0' })).toEqual([
+      'app',
+      'deploy',
+      'a.b',
+      '1.0.0',
+    ]);
     expect(() => fillArgv(['app', 'new', '<recipe>'], {})).toThrow(/<recipe> has no value/);
   });
 });

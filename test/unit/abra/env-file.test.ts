@@ -7,8 +7,16 @@ import { readEnvFile, setEnvValues } from '../../../src/abra/env-file.js';
 describe('app .env', () => {
   it('reads values, ignoring comments and quotes', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'env-')), 'a.env');
-    writeFileSync(f, "TYPE=custom-html:1.0.0\n# comment\nDOMAIN='x.ci.test'\nTIMEOUT=20 # seconds\nSECRET_DB_PASSWORD_VERSION=v1 # length=32\n");
-    expect(readEnvFile(f)).toEqual({ TYPE: 'custom-html:1.0.0', DOMAIN: 'x.ci.test', TIMEOUT: '20', SECRET_DB_PASSWORD_VERSION: 'v1' });
+    writeFileSync(
+      f,
+      "TYPE=custom-html:1.0.0\n# comment\nDOMAIN='x.ci.test'\nTIMEOUT=20 # seconds\nSECRET_DB_PASSWORD_VERSION=v1 # length=32\n",
+    );
+    expect(readEnvFile(f)).toEqual({
+      TYPE: 'custom-html:1.0.0',
+      DOMAIN: 'x.ci.test',
+      TIMEOUT: '20',
+      SECRET_DB_PASSWORD_VERSION: 'v1',
+    });
   });
   it('sets keys in place, uncomments commented keys, appends new ones and keeps the rest', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'env-')), 'a.env');

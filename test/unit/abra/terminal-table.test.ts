@@ -6,7 +6,10 @@ import { parseLintOutput, yes } from '../../../src/abra/lint-output.js';
 import { findTable, jsonList, plainText } from '../../../src/abra/terminal-table.js';
 import { lintRow } from '../../../src/stages/lint.js';
 
-const rows = [['R001', 'compose config has expected version', 'warn', '✅'], ['R014', 'only annotated tags used for recipe version', 'error', '❌']];
+const rows = [
+  ['R001', 'compose config has expected version', 'warn', '✅'],
+  ['R014', 'only annotated tags used for recipe version', 'error', '❌'],
+];
 const expected = [
   { ref: 'R001', rule: 'compose config has expected version', severity: 'warn', satisfied: '✅' },
   { ref: 'R014', rule: 'only annotated tags used for recipe version', severity: 'error', satisfied: '❌' },
@@ -31,12 +34,19 @@ describe('findTable', () => {
   };
   for (const [style, table] of Object.entries(styles)) {
     it(`reads a ${style} box table among log lines`, () => {
-      expect(findTable(`INFO linting\n${table}\nWARN critical errors present\n`, ['ref', 'satisfied'])?.rows).toEqual(expected);
+      expect(findTable(`INFO linting\n${table}\nWARN critical errors present\n`, ['ref', 'satisfied'])?.rows).toEqual(
+        expected,
+      );
     });
   }
   it('reads a table coloured for a terminal, with CRLF line ends and a redrawn spinner line', () => {
-    const coloured = styles.thick!.split('\n').map((l) => l.replace(/R0\d\d/, (m) => `\u001b[1;32m${m}\u001b[0m`)).join('\r\n');
-    expect(findTable(`\u001b]0;abra\u0007⣾ loading\r⣽ done\r\n${coloured}\r\n`, ['ref', 'rule'])?.rows).toEqual(expected);
+    const coloured = styles
+      .thick!.split('\n')
+      .map((l) => l.replace(/R0\d\d/, (m) => `\u001b[1;32m${m}\u001b[0m`))
+      .join('\r\n');
+    expect(findTable(`\u001b]0;abra\u0007⣾ loading\r⣽ done\r\n${coloured}\r\n`, ['ref', 'rule'])?.rows).toEqual(
+      expected,
+    );
   });
   it('joins a cell wrapped onto a continuation line (first cell empty)', () => {
     const wrapped = [
@@ -51,9 +61,10 @@ describe('findTable', () => {
     expect(findTable(wrapped, ['ref'])?.rows).toEqual([expected[1], expected[0]]);
   });
   it('reads plain columns, also when a cell is empty', () => {
-    const plain = 'REF   RULE                                 SEVERITY  SATISFIED  SKIPPED\n'
-      + 'R001  compose config has expected version  warn      true       \n'
-      + 'R006  has published catalogue version      warn      false      true\n\nINFO done';
+    const plain =
+      'REF   RULE                                 SEVERITY  SATISFIED  SKIPPED\n' +
+      'R001  compose config has expected version  warn      true       \n' +
+      'R006  has published catalogue version      warn      false      true\n\nINFO done';
     expect(findTable(plain, ['ref', 'satisfied'])?.rows).toEqual([
       { ref: 'R001', rule: 'compose config has expected version', severity: 'warn', satisfied: 'true', skipped: '' },
       { ref: 'R006', rule: 'has published catalogue version', severity: 'warn', satisfied: 'false', skipped: 'true' },
@@ -64,7 +75,9 @@ describe('findTable', () => {
     expect(findTable(styles.normal!, ['name', 'value'])).toBeUndefined();
   });
   it('strips control sequences and keeps text', () => {
-    expect(plainText('\u001b[31mred\u001b[0m and \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\')).toBe('red and link');
+    expect(plainText('\u001b[31mred\u001b[0m and \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\')).toBe(
+      'red and link',
+    );
     expect(jsonList('INFO x\n[{"a":1}]\n')).toEqual([{ a: 1 }]);
     expect(jsonList('no json [here')).toBeUndefined();
   });
@@ -73,18 +86,40 @@ describe('findTable', () => {
 describe('lint rules from the table (item 1)', () => {
   it('reads every column of the lipgloss table, ✅/❌ and "-" included', () => {
     const table = box('┃', '━', ['┏', '┳', '┓'], ['┣', '╋', '┫'], ['┗', '┻', '┛']);
-    expect(parseLintOutput(table, false).map((r) => [r.ref, r.severity, r.satisfied, r.skipped])).toEqual([['R001', 'warn', true, false], ['R014', 'error', false, false]]);
+    expect(parseLintOutput(table, false).map((r) => [r.ref, r.severity, r.satisfied, r.skipped])).toEqual([
+      ['R001', 'warn', true, false],
+      ['R014', 'error', false, false],
+    ]);
     expect(parseLintOutput('FATA no', false)).toEqual([]);
-    expect(parseLintOutput('[{"ref":"R002","rule":"x","severity":"warning","satisfied":false,"skipped":true}]', true))
-      .toEqual([{ ref: 'R002', rule: 'x', severity: 'warn', satisfied: false, skipped: true }]);
-    expect([yes('✅'), yes('yes'), yes('true'), yes('❌'), yes('-'), yes(''), yes('no')]).toEqual([true, true, true, false, false, false, false]);
+    expect(
+      parseLintOutput('[{"ref":"R002","rule":"x","severity":"warning","satisfied":false,"skipped":true}]', true),
+    ).toEqual([{ ref: 'R002', rule: 'x', severity: 'warn', satisfied: false, skipped: true }]);
+    expect([yes('✅'), yes('yes'), yes('true'), yes('❌'), yes('-'), yes(''), yes('no')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
   it('makes one row per rule: satisfied pass, an unsatisfied error fails with LINT_FAILED, warnings and skipped rules skip', () => {
     const base = { rule: 'r', satisfied: false, skipped: false };
-    expect(lintRow({ ...base, ref: 'R001', severity: 'warn', satisfied: true })).toEqual({ name: 'R001 r', status: 'pass' });
-    expect(lintRow({ ...base, ref: 'R014', severity: 'error', resolve: 'use annotated tags' }))
-      .toEqual({ name: 'R014 r', status: 'fail', code: 'LINT_FAILED', detail: 'error: not satisfied (to fix: use annotated tags)' });
+    expect(lintRow({ ...base, ref: 'R001', severity: 'warn', satisfied: true })).toEqual({
+      name: 'R001 r',
+      status: 'pass',
+    });
+    expect(lintRow({ ...base, ref: 'R014', severity: 'error', resolve: 'use annotated tags' })).toEqual({
+      name: 'R014 r',
+      status: 'fail',
+      code: 'LINT_FAILED',
+      detail: 'error: not satisfied (to fix: use annotated tags)',
+    });
     expect(lintRow({ ...base, ref: 'R002', severity: 'warn' }).status).toBe('skip');
-    expect(lintRow({ ...base, ref: 'R006', severity: 'error', skipped: true })).toMatchObject({ status: 'skip', detail: 'error: skipped by abra' });
+    expect(lintRow({ ...base, ref: 'R006', severity: 'error', skipped: true })).toMatchObject({
+      status: 'skip',
+      detail: 'error: skipped by abra',
+    });
   });
 });

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +17,23 @@ import { CcciError } from '../../../src/model/errors.js';
 import type { Abra } from '../../../src/abra/abra.js';
 import type { SwarmDocker } from '../../../src/docker/docker.js';
 import { decideReaping, runJanitor } from '../../../src/apps/janitor.js';
-import { HEARTBEAT_MS, Lease, type LeaseRecord, type LeaseScan, readLeases, type RunLease, scanLeases, STALE_AFTER_MS } from '../../../src/apps/lease.js';
+import {
+  HEARTBEAT_MS,
+  Lease,
+  type LeaseRecord,
+  type LeaseScan,
+  readLeases,
+  type RunLease,
+  scanLeases,
+  STALE_AFTER_MS,
+} from '../../../src/apps/lease.js';
 
 const writer = fileURLToPath(new URL('../../support/lease-writer.ts', import.meta.url));
 const A = 'cust-aaaaaa.ci.test';
 let store: string;
-beforeEach(() => { store = mkdtempSync(join(tmpdir(), 'cc-ci-lease-')); });
+beforeEach(() => {
+  store = mkdtempSync(join(tmpdir(), 'cc-ci-lease-'));
+});
 afterEach(() => {
   vi.useRealTimers();
   rmSync(store, { recursive: true, force: true });
@@ -29,13 +49,24 @@ const setMtime = (path: string, ms: number) => utimesSync(path, new Date(ms), ne
 
 describe('lease', () => {
   it('a janitor racing a run that claims its second app never reaps the first', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, store, 'race', A, '600'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, store, 'race', A, '600'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await vi.waitFor(() => { if (!out.includes('ready')) throw new Error(`writer not ready: ${err}`); }, { timeout: 20_000, interval: 10 });
+    await vi.waitFor(
+      () => {
+        if (!out.includes('ready')) throw new Error(`writer not ready: ${err}`);
+      },
+      { timeout: 20_000, interval: 10 },
+    );
 
     // Reads in a tight loop while the writer rewrites the lease in its own process (a fixed number
     // of writes, so a busy machine makes the race slower, not smaller).
@@ -48,7 +79,12 @@ describe('lease', () => {
       const scan = scanLeases(store);
       const lease = scan.leases.find((l) => l.runId === 'race');
       if (!lease || !lease.live || !lease.apps.includes(A) || scan.unreadable.length > 0) {
-        bad.push(JSON.stringify({ lease: lease && { live: lease.live, apps: lease.apps.length, first: lease.apps[0] }, unreadable: scan.unreadable }));
+        bad.push(
+          JSON.stringify({
+            lease: lease && { live: lease.live, apps: lease.apps.length, first: lease.apps[0] },
+            unreadable: scan.unreadable,
+          }),
+        );
       } else {
         versions.add(lease.apps.join());
       }
@@ -73,7 +109,9 @@ describe('lease', () => {
     expect(record).toMatchObject({ runId: 'r1', pid: process.pid, apps: [A, 'cust-bbbbbb.ci.test'] });
     lease.keep('2099-01-01T00:00:00.000Z', [A]);
     expect(lease.apps).toEqual([A]);
-    expect(readLeases(store)).toMatchObject([{ runId: 'r1', live: true, apps: [A], keepUntil: '2099-01-01T00:00:00.000Z' }]);
+    expect(readLeases(store)).toMatchObject([
+      { runId: 'r1', live: true, apps: [A], keepUntil: '2099-01-01T00:00:00.000Z' },
+    ]);
     lease.release();
     expect(readdirSync(join(store, 'leases'))).toEqual([]);
   });
@@ -98,7 +136,9 @@ describe('lease', () => {
     setMtime(join(dir, 'stale.json'), Date.now() - STALE_AFTER_MS - 1_000);
     const scan = scanLeases(store);
     expect(scan.leases).toEqual([]);
-    expect(scan.unreadable.map(({ path, fresh }) => ({ path, fresh })).sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+    expect(
+      scan.unreadable.map(({ path, fresh }) => ({ path, fresh })).sort((a, b) => a.path.localeCompare(b.path)),
+    ).toEqual([
       { path: join(dir, 'fresh.json'), fresh: true },
       { path: join(dir, 'stale.json'), fresh: false },
     ]);
@@ -137,10 +177,16 @@ describe('lease', () => {
     lease.claim(A);
     breakLeasesFolder();
     let thrown: unknown;
-    try { lease.claim('cust-bbbbbb.ci.test'); } catch (err) { thrown = err; }
+    try {
+      lease.claim('cust-bbbbbb.ci.test');
+    } catch (err) {
+      thrown = err;
+    }
     expect(thrown).toBeInstanceOf(CcciError);
     expect((thrown as CcciError).code).toBe('STORE_FAILED');
-    expect((thrown as CcciError).message).toContain(`could not write the lease ${join(store, 'leases', 'c1.json')} (claiming cust-bbbbbb.ci.test)`);
+    expect((thrown as CcciError).message).toContain(
+      `could not write the lease ${join(store, 'leases', 'c1.json')} (claiming cust-bbbbbb.ci.test)`,
+    );
     expect((thrown as CcciError).message).toContain(`check that the store folder ${store}`);
     expect(lease.apps).toEqual([A]);
     lease.release();
@@ -149,20 +195,39 @@ describe('lease', () => {
   it('a lease that cannot be written at the start throws a CcciError naming the file', () => {
     writeFileSync(join(store, 'leases'), 'not a folder');
     expect(() => new Lease(store, 's1')).toThrow(CcciError);
-    expect(() => new Lease(store, 's1')).toThrow(`could not write the lease ${join(store, 'leases', 's1.json')} (starting the run)`);
+    expect(() => new Lease(store, 's1')).toThrow(
+      `could not write the lease ${join(store, 'leases', 's1.json')} (starting the run)`,
+    );
   });
 });
 
 describe('janitor and leases', () => {
   const now = Date.now();
   const hourAgo = now - 3_600_000;
-  const view = (apps: string[], live: boolean, keepUntil?: string) =>
-    ({ runId: 'r', pid: 1, startedAt: '', apps, live, path: '/x.json', ...keepUntil ? { keepUntil } : {} });
+  const view = (apps: string[], live: boolean, keepUntil?: string) => ({
+    runId: 'r',
+    pid: 1,
+    startedAt: '',
+    apps,
+    live,
+    path: '/x.json',
+    ...(keepUntil ? { keepUntil } : {}),
+  });
 
   it('decideReaping keeps owned, kept and young apps and reaps the rest', () => {
-    const candidates = new Map([[A, hourAgo], ['cust-bbbbbb.ci.test', hourAgo], ['cust-cccccc.ci.test', now - 1_000], ['cust-dddddd.ci.test', hourAgo], ['cust-eeeeee.ci.test', hourAgo]]);
+    const candidates = new Map([
+      [A, hourAgo],
+      ['cust-bbbbbb.ci.test', hourAgo],
+      ['cust-cccccc.ci.test', now - 1_000],
+      ['cust-dddddd.ci.test', hourAgo],
+      ['cust-eeeeee.ci.test', hourAgo],
+    ]);
     const scan: LeaseScan = {
-      leases: [view([A], true), view(['cust-bbbbbb.ci.test'], false, new Date(now + 60_000).toISOString()), view(['cust-dddddd.ci.test'], false)],
+      leases: [
+        view([A], true),
+        view(['cust-bbbbbb.ci.test'], false, new Date(now + 60_000).toISOString()),
+        view(['cust-dddddd.ci.test'], false),
+      ],
       unreadable: [{ path: '/stale.json', fresh: false, error: 'x' }],
     };
     expect(decideReaping(candidates, scan, now, 60_000)).toEqual({
@@ -175,10 +240,20 @@ describe('janitor and leases', () => {
   });
 
   it('decideReaping reaps nothing while a fresh lease cannot be read', () => {
-    const candidates = new Map([[A, hourAgo], ['cust-bbbbbb.ci.test', hourAgo]]);
-    const scan: LeaseScan = { leases: [view([A], true)], unreadable: [{ path: '/fresh.json', fresh: true, error: 'x' }] };
+    const candidates = new Map([
+      [A, hourAgo],
+      ['cust-bbbbbb.ci.test', hourAgo],
+    ]);
+    const scan: LeaseScan = {
+      leases: [view([A], true)],
+      unreadable: [{ path: '/fresh.json', fresh: true, error: 'x' }],
+    };
     expect(decideReaping(candidates, scan, now, 0)).toEqual({
-      reap: [], keptLive: [A], keptYoung: [], unreadableLeases: ['/fresh.json'], keptUnsure: ['cust-bbbbbb.ci.test'],
+      reap: [],
+      keptLive: [A],
+      keptYoung: [],
+      unreadableLeases: ['/fresh.json'],
+      keptUnsure: ['cust-bbbbbb.ci.test'],
     });
   });
 
@@ -190,14 +265,26 @@ describe('janitor and leases', () => {
     setMtime(join(serverDir, `${A}.env`), hourAgo);
     const docker = {
       stacks: async () => new Map([['cust-ffffff_ci_test', hourAgo]]),
-      resources: async () => { throw new Error('fake docker: no swarm here'); },
+      resources: async () => {
+        throw new Error('fake docker: no swarm here');
+      },
     } as unknown as SwarmDocker;
     const abra = {
       envFile: (domain: string) => join(serverDir, `${domain}.env`),
-      undeploy: async () => { throw new Error('fake abra'); },
+      undeploy: async () => {
+        throw new Error('fake abra');
+      },
     } as unknown as Abra;
     const log: string[] = [];
-    const report = await runJanitor({ abra, docker, store, serverDir, swarmDomain: 'ci.test', maxAgeMs: 0, log: (l) => log.push(l) });
+    const report = await runJanitor({
+      abra,
+      docker,
+      store,
+      serverDir,
+      swarmDomain: 'ci.test',
+      maxAgeMs: 0,
+      log: (l) => log.push(l),
+    });
     return { report, log };
   }
 
@@ -205,10 +292,21 @@ describe('janitor and leases', () => {
     mkdirSync(join(store, 'leases'));
     const garbled = join(store, 'leases', 'r9.json');
     writeFileSync(garbled, '{"runId":"r9","pid":12');
-    writeFileSync(join(store, 'leases', 'dead.json'), JSON.stringify({ runId: 'dead', pid: 2 ** 30, startedAt: '', apps: [] }));
+    writeFileSync(
+      join(store, 'leases', 'dead.json'),
+      JSON.stringify({ runId: 'dead', pid: 2 ** 30, startedAt: '', apps: [] }),
+    );
     const { report, log } = await janitorPass();
-    expect(report).toEqual({ reaped: [], keptLive: [], keptYoung: [], unreadableLeases: [garbled], keptUnsure: [A, 'cust-ffffff.ci.test'] });
-    expect(log).toContainEqual(expect.stringContaining(`a live-looking lease could not be read: ${garbled}; reaping nothing this time`));
+    expect(report).toEqual({
+      reaped: [],
+      keptLive: [],
+      keptYoung: [],
+      unreadableLeases: [garbled],
+      keptUnsure: [A, 'cust-ffffff.ci.test'],
+    });
+    expect(log).toContainEqual(
+      expect.stringContaining(`a live-looking lease could not be read: ${garbled}; reaping nothing this time`),
+    );
     expect(log.join('\n')).not.toContain('reaping cust');
     // Nothing at all is changed in such a pass, not even dead leases.
     expect(existsSync(join(store, 'leases', 'dead.json'))).toBe(true);
@@ -223,7 +321,11 @@ describe('janitor and leases', () => {
     expect(report.unreadableLeases).toEqual([]);
     expect(report.keptUnsure).toEqual([]);
     expect(report.reaped.map((r) => r.domain)).toEqual([A, 'cust-ffffff.ci.test']);
-    expect(log).toContainEqual(expect.stringMatching(new RegExp(`^reaping ${A.replaceAll('.', '\\.')} \\(no live run owns it, 36\\d\\d s old\\)$`)));
+    expect(log).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^reaping ${A.replaceAll('.', '\\.')} \\(no live run owns it, 36\\d\\d s old\\)$`),
+      ),
+    );
     expect(log).toContainEqual(expect.stringContaining(`ignoring a stale lease that could not be read: ${garbled}`));
   });
 });

@@ -44,8 +44,10 @@ describe('chronologicalLogs', () => {
   const ts = (s: string) => `2026-11-30T13:26:${s}Z `;
   it('sorts the entries of all tasks by time and removes the timestamps', () => {
     const body = Buffer.concat([
-      frame(1, `${ts('11.129132037')}out B\n`), frame(2, `${ts('11.181415309')}err B\n`),
-      frame(1, `${ts('07.290832238')}out A\n`), frame(2, `${ts('07.345517654')}err A\n`),
+      frame(1, `${ts('11.129132037')}out B\n`),
+      frame(2, `${ts('11.181415309')}err B\n`),
+      frame(1, `${ts('07.290832238')}out A\n`),
+      frame(2, `${ts('07.345517654')}err A\n`),
     ]);
     expect(chronologicalLogs(body)).toBe('out A\nerr A\nout B\nerr B\n');
   });
@@ -53,19 +55,26 @@ describe('chronologicalLogs', () => {
   it('keeps the order of entries of one instant, pads short fractions, and joins continuation frames', () => {
     const body = Buffer.concat([
       frame(1, `${ts('08.5')}late\n`),
-      frame(1, `${ts('08.000000000')}first\n`), frame(2, `${ts('08.000000000')}second `), frame(2, 'continued\n'),
+      frame(1, `${ts('08.000000000')}first\n`),
+      frame(2, `${ts('08.000000000')}second `),
+      frame(2, 'continued\n'),
       frame(1, `${ts('08.49')}early\n`),
     ]);
     expect(chronologicalLogs(body)).toBe('first\nsecond continued\nearly\nlate\n');
   });
 
   it('sorts unframed (TTY) lines too, and gives an empty body as empty', () => {
-    expect(chronologicalLogs(Buffer.from(`${ts('09.000000002')}two\r\n${ts('09.000000001')}one\r\n`))).toBe('one\r\ntwo\r\n');
+    expect(chronologicalLogs(Buffer.from(`${ts('09.000000002')}two\r\n${ts('09.000000001')}one\r\n`))).toBe(
+      'one\r\ntwo\r\n',
+    );
     expect(chronologicalLogs(Buffer.alloc(0))).toBe('');
   });
 });
 
-function fakePort(logs: Record<string, string | Error>, opts: { servicesFail?: boolean; imagesFail?: boolean } = {}): DiagnosticsPort {
+function fakePort(
+  logs: Record<string, string | Error>,
+  opts: { servicesFail?: boolean; imagesFail?: boolean } = {},
+): DiagnosticsPort {
   return {
     async services(stack) {
       if (opts.servicesFail) throw new Error('daemon gone');
@@ -90,12 +99,16 @@ const stack = 'cras-abc123_ci_test';
 const redact = (t: string) => t.replaceAll('hunter2', '***');
 
 describe('collectDiagnostics', () => {
-  it('writes each service\'s masked log tail and names the image it ran', async () => {
+  it("writes each service's masked log tail and names the image it ran", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccci-diag-'));
     const lines: string[] = [];
     const got = await collectDiagnostics({
       docker: fakePort({ app: 'starting\npassword=hunter2\n', db: 'ready\n' }),
-      stack, role: 'install', artifactsDir: dir, redact, log: (l) => lines.push(l),
+      stack,
+      role: 'install',
+      artifactsDir: dir,
+      redact,
+      log: (l) => lines.push(l),
     });
     expect(got).toEqual([
       { name: 'app', image: 'nginx:1.27.2', digest: 'sha256:aaa', log: 'logs-install-app.txt' },
@@ -110,10 +123,18 @@ describe('collectDiagnostics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccci-diag-'));
     const lines: string[] = [];
     const got = await collectDiagnostics({
-      docker: fakePort({ app: new Error('boom hunter2'), 'we$ird': 'x\n', ok: 'fine\n' }),
-      stack, role: 'upgrade', artifactsDir: dir, redact, log: (l) => lines.push(l),
+      docker: fakePort({ app: new Error('boom hunter2'), we$ird: 'x\n', ok: 'fine\n' }),
+      stack,
+      role: 'upgrade',
+      artifactsDir: dir,
+      redact,
+      log: (l) => lines.push(l),
     });
-    expect(got.map((e) => [e.name, e.log])).toEqual([['app', undefined], ['ok', 'logs-upgrade-ok.txt'], ['we$ird', undefined]]);
+    expect(got.map((e) => [e.name, e.log])).toEqual([
+      ['app', undefined],
+      ['ok', 'logs-upgrade-ok.txt'],
+      ['we$ird', undefined],
+    ]);
     expect(readdirSync(dir)).toEqual(['logs-upgrade-ok.txt']);
     expect(lines.join('\n')).toContain('boom ***');
     expect(lines.join('\n')).not.toContain('hunter2');
@@ -122,7 +143,13 @@ describe('collectDiagnostics', () => {
 
   it('writes nothing for an unsafe role', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccci-diag-'));
-    const got = await collectDiagnostics({ docker: fakePort({ app: 'x\n' }), stack, role: '../up', artifactsDir: dir, redact });
+    const got = await collectDiagnostics({
+      docker: fakePort({ app: 'x\n' }),
+      stack,
+      role: '../up',
+      artifactsDir: dir,
+      redact,
+    });
     expect(got).toEqual([{ name: 'app', image: 'nginx:1.27.2', digest: 'sha256:aaa' }]);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -130,18 +157,51 @@ describe('collectDiagnostics', () => {
   it('never throws: a failing port gives what it has', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccci-diag-'));
     const lines: string[] = [];
-    expect(await collectDiagnostics({ docker: fakePort({ app: 'x' }, { servicesFail: true }), stack, role: 'install', artifactsDir: dir, redact, log: (l) => lines.push(l) })).toEqual([]);
+    expect(
+      await collectDiagnostics({
+        docker: fakePort({ app: 'x' }, { servicesFail: true }),
+        stack,
+        role: 'install',
+        artifactsDir: dir,
+        redact,
+        log: (l) => lines.push(l),
+      }),
+    ).toEqual([]);
     expect(lines[0]).toContain('daemon gone');
-    const noImages = await collectDiagnostics({ docker: fakePort({ app: 'x\n' }, { imagesFail: true }), stack, role: 'install', artifactsDir: dir, redact, log: (l) => lines.push(l) });
+    const noImages = await collectDiagnostics({
+      docker: fakePort({ app: 'x\n' }, { imagesFail: true }),
+      stack,
+      role: 'install',
+      artifactsDir: dir,
+      redact,
+      log: (l) => lines.push(l),
+    });
     expect(noImages).toEqual([{ name: 'app', image: '', log: 'logs-install-app.txt' }]);
     // An artifacts folder that does not exist: the write fails, the entry stays.
     const missing = join(dir, 'nope');
-    expect(await collectDiagnostics({ docker: fakePort({ app: 'x\n' }), stack, role: 'install', artifactsDir: missing, redact })).toEqual([
-      { name: 'app', image: 'nginx:1.27.2', digest: 'sha256:aaa' },
-    ]);
+    expect(
+      await collectDiagnostics({
+        docker: fakePort({ app: 'x\n' }),
+        stack,
+        role: 'install',
+        artifactsDir: missing,
+        redact,
+      }),
+    ).toEqual([{ name: 'app', image: 'nginx:1.27.2', digest: 'sha256:aaa' }]);
     expect(existsSync(missing)).toBe(false);
     // Even a logger that throws does not escape.
-    await expect(collectDiagnostics({ docker: fakePort({ app: new Error('x') }), stack, role: 'install', artifactsDir: dir, redact, log: () => { throw new Error('logger'); } })).resolves.toHaveLength(1);
+    await expect(
+      collectDiagnostics({
+        docker: fakePort({ app: new Error('x') }),
+        stack,
+        role: 'install',
+        artifactsDir: dir,
+        redact,
+        log: () => {
+          throw new Error('logger');
+        },
+      }),
+    ).resolves.toHaveLength(1);
   });
 });
 
@@ -149,11 +209,16 @@ describe('lastWords', () => {
   const port = (text: string | Error): DiagnosticsPort => ({
     services: async () => [],
     serviceImages: async () => [],
-    serviceLogs: async () => { if (text instanceof Error) throw text; return text; },
+    serviceLogs: async () => {
+      if (text instanceof Error) throw text;
+      return text;
+    },
   });
 
   it('gives the last non-empty lines joined with " | "', async () => {
-    expect(await lastWords(port('a\n\nstarting\r\n\ncannot open /config/app.toml\n\n'), 's', 2)).toBe('starting | cannot open /config/app.toml');
+    expect(await lastWords(port('a\n\nstarting\r\n\ncannot open /config/app.toml\n\n'), 's', 2)).toBe(
+      'starting | cannot open /config/app.toml',
+    );
   });
 
   it('cuts long output from the front, keeping the end', async () => {

@@ -102,7 +102,9 @@ describe('parseCobraHelp', () => {
     const h = parseCobraHelp(deployHelp);
     expect(h.usagePath).toEqual(['app', 'deploy']);
     expect(h.aliases).toEqual(['deploy', 'd']);
-    expect([...h.flags]).toEqual(expect.arrayContaining(['-C', '--chaos', '-c', '--no-converge-checks', '-D', '--no-domain-checks']));
+    expect([...h.flags]).toEqual(
+      expect.arrayContaining(['-C', '--chaos', '-c', '--no-converge-checks', '-D', '--no-domain-checks']),
+    );
     expect(h.flags.has('--no-input')).toBe(false);
     expect([...h.globalFlags]).toEqual(['-d', '--debug', '-n', '--no-input', '-o', '--offline']);
   });
@@ -115,7 +117,8 @@ describe('parseCobraHelp', () => {
 
   it('knows a flag by its short or long form, its own or inherited', () => {
     const h = parseCobraHelp(deployHelp);
-    for (const f of ['-c', '--no-converge-checks', '-n', '--no-input', '--offline']) expect(hasFlag(h, f), f).toBe(true);
+    for (const f of ['-c', '--no-converge-checks', '-n', '--no-input', '--offline'])
+      expect(hasFlag(h, f), f).toBe(true);
     for (const f of ['--machine', '-m', '--converge']) expect(hasFlag(h, f), f).toBe(false);
   });
 
@@ -160,7 +163,8 @@ OPTIONS:
    --server value, -s value  the server
 `);
     expect(h.usagePath).toEqual(['app', 'deploy']);
-    for (const f of ['--chaos', '-C', '-c', '--no-converge-checks', '--server', '-s']) expect(hasFlag(h, f), f).toBe(true);
+    for (const f of ['--chaos', '-C', '-c', '--no-converge-checks', '--server', '-s'])
+      expect(hasFlag(h, f), f).toBe(true);
   });
 
   it('finds nothing in a text that is not a help', () => {
@@ -174,10 +178,17 @@ describe('helpIsFor', () => {
   it('is the command asked for, by its name or an alias', () => {
     expect(helpIsFor(parseCobraHelp(deployHelp), ['app', 'deploy'])).toBe(true);
     expect(helpIsFor(parseCobraHelp(deployHelp), ['app', 'd'])).toBe(true);
-    expect(helpIsFor(parseCobraHelp(deployHelp.replace('abra app deploy <domain>', 'abra app remove <domain>').replace('deploy, d', 'remove, rm')), ['app', 'rm'])).toBe(true);
+    expect(
+      helpIsFor(
+        parseCobraHelp(
+          deployHelp.replace('abra app deploy <domain>', 'abra app remove <domain>').replace('deploy, d', 'remove, rm'),
+        ),
+        ['app', 'rm'],
+      ),
+    ).toBe(true);
   });
 
-  it('is not: cobra shows the parent\'s help for an unknown subcommand', () => {
+  it("is not: cobra shows the parent's help for an unknown subcommand", () => {
     expect(helpIsFor(parseCobraHelp(appHelp), ['app', 'frobnicate'])).toBe(false);
     expect(helpIsFor(parseCobraHelp(rootHelp), ['recipe', 'lint'])).toBe(false);
   });

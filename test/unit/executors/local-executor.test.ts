@@ -63,8 +63,15 @@ function setup() {
 
 let n = 0;
 const runOf = (recipe: string): RunRecord => ({
-  id: `run-${++n}`, recipe, repo: 'file:///srv/x', ref: 'main', stages: [], keep: false, trigger: { kind: 'api' },
-  state: 'queued', createdAt: new Date().toISOString(),
+  id: `run-${++n}`,
+  recipe,
+  repo: 'file:///srv/x',
+  ref: 'main',
+  stages: [],
+  keep: false,
+  trigger: { kind: 'api' },
+  state: 'queued',
+  createdAt: new Date().toISOString(),
 });
 
 function collect(execution: Execution): RunEventLine[] {
@@ -90,7 +97,8 @@ describe('local executor', () => {
     execution.stop({ code: 'CANCELLED', message: 'cancelled from the dashboard' });
     const end = await execution.ended;
     expect(end).toMatchObject({
-      code: 3, signal: null,
+      code: 3,
+      signal: null,
       results: { verdict: 'error', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } },
     });
     expect(seen.map((e) => e.type)).toEqual(['run-started', 'app-claimed', 'app-released', 'run-finished']);

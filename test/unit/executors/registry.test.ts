@@ -15,8 +15,9 @@ import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 function configWith(executor: string) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-exec-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  const yaml = 'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n'
-    + `runner: {executor: ${executor}}\nstore: ./store\n`;
+  const yaml =
+    'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n' +
+    `runner: {executor: ${executor}}\nstore: ./store\n`;
   writeFileSync(join(dir, 'cc-ci.yml'), yaml);
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
@@ -31,15 +32,23 @@ describe('executor registry', () => {
   });
 
   it('refuses drone until it is built', () => {
-    expect(() => createExecutor(configWith('drone'))).toThrowError(expect.objectContaining({
-      code: 'CONFIG_INVALID', message: 'runner.executor: only "local" is built so far',
-    }));
+    expect(() => createExecutor(configWith('drone'))).toThrowError(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: 'runner.executor: only "local" is built so far',
+      }),
+    );
   });
 });
 
 describe('event stream', () => {
-  const line = (seq: number): RunEventLine =>
-    ({ runId: 'r', seq, at: '2026-01-01T00:00:00Z', type: 'stage-started', stage: 'install' });
+  const line = (seq: number): RunEventLine => ({
+    runId: 'r',
+    seq,
+    at: '2026-01-01T00:00:00Z',
+    type: 'stage-started',
+    stage: 'install',
+  });
 
   it('replays what it has seen to a late listener, then hands over each new event', () => {
     const stream = new EventStream();

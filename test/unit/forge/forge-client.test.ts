@@ -35,16 +35,26 @@ beforeEach(() => {
 
 /** A client as a demo user; backoff sleeps are instant unless a test injects its own. */
 function client(as = 'cc-ci-bot', o: Partial<ForgeClientOptions> = {}) {
-  return createGiteaClient({ url: forge.url, token: tokens[as] ?? as, sleep: async () => {}, log: (l) => lines.push(l), ...o });
+  return createGiteaClient({
+    url: forge.url,
+    token: tokens[as] ?? as,
+    sleep: async () => {},
+    log: (l) => lines.push(l),
+    ...o,
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<CcciError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(CcciError);
   return err as CcciError;
 }
 
-const apiRequests = (prefix: string) => forge.control.requests({ kind: 'api' }).filter((r) => r.path.startsWith(prefix));
+const apiRequests = (prefix: string) =>
+  forge.control.requests({ kind: 'api' }).filter((r) => r.path.startsWith(prefix));
 
 describe('authentication', () => {
   it('sends `Authorization: token …`, accept and user-agent, never the token in the URL, and no redirects followed', async () => {
@@ -79,7 +89,9 @@ describe('authentication', () => {
 
   it('refuses a missing token or a URL with credentials before any request', () => {
     expect(() => createGiteaClient({ url: forge.url, token: '' })).toThrow(/forge.tokenFile/);
-    expect(() => createGiteaClient({ url: forge.url.replace('//', '//u:p@'), token: 'f'.repeat(40) })).toThrow(/credentials/);
+    expect(() => createGiteaClient({ url: forge.url.replace('//', '//u:p@'), token: 'f'.repeat(40) })).toThrow(
+      /credentials/,
+    );
   });
 });
 
@@ -93,7 +105,9 @@ describe('pull requests', () => {
     const input = Array.from({ length: 61 }, (_, i) => `create refs/heads/many-${i} ${sha}`).join('\n') + '\n';
     await execa('git', ['--git-dir', dir, 'update-ref', '--stdin'], { input });
     numbers = await forge.control.createPullRequests({
-      repo: PAGING, author: 'maintainer', pulls: Array.from({ length: 61 }, (_, i) => ({ head: `many-${i}`, title: `PR ${i}` })),
+      repo: PAGING,
+      author: 'maintainer',
+      pulls: Array.from({ length: 61 }, (_, i) => ({ head: `many-${i}`, title: `PR ${i}` })),
     });
     // One closed PR: an open-PR list must not have it.
     forge.control.setIssueState(PAGING, numbers[60]!, 'closed');
@@ -140,7 +154,9 @@ describe('pull requests', () => {
 
   it('gives the clone URL', () => {
     expect(client().cloneUrl(REPO)).toBe(`${forge.url}/coop-cloud/custom-html.git`);
-    expect(createGiteaClient({ url: `${forge.url}/`, token: 'f'.repeat(40) }).cloneUrl(REPO)).toBe(`${forge.url}/coop-cloud/custom-html.git`);
+    expect(createGiteaClient({ url: `${forge.url}/`, token: 'f'.repeat(40) }).cloneUrl(REPO)).toBe(
+      `${forge.url}/coop-cloud/custom-html.git`,
+    );
   });
 });
 
@@ -158,23 +174,40 @@ describe('comments', () => {
     const second = forge.control.comment({ repo: NOTES, index: issue, author: 'maintainer', body: 'second' });
     const c = client();
     expect((await c.listComments(NOTES, issue)).map((x) => x.body)).toEqual(['first', 'second']);
-    expect((await c.listComments(NOTES, issue, { since: second.created_at ?? undefined })).map((x) => x.id)).toEqual([second.id]);
+    expect((await c.listComments(NOTES, issue, { since: second.created_at ?? undefined })).map((x) => x.id)).toEqual([
+      second.id,
+    ]);
 
     forge.control.advanceClock(10_000);
-    const edited = forge.control.editComment({ repo: NOTES, id: first.id!, author: 'maintainer', body: 'first, edited' });
-    expect((await c.listComments(NOTES, issue, { since: edited.updated_at ?? undefined })).map((x) => x.body)).toEqual(['first, edited']);
-    expect(apiRequests(`/api/v1/repos/${NOTES}/issues/${issue}/comments`).every((r) => !/page=/.test(r.path))).toBe(true);
+    const edited = forge.control.editComment({
+      repo: NOTES,
+      id: first.id!,
+      author: 'maintainer',
+      body: 'first, edited',
+    });
+    expect((await c.listComments(NOTES, issue, { since: edited.updated_at ?? undefined })).map((x) => x.body)).toEqual([
+      'first, edited',
+    ]);
+    expect(apiRequests(`/api/v1/repos/${NOTES}/issues/${issue}/comments`).every((r) => !/page=/.test(r.path))).toBe(
+      true,
+    );
   });
 
   it('listRepoComments pages through the whole repository (X-Total-Count, no Link) and filters by since', async () => {
     const before = (await client().listRepoComments(NOTES)).length;
     forge.control.advanceClock(10_000);
-    const made = Array.from({ length: 55 }, (_, i) => forge.control.comment({ repo: NOTES, index: issue, author: 'outsider', body: `bulk ${i}` }));
+    const made = Array.from({ length: 55 }, (_, i) =>
+      forge.control.comment({ repo: NOTES, index: issue, author: 'outsider', body: `bulk ${i}` }),
+    );
     forge.control.clearRequests();
     const all = await client().listRepoComments(NOTES);
     expect(all).toHaveLength(before + 55);
     expect(new Set(all.map((x) => x.id)).size).toBe(all.length);
-    expect(apiRequests(`/api/v1/repos/${NOTES}/issues/comments?`).map((r) => new URL(r.path, forge.url).searchParams.get('page'))).toEqual(['1', '2']);
+    expect(
+      apiRequests(`/api/v1/repos/${NOTES}/issues/comments?`).map((r) =>
+        new URL(r.path, forge.url).searchParams.get('page'),
+      ),
+    ).toEqual(['1', '2']);
     const recent = await client().listRepoComments(NOTES, { since: made[0]!.created_at ?? undefined });
     expect(recent.map((x) => x.body)).toEqual(made.map((x) => x.body));
   });
@@ -216,8 +249,18 @@ describe('commit statuses', () => {
   it('sends `state` and reads `status` back', async () => {
     const c = client();
     const sha = (await c.getPull(REPO, 1)).head!.sha!;
-    const st = await c.setStatus(REPO, sha, { state: 'success', context: 'cc-ci/recipe', description: 'level 3', targetUrl: 'http://127.0.0.1:8080/runs/r1' });
-    expect(st).toMatchObject({ status: 'success', context: 'cc-ci/recipe', description: 'level 3', target_url: 'http://127.0.0.1:8080/runs/r1' });
+    const st = await c.setStatus(REPO, sha, {
+      state: 'success',
+      context: 'cc-ci/recipe',
+      description: 'level 3',
+      targetUrl: 'http://127.0.0.1:8080/runs/r1',
+    });
+    expect(st).toMatchObject({
+      status: 'success',
+      context: 'cc-ci/recipe',
+      description: 'level 3',
+      target_url: 'http://127.0.0.1:8080/runs/r1',
+    });
     expect(st.creator?.login).toBe('cc-ci-bot');
   });
 
@@ -249,14 +292,18 @@ describe('retries, timeouts and errors', () => {
       expect(d).toBeGreaterThanOrEqual(0);
       expect(d).toBeLessThan(500 * 2 ** i);
     });
-    expect(lines[0]).toMatch(/GET \/api\/v1\/repos\/coop-cloud\/custom-html\/pulls\/1: answered 500 Internal Server Error; retry 1 of 4/);
+    expect(lines[0]).toMatch(
+      /GET \/api\/v1\/repos\/coop-cloud\/custom-html\/pulls\/1: answered 500 Internal Server Error; retry 1 of 4/,
+    );
   });
 
   it('500 for longer than every retry: FORGE_UNREACHABLE after N tries', async () => {
     forge.control.fault({ mode: '500', forMs: 60_000 });
     const err = await failure(client('cc-ci-bot', { retries: 2 }).getPull(REPO, 1));
     expect(err.code).toBe('FORGE_UNREACHABLE');
-    expect(err.message).toBe(`GET /api/v1/repos/coop-cloud/custom-html/pulls/1: answered 500 Internal Server Error; the forge at ${forge.url} did not answer after 3 tries`);
+    expect(err.message).toBe(
+      `GET /api/v1/repos/coop-cloud/custom-html/pulls/1: answered 500 Internal Server Error; the forge at ${forge.url} did not answer after 3 tries`,
+    );
     expect(apiRequests(`/api/v1/repos/${REPO}/pulls/1`).map((r) => r.status)).toEqual([500, 500, 500]);
   });
 
@@ -272,9 +319,18 @@ describe('retries, timeouts and errors', () => {
 
   it('a connection refused is retried, then FORGE_UNREACHABLE', async () => {
     const port = await closedPort();
-    const err = await failure(createGiteaClient({ url: `http://127.0.0.1:${port}`, token: 'f'.repeat(40), retries: 1, sleep: async () => {} }).whoAmI());
+    const err = await failure(
+      createGiteaClient({
+        url: `http://127.0.0.1:${port}`,
+        token: 'f'.repeat(40),
+        retries: 1,
+        sleep: async () => {},
+      }).whoAmI(),
+    );
     expect(err.code).toBe('FORGE_UNREACHABLE');
-    expect(err.message).toBe(`GET /api/v1/user: connection failed (ECONNREFUSED); the forge at http://127.0.0.1:${port} did not answer after 2 tries`);
+    expect(err.message).toBe(
+      `GET /api/v1/user: connection failed (ECONNREFUSED); the forge at http://127.0.0.1:${port} did not answer after 2 tries`,
+    );
   });
 
   it('never puts the token in an error message or a log line, even if the forge echoes it', async () => {
@@ -282,7 +338,15 @@ describe('retries, timeouts and errors', () => {
     const messages: string[] = [];
     const logged: string[] = [];
     const make = (o: Partial<ForgeClientOptions> = {}) =>
-      createGiteaClient({ url: forge.url, token, retries: 1, timeoutMs: 200, sleep: async () => {}, log: (l) => logged.push(l), ...o });
+      createGiteaClient({
+        url: forge.url,
+        token,
+        retries: 1,
+        timeoutMs: 200,
+        sleep: async () => {},
+        log: (l) => logged.push(l),
+        ...o,
+      });
     const collect = async (p: Promise<unknown>) => {
       const err = await failure(p);
       messages.push(err.message, String(err.cause ?? ''));
@@ -294,7 +358,8 @@ describe('retries, timeouts and errors', () => {
     await collect(make().getPull(REPO, 1));
     forge.control.clearFault();
     await collect(make({ url: `http://127.0.0.1:${await closedPort()}` }).whoAmI());
-    const echo: typeof fetch = async () => new Response(JSON.stringify({ message: `token ${token} is not allowed here` }), { status: 403 });
+    const echo: typeof fetch = async () =>
+      new Response(JSON.stringify({ message: `token ${token} is not allowed here` }), { status: 403 });
     await collect(make({ fetch: echo }).whoAmI());
     expect(messages.at(-2)).toContain('token [token] is not allowed here');
     expect(logged.length).toBeGreaterThan(0);

@@ -10,14 +10,19 @@ describe('gitea comments', () => {
   });
 
   it('keeps what the poller needs, and leaves out a comment without an id', () => {
-    expect(listedComments([
-      {
-        id: 7, body: '!testme', user: { login: 'maintainer' }, updated_at: '2026-11-30T10:00:00Z',
-        pull_request_url: 'http://forge/o/r/pulls/3',
-      },
-      { id: 8, issue_url: 'http://forge/o/r/issues/4' },
-      { body: 'no id' },
-    ])).toEqual([
+    expect(
+      listedComments([
+        {
+          id: 7,
+          body: '!testme',
+          user: { login: 'maintainer' },
+          updated_at: '2026-11-30T10:00:00Z',
+          pull_request_url: 'http://forge/o/r/pulls/3',
+        },
+        { id: 8, issue_url: 'http://forge/o/r/issues/4' },
+        { body: 'no id' },
+      ]),
+    ).toEqual([
       { commentId: 7, pr: 3, body: '!testme', user: 'maintainer', updatedAt: '2026-11-30T10:00:00Z' },
       { commentId: 8, pr: undefined, body: '', user: '', updatedAt: undefined },
     ]);

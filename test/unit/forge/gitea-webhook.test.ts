@@ -7,11 +7,29 @@ const sign = (bytes: Buffer | string, key = secret) => createHmac('sha256', key)
 
 function user(id: number, login: string) {
   return {
-    id, login, login_name: '', source_id: 0, full_name: '', email: `${login}@noreply.localhost`,
-    avatar_url: `https://git.example.org/avatars/${id}`, html_url: `https://git.example.org/${login}`,
-    language: '', is_admin: false, last_login: '0001-01-01T00:00:00Z', created: '2024-05-01T10:00:00Z',
-    restricted: false, active: false, prohibit_login: false, location: '', website: '', description: '',
-    visibility: 'public', followers_count: 0, following_count: 0, starred_repos_count: 0, username: login,
+    id,
+    login,
+    login_name: '',
+    source_id: 0,
+    full_name: '',
+    email: `${login}@noreply.localhost`,
+    avatar_url: `https://git.example.org/avatars/${id}`,
+    html_url: `https://git.example.org/${login}`,
+    language: '',
+    is_admin: false,
+    last_login: '0001-01-01T00:00:00Z',
+    created: '2024-05-01T10:00:00Z',
+    restricted: false,
+    active: false,
+    prohibit_login: false,
+    location: '',
+    website: '',
+    description: '',
+    visibility: 'public',
+    followers_count: 0,
+    following_count: 0,
+    starred_repos_count: 0,
+    username: login,
   };
 }
 
@@ -22,23 +40,62 @@ function payload(opts: { action?: string; pull?: boolean; body?: string } = {}) 
   const p: Record<string, unknown> = {
     action: opts.action ?? 'created',
     issue: {
-      id: 41, url: 'https://git.example.org/api/v1/repos/coop-cloud/custom-html/issues/7', html_url: html, number: 7,
-      user: user(3, 'alice'), original_author: '', original_author_id: 0, title: 'Bump nginx', body: '', ref: '',
-      assets: [], labels: [], milestone: null, assignee: null, assignees: null, state: 'open', is_locked: false,
-      comments: 2, created_at: '2026-01-10T09:00:00Z', updated_at: '2026-01-10T09:05:00Z', closed_at: null, due_date: null,
+      id: 41,
+      url: 'https://git.example.org/api/v1/repos/coop-cloud/custom-html/issues/7',
+      html_url: html,
+      number: 7,
+      user: user(3, 'alice'),
+      original_author: '',
+      original_author_id: 0,
+      title: 'Bump nginx',
+      body: '',
+      ref: '',
+      assets: [],
+      labels: [],
+      milestone: null,
+      assignee: null,
+      assignees: null,
+      state: 'open',
+      is_locked: false,
+      comments: 2,
+      created_at: '2026-01-10T09:00:00Z',
+      updated_at: '2026-01-10T09:05:00Z',
+      closed_at: null,
+      due_date: null,
       pull_request: pull ? { merged: false, merged_at: null, draft: false, html_url: html } : null,
-      repository: { id: 5, name: 'custom-html', owner: 'coop-cloud', full_name: 'coop-cloud/custom-html' }, pin_order: 0,
+      repository: { id: 5, name: 'custom-html', owner: 'coop-cloud', full_name: 'coop-cloud/custom-html' },
+      pin_order: 0,
     },
     comment: {
-      id: 1234, html_url: `${html}#issuecomment-1234`, pull_request_url: pull ? html : '', issue_url: pull ? '' : html,
-      user: user(4, 'Bob'), original_author: '', original_author_id: 0, body: opts.body ?? 'lgtm\r\n\r\n!testme --quick',
-      assets: [], created_at: '2026-01-10T09:05:00Z', updated_at: '2026-01-10T09:05:00Z',
+      id: 1234,
+      html_url: `${html}#issuecomment-1234`,
+      pull_request_url: pull ? html : '',
+      issue_url: pull ? '' : html,
+      user: user(4, 'Bob'),
+      original_author: '',
+      original_author_id: 0,
+      body: opts.body ?? 'lgtm\r\n\r\n!testme --quick',
+      assets: [],
+      created_at: '2026-01-10T09:05:00Z',
+      updated_at: '2026-01-10T09:05:00Z',
     },
     repository: {
-      id: 5, owner: user(2, 'coop-cloud'), name: 'custom-html', full_name: 'coop-cloud/custom-html', description: '',
-      empty: false, private: false, fork: false, template: false, parent: null, mirror: false, size: 40,
-      html_url: 'https://git.example.org/coop-cloud/custom-html', clone_url: 'https://git.example.org/coop-cloud/custom-html.git',
-      default_branch: 'main', permissions: { admin: false, push: false, pull: true },
+      id: 5,
+      owner: user(2, 'coop-cloud'),
+      name: 'custom-html',
+      full_name: 'coop-cloud/custom-html',
+      description: '',
+      empty: false,
+      private: false,
+      fork: false,
+      template: false,
+      parent: null,
+      mirror: false,
+      size: 40,
+      html_url: 'https://git.example.org/coop-cloud/custom-html',
+      clone_url: 'https://git.example.org/coop-cloud/custom-html.git',
+      default_branch: 'main',
+      permissions: { admin: false, push: false, pull: true },
     },
     sender: user(4, 'Bob'),
     is_pull: pull,
@@ -73,7 +130,9 @@ describe('verifySignature', () => {
   it('accepts X-Forgejo-Signature, and any header case', () => {
     expect(verifySignature(raw, { 'x-forgejo-signature': sig }, secret)).toBe(true);
     expect(verifySignature(raw, { 'X-Gitea-Signature': sig }, secret)).toBe(true);
-    expect(verifySignature(raw, { 'x-gitea-signature': 'f'.repeat(64), 'x-forgejo-signature': sig }, secret)).toBe(true);
+    expect(verifySignature(raw, { 'x-gitea-signature': 'f'.repeat(64), 'x-forgejo-signature': sig }, secret)).toBe(
+      true,
+    );
   });
 
   it('fails when one byte changed', () => {
@@ -144,7 +203,12 @@ describe('readCommentEvent', () => {
   });
 
   it('accepts the X-Forgejo-* headers', () => {
-    expect(readCommentEvent({ 'x-forgejo-event': 'issue_comment', 'x-forgejo-event-type': 'pull_request_comment' }, payload())?.pr).toBe(7);
+    expect(
+      readCommentEvent(
+        { 'x-forgejo-event': 'issue_comment', 'x-forgejo-event-type': 'pull_request_comment' },
+        payload(),
+      )?.pr,
+    ).toBe(7);
   });
 
   it('without X-Gitea-Event-Type, is_pull decides', () => {
@@ -179,7 +243,8 @@ describe('readCommentEvent', () => {
     expect(readCommentEvent({ 'x-github-event': 'issue_comment' }, payload())).toBeUndefined();
   });
 
-  const broken = (edit: (p: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const broken = (edit: (p: Record<string, any>) => void) => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     const p = payload();
     edit(p);
     return p;
@@ -191,17 +256,57 @@ describe('readCommentEvent', () => {
     ['an array', [payload()]],
     ['an empty object', {}],
     ['no comment', broken((p) => delete p.comment)],
-    ['comment null', broken((p) => { p.comment = null; })],
-    ['comment id a string', broken((p) => { p.comment.id = '1234'; })],
-    ['comment id fractional', broken((p) => { p.comment.id = 1.5; })],
+    [
+      'comment null',
+      broken((p) => {
+        p.comment = null;
+      }),
+    ],
+    [
+      'comment id a string',
+      broken((p) => {
+        p.comment.id = '1234';
+      }),
+    ],
+    [
+      'comment id fractional',
+      broken((p) => {
+        p.comment.id = 1.5;
+      }),
+    ],
     ['no comment user', broken((p) => delete p.comment.user)],
-    ['empty login', broken((p) => { p.comment.user.login = ''; })],
-    ['body not a string', broken((p) => { p.comment.body = { text: '!testme' }; })],
+    [
+      'empty login',
+      broken((p) => {
+        p.comment.user.login = '';
+      }),
+    ],
+    [
+      'body not a string',
+      broken((p) => {
+        p.comment.body = { text: '!testme' };
+      }),
+    ],
     ['no created_at', broken((p) => delete p.comment.created_at)],
-    ['issue number 0', broken((p) => { p.issue.number = 0; })],
+    [
+      'issue number 0',
+      broken((p) => {
+        p.issue.number = 0;
+      }),
+    ],
     ['no repository', broken((p) => delete p.repository)],
-    ['full_name without owner', broken((p) => { p.repository.full_name = 'custom-html'; })],
-    ['full_name with a path', broken((p) => { p.repository.full_name = 'a/b/c'; })],
+    [
+      'full_name without owner',
+      broken((p) => {
+        p.repository.full_name = 'custom-html';
+      }),
+    ],
+    [
+      'full_name with a path',
+      broken((p) => {
+        p.repository.full_name = 'a/b/c';
+      }),
+    ],
     ['action missing', broken((p) => delete p.action)],
   ])('ignores a malformed payload: %s', (_what, body) => {
     expect(readCommentEvent(headers, body)).toBeUndefined();

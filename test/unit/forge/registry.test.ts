@@ -14,20 +14,28 @@ describe('forge registry', () => {
     expect(forge.webhooks.verify(body, { 'X-Gitea-Signature': signature }, 'other')).toBe(false);
   });
 
-  it('lists a repository\'s comments with the PR each is on', async () => {
+  it("lists a repository's comments with the PR each is on", async () => {
     const asked: string[] = [];
     const fetch = async (url: string | URL | Request) => {
       asked.push(String(url));
-      return new Response(JSON.stringify([
-        {
-          id: 1, body: '!testme', user: { login: 'm' }, updated_at: '2026-01-01T00:00:00Z',
-          pull_request_url: 'https://git.example.org/o/r/pulls/4',
-        },
-        { id: 2, body: 'hi', user: { login: 'm' }, updated_at: '2026-01-01T00:00:01Z', pull_request_url: '' },
-      ]), { status: 200, headers: { 'content-type': 'application/json', 'x-total-count': '2' } });
+      return new Response(
+        JSON.stringify([
+          {
+            id: 1,
+            body: '!testme',
+            user: { login: 'm' },
+            updated_at: '2026-01-01T00:00:00Z',
+            pull_request_url: 'https://git.example.org/o/r/pulls/4',
+          },
+          { id: 2, body: 'hi', user: { login: 'm' }, updated_at: '2026-01-01T00:00:01Z', pull_request_url: '' },
+        ]),
+        { status: 200, headers: { 'content-type': 'application/json', 'x-total-count': '2' } },
+      );
     };
     const forge = createForge('gitea', {
-      url: 'https://git.example.org', token: 't0ken', fetch: fetch as typeof globalThis.fetch,
+      url: 'https://git.example.org',
+      token: 't0ken',
+      fetch: fetch as typeof globalThis.fetch,
     });
     expect(await forge.commentsSince('o/r', '2026-01-01T00:00:00Z')).toEqual([
       { commentId: 1, pr: 4, body: '!testme', user: 'm', updatedAt: '2026-01-01T00:00:00Z' },

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CcciError } from '../../../src/model/errors.js';
-import { checkNameLimits, MAX_STACK_NAME, maxSwarmDomainLength, newAppName, testAppPattern } from '../../../src/model/app-name.js';
+import {
+  checkNameLimits,
+  MAX_STACK_NAME,
+  maxSwarmDomainLength,
+  newAppName,
+  testAppPattern,
+} from '../../../src/model/app-name.js';
 
 describe('app names', () => {
   it('makes <short>-<6hex>.<domain> with the stack as abra derives it', () => {
@@ -14,7 +20,8 @@ describe('app names', () => {
     const p = testAppPattern('ci.test');
     expect(p.domain.test(newAppName('keycloak', 'ci.test').domain)).toBe(true);
     expect(p.stack.test(newAppName('keycloak', 'ci.test').stack)).toBe(true);
-    for (const other of ['traefik.ci.test', 'keycloak.example.org', 'warm-keycloak.ci.test', 'kc-12345.ci.test']) expect(p.domain.test(other)).toBe(false);
+    for (const other of ['traefik.ci.test', 'keycloak.example.org', 'warm-keycloak.ci.test', 'kc-12345.ci.test'])
+      expect(p.domain.test(other)).toBe(false);
     expect(p.stack.test('backups')).toBe(false);
   });
   it('refuses names over Docker limits before deploying', () => {
@@ -33,7 +40,14 @@ describe('abra cuts stack names at 45 characters (item 7)', () => {
     const tooLong = `${longest}x`;
     expect(() => newAppName('custom-html', tooLong)).toThrow(CcciError);
     expect(() => newAppName('custom-html', tooLong)).toThrow(
-      new RegExp(`stack name cust-[0-9a-f]{6}_d+x would be 46 characters, but abra cuts stack names at 45; swarm.domain "${tooLong}" is 34 characters and may be at most 33`));
-    try { newAppName('custom-html', tooLong); } catch (err) { expect((err as CcciError).code).toBe('CONFIG_INVALID'); }
+      new RegExp(
+        `stack name cust-[0-9a-f]{6}_d+x would be 46 characters, but abra cuts stack names at 45; swarm.domain "${tooLong}" is 34 characters and may be at most 33`,
+      ),
+    );
+    try {
+      newAppName('custom-html', tooLong);
+    } catch (err) {
+      expect((err as CcciError).code).toBe('CONFIG_INVALID');
+    }
   });
 });

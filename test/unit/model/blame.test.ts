@@ -22,15 +22,31 @@ const stopped = (code: 'CANCELLED' | 'SUPERSEDED' | 'TIMED_OUT', message: string
 };
 
 describe('blame', () => {
-  it('makes a RecipeFailure fail, cc-ci\'s own errors and bugs error', () => {
-    expect(blame(new RecipeFailure('DATA_LOST', 'marker lost'))).toEqual({ status: 'fail', code: 'DATA_LOST', message: 'marker lost' });
-    expect(blame(new CcciError('DOCKER_FAILED', 'socket'))).toEqual({ status: 'error', code: 'DOCKER_FAILED', message: 'socket' });
-    expect(blame(new TypeError('x is undefined'))).toEqual({ status: 'error', code: 'INTERNAL', message: 'x is undefined' });
+  it("makes a RecipeFailure fail, cc-ci's own errors and bugs error", () => {
+    expect(blame(new RecipeFailure('DATA_LOST', 'marker lost'))).toEqual({
+      status: 'fail',
+      code: 'DATA_LOST',
+      message: 'marker lost',
+    });
+    expect(blame(new CcciError('DOCKER_FAILED', 'socket'))).toEqual({
+      status: 'error',
+      code: 'DOCKER_FAILED',
+      message: 'socket',
+    });
+    expect(blame(new TypeError('x is undefined'))).toEqual({
+      status: 'error',
+      code: 'INTERNAL',
+      message: 'x is undefined',
+    });
   });
 
   it('makes anything thrown in a stopped run error, with the reason the stop was given', () => {
     const signal = stopped('SUPERSEDED', 'superseded by run 42');
-    expect(blame(new RecipeFailure('CHECK_FAILED', 'health did not answer'), signal)).toEqual({ status: 'error', code: 'SUPERSEDED', message: 'superseded by run 42' });
+    expect(blame(new RecipeFailure('CHECK_FAILED', 'health did not answer'), signal)).toEqual({
+      status: 'error',
+      code: 'SUPERSEDED',
+      message: 'superseded by run 42',
+    });
     expect(stopInfo(stopped('TIMED_OUT', 'runTimeout'))).toEqual({ code: 'TIMED_OUT', message: 'runTimeout' });
     const plain = new AbortController();
     plain.abort();
@@ -40,22 +56,43 @@ describe('blame', () => {
 
   it('finishes a stage: stopped → error; a fail row → fail; an error row → error; else pass', () => {
     const failRow = { name: 'health GET /', status: 'fail' as const, detail: '503', code: 'CHECK_FAILED' };
-    const errorRow = { name: 'browser /', status: 'error' as const, detail: 'Chromium went away', code: 'BROWSER_FAILED' };
-    expect(finishStage('install', Date.now(), [failRow], undefined, stopped('CANCELLED', 'stopped by SIGTERM')))
-      .toMatchObject({ status: 'error', code: 'CANCELLED', reason: 'stopped: stopped by SIGTERM', checks: [failRow] });
-    expect(finishStage('install', Date.now(), [errorRow, failRow], undefined, undefined)).toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
-    expect(finishStage('install', Date.now(), [errorRow], undefined, undefined)).toMatchObject({ status: 'error', code: 'BROWSER_FAILED' });
-    expect(finishStage('install', Date.now(), [], new CcciError('GIT_FAILED', 'clone'), undefined)).toMatchObject({ status: 'error', code: 'GIT_FAILED' });
-    expect(finishStage('install', Date.now(), [{ name: 'x', status: 'pass' }], undefined, undefined)).toMatchObject({ status: 'pass' });
+    const errorRow = {
+      name: 'browser /',
+      status: 'error' as const,
+      detail: 'Chromium went away',
+      code: 'BROWSER_FAILED',
+    };
+    expect(
+      finishStage('install', Date.now(), [failRow], undefined, stopped('CANCELLED', 'stopped by SIGTERM')),
+    ).toMatchObject({ status: 'error', code: 'CANCELLED', reason: 'stopped: stopped by SIGTERM', checks: [failRow] });
+    expect(finishStage('install', Date.now(), [errorRow, failRow], undefined, undefined)).toMatchObject({
+      status: 'fail',
+      code: 'CHECK_FAILED',
+    });
+    expect(finishStage('install', Date.now(), [errorRow], undefined, undefined)).toMatchObject({
+      status: 'error',
+      code: 'BROWSER_FAILED',
+    });
+    expect(finishStage('install', Date.now(), [], new CcciError('GIT_FAILED', 'clone'), undefined)).toMatchObject({
+      status: 'error',
+      code: 'GIT_FAILED',
+    });
+    expect(finishStage('install', Date.now(), [{ name: 'x', status: 'pass' }], undefined, undefined)).toMatchObject({
+      status: 'pass',
+    });
   });
 
-  it('reads a page load: no answer in time is the app\'s, a refused connection or a dead browser is not', () => {
+  it("reads a page load: no answer in time is the app's, a refused connection or a dead browser is not", () => {
     const load = (message: string) => blame(pageFailure(new Error(message), 'http://a'));
     expect(load('page.goto: Timeout 30000ms exceeded.')).toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
-    expect(load('page.goto: net::ERR_CONNECTION_REFUSED at http://a'))
-      .toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
-    expect(load('page.goto: Target page, context or browser has been closed'))
-      .toMatchObject({ status: 'error', code: 'BROWSER_FAILED' });
+    expect(load('page.goto: net::ERR_CONNECTION_REFUSED at http://a')).toMatchObject({
+      status: 'error',
+      code: 'INGRESS_FAILED',
+    });
+    expect(load('page.goto: Target page, context or browser has been closed')).toMatchObject({
+      status: 'error',
+      code: 'BROWSER_FAILED',
+    });
   });
 });
 
@@ -76,22 +113,42 @@ describe('checks through the ingress', () => {
     closedPort = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
     await new Promise((r) => probe.close(r));
   });
-  afterAll(() => { server.closeAllConnections(); server.close(); });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
 
   it('classifies request failures where the cause is known', async () => {
-    const failed = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => blame(err));
-    expect(await failed(requestViaIngress(closedPort, 'a.ci.test', '/')))
-      .toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
-    expect(await failed(requestViaIngress(ingress, 'a.ci.test', '/hang', { timeoutMs: 200 })))
-      .toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
+    const failed = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err: unknown) => blame(err),
+      );
+    expect(await failed(requestViaIngress(closedPort, 'a.ci.test', '/'))).toMatchObject({
+      status: 'error',
+      code: 'INGRESS_FAILED',
+    });
+    expect(await failed(requestViaIngress(ingress, 'a.ci.test', '/hang', { timeoutMs: 200 }))).toMatchObject({
+      status: 'fail',
+      code: 'CHECK_FAILED',
+    });
     const c = new AbortController();
     setTimeout(() => c.abort(), 50);
-    await expect(requestViaIngress(ingress, 'a.ci.test', '/hang', { signal: c.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(requestViaIngress(ingress, 'a.ci.test', '/hang', { signal: c.signal })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
   });
 
   it('health: a wrong status is fail, an unreachable ingress is error, a stop is error within a moment', async () => {
-    expect(await checkHealth(ingress, 'a.ci.test', { path: '/broken', timeoutMs: 1_500 })).toMatchObject({ status: 'fail', code: 'CHECK_FAILED', detail: expect.stringContaining('last: 503') });
-    expect(await checkHealth(closedPort, 'a.ci.test', { path: '/', timeoutMs: 1_500 })).toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
+    expect(await checkHealth(ingress, 'a.ci.test', { path: '/broken', timeoutMs: 1_500 })).toMatchObject({
+      status: 'fail',
+      code: 'CHECK_FAILED',
+      detail: expect.stringContaining('last: 503'),
+    });
+    expect(await checkHealth(closedPort, 'a.ci.test', { path: '/', timeoutMs: 1_500 })).toMatchObject({
+      status: 'error',
+      code: 'INGRESS_FAILED',
+    });
     const c = new AbortController();
     setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 300);
     const started = Date.now();
@@ -100,38 +157,63 @@ describe('checks through the ingress', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
-  it('custom checks: a throw is fail, cc-ci\'s own error is error, a stop ends a hanging check at once', async () => {
+  it("custom checks: a throw is fail, cc-ci's own error is error, a stop ends a hanging check at once", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cc-ci-checks-'));
     const file = join(dir, 'site.check.mjs');
-    writeFileSync(file, [
-      'export async function throws() { throw new Error("expected Welcome"); }',
-      // Checks run in export-name order; this one hangs, and the run is stopped while it does.
-      'export async function zhangs() { globalThis.stopTheRun(); await new Promise(() => {}); }',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'export async function throws() { throw new Error("expected Welcome"); }',
+        // Checks run in export-name order; this one hangs, and the run is stopped while it does.
+        'export async function zhangs() { globalThis.stopTheRun(); await new Promise(() => {}); }',
+      ].join('\n'),
+    );
     const c = new AbortController();
-    const exec = async () => { throw new CcciError('DOCKER_FAILED', 'Docker Engine: gone'); };
-    (globalThis as { stopTheRun?: () => void }).stopTheRun = () => setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 100);
+    const exec = async () => {
+      throw new CcciError('DOCKER_FAILED', 'Docker Engine: gone');
+    };
+    (globalThis as { stopTheRun?: () => void }).stopTheRun = () =>
+      setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 100);
     const started = Date.now();
     const rows = await runCustomChecks([file], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: c.signal });
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(rows.find((r) => r.name === 'site.throws')).toMatchObject({ status: 'fail', code: 'CHECK_FAILED', detail: 'expected Welcome' });
+    expect(rows.find((r) => r.name === 'site.throws')).toMatchObject({
+      status: 'fail',
+      code: 'CHECK_FAILED',
+      detail: 'expected Welcome',
+    });
     expect(rows.find((r) => r.name === 'site.zhangs')).toMatchObject({ status: 'error', code: 'CANCELLED' });
 
     const file2 = join(dir, 'exec.check.mjs');
     writeFileSync(file2, 'export async function usesExec(ctx) { await ctx.exec("app", ["true"]); }\n');
-    const rows2 = await runCustomChecks([file2], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: new AbortController().signal });
+    const rows2 = await runCustomChecks([file2], {
+      recipe: 'x',
+      domain: 'a.ci.test',
+      ingress,
+      exec,
+      signal: new AbortController().signal,
+    });
     expect(rows2[0]).toMatchObject({ status: 'error', code: 'DOCKER_FAILED' });
 
     // A check file that does not load: the checks could not be made; the next file still runs.
     const broken = join(dir, 'a-broken.check.mjs');
     writeFileSync(broken, 'export async function x( {\n');
-    const rows3 = await runCustomChecks([broken, file2], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: new AbortController().signal });
-    expect(rows3.map((r) => [r.name, r.status, r.code])).toEqual([['a-broken', 'error', 'CONFIG_INVALID'], ['exec.usesExec', 'error', 'DOCKER_FAILED']]);
+    const rows3 = await runCustomChecks([broken, file2], {
+      recipe: 'x',
+      domain: 'a.ci.test',
+      ingress,
+      exec,
+      signal: new AbortController().signal,
+    });
+    expect(rows3.map((r) => [r.name, r.status, r.code])).toEqual([
+      ['a-broken', 'error', 'CONFIG_INVALID'],
+      ['exec.usesExec', 'error', 'DOCKER_FAILED'],
+    ]);
   });
 });
 
 describe('a failed abra call on the recipe', () => {
-  it('is the recipe\'s ABRA_REFUSED, naming the lint rule abra names', () => {
+  it("is the recipe's ABRA_REFUSED, naming the lint rule abra names", () => {
     const said = 'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version: unable to deploy';
     const refused = blame(asRecipeAction(new CcciError('ABRA_FAILED', said)));
     expect(refused).toMatchObject({ status: 'fail', code: 'ABRA_REFUSED' });
@@ -139,7 +221,7 @@ describe('a failed abra call on the recipe', () => {
     const compose = blame(asRecipeAction(new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA bad image')));
     expect(compose).toMatchObject({ code: 'ABRA_REFUSED' });
   });
-  it('stays error when abra\'s own plumbing failed, or for anything that is not ABRA_FAILED', () => {
+  it("stays error when abra's own plumbing failed, or for anything that is not ABRA_FAILED", () => {
     for (const msg of [
       'abra app backup create exited 1: FATA the input device is not a TTY',
       'abra app deploy exited 1: FATA Cannot connect to the Docker daemon at unix:///var/run/docker.sock',
@@ -163,23 +245,32 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     new FactError(fact, 'what was seen', cause === undefined ? {} : { cause });
   const abra = (kind: AbraFailureKind, onRecipe = true) =>
     new CcciError('ABRA_FAILED', 'abra said', { fact: { source: 'abra', kind, onRecipe } });
-  const docker = (what: DockerFact['what']): Fact => what === 'no-container'
-    ? { source: 'docker', what, service: 'st_app', ofTheApp: true }
-    : what === 'not-converged' || what === 'update-paused' || what === 'tasks-failing'
-      ? { source: 'docker', what, services: ['st_app'] } : { source: 'docker', what };
+  const docker = (what: DockerFact['what']): Fact =>
+    what === 'no-container'
+      ? { source: 'docker', what, service: 'st_app', ofTheApp: true }
+      : what === 'not-converged' || what === 'update-paused' || what === 'tasks-failing'
+        ? { source: 'docker', what, services: ['st_app'] }
+        : { source: 'docker', what };
   const engine = (what: DockerFact['what']) =>
     new CcciError('DOCKER_FAILED', 'Docker Engine: x failed', { fact: docker(what) });
   const http = (what: HttpFact['what']): Fact => ({ source: 'http', what });
   const browser = (what: BrowserFact['what']): BrowserFact => ({ source: 'browser', what });
-  const data = (what: 'command-failed' | 'mutate-had-no-effect' | 'marker-mismatch'): Fact =>
-    ({ source: 'data', what });
+  const data = (what: 'command-failed' | 'mutate-had-no-effect' | 'marker-mismatch'): Fact => ({
+    source: 'data',
+    what,
+  });
   const read = (readBefore: boolean, cause: unknown) =>
     seen({ source: 'data', what: 'read-failed', readBefore }, cause);
   const threw = (page: BrowserFact | undefined, cause: unknown) =>
     seen({ source: 'custom-check', what: 'threw', ...(page ? { page } : {}) }, cause);
   const locked = (cause: unknown) => seen({ source: 'backup-repo', what: 'locked' }, cause);
-  const each = <K extends string>(what: string, kinds: readonly K[], err: (k: K) => unknown, status: 'fail' | 'error',
-    code: string): Row[] => kinds.map((k) => [`${what} ${k}`, err(k), status, code]);
+  const each = <K extends string>(
+    what: string,
+    kinds: readonly K[],
+    err: (k: K) => unknown,
+    status: 'fail' | 'error',
+    code: string,
+  ): Row[] => kinds.map((k) => [`${what} ${k}`, err(k), status, code]);
   const refused = { source: 'browser', what: 'connection-failed', net: 'ERR_CONNECTION_RESET' } as const;
 
   const table: Row[] = [
@@ -188,41 +279,92 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     ['abra named a lint rule on a recipe action', abra('refused-by-lint'), 'fail', 'ABRA_REFUSED'],
     ['abra exited on a call that does not act on the recipe', abra('exited', false), 'error', 'ABRA_FAILED'],
     ['abra named a lint rule on another call', abra('refused-by-lint', false), 'error', 'ABRA_FAILED'],
-    ...each('abra on a recipe action:',
+    ...each(
+      'abra on a recipe action:',
       ['unknown-flag', 'no-terminal', 'docker-unreachable', 'no-backupbot', 'unknown-server', 'repo-locked'] as const,
-      (k) => abra(k), 'error', 'ABRA_FAILED'),
-    ...each('abra on another call:', ['did-not-start', 'help-failed', 'unexpected-result'] as const,
-      (k) => abra(k, false), 'error', 'ABRA_FAILED'),
+      (k) => abra(k),
+      'error',
+      'ABRA_FAILED',
+    ),
+    ...each(
+      'abra on another call:',
+      ['did-not-start', 'help-failed', 'unexpected-result'] as const,
+      (k) => abra(k, false),
+      'error',
+      'ABRA_FAILED',
+    ),
     // An abra that could not start or left nothing to read is the host's, even on a recipe action.
-    ...each('abra on a recipe action:', ['did-not-start', 'help-failed', 'unexpected-result'] as const,
-      (k) => abra(k), 'error', 'ABRA_FAILED'),
+    ...each(
+      'abra on a recipe action:',
+      ['did-not-start', 'help-failed', 'unexpected-result'] as const,
+      (k) => abra(k),
+      'error',
+      'ABRA_FAILED',
+    ),
     // Docker: the stack's state is the recipe's; the Engine is not.
-    ...each('docker', ['not-converged', 'update-paused', 'tasks-failing'] as const,
-      (w) => seen(docker(w)), 'fail', 'NOT_CONVERGED'),
+    ...each(
+      'docker',
+      ['not-converged', 'update-paused', 'tasks-failing'] as const,
+      (w) => seen(docker(w)),
+      'fail',
+      'NOT_CONVERGED',
+    ),
     ['no container of a service of the app', seen(docker('no-container')), 'fail', 'RECIPE_BROKEN'],
-    ['no container of the backup bot',
-      seen({ source: 'docker', what: 'no-container', service: 'bot_app', ofTheApp: false }), 'error', 'DOCKER_FAILED'],
+    [
+      'no container of the backup bot',
+      seen({ source: 'docker', what: 'no-container', service: 'bot_app', ofTheApp: false }),
+      'error',
+      'DOCKER_FAILED',
+    ],
     ...each('docker', ['unreachable', 'engine-error', 'exec-failed'] as const, engine, 'error', 'DOCKER_FAILED'),
     // HTTP through the ingress: the ingress answers for a dead backend, so silence is the app's.
-    ...each('http', ['no-answer', 'status-mismatch', 'body-mismatch'] as const,
-      (w) => seen(http(w)), 'fail', 'CHECK_FAILED'),
-    ...each('http', ['refused', 'reset', 'tls', 'unreachable'] as const,
-      (w) => seen(http(w)), 'error', 'INGRESS_FAILED'),
+    ...each(
+      'http',
+      ['no-answer', 'status-mismatch', 'body-mismatch'] as const,
+      (w) => seen(http(w)),
+      'fail',
+      'CHECK_FAILED',
+    ),
+    ...each(
+      'http',
+      ['refused', 'reset', 'tls', 'unreachable'] as const,
+      (w) => seen(http(w)),
+      'error',
+      'INGRESS_FAILED',
+    ),
     ['unhealthy, the last try got no answer', seen(http('unhealthy'), seen(http('no-answer'))), 'fail', 'CHECK_FAILED'],
     ['unhealthy, the last try got a wrong status', seen(http('unhealthy')), 'fail', 'CHECK_FAILED'],
-    ['unhealthy, the ingress refused the last try',
-      seen(http('unhealthy'), seen(http('refused'))), 'error', 'INGRESS_FAILED'],
+    [
+      'unhealthy, the ingress refused the last try',
+      seen(http('unhealthy'), seen(http('refused'))),
+      'error',
+      'INGRESS_FAILED',
+    ],
     ['unhealthy, the last try hit a bug', seen(http('unhealthy'), new TypeError('x')), 'error', 'INTERNAL'],
     // Chromium: what the page did is the app's; the browser and the ingress are not.
-    ...each('browser', ['load-timeout', 'load-failed', 'error-status', 'text-not-seen'] as const,
-      (w) => seen(browser(w)), 'fail', 'CHECK_FAILED'),
+    ...each(
+      'browser',
+      ['load-timeout', 'load-failed', 'error-status', 'text-not-seen'] as const,
+      (w) => seen(browser(w)),
+      'fail',
+      'CHECK_FAILED',
+    ),
     ['browser connection-failed', seen(refused), 'error', 'INGRESS_FAILED'],
-    ...each('browser', ['did-not-start', 'no-page', 'crashed'] as const,
-      (w) => seen(browser(w)), 'error', 'BROWSER_FAILED'),
+    ...each(
+      'browser',
+      ['did-not-start', 'no-page', 'crashed'] as const,
+      (w) => seen(browser(w)),
+      'error',
+      'BROWSER_FAILED',
+    ),
     // The backup repository locked by another restic: the code of the call that met the lock.
     ['repository locked, met by abra', locked(abra('exited')), 'error', 'ABRA_FAILED'],
-    ['repository locked, met by restic in the bot',
-      locked(new CcciError('DOCKER_FAILED', 'restic forget exited with 1')), 'error', 'DOCKER_FAILED'],
+    [
+      'repository locked, met by restic in the bot',
+      locked(new CcciError('DOCKER_FAILED', 'restic forget exited with 1')),
+      'error',
+      'DOCKER_FAILED',
+    ],
     // Data markers.
     ['a data command failed', seen(data('command-failed')), 'fail', 'DATA_COMMAND_FAILED'],
     ['mutate had no effect', seen(data('mutate-had-no-effect')), 'fail', 'DATA_COMMAND_FAILED'],
@@ -240,18 +382,34 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     // Custom checks: a throw is the check failing, unless Chromium or the ingress could not deliver the page.
     ['a custom check threw', threw(undefined, new Error('expected Welcome')), 'fail', 'CHECK_FAILED'],
     ['a custom check threw a page the ingress reset', threw(refused, seen(refused)), 'error', 'INGRESS_FAILED'],
-    ['a custom check threw a crashed page',
-      threw(browser('crashed'), seen(browser('crashed'))), 'error', 'BROWSER_FAILED'],
-    ['a custom check threw a page not loaded in time', threw(browser('load-timeout'), seen(browser('load-timeout'))),
-      'fail', 'CHECK_FAILED'],
+    [
+      'a custom check threw a crashed page',
+      threw(browser('crashed'), seen(browser('crashed'))),
+      'error',
+      'BROWSER_FAILED',
+    ],
+    [
+      'a custom check threw a page not loaded in time',
+      threw(browser('load-timeout'), seen(browser('load-timeout'))),
+      'fail',
+      'CHECK_FAILED',
+    ],
     ['a custom check ran out of time', seen({ source: 'custom-check', what: 'timed-out' }), 'fail', 'CHECK_FAILED'],
-    ['a custom check file did not load',
-      seen({ source: 'custom-check', what: 'did-not-load' }), 'error', 'CONFIG_INVALID'],
+    [
+      'a custom check file did not load',
+      seen({ source: 'custom-check', what: 'did-not-load' }),
+      'error',
+      'CONFIG_INVALID',
+    ],
     // The recipe's own tests and lint.
-    ['the recipe\'s tests exited non-zero', seen({ source: 'recipe-tests', what: 'exited' }), 'fail', 'TESTS_FAILED'],
+    ["the recipe's tests exited non-zero", seen({ source: 'recipe-tests', what: 'exited' }), 'fail', 'TESTS_FAILED'],
     ['a test case failed', seen({ source: 'recipe-tests', what: 'case-failed' }), 'fail', 'TESTS_FAILED'],
-    ['an error-level lint rule is unsatisfied',
-      seen({ source: 'lint', what: 'rule-unsatisfied' }), 'fail', 'LINT_FAILED'],
+    [
+      'an error-level lint rule is unsatisfied',
+      seen({ source: 'lint', what: 'rule-unsatisfied' }),
+      'fail',
+      'LINT_FAILED',
+    ],
   ];
 
   it.each(table)('%s', (_, err, status, code) => {
@@ -261,17 +419,19 @@ describe('the fact table: what happened → fail or error, and the code', () => 
   it('quotes what was seen, or the lint rule abra named, or the cause that decided', () => {
     expect(blame(seen(http('no-answer')))).toEqual({ status: 'fail', code: 'CHECK_FAILED', message: 'what was seen' });
     const said = 'abra app deploy exited 1: FATA R014: …';
-    const lint = new CcciError('ABRA_FAILED', said,
-      { fact: { source: 'abra', kind: 'refused-by-lint', rule: 'R014', onRecipe: true } });
+    const lint = new CcciError('ABRA_FAILED', said, {
+      fact: { source: 'abra', kind: 'refused-by-lint', rule: 'R014', onRecipe: true },
+    });
     expect(blame(lint).message).toBe(`abra refused the recipe on lint rule R014: ${said}`);
     const ingress = new FactError(http('refused'), 'could not reach the ingress http://127.0.0.1:1: ECONNREFUSED');
     expect(blame(seen(http('unhealthy'), ingress)).message).toBe(ingress.message);
     expect(blame(read(true, engine('unreachable'))).message).toBe('Docker Engine: x failed');
-    expect(blame(threw(refused, new FactError(refused, 'could not load http://a/: net::ERR_CONNECTION_RESET'))).message)
-      .toBe('could not load http://a/: net::ERR_CONNECTION_RESET');
+    expect(
+      blame(threw(refused, new FactError(refused, 'could not load http://a/: net::ERR_CONNECTION_RESET'))).message,
+    ).toBe('could not load http://a/: net::ERR_CONNECTION_RESET');
   });
 
-  it('makes every fact error in a stopped run, with the stop\'s code', () => {
+  it("makes every fact error in a stopped run, with the stop's code", () => {
     const signal = stopped('TIMED_OUT', 'runTimeout');
     for (const [, err] of table) {
       expect(blame(err, signal)).toEqual({ status: 'error', code: 'TIMED_OUT', message: 'runTimeout' });
@@ -279,16 +439,22 @@ describe('the fact table: what happened → fail or error, and the code', () => 
   });
 
   it('makes a row from a fact seen without an exception, keeping what the row says', () => {
-    expect(rowFromFact('R014 tags', { source: 'lint', what: 'rule-unsatisfied' }, { detail: 'error: not satisfied' }))
-      .toEqual({ name: 'R014 tags', status: 'fail', code: 'LINT_FAILED', detail: 'error: not satisfied' });
-    expect(rowFromFact('a.broken', { source: 'custom-check', what: 'did-not-load' }, { detail: 'could not load a' }))
-      .toEqual({ name: 'a.broken', status: 'error', code: 'CONFIG_INVALID', detail: 'could not load a' });
+    expect(
+      rowFromFact('R014 tags', { source: 'lint', what: 'rule-unsatisfied' }, { detail: 'error: not satisfied' }),
+    ).toEqual({ name: 'R014 tags', status: 'fail', code: 'LINT_FAILED', detail: 'error: not satisfied' });
+    expect(
+      rowFromFact('a.broken', { source: 'custom-check', what: 'did-not-load' }, { detail: 'could not load a' }),
+    ).toEqual({ name: 'a.broken', status: 'error', code: 'CONFIG_INVALID', detail: 'could not load a' });
     const row = { detail: '200', durationMs: 5, artifact: 'x.png' };
-    expect(rowFromFact('browser /', browser('text-not-seen'), row))
-      .toEqual({ name: 'browser /', status: 'fail', code: 'CHECK_FAILED', ...row });
+    expect(rowFromFact('browser /', browser('text-not-seen'), row)).toEqual({
+      name: 'browser /',
+      status: 'fail',
+      code: 'CHECK_FAILED',
+      ...row,
+    });
   });
 
-  it('still judges errors without a fact; another Abra\'s ABRA_FAILED is read from its words', () => {
+  it("still judges errors without a fact; another Abra's ABRA_FAILED is read from its words", () => {
     expect(blame(new RecipeFailure('RECIPE_BROKEN', 'x'))).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
     expect(blame(new CcciError('GIT_FAILED', 'x'))).toMatchObject({ status: 'error', code: 'GIT_FAILED' });
     const noSnapshots = () => new CcciError('ABRA_FAILED', 'abra app restore exited 1: FATA no snapshots found');

@@ -9,10 +9,27 @@ describe('results.json schema', () => {
     expect(published).toEqual(resultsJsonSchema());
   });
   it('refuses results with an unknown stage status', () => {
-    const bad = { schemaVersion: 2, runId: 'r', recipe: 'x', repo: 'y', ref: 'z', versions: {}, startedAt: '', finishedAt: '', durationMs: 0,
-      stages: [{ name: 'install', status: 'maybe', checks: [] }], level: 0, verdict: 'pass', apps: [], teardown: { clean: true, left: [], durationMs: 0 }, artifacts: [] };
+    const bad = {
+      schemaVersion: 2,
+      runId: 'r',
+      recipe: 'x',
+      repo: 'y',
+      ref: 'z',
+      versions: {},
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 0,
+      stages: [{ name: 'install', status: 'maybe', checks: [] }],
+      level: 0,
+      verdict: 'pass',
+      apps: [],
+      teardown: { clean: true, left: [], durationMs: 0 },
+      artifacts: [],
+    };
     expect(runResultsSchema.safeParse(bad).success).toBe(false);
-    expect(runResultsSchema.safeParse({ ...bad, stages: [{ name: 'install', status: 'na', checks: [] }] }).success).toBe(true);
+    expect(
+      runResultsSchema.safeParse({ ...bad, stages: [{ name: 'install', status: 'na', checks: [] }] }).success,
+    ).toBe(true);
   });
   it('documents every error code in docs/debugging.md', () => {
     const doc = readFileSync(new URL('../../../docs/debugging.md', import.meta.url), 'utf8');

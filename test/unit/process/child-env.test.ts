@@ -11,8 +11,12 @@ describe('childEnv', () => {
   });
 
   it('adds what the caller gives, which may override HOME', () => {
-    expect(childEnv({ HOME: '/tmp/t', ABRA_DIR: '/a', DOCKER_HOST: undefined }, from))
-      .toEqual({ PATH: '/opt/bin:/usr/bin', HOME: '/tmp/t', ABRA_DIR: '/a', DOCKER_HOST: undefined });
+    expect(childEnv({ HOME: '/tmp/t', ABRA_DIR: '/a', DOCKER_HOST: undefined }, from)).toEqual({
+      PATH: '/opt/bin:/usr/bin',
+      HOME: '/tmp/t',
+      ABRA_DIR: '/a',
+      DOCKER_HOST: undefined,
+    });
   });
 
   it('falls back to a PATH with sbin and /root when cc-ci has neither', () => {
@@ -21,7 +25,7 @@ describe('childEnv', () => {
     expect(DEFAULT_PATH.split(':')).toEqual(expect.arrayContaining(wanted));
   });
 
-  it('gives cc-ci\'s own child the whole environment, as a copy', () => {
+  it("gives cc-ci's own child the whole environment, as a copy", () => {
     const env = ccciChildEnv(from);
     expect(env).toEqual(from);
     expect(env).not.toBe(from);

@@ -13,7 +13,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('runInTerminal', () => {
   it('gives the program a terminal on stdin and stdout, the given env only, and each line as it comes', async () => {
     const seen: string[] = [];
-    const r = await runInTerminal('/bin/sh', ['-c', 'test -t 0 && test -t 1 && echo tty; echo "env=$ONLY home=${HOME:-none}"; echo oops >&2; exit 4'], { env, onLine: (l) => seen.push(l) });
+    const r = await runInTerminal(
+      '/bin/sh',
+      ['-c', 'test -t 0 && test -t 1 && echo tty; echo "env=$ONLY home=${HOME:-none}"; echo oops >&2; exit 4'],
+      { env, onLine: (l) => seen.push(l) },
+    );
     expect(r).toMatchObject({ exitCode: 4, timedOut: false, cancelled: false });
     expect(seen).toEqual(['tty', 'env=this home=none', 'oops']);
     expect(r.output).toBe('tty\nenv=this home=none\noops');
@@ -25,7 +29,10 @@ describe('runInTerminal', () => {
   it('on a timeout kills the whole group, children included', async () => {
     const marker = join(dir, 'child-survived');
     const started = Date.now();
-    const r = await runInTerminal('/bin/sh', ['-c', `(sleep 2 && touch ${marker}) & sleep 30`], { env, timeoutMs: 300 });
+    const r = await runInTerminal('/bin/sh', ['-c', `(sleep 2 && touch ${marker}) & sleep 30`], {
+      env,
+      timeoutMs: 300,
+    });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
     await new Promise((res) => setTimeout(res, 2_500));

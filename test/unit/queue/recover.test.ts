@@ -14,12 +14,17 @@ import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { FakeExecutor } from '../../support/fake-executor.js';
 
 const req: TriggeredRequest = {
-  recipe: 'custom-html', repo: 'file:///srv/custom-html', ref: 'main', stages: [], keep: false,
+  recipe: 'custom-html',
+  repo: 'file:///srv/custom-html',
+  ref: 'main',
+  stages: [],
+  keep: false,
   trigger: { kind: 'api' },
 };
 const claim = (domain: string) => ({ type: 'app-claimed', domain, stack: domain.replace(/\./g, '_'), role: 'install' });
 const installFailed = {
-  type: 'stage-finished', stage: 'install',
+  type: 'stage-finished',
+  stage: 'install',
   result: { name: 'install', status: 'fail', code: 'CHECK_FAILED', reason: 'health: 503', checks: [] },
 };
 
@@ -33,10 +38,16 @@ function setup() {
     store.markRunning(id, 4242);
     if (stage) store.setCurrentStage(id, stage);
   };
-  const recover = (budgetMs = 5_000) => recoverRuns({
-    store, executor, log: createLogger({ secrets: new SecretRegistry(), console: false }).log,
-    teardownBudgetMs: budgetMs, reapOrphans: async (d) => { reaped.push(d); },
-  });
+  const recover = (budgetMs = 5_000) =>
+    recoverRuns({
+      store,
+      executor,
+      log: createLogger({ secrets: new SecretRegistry(), console: false }).log,
+      teardownBudgetMs: budgetMs,
+      reapOrphans: async (d) => {
+        reaped.push(d);
+      },
+    });
   return { store, executor, reaped, running, recover };
 }
 
@@ -64,10 +75,13 @@ describe('recoverRuns', () => {
     await recover();
     const execution = executor.reattached.get('alive')!;
     expect(execution.signals).toEqual(['SIGTERM']);
-    expect(readStopReason(execution.files))
-      .toEqual({ code: 'CANCELLED', message: 'the server restarted while the run was going' });
+    expect(readStopReason(execution.files)).toEqual({
+      code: 'CANCELLED',
+      message: 'the server restarted while the run was going',
+    });
     expect(store.getRun('alive')).toMatchObject({
-      state: 'interrupted', error: { message: 'the server stopped while it ran; it was stopped and tore down' },
+      state: 'interrupted',
+      error: { message: 'the server stopped while it ran; it was stopped and tore down' },
     });
     expect(reaped).toEqual([['cust-bbbbbb.ci.test']]);
   });
@@ -78,7 +92,8 @@ describe('recoverRuns', () => {
     executor.survivors.set('stubborn', { alive: true, events: [], onStop: 'ignore' });
     await recover(100);
     expect(executor.reattached.get('stubborn')!.signals).toEqual(['SIGTERM', 'SIGKILL']);
-    expect(store.getRun('stubborn')?.error?.message)
-      .toBe('the server stopped during upgrade; it did not stop in time and was killed');
+    expect(store.getRun('stubborn')?.error?.message).toBe(
+      'the server stopped during upgrade; it did not stop in time and was killed',
+    );
   });
 });

@@ -17,7 +17,10 @@ import { FakeExecutor } from '../../support/fake-executor.js';
 function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-sched-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  writeFileSync(join(dir, 'cc-ci.yml'), `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`);
+  writeFileSync(
+    join(dir, 'cc-ci.yml'),
+    `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`,
+  );
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
   const store = new RunStore(join(dir, 'store', 'cc-ci.db'));
@@ -26,13 +29,29 @@ function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock }
   const reaped: string[][] = [];
   let n = 0;
   const scheduler = new Scheduler({
-    store, executor, config, log: createLogger({ secrets, console: false }).log,
-    reap: async (d) => { reaped.push(d); }, teardownBudgetMs: opts.budgetMs ?? 5_000, newId: () => `run-${++n}`, clock: opts.clock,
+    store,
+    executor,
+    config,
+    log: createLogger({ secrets, console: false }).log,
+    reap: async (d) => {
+      reaped.push(d);
+    },
+    teardownBudgetMs: opts.budgetMs ?? 5_000,
+    newId: () => `run-${++n}`,
+    clock: opts.clock,
   });
   return { store, scheduler, children, reaped, dir };
 }
 
-const req = (recipe: string, pr?: number): TriggeredRequest => ({ recipe, repo: `file:///srv/${recipe}`, ref: pr ? `refs/pull/${pr}/head` : 'main', pr, stages: [], keep: false, trigger: { kind: 'api' } });
+const req = (recipe: string, pr?: number): TriggeredRequest => ({
+  recipe,
+  repo: `file:///srv/${recipe}`,
+  ref: pr ? `refs/pull/${pr}/head` : 'main',
+  pr,
+  stages: [],
+  keep: false,
+  trigger: { kind: 'api' },
+});
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 5_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -54,11 +73,25 @@ describe('scheduler', () => {
     expect(scheduler.queuePosition(b.id)).toBe(1);
     children[0]!.emit({ type: 'stage-started', stage: 'install' });
     await until('the current stage', () => store.getRun(a.id)?.currentStage === 'install');
-    children[0]!.emit({ type: 'stage-finished', stage: 'install', result: { name: 'install', status: 'fail', code: 'CHECK_FAILED', reason: 'health: 503', checks: [{ name: 'health GET /', status: 'fail', detail: '503' }] } });
+    children[0]!.emit({
+      type: 'stage-finished',
+      stage: 'install',
+      result: {
+        name: 'install',
+        status: 'fail',
+        code: 'CHECK_FAILED',
+        reason: 'health: 503',
+        checks: [{ name: 'health GET /', status: 'fail', detail: '503' }],
+      },
+    });
     children[0]!.finish('fail');
     await until('b to start', () => children.length === 2);
     expect(store.getRun(a.id)).toMatchObject({ state: 'failed', verdict: 'fail', sha: 'abc123' });
-    expect(store.stagesOf(a.id)[0]).toMatchObject({ name: 'install', status: 'fail', checks: [{ name: 'health GET /', detail: '503' }] });
+    expect(store.stagesOf(a.id)[0]).toMatchObject({
+      name: 'install',
+      status: 'fail',
+      checks: [{ name: 'health GET /', detail: '503' }],
+    });
     expect(store.getRun(b.id)?.state).toBe('running');
   });
 
@@ -83,7 +116,10 @@ describe('scheduler', () => {
     // The second was queued behind the running first, and superseded it: the first tears down.
     await until('the first to end', () => store.getRun(first.id)?.state === 'superseded');
     expect(children[0]!.signals).toEqual(['SIGTERM']);
-    expect(store.getRun(first.id)).toMatchObject({ supersededBy: second.id, error: { code: 'SUPERSEDED', message: `superseded by run ${second.id}` } });
+    expect(store.getRun(first.id)).toMatchObject({
+      supersededBy: second.id,
+      error: { code: 'SUPERSEDED', message: `superseded by run ${second.id}` },
+    });
     await until('the second to start', () => children.length === 2);
     const third = scheduler.enqueue(req('custom-html', 7));
     await until('the second to end', () => store.getRun(second.id)?.state === 'superseded');
@@ -100,24 +136,42 @@ describe('scheduler', () => {
     const queued = scheduler.enqueue(req('pg-app'));
     expect((await scheduler.cancel(queued.id))?.state).toBe('cancelled');
     const ended = await scheduler.cancel(running.id, 'cancelled from the dashboard');
-    expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED', message: 'cancelled from the dashboard' } });
+    expect(ended).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'CANCELLED', message: 'cancelled from the dashboard' },
+    });
     expect(store.getRun(running.id)?.pid).toBeUndefined();
-    expect(readFileSync(join(children[0]!.files.dir, 'stop-reason.json'), 'utf8')).toContain('cancelled from the dashboard');
+    expect(readFileSync(join(children[0]!.files.dir, 'stop-reason.json'), 'utf8')).toContain(
+      'cancelled from the dashboard',
+    );
   });
 
   it('kills a run that does not tear down within the budget, then reaps the apps it claimed', async () => {
     const { store, scheduler, children, reaped } = setup({ capacity: 1, budgetMs: 200 });
     const run = scheduler.enqueue(req('custom-html'));
     children[0]!.onStop = 'ignore';
-    children[0]!.emit({ type: 'app-claimed', domain: 'cust-aaaaaa.ci.test', stack: 'cust-aaaaaa_ci_test', role: 'install' });
-    children[0]!.emit({ type: 'app-claimed', domain: 'cust-bbbbbb.ci.test', stack: 'cust-bbbbbb_ci_test', role: 'upgrade' });
+    children[0]!.emit({
+      type: 'app-claimed',
+      domain: 'cust-aaaaaa.ci.test',
+      stack: 'cust-aaaaaa_ci_test',
+      role: 'install',
+    });
+    children[0]!.emit({
+      type: 'app-claimed',
+      domain: 'cust-bbbbbb.ci.test',
+      stack: 'cust-bbbbbb_ci_test',
+      role: 'upgrade',
+    });
     children[0]!.emit({ type: 'app-released', domain: 'cust-bbbbbb.ci.test', kept: false, left: [] });
     await until('the claims to be read', () => true);
     await new Promise((r) => setTimeout(r, 400));
     const ended = await scheduler.cancel(run.id);
     expect(children[0]!.signals).toEqual(['SIGTERM', 'SIGKILL']);
     expect(reaped).toEqual([['cust-aaaaaa.ci.test']]);
-    expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'CANCELLED', message: expect.stringContaining('was killed') } });
+    expect(ended).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'CANCELLED', message: expect.stringContaining('was killed') },
+    });
     expect(store.getRun(run.id)?.pid).toBeUndefined();
   });
 
@@ -127,7 +181,10 @@ describe('scheduler', () => {
     scheduler.enqueue(req('pg-app'));
     children[0]!.kill();
     await until('the next run', () => children.length === 2);
-    expect(store.getRun(run.id)).toMatchObject({ state: 'errored', error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') } });
+    expect(store.getRun(run.id)).toMatchObject({
+      state: 'errored',
+      error: { code: 'INTERNAL', message: expect.stringContaining('killed by SIGKILL') },
+    });
   });
 
   it('stops a run that outlives runTimeout and the teardown budget (the backstop), on the clock given', async () => {
@@ -142,8 +199,10 @@ describe('scheduler', () => {
     expect(children[0]!.signals).toEqual(['SIGTERM']);
     await until('the run to end', () => scheduler.runningCount() === 0);
     expect(store.getRun(run.id)).toMatchObject({ state: 'errored', finishedAt: '2026-03-01T13:00:01.000Z' });
-    expect(store.getRun(run.id)?.error)
-      .toEqual({ code: 'TIMED_OUT', message: 'the run outlived runner.runTimeout and the server stopped it' });
+    expect(store.getRun(run.id)?.error).toEqual({
+      code: 'TIMED_OUT',
+      message: 'the run outlived runner.runTimeout and the server stopped it',
+    });
     // Neither the backstop nor the kill timer is left behind.
     expect(clock.pending).toBe(0);
   });

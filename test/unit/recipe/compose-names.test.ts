@@ -14,10 +14,13 @@ describe('compose names', () => {
     writeFileSync(join(dir, 'compose.yml'), 'services:\n  app:\n    deploy:\n      labels: [backupbot.backup=true]\n');
     writeFileSync(join(dir, 'compose.db.yml'), 'services:\n  db: {}\nsecrets:\n  db_password: {}\n');
     const files = composeFiles({ COMPOSE_FILE: 'compose.yml:compose.db.yml' });
-    expect(readComposeNames(dir, files))
-      .toEqual({ services: ['app', 'db'], secrets: ['db_password'], hasBackupLabels: true });
+    expect(readComposeNames(dir, files)).toEqual({
+      services: ['app', 'db'],
+      secrets: ['db_password'],
+      hasBackupLabels: true,
+    });
   });
-  it('reports a missing compose file as the recipe\'s, naming it', () => {
+  it("reports a missing compose file as the recipe's, naming it", () => {
     const dir = mkdtempSync(join(tmpdir(), 'cc-ci-compose-'));
     let err: unknown;
     try {
@@ -28,7 +31,8 @@ describe('compose names', () => {
     expect(err).toBeInstanceOf(FactError);
     expect(err).toMatchObject({ fact: { source: 'recipe', what: 'compose-file-missing' } });
     expect(blame(err)).toEqual({
-      status: 'fail', code: 'RECIPE_BROKEN',
+      status: 'fail',
+      code: 'RECIPE_BROKEN',
       message: 'the recipe has no compose.yml (named by COMPOSE_FILE or expected by default)',
     });
   });

@@ -47,12 +47,15 @@ interface Harness {
   seen: Seen;
 }
 
-async function run(input: Partial<RunInput>, opts: {
-  stages?: readonly StageDef[];
-  config?: { keepOnFailure?: number; parallelApps?: boolean };
-  spec?: string;
-  signal?: AbortSignal;
-} = {}): Promise<Harness> {
+async function run(
+  input: Partial<RunInput>,
+  opts: {
+    stages?: readonly StageDef[];
+    config?: { keepOnFailure?: number; parallelApps?: boolean };
+    spec?: string;
+    signal?: AbortSignal;
+  } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(root, 'run-'));
   const serverDir = join(dir, 'abra', 'servers', 'default');
   mkdirSync(serverDir, { recursive: true });
@@ -60,12 +63,15 @@ async function run(input: Partial<RunInput>, opts: {
   mkdirSync(join(recipesDir, 'custom-html'), { recursive: true });
   if (opts.spec) writeFileSync(join(recipesDir, 'custom-html', 'ci.yml'), opts.spec);
   const configFile = join(dir, 'cc-ci.yml');
-  writeFileSync(configFile, [
-    'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
-    `runner: {keepOnFailure: ${opts.config?.keepOnFailure ?? 0}, parallelApps: ${opts.config?.parallelApps ?? true}}`,
-    'store: ./store',
-    'recipesDir: ./recipes',
-  ].join('\n'));
+  writeFileSync(
+    configFile,
+    [
+      'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
+      `runner: {keepOnFailure: ${opts.config?.keepOnFailure ?? 0}, parallelApps: ${opts.config?.parallelApps ?? true}}`,
+      'store: ./store',
+      'recipesDir: ./recipes',
+    ].join('\n'),
+  );
   const secrets = new SecretRegistry();
   const config: Config = loadConfig({ path: configFile, secrets });
   const runDir = createRunDir(config.store, 'r1', config.swarm.abraDir, 'default');
@@ -74,26 +80,40 @@ async function run(input: Partial<RunInput>, opts: {
   const abraCalls: AbraCallRecord[] = [];
   const lease = new FakeLease();
   const eventsPath = join(dir, 'events.jsonl');
-  const outcome = await runRecipe({ recipe: 'custom-html', ref: 'main', repo: repo.url, ...input }, {
-    config, secrets, log, runDir,
-    docker: new FakeSwarm(),
-    makeAbra: (abraDir) => new FakeAbraPort(join(abraDir, 'servers', 'default'), { calls: abraCalls }),
-    lease,
-    events: eventsFile(eventsPath, 'r1', secrets, (m) => { throw new Error(m); }),
-    signal: opts.signal ?? new AbortController().signal,
-    stages: opts.stages,
-  });
+  const outcome = await runRecipe(
+    { recipe: 'custom-html', ref: 'main', repo: repo.url, ...input },
+    {
+      config,
+      secrets,
+      log,
+      runDir,
+      docker: new FakeSwarm(),
+      makeAbra: (abraDir) => new FakeAbraPort(join(abraDir, 'servers', 'default'), { calls: abraCalls }),
+      lease,
+      events: eventsFile(eventsPath, 'r1', secrets, (m) => {
+        throw new Error(m);
+      }),
+      signal: opts.signal ?? new AbortController().signal,
+      stages: opts.stages,
+    },
+  );
   await close();
   const domains = (method: AbraMethod) => abraCalls.filter((c) => c.method === method).map((c) => c.args[0] as string);
   const seen: Seen = {
-    undeployed: domains('undeploy'), removed: domains('remove'),
-    claimed: lease.claimed, kept: lease.kept, released: lease.released,
+    undeployed: domains('undeploy'),
+    removed: domains('remove'),
+    claimed: lease.claimed,
+    kept: lease.kept,
+    released: lease.released,
   };
   return { outcome, events: parseEvents(readFileSync(eventsPath, 'utf8')), seen };
 }
 
 /** A stage of the test's own: on its chain like the real one, making its app like the real one. */
-function stage(name: StageName, body: (s: StageScope) => Promise<Omit<StageResult, 'name' | 'checks'> & { checks?: StageResult['checks'] }>): StageDef {
+function stage(
+  name: StageName,
+  body: (s: StageScope) => Promise<Omit<StageResult, 'name' | 'checks'> & { checks?: StageResult['checks'] }>,
+): StageDef {
   const real = lifecycle.find((d) => d.name === name)!;
   return {
     ...real,
@@ -110,13 +130,19 @@ function stage(name: StageName, body: (s: StageScope) => Promise<Omit<StageResul
 }
 
 const passing = (name: StageName) => stage(name, async () => ({ status: 'pass' }));
-const all = (over: Partial<Record<StageName, StageDef>>) => (['install', 'upgrade', 'backup', 'recipe-local', 'lint'] as const).map((n) => over[n] ?? passing(n));
+const all = (over: Partial<Record<StageName, StageDef>>) =>
+  (['install', 'upgrade', 'backup', 'recipe-local', 'lint'] as const).map((n) => over[n] ?? passing(n));
 
 describe('runner phases', () => {
   it('a broken upgrade beside a passing install: fail, level 1, both apps torn down, lease released', async () => {
-    const { outcome, seen } = await run({}, {
-      stages: all({ upgrade: stage('upgrade', async () => ({ status: 'fail', code: 'DATA_LOST', reason: 'marker lost' })) }),
-    });
+    const { outcome, seen } = await run(
+      {},
+      {
+        stages: all({
+          upgrade: stage('upgrade', async () => ({ status: 'fail', code: 'DATA_LOST', reason: 'marker lost' })),
+        }),
+      },
+    );
     const status = Object.fromEntries(outcome.results.stages.map((s) => [s.name, s.status]));
     expect(status).toEqual({ install: 'pass', upgrade: 'fail', backup: 'pass', 'recipe-local': 'pass', lint: 'pass' });
     expect(outcome.results.verdict).toBe('fail');
@@ -134,16 +160,30 @@ describe('runner phases', () => {
 
   it('skip, na and error each say why: needs install, not asked, declared na, infrastructure', async () => {
     const spec = 'stages: {lint: na}\nna_reason: {lint: "upstream lint rule R014 false positive"}\n';
-    const { outcome } = await run({ stages: 'install,upgrade,backup,lint' }, {
-      spec,
-      stages: all({
-        install: stage('install', async () => ({ status: 'fail', code: 'NOT_CONVERGED', reason: 'converged: timed out' })),
-        upgrade: stage('upgrade', async (s) => { throw new CcciError('DOCKER_FAILED', 'Docker Engine: listing services failed'); void s; }),
-      }),
-    });
+    const { outcome } = await run(
+      { stages: 'install,upgrade,backup,lint' },
+      {
+        spec,
+        stages: all({
+          install: stage('install', async () => ({
+            status: 'fail',
+            code: 'NOT_CONVERGED',
+            reason: 'converged: timed out',
+          })),
+          upgrade: stage('upgrade', async (s) => {
+            throw new CcciError('DOCKER_FAILED', 'Docker Engine: listing services failed');
+            void s;
+          }),
+        }),
+      },
+    );
     const byName = Object.fromEntries(outcome.results.stages.map((s) => [s.name, s]));
     expect(byName.install).toMatchObject({ status: 'fail', code: 'NOT_CONVERGED' });
-    expect(byName.upgrade).toMatchObject({ status: 'error', code: 'DOCKER_FAILED', reason: expect.stringContaining('listing services failed') });
+    expect(byName.upgrade).toMatchObject({
+      status: 'error',
+      code: 'DOCKER_FAILED',
+      reason: expect.stringContaining('listing services failed'),
+    });
     expect(byName.backup).toMatchObject({ status: 'skip', reason: 'not run: it needs a passing install' });
     expect(byName['recipe-local']).toMatchObject({ status: 'skip', reason: 'not asked for in this run' });
     expect(byName.lint).toMatchObject({ status: 'na', reason: 'upstream lint rule R014 false positive' });
@@ -153,7 +193,10 @@ describe('runner phases', () => {
 
   it('a stage that needs install says how to get it when install was not asked for', async () => {
     const { outcome } = await run({ stages: 'backup' }, { stages: all({}) });
-    expect(outcome.results.stages.find((s) => s.name === 'backup')).toMatchObject({ status: 'skip', reason: 'not run: it needs a passing install (add install to --stages)' });
+    expect(outcome.results.stages.find((s) => s.name === 'backup')).toMatchObject({
+      status: 'skip',
+      reason: 'not run: it needs a passing install (add install to --stages)',
+    });
     expect(outcome.results.verdict).toBe('pass');
   });
 
@@ -166,8 +209,12 @@ describe('runner phases', () => {
     expect(kept.seen.undeployed).toEqual([installApp]);
     expect(kept.seen.released).toBe(false);
     expect(Date.parse(kept.outcome.results.teardown.keptUntil!) - Date.now()).toBeGreaterThan(1.9 * 3_600_000);
-    expect(kept.events.filter((e) => e.type === 'app-released')).toEqual(expect.arrayContaining([
-      expect.objectContaining({ domain: upgradeApp, kept: true }), expect.objectContaining({ domain: installApp, kept: false })]));
+    expect(kept.events.filter((e) => e.type === 'app-released')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ domain: upgradeApp, kept: true }),
+        expect.objectContaining({ domain: installApp, kept: false }),
+      ]),
+    );
 
     const off = await run({ keep: true }, { stages: failingUpgrade, config: { keepOnFailure: 0 } });
     expect(off.seen.kept).toBeUndefined();
@@ -179,49 +226,83 @@ describe('runner phases', () => {
     expect(passed.seen.undeployed).toHaveLength(2);
   });
 
-  it('a stop in the middle of a stage: error with the stop\'s code, not the check\'s fail; no later stage starts', async () => {
+  it("a stop in the middle of a stage: error with the stop's code, not the check's fail; no later stage starts", async () => {
     const controller = new AbortController();
     let upgradeAppMade: () => void = () => undefined;
-    const bothApps = new Promise<void>((resolve) => { upgradeAppMade = resolve; });
+    const bothApps = new Promise<void>((resolve) => {
+      upgradeAppMade = resolve;
+    });
     const interrupted = stage('install', async (s) => {
       // What a health check does when it is interrupted: its request dies, it reports a failure.
       await bothApps;
       controller.abort(new CcciError('SUPERSEDED', 'superseded by run r2'));
       const err = new RecipeFailure('CHECK_FAILED', 'health GET / did not answer');
-      return finishStage('install', Date.now(), [{ name: 'health GET /', status: 'fail', detail: err.message }], err, s.ctx.signal);
+      return finishStage(
+        'install',
+        Date.now(),
+        [{ name: 'health GET /', status: 'fail', detail: err.message }],
+        err,
+        s.ctx.signal,
+      );
     });
     const slowUpgrade = stage('upgrade', async (s) => {
       upgradeAppMade();
       await new Promise((resolve) => s.ctx.signal.addEventListener('abort', resolve));
-      return finishStage('upgrade', Date.now(), [], new CcciError('CANCELLED', 'waiting for stack: cancelled'), s.ctx.signal);
+      return finishStage(
+        'upgrade',
+        Date.now(),
+        [],
+        new CcciError('CANCELLED', 'waiting for stack: cancelled'),
+        s.ctx.signal,
+      );
     });
-    const { outcome, events, seen } = await run({}, { stages: all({ install: interrupted, upgrade: slowUpgrade }), signal: controller.signal, config: { parallelApps: true } });
+    const { outcome, events, seen } = await run(
+      {},
+      {
+        stages: all({ install: interrupted, upgrade: slowUpgrade }),
+        signal: controller.signal,
+        config: { parallelApps: true },
+      },
+    );
     const byName = Object.fromEntries(outcome.results.stages.map((s) => [s.name, s]));
-    expect(byName.install).toMatchObject({ status: 'error', code: 'SUPERSEDED', reason: 'stopped: superseded by run r2' });
+    expect(byName.install).toMatchObject({
+      status: 'error',
+      code: 'SUPERSEDED',
+      reason: 'stopped: superseded by run r2',
+    });
     expect(byName.upgrade).toMatchObject({ status: 'error', code: 'SUPERSEDED' });
-    expect(byName.backup).toMatchObject({ status: 'error', code: 'SUPERSEDED', reason: 'not reached: superseded by run r2' });
+    expect(byName.backup).toMatchObject({
+      status: 'error',
+      code: 'SUPERSEDED',
+      reason: 'not reached: superseded by run r2',
+    });
     expect(outcome.results.stages.some((s) => s.status === 'fail')).toBe(false);
     expect(outcome.results.verdict).toBe('error');
     expect(outcome.results.error).toEqual({ code: 'SUPERSEDED', message: 'superseded by run r2' });
     expect(outcome.exitCode).toBe(3);
-    expect(events.filter((e) => e.type === 'stage-started').map((e) => 'stage' in e && e.stage)).not.toContain('backup');
+    expect(events.filter((e) => e.type === 'stage-started').map((e) => 'stage' in e && e.stage)).not.toContain(
+      'backup',
+    );
     expect(seen.undeployed).toHaveLength(2);
     expect(seen.released).toBe(true);
   });
 
   it('a stop keeps the verdict error even after a stage had already failed', async () => {
     const controller = new AbortController();
-    const { outcome } = await run({}, {
-      config: { parallelApps: false },
-      signal: controller.signal,
-      stages: all({
-        install: stage('install', async () => ({ status: 'fail', reason: 'converged: timed out' })),
-        upgrade: stage('upgrade', async (s) => {
-          controller.abort(new CcciError('CANCELLED', 'cancelled from the dashboard'));
-          return finishStage('upgrade', Date.now(), [], new CcciError('CANCELLED', 'x'), s.ctx.signal);
+    const { outcome } = await run(
+      {},
+      {
+        config: { parallelApps: false },
+        signal: controller.signal,
+        stages: all({
+          install: stage('install', async () => ({ status: 'fail', reason: 'converged: timed out' })),
+          upgrade: stage('upgrade', async (s) => {
+            controller.abort(new CcciError('CANCELLED', 'cancelled from the dashboard'));
+            return finishStage('upgrade', Date.now(), [], new CcciError('CANCELLED', 'x'), s.ctx.signal);
+          }),
         }),
-      }),
-    });
+      },
+    );
     expect(outcome.results.stages[0]).toMatchObject({ name: 'install', status: 'fail' });
     expect(outcome.results.verdict).toBe('error');
     expect(outcome.results.error?.code).toBe('CANCELLED');
@@ -231,8 +312,15 @@ describe('runner phases', () => {
   it('a refused run keeps its folder and log, writes results that say why, and exits 2', async () => {
     const { outcome, events, seen } = await run({ ref: 'no-such-branch' }, { stages: all({}) });
     expect(outcome.exitCode).toBe(2);
-    expect(outcome.results.error).toEqual({ code: 'RECIPE_INVALID', message: expect.stringContaining('ref "no-such-branch" is not a branch, tag or commit') });
-    expect(outcome.results.stages.every((s) => s.status === 'skip' && s.reason?.startsWith('not run: the run was refused: '))).toBe(true);
+    expect(outcome.results.error).toEqual({
+      code: 'RECIPE_INVALID',
+      message: expect.stringContaining('ref "no-such-branch" is not a branch, tag or commit'),
+    });
+    expect(
+      outcome.results.stages.every(
+        (s) => s.status === 'skip' && s.reason?.startsWith('not run: the run was refused: '),
+      ),
+    ).toBe(true);
     expect(outcome.results.artifacts).toEqual(expect.arrayContaining(['results.json', 'junit.xml', 'run.log']));
     expect(events.map((e) => e.type)).toEqual(['run-started', 'run-finished']);
     expect(seen.claimed).toEqual([]);
@@ -244,20 +332,29 @@ describe('runner phases', () => {
 
   it('runs the three chains side by side with parallelApps, and in stage order without', async () => {
     const order: string[] = [];
-    const tracked = (name: StageName, ms: number) => stage(name, async () => {
-      order.push(`start ${name}`);
-      await new Promise((r) => setTimeout(r, ms));
-      order.push(`end ${name}`);
-      return { status: 'pass' };
+    const tracked = (name: StageName, ms: number) =>
+      stage(name, async () => {
+        order.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`end ${name}`);
+        return { status: 'pass' };
+      });
+    const defs = all({
+      install: tracked('install', 60),
+      upgrade: tracked('upgrade', 150),
+      backup: tracked('backup', 10),
+      'recipe-local': tracked('recipe-local', 10),
+      lint: tracked('lint', 10),
     });
-    const defs = all({ install: tracked('install', 60), upgrade: tracked('upgrade', 150), backup: tracked('backup', 10), 'recipe-local': tracked('recipe-local', 10), lint: tracked('lint', 10) });
     await run({}, { stages: defs, config: { parallelApps: true } });
     // Backup needs only the install app: it starts before the (slower) upgrade ends.
     expect(order.indexOf('start backup')).toBeLessThan(order.indexOf('end upgrade'));
     expect(order.indexOf('start lint')).toBeLessThan(order.indexOf('end install'));
     order.length = 0;
     await run({}, { stages: defs, config: { parallelApps: false } });
-    expect(order).toEqual(['install', 'upgrade', 'backup', 'recipe-local', 'lint'].flatMap((n) => [`start ${n}`, `end ${n}`]));
+    expect(order).toEqual(
+      ['install', 'upgrade', 'backup', 'recipe-local', 'lint'].flatMap((n) => [`start ${n}`, `end ${n}`]),
+    );
   });
 
   it('writes the events of a passing and a failing run in order, with the results at the end', async () => {
@@ -266,14 +363,22 @@ describe('runner phases', () => {
     expect(types[0]).toBe('run-started');
     expect(types.at(-1)).toBe('run-finished');
     expect(pass.events.map((e) => e.seq)).toEqual(pass.events.map((_, i) => i + 1));
-    const stageEvents = pass.events.filter((e) => e.type === 'stage-started' || e.type === 'stage-finished').map((e) => `${e.type} ${'stage' in e ? e.stage : ''}`);
-    expect(stageEvents).toEqual(['install', 'upgrade', 'backup', 'recipe-local', 'lint'].flatMap((n) => [`stage-started ${n}`, `stage-finished ${n}`]));
+    const stageEvents = pass.events
+      .filter((e) => e.type === 'stage-started' || e.type === 'stage-finished')
+      .map((e) => `${e.type} ${'stage' in e ? e.stage : ''}`);
+    expect(stageEvents).toEqual(
+      ['install', 'upgrade', 'backup', 'recipe-local', 'lint'].flatMap((n) => [
+        `stage-started ${n}`,
+        `stage-finished ${n}`,
+      ]),
+    );
     expect(types.filter((t) => t === 'app-claimed')).toHaveLength(2);
     expect(types.filter((t) => t === 'app-released')).toHaveLength(2);
     // Each app is settled as soon as its chain has ended: the upgrade app before backup starts,
     // the install app after recipe-local.
     const at = (pred: (e: RunEventLine) => boolean) => pass.events.findIndex(pred);
-    const appOf = (role: string) => pass.events.find((e) => e.type === 'app-claimed' && e.role === role) as { domain: string };
+    const appOf = (role: string) =>
+      pass.events.find((e) => e.type === 'app-claimed' && e.role === role) as { domain: string };
     const released = (role: string) => at((e) => e.type === 'app-released' && e.domain === appOf(role).domain);
     expect(released('upgrade')).toBeGreaterThan(at((e) => e.type === 'stage-finished' && e.stage === 'upgrade'));
     expect(released('upgrade')).toBeLessThan(at((e) => e.type === 'stage-started' && e.stage === 'backup'));
@@ -281,7 +386,18 @@ describe('runner phases', () => {
     const finished = pass.events.at(-1)!;
     expect(finished).toMatchObject({ type: 'run-finished', exitCode: 0, results: { verdict: 'pass', level: 5 } });
 
-    const fail = await run({}, { stages: all({ install: stage('install', async () => ({ status: 'fail', code: 'CHECK_FAILED', reason: 'health GET /: 503' })) }) });
+    const fail = await run(
+      {},
+      {
+        stages: all({
+          install: stage('install', async () => ({
+            status: 'fail',
+            code: 'CHECK_FAILED',
+            reason: 'health GET /: 503',
+          })),
+        }),
+      },
+    );
     const failedStage = fail.events.find((e) => e.type === 'stage-finished' && e.stage === 'install');
     expect(failedStage).toMatchObject({ result: { status: 'fail', code: 'CHECK_FAILED' } });
     expect(fail.events.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1, results: { verdict: 'fail' } });

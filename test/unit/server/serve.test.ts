@@ -26,12 +26,15 @@ const FORGE = 'https://git.example.org';
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-serve-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  writeFileSync(join(dir, 'cc-ci.yml'), [
-    `forge: {type: gitea, url: "${FORGE}", org: coop-cloud, repos: [coop-cloud/custom-html]}`,
-    'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
-    'store: ./store',
-    'dashboard: {listen: "127.0.0.1:0"}',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'cc-ci.yml'),
+    [
+      `forge: {type: gitea, url: "${FORGE}", org: coop-cloud, repos: [coop-cloud/custom-html]}`,
+      'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
+      'store: ./store',
+      'dashboard: {listen: "127.0.0.1:0"}',
+    ].join('\n'),
+  );
   const secrets = new SecretRegistry();
   const env = { CCCI_ADMIN_TOKEN: TOKEN, CCCI_FORGE_TOKEN: 'forge-token', CCCI_WEBHOOK_SECRET: HOOK_SECRET };
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), env, secrets });
@@ -46,7 +49,10 @@ function setup() {
   const polled: string[] = [];
   const forge: Forge = {
     client: { whoAmI: async () => ({ login: 'cc-ci-bot' }) } as unknown as ForgeClient,
-    commentsSince: async (repo) => { polled.push(repo); return []; },
+    commentsSince: async (repo) => {
+      polled.push(repo);
+      return [];
+    },
     webhooks: giteaWebhooks,
   };
   const log = createLogger({ secrets, console: false }).log;
@@ -65,8 +71,14 @@ describe('serve', () => {
   it('recovers, runs what the API queues on its executor, follows the forge it was given, and stops', async () => {
     const { store, executor, reaped, polled, start } = setup();
     // A run the last server left running, whose child is gone.
-    store.insertRun('old', { recipe: 'custom-html', repo: 'file:///x', ref: 'main', stages: [], keep: false,
-      trigger: { kind: 'api' } });
+    store.insertRun('old', {
+      recipe: 'custom-html',
+      repo: 'file:///x',
+      ref: 'main',
+      stages: [],
+      keep: false,
+      trigger: { kind: 'api' },
+    });
     store.markRunning('old', 4242);
     const claimed = { type: 'app-claimed', domain: 'cust-aaaaaa.ci.test', stack: 'cust-aaaaaa_ci_test', role: 'x' };
     executor.survivors.set('old', { alive: false, events: [claimed] });
@@ -77,11 +89,12 @@ describe('serve', () => {
     expect(polled[0]).toBe('coop-cloud/custom-html');
 
     const res = await fetch(`${serving.url}/api/runs`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ recipe: 'custom-html', ref: 'main', repo: `${FORGE}/coop-cloud/custom-html.git` }),
     });
     expect(res.status).toBe(201);
-    const { id } = await res.json() as { id: string };
+    const { id } = (await res.json()) as { id: string };
     await until('the run to start', () => executor.started.length === 1);
     executor.started[0]!.finish('pass');
     await until('the run to pass', () => store.getRun(id)?.state === 'passed');
@@ -89,9 +102,12 @@ describe('serve', () => {
     // POST /hook reads the delivery with the forge's own reader: a bad signature is refused.
     const body = JSON.stringify({ action: 'created' });
     const headers = { 'content-type': 'application/json', 'x-gitea-event': 'push' };
-    const hook = (signature: string) => fetch(`${serving.url}/hook`, {
-      method: 'POST', body, headers: { ...headers, 'x-gitea-signature': signature },
-    });
+    const hook = (signature: string) =>
+      fetch(`${serving.url}/hook`, {
+        method: 'POST',
+        body,
+        headers: { ...headers, 'x-gitea-signature': signature },
+      });
     expect((await hook('0'.repeat(64))).status).toBe(401);
     expect((await hook(createHmac('sha256', HOOK_SECRET).update(body).digest('hex'))).status).toBe(204);
 

@@ -11,7 +11,10 @@ import { composeFile, stageRig, type RigOptions, type StageRig } from '../../sup
 /** The install app of a recipe with backupbot labels, deployed and converged as install leaves it. */
 async function installed(opts: RigOptions = {}): Promise<StageRig> {
   const rig = stageRig({
-    files: { 'compose.yml': composeFile({ backup: true }) }, spec: { data: markerData }, ...opts });
+    files: { 'compose.yml': composeFile({ backup: true }) },
+    spec: { data: markerData },
+    ...opts,
+  });
   await rig.abra.appNew(rig.ctx.recipe, rig.app.name.domain);
   rig.swarm.deploy(rig.app.name.stack, rig.services({ chaos: true }));
   // Only what the backup stage does is asserted.
@@ -36,7 +39,10 @@ describe('backup stage: pass', () => {
       ['restore returned the seed', 'pass'],
     ]);
     expect(result.checks[1]?.detail).toBe('INFO snapshot 1a2b3c4d saved');
-    expect(rig.abra.calls.map((c) => [c.method, ...c.args])).toEqual([['backupCreate', domain], ['restore', domain]]);
+    expect(rig.abra.calls.map((c) => [c.method, ...c.args])).toEqual([
+      ['backupCreate', domain],
+      ['restore', domain],
+    ]);
     // One marker, seeded and read, changed, then read back after the restore.
     const execs = rig.swarm.execs();
     const marker = execs[0]?.[1] ?? '';
@@ -51,8 +57,11 @@ describe('backup stage: pass', () => {
     const rig = await installed({ spec: {} });
     const result = await runBackup(rig.ctx, rig.app);
     expect(result.status).toBe('pass');
-    expect(result.checks.map((c) => c.name))
-      .toEqual(['abra app backup create', 'abra app restore', 'converged after restore']);
+    expect(result.checks.map((c) => c.name)).toEqual([
+      'abra app backup create',
+      'abra app restore',
+      'converged after restore',
+    ]);
     expect(rig.swarm.execs()).toEqual([]);
   });
 
@@ -71,14 +80,17 @@ describe('backup stage: na', () => {
     const rig = await installed({ files: { 'compose.yml': composeFile() } });
     const result = await runBackup(rig.ctx, rig.app);
     expect(result).toEqual({
-      name: 'backup', status: 'na', checks: [],
-      reason: 'the recipe has no backupbot.backup labels: there is nothing to back up' });
+      name: 'backup',
+      status: 'na',
+      checks: [],
+      reason: 'the recipe has no backupbot.backup labels: there is nothing to back up',
+    });
     expect(rig.abra.calls).toEqual([]);
     expect(rig.swarm.execs()).toEqual([]);
     expect(rig.app.backedUp).toBeUndefined();
   });
 
-  it('reads the labels from the compose files the app\'s COMPOSE_FILE names', async () => {
+  it("reads the labels from the compose files the app's COMPOSE_FILE names", async () => {
     const rig = await installed({
       files: { 'compose.yml': composeFile(), 'compose.backup.yml': composeFile({ backup: true }) },
       appEnv: { COMPOSE_FILE: 'compose.yml:compose.backup.yml' },
@@ -89,7 +101,7 @@ describe('backup stage: na', () => {
   });
 });
 
-describe('backup stage: fail (the recipe\'s fault)', () => {
+describe("backup stage: fail (the recipe's fault)", () => {
   it('a restore that does not bring the seed back is DATA_LOST, quoting what was read', async () => {
     const rig = await installed();
     // The bot restores nothing: the mutated data stays.
@@ -97,8 +109,12 @@ describe('backup stage: fail (the recipe\'s fault)', () => {
     const result = await runBackup(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'DATA_LOST' });
     const marker = rig.swarm.execs()[0]?.[1];
-    expect(result.reason).toMatch(new RegExp('^restore returned the seed: after the restore the data is not the seed: '
-      + `data read in service app returned "changed-\\d+", not the marker ${marker}$`));
+    expect(result.reason).toMatch(
+      new RegExp(
+        '^restore returned the seed: after the restore the data is not the seed: ' +
+          `data read in service app returned "changed-\\d+", not the marker ${marker}$`,
+      ),
+    );
   });
 
   it('data gone after the restore (the read fails) is DATA_LOST too, not a broken read command', async () => {
@@ -143,7 +159,7 @@ describe('backup stage: fail (the recipe\'s fault)', () => {
 });
 
 describe('backup stage: error (infrastructure, or the run was stopped)', () => {
-  it('no backup bot on the swarm is abra\'s plumbing: ABRA_FAILED; teardown still forgets snapshots', async () => {
+  it("no backup bot on the swarm is abra's plumbing: ABRA_FAILED; teardown still forgets snapshots", async () => {
     const rig = await installed();
     const said = 'abra app backup create exited 1: FATA no backupbot discovered';
     rig.abra.fail('backupCreate', new CcciError('ABRA_FAILED', said));
@@ -162,12 +178,15 @@ describe('backup stage: error (infrastructure, or the run was stopped)', () => {
     expect(rig.abra.calls).toEqual([]);
   });
 
-  it('a stop during the restore is error with the stop\'s code', async () => {
+  it("a stop during the restore is error with the stop's code", async () => {
     const rig = await installed();
     rig.abra.hang('restore', () => setImmediate(() => rig.stop('TIMED_OUT', 'the run took longer than 60 min')));
     const result = await runBackup(rig.ctx, rig.app);
     expect(result).toMatchObject({
-      status: 'error', code: 'TIMED_OUT', reason: 'stopped: the run took longer than 60 min' });
+      status: 'error',
+      code: 'TIMED_OUT',
+      reason: 'stopped: the run took longer than 60 min',
+    });
     expect(result.checks.at(-1)).toMatchObject({ name: 'abra app restore', status: 'error', code: 'TIMED_OUT' });
   });
 });

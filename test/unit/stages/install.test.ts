@@ -15,7 +15,9 @@ import { abraLabels, HEAD_SHA, HEAD_VERSION, stageRig, type RigOptions } from '.
 vi.mock('playwright-core', () => import('../../support/fake-playwright.js'));
 
 let ingress: FakeIngress;
-beforeAll(async () => { ingress = await startIngress(); });
+beforeAll(async () => {
+  ingress = await startIngress();
+});
 afterAll(() => ingress.close());
 beforeEach(() => fakeChromium.reset());
 
@@ -31,7 +33,7 @@ const hostsSeen = (domain: string) => ingress.requests.filter((r) => r.host === 
 const oneTry = { health: { timeout: '1ms' } };
 
 describe('install stage: pass', () => {
-  it('deploys the head, waits for convergence, then health, the spec\'s checks and a screenshot', async () => {
+  it("deploys the head, waits for convergence, then health, the spec's checks and a screenshot", async () => {
     const rig = installRig({
       spec: {
         env: { EXTRA_DOMAIN: 'www.{{domain}}' },
@@ -59,7 +61,10 @@ describe('install stage: pass', () => {
     expect(result.checks.find((c) => c.name === 'health GET /')?.detail).toBe('GET / -> 200, title "Custom HTML"');
     // abra: a new app of the recipe at this domain, its secrets, the checked-out head.
     expect(rig.abra.calls.map((c) => [c.method, ...c.args])).toEqual([
-      ['appNew', 'custom-html', domain], ['generateSecrets', domain], ['deploy', domain, { chaos: true }]]);
+      ['appNew', 'custom-html', domain],
+      ['generateSecrets', domain],
+      ['deploy', domain, { chaos: true }],
+    ]);
     expect(rig.abra.calls.every((c) => c.opts?.signal === rig.ctx.signal)).toBe(true);
     // The CI env: no ACME for test domains, the spec's env with the domain filled in.
     const env = readEnvFile(rig.abra.envFile(domain));
@@ -67,7 +72,12 @@ describe('install stage: pass', () => {
     // Generated secrets are masked from the moment abra returns them.
     expect(rig.secrets.redact('pw hunter2-generated-secret')).toBe('pw ***');
     expect(rig.app.deployed).toEqual({
-      role: 'install', domain, stack, version: HEAD_VERSION, chaosVersion: HEAD_SHA.slice(0, 8) });
+      role: 'install',
+      domain,
+      stack,
+      version: HEAD_VERSION,
+      chaosVersion: HEAD_SHA.slice(0, 8),
+    });
     // Checks went through the ingress with the app's Host; Chromium mapped the domain to it.
     expect(hostsSeen(domain)).toEqual(['/', '/about', '/', '/']);
     expect(fakeChromium.launches[0]).toContain(`--host-resolver-rules=MAP ${domain} 127.0.0.1`);
@@ -82,8 +92,14 @@ describe('install stage: pass', () => {
     rig.services = () => {
       deployedAt = Date.now();
       // Tasks start after 200 ms (a healthcheck), then must hold for the 300 ms monitor.
-      return [{ name: 'app', labels: abraLabels(rig.app.name.stack, HEAD_VERSION, HEAD_SHA.slice(0, 8)),
-        startsAfterMs: 200, monitorMs: 300 }];
+      return [
+        {
+          name: 'app',
+          labels: abraLabels(rig.app.name.stack, HEAD_VERSION, HEAD_SHA.slice(0, 8)),
+          startsAfterMs: 200,
+          monitorMs: 300,
+        },
+      ];
     };
     ingress.route(rig.app.name.domain, () => {
       firstRequestAt ||= Date.now();
@@ -96,11 +112,17 @@ describe('install stage: pass', () => {
   });
 });
 
-describe('install stage: fail (the recipe\'s fault)', () => {
+describe("install stage: fail (the recipe's fault)", () => {
   it('a crash loop does not converge: NOT_CONVERGED with the task error and its last log lines', async () => {
     const rig = installRig();
-    rig.services = () => [{ name: 'app', tasks: 'failing', taskError: 'task: non-zero exit (1)',
-      logs: 'starting nginx\nnginx: [emerg] unknown directive "server_nme" in /etc/nginx/conf.d/default.conf:3\n' }];
+    rig.services = () => [
+      {
+        name: 'app',
+        tasks: 'failing',
+        taskError: 'task: non-zero exit (1)',
+        logs: 'starting nginx\nnginx: [emerg] unknown directive "server_nme" in /etc/nginx/conf.d/default.conf:3\n',
+      },
+    ];
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'NOT_CONVERGED' });
     expect(result.reason).toContain(`service ${rig.app.name.stack}_app did not converge`);
@@ -111,14 +133,16 @@ describe('install stage: fail (the recipe\'s fault)', () => {
     expect(hostsSeen(rig.app.name.domain)).toEqual([]);
   });
 
-  it('a stack whose tasks are never scheduled fails at the app\'s .env TIMEOUT (fake time)', async () => {
+  it("a stack whose tasks are never scheduled fails at the app's .env TIMEOUT (fake time)", async () => {
     const rig = installRig({ appEnv: { TIMEOUT: '120' } });
     rig.services = () => [{ name: 'app', tasks: 'pending' }];
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const t0 = Date.now();
       let settled = false;
-      const running = runInstall(rig.ctx, rig.app).finally(() => { settled = true; });
+      const running = runInstall(rig.ctx, rig.app).finally(() => {
+        settled = true;
+      });
       for (let i = 0; i < 400 && !settled; i++) await vi.advanceTimersByTimeAsync(1_000);
       const result = await running;
       // TIMEOUT=120 (seconds) beats runner.deployTimeout (300 s here).
@@ -126,8 +150,11 @@ describe('install stage: fail (the recipe\'s fault)', () => {
       expect(Date.now() - t0).toBeLessThan(130_000);
       expect(result).toMatchObject({ status: 'fail', code: 'NOT_CONVERGED' });
       const stack = rig.app.name.stack;
-      expect(result.reason).toMatch(new RegExp(
-        `^converged: timed out after 120 s waiting for stack ${stack} to converge: service ${stack}_app 0/1 running`));
+      expect(result.reason).toMatch(
+        new RegExp(
+          `^converged: timed out after 120 s waiting for stack ${stack} to converge: service ${stack}_app 0/1 running`,
+        ),
+      );
     } finally {
       vi.useRealTimers();
     }
@@ -135,8 +162,10 @@ describe('install stage: fail (the recipe\'s fault)', () => {
 
   it('abra refusing the recipe on deploy is ABRA_REFUSED, naming the lint rule; nothing is waited for', async () => {
     const rig = installRig();
-    rig.abra.fail('deploy', new CcciError('ABRA_FAILED',
-      'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version'));
+    rig.abra.fail(
+      'deploy',
+      new CcciError('ABRA_FAILED', 'abra app deploy exited 1: FATA R014: only annotated tags used for recipe version'),
+    );
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'ABRA_REFUSED' });
     expect(result.reason).toContain('abra refused the recipe on lint rule R014');
@@ -149,8 +178,9 @@ describe('install stage: fail (the recipe\'s fault)', () => {
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'CHECK_FAILED' });
     expect(result.reason).toBe(
-      `health GET /: GET http://${rig.app.name.domain}/ did not answer a status below 500 within 0 s; `
-      + 'last: 503, title "Service Unavailable"');
+      `health GET /: GET http://${rig.app.name.domain}/ did not answer a status below 500 within 0 s; ` +
+        'last: 503, title "Service Unavailable"',
+    );
     expect(hostsSeen(rig.app.name.domain)).toEqual(['/']);
     expect(fakeChromium.visited).toEqual([]);
   });
@@ -160,7 +190,10 @@ describe('install stage: fail (the recipe\'s fault)', () => {
     ingress.route(rig.app.name.domain, (path) => ({ status: 200, body: path === '/version.txt' ? '1.0.0' : '' }));
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({
-      status: 'fail', code: 'CHECK_FAILED', reason: 'http GET /version.txt: the body does not contain "1.1.0"' });
+      status: 'fail',
+      code: 'CHECK_FAILED',
+      reason: 'http GET /version.txt: the body does not contain "1.1.0"',
+    });
   });
 
   it('a deploy of some other commit than the head is WRONG_VERSION', async () => {
@@ -183,10 +216,15 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
     expect(result.checks.at(-1)).toMatchObject({ name: 'converged', status: 'error', code: 'DOCKER_FAILED' });
   });
 
-  it('abra that cannot reach Docker is its own plumbing: ABRA_FAILED, not the recipe\'s fail', async () => {
+  it("abra that cannot reach Docker is its own plumbing: ABRA_FAILED, not the recipe's fail", async () => {
     const rig = installRig();
-    rig.abra.fail('deploy', new CcciError('ABRA_FAILED',
-      'abra app deploy exited 1: FATA Cannot connect to the Docker daemon at unix:///var/run/docker.sock'));
+    rig.abra.fail(
+      'deploy',
+      new CcciError(
+        'ABRA_FAILED',
+        'abra app deploy exited 1: FATA Cannot connect to the Docker daemon at unix:///var/run/docker.sock',
+      ),
+    );
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'error', code: 'ABRA_FAILED' });
     expect(result.checks.at(-1)).toMatchObject({ name: 'abra app deploy --chaos (head)', status: 'error' });
@@ -209,7 +247,7 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
     expect(result.checks.find((c) => c.name === 'health GET /')?.status).toBe('pass');
   });
 
-  it('a stop while the stack converges is error with the stop\'s code, at once', async () => {
+  it("a stop while the stack converges is error with the stop's code, at once", async () => {
     const rig = installRig();
     rig.services = () => [{ name: 'app', tasks: 'pending' }];
     setTimeout(() => rig.stop('SUPERSEDED', 'superseded by run r2'), 100);
@@ -221,7 +259,7 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
     expect(hostsSeen(rig.app.name.domain)).toEqual([]);
   });
 
-  it('a stop during health retries is the stop\'s error, not the failing check\'s fail', async () => {
+  it("a stop during health retries is the stop's error, not the failing check's fail", async () => {
     const rig = installRig();
     ingress.route(rig.app.name.domain, () => {
       setImmediate(() => rig.stop('CANCELLED', 'cancelled from the dashboard'));
@@ -229,7 +267,10 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
     });
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({
-      status: 'error', code: 'CANCELLED', reason: 'stopped: cancelled from the dashboard' });
+      status: 'error',
+      code: 'CANCELLED',
+      reason: 'stopped: cancelled from the dashboard',
+    });
     expect(result.checks.at(-1)).toMatchObject({ name: 'health GET /', status: 'error', code: 'CANCELLED' });
     // The retries end with the stop: one request, no second try a second later.
     expect(hostsSeen(rig.app.name.domain)).toEqual(['/']);

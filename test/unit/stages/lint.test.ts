@@ -10,8 +10,14 @@ import { runLint } from '../../../src/stages/lint.js';
 import { FakeAbraPort } from '../../support/fake-abra-port.js';
 import { stageRig } from '../../support/stage-context.js';
 
-const rule = (ref: string, over: Partial<LintRule> = {}): LintRule =>
-  ({ ref, rule: `rule ${ref}`, severity: 'error', satisfied: true, skipped: false, ...over });
+const rule = (ref: string, over: Partial<LintRule> = {}): LintRule => ({
+  ref,
+  rule: `rule ${ref}`,
+  severity: 'error',
+  satisfied: true,
+  skipped: false,
+  ...over,
+});
 
 describe('lint stage', () => {
   it('passes when every error rule is satisfied; warnings and rules abra skipped are skip rows', async () => {
@@ -39,15 +45,20 @@ describe('lint stage', () => {
     advisory.abra.on('lint', async () => rules);
     const result = await runLint(advisory.ctx, { abra: advisory.abra });
     expect(result).toMatchObject({
-      status: 'fail', code: 'LINT_FAILED', advisory: true,
+      status: 'fail',
+      code: 'LINT_FAILED',
+      advisory: true,
       reason: 'R014 rule R014: error: not satisfied (to fix: tag a release)',
     });
     expect(result.checks.map((c) => c.status)).toEqual(['pass', 'fail']);
 
     const blocking = stageRig({ spec: { lint: { blocking: true } } });
     blocking.abra.on('lint', async () => rules);
-    expect(await runLint(blocking.ctx, { abra: blocking.abra }))
-      .toMatchObject({ status: 'fail', code: 'LINT_FAILED', advisory: false });
+    expect(await runLint(blocking.ctx, { abra: blocking.abra })).toMatchObject({
+      status: 'fail',
+      code: 'LINT_FAILED',
+      advisory: false,
+    });
   });
 
   it('is error, not fail, when abra could not lint at all', async () => {
@@ -59,12 +70,15 @@ describe('lint stage', () => {
     expect(result.checks).toEqual([]);
   });
 
-  it('is error with the stop\'s code when the run is stopped while abra lints', async () => {
+  it("is error with the stop's code when the run is stopped while abra lints", async () => {
     const rig = stageRig();
     rig.abra.hang('lint', () => setImmediate(() => rig.stop('TIMED_OUT', 'the run took longer than 60 min')));
     const result = await runLint(rig.ctx, { abra: rig.abra });
     expect(result).toMatchObject({
-      status: 'error', code: 'TIMED_OUT', reason: 'stopped: the run took longer than 60 min' });
+      status: 'error',
+      code: 'TIMED_OUT',
+      reason: 'stopped: the run took longer than 60 min',
+    });
   });
 
   it('runs on the clean clone the run hands it, never on the install app (stage table)', async () => {
@@ -74,7 +88,9 @@ describe('lint stage', () => {
       ctx: rig.ctx,
       plan: { base: '1.0.0+1.27.2' },
       newApp: () => Promise.reject(new Error('lint made an app')),
-      installApp: () => { throw new Error('lint asked for the install app'); },
+      installApp: () => {
+        throw new Error('lint asked for the install app');
+      },
       cleanClone: async () => ({ abra: clean, recipeDir: rig.app.recipeDir }),
     } satisfies StageScope;
     const result = await lifecycle.find((d) => d.name === 'lint')!.run(scope);

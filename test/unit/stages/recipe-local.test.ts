@@ -13,11 +13,14 @@ import { composeFile, HEAD_VERSION, stageRig, type StageRig } from '../../suppor
 
 // The stage runs from src/, where the resolver hook it preloads exists only as TypeScript.
 vi.mock('node:fs', async (real) =>
-  (await import('../../support/recipe-test-hook.js')).withHookFromSource(await real()));
+  (await import('../../support/recipe-test-hook.js')).withHookFromSource(await real()),
+);
 vi.mock('playwright-core', () => import('../../support/fake-playwright.js'));
 
 let ingress: FakeIngress;
-beforeAll(async () => { ingress = await startIngress(); });
+beforeAll(async () => {
+  ingress = await startIngress();
+});
 afterAll(() => ingress.close());
 
 /** The install app as install leaves it (deployed, converged, answering), with these recipe files. */
@@ -56,7 +59,7 @@ test('gets the CCCI contract', () => {
 `;
 
 describe('recipe-local stage: pass', () => {
-  it('runs the recipe\'s node tests against the app through the ingress; each test a row, JUnit kept', async () => {
+  it("runs the recipe's node tests against the app through the ingress; each test a row, JUnit kept", async () => {
     const rig = liveApp({ 'tests/app.test.mjs': passingTests });
     const result = await runRecipeLocal(rig.ctx, rig.app);
     expect(result).toMatchObject({ name: 'recipe-local', status: 'pass' });
@@ -73,8 +76,10 @@ describe('recipe-local stage: pass', () => {
   });
 
   it('runs the custom checks of the spec folder: fetch through the ingress, exec in a service', async () => {
-    const rig = liveApp({}, {
-      site: `
+    const rig = liveApp(
+      {},
+      {
+        site: `
         export async function homepage(ctx) {
           const res = await ctx.fetch('/');
           if (!(await res.text()).includes('Welcome')) throw new Error('no welcome');
@@ -85,13 +90,19 @@ describe('recipe-local stage: pass', () => {
           if (r.exitCode !== 0) throw new Error('seed failed');
         }
       `,
-    });
+      },
+    );
     const result = await runRecipeLocal(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'pass' });
     expect(result.checks.map((c) => [c.name, c.status, c.detail])).toEqual([
-      ['site.homepage', 'pass', 'welcome shown'], ['site.data', 'pass', undefined]]);
-    expect(rig.swarm.calls.find((c) => c.method === 'execInService')?.args)
-      .toEqual([rig.app.name.stack, 'app', ['seed', 'hello']]);
+      ['site.homepage', 'pass', 'welcome shown'],
+      ['site.data', 'pass', undefined],
+    ]);
+    expect(rig.swarm.calls.find((c) => c.method === 'execInService')?.args).toEqual([
+      rig.app.name.stack,
+      'app',
+      ['seed', 'hello'],
+    ]);
   });
 });
 
@@ -101,16 +112,19 @@ describe('recipe-local stage: skip', () => {
     const rig = liveApp({ 'tests/README.md': 'todo', 'tests/run': 'echo not executable' });
     const result = await runRecipeLocal(rig.ctx, rig.app);
     expect(result).toEqual({
-      name: 'recipe-local', status: 'skip', checks: [],
-      reason: 'nothing to run: the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) '
-        + 'and its spec folder no *.check.ts',
+      name: 'recipe-local',
+      status: 'skip',
+      checks: [],
+      reason:
+        'nothing to run: the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) ' +
+        'and its spec folder no *.check.ts',
     });
     expect(hostsSeen(rig)).toEqual([]);
   });
 });
 
-describe('recipe-local stage: fail (the recipe\'s fault)', () => {
-  it('a failing recipe test is TESTS_FAILED, with the test\'s row; secrets are masked in the JUnit', async () => {
+describe("recipe-local stage: fail (the recipe's fault)", () => {
+  it("a failing recipe test is TESTS_FAILED, with the test's row; secrets are masked in the JUnit", async () => {
     const rig = liveApp({
       'tests/app.test.mjs': `
         import test from 'node:test';
@@ -124,7 +138,10 @@ describe('recipe-local stage: fail (the recipe\'s fault)', () => {
     expect(result).toMatchObject({ status: 'fail', code: 'TESTS_FAILED' });
     expect(result.reason).toMatch(/^shows the version: /);
     expect(result.checks.map((c) => [c.name, c.status])).toEqual([
-      ['passes', 'pass'], ['shows the version', 'fail'], ['node --test tests/', 'fail']]);
+      ['passes', 'pass'],
+      ['shows the version', 'fail'],
+      ['node --test tests/', 'fail'],
+    ]);
     expect(result.checks.at(-1)).toMatchObject({ code: 'TESTS_FAILED', detail: 'exit 1, 2 test rows' });
     const junit = readFileSync(join(rig.ctx.artifactsDir, 'recipe-tests-node.xml'), 'utf8');
     expect(junit).toContain('***');
@@ -138,15 +155,22 @@ describe('recipe-local stage: fail (the recipe\'s fault)', () => {
     const result = await runRecipeLocal(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'TESTS_FAILED' });
     expect(result.checks.map((c) => [c.name, c.status])).toEqual([
-      ['tests/run: login page', 'pass'], ['tests/run: admin page', 'fail'], ['tests/run', 'fail']]);
+      ['tests/run: login page', 'pass'],
+      ['tests/run: admin page', 'fail'],
+      ['tests/run', 'fail'],
+    ]);
     expect(result.checks.at(-1)?.detail).toBe('exit 3, 2 test rows');
   });
 
   it('a custom check that throws fails the stage: CHECK_FAILED', async () => {
-    const rig = liveApp({}, {
-      site: 'export async function admin(ctx) { const r = await ctx.fetch("/admin"); '
-        + 'if (r.status !== 200) throw new Error(`admin answered ${r.status}`); }',
-    });
+    const rig = liveApp(
+      {},
+      {
+        site:
+          'export async function admin(ctx) { const r = await ctx.fetch("/admin"); ' +
+          'if (r.status !== 200) throw new Error(`admin answered ${r.status}`); }',
+      },
+    );
     ingress.route(rig.app.name.domain, (path) => (path === '/admin' ? { status: 403 } : undefined));
     const result = await runRecipeLocal(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'fail', code: 'CHECK_FAILED', reason: 'site.admin: admin answered 403' });
@@ -154,7 +178,7 @@ describe('recipe-local stage: fail (the recipe\'s fault)', () => {
 });
 
 describe('recipe-local stage: error (infrastructure, or the run was stopped)', () => {
-  it('a custom check whose exec Docker cannot run is DOCKER_FAILED, not the recipe\'s fail', async () => {
+  it("a custom check whose exec Docker cannot run is DOCKER_FAILED, not the recipe's fail", async () => {
     const rig = liveApp({}, { site: 'export async function data(ctx) { await ctx.exec("app", ["read"]); }' });
     rig.swarm.breakWith('execInService', new CcciError('DOCKER_FAILED', 'Docker Engine: creating an exec failed: 500'));
     const result = await runRecipeLocal(rig.ctx, rig.app);
@@ -162,7 +186,7 @@ describe('recipe-local stage: error (infrastructure, or the run was stopped)', (
     expect(result.checks).toMatchObject([{ name: 'site.data', status: 'error', code: 'DOCKER_FAILED' }]);
   });
 
-  it('a stop while the recipe\'s tests run kills them and is error with the stop\'s code', async () => {
+  it("a stop while the recipe's tests run kills them and is error with the stop's code", async () => {
     const rig = liveApp({
       'tests/slow.test.mjs': `
         import test from 'node:test';

@@ -51,8 +51,13 @@ function upgradeRig(opts: RigOptions = {}): StageRig {
   const recipeDir = join(root, `clone-${++clones}`);
   cpSync(baseClone, recipeDir, { recursive: true });
   const rig = stageRig({
-    recipeDir, role: 'upgrade', headSha: repo.head, headVersion: HEAD, ingress: ingress.url,
-    spec: { data: markerData }, ...opts,
+    recipeDir,
+    role: 'upgrade',
+    headSha: repo.head,
+    headVersion: HEAD,
+    ingress: ingress.url,
+    spec: { data: markerData },
+    ...opts,
   });
   ingress.route(rig.app.name.domain, page('Custom HTML', 'v1.1.0'));
   return rig;
@@ -87,35 +92,52 @@ describe('upgrade stage: pass', () => {
     expect(result.checks.find((c) => c.name === 'version label moved to the head')?.detail).toBe(`${BASE} -> ${HEAD}`);
     // One app, one set of secrets; the base by version, then the head in place.
     expect(rig.abra.calls.map((c) => [c.method, ...c.args])).toEqual([
-      ['appNew', 'custom-html', domain], ['generateSecrets', domain],
-      ['deploy', domain, { version: BASE }], ['deploy', domain, { chaos: true }]]);
+      ['appNew', 'custom-html', domain],
+      ['generateSecrets', domain],
+      ['deploy', domain, { version: BASE }],
+      ['deploy', domain, { chaos: true }],
+    ]);
     // git really moved the app's checkout to the head.
     expect(checkedOut(rig.app.recipeDir)).toBe(repo.head);
     const execs = rig.swarm.execs();
     expect(execs).toEqual([['seed', execs[0]?.[1]], ['read'], ['read']]);
     expect(rig.app.deployed).toMatchObject({
-      role: 'upgrade', stack, version: HEAD, chaosVersion: repo.head.slice(0, 8) });
+      role: 'upgrade',
+      stack,
+      version: HEAD,
+      chaosVersion: repo.head.slice(0, 8),
+    });
     expect(existsSync(join(rig.ctx.artifactsDir, 'upgrade-screenshot.png'))).toBe(true);
   });
 });
 
-describe('upgrade stage: fail (the recipe\'s fault)', () => {
-  it('a head that still carries the base\'s version label is WRONG_VERSION', async () => {
+describe("upgrade stage: fail (the recipe's fault)", () => {
+  it("a head that still carries the base's version label is WRONG_VERSION", async () => {
     const rig = upgradeRig();
     // The maintainer forgot to bump the label: abra deploys the head, the label stays.
-    rig.services = (target) => [{ name: 'app', labels: abraLabels(rig.app.name.stack, BASE,
-      'chaos' in target ? repo.head.slice(0, 8) : undefined) }];
+    rig.services = (target) => [
+      {
+        name: 'app',
+        labels: abraLabels(rig.app.name.stack, BASE, 'chaos' in target ? repo.head.slice(0, 8) : undefined),
+      },
+    ];
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ status: 'fail', code: 'WRONG_VERSION' });
-    expect(result.reason).toBe(`version label moved to the head: the coop-cloud.${rig.app.name.stack}.version label `
-      + `is "${BASE}" after the upgrade (base ${BASE}, head ${HEAD})`);
+    expect(result.reason).toBe(
+      `version label moved to the head: the coop-cloud.${rig.app.name.stack}.version label ` +
+        `is "${BASE}" after the upgrade (base ${BASE}, head ${HEAD})`,
+    );
     expect(ingress.requests.filter((r) => r.host === rig.app.name.domain)).toEqual([]);
   });
 
-  it('the label must move even when the head\'s version is not known: WRONG_VERSION', async () => {
+  it("the label must move even when the head's version is not known: WRONG_VERSION", async () => {
     const rig = upgradeRig({ headVersion: undefined });
-    rig.services = (target) => [{ name: 'app', labels: abraLabels(rig.app.name.stack, BASE,
-      'chaos' in target ? repo.head.slice(0, 8) : undefined) }];
+    rig.services = (target) => [
+      {
+        name: 'app',
+        labels: abraLabels(rig.app.name.stack, BASE, 'chaos' in target ? repo.head.slice(0, 8) : undefined),
+      },
+    ];
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ status: 'fail', code: 'WRONG_VERSION' });
     expect(result.reason).toContain(`after the upgrade (base ${BASE}, head unlabelled)`);
@@ -137,9 +159,8 @@ describe('upgrade stage: fail (the recipe\'s fault)', () => {
   it('a head that crash-loops is NOT_CONVERGED, after the base had converged', async () => {
     const rig = upgradeRig();
     const services = rig.services;
-    rig.services = (target) => ('chaos' in target
-      ? [{ name: 'app', tasks: 'failing', taskError: 'task: non-zero exit (1)' }]
-      : services(target));
+    rig.services = (target) =>
+      'chaos' in target ? [{ name: 'app', tasks: 'failing', taskError: 'task: non-zero exit (1)' }] : services(target);
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({ status: 'fail', code: 'NOT_CONVERGED' });
     expect(result.checks.filter((c) => c.name === 'converged').map((c) => c.status)).toEqual(['pass', 'fail']);
@@ -184,7 +205,7 @@ describe('upgrade stage: error (infrastructure, or the run was stopped)', () => 
     expect(result).toMatchObject({ status: 'error', code: 'DOCKER_FAILED', reason: `converged: ${down}` });
   });
 
-  it('a stop while abra deploys the head is error with the stop\'s code', async () => {
+  it("a stop while abra deploys the head is error with the stop's code", async () => {
     const rig = upgradeRig();
     const services = rig.services;
     rig.abra.on('deploy', async (_domain, target, opts) => {
@@ -194,9 +215,15 @@ describe('upgrade stage: error (infrastructure, or the run was stopped)', () => 
     });
     const result = await runUpgrade(rig.ctx, rig.app, BASE);
     expect(result).toMatchObject({
-      status: 'error', code: 'CANCELLED', reason: 'stopped: cancelled from the dashboard' });
+      status: 'error',
+      code: 'CANCELLED',
+      reason: 'stopped: cancelled from the dashboard',
+    });
     expect(result.checks.at(-1)).toMatchObject({
-      name: 'abra app deploy --chaos (head, onto the running app)', status: 'error', code: 'CANCELLED' });
+      name: 'abra app deploy --chaos (head, onto the running app)',
+      status: 'error',
+      code: 'CANCELLED',
+    });
   });
 });
 
@@ -207,7 +234,10 @@ describe('upgrade in the stage table: na, NO_UPGRADE_BASE, and the base it deplo
     return {
       ctx: rig.ctx,
       plan,
-      newApp: async (...args) => { asked.push(args); throw new CcciError('GIT_FAILED', 'no clone in this test'); },
+      newApp: async (...args) => {
+        asked.push(args);
+        throw new CcciError('GIT_FAILED', 'no clone in this test');
+      },
       installApp: () => rig.app,
       cleanClone: () => Promise.reject(new Error('upgrade asked for a clean clone')),
     };
@@ -218,8 +248,12 @@ describe('upgrade in the stage table: na, NO_UPGRADE_BASE, and the base it deplo
     const rig = stageRig();
     const asked: unknown[][] = [];
     const result = await upgrade.run(scope(planUpgradeBase('previous', BASE, tags), rig, asked));
-    expect(result).toEqual({ name: 'upgrade', status: 'na', checks: [],
-      reason: `no release tag below the head's version ${BASE}: nothing to upgrade from` });
+    expect(result).toEqual({
+      name: 'upgrade',
+      status: 'na',
+      checks: [],
+      reason: `no release tag below the head's version ${BASE}: nothing to upgrade from`,
+    });
     expect(asked).toEqual([]);
   });
 
@@ -228,7 +262,9 @@ describe('upgrade in the stage table: na, NO_UPGRADE_BASE, and the base it deplo
     const asked: unknown[][] = [];
     const result = await upgrade.run(scope(planUpgradeBase('previous', undefined, tags), rig, asked));
     expect(result).toMatchObject({
-      status: 'na', reason: expect.stringContaining('declares no coop-cloud.${STACK_NAME}.version label') });
+      status: 'na',
+      reason: expect.stringContaining('declares no coop-cloud.${STACK_NAME}.version label'),
+    });
     expect(asked).toEqual([]);
   });
 
@@ -237,7 +273,10 @@ describe('upgrade in the stage table: na, NO_UPGRADE_BASE, and the base it deplo
     const asked: unknown[][] = [];
     const result = await upgrade.run(scope(planUpgradeBase('0.9.0+1.27.2', HEAD, tags), rig, asked));
     expect(result).toMatchObject({
-      status: 'fail', code: 'NO_UPGRADE_BASE', reason: expect.stringContaining('0.9.0+1.27.2 is not a release tag') });
+      status: 'fail',
+      code: 'NO_UPGRADE_BASE',
+      reason: expect.stringContaining('0.9.0+1.27.2 is not a release tag'),
+    });
     expect(asked).toEqual([]);
   });
 

@@ -35,8 +35,14 @@ describe('parseTrigger: what triggers', () => {
     expect(run('!testme --quick --keep')).toMatchObject({ quick: true, keep: true });
     expect(run('!testme --stages install,upgrade')).toMatchObject({ stages: ['install', 'upgrade'], quick: false });
     expect(run('!testme --stages=install,upgrade')).toMatchObject({ stages: ['install', 'upgrade'] });
-    expect(run('!testme   --keep    --stages   backup,install  ')).toMatchObject({ stages: ['backup', 'install'], keep: true });
-    expect(run('!testme --stages=recipe-local,lint --keep')).toMatchObject({ stages: ['recipe-local', 'lint'], keep: true });
+    expect(run('!testme   --keep    --stages   backup,install  ')).toMatchObject({
+      stages: ['backup', 'install'],
+      keep: true,
+    });
+    expect(run('!testme --stages=recipe-local,lint --keep')).toMatchObject({
+      stages: ['recipe-local', 'lint'],
+      keep: true,
+    });
     expect(run('!testme --stages install,upgrade,backup,recipe-local,lint').stages).toHaveLength(5);
   });
 
@@ -119,7 +125,11 @@ describe('parseTrigger: usage', () => {
   });
 
   it('carries the trimmed line', () => {
-    expect(parseTrigger('x\r\n  !testme --nope  \r\n')).toEqual({ kind: 'usage', problem: 'unknown flag "--nope"', line: '!testme --nope' });
+    expect(parseTrigger('x\r\n  !testme --nope  \r\n')).toEqual({
+      kind: 'usage',
+      problem: 'unknown flag "--nope"',
+      line: '!testme --nope',
+    });
   });
 
   it('a real command wins over an earlier typo', () => {
@@ -138,7 +148,18 @@ describe('parseTrigger: usage', () => {
 describe('usageText and describeCommand', () => {
   it('usage names the grammar, every stage and an example', () => {
     const text = usageText();
-    for (const s of ['!testme', '--quick', '--stages install,upgrade', '--keep', 'install', 'upgrade', 'backup', 'recipe-local', 'lint', 'Example']) {
+    for (const s of [
+      '!testme',
+      '--quick',
+      '--stages install,upgrade',
+      '--keep',
+      'install',
+      'upgrade',
+      'backup',
+      'recipe-local',
+      'lint',
+      'Example',
+    ]) {
       expect(text).toContain(s);
     }
     expect(text.length).toBeLessThan(1000);

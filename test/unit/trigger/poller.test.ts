@@ -16,7 +16,12 @@ import { Poller } from '../../../src/trigger/poller.js';
 
 const log = createLogger({ secrets: new SecretRegistry(), console: false }).log;
 const comment = (id: number, at: string, pr = 1, body = '!testme'): Comment => ({
-  id, body, updated_at: at, created_at: at, user: { login: 'maintainer' }, pull_request_url: pr ? `http://forge/coop-cloud/custom-html/pulls/${pr}` : '',
+  id,
+  body,
+  updated_at: at,
+  created_at: at,
+  user: { login: 'maintainer' },
+  pull_request_url: pr ? `http://forge/coop-cloud/custom-html/pulls/${pr}` : '',
 });
 
 function world(file: string) {
@@ -36,13 +41,25 @@ function world(file: string) {
   const bridge = {
     handle: async (c: PrComment) => {
       if (!store.claimComment(c.commentId, c.repo, c.pr)) return 'duplicate' as const;
-      if (outcome === 'retry') { store.unclaimComment(c.commentId); return 'retry' as const; }
+      if (outcome === 'retry') {
+        store.unclaimComment(c.commentId);
+        return 'retry' as const;
+      }
       handled.push(c);
       return outcome;
     },
   };
   const poller = new Poller({ forge, store, bridge, repos: ['coop-cloud/custom-html'], intervalMs: 10, log });
-  return { all, asked, handled, store, poller, fail: (o: CommentOutcome) => { outcome = o; } };
+  return {
+    all,
+    asked,
+    handled,
+    store,
+    poller,
+    fail: (o: CommentOutcome) => {
+      outcome = o;
+    },
+  };
 }
 
 describe('poller', () => {
@@ -51,10 +68,17 @@ describe('poller', () => {
     w.all.push(comment(1, '2026-11-30T10:00:00Z'), comment(2, '2026-11-30T10:00:05Z'));
     await w.poller.pollOnce();
     expect(w.handled).toEqual([]);
-    w.all.push(comment(3, '2026-11-30T10:00:05Z'), comment(4, '2026-11-30T10:01:00Z', 0), comment(5, '2026-11-30T10:02:00Z', 7, 'hi'));
+    w.all.push(
+      comment(3, '2026-11-30T10:00:05Z'),
+      comment(4, '2026-11-30T10:01:00Z', 0),
+      comment(5, '2026-11-30T10:02:00Z', 7, 'hi'),
+    );
     await w.poller.pollOnce();
     await w.poller.pollOnce();
-    expect(w.handled.map((c) => [c.commentId, c.pr, c.body])).toEqual([[3, 1, '!testme'], [5, 7, 'hi']]);
+    expect(w.handled.map((c) => [c.commentId, c.pr, c.body])).toEqual([
+      [3, 1, '!testme'],
+      [5, 7, 'hi'],
+    ]);
     expect(w.asked.at(-1)).toBe('2026-11-30T10:02:00.000Z');
   });
 

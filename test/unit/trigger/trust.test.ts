@@ -39,11 +39,17 @@ describe('mayTrigger', () => {
   });
 
   it('not a non-member', async () => {
-    expect(await mayTrigger('mallory', deps(false))).toEqual({ allowed: false, why: 'mallory is neither a member of coop-cloud nor on the allowlist' });
+    expect(await mayTrigger('mallory', deps(false))).toEqual({
+      allowed: false,
+      why: 'mallory is neither a member of coop-cloud nor on the allowlist',
+    });
   });
 
   it('not when membership cannot be told', async () => {
-    expect(await mayTrigger('alice', deps('unknown'))).toEqual({ allowed: false, why: 'cannot tell: the bot account is not a member of coop-cloud' });
+    expect(await mayTrigger('alice', deps('unknown'))).toEqual({
+      allowed: false,
+      why: 'cannot tell: the bot account is not a member of coop-cloud',
+    });
   });
 
   it('not when the check throws; why carries the error', async () => {

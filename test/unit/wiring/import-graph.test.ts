@@ -24,9 +24,13 @@ function importGraph(): Map<string, string[]> {
   const imports = /(?:import|export)\s[^;]*?\sfrom\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g;
   for (const file of sourceFiles(src)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(imports)]
-      .map((m) => resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'));
-    graph.set(file, targets.filter((t) => t.startsWith(src)));
+    const targets = [...text.matchAll(imports)].map((m) =>
+      resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, '.ts'),
+    );
+    graph.set(
+      file,
+      targets.filter((t) => t.startsWith(src)),
+    );
   }
   return graph;
 }
@@ -72,7 +76,14 @@ describe('the import graph of src/', () => {
   const graph = importGraph();
 
   it('has no circle between files', () => {
-    expect(circles(graph).map((c) => c.map((f) => relative(src, f)).sort().join(' <-> '))).toEqual([]);
+    expect(
+      circles(graph).map((c) =>
+        c
+          .map((f) => relative(src, f))
+          .sort()
+          .join(' <-> '),
+      ),
+    ).toEqual([]);
   });
 
   it('has no circle between folders', () => {
