@@ -83,14 +83,21 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('doctor')
     .description(
-      "check the host against the config: abra (its version, every command and flag cc-ci uses), docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium, the forge token's rights; exit 1 when something is missing",
+      [
+        'check the host against the config: abra (its version, every command and flag cc-ci uses),',
+        'docker and the swarm, the proxy network, backup-bot-two, the ingress, the store, Chromium,',
+        "the forge token's rights; exit 1 when something is missing",
+      ].join(' '),
     )
     .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags, secrets)));
   program
     .command('demo')
     .description(
-      'the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme, the run to its verdict; serves until Ctrl-C (root; a machine you can spare)',
+      [
+        'the whole loop on this machine: testbed swarm, a stand-in forge with a PR, cc-ci serve, a !testme,',
+        'the run to its verdict; serves until Ctrl-C (root; a machine you can spare)',
+      ].join(' '),
     )
     .option('--pr <name>', 'also open a second PR: "broken", whose upgrade loses data')
     .option('--port <port>', "the dashboard's port on 127.0.0.1", '8080')

@@ -76,7 +76,8 @@ export const abraCalls: readonly AbraCall[] = [
     flags: ['--server', '--domain', '--chaos', '--offline', '--no-input'],
     terminal: false,
     parsed:
-      'exit status; FATA line on failure. Afterwards cc-ci sets `DOMAIN=<domain>` in the .env itself (abra may only replace `<recipe>.example.com` of .env.sample)',
+      'exit status; FATA line on failure. Afterwards cc-ci sets `DOMAIN=<domain>` in the .env itself ' +
+      '(abra may only replace `<recipe>.example.com` of .env.sample)',
     evidence: 'U',
     source: 'interfaces.md A.5 (command [V], flags [U]), A.8.2 row 3',
   },
@@ -88,7 +89,8 @@ export const abraCalls: readonly AbraCall[] = [
     optionalFlags: ['--machine'],
     terminal: false,
     parsed:
-      'with --machine a JSON list of {name, value}, else the NAME/VALUE table; values are masked before anything is logged. ' +
+      'with --machine a JSON list of {name, value}, else the NAME/VALUE table; ' +
+      'values are masked before anything is logged. ' +
       'Not called when the compose files declare no secrets; "no secrets generated" with exit 1 means none',
     evidence: 'U',
     source: 'interfaces.md A.5 (command [V], flags and output [U])',
@@ -130,7 +132,8 @@ export const abraCalls: readonly AbraCall[] = [
     flags: ['--force', '--no-converge-checks', '--no-domain-checks', '--offline', '--no-input'],
     terminal: false,
     parsed:
-      'exit status; FATA line on stdout (`has locally unstaged changes` for a dirty tree). cc-ci reads the version label',
+      'exit status; FATA line on stdout (`has locally unstaged changes` for a dirty tree). ' +
+      'cc-ci reads the version label',
     evidence: 'V3',
     source: 'interfaces.md A.5 (version argument [V]), A.8.2 row 4',
   },
@@ -161,7 +164,8 @@ export const abraCalls: readonly AbraCall[] = [
     flags: ['--chaos', '--offline', '--no-input'],
     terminal: true,
     parsed:
-      'exit status and the last line (the snapshot); abra execs into backup-bot-two with a terminal and fails without one',
+      'exit status and the last line (the snapshot); ' +
+      'abra execs into backup-bot-two with a terminal and fails without one',
     evidence: 'V3',
     source: "interfaces.md A.8.2 row 9, B.4; terminal: the first cc-ci's `_run_pty` (A.8); --chaos on it [U]",
   },
@@ -184,7 +188,8 @@ export const abraCalls: readonly AbraCall[] = [
     terminal: true,
     parsed:
       'the rule table (ref, rule, severity, satisfied ✅/❌, skipped, resolve), box drawing and colours stripped; ' +
-      'JSON instead when --help lists --machine. Non-zero exit without a table, or no table, is "could not lint" (error)',
+      'JSON instead when --help lists --machine. ' +
+      'Non-zero exit without a table, or no table, is "could not lint" (error)',
     evidence: 'U',
     source: 'interfaces.md A.8.5 (never recorded); terminal: the first cc-ci ran it under `_run_pty` [V3]',
   },

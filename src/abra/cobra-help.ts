@@ -19,7 +19,10 @@
 // urfave/cli-style help (`USAGE:`, `OPTIONS:` with `--chaos, -C`) reads the same way.
 
 export interface CobraHelp {
-  /** The command words of the first usage line, after the program's name (`['app', 'deploy']`); undefined without a usage section. */
+  /**
+   * The command words of the first usage line, after the program's name (`['app', 'deploy']`);
+   * undefined without a usage section.
+   */
   usagePath: string[] | undefined;
   /** The command's name and aliases (`['deploy', 'd']`), when the help lists them. */
   aliases: string[];

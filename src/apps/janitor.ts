@@ -128,7 +128,8 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
       report.reaped.push({ domain, left: [`teardown failed: ${errorMessage(err)}`] });
     }
   }
-  // Leases of dead runs whose apps are all gone are no longer needed (left alone in a pass that reaped nothing for want of a readable lease).
+  // Leases of dead runs whose apps are all gone are no longer needed (left alone in a pass that
+  // reaped nothing for want of a readable lease).
   if (decision.unreadableLeases.length === 0) {
     for (const lease of scan.leases) {
       if (!lease.live && !kept(lease, now)) rmSync(lease.path, { force: true });
@@ -147,7 +148,8 @@ async function snapshotStacks(
     return testStacksIn((await backups.list()) ?? [], isTestStack);
   } catch (err) {
     log(
-      `the backup repository could not be read, so snapshots of past test apps are not looked for: ${errorMessage(err)}`,
+      'the backup repository could not be read, so snapshots of past test apps are not looked for: ' +
+        errorMessage(err),
     );
     return new Map();
   }

@@ -91,7 +91,8 @@ export class Lease implements RunLease {
       this.write();
     } catch (err) {
       this.onError(
-        `could not write the lease ${this.path} for --keep (${errorMessage(err)}): the kept apps ${apps.join(', ')} are not protected from the janitor`,
+        `could not write the lease ${this.path} for --keep (${errorMessage(err)}): ` +
+          `the kept apps ${apps.join(', ')} are not protected from the janitor`,
       );
     }
   }
@@ -126,7 +127,9 @@ export class Lease implements RunLease {
       this.write();
     } catch (err) {
       this.onError(
-        `lease heartbeat: could not write ${this.path} (${errorMessage(err)}); until it can be written, the janitor may take this run's apps (${this.record.apps.join(', ') || 'none yet'}) for orphans`,
+        `lease heartbeat: could not write ${this.path} (${errorMessage(err)}); ` +
+          `until it can be written, the janitor may take this run's apps ` +
+          `(${this.record.apps.join(', ') || 'none yet'}) for orphans`,
       );
     }
   }
@@ -150,7 +153,9 @@ export class Lease implements RunLease {
   private unwritable(what: string, err: unknown): CcciError {
     return new CcciError(
       'STORE_FAILED',
-      `could not write the lease ${this.path} (${what}): ${errorMessage(err)}; check that the store folder ${dirname(dirname(this.path))} (\`store\` in cc-ci.yml) exists, is writable by this user and its disk is not full`,
+      `could not write the lease ${this.path} (${what}): ${errorMessage(err)}; ` +
+        `check that the store folder ${dirname(dirname(this.path))} (\`store\` in cc-ci.yml) exists, ` +
+        'is writable by this user and its disk is not full',
       { cause: err },
     );
   }

@@ -43,7 +43,10 @@ export interface BackupRepo {
   forget(ids: string[]): Promise<void>;
 }
 
-/** restic's words for "someone else holds the lock" (0.14: "unable to create lock in backend: repository is already locked …"). */
+/**
+ * restic's words for "someone else holds the lock"
+ * (0.14: "unable to create lock in backend: repository is already locked …").
+ */
 export function isRepoLocked(text: string): boolean {
   return /repository is already locked|unable to create lock/i.test(text);
 }
@@ -86,7 +89,10 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
     return bots.find((b) => b.running > 0)?.name;
   }
 
-  /** One restic command in the bot, with the bot's environment (and its password secret when that is where the password is). */
+  /**
+   * One restic command in the bot, with the bot's environment (and its password secret when that
+   * is where the password is).
+   */
   async function restic(name: string, args: string[]): Promise<string> {
     let res = await docker.execInNamedService(name, ['restic', ...passwordArgs, ...args]);
     if (res.exitCode !== 0 && passwordArgs.length === 0 && asksForPassword(res.stderr)) {
@@ -147,7 +153,10 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
 export interface Forgotten {
   /** Short ids of the snapshots forgotten. */
   forgotten: string[];
-  /** What is left, in teardown's words ("restic snapshot 1a2b3c4d of <stack> in the backup repository"), or why the repository could not be read. */
+  /**
+   * What is left, in teardown's words ("restic snapshot 1a2b3c4d of <stack> in the backup repository"),
+   * or why the repository could not be read.
+   */
   left: string[];
 }
 
@@ -245,7 +254,10 @@ function asksForPassword(stderr: string): boolean {
 
 function hint(said: string): string {
   if (/specify repository location|repository.*(not set|required)/i.test(said)) {
-    return `: the backup bot's container has no RESTIC_REPOSITORY in its environment, so cc-ci cannot find its repository`;
+    return (
+      ": the backup bot's container has no RESTIC_REPOSITORY in its environment, " +
+      'so cc-ci cannot find its repository'
+    );
   }
   if (/executable file not found|no such file/i.test(said) && /restic/i.test(said))
     return ": the backup bot's container has no restic on its PATH";

@@ -37,7 +37,10 @@ export interface DemoOptions {
 
 const RECIPE = 'custom-html';
 
-/** What each run should end as: main and PR #1 (it changes only the marker) pass; PR #2 (--pr broken) loses its data on upgrade. */
+/**
+ * What each run should end as: main and PR #1 (it changes only the marker) pass;
+ * PR #2 (--pr broken) loses its data on upgrade.
+ */
 const expected = (r: FollowedRun): RunRecord['state'] => (r.target.pr === 2 ? 'failed' : 'passed');
 
 interface DemoServer {
@@ -65,7 +68,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       onLine: () => undefined,
     });
     say(
-      `Stand-in forge on ${forge.url}: ${forge.repo} with ${forge.pulls.map((n) => `PR #${n}`).join(' and ')}, org member "maintainer".`,
+      `Stand-in forge on ${forge.url}: ${forge.repo} ` +
+        `with ${forge.pulls.map((n) => `PR #${n}`).join(' and ')}, org member "maintainer".`,
     );
 
     const demoConfig = writeDemoConfig({
@@ -98,11 +102,13 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`Dashboard:    ${serving.url}/`);
     for (const r of runs)
       say(
-        `Run page:     ${serving.url}/runs/${r.run.id}   (${r.target.pr ? `PR #${r.target.pr}: ${forge.url}/${forge.repo}/pulls/${r.target.pr}` : r.target.label})`,
+        `Run page:     ${serving.url}/runs/${r.run.id}   ` +
+          `(${r.target.pr ? `PR #${r.target.pr}: ${forge.url}/${forge.repo}/pulls/${r.target.pr}` : r.target.label})`,
       );
     say(`Badge:        ${serving.url}/badge/${RECIPE}.svg`);
     say(
-      `Admin token for the cancel and re-run forms: ${demoConfig.adminToken} (also in ${join(opts.dir, 'admin-token')})`,
+      `Admin token for the cancel and re-run forms: ${demoConfig.adminToken} ` +
+        `(also in ${join(opts.dir, 'admin-token')})`,
     );
     say('');
     say('Serving until Ctrl-C.');
@@ -181,7 +187,10 @@ async function testRuns(
   return following.done;
 }
 
-/** Says how a run ended and, for a PR, prints the bot's reply once it shows the verdict. True when it ended as it should. */
+/**
+ * Says how a run ended and, for a PR, prints the bot's reply once it shows the verdict.
+ * True when it ended as it should.
+ */
 async function showOutcome(forge: StandInForge, r: FollowedRun, opts: DemoOptions): Promise<boolean> {
   const want = expected(r);
   const as = want === r.run.state ? 'as expected' : `NOT as expected: ${want}`;
@@ -192,7 +201,8 @@ async function showOutcome(forge: StandInForge, r: FollowedRun, opts: DemoOption
   }
   const reply = await finalReply(maintainerClient(forge), forge, r.target.pr, r.run, opts.signal);
   opts.say(
-    `${r.target.label}: ${r.run.state} (${as}); commit status ${reply.status ?? 'none'}. The reply, as the maintainer sees it:`,
+    `${r.target.label}: ${r.run.state} (${as}); commit status ${reply.status ?? 'none'}. ` +
+      'The reply, as the maintainer sees it:',
   );
   opts.say('');
   for (const line of (reply.comment?.body ?? '(no reply)').trimEnd().split('\n')) opts.say(`    ${line}`);
@@ -226,7 +236,8 @@ function emptyDemoDir(dir: string): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, DIR_MARK))) {
     throw new CcciError(
       'USAGE',
-      `--dir ${dir} is not empty and was not made by cc-ci demo: the demo empties its folder at each start, so give it a new or empty one`,
+      `--dir ${dir} is not empty and was not made by cc-ci demo: ` +
+        'the demo empties its folder at each start, so give it a new or empty one',
     );
   }
   rmSync(dir, { recursive: true, force: true });

@@ -77,7 +77,8 @@ export function followRuns(runs: RunControl, opts: FollowOptions): Following {
     if (waiting.length > 0 && Date.now() - started > opts.startWithinMs) {
       settle(
         new Error(
-          `no run started within ${opts.startWithinMs / 1000} s for ${waiting.map((t) => t.label).join(', ')}: see serve.log for what the forge poller did`,
+          `no run started within ${opts.startWithinMs / 1000} s for ${waiting.map((t) => t.label).join(', ')}: ` +
+            'see serve.log for what the forge poller did',
         ),
       );
     } else if (Date.now() - started > opts.endWithinMs) {

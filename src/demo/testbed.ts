@@ -15,7 +15,8 @@ export function packageRoot(): string {
     if (parent === dir)
       throw new CcciError(
         'CONFIG_INVALID',
-        `cc-ci demo needs the cc-ci checkout (testbed/ beside package.json); none above ${fileURLToPath(import.meta.url)}`,
+        'cc-ci demo needs the cc-ci checkout (testbed/ beside package.json); ' +
+          `none above ${fileURLToPath(import.meta.url)}`,
       );
     dir = parent;
   }
@@ -43,7 +44,8 @@ export async function testbedScript(
   if (process.getuid?.() !== 0)
     throw new CcciError(
       'USAGE',
-      `cc-ci demo runs testbed/${script}, which needs root (it starts dockerd and installs Debian packages): run it as root on a machine you can spare`,
+      `cc-ci demo runs testbed/${script}, which needs root (it starts dockerd and installs Debian packages): ` +
+        'run it as root on a machine you can spare',
     );
   const tail: string[] = [];
   const r = await runProcess('bash', [join(root, 'testbed', script)], {
@@ -59,7 +61,8 @@ export async function testbedScript(
   if (r.exitCode !== 0) {
     throw new CcciError(
       'DOCKER_FAILED',
-      `testbed/${script} failed (exit ${r.exitCode}): ${tail.join(' | ')}; its log is above, dockerd's in /var/lib/cc-ci-testbed/dockerd.log (docs/testbed.md)`,
+      `testbed/${script} failed (exit ${r.exitCode}): ${tail.join(' | ')}; ` +
+        "its log is above, dockerd's in /var/lib/cc-ci-testbed/dockerd.log (docs/testbed.md)",
     );
   }
 }

@@ -100,7 +100,9 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
         const stableForMs = stabilityWindow(services);
         stableAt = Math.max(reportedAt + stableForMs, noticedAt + Math.min(stableForMs, MIN_OBSERVED_MS));
         if (now >= stableAt) return { services, noticedAt, reportedAt, stableForMs };
-        summary = `${services.map((s) => `service ${s.name} ${s.desired}/${s.desired} running`).join('; ')}; waiting ${Math.ceil((stableAt - now) / 1000)} s to verify that the tasks are stable`;
+        summary =
+          `${services.map((s) => `service ${s.name} ${s.desired}/${s.desired} running`).join('; ')}; ` +
+          `waiting ${Math.ceil((stableAt - now) / 1000)} s to verify that the tasks are stable`;
       } else {
         noticedAt = undefined;
       }
@@ -177,7 +179,8 @@ export function judge(
     const update = settled ? '' : `, update ${s.updateState}`;
     behind.push(s.name);
     waiting.push(
-      `service ${s.name} ${current}/${s.desired} running${update} (tasks: ${states.join(', ') || 'none'}${failedCount ? `, ${failedCount} failed` : ''}${lastError})`,
+      `service ${s.name} ${current}/${s.desired} running${update} ` +
+        `(tasks: ${states.join(', ') || 'none'}${failedCount ? `, ${failedCount} failed` : ''}${lastError})`,
     );
   }
   return waiting.length === 0

@@ -81,7 +81,8 @@ export async function collectDiagnostics(opts: CollectOptions): Promise<ServiceD
       if (!roleSafe) return entry;
       if (!SAFE_NAME.test(name)) {
         log(
-          `diagnostics of ${opts.stack}: service name ${JSON.stringify(name)} is not a safe file name; its logs are not written`,
+          `diagnostics of ${opts.stack}: service name ${JSON.stringify(name)} is not a safe file name; ` +
+            'its logs are not written',
         );
         return entry;
       }

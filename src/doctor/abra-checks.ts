@@ -130,7 +130,9 @@ export async function checkAbraCommands(probe: AbraProbe, calls: readonly AbraCa
   }
   return {
     ok: false,
-    detail: `${report.problems.length} of the commands and flags cc-ci uses ${report.problems.length === 1 ? 'is' : 'are'} missing from abra's --help:`,
+    detail:
+      `${report.problems.length} of the commands and flags cc-ci uses ` +
+      `${report.problems.length === 1 ? 'is' : 'are'} missing from abra's --help:`,
     more: [...report.problems, ...(optional ?? [])],
     fix: FIX,
   };

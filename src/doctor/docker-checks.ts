@@ -14,7 +14,8 @@ export async function checkEngine(docker: DockerProbe, dockerHost: string): Prom
   } catch (err) {
     return {
       ok: false,
-      detail: `no Docker engine answers at ${dockerHost}: ${(err as Error).message.replace(/^Docker Engine at \S+: /, '')}`,
+      detail:
+        `no Docker engine answers at ${dockerHost}: ` + (err as Error).message.replace(/^Docker Engine at \S+: /, ''),
       fix: 'start dockerd, or set swarm.dockerHost to where it listens (unix:///var/run/docker.sock, tcp://host:2375)',
     };
   }
@@ -47,7 +48,9 @@ export async function checkProxyNetwork(docker: DockerProbe): Promise<Outcome> {
   if (n.driver !== 'overlay' || n.scope !== 'swarm' || !n.attachable) {
     return {
       ok: false,
-      detail: `"${PROXY_NETWORK}" is a ${n.attachable ? '' : 'non-attachable '}${n.driver} network of scope ${n.scope}, not an attachable swarm overlay`,
+      detail:
+        `"${PROXY_NETWORK}" is a ${n.attachable ? '' : 'non-attachable '}${n.driver} network of scope ${n.scope}, ` +
+        'not an attachable swarm overlay',
       fix: `remove it and ${create}`,
     };
   }
@@ -57,7 +60,9 @@ export async function checkProxyNetwork(docker: DockerProbe): Promise<Outcome> {
 export async function checkBackupBot(docker: DockerProbe): Promise<Outcome> {
   const services = await docker.services();
   const labelled = services.filter((s) => s.labels[BACKUPBOT_LABEL] === 'true');
-  const fix = `deploy backup-bot-two (abra app new backup-bot-two; abra app deploy …): abra finds it by the service label ${BACKUPBOT_LABEL}=true`;
+  const fix =
+    'deploy backup-bot-two (abra app new backup-bot-two; abra app deploy …): ' +
+    `abra finds it by the service label ${BACKUPBOT_LABEL}=true`;
   const running = labelled.find((s) => s.running > 0);
   if (running)
     return {
@@ -75,7 +80,9 @@ export async function checkBackupBot(docker: DockerProbe): Promise<Outcome> {
   if (lookalike) {
     return {
       ok: false,
-      detail: `${lookalike.name} looks like a backup bot but has no label ${BACKUPBOT_LABEL}=true, so abra will not find it`,
+      detail:
+        `${lookalike.name} looks like a backup bot but has no label ${BACKUPBOT_LABEL}=true, ` +
+        'so abra will not find it',
       fix,
     };
   }
@@ -85,7 +92,8 @@ export async function checkBackupBot(docker: DockerProbe): Promise<Outcome> {
 /** restic in the bot reads the repository, so teardown can forget test snapshots there. */
 export async function checkBackupRepo(backups: BackupRepo, isTestStack: (stack: string) => boolean): Promise<Outcome> {
   const fix =
-    "give the bot's container restic and RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (or the restic_password secret) in its environment; " +
+    "give the bot's container restic and RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE " +
+    '(or the restic_password secret) in its environment; ' +
     "cc-ci forgets each test app's snapshots with restic there";
   try {
     const list = await backups.list();
@@ -98,7 +106,9 @@ export async function checkBackupRepo(backups: BackupRepo, isTestStack: (stack: 
     const tests = testStacksIn(list, isTestStack).size;
     return {
       ok: true,
-      detail: `restic in the bot reads its repository: ${list.length} snapshot${list.length === 1 ? '' : 's'}${tests > 0 ? `, of ${tests} past test app${tests === 1 ? '' : 's'} (cc-ci janitor forgets those)` : ''}`,
+      detail:
+        `restic in the bot reads its repository: ${list.length} snapshot${list.length === 1 ? '' : 's'}` +
+        (tests > 0 ? `, of ${tests} past test app${tests === 1 ? '' : 's'} (cc-ci janitor forgets those)` : ''),
     };
   } catch (err) {
     return { ok: false, detail: (err as Error).message, fix };

@@ -55,12 +55,18 @@ export async function checkForgeRepos(forge: ForgeClient, repos: readonly string
   if (problems.length === 0)
     return {
       ok: true,
-      detail: `${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}: readable, and the bot has write access`,
+      detail:
+        `${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}: ` +
+        'readable, and the bot has write access',
     };
   return {
     ok: false,
-    detail: `${problems.length} of ${repos.length} enrolled repositories ${problems.length === 1 ? 'is' : 'are'} not usable:`,
+    detail:
+      `${problems.length} of ${repos.length} enrolled repositories ` +
+      `${problems.length === 1 ? 'is' : 'are'} not usable:`,
     more: problems,
-    fix: `give the bot write access to each (a team of the org with "write", or a collaborator) and check forge.repos (${RIGHTS})`,
+    fix:
+      'give the bot write access to each (a team of the org with "write", or a collaborator) ' +
+      `and check forge.repos (${RIGHTS})`,
   };
 }

@@ -39,7 +39,9 @@ export async function checkAbraServer(abraDir: string, server: string): Promise<
   return {
     ok: false,
     detail: `${dir} does not exist: abra does not know the server "${server}"`,
-    fix: `ABRA_DIR=${abraDir} abra server add ${server} (--local for this machine), or set swarm.server / swarm.abraDir to the ones abra uses`,
+    fix:
+      `ABRA_DIR=${abraDir} abra server add ${server} (--local for this machine), ` +
+      'or set swarm.server / swarm.abraDir to the ones abra uses',
   };
 }
 

@@ -35,7 +35,8 @@ export function judgeOutcome(outcome: ForgeOutcome, call: ForgeCall): ForgeVerdi
   const retry =
     outcome.kind === 'timeout' || outcome.kind === 'network' || (outcome.kind === 'status' && outcome.status >= 500);
   const message = retry
-    ? `${where}: ${what}; the forge at ${call.forgeUrl} did not answer after ${call.tries} ${call.tries === 1 ? 'try' : 'tries'}`
+    ? `${where}: ${what}; the forge at ${call.forgeUrl} ` +
+      `did not answer after ${call.tries} ${call.tries === 1 ? 'try' : 'tries'}`
     : `${where}: the forge at ${call.forgeUrl} ${what}${hintFor(outcome)}`;
   const cause = outcome.kind === 'network' ? outcome.error : undefined;
   return {
@@ -70,7 +71,10 @@ function hintFor(outcome: ForgeOutcome): string {
   const { status } = outcome;
   if (status === 401) return ' — the token is wrong or revoked: check forge.tokenFile (or CCCI_FORGE_TOKEN)';
   if (status === 403)
-    return ' — the bot account lacks rights on the repository (commenting needs read, statuses and editing others’ comments need write)';
+    return (
+      ' — the bot account lacks rights on the repository ' +
+      '(commenting needs read, statuses and editing others’ comments need write)'
+    );
   if (status === 404)
     return ' — no such repository, pull request, comment or user, or a private one the bot account cannot see';
   if (status >= 300 && status < 400) return ' — is forge.url the forge’s own address (scheme, host and sub-path)?';

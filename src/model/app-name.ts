@@ -33,7 +33,8 @@ export function checkStackNameLength(domain: string, swarmDomain: string): void 
   throw new CcciError(
     'CONFIG_INVALID',
     `the stack name ${stack} would be ${stack.length} characters, but abra cuts stack names at ${MAX_STACK_NAME}; ` +
-      `swarm.domain ${JSON.stringify(swarmDomain)} is ${swarmDomain.length} characters and may be at most ${maxSwarmDomainLength()}: use a shorter swarm.domain`,
+      `swarm.domain ${JSON.stringify(swarmDomain)} is ${swarmDomain.length} characters ` +
+      `and may be at most ${maxSwarmDomainLength()}: use a shorter swarm.domain`,
   );
 }
 

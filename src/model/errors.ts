@@ -73,7 +73,8 @@ export type RecipeFailureCode =
   | 'DATA_COMMAND_FAILED' // the spec's seed, mutate or read command failed in the app
   | 'WRONG_VERSION' // the deployed version is not the one asked for
   | 'NO_UPGRADE_BASE' // the spec pins an upgrade base the recipe does not have
-  | 'RECIPE_BROKEN' // the recipe at this ref is unusable (a compose file it names is missing, a service the spec names is absent)
+  // the recipe at this ref is unusable (a compose file it names is missing, a service the spec names is absent)
+  | 'RECIPE_BROKEN'
   | 'TESTS_FAILED' // the recipe's own tests failed
   | 'LINT_FAILED'; // an error-level lint rule is not satisfied
 

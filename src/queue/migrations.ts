@@ -12,7 +12,8 @@ const migrations: string[] = [
      stages TEXT NOT NULL,
      keep INTEGER NOT NULL DEFAULT 0,
      trigger TEXT NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'passed', 'failed', 'errored', 'cancelled', 'superseded', 'interrupted')),
+     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'passed', 'failed', 'errored', ` +
+    `'cancelled', 'superseded', 'interrupted')),
      verdict TEXT CHECK (verdict IN ('pass', 'fail', 'error')),
      level INTEGER,
      sha TEXT,

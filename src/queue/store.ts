@@ -138,7 +138,9 @@ export class RunStore {
       where.push('state = @state');
       args.state = filter.state;
     }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+    const sql =
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY created_at DESC, id DESC LIMIT @limit';
     return (this.sql(sql).all(args) as RunRowDb[]).map(toRecord);
   }
 
@@ -175,7 +177,8 @@ export class RunStore {
     this.db.transaction(() => {
       this.sql(
         `INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, reason = excluded.reason,
+        ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, ` +
+          `reason = excluded.reason,
         duration_ms = excluded.duration_ms, advisory = excluded.advisory`,
       ).run(
         id,
@@ -252,7 +255,8 @@ export class RunStore {
       const changed =
         this.sql(
           `UPDATE runs SET state = @state, verdict = @verdict, level = @level, sha = COALESCE(@sha, sha),
-        error_code = @error_code, error_message = @error_message, superseded_by = COALESCE(@superseded_by, superseded_by),
+        error_code = @error_code, error_message = @error_message, ` +
+            `superseded_by = COALESCE(@superseded_by, superseded_by),
         finished_at = @finished_at, current_stage = NULL, pid = NULL
         WHERE id = @id AND state IN ('queued', 'running')`,
         ).run({
@@ -389,8 +393,10 @@ export class RunStore {
 
   saveReply(reply: ForgeReply): void {
     this.sql(
-      `INSERT INTO forge_replies (run_id, repo, pr, reply_id, accepted_sha, body_hash, final_status) VALUES (@runId, @repo, @pr, @replyId, @acceptedSha, @bodyHash, @finalStatus)
-      ON CONFLICT(run_id) DO UPDATE SET reply_id = excluded.reply_id, body_hash = excluded.body_hash, final_status = excluded.final_status`,
+      'INSERT INTO forge_replies (run_id, repo, pr, reply_id, accepted_sha, body_hash, final_status) ' +
+        `VALUES (@runId, @repo, @pr, @replyId, @acceptedSha, @bodyHash, @finalStatus)
+      ON CONFLICT(run_id) DO UPDATE SET reply_id = excluded.reply_id, ` +
+        'body_hash = excluded.body_hash, final_status = excluded.final_status',
     ).run({
       ...reply,
       replyId: reply.replyId ?? null,

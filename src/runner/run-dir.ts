@@ -20,7 +20,8 @@ export function createRunDir(store: string, runId: string, sharedAbraDir: string
   if (!existsSync(serverDir)) {
     throw new CcciError(
       'CONFIG_INVALID',
-      `abra server ${JSON.stringify(server)} is not set up: ${serverDir} does not exist (abra server add, or swarm.abraDir)`,
+      `abra server ${JSON.stringify(server)} is not set up: ` +
+        `${serverDir} does not exist (abra server add, or swarm.abraDir)`,
     );
   }
   const folder = runFolder(store, runId);

@@ -143,7 +143,8 @@ export class ForgeBridge {
         store.unclaimComment(c.commentId);
         log.warn(
           { repo: c.repo, pr: c.pr, commentId: c.commentId },
-          `the forge did not answer while handling comment ${c.commentId} on ${c.repo}#${c.pr}: ${errorMessage(err)}; it is handled when the forge answers again`,
+          `the forge did not answer while handling comment ${c.commentId} on ${c.repo}#${c.pr}: ` +
+            `${errorMessage(err)}; it is handled when the forge answers again`,
         );
         return 'retry';
       }
@@ -163,7 +164,8 @@ export class ForgeBridge {
       .catch((err: unknown) => {
         this.deps.log.warn(
           { runId },
-          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; it is tried again at the run's next change`,
+          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; ` +
+            "it is tried again at the run's next change",
         );
       })
       .finally(() => {

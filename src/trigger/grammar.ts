@@ -112,7 +112,8 @@ function parseFlags(line: string, rest: string): TriggerCommand {
     if (/^--(quick|keep)=/.test(token)) return usage(`${token.slice(0, token.indexOf('='))} takes no value`);
     if (token.startsWith('-')) return usage(`unknown flag ${quote(token)}`);
     return usage(
-      `unexpected ${quote(token)}${stages !== undefined ? ' (write the stage list without spaces: --stages install,upgrade)' : ''}`,
+      `unexpected ${quote(token)}` +
+        (stages !== undefined ? ' (write the stage list without spaces: --stages install,upgrade)' : ''),
     );
   }
   if (quick && stages !== undefined) return usage('--quick and --stages cannot be combined: --quick is install only');
@@ -151,7 +152,8 @@ export function usageText(problem?: string): string {
     '- `--stages install,upgrade` (or `--stages=install,upgrade`) — only these stages, comma-separated, no spaces',
     '- `--keep` — keep a failed deployment for the configured hours',
     '',
-    `Stages: ${stageNames.map((s) => `\`${s}\``).join(', ')}. Without flags the server's usual stages run; \`--quick\` and \`--stages\` cannot be combined.`,
+    `Stages: ${stageNames.map((s) => `\`${s}\``).join(', ')}. ` +
+      "Without flags the server's usual stages run; `--quick` and `--stages` cannot be combined.",
     '',
     `Example: \`${TRIGGER_WORD} --stages install,upgrade --keep\``,
   );

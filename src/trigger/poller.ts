@@ -60,7 +60,8 @@ export class Poller {
         () => {
           if (this.failures > 0)
             this.deps.log.info(
-              `the forge answers again after ${this.failures} failed polls; comments written meanwhile are being handled`,
+              `the forge answers again after ${this.failures} failed polls; ` +
+                'comments written meanwhile are being handled',
             );
           this.failures = 0;
           this.schedule(this.deps.intervalMs);
@@ -71,7 +72,8 @@ export class Poller {
           const code = err instanceof CcciError ? err.code : 'INTERNAL';
           this.deps.log.warn(
             { code, failures: this.failures },
-            `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — no comment is lost, they are read when it answers`,
+            `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — ` +
+              'no comment is lost, they are read when it answers',
           );
           this.schedule(pause);
         },

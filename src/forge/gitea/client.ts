@@ -81,7 +81,8 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
       if (!toldNotMember.has(org)) {
         toldNotMember.add(org);
         t.log(
-          `forge: the bot account is not a member of the org ${org}, so the forge will not say who is: add the bot account to ${org} (forge.org)`,
+          `forge: the bot account is not a member of the org ${org}, so the forge will not say who is: ` +
+            `add the bot account to ${org} (forge.org)`,
         );
       }
       return 'unknown';

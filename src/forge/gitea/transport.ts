@@ -147,7 +147,8 @@ export function createTransport(opts: ForgeClientOptions): Transport {
         if (!verdict.retry || tries > retries) throw verdict.error;
         const delay = backoffDelay(tries - 1);
         log(
-          `forge: ${method} ${apiPath}: ${describeOutcome(result.failure)}; retry ${tries} of ${retries} in ${delay} ms`,
+          `forge: ${method} ${apiPath}: ${describeOutcome(result.failure)}; ` +
+            `retry ${tries} of ${retries} in ${delay} ms`,
         );
         await sleep(delay);
       }

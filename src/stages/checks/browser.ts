@@ -50,7 +50,9 @@ export class AppBrowser {
       await page.screenshot({ path: check.screenshotFile, fullPage: false });
       const seen = check.see === undefined || (await page.getByText(check.see).count()) > 0;
       const ok = status > 0 && status < 500 && seen;
-      const detail = `${status}, title ${JSON.stringify(title)}${check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : ''}`;
+      const detail =
+        `${status}, title ${JSON.stringify(title)}` +
+        (check.see && !seen ? `; the page does not show ${JSON.stringify(check.see)}` : '');
       const artifact = check.screenshotFile.split('/').pop();
       if (ok) return { name, status: 'pass', detail, durationMs: Date.now() - started, artifact };
       const fact = { source: 'browser', what: seen ? 'error-status' : 'text-not-seen' } as const;

@@ -42,7 +42,9 @@ export async function checkHealth(
     await pause(1_000, signal);
   }
   const wanted = check.status === undefined ? 'a status below 500' : `status ${check.status}`;
-  const what = `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`;
+  const what =
+    `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} ` +
+    `within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`;
   const unhealthy = new FactError({ source: 'http', what: 'unhealthy' }, what, { cause: lastError });
   return { ...rowFromError(name, unhealthy, signal, started), detail: what };
 }

@@ -86,7 +86,10 @@ function connectionFailure(code: string): 'refused' | 'reset' | 'tls' | 'unreach
   return 'unreachable';
 }
 
-/** How a visitor reaches the app: the ingress's scheme and port with the app's domain, e.g. `http://cust-1a2b3c.ci.test:8480`. */
+/**
+ * How a visitor reaches the app: the ingress's scheme and port with the app's domain,
+ * e.g. `http://cust-1a2b3c.ci.test:8480`.
+ */
 export function appBaseUrl(ingress: string, domain: string): string {
   const target = new URL(ingress);
   return `${target.protocol}//${domain}${target.port ? `:${target.port}` : ''}`;

@@ -59,7 +59,8 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   const dropRoot = asRoot && !blocked;
   if (asRoot && blocked) {
     opts.onWarning?.(
-      `recipe tests run as root, not as nobody: ${blocked} is not readable by other users (install cc-ci and its store in world-readable folders)`,
+      `recipe tests run as root, not as nobody: ${blocked} is not readable by other users ` +
+        '(install cc-ci and its store in world-readable folders)',
     );
   }
   if (dropRoot) chownSync(home, NOBODY, NOBODY);
