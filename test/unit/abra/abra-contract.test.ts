@@ -8,7 +8,9 @@ import { END, renderAbraCallsTable, START, withRenderedTable } from '../../../sc
 const doc = readFileSync(new URL('../../../docs/abra-contract.md', import.meta.url), 'utf8');
 
 describe('the abra contract', () => {
-  it('docs/abra-contract.md has the table of src/abra/abra-calls.ts (run npm run docs:abra-contract after a change)', () => {
+  const tableInDoc =
+    'docs/abra-contract.md has the table of src/abra/abra-calls.ts (run npm run docs:abra-contract after a change)';
+  it(tableInDoc, () => {
     const section = doc.slice(doc.indexOf(START) + START.length, doc.indexOf(END)).trim();
     expect(section).toBe(renderAbraCallsTable(abraCalls));
     expect(withRenderedTable(doc)).toBe(doc);
@@ -17,7 +19,10 @@ describe('the abra contract', () => {
     const changed = abraCalls.map((c) => (c.id === 'app new' ? { ...c, argv: [...c.argv, '--secrets'] } : c));
     expect(renderAbraCallsTable(changed)).not.toBe(renderAbraCallsTable(abraCalls));
   });
-  it('every flag a call passes is in its argv and every argv flag is listed, long form, with --no-input on each abra command', () => {
+  const flagsListed =
+    'every flag a call passes is in its argv and every argv flag is listed, long form, ' +
+    'with --no-input on each abra command';
+  it(flagsListed, () => {
     for (const call of abraCalls) {
       const argvFlags = call.argv.filter((a) => a.startsWith('-'));
       expect(argvFlags.sort(), call.id).toEqual([...call.flags].sort());
@@ -29,7 +34,10 @@ describe('the abra contract', () => {
       expect(call.argv.slice(0, call.command.length), call.id).toEqual(call.command);
     }
   });
-  it('recipe-touching calls pass --chaos --offline, deploys --no-domain-checks, and terminal calls are the three that need one', () => {
+  const chaosOfflineTerminal =
+    'recipe-touching calls pass --chaos --offline, deploys --no-domain-checks, ' +
+    'and terminal calls are the three that need one';
+  it(chaosOfflineTerminal, () => {
     const byId = new Map(abraCalls.map((c) => [c.id, c]));
     for (const id of ['app new', 'app secret generate', 'app backup create', 'app restore', 'app deploy (chaos)']) {
       expect(byId.get(id)?.flags, id).toEqual(expect.arrayContaining(['--chaos', '--offline']));

@@ -11,17 +11,25 @@ import { fakeRecipe, makeFakeAbra, type FakeAbra } from '../../support/fake-abra
 
 // The table as the real abra is most likely to print it (a guess: lipgloss, thick border, ✅/❌).
 const LINT_TABLE = [
-  '┏━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓',
-  '┃ REF  ┃ RULE                                        ┃ SEVERITY ┃ SATISFIED ┃ SKIPPED ┃ RESOLVE                                    ┃',
-  '┣━━━━━━╋━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╋━━━━━━━━━━╋━━━━━━━━━━━╋━━━━━━━━━╋━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┫',
-  '┃ R001 ┃ compose config has expected version         ┃ warn     ┃ ✅        ┃ -       ┃ -                                          ┃',
-  '┃ R006 ┃ has published catalogue version             ┃ warn     ┃ ❌        ┃ ✅      ┃ -                                          ┃',
-  '┃ R014 ┃ only annotated tags used for recipe version ┃ error    ┃ ❌        ┃ -       ┃ replace lightweight tag with annotated tag ┃',
-  '┗━━━━━━┻━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┻━━━━━━━━━━┻━━━━━━━━━━━┻━━━━━━━━━┻━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛',
+  '┏━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━' +
+    '┳━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓',
+  '┃ REF  ┃ RULE                                        ' +
+    '┃ SEVERITY ┃ SATISFIED ┃ SKIPPED ┃ RESOLVE                                    ┃',
+  '┣━━━━━━╋━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━' +
+    '╋━━━━━━━━━━╋━━━━━━━━━━━╋━━━━━━━━━╋━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┫',
+  '┃ R001 ┃ compose config has expected version         ' +
+    '┃ warn     ┃ ✅        ┃ -       ┃ -                                          ┃',
+  '┃ R006 ┃ has published catalogue version             ' +
+    '┃ warn     ┃ ❌        ┃ ✅      ┃ -                                          ┃',
+  '┃ R014 ┃ only annotated tags used for recipe version ' +
+    '┃ error    ┃ ❌        ┃ -       ┃ replace lightweight tag with annotated tag ┃',
+  '┗━━━━━━┻━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━' +
+    '┻━━━━━━━━━━┻━━━━━━━━━━━┻━━━━━━━━━┻━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┛',
 ].join('\n');
 
 const COMPOSE_WITH_SECRET =
-  'services:\n  app:\n    image: nginx:1\nsecrets:\n  db_password:\n    external: true\n    name: ${STACK_NAME}_db_password_${SECRET_DB_PASSWORD_VERSION}\n';
+  'services:\n  app:\n    image: nginx:1\nsecrets:\n  db_password:\n    external: true\n' +
+  '    name: ${STACK_NAME}_db_password_${SECRET_DB_PASSWORD_VERSION}\n';
 const COMPOSE_NO_SECRET = 'services:\n  app:\n    image: nginx:1\n';
 
 let root: string;
@@ -72,11 +80,13 @@ describe('abra recipe lint (item 1)', () => {
   it('passes --machine and --chaos when --help lists them, reads the JSON, and asks --help once', async () => {
     fake.help(
       'recipe lint',
-      'Usage:\n  abra recipe lint <recipe> [flags]\n\nFlags:\n  -C, --chaos     ignore uncommitted recipes changes\n  -m, --machine   machine-readable output\n',
+      'Usage:\n  abra recipe lint <recipe> [flags]\n\nFlags:\n' +
+        '  -C, --chaos     ignore uncommitted recipes changes\n  -m, --machine   machine-readable output\n',
     );
     fake.answer(
       'recipe lint',
-      'INFO linting\n[{"ref":"R001","rule":"compose config has expected version","severity":"warn","satisfied":true,"skipped":false,"resolve":""}]\n',
+      'INFO linting\n[{"ref":"R001","rule":"compose config has expected version","severity":"warn",' +
+        '"satisfied":true,"skipped":false,"resolve":""}]\n',
     );
     expect(await abra.lint('rec')).toEqual([
       { ref: 'R001', rule: 'compose config has expected version', severity: 'warn', satisfied: true, skipped: false },
@@ -156,7 +166,11 @@ describe('abra app secret generate (items 3 and 4)', () => {
     const domain = await newApp('db', COMPOSE_WITH_SECRET);
     fake.answer(
       'app secret generate',
-      '┏━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┓\n┃ NAME        ┃ VALUE            ┃\n┣━━━━━━━━━━━━━╋━━━━━━━━━━━━━━━━━━┫\n┃ db_password ┃ s3cr3tv4lue0123x ┃\n┗━━━━━━━━━━━━━┻━━━━━━━━━━━━━━━━━━┛\n',
+      '┏━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┓\n' +
+        '┃ NAME        ┃ VALUE            ┃\n' +
+        '┣━━━━━━━━━━━━━╋━━━━━━━━━━━━━━━━━━┫\n' +
+        '┃ db_password ┃ s3cr3tv4lue0123x ┃\n' +
+        '┗━━━━━━━━━━━━━┻━━━━━━━━━━━━━━━━━━┛\n',
     );
     expect(await abra.generateSecrets(domain)).toEqual([{ name: 'db_password', value: 's3cr3tv4lue0123x' }]);
     expect(argvOf('app secret generate')[0]!.argv).toEqual([

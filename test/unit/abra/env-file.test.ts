@@ -9,7 +9,8 @@ describe('app .env', () => {
     const f = join(mkdtempSync(join(tmpdir(), 'env-')), 'a.env');
     writeFileSync(
       f,
-      "TYPE=custom-html:1.0.0\n# comment\nDOMAIN='x.ci.test'\nTIMEOUT=20 # seconds\nSECRET_DB_PASSWORD_VERSION=v1 # length=32\n",
+      "TYPE=custom-html:1.0.0\n# comment\nDOMAIN='x.ci.test'\nTIMEOUT=20 # seconds\n" +
+        'SECRET_DB_PASSWORD_VERSION=v1 # length=32\n',
     );
     expect(readEnvFile(f)).toEqual({
       TYPE: 'custom-html:1.0.0',

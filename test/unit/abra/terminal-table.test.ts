@@ -104,7 +104,10 @@ describe('lint rules from the table (item 1)', () => {
       false,
     ]);
   });
-  it('makes one row per rule: satisfied pass, an unsatisfied error fails with LINT_FAILED, warnings and skipped rules skip', () => {
+  const oneRowPerRule =
+    'makes one row per rule: satisfied pass, an unsatisfied error fails with LINT_FAILED, ' +
+    'warnings and skipped rules skip';
+  it(oneRowPerRule, () => {
     const base = { rule: 'r', satisfied: false, skipped: false };
     expect(lintRow({ ...base, ref: 'R001', severity: 'warn', satisfied: true })).toEqual({
       name: 'R001 r',

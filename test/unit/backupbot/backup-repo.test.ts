@@ -110,7 +110,9 @@ describe("the bot's repository", () => {
     const locked = {
       exitCode: 1,
       stderr:
-        'Fatal: unable to create lock in backend: repository is already locked exclusively by PID 7 on backups by root (UID 0, GID 0)\nlock was created at 2026-11-30 10:00:00',
+        'Fatal: unable to create lock in backend: ' +
+        'repository is already locked exclusively by PID 7 on backups by root (UID 0, GID 0)\n' +
+        'lock was created at 2026-11-30 10:00:00',
     };
     const pauses: number[] = [];
     const { docker, calls } = botSwarm([json([raw('a1', [STACK])]), locked, {}, locked, {}, json([])]);
@@ -138,7 +140,8 @@ describe("the bot's repository", () => {
     expect(result.left).toHaveLength(1);
     expect(result.left[0]).toMatch(
       new RegExp(
-        `^backup snapshots of ${STACK}: could not be forgotten \\(restic forget in backups_app exited with 1: .*repository is already locked`,
+        `^backup snapshots of ${STACK}: could not be forgotten ` +
+          '\\(restic forget in backups_app exited with 1: .*repository is already locked',
       ),
     );
   });
@@ -168,7 +171,8 @@ describe("the bot's repository", () => {
       {
         exitCode: 127,
         stderr:
-          'OCI runtime exec failed: exec failed: unable to start container process: exec: "restic": executable file not found in $PATH',
+          'OCI runtime exec failed: exec failed: unable to start container process: ' +
+          'exec: "restic": executable file not found in $PATH',
       },
     ]);
     await expect(botBackupRepo(noRestic.docker, noWait).list()).rejects.toThrow(/has no restic on its PATH/);

@@ -80,22 +80,28 @@ describe('waiting for convergence', () => {
     expect(converged.noticedAt - converged.reportedAt).toBeLessThan(300);
   });
 
-  it("waits Swarm's default monitor of 5 s when the service sets none, and restarts the window when a task is replaced", async () => {
-    const t0 = Date.now();
-    // Running from 0; replaced at 2 s by a task running from 2.1 s: stable only at 7.1 s.
-    const swarm = fakeSwarm((elapsed) => ({
-      services: [service()],
-      tasks:
-        elapsed < 2_000
-          ? [task('a', 'running', t0)]
-          : elapsed < 2_100
-            ? [task('a', 'failed', t0 + 2_000), task('b', 'starting', t0 + 2_000)]
-            : [task('a', 'failed', t0 + 2_000), task('b', 'running', t0 + 2_100)],
-    }));
-    const converged = await waitForConvergence(swarm, 'st', { deadlineMs: 20_000 });
-    expect(converged.stableForMs).toBe(5_000);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(7_100);
-  }, 15_000);
+  const defaultMonitor =
+    "waits Swarm's default monitor of 5 s when the service sets none, and restarts the window when a task is replaced";
+  it(
+    defaultMonitor,
+    async () => {
+      const t0 = Date.now();
+      // Running from 0; replaced at 2 s by a task running from 2.1 s: stable only at 7.1 s.
+      const swarm = fakeSwarm((elapsed) => ({
+        services: [service()],
+        tasks:
+          elapsed < 2_000
+            ? [task('a', 'running', t0)]
+            : elapsed < 2_100
+              ? [task('a', 'failed', t0 + 2_000), task('b', 'starting', t0 + 2_000)]
+              : [task('a', 'failed', t0 + 2_000), task('b', 'running', t0 + 2_100)],
+      }));
+      const converged = await waitForConvergence(swarm, 'st', { deadlineMs: 20_000 });
+      expect(converged.stableForMs).toBe(5_000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(7_100);
+    },
+    15_000,
+  );
 });
 
 describe('a stack whose services want no replicas', () => {

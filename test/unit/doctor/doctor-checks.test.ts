@@ -163,7 +163,8 @@ describe('docker checks', () => {
       await checkBackupRepo(
         repo(
           new Error(
-            "restic snapshots in backups_app exited with 1: Fatal: Please specify repository location: the backup bot's container has no RESTIC_REPOSITORY in its environment",
+            'restic snapshots in backups_app exited with 1: Fatal: Please specify repository location: ' +
+              "the backup bot's container has no RESTIC_REPOSITORY in its environment",
           ),
         ),
         isTest,

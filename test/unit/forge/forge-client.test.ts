@@ -57,7 +57,9 @@ const apiRequests = (prefix: string) =>
   forge.control.requests({ kind: 'api' }).filter((r) => r.path.startsWith(prefix));
 
 describe('authentication', () => {
-  it('sends `Authorization: token …`, accept and user-agent, never the token in the URL, and no redirects followed', async () => {
+  const authHeaders =
+    'sends `Authorization: token …`, accept and user-agent, never the token in the URL, and no redirects followed';
+  it(authHeaders, async () => {
     const seen: { url: string; init: RequestInit }[] = [];
     const spy: typeof fetch = (input, init) => {
       seen.push({ url: String(input), init: init ?? {} });
@@ -302,7 +304,8 @@ describe('retries, timeouts and errors', () => {
     const err = await failure(client('cc-ci-bot', { retries: 2 }).getPull(REPO, 1));
     expect(err.code).toBe('FORGE_UNREACHABLE');
     expect(err.message).toBe(
-      `GET /api/v1/repos/coop-cloud/custom-html/pulls/1: answered 500 Internal Server Error; the forge at ${forge.url} did not answer after 3 tries`,
+      'GET /api/v1/repos/coop-cloud/custom-html/pulls/1: answered 500 Internal Server Error; ' +
+        `the forge at ${forge.url} did not answer after 3 tries`,
     );
     expect(apiRequests(`/api/v1/repos/${REPO}/pulls/1`).map((r) => r.status)).toEqual([500, 500, 500]);
   });
@@ -329,7 +332,8 @@ describe('retries, timeouts and errors', () => {
     );
     expect(err.code).toBe('FORGE_UNREACHABLE');
     expect(err.message).toBe(
-      `GET /api/v1/user: connection failed (ECONNREFUSED); the forge at http://127.0.0.1:${port} did not answer after 2 tries`,
+      'GET /api/v1/user: connection failed (ECONNREFUSED); ' +
+        `the forge at http://127.0.0.1:${port} did not answer after 2 tries`,
     );
   });
 

@@ -243,8 +243,8 @@ describe('readCommentEvent', () => {
     expect(readCommentEvent({ 'x-github-event': 'issue_comment' }, payload())).toBeUndefined();
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const broken = (edit: (p: Record<string, any>) => void) => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     const p = payload();
     edit(p);
     return p;

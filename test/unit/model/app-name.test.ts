@@ -41,7 +41,8 @@ describe('abra cuts stack names at 45 characters (item 7)', () => {
     expect(() => newAppName('custom-html', tooLong)).toThrow(CcciError);
     expect(() => newAppName('custom-html', tooLong)).toThrow(
       new RegExp(
-        `stack name cust-[0-9a-f]{6}_d+x would be 46 characters, but abra cuts stack names at 45; swarm.domain "${tooLong}" is 34 characters and may be at most 33`,
+        'stack name cust-[0-9a-f]{6}_d+x would be 46 characters, but abra cuts stack names at 45; ' +
+          `swarm.domain "${tooLong}" is 34 characters and may be at most 33`,
       ),
     );
     try {

@@ -225,9 +225,11 @@ describe('a failed abra call on the recipe', () => {
     for (const msg of [
       'abra app backup create exited 1: FATA the input device is not a TTY',
       'abra app deploy exited 1: FATA Cannot connect to the Docker daemon at unix:///var/run/docker.sock',
-      'abra app restore exited 1: FATA no backupbot deployed: no running service labelled coop-cloud.backupbot.enabled=true',
+      'abra app restore exited 1: FATA no backupbot deployed: ' +
+        'no running service labelled coop-cloud.backupbot.enabled=true',
       'abra app deploy exited 1: FATA unknown flag: --no-domain-checks',
-      'abra app backup create exited 1: FATA Fatal: unable to create lock in backend: repository is already locked exclusively by PID 41 on backups by root (UID 0, GID 0)',
+      'abra app backup create exited 1: FATA Fatal: unable to create lock in backend: ' +
+        'repository is already locked exclusively by PID 41 on backups by root (UID 0, GID 0)',
     ]) {
       const err = new CcciError('ABRA_FAILED', msg);
       expect(blame(asRecipeAction(err))).toEqual({ status: 'error', code: 'ABRA_FAILED', message: msg });

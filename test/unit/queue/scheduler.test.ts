@@ -19,7 +19,8 @@ function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock }
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   writeFileSync(
     join(dir, 'cc-ci.yml'),
-    `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nrunner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`,
+    'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n' +
+      `runner: {capacity: ${opts.capacity ?? 1}}\nstore: ./store\n`,
   );
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
@@ -109,7 +110,9 @@ describe('scheduler', () => {
     expect(store.getRun(a2.id)?.state).toBe('passed');
   });
 
-  it('a new run for the same recipe and PR supersedes a queued and a running one; only the newest can pass', async () => {
+  const supersedes =
+    'a new run for the same recipe and PR supersedes a queued and a running one; only the newest can pass';
+  it(supersedes, async () => {
     const { store, scheduler, children } = setup({ capacity: 1 });
     const first = scheduler.enqueue(req('custom-html', 7));
     const second = scheduler.enqueue(req('custom-html', 7));

@@ -226,7 +226,9 @@ describe('runner phases', () => {
     expect(passed.seen.undeployed).toHaveLength(2);
   });
 
-  it("a stop in the middle of a stage: error with the stop's code, not the check's fail; no later stage starts", async () => {
+  const stopMidStage =
+    "a stop in the middle of a stage: error with the stop's code, not the check's fail; no later stage starts";
+  it(stopMidStage, async () => {
     const controller = new AbortController();
     let upgradeAppMade: () => void = () => undefined;
     const bothApps = new Promise<void>((resolve) => {

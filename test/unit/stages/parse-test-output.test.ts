@@ -4,7 +4,8 @@ import { rowsFromJunit, rowsFromTap } from '../../../src/stages/recipe-local/par
 describe('recipe test output', () => {
   it('reads top-level TAP lines, with skips, and ignores nested ones', () => {
     const tap =
-      'TAP version 13\n# Subtest: a\nok 1 - a passes\n  ---\nnot ok 2 - b fails\n    ok 1 - nested\nok 3 - c # SKIP later\n1..3\n';
+      'TAP version 13\n# Subtest: a\nok 1 - a passes\n  ---\nnot ok 2 - b fails\n' +
+      '    ok 1 - nested\nok 3 - c # SKIP later\n1..3\n';
     expect(rowsFromTap(tap, 'p: ')).toEqual([
       { name: 'p: a passes', status: 'pass' },
       { name: 'p: b fails', status: 'fail', code: 'TESTS_FAILED' },
