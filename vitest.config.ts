@@ -1,39 +1,52 @@
-// Three projects, run one group after another (sequence.groupOrder):
-//   unit       test/unit: files in parallel, short timeouts; nothing here needs the testbed.
-//   e2e        test/e2e: two files at a time on the one testbed swarm. Each file has a lane of
-//              its own (test/e2e/helpers.ts): its own swarm.domain and store, so one file's
-//              janitor never reaps another's apps. Longest files first (sequencer below).
-//   e2e-alone  end-to-end files that cannot share the swarm with another file, one at a time
-//              after the rest: backup-snapshots.test.ts holds the backup bot's restic repository
-//              locked on purpose and then checks that no lock is left, but every run's teardown
-//              of every file takes a lock on that one repository.
-// `vitest run` runs all three (npm test); `--project unit`, `--project 'e2e*'` pick (package.json).
-// Each file's time goes to test-results/junit.xml (.ci/run prints them).
+// Three projects in two groups (sequence.groupOrder), one group after the other:
+//   group 0, two workers:
+//     unit       test/unit: files in parallel, short timeouts; none of them touches the swarm.
+//     e2e-alone  the end-to-end file that cannot share the testbed with another end-to-end
+//                file: backup-snapshots.test.ts holds the backup bot's restic repository locked
+//                on purpose and then checks that no lock is left, but every run's teardown in
+//                every file takes a lock on that one repository. It runs beside the unit files,
+//                which never touch the testbed, so it takes one worker while they take the other.
+//   group 1, two workers:
+//     e2e        test/e2e: two files at a time on the one testbed swarm. Each file has a lane of
+//                its own (test/e2e/helpers.ts): its own swarm.domain and store, so one file's
+//                janitor never reaps another's apps.
+// In each group the longest files start first (sequencer below). `vitest run` runs all three
+// (npm test); package.json's test:unit and test:e2e pick theirs. Each file's time goes to
+// test-results/junit.xml (.ci/run prints them).
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
+/** At most one file: group 0 has two workers, and these must not run beside each other. */
 const e2eAlone = ['test/e2e/backup-snapshots.test.ts'];
+if (e2eAlone.length > 1) throw new Error('vitest.config.ts: a second e2e-alone file needs a group of one worker');
+/** End-to-end files at a time on the one swarm (CCCI_E2E_WORKERS to try another number). */
+const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 2);
 
 /**
- * Seconds each end-to-end file took on the 2-core CI machine with two workers (measured; only
- * the order depends on it). With two workers the longest files go first, so that no long file
- * starts last and runs alone at the end. A file not listed goes first: it may be long.
+ * Seconds a file took on the 2-core CI machine, two workers in each group (measured; only the
+ * order depends on it): in each group the longest files start first, so that no long file
+ * starts last and runs alone at the end. An end-to-end file not listed goes first (it may be
+ * long); a unit file not listed after the listed ones (most take a second or less).
  */
-const e2eSeconds: Record<string, number> = {
-  'lifecycle.test.ts': 477, 'forge.test.ts': 314, 'serve.test.ts': 252, 'product.test.ts': 246,
-  'demo.test.ts': 201, 'install.test.ts': 191, 'signals.test.ts': 147, 'doctor.test.ts': 125,
-  'kill-and-janitor.test.ts': 100, 'dashboard.test.ts': 95, 'secrets.test.ts': 66, 'concurrent-refs.test.ts': 56,
-  'diagnostics.test.ts': 44, 'hostile-input.test.ts': 34, 'backup-snapshots.test.ts': 73,
+const seconds: Record<string, number> = {
+  'e2e/lifecycle.test.ts': 237, 'e2e/forge.test.ts': 174, 'e2e/product.test.ts': 149,
+  'e2e/install.test.ts': 129, 'e2e/serve.test.ts': 111, 'e2e/demo.test.ts': 107, 'e2e/signals.test.ts': 73,
+  'e2e/dashboard.test.ts': 72, 'e2e/kill-and-janitor.test.ts': 61, 'e2e/backup-snapshots.test.ts': 60,
+  'e2e/doctor.test.ts': 46, 'e2e/secrets.test.ts': 35, 'e2e/concurrent-refs.test.ts': 30,
+  'e2e/diagnostics.test.ts': 27, 'e2e/hostile-input.test.ts': 12,
+  'unit/testbed/forge-standin.test.ts': 35, 'unit/server/card.test.ts': 28, 'unit/testbed/abra-standin.test.ts': 28,
+  'unit/server/dashboard-browser.test.ts': 24, 'unit/runner/runner-phases.test.ts': 16,
+  'unit/docker/converge-wait.test.ts': 11, 'unit/server/server-pages.test.ts': 9, 'unit/forge/forge-client.test.ts': 8,
 };
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const name = (f: TestSpecification) => f.moduleId.replace(/^.*\/test\/e2e\//, '');
-    const seconds = (f: TestSpecification) => (f.project.name.startsWith('e2e') ? e2eSeconds[name(f)] ?? Infinity : 0);
+    const expected = (f: TestSpecification) =>
+      seconds[f.moduleId.replace(/^.*\/test\//, '')] ?? (f.project.name.startsWith('e2e') ? Infinity : 0);
     const group = (f: TestSpecification) => f.project.config.sequence.groupOrder;
     // Array.prototype.sort is stable: within a group, the base order stays among equals.
-    return sorted.sort((a, b) => group(a) - group(b) || seconds(b) - seconds(a));
+    return sorted.sort((a, b) => group(a) - group(b) || expected(b) - expected(a));
   }
 }
 
@@ -58,7 +71,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           exclude: e2eAlone,
           // Each test waits on real convergence on a real swarm: the timeouts are generous.
-          maxWorkers: 2,
+          maxWorkers: e2eWorkers,
           testTimeout: 300_000,
           hookTimeout: 300_000,
           sequence: { groupOrder: 1 },
@@ -68,10 +81,11 @@ export default defineConfig({
         test: {
           name: 'e2e-alone',
           include: e2eAlone,
-          maxWorkers: 1,
+          // As many as the unit project's (a group has one number); there is one file.
+          maxWorkers: 2,
           testTimeout: 300_000,
           hookTimeout: 300_000,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 0 },
         },
       },
     ],
