@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
+import { knob } from './smoke.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = knob('BENCH_ROUNDS', 3, 1);
 const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-bench-'), ['custom-html']);
 const repo = repos['custom-html']!;
 // The generic suite (no spec): the same steps as the hand-written script, one browser visit.

@@ -1,18 +1,22 @@
 // bench/idle-rss: the real `cc-ci serve --config <temp config>` (dist/src/cli.js) with an empty
-// store, on 127.0.0.1; once /healthz answers it idles 5 s, then its VmRSS (/proc/<pid>/status)
-// is printed (goal <= 150 MB) and it is stopped with SIGTERM. The config points at a Docker
-// socket that does not exist and a domain nobody uses, so the janitor `serve` runs at start
-// can touch no swarm (it fails and says so; serving goes on).
+// store, on 127.0.0.1; once /healthz answers it idles 5 s (1 s in smoke mode, bench/smoke.ts),
+// then its VmRSS (/proc/<pid>/status) is printed (goal <= 150 MB) and it is stopped with
+// SIGTERM. `serve` checks at start-up that abra has every command and flag cc-ci passes, so
+// the config names the testbed's stand-in abra (testbed/bin/abra; `npm run build` makes it);
+// that check only reads its --help. The config points at a Docker socket that does not exist
+// and a domain nobody uses, so the janitor `serve` runs at start can touch no swarm (it fails
+// and says so; serving goes on).
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, tempDir } from './http-fixture.js';
+import { knob } from './smoke.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const cli = join(root, 'dist/src/cli.js');
-const IDLE_MS = 5_000;
+const IDLE_MS = knob('BENCH_IDLE_MS', 5_000, 1_000);
 
 /** A free port on 127.0.0.1 (the CLI contract takes host:port in the config). */
 const port = await new Promise<number>((ok, fail) => {
@@ -28,7 +32,7 @@ writeFileSync(config, [
   'swarm:',
   '  server: rss-bench.invalid',
   '  domain: rss-bench.invalid',
-  `  abra: ${join(dir, 'no-abra')}`,
+  `  abra: ${join(root, 'testbed/bin/abra')}`,
   `  abraDir: ${join(dir, 'abra')}`,
   `  dockerHost: unix://${join(dir, 'no-docker.sock')}`,
   `store: ${join(dir, 'store')}`,

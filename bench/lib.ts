@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { RunResults } from '../src/model/results.js';
 import { parseEvents, type RunEventLine } from '../src/model/run-events.js';
+import { knob } from './smoke.js';
 
 export const root = resolve(fileURLToPath(import.meta.url), '../../..');
 export const cli = join(root, 'dist/src/cli.js');
 export const testbedConfig = join(root, 'testbed/cc-ci.yml');
 export const store = (parse(readFileSync(testbedConfig, 'utf8')) as { store: string }).store;
-export const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_ROUNDS, 3 by default, 1 in smoke mode (bench/smoke.ts). */
+export const rounds = knob('BENCH_ROUNDS', 3, 1);
 
 /** The testbed config (as test/e2e/helpers.ts configWith makes it), with overrides. */
 export function configWith(overrides: { recipesDir?: string; parallelApps?: boolean } = {}): string {

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunStore } from '../src/queue/store.js';
 import { fmt, startServer, tempDir, writeConfig } from './http-fixture.js';
+import { knob } from './smoke.js';
 
 const SECRETS = ['s3cr3t-db-password-5f2a9c', 'generated-app-key-0b8e7d61c4', 'admin-token-log-bench-77aa'];
 
@@ -41,7 +42,7 @@ if (process.argv[2] === '--writer') {
   process.exit(0);
 }
 
-const mb = Number(process.env.BENCH_LOG_MB ?? 200);
+const mb = knob('BENCH_LOG_MB', 200, 4);
 const dir = tempDir('log');
 const config = writeConfig(dir);
 const storeFile = join(dir, 'store', 'cc-ci.db');

@@ -49,10 +49,12 @@ import { buildServer } from '../src/server/app.js';
 import { createMetrics } from '../src/server/metrics.js';
 import { ForgeBridge, type BridgeDeps } from '../src/trigger/bridge.js';
 import { startForge, type Forge } from '../testbed/forge/main.js';
+import { knob, smoke } from './smoke.js';
 
 const GOAL_MS = 100;
-const COMMENTS = Number(process.env.BENCH_COMMENTS ?? 1_000);
-const RATES = (process.env.BENCH_RATES ?? '20,2').split(',').map(Number).filter((r) => r > 0);
+// Smoke mode (bench/smoke.ts): 20 comments, one steady pass at 20/s and the concurrent pass.
+const COMMENTS = knob('BENCH_COMMENTS', 1_000, 20);
+const RATES = (process.env.BENCH_RATES ?? (smoke ? '20' : '20,2')).split(',').map(Number).filter((r) => r > 0);
 const SENDERS = 10;
 const WAIT_MS = 300_000; // a comment whose run is not queued by then is lost
 const REPO = 'coop-cloud/custom-html';

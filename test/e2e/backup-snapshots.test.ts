@@ -6,11 +6,15 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, fixtures, repoSnapshots, runCli, waitFor } from './helpers.js';
+import { docker, fixtures, lane, repoSnapshots, runCli, waitFor } from './helpers.js';
 
 const backupsDir = '/var/lib/cc-ci-testbed/backups';
 const src = join(backupsDir, `e2e-src-${process.pid}`);
 const made: string[] = [];
+/** A test app's stack and domain in this file's lane (the janitor only looks at those). */
+const testStack = (short: string) => `${short}-0a0b0c${lane.stackSuffix}`;
+const testDomain = (short: string) => `${short}-0a0b0c.${lane.domain}`;
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A snapshot made by restic in the bot's container (as the bot makes them), tagged and timed as asked. */
 async function snapshot(tags: string[], time?: string): Promise<string> {
@@ -49,21 +53,22 @@ describe('backup snapshots of test apps', () => {
 
   it('the janitor forgets old snapshots of gone test apps and keeps everything else', async () => {
     const old = '2026-01-01 00:00:00';
-    const orphan = await snapshot(['gone-0a0b0c_ci_test'], old);
-    const young = await snapshot(['yung-0a0b0c_ci_test']);
+    const orphan = await snapshot([testStack('gone')], old);
+    const young = await snapshot([testStack('yung')]);
     const production = await snapshot(['shop_example_org'], old);
     const everything = await snapshot(['ALL'], old);
     const janitor = await runCli(['janitor', '--max-age', '1h']);
     expect(janitor.exitCode, janitor.stderr).toBe(0);
-    expect(janitor.stderr).toContain('reaping gone-0a0b0c.ci.test');
-    expect(janitor.stderr).toMatch(/forgot the backup snapshots of gone-0a0b0c\.ci\.test: [0-9a-f]{8}/);
+    expect(janitor.stderr).toContain(`reaping ${testDomain('gone')}`);
+    expect(janitor.stderr)
+      .toMatch(new RegExp(`forgot the backup snapshots of ${escaped(testDomain('gone'))}: [0-9a-f]{8}`));
     const ids = new Set((await repoSnapshots()).map((s) => s.id));
     expect(ids.has(orphan)).toBe(false);
     expect([young, production, everything].filter((id) => ids.has(id))).toEqual([young, production, everything]);
   });
 
   it('waits out another restic\'s exclusive lock on the repository, then forgets', async () => {
-    const orphan = await snapshot(['lock-0a0b0c_ci_test'], '2026-01-01 00:00:00');
+    const orphan = await snapshot([testStack('lock')], '2026-01-01 00:00:00');
     // `restic key passwd` holds the exclusive lock while it waits for the new password on stdin.
     const bot = (await execa('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=backups_app', '--filter', 'status=running'])).stdout.trim();
     const holder = execa('docker', ['exec', '-i', bot, 'restic', 'key', 'passwd'], { reject: false, stdin: 'pipe' });
@@ -75,7 +80,7 @@ describe('backup snapshots of test apps', () => {
     try {
       const janitor = await runCli(['janitor', '--max-age', '1h']);
       expect(janitor.exitCode, janitor.stderr).toBe(0);
-      expect(janitor.stderr).toMatch(/forgot the backup snapshots of lock-0a0b0c\.ci\.test/);
+      expect(janitor.stderr).toMatch(new RegExp(`forgot the backup snapshots of ${escaped(testDomain('lock'))}`));
       expect(Date.now() - started).toBeGreaterThan(3_000);
     } finally {
       clearTimeout(release);

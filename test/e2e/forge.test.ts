@@ -63,6 +63,26 @@ async function newPr(branch: string, marker: string): Promise<{ pr: number; sha:
   return { pr: pull.number!, sha };
 }
 
+/**
+ * The bot's polls of the repository's comments that the stand-in answered 200, after request
+ * `seq` of its request log (each poll's first page; a poll reads one page here).
+ */
+function answeredPollsAfter(seq: number): number {
+  const poll = new RegExp(`^/api/v1/repos/${REPO}/issues/comments(\\?|$)`);
+  return forge.control.requests({ kind: 'api' }).filter((r) => r.seq > seq && r.method === 'GET'
+    && r.user === 'cc-ci-bot' && r.status === 200 && poll.test(r.path) && !/[?&]page=([2-9]|\d\d)/.test(r.path)).length;
+}
+
+/**
+ * Waits until the bot has made `n` more polls that were answered. Polls run one after another,
+ * so once the n-th is answered, the n-1 before it have been handled to the end: every comment
+ * they read has started its run or been refused by then.
+ */
+async function polls(n: number): Promise<void> {
+  const mark = forge.control.requests().at(-1)?.seq ?? 0;
+  await waitFor(`${n} more polls of the forge`, async () => answeredPollsAfter(mark) >= n || undefined, 30_000);
+}
+
 /** The one run of a PR once the serve has picked it up. */
 async function theRunOf(serve: ServeInstance, pr: number): Promise<ApiRun & { sha?: string }> {
   return waitFor(`a run for PR #${pr}`, async () => (await runsOf(serve)).find((r) => r.pr === pr), 60_000);
@@ -73,7 +93,8 @@ describe('the forge loop', () => {
     // Comments that were there before cc-ci started are history: the first poll only marks them.
     const old = forge.control.comment({ repo: REPO, index: 1, author: 'maintainer', body: '!testme' });
     const serve = await serveWithForge();
-    await new Promise((r) => setTimeout(r, 2_500));
+    // The first poll has marked it and the second has been handled: still no run.
+    await polls(3);
     expect(await runsOf(serve)).toEqual([]);
     expect(old.id).toBeGreaterThan(0);
 
@@ -109,13 +130,15 @@ describe('the forge loop', () => {
   it('starts nothing for a non-member, !testmexyz or bad flags; bad flags get the usage reply', async () => {
     const serve = await serveWithForge();
     const { pr } = await newPr('pr-noop', 'marker-noop');
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Comments are requests only once the first poll has marked the history.
+    await polls(2);
     forge.control.comment({ repo: REPO, index: pr, author: 'outsider', body: '!testme' });
     forge.control.comment({ repo: REPO, index: pr, author: 'outsider', body: '!testmexyz' });
     forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme --stages install,teleport' });
     const usage = await waitFor('the usage reply', async () => (await botComments(pr)).find((c) => c.body?.includes('teleport')), 30_000);
     expect(usage.body).toMatch(/!testme/);
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Several polls later, nothing more came of any of the three.
+    await polls(3);
     expect((await runsOf(serve)).filter((r) => r.pr === pr)).toEqual([]);
     // The outsider got no reply at all.
     expect(await botComments(pr)).toHaveLength(1);
@@ -125,12 +148,12 @@ describe('the forge loop', () => {
     const serve = await serveWithForge();
     forge.control.createHook(REPO, { type: 'gitea', config: { url: `${serve.url}/hook`, content_type: 'json', secret: SECRET }, events: ['issue_comment', 'pull_request_comment'], active: true });
     const { pr } = await newPr('pr-hook', 'marker-hook');
-    await new Promise((r) => setTimeout(r, 2_000));
+    await polls(2);
     const comment = forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme --quick' });
     const deliveries = await forge.control.flushDeliveries();
     expect(deliveries.some((d) => d.status === 202)).toBe(true);
     const run = await theRunOf(serve, pr);
-    await new Promise((r) => setTimeout(r, 3_000)); // several polls later
+    await polls(3); // several polls later, the poller has read the comment too
     expect((await runsOf(serve)).filter((r) => r.pr === pr)).toHaveLength(1);
 
     const body = JSON.stringify({ action: 'created', comment: { ...comment, id: comment.id! + 1000 }, is_pull: true });
@@ -146,7 +169,7 @@ describe('the forge loop', () => {
   it('a second !testme supersedes the first, and both replies say what happened', async () => {
     const serve = await serveWithForge();
     const { pr } = await newPr('pr-twice', 'marker-twice');
-    await new Promise((r) => setTimeout(r, 2_000));
+    await polls(2);
     forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme --quick' });
     const first = await theRunOf(serve, pr);
     await runUntil(serve.url, first.id, (r) => r.state === 'running');
@@ -168,7 +191,7 @@ describe('the forge loop', () => {
     let serve = await serveWithForge({ cfg });
     const a = await newPr('pr-outage-a', 'marker-a');
     const b = await newPr('pr-outage-b', 'marker-b');
-    await new Promise((r) => setTimeout(r, 2_000));
+    await polls(2);
     forge.control.fault({ mode: '500', forMs: 6_000 });
     forge.control.comment({ repo: REPO, index: a.pr, author: 'maintainer', body: '!testme --quick' });
     // The server keeps serving meanwhile.
@@ -183,7 +206,7 @@ describe('the forge loop', () => {
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     const runB = await theRunOf(serve, b.pr);
     await runUntil(serve.url, runB.id, finished);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await polls(3);
     const all = await runsOf(serve);
     expect(all.filter((r) => r.pr === a.pr)).toHaveLength(1);
     expect(all.filter((r) => r.pr === b.pr)).toHaveLength(1);

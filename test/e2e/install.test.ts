@@ -1,11 +1,13 @@
 // The install stage on the real testbed swarm: a static recipe passes with a real screenshot; a
 // recipe that never converges and one whose health check fails both fail the stage with a
 // message that says why; none of them leaves anything behind.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
-import { artifactsDir, configWith, fixtures, leftovers, runCli } from './helpers.js';
+import { artifactsDir, configWith, fixtures, lane, leftovers, runCli } from './helpers.js';
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let repos: Record<string, FixtureRepo>;
 beforeAll(async () => {
@@ -31,7 +33,7 @@ describe('install stage', () => {
     expect(install.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['converged', 'deployed the head commit', 'health GET /', 'browser /']));
     expect(results.stages.filter((s) => s.name !== 'install').every((s) => s.status === 'skip')).toBe(true);
     const app = results.apps[0]!;
-    expect(app.domain).toMatch(/^cust-[0-9a-f]{6}\.ci\.test$/);
+    expect(app.domain).toMatch(new RegExp(`^cust-[0-9a-f]{6}\\.${escaped(lane.domain)}$`));
     expect(app.chaosVersion).toBe(repo('custom-html').head.slice(0, 8));
     expect(app.version).toBe(results.versions.head);
     // The screenshot is a real PNG of the page at the viewport size.
@@ -56,7 +58,8 @@ describe('install stage', () => {
     const results = r.results!;
     const install = results.stages.find((s) => s.name === 'install')!;
     expect(install.status).toBe('fail');
-    const stack = results.apps[0]?.stack ?? /(brok-[0-9a-f]{6}_ci_test)/.exec(install.reason ?? '')?.[1];
+    const stack = results.apps[0]?.stack
+      ?? new RegExp(`(brok-[0-9a-f]{6}${escaped(lane.stackSuffix)})`).exec(install.reason ?? '')?.[1];
     expect(stack).toBeDefined();
     expect(install.reason).toContain(`${stack}_app`);
     expect(install.reason).toMatch(/converge/);
@@ -67,7 +70,12 @@ describe('install stage', () => {
   });
 
   it('fails the install stage when the health check fails, and leaves nothing', async () => {
-    const config = configWith();
+    // The outcome is under test, not the length of the wait: health polls for 10 s, not the
+    // default 60 s (the app converges first, so the ingress reaches it well within that).
+    const specs = mkdtempSync('/tmp/cc-ci-specs-');
+    mkdirSync(join(specs, 'unhealthy-app'));
+    writeFileSync(join(specs, 'unhealthy-app', 'ci.yml'), 'health: {path: /, timeout: 10s}\n');
+    const config = configWith({ recipesDir: specs });
     const r = await runCli(['run', 'unhealthy-app', '--repo', repo('unhealthy-app').url, '--ref', 'main', '--quick', '--json', '--config', config]);
     expect(r.exitCode, r.stderr).toBe(1);
     const install = r.results!.stages.find((s) => s.name === 'install')!;

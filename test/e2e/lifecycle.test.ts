@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LeaseRecord } from '../../src/apps/lease.js';
 import { commitOnBranch } from '../../testbed/fixtures/make-recipes.js';
-import { configWith, fixtures, leftovers, repoRoot, runCli } from './helpers.js';
+import { configWith, fixtures, lane, leftovers, repoRoot, runCli } from './helpers.js';
 
 const fixtureTree = (recipe: string, version: string, file: string) =>
   readFileSync(join(repoRoot, 'testbed/fixtures/recipes', recipe, version, file), 'utf8');
@@ -121,7 +121,7 @@ describe('lifecycle stages', () => {
     expect(janitor.exitCode).toBe(0);
     expect((await leftovers(stack)).length).toBeGreaterThan(0);
     // Once the keep expires (here: the lease is dropped), the janitor reaps it.
-    const leases = '/var/lib/cc-ci-testbed/store/leases';
+    const leases = join(lane.store, 'leases');
     for (const f of readdirSync(leases).filter((n) => n.endsWith('.json'))) {
       const lease = JSON.parse(readFileSync(join(leases, f), 'utf8')) as LeaseRecord;
       if (lease.runId === r.results!.runId) {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { parse, stringify } from 'yaml';
 import { parseEvents } from '../../src/model/run-events.js';
-import { cli, repoRoot, testbedConfig, waitFor } from './helpers.js';
+import { cli, lane, repoRoot, waitFor } from './helpers.js';
 
 export const adminToken = 'e2e-admin-token-7f3a9c';
 
@@ -27,9 +27,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A config like the testbed's, with its own store and listen address. */
+/** A config like the lane's (its swarm.domain), with its own store and listen address. */
 export async function serveConfig(overrides: { capacity?: number; teardownBudget?: string } = {}): Promise<{ file: string; store: string; port: number }> {
-  const doc = parse(readFileSync(testbedConfig, 'utf8'));
+  const doc = parse(readFileSync(lane.config, 'utf8'));
   const dir = mkdtempSync('/tmp/cc-ci-serve-');
   const port = await freePort();
   doc.swarm.abra = join(repoRoot, 'testbed/bin/abra');

@@ -6,12 +6,11 @@
 import { execaSync } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseEvents, type RunEventLine } from '../../src/model/run-events.js';
-import { configWith, fixtures, leftovers, startCli, testbedConfig, waitFor } from './helpers.js';
+import { configWith, fixtures, lane, leftovers, startCli, waitFor } from './helpers.js';
 
-const store = (parse(readFileSync(testbedConfig, 'utf8')) as { store: string }).store;
+const store = lane.store;
 
 function readEvents(file: string): RunEventLine[] {
   return existsSync(file) ? parseEvents(readFileSync(file, 'utf8')) : [];
@@ -64,14 +63,22 @@ describe('signals', () => {
     const specs = mkdtempSync('/tmp/cc-ci-specs-');
     mkdirSync(join(specs, 'custom-html'));
     writeFileSync(join(specs, 'custom-html', 'ci.yml'), 'health: {path: /, timeout: 60s}\n');
-    // A check that ignores every signal and sleeps for ten minutes.
-    writeFileSync(join(specs, 'custom-html', 'slow.check.mjs'), 'export async function slow() { await new Promise((r) => setTimeout(r, 600_000)); }\n');
+    // A check that ignores every signal and sleeps for ten minutes (once it says it has started).
+    const sleeping = join(specs, 'sleeping');
+    writeFileSync(join(specs, 'custom-html', 'slow.check.mjs'), [
+      "import { writeFileSync } from 'node:fs';",
+      'export async function slow() {',
+      `  writeFileSync(${JSON.stringify(sleeping)}, '');`,
+      '  await new Promise((r) => setTimeout(r, 600_000));',
+      '}',
+      '',
+    ].join('\n'));
     const runId = `sig-check-${Date.now()}`;
     const events = join(mkdtempSync('/tmp/cc-ci-events-'), 'events.jsonl');
     const run = startCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'main', '--stages', 'install,recipe-local,lint',
       '--json', '--run-id', runId, '--events', events, '--config', configWith({ recipesDir: specs })]);
     await waitFor('recipe-local to start', async () => readEvents(events).some((e) => e.type === 'stage-started' && e.stage === 'recipe-local') || undefined);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitFor('the check to be sleeping', async () => existsSync(sleeping) || undefined);
     // What the server does to supersede a run: say why, then SIGTERM.
     writeFileSync(join(store, 'runs', runId, 'stop-reason.json'), JSON.stringify({ code: 'SUPERSEDED', message: 'superseded by run 2' }));
     const stoppedAt = Date.now();
