@@ -29,14 +29,29 @@ const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 2);
  * long); a unit file not listed after the listed ones (most take a second or less).
  */
 const seconds: Record<string, number> = {
-  'e2e/lifecycle.test.ts': 237, 'e2e/forge.test.ts': 174, 'e2e/product.test.ts': 149,
-  'e2e/install.test.ts': 129, 'e2e/serve.test.ts': 111, 'e2e/demo.test.ts': 107, 'e2e/signals.test.ts': 73,
-  'e2e/dashboard.test.ts': 72, 'e2e/kill-and-janitor.test.ts': 61, 'e2e/backup-snapshots.test.ts': 60,
-  'e2e/doctor.test.ts': 46, 'e2e/secrets.test.ts': 35, 'e2e/concurrent-refs.test.ts': 30,
-  'e2e/diagnostics.test.ts': 27, 'e2e/hostile-input.test.ts': 12,
-  'unit/testbed/forge-standin.test.ts': 35, 'unit/server/card.test.ts': 28, 'unit/testbed/abra-standin.test.ts': 28,
-  'unit/server/dashboard-browser.test.ts': 24, 'unit/runner/runner-phases.test.ts': 16,
-  'unit/docker/converge-wait.test.ts': 11, 'unit/server/server-pages.test.ts': 9, 'unit/forge/forge-client.test.ts': 8,
+  'e2e/lifecycle.test.ts': 237,
+  'e2e/forge.test.ts': 174,
+  'e2e/product.test.ts': 149,
+  'e2e/install.test.ts': 129,
+  'e2e/serve.test.ts': 111,
+  'e2e/demo.test.ts': 107,
+  'e2e/signals.test.ts': 73,
+  'e2e/dashboard.test.ts': 72,
+  'e2e/kill-and-janitor.test.ts': 61,
+  'e2e/backup-snapshots.test.ts': 60,
+  'e2e/doctor.test.ts': 46,
+  'e2e/secrets.test.ts': 35,
+  'e2e/concurrent-refs.test.ts': 30,
+  'e2e/diagnostics.test.ts': 27,
+  'e2e/hostile-input.test.ts': 12,
+  'unit/testbed/forge-standin.test.ts': 35,
+  'unit/server/card.test.ts': 28,
+  'unit/testbed/abra-standin.test.ts': 28,
+  'unit/server/dashboard-browser.test.ts': 24,
+  'unit/runner/runner-phases.test.ts': 16,
+  'unit/docker/converge-wait.test.ts': 11,
+  'unit/server/server-pages.test.ts': 9,
+  'unit/forge/forge-client.test.ts': 8,
 };
 
 class LongestFirst extends BaseSequencer {

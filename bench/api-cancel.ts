@@ -35,39 +35,81 @@ writeFileSync(config, stringify(doc));
 const base = `http://127.0.0.1:${port}`;
 const repo = (await makeFixtureRepos(join(dir, 'repos'), ['pg-app']))['pg-app']!;
 
-const serve = spawn(process.execPath, [cli, 'serve', '--config', config], { stdio: 'ignore', env: { ...process.env, CCCI_ADMIN_TOKEN: token } });
+const serve = spawn(process.execPath, [cli, 'serve', '--config', config], {
+  stdio: 'ignore',
+  env: { ...process.env, CCCI_ADMIN_TOKEN: token },
+});
 const call = async (path: string, method = 'GET', body?: unknown) => {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.json() as Promise<{ id: string; state: string }>;
 };
 const stacksOf = (id: string) => {
   const file = join(doc.store as string, 'runs', id, 'events.jsonl');
-  return existsSync(file) ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : [])) : [];
+  return existsSync(file)
+    ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : []))
+    : [];
 };
 
 try {
-  await waitFor('serve', async () => { try { return (await fetch(`${base}/healthz`)).ok || undefined; } catch { return undefined; } }, 60_000, 200);
+  await waitFor(
+    'serve',
+    async () => {
+      try {
+        return (await fetch(`${base}/healthz`)).ok || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+    200,
+  );
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const run = await call('/api/runs', 'POST', { recipe: 'pg-app', ref: 'main', repo: repo.url, stages: ['install'] });
-    const stack = await waitFor('the install to be converging', async () => {
-      const s = stacksOf(run.id)[0];
-      return s && (await docker.services(s)).length > 0 ? s : undefined;
-    }, 120_000, 100);
+    const stack = await waitFor(
+      'the install to be converging',
+      async () => {
+        const s = stacksOf(run.id)[0];
+        return s && (await docker.services(s)).length > 0 ? s : undefined;
+      },
+      120_000,
+      100,
+    );
     const asked = Date.now();
     await call(`/api/runs/${run.id}/cancel`, 'POST');
-    await waitFor('cancelled', async () => ((await call(`/api/runs/${run.id}`)).state === 'cancelled' ? true : undefined), 300_000, 100);
-    await waitFor('the swarm clean', async () => {
-      const r = await docker.resources(stack);
-      return Object.values(r).every((l) => l.length === 0) ? true : undefined;
-    }, 300_000, 100);
+    await waitFor(
+      'cancelled',
+      async () => ((await call(`/api/runs/${run.id}`)).state === 'cancelled' ? true : undefined),
+      300_000,
+      100,
+    );
+    await waitFor(
+      'the swarm clean',
+      async () => {
+        const r = await docker.resources(stack);
+        return Object.values(r).every((l) => l.length === 0) ? true : undefined;
+      },
+      300_000,
+      100,
+    );
     times.push(Date.now() - asked);
-    process.stderr.write(`round ${i + 1}/${rounds}: cancelled and clean ${(times[i]! / 1000).toFixed(2)} s after the API call\n`);
+    process.stderr.write(
+      `round ${i + 1}/${rounds}: cancelled and clean ${(times[i]! / 1000).toFixed(2)} s after the API call\n`,
+    );
   }
   const sorted = [...times].sort((a, b) => a - b);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`api cancel -> run cancelled and swarm clean, during install (pg-app): min ${s(sorted[0]!)}, median ${s(sorted[Math.floor(sorted.length / 2)]!)}, max ${s(sorted.at(-1)!)} over ${rounds} rounds`);
+  console.log(
+    `api cancel -> run cancelled and swarm clean, during install (pg-app): min ${s(sorted[0]!)}, median ${s(sorted[Math.floor(sorted.length / 2)]!)}, max ${s(sorted.at(-1)!)} over ${rounds} rounds`,
+  );
 } finally {
   serve.kill('SIGTERM');
   await new Promise((r) => serve.once('exit', r));

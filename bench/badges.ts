@@ -2,7 +2,16 @@
 // against the server (buildServer, in its own process) over a store of 200 recipes and 100 000
 // runs, 50 connections for BENCH_SECONDS (10) each after a 2 s warm-up, on 127.0.0.1.
 import { rmSync } from 'node:fs';
-import { filledStore, fmt, load, recipeName, startServer, tempDir, writeConfig, type ServerProcess } from './http-fixture.js';
+import {
+  filledStore,
+  fmt,
+  load,
+  recipeName,
+  startServer,
+  tempDir,
+  writeConfig,
+  type ServerProcess,
+} from './http-fixture.js';
 import { knob, smoke } from './smoke.js';
 
 const seconds = knob('BENCH_SECONDS', 10, 1);
@@ -22,7 +31,9 @@ try {
   server = await startServer({ config, storeFile, mode: 'full' });
 } catch (err) {
   // The pages may not be written yet: the badge route alone is what is measured anyway.
-  process.stderr.write(`the full server did not start (${(err as Error).message}); measuring the API routes on a bare fastify\n`);
+  process.stderr.write(
+    `the full server did not start (${(err as Error).message}); measuring the API routes on a bare fastify\n`,
+  );
   mode = 'bare fastify with the API routes';
   server = await startServer({ config, storeFile, mode: 'bare' });
 }
@@ -34,8 +45,10 @@ try {
     if (probe.status !== 200) throw new Error(`GET ${url} answered ${probe.status}`);
     await load(url, { connections: 50, seconds: warmUp });
     const r = await load(url, { connections: 50, seconds });
-    console.log(`badge ${ext}: ${fmt(r.requestsPerSec, 0)} requests/s (goal >= 5 000), p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, `
-      + `${r.total} requests, ${r.non2xx} not 2xx, ${r.errors} errors [${mode}, 50 connections, ${seconds} s]`);
+    console.log(
+      `badge ${ext}: ${fmt(r.requestsPerSec, 0)} requests/s (goal >= 5 000), p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, ` +
+        `${r.total} requests, ${r.non2xx} not 2xx, ${r.errors} errors [${mode}, 50 connections, ${seconds} s]`,
+    );
   }
 } finally {
   await server.stop();

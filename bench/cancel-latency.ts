@@ -10,11 +10,26 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { commitOnBranch, makeFixtureRepos, type FixtureRepo } from '../testbed/fixtures/make-recipes.js';
-import { configWith, logLines, median, readEvents, root, testbedConfig, rounds, seconds, sleep, startRun, waitFor, type StartedRun } from './lib.js';
+import {
+  configWith,
+  logLines,
+  median,
+  readEvents,
+  root,
+  testbedConfig,
+  rounds,
+  seconds,
+  sleep,
+  startRun,
+  waitFor,
+  type StartedRun,
+} from './lib.js';
 
 const GOAL_MS = 15_000;
 const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-bench-'), ['pg-app', 'custom-html']);
-const ingressPort = new URL((parse(readFileSync(testbedConfig, 'utf8')) as { swarm: { ingress: string } }).swarm.ingress).port;
+const ingressPort = new URL(
+  (parse(readFileSync(testbedConfig, 'utf8')) as { swarm: { ingress: string } }).swarm.ingress,
+).port;
 
 // (b) A page that hangs. Nothing the custom-html fixture serves is slow, so the bench commits a
 // branch whose nginx.conf adds `location = /hang`: a 2 KB HTML answer sent at 1 byte a second
@@ -39,11 +54,20 @@ async function hangingPage(repo: FixtureRepo): Promise<string> {
     '',
     '    # Everything else is served from the content volume.',
   ].join('\n');
-  if (!conf.includes('    # Everything else is served from the content volume.')) throw new Error('custom-html nginx.conf changed: update bench/cancel-latency');
-  await commitOnBranch(repo, 'bench-hang', { 'nginx.conf': conf.replace('    # Everything else is served from the content volume.', hang) }, 'a page that hangs');
+  if (!conf.includes('    # Everything else is served from the content volume.'))
+    throw new Error('custom-html nginx.conf changed: update bench/cancel-latency');
+  await commitOnBranch(
+    repo,
+    'bench-hang',
+    { 'nginx.conf': conf.replace('    # Everything else is served from the content volume.', hang) },
+    'a page that hangs',
+  );
   const specs = mkdtempSync('/tmp/cc-ci-bench-specs-');
   mkdirSync(join(specs, 'custom-html'));
-  writeFileSync(join(specs, 'custom-html', 'ci.yml'), 'health: {path: /, status: 200, timeout: 60s}\nchecks:\n  - browser: {path: /hang}\n');
+  writeFileSync(
+    join(specs, 'custom-html', 'ci.yml'),
+    'health: {path: /, status: 200, timeout: 60s}\nchecks:\n  - browser: {path: /hang}\n',
+  );
   return specs;
 }
 
@@ -52,7 +76,10 @@ function sleepingCheck(): string {
   const specs = mkdtempSync('/tmp/cc-ci-bench-specs-');
   mkdirSync(join(specs, 'custom-html'));
   writeFileSync(join(specs, 'custom-html', 'ci.yml'), 'health: {path: /, timeout: 60s}\n');
-  writeFileSync(join(specs, 'custom-html', 'slow.check.mjs'), 'export async function slow() { await new Promise((r) => setTimeout(r, 600_000)); }\n');
+  writeFileSync(
+    join(specs, 'custom-html', 'slow.check.mjs'),
+    'export async function slow() { await new Promise((r) => setTimeout(r, 600_000)); }\n',
+  );
   return specs;
 }
 
@@ -65,17 +92,27 @@ function descendants(pid: number): Set<number> {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const found = new Set<number>();
-  const walk = (p: number) => { for (const c of children.get(p) ?? []) if (!found.has(c)) { found.add(c); walk(c); } };
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? [])
+      if (!found.has(c)) {
+        found.add(c);
+        walk(c);
+      }
+  };
   walk(pid);
   return found;
 }
 
 /** A Chromium of this run (not another run's: e2e tests may run alongside) is connected to the ingress. */
 function chromiumLoading(pid: number): boolean {
-  const out = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${ingressPort} )`], { encoding: 'utf8' });
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${ingressPort} )`], {
+    encoding: 'utf8',
+  });
   const mine = descendants(pid);
   return [...out.matchAll(/"chrom[^"]*",pid=(\d+)/g)].some((m) => mine.has(Number(m[1])));
 }
@@ -97,21 +134,35 @@ const situations: Situation[] = [
   {
     name: 'install, stack converging (pg-app --quick)',
     cutShort: 'converged',
-    launch: () => startRun(['pg-app', '--repo', repos['pg-app']!.url, '--ref', 'main', '--quick'], pgConfig, 'cancel-install'),
+    launch: () =>
+      startRun(['pg-app', '--repo', repos['pg-app']!.url, '--ref', 'main', '--quick'], pgConfig, 'cancel-install'),
     async moment(run) {
       // The install app is claimed (events), then cc-ci's convergence waiter logs its first
       // "still waiting" line for that stack: the deploy is in and the stack is converging.
-      const claimed = await waitFor('the install app to be claimed', () => readEvents(run.events).find((e) => e.type === 'app-claimed'));
+      const claimed = await waitFor('the install app to be claimed', () =>
+        readEvents(run.events).find((e) => e.type === 'app-claimed'),
+      );
       const stack = claimed.type === 'app-claimed' ? claimed.stack : '';
-      await waitFor('the stack to be converging', () => logLines(run.runId).some((l) => l.stack === stack && l.msg.startsWith('service ')) || undefined);
+      await waitFor(
+        'the stack to be converging',
+        () => logLines(run.runId).some((l) => l.stack === stack && l.msg.startsWith('service ')) || undefined,
+      );
     },
   },
   {
     name: 'browser check, page loading (custom-html)',
     cutShort: 'browser /hang',
-    launch: () => startRun(['custom-html', '--repo', repos['custom-html']!.url, '--ref', 'bench-hang', '--quick'], browserConfig, 'cancel-browser'),
+    launch: () =>
+      startRun(
+        ['custom-html', '--repo', repos['custom-html']!.url, '--ref', 'bench-hang', '--quick'],
+        browserConfig,
+        'cancel-browser',
+      ),
     async moment(run) {
-      await waitFor('install to start', () => readEvents(run.events).some((e) => e.type === 'stage-started' && e.stage === 'install') || undefined);
+      await waitFor(
+        'install to start',
+        () => readEvents(run.events).some((e) => e.type === 'stage-started' && e.stage === 'install') || undefined,
+      );
       await waitFor('Chromium to be loading /hang', () => chromiumLoading(run.child.pid!) || undefined, 180_000, 100);
       await sleep(1_000);
     },
@@ -119,9 +170,17 @@ const situations: Situation[] = [
   {
     name: 'custom check sleeping 10 min, ignoring signals',
     cutShort: 'slow.slow',
-    launch: () => startRun(['custom-html', '--repo', repos['custom-html']!.url, '--ref', 'main', '--stages', 'install,recipe-local,lint'], checkConfig, 'cancel-check'),
+    launch: () =>
+      startRun(
+        ['custom-html', '--repo', repos['custom-html']!.url, '--ref', 'main', '--stages', 'install,recipe-local,lint'],
+        checkConfig,
+        'cancel-check',
+      ),
     async moment(run) {
-      await waitFor('recipe-local to start', () => readEvents(run.events).some((e) => e.type === 'stage-started' && e.stage === 'recipe-local') || undefined);
+      await waitFor(
+        'recipe-local to start',
+        () => readEvents(run.events).some((e) => e.type === 'stage-started' && e.stage === 'recipe-local') || undefined,
+      );
       await sleep(1_000);
     },
   },
@@ -147,18 +206,26 @@ for (const s of situations) {
     const rows = (results?.stages ?? []).flatMap((st) => st.checks);
     const cut = rows.find((r) => r.name === s.cutShort);
     if (cut?.status !== 'error' || cut.code !== 'CANCELLED') {
-      throw new Error(`${s.name}: run ${run.runId} was not stopped during "${s.cutShort}": ${JSON.stringify(rows.map((r) => `${r.name} ${r.status}`))}`);
+      throw new Error(
+        `${s.name}: run ${run.runId} was not stopped during "${s.cutShort}": ${JSON.stringify(rows.map((r) => `${r.name} ${r.status}`))}`,
+      );
     }
-    const teardowns = logLines(run.runId).filter((l) => l.msg === 'teardown').map((l) => l.time);
+    const teardowns = logLines(run.runId)
+      .filter((l) => l.msg === 'teardown')
+      .map((l) => l.time);
     if (teardowns.length === 0) throw new Error(`${s.name}: run ${run.runId} logged no teardown`);
     ms.push(Math.min(...teardowns) - stoppedAt);
-    process.stderr.write(`${s.name}, round ${i + 1}/${rounds}: SIGTERM → teardown ${seconds(ms[i]!)} (run ${run.runId})\n`);
+    process.stderr.write(
+      `${s.name}, round ${i + 1}/${rounds}: SIGTERM → teardown ${seconds(ms[i]!)} (run ${run.runId})\n`,
+    );
   }
   figures.push({ name: s.name, ms });
 }
 
 for (const f of figures) {
-  console.log(`cancel latency, ${f.name}: min ${seconds(Math.min(...f.ms))}, median ${seconds(median(f.ms))}, max ${seconds(Math.max(...f.ms))} over ${f.ms.length} runs (goal <= 15 s)`);
+  console.log(
+    `cancel latency, ${f.name}: min ${seconds(Math.min(...f.ms))}, median ${seconds(median(f.ms))}, max ${seconds(Math.max(...f.ms))} over ${f.ms.length} runs (goal <= 15 s)`,
+  );
 }
 const worst = Math.max(...figures.flatMap((f) => f.ms));
 console.log(`cancel latency, worst of all: ${seconds(worst)} (goal <= 15 s): ${worst <= GOAL_MS ? 'met' : 'MISSED'}`);

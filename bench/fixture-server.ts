@@ -18,7 +18,8 @@ import { FakeRunControl } from '../test/support/fake-run-control.js';
 import { recipeName, type ServerMessage } from './http-fixture.js';
 
 const [configFile, storeFile, mode] = process.argv.slice(2);
-if (!configFile || !storeFile || (mode !== 'full' && mode !== 'bare')) throw new Error('usage: fixture-server <config> <store file> full|bare');
+if (!configFile || !storeFile || (mode !== 'full' && mode !== 'bare'))
+  throw new Error('usage: fixture-server <config> <store file> full|bare');
 
 const secrets = new SecretRegistry();
 const config = loadConfig({ path: configFile, secrets });
@@ -29,7 +30,11 @@ const runs = new FakeRunControl(store, config.store, { idPrefix: `bench-${Date.n
 const metrics = createMetrics({ store, runs });
 const recipes = Array.from({ length: 200 }, (_, i) => recipeName(i));
 const deps: ServerDeps = {
-  config, store, runs, secrets, metrics,
+  config,
+  store,
+  runs,
+  secrets,
+  metrics,
   log: createLogger({ secrets, console: false, level: 'silent' }).log,
   recipes: () => recipes,
 };

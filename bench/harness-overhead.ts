@@ -15,9 +15,12 @@ const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-bench-'), ['custom-
 const repo = repos['custom-html']!;
 // The generic suite (no spec): the same steps as the hand-written script, one browser visit.
 const config = join(mkdtempSync('/tmp/cc-ci-bench-cfg-'), 'cc-ci.yml');
-writeFileSync(config, readFileSync(join(root, 'testbed/cc-ci.yml'), 'utf8')
-  .replace('abra: ./bin/abra', `abra: ${join(root, 'testbed/bin/abra')}`)
-  .replace(/^recipesDir: .*$/m, `recipesDir: ${mkdtempSync('/tmp/cc-ci-bench-specs-')}`));
+writeFileSync(
+  config,
+  readFileSync(join(root, 'testbed/cc-ci.yml'), 'utf8')
+    .replace('abra: ./bin/abra', `abra: ${join(root, 'testbed/bin/abra')}`)
+    .replace(/^recipesDir: .*$/m, `recipesDir: ${mkdtempSync('/tmp/cc-ci-bench-specs-')}`),
+);
 
 function timed(fn: () => void): number {
   const t = process.hrtime.bigint();
@@ -30,23 +33,52 @@ const hand: number[] = [];
 const lags: number[] = [];
 for (let i = 0; i < rounds; i++) {
   let out = '';
-  ccci.push(timed(() => {
-    out = execFileSync(process.execPath, [join(root, 'dist/src/cli.js'), 'run', 'custom-html', '--repo', repo.url,
-      '--ref', 'main', '--quick', '--json', '--config', config], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  }));
+  ccci.push(
+    timed(() => {
+      out = execFileSync(
+        process.execPath,
+        [
+          join(root, 'dist/src/cli.js'),
+          'run',
+          'custom-html',
+          '--repo',
+          repo.url,
+          '--ref',
+          'main',
+          '--quick',
+          '--json',
+          '--config',
+          config,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+    }),
+  );
   const results = JSON.parse(out) as { runId: string; verdict: string };
   if (results.verdict !== 'pass') throw new Error(`cc-ci run ${results.runId} did not pass`);
   const log = readFileSync(join('/var/lib/cc-ci-testbed/store/runs', results.runId, 'artifacts/run.log'), 'utf8');
   for (const line of log.split('\n')) {
     if (line.includes('"stack converged"')) lags.push(JSON.parse(line).lagMs as number);
   }
-  hand.push(timed(() => {
-    execFileSync('bash', [join(root, 'bench/hand-install.sh'), 'custom-html', repo.url, 'main', mkdtempSync('/tmp/cc-ci-hand-')], { stdio: 'ignore' });
-  }));
-  process.stderr.write(`round ${i + 1}/${rounds}: cc-ci ${(ccci[i]! / 1000).toFixed(2)} s, by hand ${(hand[i]! / 1000).toFixed(2)} s\n`);
+  hand.push(
+    timed(() => {
+      execFileSync(
+        'bash',
+        [join(root, 'bench/hand-install.sh'), 'custom-html', repo.url, 'main', mkdtempSync('/tmp/cc-ci-hand-')],
+        { stdio: 'ignore' },
+      );
+    }),
+  );
+  process.stderr.write(
+    `round ${i + 1}/${rounds}: cc-ci ${(ccci[i]! / 1000).toFixed(2)} s, by hand ${(hand[i]! / 1000).toFixed(2)} s\n`,
+  );
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ratio = median(ccci) / median(hand);
-console.log(`harness overhead: cc-ci median ${(median(ccci) / 1000).toFixed(2)} s, by hand ${(median(hand) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)} (goal <= 1.05)`);
-console.log(`convergence noticed after Docker recorded it: median ${median(lags)} ms, max ${Math.max(...lags)} ms over ${lags.length} runs (goal <= 250 ms)`);
+console.log(
+  `harness overhead: cc-ci median ${(median(ccci) / 1000).toFixed(2)} s, by hand ${(median(hand) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)} (goal <= 1.05)`,
+);
+console.log(
+  `convergence noticed after Docker recorded it: median ${median(lags)} ms, max ${Math.max(...lags)} ms over ${lags.length} runs (goal <= 250 ms)`,
+);

@@ -39,16 +39,27 @@ export interface StartedRun {
 export function startRun(args: string[], config: string, tag: string): StartedRun {
   const runId = `bench-${tag}-${Date.now()}`;
   const events = join(mkdtempSync('/tmp/cc-ci-bench-events-'), 'events.jsonl');
-  const child = spawn(process.execPath, [cli, 'run', ...args, '--json', '--run-id', runId, '--events', events, '--config', config],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', ...args, '--json', '--run-id', runId, '--events', events, '--config', config],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const done = new Promise<{ code: number | null; results?: RunResults; stderr: string }>((ok) => {
     child.on('close', (code) => {
       let results: RunResults | undefined;
-      try { results = JSON.parse(stdout) as RunResults; } catch { /* no results printed */ }
+      try {
+        results = JSON.parse(stdout) as RunResults;
+      } catch {
+        /* no results printed */
+      }
       ok({ code, results, stderr });
     });
   });
@@ -59,18 +70,33 @@ export function readEvents(file: string): RunEventLine[] {
   return existsSync(file) ? parseEvents(readFileSync(file, 'utf8')) : [];
 }
 
-export interface LogLine { time: number; msg: string; [k: string]: unknown }
+export interface LogLine {
+  time: number;
+  msg: string;
+  [k: string]: unknown;
+}
 
 /** The run's pino JSON lines (run.log), each with its time in ms. */
 export function logLines(runId: string): LogLine[] {
   const file = join(store, 'runs', runId, 'artifacts', 'run.log');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').flatMap((l) => {
-    try { return l ? [JSON.parse(l) as LogLine] : []; } catch { return []; }
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        return l ? [JSON.parse(l) as LogLine] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 180_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 180_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -25,7 +25,9 @@ async function lifecycle(mode: Mode): Promise<{ ms: number; events: RunEventLine
   const { code, results, stderr } = await run.done;
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (code !== 0 || results?.verdict !== 'pass') {
-    throw new Error(`${mode} run ${run.runId} did not pass (exit ${code}, verdict ${results?.verdict}): ${JSON.stringify(results?.stages.map((s) => `${s.name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`))}\n${stderr.slice(-2000)}`);
+    throw new Error(
+      `${mode} run ${run.runId} did not pass (exit ${code}, verdict ${results?.verdict}): ${JSON.stringify(results?.stages.map((s) => `${s.name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`))}\n${stderr.slice(-2000)}`,
+    );
   }
   return { ms, events: readEvents(run.events), runId: run.runId };
 }
@@ -37,7 +39,10 @@ function timeline(events: RunEventLine[]): string[] {
   const rel = (ms: number) => `${((ms - t0) / 1000).toFixed(1).padStart(6)} s`;
   const lines: string[] = [];
   const firstStage = events.find((e) => e.type === 'stage-started');
-  if (firstStage) lines.push(`    ${'prepare (clone, plan)'.padEnd(22)} ${rel(t0)} → ${rel(at(firstStage))}  ${seconds(at(firstStage) - t0).padStart(8)}`);
+  if (firstStage)
+    lines.push(
+      `    ${'prepare (clone, plan)'.padEnd(22)} ${rel(t0)} → ${rel(at(firstStage))}  ${seconds(at(firstStage) - t0).padStart(8)}`,
+    );
   for (const s of events.filter((e) => e.type === 'stage-started')) {
     if (s.type !== 'stage-started') continue;
     const end = events.find((e) => e.type === 'stage-finished' && e.stage === s.stage)!;
@@ -45,7 +50,9 @@ function timeline(events: RunEventLine[]): string[] {
   }
   const lastStage = Math.max(...events.filter((e) => e.type === 'stage-finished').map(at));
   const finished = at(events.find((e) => e.type === 'run-finished')!);
-  lines.push(`    ${'settle (logs, teardown)'.padEnd(22)} ${rel(lastStage)} → ${rel(finished)}  ${seconds(finished - lastStage).padStart(8)}`);
+  lines.push(
+    `    ${'settle (logs, teardown)'.padEnd(22)} ${rel(lastStage)} → ${rel(finished)}  ${seconds(finished - lastStage).padStart(8)}`,
+  );
   return lines;
 }
 
@@ -63,9 +70,11 @@ for (let i = 0; i < rounds; i++) {
 
 const ratio = median(times.parallel) / median(times.serial);
 const scope = smoke ? ' (smoke: install and upgrade only)' : '';
-console.log(`parallel apps${scope}: parallel median ${seconds(median(times.parallel))}, `
-  + `serial median ${seconds(median(times.serial))}, ratio parallel / serial ${ratio.toFixed(3)} `
-  + `(goal <= ${GOAL}): ${ratio <= GOAL ? 'met' : 'MISSED'}`);
+console.log(
+  `parallel apps${scope}: parallel median ${seconds(median(times.parallel))}, ` +
+    `serial median ${seconds(median(times.serial))}, ratio parallel / serial ${ratio.toFixed(3)} ` +
+    `(goal <= ${GOAL}): ${ratio <= GOAL ? 'met' : 'MISSED'}`,
+);
 for (const mode of ['parallel', 'serial'] as const) {
   console.log(`  ${mode} run ${sample[mode]!.runId} (wall ${seconds(times[mode][0]!)}), from its events file:`);
   for (const line of timeline(sample[mode]!.events)) console.log(line);

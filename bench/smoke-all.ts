@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 /** bench/*.ts that are not benchmarks themselves. */
 const SHARED = new Set([
-  'lib.ts', 'http-fixture.ts', 'fixture-server.ts', 'autocannon.d.ts', 'smoke.ts', 'smoke-all.ts',
+  'lib.ts',
+  'http-fixture.ts',
+  'fixture-server.ts',
+  'autocannon.d.ts',
+  'smoke.ts',
+  'smoke-all.ts',
 ]);
 const jobs = Number(process.env.BENCH_SMOKE_JOBS ?? 3);
 /**
@@ -22,12 +27,28 @@ const jobs = Number(process.env.BENCH_SMOKE_JOBS ?? 3);
  * order depends on it): the longest start first, so that none starts last and runs alone.
  */
 const SECONDS: Record<string, number> = {
-  'cancel-latency': 113, 'parallel-apps': 90, 'harness-overhead': 72, 'api-cancel': 47, 'webhook-latency': 40,
-  'idle-rss': 26, badges: 11, 'log-throughput': 9, 'dashboard-load': 8,
+  'cancel-latency': 113,
+  'parallel-apps': 90,
+  'harness-overhead': 72,
+  'api-cancel': 47,
+  'webhook-latency': 40,
+  'idle-rss': 26,
+  badges: 11,
+  'log-throughput': 9,
+  'dashboard-load': 8,
 };
 
-interface Bench { name: string; script: string }
-interface Outcome { name: string; ok: boolean; ms: number; figure: string; why?: string }
+interface Bench {
+  name: string;
+  script: string;
+}
+interface Outcome {
+  name: string;
+  ok: boolean;
+  ms: number;
+  figure: string;
+  why?: string;
+}
 
 function benches(): Bench[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -53,7 +74,9 @@ function benches(): Bench[] {
 function smokeOne(bench: Bench): Promise<Outcome> {
   const started = Date.now();
   const child = spawn(process.execPath, [join(root, bench.script)], {
-    cwd: root, env: { ...process.env, BENCH_SMOKE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    env: { ...process.env, BENCH_SMOKE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   const relay = (to: NodeJS.WriteStream, keep: boolean) => {
@@ -85,9 +108,11 @@ const all = benches();
 const queue = [...all];
 const outcomes: Outcome[] = [];
 const started = Date.now();
-await Promise.all(Array.from({ length: Math.max(1, jobs) }, async () => {
-  for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(await smokeOne(next));
-}));
+await Promise.all(
+  Array.from({ length: Math.max(1, jobs) }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) outcomes.push(await smokeOne(next));
+  }),
+);
 
 console.log(`\nbench smoke: ${all.length} benches, ${jobs} at a time, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 for (const o of outcomes.sort((a, b) => a.name.localeCompare(b.name))) {

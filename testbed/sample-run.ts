@@ -10,8 +10,18 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const repos = await makeFixtureRepos(mkdtempSync('/tmp/cc-ci-sample-'), ['custom-html']);
 const recipe = repos['custom-html'];
 if (!recipe) throw new Error('the custom-html fixture was not made');
-const args = [join(root, 'dist/src/cli.js'), 'run', 'custom-html', '--repo', recipe.url, '--ref', 'main',
-  '--config', join(root, 'testbed/cc-ci.yml'), ...process.argv.slice(2)];
+const args = [
+  join(root, 'dist/src/cli.js'),
+  'run',
+  'custom-html',
+  '--repo',
+  recipe.url,
+  '--ref',
+  'main',
+  '--config',
+  join(root, 'testbed/cc-ci.yml'),
+  ...process.argv.slice(2),
+];
 process.stderr.write(`$ cc-ci ${args.slice(1).join(' ')}\n`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(r.status ?? 3);

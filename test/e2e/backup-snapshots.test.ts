@@ -21,10 +21,18 @@ async function snapshot(tags: string[], time?: string): Promise<string> {
   mkdirSync(src, { recursive: true });
   writeFileSync(join(src, 'file.txt'), `${tags.join(',')} ${time ?? 'now'}\n`);
   const res = await docker.execInNamedService('backups_app', [
-    'restic', 'backup', '--json', ...tags.flatMap((t) => ['--tag', t]), ...(time ? ['--time', time] : []), src,
+    'restic',
+    'backup',
+    '--json',
+    ...tags.flatMap((t) => ['--tag', t]),
+    ...(time ? ['--time', time] : []),
+    src,
   ]);
   expect(res.exitCode, res.stderr).toBe(0);
-  const summary = res.stdout.split('\n').filter((l) => l.includes('"summary"')).map((l) => JSON.parse(l) as { snapshot_id: string })[0];
+  const summary = res.stdout
+    .split('\n')
+    .filter((l) => l.includes('"summary"'))
+    .map((l) => JSON.parse(l) as { snapshot_id: string })[0];
   // restic 0.14 reports the short id here.
   const id = (await repoSnapshots()).find((s) => s.id.startsWith(summary!.snapshot_id))!.id;
   made.push(id);
@@ -40,7 +48,17 @@ afterAll(async () => {
 describe('backup snapshots of test apps', () => {
   it('a run forgets the snapshots its backup stage made', async () => {
     const repo = (await fixtures(['custom-html']))['custom-html']!;
-    const r = await runCli(['run', 'custom-html', '--repo', repo.url, '--ref', 'main', '--stages', 'install,backup', '--json']);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo.url,
+      '--ref',
+      'main',
+      '--stages',
+      'install,backup',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const backup = r.results!.stages.find((s) => s.name === 'backup')!;
     expect(backup.status).toBe('pass');
@@ -60,19 +78,38 @@ describe('backup snapshots of test apps', () => {
     const janitor = await runCli(['janitor', '--max-age', '1h']);
     expect(janitor.exitCode, janitor.stderr).toBe(0);
     expect(janitor.stderr).toContain(`reaping ${testDomain('gone')}`);
-    expect(janitor.stderr)
-      .toMatch(new RegExp(`forgot the backup snapshots of ${escaped(testDomain('gone'))}: [0-9a-f]{8}`));
+    expect(janitor.stderr).toMatch(
+      new RegExp(`forgot the backup snapshots of ${escaped(testDomain('gone'))}: [0-9a-f]{8}`),
+    );
     const ids = new Set((await repoSnapshots()).map((s) => s.id));
     expect(ids.has(orphan)).toBe(false);
     expect([young, production, everything].filter((id) => ids.has(id))).toEqual([young, production, everything]);
   });
 
-  it('waits out another restic\'s exclusive lock on the repository, then forgets', async () => {
+  it("waits out another restic's exclusive lock on the repository, then forgets", async () => {
     const orphan = await snapshot([testStack('lock')], '2026-01-01 00:00:00');
     // `restic key passwd` holds the exclusive lock while it waits for the new password on stdin.
-    const bot = (await execa('docker', ['ps', '-q', '--filter', 'label=com.docker.swarm.service.name=backups_app', '--filter', 'status=running'])).stdout.trim();
+    const bot = (
+      await execa('docker', [
+        'ps',
+        '-q',
+        '--filter',
+        'label=com.docker.swarm.service.name=backups_app',
+        '--filter',
+        'status=running',
+      ])
+    ).stdout.trim();
     const holder = execa('docker', ['exec', '-i', bot, 'restic', 'key', 'passwd'], { reject: false, stdin: 'pipe' });
-    const locks = () => execa('restic', ['--no-lock', '--repo', `${backupsDir}/restic`, '--password-file', `${backupsDir}/restic-password`, 'list', 'locks']);
+    const locks = () =>
+      execa('restic', [
+        '--no-lock',
+        '--repo',
+        `${backupsDir}/restic`,
+        '--password-file',
+        `${backupsDir}/restic-password`,
+        'list',
+        'locks',
+      ]);
     await waitFor('the exclusive lock', async () => ((await locks()).stdout.trim() ? true : undefined), 30_000);
     const started = Date.now();
     // The lock goes 4 s later: stdin closes with no password, restic gives up and unlocks.

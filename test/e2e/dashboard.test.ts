@@ -5,7 +5,17 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, leftovers, waitFor } from './helpers.js';
-import { adminToken, api, claimedStacks, finished, runUntil, serveConfig, startServe, type ApiRun, type ServeInstance } from './serve-helpers.js';
+import {
+  adminToken,
+  api,
+  claimedStacks,
+  finished,
+  runUntil,
+  serveConfig,
+  startServe,
+  type ApiRun,
+  type ServeInstance,
+} from './serve-helpers.js';
 
 let browser: Browser;
 let serve: ServeInstance;
@@ -14,8 +24,16 @@ let repos: Awaited<ReturnType<typeof fixtures>>;
 beforeAll(async () => {
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   repos = await fixtures(['custom-html', 'pg-app']);
   serve = await startServe(await serveConfig({ capacity: 2 }));
@@ -27,9 +45,12 @@ afterAll(async () => {
   await serve?.process;
 });
 
-const queue = (recipe: string, stages = ['install']) => api<ApiRun>(serve.url, '/api/runs', {
-  method: 'POST', token: adminToken, body: { recipe, ref: 'main', repo: repos[recipe]!.url, stages },
-});
+const queue = (recipe: string, stages = ['install']) =>
+  api<ApiRun>(serve.url, '/api/runs', {
+    method: 'POST',
+    token: adminToken,
+    body: { recipe, ref: 'main', repo: repos[recipe]!.url, stages },
+  });
 
 describe('the dashboard in Chromium', () => {
   it('shows each recipe with its badge and verdict on the overview', async () => {
@@ -61,7 +82,9 @@ describe('the dashboard in Chromium', () => {
     const log = page.locator('#log');
     const before = (await log.innerText()).split('\n').length;
     // The page is not reloaded: new lines arrive over the live stream.
-    await expect.poll(async () => (await log.innerText()).split('\n').length, { timeout: 60_000 }).toBeGreaterThan(before + 3);
+    await expect
+      .poll(async () => (await log.innerText()).split('\n').length, { timeout: 60_000 })
+      .toBeGreaterThan(before + 3);
     await expect.poll(async () => log.innerText(), { timeout: 60_000 }).toMatch(/install app pgap-/);
     const stack = await waitFor('the run to deploy', async () => {
       const claimed = claimedStacks(serve.store, run.body.id)[0];

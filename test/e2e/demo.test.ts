@@ -14,7 +14,9 @@ function demoStacks(dir: string): string[] {
   const runs = join(dir, 'store', 'runs');
   return readdirSync(runs).flatMap((id) => {
     const file = join(runs, id, 'events.jsonl');
-    return existsSync(file) ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : [])) : [];
+    return existsSync(file)
+      ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : []))
+      : [];
   });
 }
 
@@ -31,13 +33,23 @@ describe('cc-ci demo', () => {
   it('runs the loop to its verdicts, serves them at the printed URL, and Ctrl-C leaves nothing behind', async () => {
     const dir = join(mkdtempSync('/tmp/cc-ci-demo-test-'), 'demo');
     const port = await freePort();
-    const demo = execa(process.execPath, [cli, 'demo', '--port', String(port), '--dir', dir], { reject: false, all: true });
+    const demo = execa(process.execPath, [cli, 'demo', '--port', String(port), '--dir', dir], {
+      reject: false,
+      all: true,
+    });
     let out = '';
-    demo.all!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    await waitFor('the demo to serve', async () => {
-      if (demo.exitCode !== null && demo.exitCode !== undefined) throw new Error(`the demo exited ${demo.exitCode}:\n${out}`);
-      return out.includes('Serving until Ctrl-C.') || undefined;
-    }, 280_000);
+    demo.all!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await waitFor(
+      'the demo to serve',
+      async () => {
+        if (demo.exitCode !== null && demo.exitCode !== undefined)
+          throw new Error(`the demo exited ${demo.exitCode}:\n${out}`);
+        return out.includes('Serving until Ctrl-C.') || undefined;
+      },
+      280_000,
+    );
 
     // What it printed: the PR's verdict and reply, then where to look.
     expect(out).toContain('a swarm answers');
@@ -52,7 +64,7 @@ describe('cc-ci demo', () => {
       const html = await (await fetch(page)).text();
       expect(html).toContain('custom-html');
       const id = page.split('/').pop()!;
-      const run = await (await fetch(`${dashboard}api/runs/${id}`)).json() as { state: string; verdict: string };
+      const run = (await (await fetch(`${dashboard}api/runs/${id}`)).json()) as { state: string; verdict: string };
       expect(run).toMatchObject({ state: 'passed', verdict: 'pass' });
     }
     const overview = await (await fetch(dashboard!)).text();

@@ -18,17 +18,33 @@ beforeAll(async () => {
 });
 
 describe('diagnostics of a failed run', () => {
-  it('keeps a crash-looping service\'s logs and image, and says its last words in the reason', async () => {
-    const r = await runCli(['run', 'crashloop-app', '--repo', repos['crashloop-app']!.url, '--ref', 'main', '--quick', '--json']);
+  it("keeps a crash-looping service's logs and image, and says its last words in the reason", async () => {
+    const r = await runCli([
+      'run',
+      'crashloop-app',
+      '--repo',
+      repos['crashloop-app']!.url,
+      '--ref',
+      'main',
+      '--quick',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const results = r.results!;
     const install = results.stages.find((s) => s.name === 'install')!;
     expect(install.status).toBe('fail');
     expect(install.reason).toContain(CRASH_LINE);
     const app = results.apps[0]! as (typeof results.apps)[number] & { services?: unknown };
-    expect(app.services).toEqual(expect.arrayContaining([
-      { name: 'app', image: expect.any(String), digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), log: 'logs-install-app.txt' },
-    ]));
+    expect(app.services).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'app',
+          image: expect.any(String),
+          digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+          log: 'logs-install-app.txt',
+        },
+      ]),
+    );
     const log = readFileSync(join(artifactsDir(results.runId), 'logs-install-app.txt'), 'utf8');
     expect(log).toContain(CRASH_LINE);
     expect(results.teardown.clean).toBe(true);
@@ -59,10 +75,14 @@ describe('SwarmDocker diagnostics on the real swarm', () => {
     });
     try {
       const id = (await docker.services(stack))[0]!.id;
-      const failed = await waitFor('two failed tasks', async () => {
-        const dead = (await docker.tasks([id])).filter((t) => t.state === 'failed' && t.containerId);
-        return dead.length >= 2 ? dead : undefined;
-      }, 60_000);
+      const failed = await waitFor(
+        'two failed tasks',
+        async () => {
+          const dead = (await docker.tasks([id])).filter((t) => t.state === 'failed' && t.containerId);
+          return dead.length >= 2 ? dead : undefined;
+        },
+        60_000,
+      );
 
       const logs = await docker.serviceLogs(name, { tail: 100 });
       // Every dead task's container has its own line: the logs of dead tasks are included.
@@ -72,8 +92,17 @@ describe('SwarmDocker diagnostics on the real swarm', () => {
       expect([...logs].some((c) => c.charCodeAt(0) < 9)).toBe(false);
       expect(logs).not.toMatch(/^\d{4}-\d\d-\d\dT/m);
       // Oldest first: the tasks' lines come in the order the tasks ran (Docker sends them in any order).
-      const ran = [...failed].sort((a, b) => a.timestamp.localeCompare(b.timestamp)).map((t) => t.containerId!.slice(0, 12));
-      const seen = [...new Set(logs.split('\n').filter(Boolean).map((l) => l.split(' ').at(-1)!))].filter((h) => ran.includes(h));
+      const ran = [...failed]
+        .sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+        .map((t) => t.containerId!.slice(0, 12));
+      const seen = [
+        ...new Set(
+          logs
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split(' ').at(-1)!),
+        ),
+      ].filter((h) => ran.includes(h));
       expect(seen).toEqual(ran);
       // tail applies per task: with tail 1 each task gives its last line, the stderr one.
       const tail1 = (await docker.serviceLogs(name, { tail: 1 })).split('\n').filter(Boolean);
@@ -89,10 +118,18 @@ describe('SwarmDocker diagnostics on the real swarm', () => {
       expect(images[0]!.digest).toBe(local.Id);
 
       // A signal that is already aborted stops the read.
-      await expect(docker.serviceLogs(name, { tail: 10, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect(docker.serviceLogs(name, { tail: 10, signal: AbortSignal.abort() })).rejects.toMatchObject({
+        code: 'CANCELLED',
+      });
 
       const dir = mkdtempSync('/tmp/ccci-diag-');
-      const got = await collectDiagnostics({ docker, stack, role: 'install', artifactsDir: dir, redact: (t) => t.replaceAll('/config/', '/<masked>/') });
+      const got = await collectDiagnostics({
+        docker,
+        stack,
+        role: 'install',
+        artifactsDir: dir,
+        redact: (t) => t.replaceAll('/config/', '/<masked>/'),
+      });
       expect(got).toEqual([{ name: 'app', image, digest: local.Id, log: 'logs-install-app.txt' }]);
       const file = readFileSync(join(dir, 'logs-install-app.txt'), 'utf8');
       expect(file).toContain('cannot open /<masked>/app.toml');

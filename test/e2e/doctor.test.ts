@@ -13,7 +13,8 @@ import { serveConfig } from './serve-helpers.js';
 const withoutNoConverge = `${repoRoot}/test/e2e/bin/abra-without-no-converge-checks`;
 
 /** A copy of a config file with a change. */
-function edited(file: string, change: (doc: Record<string, any>) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+function edited(file: string, change: (doc: Record<string, any>) => void): string {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const doc = parse(readFileSync(file, 'utf8'));
   change(doc);
   writeFileSync(file, stringify(doc));
@@ -21,14 +22,27 @@ function edited(file: string, change: (doc: Record<string, any>) => void): strin
 }
 
 /** The line of one check: its mark, its name padded to the longest, then what it found. */
-const line = (stdout: string, name: string) => stdout.split('\n').find((l) => new RegExp(`^(ok|FAIL|skip) +${name} {2,}`).test(l)) ?? '';
+const line = (stdout: string, name: string) =>
+  stdout.split('\n').find((l) => new RegExp(`^(ok|FAIL|skip) +${name} {2,}`).test(l)) ?? '';
 
 describe('cc-ci doctor', () => {
   it('is all green on the testbed (exit 0)', async () => {
     const r = await runCli(['doctor', '--config', testbedConfig]);
     expect(r.stdout, r.stdout + r.stderr).toMatch(/^all \d+ checks passed$/m);
     expect(r.exitCode).toBe(0);
-    for (const name of ['abra', 'abra commands', 'abra server', 'docker', 'swarm', 'proxy network', 'backup-bot-two', 'backup repository', 'ingress', 'store', 'chromium']) {
+    for (const name of [
+      'abra',
+      'abra commands',
+      'abra server',
+      'docker',
+      'swarm',
+      'proxy network',
+      'backup-bot-two',
+      'backup repository',
+      'ingress',
+      'store',
+      'chromium',
+    ]) {
       expect(line(r.stdout, name), name).toMatch(/^ok /);
     }
     expect(line(r.stdout, 'abra')).toMatch(/abra version \S+/);
@@ -41,7 +55,9 @@ describe('cc-ci doctor', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(line(r.stdout, 'abra commands')).toMatch(/^FAIL /);
     // the table's ids for the deploy calls may change; each is named
-    expect(r.stdout).toMatch(/- abra app deploy has no --no-converge-checks \(passed by cc-ci's calls? "app deploy[^"]*"(, "app deploy[^"]*")*\)$/m);
+    expect(r.stdout).toMatch(
+      /- abra app deploy has no --no-converge-checks \(passed by cc-ci's calls? "app deploy[^"]*"(, "app deploy[^"]*")*\)$/m,
+    );
     expect(r.stdout).toMatch(/fix: install an abra whose --help lists them/);
     // only that flag: the rest of the table is there (optional flags are only noted)
     expect(r.stdout.split('\n').filter((l) => /^ +- /.test(l) && !/; optional: /.test(l))).toHaveLength(1);
@@ -49,19 +65,24 @@ describe('cc-ci doctor', () => {
   });
 
   it('names a Docker socket that is not there, quickly, and skips what needs Docker', async () => {
-    const config = edited(configWith(), (doc) => { doc.swarm.dockerHost = 'unix:///nonexistent.sock'; });
+    const config = edited(configWith(), (doc) => {
+      doc.swarm.dockerHost = 'unix:///nonexistent.sock';
+    });
     const started = Date.now();
     const r = await runCli(['doctor', '--config', config]);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(line(r.stdout, 'docker')).toMatch(/^FAIL +docker +no Docker engine answers at unix:\/\/\/nonexistent\.sock/);
     expect(r.stdout).toMatch(/fix: start dockerd, or set swarm\.dockerHost/);
-    for (const name of ['swarm', 'proxy network', 'backup-bot-two', 'backup repository']) expect(line(r.stdout, name), name).toMatch(/^skip /);
+    for (const name of ['swarm', 'proxy network', 'backup-bot-two', 'backup repository'])
+      expect(line(r.stdout, name), name).toMatch(/^skip /);
     expect(line(r.stdout, 'abra')).toMatch(/^ok /);
   });
 
   it('a bad config is exit 2, as for the other commands', async () => {
-    const config = edited(configWith(), (doc) => { doc.swarm.bogus = 1; });
+    const config = edited(configWith(), (doc) => {
+      doc.swarm.bogus = 1;
+    });
     const r = await runCli(['doctor', '--config', config]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Unrecognized key: "bogus"/);
@@ -70,16 +91,24 @@ describe('cc-ci doctor', () => {
 
 describe('cc-ci doctor with a forge section (the stand-in forge)', () => {
   let forge: Forge;
-  beforeAll(async () => { forge = await startForge({ seed: 'demo' }); });
-  afterAll(async () => { await forge?.close(); });
-
-  const forgeConfig = (repos: string[]) => edited(configWith(), (doc) => {
-    doc.forge = { type: 'gitea', url: forge.url, org: 'coop-cloud', repos };
+  beforeAll(async () => {
+    forge = await startForge({ seed: 'demo' });
   });
-  const doctor = (config: string, token?: string) =>
-    execa(process.execPath, [cli, 'doctor', '--config', config], { reject: false, env: token ? { CCCI_FORGE_TOKEN: token } : {} });
+  afterAll(async () => {
+    await forge?.close();
+  });
 
-  it('the bot\'s token, login, org and repositories are green', async () => {
+  const forgeConfig = (repos: string[]) =>
+    edited(configWith(), (doc) => {
+      doc.forge = { type: 'gitea', url: forge.url, org: 'coop-cloud', repos };
+    });
+  const doctor = (config: string, token?: string) =>
+    execa(process.execPath, [cli, 'doctor', '--config', config], {
+      reject: false,
+      env: token ? { CCCI_FORGE_TOKEN: token } : {},
+    });
+
+  it("the bot's token, login, org and repositories are green", async () => {
     const r = await doctor(forgeConfig(['coop-cloud/custom-html']), forge.seeded!.tokens['cc-ci-bot']);
     const out = String(r.stdout);
     expect(line(out, 'forge token')).toMatch(/^ok /);
@@ -90,8 +119,11 @@ describe('cc-ci doctor with a forge section (the stand-in forge)', () => {
     expect(r.exitCode, out).toBe(0);
   });
 
-  it('a stranger\'s token: not a member, no write access, an unknown repository; each named', async () => {
-    const r = await doctor(forgeConfig(['coop-cloud/custom-html', 'coop-cloud/no-such-recipe']), forge.seeded!.tokens.outsider);
+  it("a stranger's token: not a member, no write access, an unknown repository; each named", async () => {
+    const r = await doctor(
+      forgeConfig(['coop-cloud/custom-html', 'coop-cloud/no-such-recipe']),
+      forge.seeded!.tokens.outsider,
+    );
     const out = String(r.stdout);
     expect(r.exitCode, out).toBe(1);
     expect(line(out, 'forge org')).toMatch(/^FAIL +forge org +outsider is not a member of coop-cloud/);
@@ -111,8 +143,14 @@ describe('cc-ci doctor with a forge section (the stand-in forge)', () => {
 describe('cc-ci serve checks abra at start-up', () => {
   it('refuses to start (exit 3) with an abra that lacks a flag cc-ci passes, naming it', async () => {
     const cfg = await serveConfig();
-    edited(cfg.file, (doc) => { doc.swarm.abra = withoutNoConverge; });
-    const r = await execa(process.execPath, [cli, 'serve', '--config', cfg.file], { reject: false, timeout: 60_000, env: { CCCI_ADMIN_TOKEN: 'x' } });
+    edited(cfg.file, (doc) => {
+      doc.swarm.abra = withoutNoConverge;
+    });
+    const r = await execa(process.execPath, [cli, 'serve', '--config', cfg.file], {
+      reject: false,
+      timeout: 60_000,
+      env: { CCCI_ADMIN_TOKEN: 'x' },
+    });
     expect(r.exitCode, String(r.stdout) + String(r.stderr)).toBe(3);
     expect(String(r.stderr)).toMatch(/abra app deploy has no --no-converge-checks/);
     expect(String(r.stderr)).toMatch(/cc-ci doctor/);

@@ -38,10 +38,18 @@ afterAll(async () => {
 });
 
 /** serve with the forge configured: the bot's token, polling every second, and the webhook. */
-async function serveWithForge(opts: { pollInterval?: string; cfg?: Awaited<ReturnType<typeof serveConfig>> } = {}): Promise<ServeInstance> {
-  const cfg = opts.cfg ?? await serveConfig({ capacity: 2 });
+async function serveWithForge(
+  opts: { pollInterval?: string; cfg?: Awaited<ReturnType<typeof serveConfig>> } = {},
+): Promise<ServeInstance> {
+  const cfg = opts.cfg ?? (await serveConfig({ capacity: 2 }));
   const doc = parse(readFileSync(cfg.file, 'utf8'));
-  doc.forge = { type: 'gitea', url: forge.url, org: 'coop-cloud', repos: [REPO], pollInterval: opts.pollInterval ?? '1s' };
+  doc.forge = {
+    type: 'gitea',
+    url: forge.url,
+    org: 'coop-cloud',
+    repos: [REPO],
+    pollInterval: opts.pollInterval ?? '1s',
+  };
   writeFileSync(cfg.file, stringify(doc));
   const serve = await startServe(cfg, { CCCI_FORGE_TOKEN: tokens['cc-ci-bot']!, CCCI_WEBHOOK_SECRET: SECRET });
   serves.push(serve);
@@ -55,7 +63,8 @@ async function forgeApi<T>(path: string): Promise<T> {
 
 const comments = (pr: number) => forgeApi<Comment[]>(`/repos/${REPO}/issues/${pr}/comments`);
 const botComments = async (pr: number) => (await comments(pr)).filter((c) => c.user?.login === 'cc-ci-bot');
-const runsOf = async (serve: ServeInstance) => (await api<{ runs: Array<ApiRun & { pr?: number; sha?: string }> }>(serve.url, '/api/runs')).body.runs;
+const runsOf = async (serve: ServeInstance) =>
+  (await api<{ runs: Array<ApiRun & { pr?: number; sha?: string }> }>(serve.url, '/api/runs')).body.runs;
 
 async function newPr(branch: string, marker: string): Promise<{ pr: number; sha: string }> {
   const sha = await forge.control.commitOnBranch(REPO, branch, { 'marker.txt': `${marker}\n` }, `PR ${branch}`);
@@ -69,8 +78,17 @@ async function newPr(branch: string, marker: string): Promise<{ pr: number; sha:
  */
 function answeredPollsAfter(seq: number): number {
   const poll = new RegExp(`^/api/v1/repos/${REPO}/issues/comments(\\?|$)`);
-  return forge.control.requests({ kind: 'api' }).filter((r) => r.seq > seq && r.method === 'GET'
-    && r.user === 'cc-ci-bot' && r.status === 200 && poll.test(r.path) && !/[?&]page=([2-9]|\d\d)/.test(r.path)).length;
+  return forge.control
+    .requests({ kind: 'api' })
+    .filter(
+      (r) =>
+        r.seq > seq &&
+        r.method === 'GET' &&
+        r.user === 'cc-ci-bot' &&
+        r.status === 200 &&
+        poll.test(r.path) &&
+        !/[?&]page=([2-9]|\d\d)/.test(r.path),
+    ).length;
 }
 
 /**
@@ -89,7 +107,7 @@ async function theRunOf(serve: ServeInstance, pr: number): Promise<ApiRun & { sh
 }
 
 describe('the forge loop', () => {
-  it('a member\'s !testme starts exactly one run; its reply ends with the verdict and the card, and the tested commit gets success', async () => {
+  it("a member's !testme starts exactly one run; its reply ends with the verdict and the card, and the tested commit gets success", async () => {
     // Comments that were there before cc-ci started are history: the first poll only marks them.
     const old = forge.control.comment({ repo: REPO, index: 1, author: 'maintainer', body: '!testme' });
     const serve = await serveWithForge();
@@ -99,23 +117,40 @@ describe('the forge loop', () => {
     expect(old.id).toBeGreaterThan(0);
 
     const { pr, sha } = await newPr('pr-pass', 'marker-pass');
-    forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: 'Looks good.\n!testme --quick\nthanks' });
+    forge.control.comment({
+      repo: REPO,
+      index: pr,
+      author: 'maintainer',
+      body: 'Looks good.\n!testme --quick\nthanks',
+    });
     const run = await theRunOf(serve, pr);
     // Within seconds: a reply with the run link, and a pending status.
     const reply = await waitFor('the reply', async () => (await botComments(pr))[0], 30_000);
     expect(reply.body).toContain(`${serve.url}/runs/${run.id}`);
     // The bridge posts the reply, then the status: wait for the status rather than race it.
-    await waitFor('a pending status on the head', async () => {
-      const statuses = await forgeApi<CommitStatus[]>(`/repos/${REPO}/statuses/${sha}`);
-      return statuses.some((s) => s.context === 'cc-ci' && s.status === 'pending' && s.target_url === `${serve.url}/runs/${run.id}`) || undefined;
-    }, 30_000);
+    await waitFor(
+      'a pending status on the head',
+      async () => {
+        const statuses = await forgeApi<CommitStatus[]>(`/repos/${REPO}/statuses/${sha}`);
+        return (
+          statuses.some(
+            (s) => s.context === 'cc-ci' && s.status === 'pending' && s.target_url === `${serve.url}/runs/${run.id}`,
+          ) || undefined
+        );
+      },
+      30_000,
+    );
 
     const ended = await runUntil(serve.url, run.id, finished);
     expect(ended).toMatchObject({ state: 'passed', verdict: 'pass' });
-    const final = await waitFor('the reply edited to the verdict', async () => {
-      const c = (await botComments(pr))[0];
-      return c?.body?.includes('passed') && c.body.includes('card.png') ? c : undefined;
-    }, 30_000);
+    const final = await waitFor(
+      'the reply edited to the verdict',
+      async () => {
+        const c = (await botComments(pr))[0];
+        return c?.body?.includes('passed') && c.body.includes('card.png') ? c : undefined;
+      },
+      30_000,
+    );
     expect(await botComments(pr)).toHaveLength(1);
     expect(final.id).toBe(reply.id);
     expect(final.body).toMatch(/level \*\*L1\*\*/);
@@ -135,7 +170,11 @@ describe('the forge loop', () => {
     forge.control.comment({ repo: REPO, index: pr, author: 'outsider', body: '!testme' });
     forge.control.comment({ repo: REPO, index: pr, author: 'outsider', body: '!testmexyz' });
     forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme --stages install,teleport' });
-    const usage = await waitFor('the usage reply', async () => (await botComments(pr)).find((c) => c.body?.includes('teleport')), 30_000);
+    const usage = await waitFor(
+      'the usage reply',
+      async () => (await botComments(pr)).find((c) => c.body?.includes('teleport')),
+      30_000,
+    );
     expect(usage.body).toMatch(/!testme/);
     // Several polls later, nothing more came of any of the three.
     await polls(3);
@@ -146,7 +185,12 @@ describe('the forge loop', () => {
 
   it('one comment seen by the webhook and the poller starts one run; bad signatures and big bodies change nothing', async () => {
     const serve = await serveWithForge();
-    forge.control.createHook(REPO, { type: 'gitea', config: { url: `${serve.url}/hook`, content_type: 'json', secret: SECRET }, events: ['issue_comment', 'pull_request_comment'], active: true });
+    forge.control.createHook(REPO, {
+      type: 'gitea',
+      config: { url: `${serve.url}/hook`, content_type: 'json', secret: SECRET },
+      events: ['issue_comment', 'pull_request_comment'],
+      active: true,
+    });
     const { pr } = await newPr('pr-hook', 'marker-hook');
     await polls(2);
     const comment = forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme --quick' });
@@ -157,10 +201,26 @@ describe('the forge loop', () => {
     expect((await runsOf(serve)).filter((r) => r.pr === pr)).toHaveLength(1);
 
     const body = JSON.stringify({ action: 'created', comment: { ...comment, id: comment.id! + 1000 }, is_pull: true });
-    const bad = await fetch(`${serve.url}/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitea-event': 'issue_comment', 'x-gitea-signature': createHmac('sha256', 'wrong').update(body).digest('hex') }, body });
+    const bad = await fetch(`${serve.url}/hook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-gitea-event': 'issue_comment',
+        'x-gitea-signature': createHmac('sha256', 'wrong').update(body).digest('hex'),
+      },
+      body,
+    });
     expect(bad.status).toBe(401);
     const big = 'x'.repeat(600 * 1024);
-    const tooBig = await fetch(`${serve.url}/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitea-event': 'issue_comment', 'x-gitea-signature': createHmac('sha256', SECRET).update(big).digest('hex') }, body: big });
+    const tooBig = await fetch(`${serve.url}/hook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-gitea-event': 'issue_comment',
+        'x-gitea-signature': createHmac('sha256', SECRET).update(big).digest('hex'),
+      },
+      body: big,
+    });
     expect(tooBig.status).toBe(413);
     expect((await runsOf(serve)).filter((r) => r.pr === pr)).toHaveLength(1);
     await runUntil(serve.url, run.id, finished);
@@ -178,10 +238,18 @@ describe('the forge loop', () => {
     expect(firstEnd.state).toBe('superseded');
     const second = firstEnd.supersededBy!;
     await runUntil(serve.url, second, finished);
-    const replies = await waitFor('both replies final', async () => {
-      const bot = await botComments(pr);
-      return bot.length === 2 && bot.some((c) => c.body?.includes('superseded')) && bot.some((c) => c.body?.includes('passed')) ? bot : undefined;
-    }, 60_000);
+    const replies = await waitFor(
+      'both replies final',
+      async () => {
+        const bot = await botComments(pr);
+        return bot.length === 2 &&
+          bot.some((c) => c.body?.includes('superseded')) &&
+          bot.some((c) => c.body?.includes('passed'))
+          ? bot
+          : undefined;
+      },
+      60_000,
+    );
     const superseded = replies.find((c) => c.body?.includes('superseded'))!;
     expect(superseded.body).toContain(`${serve.url}/runs/${second}`);
   });

@@ -37,7 +37,10 @@ export interface Lane {
 }
 
 function makeLane(testFile: string | undefined): Lane {
-  const name = basename(testFile ?? 'e2e.test.ts').replace(/\.test\.ts$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const name = basename(testFile ?? 'e2e.test.ts')
+    .replace(/\.test\.ts$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-');
   const domain = `${name}.ci.test`;
   const dir = mkdtempSync(`/tmp/cc-ci-e2e-${name}-`);
   const doc = parse(readFileSync(testbedConfig, 'utf8'));
@@ -54,9 +57,14 @@ function makeLane(testFile: string | undefined): Lane {
 export const lane = makeLane(expect.getState().testPath);
 
 /** A config like the lane's, with overrides (e.g. the spying abra). */
-export function configWith(overrides: {
-  abra?: string; deployTimeout?: string; recipesDir?: string; keepOnFailure?: number;
-} = {}): string {
+export function configWith(
+  overrides: {
+    abra?: string;
+    deployTimeout?: string;
+    recipesDir?: string;
+    keepOnFailure?: number;
+  } = {},
+): string {
   const doc = parse(readFileSync(lane.config, 'utf8'));
   doc.swarm.abra = overrides.abra ?? join(repoRoot, 'testbed/bin/abra');
   doc.recipesDir = overrides.recipesDir ?? join(repoRoot, 'testbed/fixtures/specs');
@@ -87,7 +95,8 @@ export function startCli(args: string[]): ResultPromise<{ reject: false }> {
 export async function runCli(args: string[]): Promise<CliRun> {
   const r = await startCli(args);
   let results: RunResults | undefined;
-  if (args.includes('--json') && r.stdout.trim().startsWith('{')) results = runResultsSchema.parse(JSON.parse(r.stdout)); // the published schema holds
+  if (args.includes('--json') && r.stdout.trim().startsWith('{'))
+    results = runResultsSchema.parse(JSON.parse(r.stdout)); // the published schema holds
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), results };
 }
 
@@ -104,10 +113,18 @@ export async function leftovers(stack: string): Promise<string[]> {
 }
 
 /** The testbed repository's snapshots tagged with a stack, read on the host (not through the bot, as cc-ci does), without a lock. */
-export async function repoSnapshots(tag?: string): Promise<Array<{ id: string; short_id: string; tags?: string[]; paths: string[] }>> {
+export async function repoSnapshots(
+  tag?: string,
+): Promise<Array<{ id: string; short_id: string; tags?: string[]; paths: string[] }>> {
   const r = await execa('restic', [
-    '--no-lock', '--repo', '/var/lib/cc-ci-testbed/backups/restic', '--password-file', '/var/lib/cc-ci-testbed/backups/restic-password',
-    'snapshots', '--json', ...(tag ? ['--tag', tag] : []),
+    '--no-lock',
+    '--repo',
+    '/var/lib/cc-ci-testbed/backups/restic',
+    '--password-file',
+    '/var/lib/cc-ci-testbed/backups/restic-password',
+    'snapshots',
+    '--json',
+    ...(tag ? ['--tag', tag] : []),
   ]);
   return JSON.parse(r.stdout || '[]') ?? [];
 }

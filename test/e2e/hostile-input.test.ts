@@ -18,7 +18,10 @@ describe('hostile input', () => {
     [['run', 'custom-html', '--repo', `ext::sh -c touch% ${pwned}`], /invalid repository URL/],
     [['run', 'custom-html', '--repo', '/srv/x', '--stages', 'install,teleport'], /unknown stage "teleport"/],
     [['run', 'custom-html', '--repo', '/srv/x', '--bogus-flag'], /unknown option '--bogus-flag'/],
-    [['run', 'custom-html', '--repo', '/srv/x', '--config', '/nonexistent/cc-ci.yml'], /config file: cannot read \/nonexistent\/cc-ci.yml/],
+    [
+      ['run', 'custom-html', '--repo', '/srv/x', '--config', '/nonexistent/cc-ci.yml'],
+      /config file: cannot read \/nonexistent\/cc-ci.yml/,
+    ],
     [['janitor', '--max-age', 'soon'], /--max-age: expected a duration/],
   ])('refuses %j with exit 2', async (args, message) => {
     rmSync(pwned, { force: true });
@@ -37,15 +40,32 @@ describe('hostile input', () => {
     const before = await testStacks();
     const runId = `refused-${Date.now()}`;
     const events = join(mkdtempSync('/tmp/cc-ci-events-'), 'events.jsonl');
-    const r = await runCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'no-such-branch', '--quick', '--run-id', runId, '--events', events]);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repos['custom-html']!.url,
+      '--ref',
+      'no-such-branch',
+      '--quick',
+      '--run-id',
+      runId,
+      '--events',
+      events,
+    ]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/ref "no-such-branch" is not a branch, tag or commit/);
     expect((await testStacks()).filter((s) => !before.includes(s))).toEqual([]);
     // A server has something to show for a bad !testme: the folder, the log and results that say why.
     const results = JSON.parse(readFileSync(join(artifactsDir(runId), 'results.json'), 'utf8'));
-    expect(results).toMatchObject({ verdict: 'error', error: { code: 'RECIPE_INVALID', message: expect.stringContaining('no-such-branch') } });
+    expect(results).toMatchObject({
+      verdict: 'error',
+      error: { code: 'RECIPE_INVALID', message: expect.stringContaining('no-such-branch') },
+    });
     expect(results.stages.every((s: { status: string }) => s.status === 'skip')).toBe(true);
-    expect(readFileSync(join(artifactsDir(runId), 'run.log'), 'utf8')).toContain('RECIPE_INVALID: ref \\"no-such-branch\\" is not a branch');
+    expect(readFileSync(join(artifactsDir(runId), 'run.log'), 'utf8')).toContain(
+      'RECIPE_INVALID: ref \\"no-such-branch\\" is not a branch',
+    );
     expect(parseEvents(readFileSync(events, 'utf8')).map((e) => e.type)).toEqual(['run-started', 'run-finished']);
   });
 

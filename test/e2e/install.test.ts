@@ -22,7 +22,17 @@ function repo(name: string): FixtureRepo {
 
 describe('install stage', () => {
   it('installs the static recipe, checks it through the ingress and in Chromium, and tears it all down', async () => {
-    const r = await runCli(['run', 'custom-html', '--repo', repo('custom-html').url, '--ref', 'main', '--stages', 'install', '--json']);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo('custom-html').url,
+      '--ref',
+      'main',
+      '--stages',
+      'install',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const results = r.results!;
     expect(results.verdict).toBe('pass');
@@ -30,7 +40,9 @@ describe('install stage', () => {
     expect(results.headSha).toBe(repo('custom-html').head);
     const install = results.stages.find((s) => s.name === 'install')!;
     expect(install.status).toBe('pass');
-    expect(install.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['converged', 'deployed the head commit', 'health GET /', 'browser /']));
+    expect(install.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['converged', 'deployed the head commit', 'health GET /', 'browser /']),
+    );
     expect(results.stages.filter((s) => s.name !== 'install').every((s) => s.status === 'skip')).toBe(true);
     const app = results.apps[0]!;
     expect(app.domain).toMatch(new RegExp(`^cust-[0-9a-f]{6}\\.${escaped(lane.domain)}$`));
@@ -53,13 +65,24 @@ describe('install stage', () => {
   });
 
   it('fails a recipe that never converges, naming the service, and leaves nothing', async () => {
-    const r = await runCli(['run', 'broken-app', '--repo', repo('broken-app').url, '--ref', 'main', '--stages', 'install', '--json']);
+    const r = await runCli([
+      'run',
+      'broken-app',
+      '--repo',
+      repo('broken-app').url,
+      '--ref',
+      'main',
+      '--stages',
+      'install',
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const results = r.results!;
     const install = results.stages.find((s) => s.name === 'install')!;
     expect(install.status).toBe('fail');
-    const stack = results.apps[0]?.stack
-      ?? new RegExp(`(brok-[0-9a-f]{6}${escaped(lane.stackSuffix)})`).exec(install.reason ?? '')?.[1];
+    const stack =
+      results.apps[0]?.stack ??
+      new RegExp(`(brok-[0-9a-f]{6}${escaped(lane.stackSuffix)})`).exec(install.reason ?? '')?.[1];
     expect(stack).toBeDefined();
     expect(install.reason).toContain(`${stack}_app`);
     expect(install.reason).toMatch(/converge/);
@@ -76,7 +99,18 @@ describe('install stage', () => {
     mkdirSync(join(specs, 'unhealthy-app'));
     writeFileSync(join(specs, 'unhealthy-app', 'ci.yml'), 'health: {path: /, timeout: 10s}\n');
     const config = configWith({ recipesDir: specs });
-    const r = await runCli(['run', 'unhealthy-app', '--repo', repo('unhealthy-app').url, '--ref', 'main', '--quick', '--json', '--config', config]);
+    const r = await runCli([
+      'run',
+      'unhealthy-app',
+      '--repo',
+      repo('unhealthy-app').url,
+      '--ref',
+      'main',
+      '--quick',
+      '--json',
+      '--config',
+      config,
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const install = r.results!.stages.find((s) => s.name === 'install')!;
     expect(install.status).toBe('fail');

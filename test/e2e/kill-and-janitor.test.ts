@@ -2,7 +2,14 @@
 // with its .env gone) while a live run beside it is left alone and still passes. (Signals that a
 // run catches are in signals.test.ts.)
 import {
-  existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,20 +29,23 @@ function holdingSpecs(): { specs: string; held: string; release: string } {
   const release = join(specs, 'release');
   mkdirSync(join(specs, 'custom-html'));
   writeFileSync(join(specs, 'custom-html', 'ci.yml'), 'health: {path: /, status: 200, timeout: 60s}\n');
-  writeFileSync(join(specs, 'custom-html', 'hold.check.mjs'), [
-    "import { existsSync, writeFileSync } from 'node:fs';",
-    'export async function heldOpen(ctx) {',
-    `  writeFileSync(${JSON.stringify(held)}, ctx.domain);`,
-    `  while (!existsSync(${JSON.stringify(release)})) {`,
-    "    if (ctx.signal.aborted) throw new Error('stopped while held open');",
-    '    await new Promise((r) => setTimeout(r, 100));',
-    '  }',
-    "  const res = await ctx.fetch('/');",
-    '  if (res.status !== 200) throw new Error(`after the janitor, / answered ${res.status}`);',
-    '  return `after the janitor, / still answered ${res.status}`;',
-    '}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(specs, 'custom-html', 'hold.check.mjs'),
+    [
+      "import { existsSync, writeFileSync } from 'node:fs';",
+      'export async function heldOpen(ctx) {',
+      `  writeFileSync(${JSON.stringify(held)}, ctx.domain);`,
+      `  while (!existsSync(${JSON.stringify(release)})) {`,
+      "    if (ctx.signal.aborted) throw new Error('stopped while held open');",
+      '    await new Promise((r) => setTimeout(r, 100));',
+      '  }',
+      "  const res = await ctx.fetch('/');",
+      '  if (res.status !== 200) throw new Error(`after the janitor, / answered ${res.status}`);',
+      '  return `after the janitor, / still answered ${res.status}`;',
+      '}',
+      '',
+    ].join('\n'),
+  );
   return { specs, held, release };
 }
 
@@ -75,13 +85,28 @@ describe('kill -9 and the janitor', () => {
     // Run B is live while the janitor runs: its custom check holds it open (its app deployed,
     // its lease live) until the test releases it, after the janitor, however busy the machine.
     const hold = holdingSpecs();
-    const b = startCli(['run', 'custom-html', '--repo', repos['custom-html']!.url, '--ref', 'main',
-      '--stages', 'install,recipe-local', '--json', '--config', configWith({ recipesDir: hold.specs })]);
+    const b = startCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repos['custom-html']!.url,
+      '--ref',
+      'main',
+      '--stages',
+      'install,recipe-local',
+      '--json',
+      '--config',
+      configWith({ recipesDir: hold.specs }),
+    ]);
     const appB = await liveApp(b.pid!);
-    const held = await waitFor('run B to be held open by its check', async () => {
-      if (b.exitCode !== null && b.exitCode !== undefined) throw new Error(`run B ended (${b.exitCode}), never held`);
-      return existsSync(hold.held) ? readFileSync(hold.held, 'utf8') || undefined : undefined;
-    }, 180_000);
+    const held = await waitFor(
+      'run B to be held open by its check',
+      async () => {
+        if (b.exitCode !== null && b.exitCode !== undefined) throw new Error(`run B ended (${b.exitCode}), never held`);
+        return existsSync(hold.held) ? readFileSync(hold.held, 'utf8') || undefined : undefined;
+      },
+      180_000,
+    );
     expect(held).toBe(appB.domain);
     const janitor = await runCli(['janitor', '--max-age', '0']);
     expect(janitor.exitCode, janitor.stderr).toBe(0);
@@ -99,8 +124,13 @@ describe('kill -9 and the janitor', () => {
     expect(bResult.exitCode, String(bResult.stderr)).toBe(0);
     const bResults = JSON.parse(String(bResult.stdout));
     const local = bResults.stages.find((s: { name: string }) => s.name === 'recipe-local');
-    expect(local.checks).toEqual([expect.objectContaining({
-      name: 'hold.heldOpen', status: 'pass', detail: 'after the janitor, / still answered 200' })]);
+    expect(local.checks).toEqual([
+      expect.objectContaining({
+        name: 'hold.heldOpen',
+        status: 'pass',
+        detail: 'after the janitor, / still answered 200',
+      }),
+    ]);
     expect(bResults.teardown.clean).toBe(true);
     expect(await leftovers(appB.stack)).toEqual([]);
   });

@@ -22,24 +22,67 @@ describe('lifecycle stages', () => {
   it('runs every stage of the static recipe with its spec, recipe tests and custom checks, reaching L5', async () => {
     const repo = (await fixtures(['custom-html']))['custom-html']!;
     // A PR that adds the recipe's own tests (the worked example of docs/writing-tests.md).
-    const sha = await commitOnBranch(repo, 'pr-tests', { 'tests/smoke.test.mjs': example('smoke.test.mjs'), 'tests/run': example('run') }, 'add tests');
-    const r = await runCli(['run', 'custom-html', '--repo', repo.url, '--ref', 'pr-tests', '--json', '--config', configWith()]);
+    const sha = await commitOnBranch(
+      repo,
+      'pr-tests',
+      { 'tests/smoke.test.mjs': example('smoke.test.mjs'), 'tests/run': example('run') },
+      'add tests',
+    );
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo.url,
+      '--ref',
+      'pr-tests',
+      '--json',
+      '--config',
+      configWith(),
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const results = r.results!;
     expect(results.headSha).toBe(sha);
     expect(results.versions).toEqual({ base: '1.0.0+1.27.2', head: '1.1.0+1.27.2' });
     expect(results.stages.map((s) => [s.name, s.status])).toEqual([
-      ['install', 'pass'], ['upgrade', 'pass'], ['backup', 'pass'], ['recipe-local', 'pass'], ['lint', 'pass']]);
+      ['install', 'pass'],
+      ['upgrade', 'pass'],
+      ['backup', 'pass'],
+      ['recipe-local', 'pass'],
+      ['lint', 'pass'],
+    ]);
     expect(results.level).toBe(5);
     expect(results.verdict).toBe('pass');
     const names = (s: string) => stage(r, s).checks.map((c) => c.name);
     expect(names('install')).toEqual(expect.arrayContaining(['http GET /version.txt', 'browser /']));
-    expect(names('upgrade')).toEqual(expect.arrayContaining(['seed marker on 1.0.0+1.27.2', 'version label moved to the head', 'marker survived the upgrade']));
-    expect(stage(r, 'upgrade').checks.find((c) => c.name === 'version label moved to the head')!.detail).toBe('1.0.0+1.27.2 -> 1.1.0+1.27.2');
-    expect(names('backup')).toEqual(['seed marker', 'abra app backup create', 'mutate', 'abra app restore', 'converged after restore', 'restore returned the seed']);
-    expect(names('recipe-local')).toEqual(expect.arrayContaining([
-      'the home page answers and names the release', 'the version file matches the deployed version', 'node --test tests/',
-      'tests/run: version.txt answers 200', 'tests/run', 'site.versionMatchesTitle', 'site.contentVolumeMounted']));
+    expect(names('upgrade')).toEqual(
+      expect.arrayContaining([
+        'seed marker on 1.0.0+1.27.2',
+        'version label moved to the head',
+        'marker survived the upgrade',
+      ]),
+    );
+    expect(stage(r, 'upgrade').checks.find((c) => c.name === 'version label moved to the head')!.detail).toBe(
+      '1.0.0+1.27.2 -> 1.1.0+1.27.2',
+    );
+    expect(names('backup')).toEqual([
+      'seed marker',
+      'abra app backup create',
+      'mutate',
+      'abra app restore',
+      'converged after restore',
+      'restore returned the seed',
+    ]);
+    expect(names('recipe-local')).toEqual(
+      expect.arrayContaining([
+        'the home page answers and names the release',
+        'the version file matches the deployed version',
+        'node --test tests/',
+        'tests/run: version.txt answers 200',
+        'tests/run',
+        'site.versionMatchesTitle',
+        'site.contentVolumeMounted',
+      ]),
+    );
     expect(stage(r, 'recipe-local').checks.every((c) => c.status === 'pass')).toBe(true);
     expect(stage(r, 'lint').checks.some((c) => c.name.startsWith('R001'))).toBe(true);
     expect(results.apps.map((a) => a.role).sort()).toEqual(['install', 'upgrade']);
@@ -67,12 +110,26 @@ describe('lifecycle stages', () => {
       .replace('version=1.1.0+1.27.2', 'version=1.2.0+1.27.2');
     expect(compose).toContain('content_v2:');
     await commitOnBranch(repo, 'pr-lose', { 'compose.yml': compose }, 'move content to a new volume');
-    const r = await runCli(['run', 'custom-html', '--repo', repo.url, '--ref', 'pr-lose', '--stages', 'upgrade', '--json', '--config', configWith()]);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo.url,
+      '--ref',
+      'pr-lose',
+      '--stages',
+      'upgrade',
+      '--json',
+      '--config',
+      configWith(),
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.results!.versions).toEqual({ base: '1.1.0+1.27.2', head: '1.2.0+1.27.2' });
     const upgrade = stage(r, 'upgrade');
     expect(upgrade.status).toBe('fail');
-    expect(upgrade.reason).toMatch(/marker survived the upgrade: after the upgrade the data marker was lost: .*No such file/);
+    expect(upgrade.reason).toMatch(
+      /marker survived the upgrade: after the upgrade the data marker was lost: .*No such file/,
+    );
     // The read found the marker on the base, so a read that now fails means the data is gone.
     expect(upgrade.code).toBe('DATA_LOST');
     expect(upgrade.checks.find((c) => c.name === 'version label moved to the head')?.status).toBe('pass');
@@ -85,7 +142,19 @@ describe('lifecycle stages', () => {
     const broken = compose.replace(/backupbot\.restore\.post-hook: .*/, 'backupbot.restore.post-hook: "true"');
     expect(broken).not.toBe(compose);
     await commitOnBranch(repo, 'pr-norestore', { 'compose.yml': broken }, 'restore hook does nothing');
-    const r = await runCli(['run', 'pg-app', '--repo', repo.url, '--ref', 'pr-norestore', '--stages', 'install,backup', '--json', '--config', configWith()]);
+    const r = await runCli([
+      'run',
+      'pg-app',
+      '--repo',
+      repo.url,
+      '--ref',
+      'pr-norestore',
+      '--stages',
+      'install,backup',
+      '--json',
+      '--config',
+      configWith(),
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const backup = stage(r, 'backup');
     expect(backup.status).toBe('fail');
@@ -95,16 +164,39 @@ describe('lifecycle stages', () => {
 
   it('shows passing and failing recipe tests as rows and fails the stage, declares lint na from the spec, and --keep keeps the failure', async () => {
     const repo = (await fixtures(['custom-html']))['custom-html']!;
-    await commitOnBranch(repo, 'pr-failing-test', {
-      'tests/smoke.test.mjs': example('smoke.test.mjs'),
-      'tests/broken.test.mjs': "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('a test that fails', () => assert.equal(1, 2));\n",
-    }, 'a failing test');
+    await commitOnBranch(
+      repo,
+      'pr-failing-test',
+      {
+        'tests/smoke.test.mjs': example('smoke.test.mjs'),
+        'tests/broken.test.mjs':
+          "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('a test that fails', () => assert.equal(1, 2));\n",
+      },
+      'a failing test',
+    );
     const specs = mkdtempSync('/tmp/cc-ci-specs-');
     cpSync(join(repoRoot, 'testbed/fixtures/specs/custom-html'), join(specs, 'custom-html'), { recursive: true });
-    writeFileSync(join(specs, 'custom-html/ci.yml'), readFileSync(join(specs, 'custom-html/ci.yml'), 'utf8') + 'stages: {lint: na}\nna_reason: {lint: "checked upstream"}\n');
+    writeFileSync(
+      join(specs, 'custom-html/ci.yml'),
+      readFileSync(join(specs, 'custom-html/ci.yml'), 'utf8') +
+        'stages: {lint: na}\nna_reason: {lint: "checked upstream"}\n',
+    );
     rmSync(join(specs, 'custom-html/site.check.ts'));
     const config = configWith({ recipesDir: specs, keepOnFailure: 1 });
-    const r = await runCli(['run', 'custom-html', '--repo', repo.url, '--ref', 'pr-failing-test', '--stages', 'install,recipe-local,lint', '--keep', '--json', '--config', config]);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo.url,
+      '--ref',
+      'pr-failing-test',
+      '--stages',
+      'install,recipe-local,lint',
+      '--keep',
+      '--json',
+      '--config',
+      config,
+    ]);
     expect(r.exitCode, r.stderr).toBe(1);
     const local = stage(r, 'recipe-local');
     expect(local.status).toBe('fail');
@@ -125,7 +217,10 @@ describe('lifecycle stages', () => {
     for (const f of readdirSync(leases).filter((n) => n.endsWith('.json'))) {
       const lease = JSON.parse(readFileSync(join(leases, f), 'utf8')) as LeaseRecord;
       if (lease.runId === r.results!.runId) {
-        writeFileSync(join(leases, f), JSON.stringify({ ...lease, keepUntil: new Date(Date.now() - 1000).toISOString() }));
+        writeFileSync(
+          join(leases, f),
+          JSON.stringify({ ...lease, keepUntil: new Date(Date.now() - 1000).toISOString() }),
+        );
       }
     }
     expect((await runCli(['janitor', '--max-age', '0'])).exitCode).toBe(0);
@@ -137,7 +232,15 @@ describe('lifecycle stages', () => {
     mkdirSync(join(specs, 'custom-html'));
     writeFileSync(join(specs, 'custom-html/ci.yml'), 'helth: {path: /}\n');
     const repo = (await fixtures(['custom-html']))['custom-html']!;
-    const r = await runCli(['run', 'custom-html', '--repo', repo.url, '--quick', '--config', configWith({ recipesDir: specs })]);
+    const r = await runCli([
+      'run',
+      'custom-html',
+      '--repo',
+      repo.url,
+      '--quick',
+      '--config',
+      configWith({ recipesDir: specs }),
+    ]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/custom-html\/ci\.yml: \(top level\): Unrecognized key: "helth"/);
     const check = await runCli(['recipes', '--check', '--config', configWith({ recipesDir: specs })]);

@@ -9,7 +9,18 @@ describe('secret masking', () => {
   it('masks the generated secrets of a database recipe everywhere cc-ci writes', async () => {
     const repos = await fixtures(['pg-app']);
     const config = configWith({ abra: spyAbra });
-    const r = await runCli(['run', 'pg-app', '--repo', repos['pg-app']!.url, '--ref', 'main', '--quick', '--json', '--config', config]);
+    const r = await runCli([
+      'run',
+      'pg-app',
+      '--repo',
+      repos['pg-app']!.url,
+      '--ref',
+      'main',
+      '--quick',
+      '--json',
+      '--config',
+      config,
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     const runId = r.results!.runId;
     const spyFile = `/tmp/cc-ci-spy/${runId}.json`;
@@ -17,14 +28,18 @@ describe('secret masking', () => {
     rmSync(spyFile);
     expect(generated.map((s) => s.name)).toContain('db_password');
     const dir = artifactsDir(runId);
-    const written = readdirSync(dir).filter((f) => !f.endsWith('.png')).map((f) => readFileSync(join(dir, f), 'utf8'));
+    const written = readdirSync(dir)
+      .filter((f) => !f.endsWith('.png'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'));
     const everything = [r.stdout, r.stderr, ...written].join('\n');
     // The spy printed each value split in two; what cc-ci shows is the mask, not the value.
     expect(r.stderr).toContain('DEBU secret db_password=***');
     for (const { value } of generated) {
       expect(value.length).toBeGreaterThanOrEqual(16);
       expect(everything).not.toContain(value);
-      expect(everything).not.toContain(value.slice(0, Math.floor(value.length / 2)) + value.slice(Math.floor(value.length / 2)));
+      expect(everything).not.toContain(
+        value.slice(0, Math.floor(value.length / 2)) + value.slice(Math.floor(value.length / 2)),
+      );
       expect(everything).not.toContain(Buffer.from(value).toString('base64'));
     }
     expect(await leftovers(r.results!.apps[0]!.stack)).toEqual([]);

@@ -28,7 +28,9 @@ export async function freePort(): Promise<number> {
 }
 
 /** A config like the lane's (its swarm.domain), with its own store and listen address. */
-export async function serveConfig(overrides: { capacity?: number; teardownBudget?: string } = {}): Promise<{ file: string; store: string; port: number }> {
+export async function serveConfig(
+  overrides: { capacity?: number; teardownBudget?: string } = {},
+): Promise<{ file: string; store: string; port: number }> {
   const doc = parse(readFileSync(lane.config, 'utf8'));
   const dir = mkdtempSync('/tmp/cc-ci-serve-');
   const port = await freePort();
@@ -43,23 +45,40 @@ export async function serveConfig(overrides: { capacity?: number; teardownBudget
   return { file, store: doc.store, port };
 }
 
-export async function startServe(cfg: { file: string; store: string; port: number }, env: Record<string, string> = {}): Promise<ServeInstance> {
+export async function startServe(
+  cfg: { file: string; store: string; port: number },
+  env: Record<string, string> = {},
+): Promise<ServeInstance> {
   // The server's own log, kept beside its config for whoever debugs a failing test.
   const logFile = join(dirname(cfg.file), 'serve.log');
-  const proc = execa(process.execPath, [cli, 'serve', '--config', cfg.file], { reject: false, env: { CCCI_ADMIN_TOKEN: adminToken, ...env }, stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true } });
+  const proc = execa(process.execPath, [cli, 'serve', '--config', cfg.file], {
+    reject: false,
+    env: { CCCI_ADMIN_TOKEN: adminToken, ...env },
+    stdout: { file: logFile, append: true },
+    stderr: { file: logFile, append: true },
+  });
   const url = `http://127.0.0.1:${cfg.port}`;
-  await waitFor('serve to answer /healthz', async () => {
-    if (proc.exitCode !== null && proc.exitCode !== undefined) throw new Error(`serve exited ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    try {
-      return (await fetch(`${url}/healthz`)).ok || undefined;
-    } catch {
-      return undefined;
-    }
-  }, 60_000);
+  await waitFor(
+    'serve to answer /healthz',
+    async () => {
+      if (proc.exitCode !== null && proc.exitCode !== undefined)
+        throw new Error(`serve exited ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      try {
+        return (await fetch(`${url}/healthz`)).ok || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+  );
   return { url, store: cfg.store, config: cfg.file, process: proc, restart: () => startServe(cfg, env) };
 }
 
-export async function api<T = Record<string, unknown>>(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; body: T }> {
+export async function api<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${base}${path}`, {
     method: init.method ?? 'GET',
     headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
@@ -69,19 +88,38 @@ export async function api<T = Record<string, unknown>>(base: string, path: strin
   return { status: res.status, body: (text.startsWith('{') ? JSON.parse(text) : text) as T };
 }
 
-export interface ApiRun { id: string; state: string; verdict?: string; level?: number; supersededBy?: string; error?: { code: string; message: string }; currentStage?: string }
+export interface ApiRun {
+  id: string;
+  state: string;
+  verdict?: string;
+  level?: number;
+  supersededBy?: string;
+  error?: { code: string; message: string };
+  currentStage?: string;
+}
 
-export async function runUntil(base: string, id: string, done: (r: ApiRun) => boolean, timeoutMs = 240_000): Promise<ApiRun> {
-  return waitFor(`run ${id} to reach the expected state`, async () => {
-    const r = await api<ApiRun>(base, `/api/runs/${id}`);
-    return done(r.body) ? r.body : undefined;
-  }, timeoutMs);
+export async function runUntil(
+  base: string,
+  id: string,
+  done: (r: ApiRun) => boolean,
+  timeoutMs = 240_000,
+): Promise<ApiRun> {
+  return waitFor(
+    `run ${id} to reach the expected state`,
+    async () => {
+      const r = await api<ApiRun>(base, `/api/runs/${id}`);
+      return done(r.body) ? r.body : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The stacks a run claimed, from its events file. */
 export function claimedStacks(store: string, id: string): string[] {
   const file = join(store, 'runs', id, 'events.jsonl');
-  return existsSync(file) ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : [])) : [];
+  return existsSync(file)
+    ? parseEvents(readFileSync(file, 'utf8')).flatMap((e) => (e.type === 'app-claimed' ? [e.stack] : []))
+    : [];
 }
 
 export const finished = (r: ApiRun) => !['queued', 'running'].includes(r.state);

@@ -5,7 +5,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, fixtures, leftovers, waitFor } from './helpers.js';
-import { adminToken, api, claimedStacks, finished, runUntil, serveConfig, startServe, type ApiRun, type ServeInstance } from './serve-helpers.js';
+import {
+  adminToken,
+  api,
+  claimedStacks,
+  finished,
+  runUntil,
+  serveConfig,
+  startServe,
+  type ApiRun,
+  type ServeInstance,
+} from './serve-helpers.js';
 
 const started: ServeInstance[] = [];
 afterAll(async () => {
@@ -27,8 +37,22 @@ describe('cc-ci serve', () => {
     const repos = await fixtures(['custom-html']);
     const serve = await startServe(await serveConfig({ capacity: 2 }));
     started.push(serve);
-    const ask = (pr?: number) => api<ApiRun>(serve.url, '/api/runs', { method: 'POST', token: adminToken, body: { recipe: 'custom-html', ref: 'main', repo: repos['custom-html']!.url, stages: ['install'], ...(pr ? { pr } : {}) } });
-    const unauthorised = await api(serve.url, '/api/runs', { method: 'POST', body: { recipe: 'custom-html', ref: 'main', repo: repos['custom-html']!.url } });
+    const ask = (pr?: number) =>
+      api<ApiRun>(serve.url, '/api/runs', {
+        method: 'POST',
+        token: adminToken,
+        body: {
+          recipe: 'custom-html',
+          ref: 'main',
+          repo: repos['custom-html']!.url,
+          stages: ['install'],
+          ...(pr ? { pr } : {}),
+        },
+      });
+    const unauthorised = await api(serve.url, '/api/runs', {
+      method: 'POST',
+      body: { recipe: 'custom-html', ref: 'main', repo: repos['custom-html']!.url },
+    });
     expect(unauthorised.status).toBe(401);
     expect((await api<{ runs: ApiRun[] }>(serve.url, '/api/runs')).body.runs).toEqual([]);
 
@@ -38,7 +62,11 @@ describe('cc-ci serve', () => {
     await runUntil(serve.url, first.body.id, (r) => r.state === 'running');
     const second = await ask(7);
     const firstEnd = await runUntil(serve.url, first.body.id, finished);
-    expect(firstEnd).toMatchObject({ state: 'superseded', supersededBy: second.body.id, error: { code: 'SUPERSEDED' } });
+    expect(firstEnd).toMatchObject({
+      state: 'superseded',
+      supersededBy: second.body.id,
+      error: { code: 'SUPERSEDED' },
+    });
     expect(firstEnd.verdict).not.toBe('pass');
     const secondEnd = await runUntil(serve.url, second.body.id, finished);
     expect(secondEnd).toMatchObject({ state: 'passed', verdict: 'pass', level: 1 });
@@ -57,10 +85,22 @@ describe('cc-ci serve', () => {
     const serve = await startServe(cfg);
     started.push(serve);
     const body = (recipe: string) => ({ recipe, ref: 'main', repo: repos[recipe]!.url, stages: ['install'] });
-    const earlier = await api<ApiRun>(serve.url, '/api/runs', { method: 'POST', token: adminToken, body: body('custom-html') });
+    const earlier = await api<ApiRun>(serve.url, '/api/runs', {
+      method: 'POST',
+      token: adminToken,
+      body: body('custom-html'),
+    });
     await runUntil(serve.url, earlier.body.id, finished);
-    const victim = await api<ApiRun>(serve.url, '/api/runs', { method: 'POST', token: adminToken, body: body('pg-app') });
-    const queued = await api<ApiRun>(serve.url, '/api/runs', { method: 'POST', token: adminToken, body: body('custom-html') });
+    const victim = await api<ApiRun>(serve.url, '/api/runs', {
+      method: 'POST',
+      token: adminToken,
+      body: body('pg-app'),
+    });
+    const queued = await api<ApiRun>(serve.url, '/api/runs', {
+      method: 'POST',
+      token: adminToken,
+      body: body('custom-html'),
+    });
     // Kill the server while its run has a stack on the swarm.
     const stack = await waitFor('the run to deploy', async () => {
       const claimed = claimedStacks(serve.store, victim.body.id)[0];
@@ -73,12 +113,16 @@ describe('cc-ci serve', () => {
     const again = await serve.restart();
     started.push(again);
     const interrupted = await runUntil(again.url, victim.body.id, finished);
-    expect(interrupted).toMatchObject({ state: 'interrupted', error: { code: 'INTERRUPTED', message: expect.stringContaining('the server stopped') } });
+    expect(interrupted).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'INTERRUPTED', message: expect.stringContaining('the server stopped') },
+    });
     expect(await leftovers(stack)).toEqual([]);
     // The queued run was kept and runs now; the earlier run is still listed.
     expect(await runUntil(again.url, queued.body.id, finished)).toMatchObject({ state: 'passed' });
     const ids = (await api<{ runs: ApiRun[] }>(again.url, '/api/runs')).body.runs.map((r) => r.id);
     expect(ids).toEqual([queued.body.id, victim.body.id, earlier.body.id]);
-    for (const r of [earlier, queued]) for (const s of claimedStacks(cfg.store, r.body.id)) expect(await leftovers(s)).toEqual([]);
+    for (const r of [earlier, queued])
+      for (const s of claimedStacks(cfg.store, r.body.id)) expect(await leftovers(s)).toEqual([]);
   });
 });

@@ -12,7 +12,13 @@ import type { ApiCtx } from './route.js';
 import type { UserRec } from './types.js';
 
 /** Serve one /api/v1 request; `who.user` is set as soon as the caller is known (request log). */
-export async function serveApi(core: ForgeCore, req: IncomingMessage, reply: Reply, requestUrl: string, who: { user: UserRec | null }): Promise<void> {
+export async function serveApi(
+  core: ForgeCore,
+  req: IncomingMessage,
+  reply: Reply,
+  requestUrl: string,
+  who: { user: UserRec | null },
+): Promise<void> {
   const fault = core.faults.active();
   if (fault?.mode === '500') {
     reply.error(500, '');

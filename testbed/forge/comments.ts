@@ -14,13 +14,32 @@ import type { CommentRec, IssueRec, RepoRec, UserRec } from './types.js';
 
 function fire(core: ForgeCore, repo: RepoRec, issue: IssueRec, payload: Record<string, unknown>): void {
   const eventType = issue.pull ? 'pull_request_comment' : 'issue_comment';
-  core.webhooks.enqueue(core.store.hooksOf(repo.id), core.store.fullName(repo), eventType, String(payload.action), payload);
+  core.webhooks.enqueue(
+    core.store.hooksOf(repo.id),
+    core.store.fullName(repo),
+    eventType,
+    String(payload.action),
+    payload,
+  );
 }
 
-export function createComment(core: ForgeCore, repo: RepoRec, issue: IssueRec, doer: UserRec, body: string): CommentRec {
+export function createComment(
+  core: ForgeCore,
+  repo: RepoRec,
+  issue: IssueRec,
+  doer: UserRec,
+  body: string,
+): CommentRec {
   const { store } = core;
   const now = store.clock.unix();
-  const comment: CommentRec = { id: store.nextId('comment'), issueId: issue.id, posterId: doer.id, body, createdUnix: now, updatedUnix: now };
+  const comment: CommentRec = {
+    id: store.nextId('comment'),
+    issueId: issue.id,
+    posterId: doer.id,
+    body,
+    createdUnix: now,
+    updatedUnix: now,
+  };
   store.comments.set(comment.id, comment);
   issue.updatedUnix = now;
   fire(core, repo, issue, {
@@ -35,7 +54,14 @@ export function createComment(core: ForgeCore, repo: RepoRec, issue: IssueRec, d
 }
 
 /** Returns whether the body changed (no change: nothing is updated and no webhook is sent). */
-export function editComment(core: ForgeCore, repo: RepoRec, issue: IssueRec, comment: CommentRec, doer: UserRec, body: string): boolean {
+export function editComment(
+  core: ForgeCore,
+  repo: RepoRec,
+  issue: IssueRec,
+  comment: CommentRec,
+  doer: UserRec,
+  body: string,
+): boolean {
   if (body === comment.body) return false;
   const old = comment.body;
   comment.body = body;

@@ -6,7 +6,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { commitOnBranch as fixtureCommit, makeFixtureRepos, type CommitOptions, type FixtureRepo } from '../fixtures/make-recipes.js';
+import {
+  commitOnBranch as fixtureCommit,
+  makeFixtureRepos,
+  type CommitOptions,
+  type FixtureRepo,
+} from '../fixtures/make-recipes.js';
 import { repoAccess } from './access.js';
 import { createComment, editComment } from './comments.js';
 import type { ForgeCore } from './core.js';
@@ -82,7 +87,13 @@ export class ForgeControl {
     const { store } = this.core;
     if (!NAME_RE.test(opts.name)) throw new ForgeError(422, `invalid org name ${JSON.stringify(opts.name)}`);
     if (store.nameTaken(opts.name)) throw new ForgeError(422, `user already exists [name: ${opts.name}]`);
-    const org = { id: store.nextId('user'), name: opts.name, fullName: opts.fullName ?? '', createdUnix: store.clock.unix(), members: new Map() };
+    const org = {
+      id: store.nextId('user'),
+      name: opts.name,
+      fullName: opts.fullName ?? '',
+      createdUnix: store.clock.unix(),
+      members: new Map(),
+    };
     store.orgs.set(org.id, org);
     for (const m of opts.members ?? []) this.setOrgMember(opts.name, m);
     return { id: org.id, name: org.name };
@@ -140,7 +151,13 @@ export class ForgeControl {
   }
 
   /** Commit files on a branch (see make-recipes.ts commitOnBranch); open PRs on it follow. */
-  async commitOnBranch(fullName: string, branch: string, files: Record<string, string | null>, message: string, options?: CommitOptions): Promise<string> {
+  async commitOnBranch(
+    fullName: string,
+    branch: string,
+    files: Record<string, string | null>,
+    message: string,
+    options?: CommitOptions,
+  ): Promise<string> {
     const repo = this.repo(fullName);
     const sha = await fixtureCommit(await this.handle(fullName), branch, files, message, options);
     repo.updatedUnix = this.core.store.clock.unix();
@@ -148,7 +165,14 @@ export class ForgeControl {
     return sha;
   }
 
-  async createPullRequest(opts: { repo: string; head: string; base?: string; title: string; body?: string; author: string }) {
+  async createPullRequest(opts: {
+    repo: string;
+    head: string;
+    base?: string;
+    title: string;
+    body?: string;
+    author: string;
+  }) {
     const repo = this.repo(opts.repo);
     const author = this.user(opts.author);
     const { issue, refs } = await createPull(this.core, repo, author, opts);
@@ -156,7 +180,11 @@ export class ForgeControl {
   }
 
   /** Open many PRs by one author at once (one ref transaction), e.g. to test paging. */
-  async createPullRequests(opts: { repo: string; author: string; pulls: { head: string; base?: string; title: string; body?: string }[] }): Promise<number[]> {
+  async createPullRequests(opts: {
+    repo: string;
+    author: string;
+    pulls: { head: string; base?: string; title: string; body?: string }[];
+  }): Promise<number[]> {
     const { issues } = await createPulls(this.core, this.repo(opts.repo), this.user(opts.author), opts.pulls);
     return issues.map((i) => i.index);
   }
@@ -191,7 +219,8 @@ export class ForgeControl {
     const repo = this.repo(opts.repo);
     const comment = this.core.store.comments.get(opts.id);
     const issue = comment ? this.core.store.issues.get(comment.issueId) : undefined;
-    if (!comment || !issue || issue.repoId !== repo.id) throw new ForgeError(404, `no comment ${opts.id} in ${opts.repo}`);
+    if (!comment || !issue || issue.repoId !== repo.id)
+      throw new ForgeError(404, `no comment ${opts.id} in ${opts.repo}`);
     editComment(this.core, repo, issue, comment, this.user(opts.author), opts.body);
     return toComment(this.core, repo, issue, comment);
   }
@@ -247,7 +276,8 @@ export class ForgeControl {
     const owner = store.userByLogin(opts.owner);
     const org = owner ? undefined : store.orgByName(opts.owner);
     if (!owner && !org) throw new ForgeError(404, `no user or org ${opts.owner}`);
-    if (store.repoByName(opts.owner, name)) throw new ForgeError(409, `repository ${opts.owner}/${name} already exists`);
+    if (store.repoByName(opts.owner, name))
+      throw new ForgeError(409, `repository ${opts.owner}/${name} already exists`);
     if (!existsSync(source)) throw new ForgeError(404, `no repository at ${source}`);
     const dir = path.join(this.core.reposDir, opts.owner.toLowerCase(), `${name.toLowerCase()}.git`);
     await mkdir(path.dirname(dir), { recursive: true });

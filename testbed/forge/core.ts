@@ -31,7 +31,10 @@ export function makeRepoLock(): ForgeCore['withRepoLock'] {
   return async <T>(repoId: number, fn: () => Promise<T>): Promise<T> => {
     const previous = tails.get(repoId) ?? Promise.resolve();
     const run = previous.then(fn, fn);
-    tails.set(repoId, run.catch(() => undefined));
+    tails.set(
+      repoId,
+      run.catch(() => undefined),
+    );
     return run;
   };
 }

@@ -15,8 +15,10 @@ export class Faults {
   private waiters = new Set<() => void>();
 
   set(fault: Fault): void {
-    if (fault.mode !== '500' && fault.mode !== 'hang') throw new Error(`unknown fault mode ${JSON.stringify(fault.mode)}`);
-    if (!Number.isFinite(fault.forMs) || fault.forMs <= 0) throw new Error(`forMs must be a positive number, not ${fault.forMs}`);
+    if (fault.mode !== '500' && fault.mode !== 'hang')
+      throw new Error(`unknown fault mode ${JSON.stringify(fault.mode)}`);
+    if (!Number.isFinite(fault.forMs) || fault.forMs <= 0)
+      throw new Error(`forMs must be a positive number, not ${fault.forMs}`);
     this.current = { mode: fault.mode, until: Date.now() + fault.forMs };
     this.schedule(fault.forMs);
   }

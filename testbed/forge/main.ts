@@ -28,7 +28,8 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--port') {
       args.port = Number(value());
-      if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new Error('--port needs a port number');
+      if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
+        throw new Error('--port needs a port number');
     } else if (a === '--data') args.data = value();
     else if (a === '--seed') {
       const seed = value();
@@ -49,14 +50,18 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo [--pr broken]]\n`);
+    process.stderr.write(
+      `${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo [--pr broken]]\n`,
+    );
     process.exitCode = 2;
     return;
   }
   const forge = await startForge({ port: args.port, dataDir: args.data, seed: args.seed });
   const pulls = args.seed === 'demo' ? [{ repo: DEMO_REPO, number: 1 }] : [];
   if (args.brokenPr) pulls.push({ repo: DEMO_REPO, number: (await openBrokenPr(forge.control)).number });
-  process.stdout.write(JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos(), pulls }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos(), pulls }) + '\n',
+  );
   const stop = () => {
     forge.close().then(
       () => process.exit(0),

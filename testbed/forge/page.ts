@@ -35,7 +35,12 @@ export function pullPageTarget(pathname: string): PageTarget | undefined {
   }
 }
 
-export async function servePullPage(core: ForgeCore, res: ServerResponse, target: PageTarget, head: boolean): Promise<void> {
+export async function servePullPage(
+  core: ForgeCore,
+  res: ServerResponse,
+  target: PageTarget,
+  head: boolean,
+): Promise<void> {
   const { store } = core;
   const repo = store.repoByName(target.owner, target.repo);
   const mode = repo ? repoAccess(store, repo, null) : 'none';
@@ -46,7 +51,12 @@ export async function servePullPage(core: ForgeCore, res: ServerResponse, target
   }
   const refs = await syncPullRefs(core, repo);
   const pull = await toPull(core, repo, issue, refs, null, mode);
-  const html = pullPage(core, repo, issue, { sha: pull.head?.sha ?? '', headRef: pull.head?.ref ?? '', base: pull.base?.ref ?? '', state: pull.state ?? 'open' });
+  const html = pullPage(core, repo, issue, {
+    sha: pull.head?.sha ?? '',
+    headRef: pull.head?.ref ?? '',
+    base: pull.base?.ref ?? '',
+    state: pull.state ?? 'open',
+  });
   res.writeHead(200, {
     'Content-Type': 'text/html;charset=utf-8',
     'Content-Length': Buffer.byteLength(html),
@@ -71,11 +81,30 @@ function pullPage(core: ForgeCore, repo: RepoRec, issue: IssueRec, pr: Head): st
   const md = markdown(core);
   const poster = store.users.get(issue.posterId);
   const posts = [
-    post(core, md, now, { id: 'issue', user: poster, verb: 'opened', createdUnix: issue.createdUnix, updatedUnix: issue.createdUnix, body: issue.body, empty: 'No description provided.' }),
-    ...store.commentsOf(issue.id).map((c) =>
-      post(core, md, now, { id: `issuecomment-${c.id}`, user: store.users.get(c.posterId), verb: 'commented', createdUnix: c.createdUnix, updatedUnix: c.updatedUnix, body: c.body })),
+    post(core, md, now, {
+      id: 'issue',
+      user: poster,
+      verb: 'opened',
+      createdUnix: issue.createdUnix,
+      updatedUnix: issue.createdUnix,
+      body: issue.body,
+      empty: 'No description provided.',
+    }),
+    ...store
+      .commentsOf(issue.id)
+      .map((c) =>
+        post(core, md, now, {
+          id: `issuecomment-${c.id}`,
+          user: store.users.get(c.posterId),
+          verb: 'commented',
+          createdUnix: c.createdUnix,
+          updatedUnix: c.updatedUnix,
+          body: c.body,
+        }),
+      ),
   ];
-  const stateLabel = pr.state === 'closed' ? '<span class="label closed">Closed</span>' : '<span class="label open">Open</span>';
+  const stateLabel =
+    pr.state === 'closed' ? '<span class="label closed">Closed</span>' : '<span class="label open">Open</span>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -110,8 +139,14 @@ interface Post {
 
 function post(core: ForgeCore, md: Marked, now: number, p: Post): string {
   const login = p.user?.login ?? 'ghost';
-  const body = p.body.trim() === '' ? `<p class="muted"><i>${esc(p.empty ?? '')}</i></p>` : (md.parse(p.body, { async: false }) as string);
-  const edited = p.updatedUnix > p.createdUnix ? ` <span class="edited" title="edited ${esc(goTime(p.updatedUnix))}">edited</span>` : '';
+  const body =
+    p.body.trim() === ''
+      ? `<p class="muted"><i>${esc(p.empty ?? '')}</i></p>`
+      : (md.parse(p.body, { async: false }) as string);
+  const edited =
+    p.updatedUnix > p.createdUnix
+      ? ` <span class="edited" title="edited ${esc(goTime(p.updatedUnix))}">edited</span>`
+      : '';
   return `<div class="timeline-item comment" id="${esc(p.id)}">
 <span class="avatar" style="background:${avatarColour(login)}">${esc(login.slice(0, 1).toUpperCase())}</span>
 <div class="content">
@@ -130,11 +165,14 @@ function statusBox(statuses: StatusRec[], repo: RepoRec, sha: string): string {
     if (!seen || s.rowId > seen.rowId) newest.set(s.context, s);
   }
   const latest = [...newest.values()].sort((a, b) => b.rowId - a.rowId);
-  if (latest.length === 0) return `<div class="timeline-item status-box" id="commit-status"><div class="content"><div class="status-summary muted">No commit status on ${esc(sha.slice(0, 10))} yet.</div></div></div>`;
+  if (latest.length === 0)
+    return `<div class="timeline-item status-box" id="commit-status"><div class="content"><div class="status-summary muted">No commit status on ${esc(sha.slice(0, 10))} yet.</div></div></div>`;
   const worst = latest.reduce((w, s) => (PRIORITY[s.state] < PRIORITY[w] ? s.state : w), 'success' as CommitState);
-  const rows = latest.map((s) => `<div class="status-row state-${s.state}" data-context="${esc(s.context)}" data-state="${s.state}">
+  const rows = latest.map(
+    (s) => `<div class="status-row state-${s.state}" data-context="${esc(s.context)}" data-state="${s.state}">
 ${ICONS[s.state]}<b class="context">${esc(s.context)}</b> <span class="state">${s.state}</span> <span class="description">— ${esc(s.description)}</span>
-${s.targetUrl ? `<a class="details" href="${esc(s.targetUrl)}">Details</a>` : ''}</div>`);
+${s.targetUrl ? `<a class="details" href="${esc(s.targetUrl)}">Details</a>` : ''}</div>`,
+  );
   return `<div class="timeline-item status-box" id="commit-status">
 <span class="avatar status-avatar">${ICONS[worst]}</span>
 <div class="content"><div class="status-summary state-${worst}">${SUMMARY[worst]} <span class="muted">on <code class="sha">${esc(sha.slice(0, 10))}</code></span></div>
@@ -152,13 +190,21 @@ const SUMMARY: Record<CommitState, string> = {
 };
 
 // Octicons (MIT): check-16, x-16, dot-fill-16, alert-16.
-const svg = (cls: string, path: string) => `<svg class="icon ${cls}" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="${path}"/></svg>`;
-const CHECK = 'M13.78 4.22a.75.75 0 0 1 0 1.06l-7.25 7.25a.75.75 0 0 1-1.06 0L2.22 9.28a.75.75 0 0 1 1.06-1.06L6 10.94l6.72-6.72a.75.75 0 0 1 1.06 0Z';
-const X = 'M3.72 3.72a.75.75 0 0 1 1.06 0L8 6.94l3.22-3.22a.75.75 0 1 1 1.06 1.06L9.06 8l3.22 3.22a.75.75 0 1 1-1.06 1.06L8 9.06l-3.22 3.22a.75.75 0 0 1-1.06-1.06L6.94 8 3.72 4.78a.75.75 0 0 1 0-1.06Z';
+const svg = (cls: string, path: string) =>
+  `<svg class="icon ${cls}" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="${path}"/></svg>`;
+const CHECK =
+  'M13.78 4.22a.75.75 0 0 1 0 1.06l-7.25 7.25a.75.75 0 0 1-1.06 0L2.22 9.28a.75.75 0 0 1 1.06-1.06L6 10.94l6.72-6.72a.75.75 0 0 1 1.06 0Z';
+const X =
+  'M3.72 3.72a.75.75 0 0 1 1.06 0L8 6.94l3.22-3.22a.75.75 0 1 1 1.06 1.06L9.06 8l3.22 3.22a.75.75 0 1 1-1.06 1.06L8 9.06l-3.22 3.22a.75.75 0 0 1-1.06-1.06L6.94 8 3.72 4.78a.75.75 0 0 1 0-1.06Z';
 const DOT = 'M8 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8Z';
-const ALERT = 'M6.457 1.047c.659-1.234 2.427-1.234 3.086 0l6.082 11.378A1.75 1.75 0 0 1 14.082 15H1.918a1.75 1.75 0 0 1-1.543-2.575Zm1.763.707a.25.25 0 0 0-.44 0L1.698 13.132a.25.25 0 0 0 .22.368h12.164a.25.25 0 0 0 .22-.368Zm.53 3.996v2.5a.75.75 0 0 1-1.5 0v-2.5a.75.75 0 0 1 1.5 0ZM9 11a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z';
+const ALERT =
+  'M6.457 1.047c.659-1.234 2.427-1.234 3.086 0l6.082 11.378A1.75 1.75 0 0 1 14.082 15H1.918a1.75 1.75 0 0 1-1.543-2.575Zm1.763.707a.25.25 0 0 0-.44 0L1.698 13.132a.25.25 0 0 0 .22.368h12.164a.25.25 0 0 0 .22-.368Zm.53 3.996v2.5a.75.75 0 0 1-1.5 0v-2.5a.75.75 0 0 1 1.5 0ZM9 11a1 1 0 1 1-2 0 1 1 0 0 1 2 0Z';
 const ICONS: Record<CommitState, string> = {
-  success: svg('green', CHECK), failure: svg('red', X), error: svg('red', ALERT), warning: svg('yellow', ALERT), pending: svg('yellow', DOT),
+  success: svg('green', CHECK),
+  failure: svg('red', X),
+  error: svg('red', ALERT),
+  warning: svg('yellow', ALERT),
+  pending: svg('yellow', DOT),
 };
 
 /** A marked instance for one page: GFM, hard line breaks, raw HTML escaped, mentions of known users linked. */
@@ -176,7 +222,8 @@ function markdown(core: ForgeCore): Marked {
       if (!m || !core.store.userByLogin(m[1]!)) return undefined;
       return { type: 'mention', raw: m[0], login: m[1] };
     },
-    renderer: (token) => `<a class="mention" href="${esc(core.appUrl + encodeURIComponent(String(token.login)))}">@${esc(String(token.login))}</a>`,
+    renderer: (token) =>
+      `<a class="mention" href="${esc(core.appUrl + encodeURIComponent(String(token.login)))}">@${esc(String(token.login))}</a>`,
   };
   return new Marked({
     gfm: true,

@@ -47,7 +47,13 @@ function paginator(total: number, pagingNum: number, current: number) {
 }
 
 /** The Link header value for a list (undefined when there is no link to give). */
-export function linkHeader(appUrl: string, requestUrl: string, total: number, pageSize: number, page: number): string | undefined {
+export function linkHeader(
+  appUrl: string,
+  requestUrl: string,
+  total: number,
+  pageSize: number,
+  page: number,
+): string | undefined {
   const [pathPart = '/', queryPart = ''] = requestUrl.split(/\?(.*)/s);
   const p = paginator(total, pageSize, page);
   const link = (pageNo: number, rel: string): string => {
@@ -63,7 +69,13 @@ export function linkHeader(appUrl: string, requestUrl: string, total: number, pa
   return links.length > 0 ? links.join(',') : undefined;
 }
 
-export function setLinkHeader(reply: Reply, appUrl: string, requestUrl: string, total: number, opts: ListOptions): void {
+export function setLinkHeader(
+  reply: Reply,
+  appUrl: string,
+  requestUrl: string,
+  total: number,
+  opts: ListOptions,
+): void {
   const value = linkHeader(appUrl, requestUrl, total, opts.pageSize, opts.page);
   if (value) {
     reply.header('Link', value);

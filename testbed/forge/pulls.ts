@@ -57,7 +57,12 @@ export interface NewPull {
 }
 
 /** Open a PR from branch `head` into `base` (default: the default branch), as `author`. */
-export async function createPull(core: ForgeCore, repo: RepoRec, author: UserRec, opts: NewPull): Promise<{ issue: IssueRec; refs: Map<string, string> }> {
+export async function createPull(
+  core: ForgeCore,
+  repo: RepoRec,
+  author: UserRec,
+  opts: NewPull,
+): Promise<{ issue: IssueRec; refs: Map<string, string> }> {
   const { issues, refs } = await createPulls(core, repo, author, [opts]);
   const issue = issues[0];
   if (!issue) throw new Error('createPulls returned nothing');
@@ -65,19 +70,31 @@ export async function createPull(core: ForgeCore, repo: RepoRec, author: UserRec
 }
 
 /** Open several PRs at once (one ref read, one ref transaction): cheap for paging tests. */
-export async function createPulls(core: ForgeCore, repo: RepoRec, author: UserRec, list: NewPull[]): Promise<{ issues: IssueRec[]; refs: Map<string, string> }> {
+export async function createPulls(
+  core: ForgeCore,
+  repo: RepoRec,
+  author: UserRec,
+  list: NewPull[],
+): Promise<{ issues: IssueRec[]; refs: Map<string, string> }> {
   const { store } = core;
   return core.withRepoLock(repo.id, async () => {
     const refs = await listRefs(repo.dir);
     const open = new Set(
-      store.issuesOf(repo.id).flatMap((i) => (i.pull && !i.closed && !i.pull.merged ? [`${i.pull.headBranch}\0${i.pull.baseBranch}`] : [])),
+      store
+        .issuesOf(repo.id)
+        .flatMap((i) => (i.pull && !i.closed && !i.pull.merged ? [`${i.pull.headBranch}\0${i.pull.baseBranch}`] : [])),
     );
     const planned: { opts: NewPull; base: string; headSha: string; baseSha: string }[] = [];
     for (const opts of list) {
       const base = opts.base ?? repo.defaultBranch;
-      if (opts.head === base) throw new ForgeError(422, 'Invalid PullRequest: There are no changes between the head and the base');
+      if (opts.head === base)
+        throw new ForgeError(422, 'Invalid PullRequest: There are no changes between the head and the base');
       const key = `${opts.head}\0${base}`;
-      if (open.has(key)) throw new ForgeError(409, `pull request already exists for these targets [head_branch: ${opts.head}, base_branch: ${base}]`);
+      if (open.has(key))
+        throw new ForgeError(
+          409,
+          `pull request already exists for these targets [head_branch: ${opts.head}, base_branch: ${base}]`,
+        );
       open.add(key);
       const headSha = refs.get(`refs/heads/${opts.head}`);
       const baseSha = refs.get(`refs/heads/${base}`);
@@ -110,7 +127,10 @@ export async function createPulls(core: ForgeCore, repo: RepoRec, author: UserRe
       };
       issues.push(issue);
     }
-    await updateRefs(repo.dir, issues.map((i) => [pullRef(i.index), i.pull?.headCommit ?? '']));
+    await updateRefs(
+      repo.dir,
+      issues.map((i) => [pullRef(i.index), i.pull?.headCommit ?? '']),
+    );
     for (const issue of issues) {
       store.issues.set(issue.id, issue);
       refs.set(pullRef(issue.index), issue.pull?.headCommit ?? '');

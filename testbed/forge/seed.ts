@@ -50,8 +50,14 @@ export async function openBrokenPr(control: ForgeControl): Promise<{ number: num
     .replace('content:/usr/share/nginx/html', 'content_v2:/usr/share/nginx/html')
     .replace(/\nvolumes:\n {2}content:\n/, '\nvolumes:\n  content_v2:\n')
     .replace('version=1.1.0+1.27.2', 'version=1.2.0+1.27.2');
-  if (!broken.includes('content_v2:') || !broken.includes('version=1.2.0+1.27.2')) throw new Error('the custom-html fixture changed: openBrokenPr no longer applies');
-  const sha = await control.commitOnBranch(DEMO_REPO, 'new-volume', { 'compose.yml': broken }, 'Release 1.2.0: keep the site on a new volume');
+  if (!broken.includes('content_v2:') || !broken.includes('version=1.2.0+1.27.2'))
+    throw new Error('the custom-html fixture changed: openBrokenPr no longer applies');
+  const sha = await control.commitOnBranch(
+    DEMO_REPO,
+    'new-volume',
+    { 'compose.yml': broken },
+    'Release 1.2.0: keep the site on a new volume',
+  );
   const pull = await control.createPullRequest({
     repo: DEMO_REPO,
     head: 'new-volume',

@@ -84,7 +84,15 @@ export async function startForge(opts: ForgeOptions = {}): Promise<Forge> {
     const log = (status: number) => {
       if (logged) return;
       logged = true;
-      core.log.add({ at: new Date(started).toISOString(), kind, method: req.method ?? '', path: requestUrl, status, user: who.user?.login ?? null, ms: Date.now() - started });
+      core.log.add({
+        at: new Date(started).toISOString(),
+        kind,
+        method: req.method ?? '',
+        path: requestUrl,
+        status,
+        user: who.user?.login ?? null,
+        ms: Date.now() - started,
+      });
     };
     res.on('finish', () => log(res.statusCode));
     res.on('close', () => log(res.writableFinished ? res.statusCode : 0));
@@ -117,7 +125,10 @@ export async function startForge(opts: ForgeOptions = {}): Promise<Forge> {
       res.writeHead(404, { 'Content-Type': 'text/plain;charset=utf-8' }).end('Not found.\n');
     };
     handle().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain;charset=utf-8' }).end(`${err instanceof Error ? err.message : String(err)}\n`);
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'Content-Type': 'text/plain;charset=utf-8' })
+          .end(`${err instanceof Error ? err.message : String(err)}\n`);
       else res.destroy();
     });
   });

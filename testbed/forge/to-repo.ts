@@ -22,7 +22,11 @@ export function toRepo(core: ForgeCore, repo: RepoRec, mode: AccessMode): Wire<R
   const { store } = core;
   const ownerOrg = repo.ownerIsOrg ? store.orgs.get(repo.ownerId) : undefined;
   const ownerUser = repo.ownerIsOrg ? undefined : store.users.get(repo.ownerId);
-  const owner = ownerOrg ? orgAsUser(core, ownerOrg) : ownerUser ? toUser(core, ownerUser, mode === 'none' ? null : ownerUser) : null;
+  const owner = ownerOrg
+    ? orgAsUser(core, ownerOrg)
+    : ownerUser
+      ? toUser(core, ownerUser, mode === 'none' ? null : ownerUser)
+      : null;
   const issues = store.issuesOf(repo.id);
   const html = repoHtmlUrl(core, repo);
   const host = new URL(core.appUrl).hostname;
@@ -61,7 +65,11 @@ export function toRepo(core: ForgeCore, repo: RepoRec, mode: AccessMode): Wire<R
     archived_at: goTime(0),
     permissions: { admin: atLeast(mode, 'admin'), push: atLeast(mode, 'write'), pull: atLeast(mode, 'read') },
     has_issues: true,
-    internal_tracker: { enable_time_tracker: true, allow_only_contributors_to_track_time: true, enable_issue_dependencies: true },
+    internal_tracker: {
+      enable_time_tracker: true,
+      allow_only_contributors_to_track_time: true,
+      enable_issue_dependencies: true,
+    },
     external_tracker: OMITTED,
     has_wiki: true,
     external_wiki: OMITTED,

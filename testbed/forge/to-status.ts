@@ -29,7 +29,13 @@ export function toCommitStatus(core: ForgeCore, repo: RepoRec, s: StatusRec): Wi
 }
 
 /** `latest` are the newest status of each context, newest first. */
-export function toCombinedStatus(core: ForgeCore, repo: RepoRec, sha: string, latest: StatusRec[], mode: AccessMode): Wire<CombinedStatus> {
+export function toCombinedStatus(
+  core: ForgeCore,
+  repo: RepoRec,
+  sha: string,
+  latest: StatusRec[],
+  mode: AccessMode,
+): Wire<CombinedStatus> {
   let state: CommitState | '' = '';
   for (const s of latest) if (state === '' || PRIORITY[s.state] <= PRIORITY[state]) state = s.state;
   const commitUrl = `${repoApiUrl(core, repo)}/commits/${encodeURIComponent(sha)}`;

@@ -78,5 +78,9 @@ export function orgAsUser(core: ForgeCore, o: OrgRec): ApiUser {
 export function toUserById(core: ForgeCore, id: number, viewer: Viewer): ApiUser {
   const u = core.store.users.get(id);
   if (u) return toUser(core, u, viewer);
-  return toUser(core, { id: -1, login: 'Ghost', fullName: '', email: '', isAdmin: false, createdUnix: 0, token: '' }, viewer);
+  return toUser(
+    core,
+    { id: -1, login: 'Ghost', fullName: '', email: '', isAdmin: false, createdUnix: 0, token: '' },
+    viewer,
+  );
 }

@@ -68,7 +68,13 @@ export class Webhooks {
     return this.tail;
   }
 
-  private async deliver(hook: HookRec, repo: string, eventType: HookEventType, action: string, content: string): Promise<void> {
+  private async deliver(
+    hook: HookRec,
+    repo: string,
+    eventType: HookEventType,
+    action: string,
+    content: string,
+  ): Promise<void> {
     const uuid = randomUUID();
     const sig256 = hook.secret ? createHmac('sha256', hook.secret).update(content).digest('hex') : '';
     const sig1 = hook.secret ? createHmac('sha1', hook.secret).update(content).digest('hex') : '';
@@ -138,7 +144,11 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
     const client = target.protocol === 'https:' ? https : http;
     const req = client.request(
       target,
-      { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)), 'Accept-Encoding': 'gzip' }, timeout: DELIVER_TIMEOUT_MS },
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)), 'Accept-Encoding': 'gzip' },
+        timeout: DELIVER_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -96,7 +96,10 @@ export const commentRoutes: Route[] = [
       if (!issue) return ctx.reply.error(500, 'issue does not exist');
       const shown = ctx.core.store.commentsOf(issue.id).filter((c) => inWindow(c, window));
       setTotalCount(ctx.reply, shown.length);
-      ctx.reply.json(200, shown.map((c) => toComment(ctx.core, rc.repo, issue, c)));
+      ctx.reply.json(
+        200,
+        shown.map((c) => toComment(ctx.core, rc.repo, issue, c)),
+      );
     },
   },
   {

@@ -53,7 +53,10 @@ export function pathInt(ctx: ApiCtx, name: string): number {
   return /^[+-]?\d+$/.test(v) ? Number(v) : 0;
 }
 
-export async function formOf(ctx: ApiCtx, required: Record<string, string> = {}): Promise<Record<string, unknown> | undefined> {
+export async function formOf(
+  ctx: ApiCtx,
+  required: Record<string, string> = {},
+): Promise<Record<string, unknown> | undefined> {
   const raw = await readBody(ctx.req);
   const bound = bind(raw, ctx.req.headers['content-type'], required);
   if (!bound.ok) {
@@ -69,7 +72,8 @@ function parseFormTime(ctx: ApiCtx, name: string): number | string {
   const value = (ctx.query.get(name) ?? '').trim();
   if (value === '') return 0;
   const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) return `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(value)} as "2006"`;
+  if (Number.isNaN(ms))
+    return `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(value)} as "2006"`;
   if (value.startsWith('0001-01-01T00:00:00')) return 0;
   return Math.floor(ms / 1000);
 }

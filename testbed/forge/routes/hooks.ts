@@ -17,7 +17,20 @@ import type { HookRec } from '../types.js';
 import type { Wire } from '../wire.js';
 import { formOf, loadRepo, needRepoAdmin, needToken, pathInt } from './common.js';
 
-const HOOK_TYPES = new Set(['dingtalk', 'discord', 'gitea', 'gogs', 'msteams', 'slack', 'telegram', 'feishu', 'matrix', 'wechatwork', 'packagist', 'forgejo']);
+const HOOK_TYPES = new Set([
+  'dingtalk',
+  'discord',
+  'gitea',
+  'gogs',
+  'msteams',
+  'slack',
+  'telegram',
+  'feishu',
+  'matrix',
+  'wechatwork',
+  'packagist',
+  'forgejo',
+]);
 
 /** The events a hook reports (Webhook.EventsArray order — a guess), from the events asked for. */
 export function expandEvents(asked: string[]): string[] {
@@ -104,7 +117,8 @@ export function addHook(core: ForgeCore, repoId: number, form: NewHook): HookRec
 
 function stringMap(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (v && typeof v === 'object') for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : String(val);
+  if (v && typeof v === 'object')
+    for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : String(val);
   return out;
 }
 

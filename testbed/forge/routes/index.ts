@@ -8,4 +8,11 @@ import { orgRoutes } from './orgs.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
 
-export const routes: Route[] = [...miscRoutes, ...commentRoutes, ...repoRoutes, ...orgRoutes, ...statusRoutes, ...hookRoutes];
+export const routes: Route[] = [
+  ...miscRoutes,
+  ...commentRoutes,
+  ...repoRoutes,
+  ...orgRoutes,
+  ...statusRoutes,
+  ...hookRoutes,
+];

@@ -34,7 +34,10 @@ export const orgRoutes: Route[] = [
         return org.members.has(target.id) ? ctx.reply.empty(204) : ctx.reply.notFound();
       }
       if (ctx.doer.id === target.id) return ctx.reply.notFound();
-      ctx.reply.redirect(`/api/v1/orgs/${encodeURIComponent(org.name)}/public_members/${encodeURIComponent(target.login)}`, ctx.method);
+      ctx.reply.redirect(
+        `/api/v1/orgs/${encodeURIComponent(org.name)}/public_members/${encodeURIComponent(target.login)}`,
+        ctx.method,
+      );
     },
   },
   {

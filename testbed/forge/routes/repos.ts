@@ -15,8 +15,10 @@ import { loadRepo, pathInt } from './common.js';
 function sortPulls(list: IssueRec[], sort: string): IssueRec[] {
   const by = {
     oldest: (a: IssueRec, b: IssueRec) => a.createdUnix - b.createdUnix || a.id - b.id,
-    recentupdate: (a: IssueRec, b: IssueRec) => b.updatedUnix - a.updatedUnix || b.createdUnix - a.createdUnix || b.id - a.id,
-    leastupdate: (a: IssueRec, b: IssueRec) => a.updatedUnix - b.updatedUnix || a.createdUnix - b.createdUnix || a.id - b.id,
+    recentupdate: (a: IssueRec, b: IssueRec) =>
+      b.updatedUnix - a.updatedUnix || b.createdUnix - a.createdUnix || b.id - a.id,
+    leastupdate: (a: IssueRec, b: IssueRec) =>
+      a.updatedUnix - b.updatedUnix || a.createdUnix - b.createdUnix || a.id - b.id,
   }[sort];
   return [...list].sort(by ?? ((a, b) => b.createdUnix - a.createdUnix || b.id - a.id));
 }

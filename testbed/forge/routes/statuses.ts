@@ -39,12 +39,17 @@ function sortStatuses(list: StatusRec[], sort: string): StatusRec[] {
 
 function listStatuses(ctx: ApiCtx, rc: RepoCtx, sha: string): void {
   const state = ctx.query.get('state')?.trim() ?? '';
-  const all = ctx.core.store.statuses.filter((s) => s.repoId === rc.repo.id && s.sha === sha && (!state || s.state === state));
+  const all = ctx.core.store.statuses.filter(
+    (s) => s.repoId === rc.repo.id && s.sha === sha && (!state || s.state === state),
+  );
   const opts = listOptions(ctx.query);
   const shown = pageOf(sortStatuses(all, ctx.query.get('sort')?.trim() ?? ''), opts);
   setLinkHeader(ctx.reply, ctx.core.appUrl, ctx.requestUrl, all.length, opts);
   setTotalCount(ctx.reply, all.length);
-  ctx.reply.json(200, shown.map((s) => toCommitStatus(ctx.core, rc.repo, s)));
+  ctx.reply.json(
+    200,
+    shown.map((s) => toCommitStatus(ctx.core, rc.repo, s)),
+  );
 }
 
 export const statusRoutes: Route[] = [
@@ -58,7 +63,10 @@ export const statusRoutes: Route[] = [
       if (!form) return;
       const state = str(form.state);
       if (!(COMMIT_STATES as readonly string[]).includes(state)) {
-        return ctx.reply.error(422, `invalid state ${JSON.stringify(state)}: must be one of ${COMMIT_STATES.join(', ')}`);
+        return ctx.reply.error(
+          422,
+          `invalid state ${JSON.stringify(state)}: must be one of ${COMMIT_STATES.join(', ')}`,
+        );
       }
       const given = ctx.params.sha ?? '';
       const sha = /^[0-9a-f]{4,40}$/i.test(given) ? await resolveCommit(rc.repo.dir, given) : undefined;
