@@ -209,3 +209,15 @@ export function finishStage(
   }
   return { ...base, status: 'pass' };
 }
+
+/** A stage the run never reached because it was stopped or broke: not the recipe's, so `error`. */
+export function notReached(name: StageName, why: ErrorInfo | undefined): StageResult {
+  const reason = `not reached: ${why?.message ?? 'the run ended early'}`;
+  return { name, status: 'error', code: why?.code ?? 'INTERNAL', reason, checks: [] };
+}
+
+/** A stage refused before it ran, for a reason that is the recipe's (e.g. no pinned upgrade base). */
+export function refusedStage(name: StageName, failure: RecipeFailure): StageResult {
+  const b = blame(failure);
+  return { name, status: b.status, code: b.code, reason: b.message, checks: [] };
+}

@@ -3,6 +3,7 @@
 import type { ErrorInfo } from '../model/errors.js';
 import { RESULTS_SCHEMA_VERSION, type RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageName, type StageResult } from '../model/stage.js';
+import { notReached } from '../model/blame.js';
 import { computeLevel, computeVerdict } from '../report/verdict.js';
 import type { AppHandle } from '../stages/stage-context.js';
 import type { RunRequest } from '../model/run.js';
@@ -64,14 +65,7 @@ function unreached(name: StageName, r: ResultsInput): StageResult {
   if (r.refused && r.error) return { name, status: 'skip', reason: skipReasons.refused(r.error.message), checks: [] };
   const asked = r.req ? r.req.stages.includes(name) : true;
   if (!asked) return { name, status: 'skip', reason: skipReasons.notAsked, checks: [] };
-  const why = r.stop ?? r.error;
-  return {
-    name,
-    status: 'error',
-    code: why?.code ?? 'INTERNAL',
-    reason: `not reached: ${why?.message ?? 'the run ended early'}`,
-    checks: [],
-  };
+  return notReached(name, r.stop ?? r.error);
 }
 
 /** Why the verdict is `error`: the stop, the run breaking, teardown, or the first stage that errored. */

@@ -5,6 +5,7 @@
 import { RecipeFailure } from '../model/errors.js';
 import type { Abra } from '../abra/abra.js';
 import type { StageName, StageResult } from '../model/stage.js';
+import { refusedStage } from '../model/blame.js';
 import type { BasePlan } from '../recipe/versions.js';
 import { runBackup } from '../stages/backup.js';
 import { runInstall } from '../stages/install.js';
@@ -51,8 +52,7 @@ export const lifecycle: readonly StageDef[] = [
       const { plan } = s;
       if ('na' in plan) return { name: 'upgrade', status: 'na', reason: plan.na, checks: [] };
       if ('fail' in plan) {
-        const failure = new RecipeFailure('NO_UPGRADE_BASE', plan.fail);
-        return { name: 'upgrade', status: 'fail', code: failure.code, reason: failure.message, checks: [] };
+        return refusedStage('upgrade', new RecipeFailure('NO_UPGRADE_BASE', plan.fail));
       }
       return runUpgrade(s.ctx, await s.newApp('upgrade', plan.base), plan.base);
     },
