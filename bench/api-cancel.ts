@@ -108,7 +108,8 @@ try {
   const sorted = [...times].sort((a, b) => a - b);
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(
-    `api cancel -> run cancelled and swarm clean, during install (pg-app): min ${s(sorted[0]!)}, median ${s(sorted[Math.floor(sorted.length / 2)]!)}, max ${s(sorted.at(-1)!)} over ${rounds} rounds`,
+    `api cancel -> run cancelled and swarm clean, during install (pg-app): min ${s(sorted[0]!)}, ` +
+      `median ${s(sorted[Math.floor(sorted.length / 2)]!)}, max ${s(sorted.at(-1)!)} over ${rounds} rounds`,
   );
 } finally {
   serve.kill('SIGTERM');

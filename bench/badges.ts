@@ -46,7 +46,8 @@ try {
     await load(url, { connections: 50, seconds: warmUp });
     const r = await load(url, { connections: 50, seconds });
     console.log(
-      `badge ${ext}: ${fmt(r.requestsPerSec, 0)} requests/s (goal >= 5 000), p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, ` +
+      `badge ${ext}: ${fmt(r.requestsPerSec, 0)} requests/s (goal >= 5 000), ` +
+        `p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, ` +
         `${r.total} requests, ${r.non2xx} not 2xx, ${r.errors} errors [${mode}, 50 connections, ${seconds} s]`,
     );
   }

@@ -207,7 +207,8 @@ for (const s of situations) {
     const cut = rows.find((r) => r.name === s.cutShort);
     if (cut?.status !== 'error' || cut.code !== 'CANCELLED') {
       throw new Error(
-        `${s.name}: run ${run.runId} was not stopped during "${s.cutShort}": ${JSON.stringify(rows.map((r) => `${r.name} ${r.status}`))}`,
+        `${s.name}: run ${run.runId} was not stopped during "${s.cutShort}": ` +
+          `${JSON.stringify(rows.map((r) => `${r.name} ${r.status}`))}`,
       );
     }
     const teardowns = logLines(run.runId)
@@ -224,7 +225,8 @@ for (const s of situations) {
 
 for (const f of figures) {
   console.log(
-    `cancel latency, ${f.name}: min ${seconds(Math.min(...f.ms))}, median ${seconds(median(f.ms))}, max ${seconds(Math.max(...f.ms))} over ${f.ms.length} runs (goal <= 15 s)`,
+    `cancel latency, ${f.name}: min ${seconds(Math.min(...f.ms))}, median ${seconds(median(f.ms))}, ` +
+      `max ${seconds(Math.max(...f.ms))} over ${f.ms.length} runs (goal <= 15 s)`,
   );
 }
 const worst = Math.max(...figures.flatMap((f) => f.ms));

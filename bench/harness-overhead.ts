@@ -77,8 +77,10 @@ for (let i = 0; i < rounds; i++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ratio = median(ccci) / median(hand);
 console.log(
-  `harness overhead: cc-ci median ${(median(ccci) / 1000).toFixed(2)} s, by hand ${(median(hand) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)} (goal <= 1.05)`,
+  `harness overhead: cc-ci median ${(median(ccci) / 1000).toFixed(2)} s, ` +
+    `by hand ${(median(hand) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)} (goal <= 1.05)`,
 );
 console.log(
-  `convergence noticed after Docker recorded it: median ${median(lags)} ms, max ${Math.max(...lags)} ms over ${lags.length} runs (goal <= 250 ms)`,
+  `convergence noticed after Docker recorded it: median ${median(lags)} ms, max ${Math.max(...lags)} ms ` +
+    `over ${lags.length} runs (goal <= 250 ms)`,
 );

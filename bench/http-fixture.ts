@@ -19,7 +19,8 @@ export function writeConfig(dir: string, opts: { port?: number; repos?: string[]
   writeFileSync(
     file,
     [
-      `forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, repos: [${(opts.repos ?? []).map((r) => JSON.stringify(r)).join(', ')}]}`,
+      `forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, ` +
+        `repos: [${(opts.repos ?? []).map((r) => JSON.stringify(r)).join(', ')}]}`,
       `swarm: {server: ci.example.org, domain: ci.example.org, abraDir: ${JSON.stringify(join(dir, 'abra'))}}`,
       `store: ${JSON.stringify(join(dir, 'store'))}`,
       `recipesDir: ${JSON.stringify(join(dir, 'recipes'))}`,

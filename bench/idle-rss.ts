@@ -76,7 +76,8 @@ try {
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
   const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
   console.log(
-    `idle serve RSS: ${fmt(kb / 1024)} MB (goal <= 150 MB), peak ${fmt(hwm / 1024)} MB, after ${IDLE_MS / 1000} s idle; /healthz ${JSON.stringify(health)}`,
+    `idle serve RSS: ${fmt(kb / 1024)} MB (goal <= 150 MB), peak ${fmt(hwm / 1024)} MB, ` +
+      `after ${IDLE_MS / 1000} s idle; /healthz ${JSON.stringify(health)}`,
   );
 } finally {
   child.kill('SIGTERM');

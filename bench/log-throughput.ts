@@ -45,7 +45,9 @@ if (process.argv[2] === '--writer') {
               stage,
               service: `app_${n % 4}`,
               tasks: { running: n % 3, desired: 3 },
-              msg: `waiting for ${stage}-a1b2c3.ci.example.org to converge: service app_${n % 4} has ${n % 3}/3 tasks running, last task error "task: non-zero exit (1)"`,
+              msg:
+                `waiting for ${stage}-a1b2c3.ci.example.org to converge: service app_${n % 4} ` +
+                `has ${n % 3}/3 tasks running, last task error "task: non-zero exit (1)"`,
             }
           : {
               level: 30,
@@ -53,7 +55,9 @@ if (process.argv[2] === '--writer') {
               runId: 'log-bench',
               stage,
               src: srcs[n % 5],
-              msg: `${srcs[n % 5]}: step ${n} of the ${stage} stage: GET https://${stage}-a1b2c3.ci.example.org/path/${n % 100} -> 200 in ${n % 97} ms`,
+              msg:
+                `${srcs[n % 5]}: step ${n} of the ${stage} stage: ` +
+                `GET https://${stage}-a1b2c3.ci.example.org/path/${n % 100} -> 200 in ${n % 97} ms`,
             };
     pool += JSON.stringify(line) + '\n';
     if (n % 100 === 0) t += 7;
@@ -126,8 +130,10 @@ try {
   const bytes = statSync(logFile).size;
   const seconds = (end - started) / 1000;
   console.log(
-    `log stream: ${fmt(bytes / 1e6 / seconds)} MB/s (goal >= 50 MB/s): ${fmt(bytes / 1e6)} MB of run.log to \`event: end\` in ${fmt(seconds, 2)} s ` +
-      `(writer alone ${fmt((wrote - started) / 1000, 2)} s, ${fmt((end - wrote) / 1000, 2)} s after it), ${fmt(received / 1e6)} MB of SSE received, ` +
+    `log stream: ${fmt(bytes / 1e6 / seconds)} MB/s (goal >= 50 MB/s): ` +
+      `${fmt(bytes / 1e6)} MB of run.log to \`event: end\` in ${fmt(seconds, 2)} s ` +
+      `(writer alone ${fmt((wrote - started) / 1000, 2)} s, ${fmt((end - wrote) / 1000, 2)} s after it), ` +
+      `${fmt(received / 1e6)} MB of SSE received, ` +
       `${leaked === 0 ? 'no secret came through' : `A SECRET CAME THROUGH ${leaked} TIMES`}`,
   );
   if (leaked > 0) process.exitCode = 1;

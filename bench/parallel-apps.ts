@@ -26,7 +26,9 @@ async function lifecycle(mode: Mode): Promise<{ ms: number; events: RunEventLine
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (code !== 0 || results?.verdict !== 'pass') {
     throw new Error(
-      `${mode} run ${run.runId} did not pass (exit ${code}, verdict ${results?.verdict}): ${JSON.stringify(results?.stages.map((s) => `${s.name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`))}\n${stderr.slice(-2000)}`,
+      `${mode} run ${run.runId} did not pass (exit ${code}, verdict ${results?.verdict}): ` +
+        `${JSON.stringify(results?.stages.map((s) => `${s.name} ${s.status}${s.reason ? ` (${s.reason})` : ''}`))}` +
+        `\n${stderr.slice(-2000)}`,
     );
   }
   return { ms, events: readEvents(run.events), runId: run.runId };
@@ -41,7 +43,8 @@ function timeline(events: RunEventLine[]): string[] {
   const firstStage = events.find((e) => e.type === 'stage-started');
   if (firstStage)
     lines.push(
-      `    ${'prepare (clone, plan)'.padEnd(22)} ${rel(t0)} → ${rel(at(firstStage))}  ${seconds(at(firstStage) - t0).padStart(8)}`,
+      `    ${'prepare (clone, plan)'.padEnd(22)} ${rel(t0)} → ${rel(at(firstStage))}  ` +
+        `${seconds(at(firstStage) - t0).padStart(8)}`,
     );
   for (const s of events.filter((e) => e.type === 'stage-started')) {
     if (s.type !== 'stage-started') continue;
@@ -51,7 +54,8 @@ function timeline(events: RunEventLine[]): string[] {
   const lastStage = Math.max(...events.filter((e) => e.type === 'stage-finished').map(at));
   const finished = at(events.find((e) => e.type === 'run-finished')!);
   lines.push(
-    `    ${'settle (logs, teardown)'.padEnd(22)} ${rel(lastStage)} → ${rel(finished)}  ${seconds(finished - lastStage).padStart(8)}`,
+    `    ${'settle (logs, teardown)'.padEnd(22)} ${rel(lastStage)} → ${rel(finished)}  ` +
+      `${seconds(finished - lastStage).padStart(8)}`,
   );
   return lines;
 }

@@ -19,8 +19,9 @@
 //   as webhooks, as with a real Gitea.
 // - The clock starts when the request is sent and stops when the scheduler says the run is in
 //   the store as queued (onChange, emitted right after the insert).
-// - Passes (each with a fresh stand-in and a fresh cc-ci): one at a steady pace per rate of BENCH_RATES (comments/s, default "20,2": the asked
-//   20/s, and 2/s, under what the stand-in's GET of a pull sustains on a small machine; each
+// - Passes (each with a fresh stand-in and a fresh cc-ci): one at a steady pace per rate of
+//   BENCH_RATES (comments/s, default "20,2": the asked 20/s, and 2/s, under what the stand-in's
+//   GET of a pull sustains on a small machine; each
 //   such GET spawns git twice in the stand-in); then 10 senders at
 //   once, each sending its next comment as soon as its previous one's run is queued. A comment the bridge does
 //   not queue (e.g. `retry`: the forge did not answer within 5 tries of 10 s; the poller, off
@@ -281,8 +282,10 @@ if (process.env[CHILD_ENV] === '1') {
       const forge = inProcess ? await inProcessForge() : await childForge();
       try {
         console.log(
-          `${name} — setup: ${forge.where}; ${COMMENTS} PRs, a real comment on each, deliveries captured (${forge.payloadBytes} B each) ` +
-            `in ${(forge.setupMs / 1000).toFixed(1)} s; ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+          `${name} — setup: ${forge.where}; ${COMMENTS} PRs, ` +
+            `a real comment on each, deliveries captured (${forge.payloadBytes} B each) ` +
+            `in ${(forge.setupMs / 1000).toFixed(1)} s; ` +
+            `${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
         );
         ok = (await runPass(forge, work, name, drive)) && ok;
       } finally {
@@ -295,7 +298,10 @@ if (process.env[CHILD_ENV] === '1') {
   if (!ok) process.exitCode = 1;
 }
 
-/** One pass on a fresh cc-ci; `drive(send)` sends comment i with send(i), which resolves when its run is queued (or lost). */
+/**
+ * One pass on a fresh cc-ci; `drive(send)` sends comment i with send(i), which resolves when its
+ * run is queued (or lost).
+ */
 async function runPass(
   forge: ForgeSide,
   work: string,
@@ -310,7 +316,8 @@ async function runPass(
   writeFileSync(
     configFile,
     [
-      `forge: {type: gitea, url: ${JSON.stringify(forge.url)}, org: coop-cloud, repos: [${JSON.stringify(REPO)}], pollInterval: 1h}`,
+      `forge: {type: gitea, url: ${JSON.stringify(forge.url)}, ` +
+        `org: coop-cloud, repos: [${JSON.stringify(REPO)}], pollInterval: 1h}`,
       `swarm: {server: ci.example.org, domain: ci.example.org, abraDir: ${JSON.stringify(join(dir, 'abra'))}}`,
       'runner: {capacity: 1}',
       `store: ${JSON.stringify(join(dir, 'store'))}`,
@@ -542,9 +549,12 @@ async function runPass(
   const p95 = pct(latency, 0.95);
   const met = p95 <= GOAL_MS;
   console.log(
-    `${name}: webhook → run queued p50 ${ms(pct(latency, 0.5))}, p95 ${ms(p95)} (goal ≤ ${GOAL_MS} ms: ${met ? 'met' : 'MISSED'}), ` +
-      `max ${ms(Math.max(...latency))}; runs queued ${queuedRuns}/${COMMENTS} (lost ${lost}, doubled ${doubled}, superseded ${superseded}), ` +
-      `${not202} answers not 202${outcomes ? ` (not queued: ${outcomes})` : ''}, ${(COMMENTS / (elapsed / 1000)).toFixed(1)} comments/s over ${(elapsed / 1000).toFixed(1)} s`,
+    `${name}: webhook → run queued p50 ${ms(pct(latency, 0.5))}, p95 ${ms(p95)} ` +
+      `(goal ≤ ${GOAL_MS} ms: ${met ? 'met' : 'MISSED'}), ` +
+      `max ${ms(Math.max(...latency))}; ` +
+      `runs queued ${queuedRuns}/${COMMENTS} (lost ${lost}, doubled ${doubled}, superseded ${superseded}), ` +
+      `${not202} answers not 202${outcomes ? ` (not queued: ${outcomes})` : ''}, ` +
+      `${(COMMENTS / (elapsed / 1000)).toFixed(1)} comments/s over ${(elapsed / 1000).toFixed(1)} s`,
   );
 
   // Where the time goes, per comment.
@@ -573,14 +583,18 @@ async function runPass(
       : t.queued - t.sent - (t.pullEnd - t.memberStart),
   );
   console.log(
-    `  cc-ci's own time (the whole minus isOrgMember and getPull): p50 ${ms(pct(own, 0.5))}, p95 ${ms(pct(own, 0.95))}, max ${ms(Math.max(...own))}`,
+    `  cc-ci's own time (the whole minus isOrgMember and getPull): ` +
+      `p50 ${ms(pct(own, 0.5))}, p95 ${ms(pct(own, 0.95))}, max ${ms(Math.max(...own))}`,
   );
   console.log(
-    `  where (p50 / p95): ${parts.map(([k, v]) => `${k} ${pct(v, 0.5).toFixed(1)} / ${pct(v, 0.95).toFixed(1)}`).join('; ')} ms`,
+    `  where (p50 / p95): ` +
+      `${parts.map(([k, v]) => `${k} ${pct(v, 0.5).toFixed(1)} / ${pct(v, 0.95).toFixed(1)}`).join('; ')} ms`,
   );
   console.log(
-    `  meanwhile: ${background.createComment.length} reply comments (p95 ${ms(pct(background.createComment, 0.95))}), ` +
-      `${background.editComment.length} edits, ${background.setStatus.length} statuses (p95 ${ms(pct(background.setStatus, 0.95))}); ` +
+    `  meanwhile: ${background.createComment.length} reply comments ` +
+      `(p95 ${ms(pct(background.createComment, 0.95))}), ` +
+      `${background.editComment.length} edits, ` +
+      `${background.setStatus.length} statuses (p95 ${ms(pct(background.setStatus, 0.95))}); ` +
       `event-loop delay p99 ${ms(loop.percentile(99) / 1e6)}, max ${ms(loop.max / 1e6)}`,
   );
 
