@@ -187,7 +187,7 @@ describe('the forge loop', () => {
   });
 
   const webhookAndPoller =
-    'one comment seen by the webhook and the poller starts one run; ' + 'bad signatures and big bodies change nothing';
+    'one comment seen by the webhook and the poller starts one run; bad signatures and big bodies change nothing';
   it(webhookAndPoller, async () => {
     const serve = await serveWithForge();
     forge.control.createHook(REPO, {
@@ -260,7 +260,7 @@ describe('the forge loop', () => {
   });
 
   const forgeFailures =
-    'survives a forge that answers 500 or hangs, and a restart between two comments: ' + 'each comment starts one run';
+    'survives a forge that answers 500 or hangs, and a restart between two comments: each comment starts one run';
   it(forgeFailures, async () => {
     const cfg = await serveConfig({ capacity: 2 });
     let serve = await serveWithForge({ cfg });

@@ -80,7 +80,7 @@ describe('cc-ci serve', () => {
   });
 
   const killNine =
-    'loses no run record to kill -9: ' + 'the next start interrupts the orphaned run, tears it down and reaps';
+    'loses no run record to kill -9: the next start interrupts the orphaned run, tears it down and reaps';
   it(killNine, async () => {
     const repos = await fixtures(['pg-app', 'custom-html']);
     const cfg = await serveConfig({ capacity: 1 });
