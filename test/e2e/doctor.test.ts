@@ -13,8 +13,8 @@ import { serveConfig } from './serve-helpers.js';
 const withoutNoConverge = `${repoRoot}/test/e2e/bin/abra-without-no-converge-checks`;
 
 /** A copy of a config file with a change. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function edited(file: string, change: (doc: Record<string, any>) => void): string {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const doc = parse(readFileSync(file, 'utf8'));
   change(doc);
   writeFileSync(file, stringify(doc));
@@ -56,7 +56,11 @@ describe('cc-ci doctor', () => {
     expect(line(r.stdout, 'abra commands')).toMatch(/^FAIL /);
     // the table's ids for the deploy calls may change; each is named
     expect(r.stdout).toMatch(
-      /- abra app deploy has no --no-converge-checks \(passed by cc-ci's calls? "app deploy[^"]*"(, "app deploy[^"]*")*\)$/m,
+      new RegExp(
+        String.raw`- abra app deploy has no --no-converge-checks \(passed by cc-ci's calls? ` +
+          String.raw`"app deploy[^"]*"(, "app deploy[^"]*")*\)$`,
+        'm',
+      ),
     );
     expect(r.stdout).toMatch(/fix: install an abra whose --help lists them/);
     // only that flag: the rest of the table is there (optional flags are only noted)

@@ -107,7 +107,10 @@ async function theRunOf(serve: ServeInstance, pr: number): Promise<ApiRun & { sh
 }
 
 describe('the forge loop', () => {
-  it("a member's !testme starts exactly one run; its reply ends with the verdict and the card, and the tested commit gets success", async () => {
+  const memberTestme =
+    "a member's !testme starts exactly one run; its reply ends with the verdict and the card, " +
+    'and the tested commit gets success';
+  it(memberTestme, async () => {
     // Comments that were there before cc-ci started are history: the first poll only marks them.
     const old = forge.control.comment({ repo: REPO, index: 1, author: 'maintainer', body: '!testme' });
     const serve = await serveWithForge();
@@ -183,7 +186,9 @@ describe('the forge loop', () => {
     expect(await botComments(pr)).toHaveLength(1);
   });
 
-  it('one comment seen by the webhook and the poller starts one run; bad signatures and big bodies change nothing', async () => {
+  const webhookAndPoller =
+    'one comment seen by the webhook and the poller starts one run; bad signatures and big bodies change nothing';
+  it(webhookAndPoller, async () => {
     const serve = await serveWithForge();
     forge.control.createHook(REPO, {
       type: 'gitea',
@@ -254,7 +259,9 @@ describe('the forge loop', () => {
     expect(superseded.body).toContain(`${serve.url}/runs/${second}`);
   });
 
-  it('survives a forge that answers 500 or hangs, and a restart between two comments: each comment starts one run', async () => {
+  const forgeFailures =
+    'survives a forge that answers 500 or hangs, and a restart between two comments: each comment starts one run';
+  it(forgeFailures, async () => {
     const cfg = await serveConfig({ capacity: 2 });
     let serve = await serveWithForge({ cfg });
     const a = await newPr('pr-outage-a', 'marker-a');

@@ -105,14 +105,20 @@ export function artifactsDir(runId: string): string {
   return join(lane.store, 'runs', runId, 'artifacts');
 }
 
-/** Everything of a stack still on the swarm, and its snapshots in the testbed's backup repository, as "kind name" strings. */
+/**
+ * Everything of a stack still on the swarm, and its snapshots in the testbed's backup repository, as "kind name"
+ * strings.
+ */
 export async function leftovers(stack: string): Promise<string[]> {
   const r = await docker.resources(stack);
   const swarm = Object.entries(r).flatMap(([kind, names]) => (names as string[]).map((n) => `${kind} ${n}`));
   return [...swarm, ...(await repoSnapshots(stack)).map((s) => `snapshot ${s.short_id}`)];
 }
 
-/** The testbed repository's snapshots tagged with a stack, read on the host (not through the bot, as cc-ci does), without a lock. */
+/**
+ * The testbed repository's snapshots tagged with a stack, read on the host (not through the bot, as cc-ci does),
+ * without a lock.
+ */
 export async function repoSnapshots(
   tag?: string,
 ): Promise<Array<{ id: string; short_id: string; tags?: string[]; paths: string[] }>> {

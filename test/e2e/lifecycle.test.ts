@@ -162,7 +162,10 @@ describe('lifecycle stages', () => {
     await expectNothingLeft(r);
   });
 
-  it('shows passing and failing recipe tests as rows and fails the stage, declares lint na from the spec, and --keep keeps the failure', async () => {
+  const recipeTests =
+    'shows passing and failing recipe tests as rows and fails the stage, ' +
+    'declares lint na from the spec, and --keep keeps the failure';
+  it(recipeTests, async () => {
     const repo = (await fixtures(['custom-html']))['custom-html']!;
     await commitOnBranch(
       repo,
@@ -170,7 +173,8 @@ describe('lifecycle stages', () => {
       {
         'tests/smoke.test.mjs': example('smoke.test.mjs'),
         'tests/broken.test.mjs':
-          "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\ntest('a test that fails', () => assert.equal(1, 2));\n",
+          "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n" +
+          "test('a test that fails', () => assert.equal(1, 2));\n",
       },
       'a failing test',
     );

@@ -95,7 +95,10 @@ async function badgeText(page: Page): Promise<string> {
   return (await page.locator('svg').first().textContent()) ?? '';
 }
 
-/** The overview's row of custom-html: its latest run's state (the pill's text; CSS shows it upper-case), once the badge image really loaded. */
+/**
+ * The overview's row of custom-html: its latest run's state (the pill's text; CSS shows it upper-case), once the badge
+ * image really loaded.
+ */
 async function overviewRow(page: Page): Promise<string | undefined> {
   await page.goto(`${serve.url}/`);
   const row = page.locator('tr', { has: page.locator('a', { hasText: /^custom-html$/ }) }).last();

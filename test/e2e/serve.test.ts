@@ -79,7 +79,9 @@ describe('cc-ci serve', () => {
     for (const stack of stacks) expect(await leftovers(stack)).toEqual([]);
   });
 
-  it('loses no run record to kill -9: the next start interrupts the orphaned run, tears it down and reaps', async () => {
+  const killNine =
+    'loses no run record to kill -9: the next start interrupts the orphaned run, tears it down and reaps';
+  it(killNine, async () => {
     const repos = await fixtures(['pg-app', 'custom-html']);
     const cfg = await serveConfig({ capacity: 1 });
     const serve = await startServe(cfg);

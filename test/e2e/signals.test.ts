@@ -90,7 +90,10 @@ describe('signals', () => {
     },
   );
 
-  it('a stop during a custom check that would run for minutes starts teardown within 15 s, with the reason the server gave', async () => {
+  const stopDuringCheck =
+    'a stop during a custom check that would run for minutes starts teardown within 15 s, ' +
+    'with the reason the server gave';
+  it(stopDuringCheck, async () => {
     const repos = await fixtures(['custom-html']);
     const specs = mkdtempSync('/tmp/cc-ci-specs-');
     mkdirSync(join(specs, 'custom-html'));

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     args = parseArgs(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(
-      `${err instanceof Error ? err.message : String(err)}\nusage: main.js --port <p> --data <dir> [--seed demo [--pr broken]]\n`,
+      `${err instanceof Error ? err.message : String(err)}\n` +
+        'usage: main.js --port <p> --data <dir> [--seed demo [--pr broken]]\n',
     );
     process.exitCode = 2;
     return;

@@ -62,7 +62,9 @@ export async function openBrokenPr(control: ForgeControl): Promise<{ number: num
     repo: DEMO_REPO,
     head: 'new-volume',
     title: 'Release 1.2.0: keep the site on a new volume',
-    body: 'Moves the site content to a new volume. (Its upgrade loses the data of the previous release: cc-ci should say so.)',
+    body:
+      'Moves the site content to a new volume. ' +
+      '(Its upgrade loses the data of the previous release: cc-ci should say so.)',
     author: 'maintainer',
   });
   return { number: pull.number!, sha };

@@ -15,7 +15,8 @@ export function repoHtmlUrl(core: ForgeCore, repo: RepoRec): string {
 }
 
 export function repoApiUrl(core: ForgeCore, repo: RepoRec): string {
-  return `${core.appUrl}api/v1/repos/${encodeURIComponent(core.store.ownerName(repo))}/${encodeURIComponent(repo.name)}`;
+  const owner = encodeURIComponent(core.store.ownerName(repo));
+  return `${core.appUrl}api/v1/repos/${owner}/${encodeURIComponent(repo.name)}`;
 }
 
 export function toRepo(core: ForgeCore, repo: RepoRec, mode: AccessMode): Wire<Repository> {

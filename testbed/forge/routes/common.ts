@@ -73,7 +73,10 @@ function parseFormTime(ctx: ApiCtx, name: string): number | string {
   if (value === '') return 0;
   const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
   if (Number.isNaN(ms))
-    return `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(value)} as "2006"`;
+    return (
+      `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": ` +
+      `cannot parse ${JSON.stringify(value)} as "2006"`
+    );
   if (value.startsWith('0001-01-01T00:00:00')) return 0;
   return Math.floor(ms / 1000);
 }
