@@ -5,7 +5,7 @@
 //   browser    a browser check whose page never finishes loading (see hangingPage below)
 //   check      a custom check that sleeps ten minutes and ignores signals (as test/e2e/signals.test.ts)
 // BENCH_ROUNDS rounds each (default 3).
-import { readdirSync, readFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -71,14 +71,21 @@ async function hangingPage(repo: FixtureRepo): Promise<string> {
   return specs;
 }
 
-/** (c) A check that ignores every signal and sleeps for ten minutes. */
+/**
+ * (c) A check that ignores every signal and sleeps for ten minutes. It first writes `started` in
+ * its folder, so the bench stops the run while the check is surely going, however busy the machine.
+ */
 function sleepingCheck(): string {
   const specs = mkdtempSync('/tmp/cc-ci-bench-specs-');
   mkdirSync(join(specs, 'custom-html'));
   writeFileSync(join(specs, 'custom-html', 'ci.yml'), 'health: {path: /, timeout: 60s}\n');
   writeFileSync(
     join(specs, 'custom-html', 'slow.check.mjs'),
-    'export async function slow() { await new Promise((r) => setTimeout(r, 600_000)); }\n',
+    "import { writeFileSync } from 'node:fs';\n" +
+      'export async function slow() {\n' +
+      `  writeFileSync(${JSON.stringify(join(specs, 'started'))}, '');\n` +
+      '  await new Promise((r) => setTimeout(r, 600_000));\n' +
+      '}\n',
   );
   return specs;
 }
@@ -128,7 +135,8 @@ interface Situation {
 
 const pgConfig = configWith();
 const browserConfig = configWith({ recipesDir: await hangingPage(repos['custom-html']!) });
-const checkConfig = configWith({ recipesDir: sleepingCheck() });
+const checkSpecs = sleepingCheck();
+const checkConfig = configWith({ recipesDir: checkSpecs });
 
 const situations: Situation[] = [
   {
@@ -181,6 +189,9 @@ const situations: Situation[] = [
         'recipe-local to start',
         () => readEvents(run.events).some((e) => e.type === 'stage-started' && e.stage === 'recipe-local') || undefined,
       );
+      const started = join(checkSpecs, 'started');
+      await waitFor('the slow check to start', () => existsSync(started) || undefined);
+      rmSync(started);
       await sleep(1_000);
     },
   },
