@@ -91,12 +91,15 @@ describe('serve and the forge', () => {
     expect(run.run).toMatchObject({ recipe: 'custom-html', pr: 1 });
     expect(store.commentOutcome(comment.id!)).toMatchObject({ outcome: 'queued' });
 
-    const health = await (await fetch(`${serving.url}/healthz`)).json();
+    const health = (await (await fetch(`${serving.url}/healthz`)).json()) as {
+      status: string;
+      forge: { failing: Array<{ repo: string; code: string; message: string; fix: string }> };
+    };
     expect(health.status).toBe('degraded');
     expect(health.forge.failing).toHaveLength(1);
     expect(health.forge.failing[0]).toMatchObject({ repo: GONE, code: 'FORGE_REFUSED' });
-    expect(health.forge.failing[0].message).toContain('404');
-    expect(health.forge.failing[0].fix).toContain(`check ${GONE} in forge.repos`);
+    expect(health.forge.failing[0]!.message).toContain('404');
+    expect(health.forge.failing[0]!.fix).toContain(`check ${GONE} in forge.repos`);
 
     const overview = await (await fetch(`${serving.url}/`)).text();
     expect(overview).toContain(`!testme on ${GONE} is not seen`);
