@@ -200,7 +200,7 @@ describe('readCommentEvent', () => {
 
   it("the repository in lower case (Gitea compares names without case), Forgejo's delivery id, no odd id", () => {
     const upper = payload();
-    upper.repository.full_name = 'Coop-Cloud/Custom-HTML';
+    (upper.repository as { full_name: string }).full_name = 'Coop-Cloud/Custom-HTML';
     expect(readCommentEvent(headers, upper)?.repo).toBe('coop-cloud/custom-html');
     const forgejo: Record<string, string> = { ...headers, 'x-forgejo-delivery': 'abc-123' };
     delete forgejo['x-gitea-delivery'];
