@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { enrolledRepoUrl } from '../../../src/config/enrolled.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
@@ -43,6 +44,8 @@ describe('config', () => {
       secrets: new SecretRegistry(),
     });
     expect(c.forge?.repos).toEqual(['coop-cloud/custom-html', 'coop-cloud/keycloak']);
+    // `cc-ci run custom-html` without --repo, and the API's default repo, find it.
+    expect(enrolledRepoUrl(c, 'custom-html')).toBe('https://git.example.org/coop-cloud/custom-html.git');
     expect(c.forge?.webhookMaxAge).toBe(300_000);
     const set = loadConfig({
       path: write(`${minimal}${forge}, webhookMaxAge: 2m}\n`),
