@@ -325,7 +325,17 @@ describe('forge checks', () => {
     });
     expect(await checkForgeOrg(fakeForge({ member: 'unknown' }), me, 'coop-cloud')).toMatchObject({
       ok: false,
-      fix: expect.stringMatching(/add cc-ci-bot to a team of coop-cloud/),
+      detail: expect.stringMatching(/forge\.allowlist is empty, so nobody can trigger/),
+      fix: expect.stringMatching(/add cc-ci-bot to a team of coop-cloud, or list who may trigger in forge\.allowlist/),
+    });
+  });
+
+  it('an allowlist-only setup (the bot outside the org) is green and says only the allowlist may trigger', async () => {
+    expect(await checkForgeOrg(fakeForge({ member: 'unknown' }), me, 'coop-cloud', ['alice', 'bob'])).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(
+        /^cc-ci-bot is not a member of coop-cloud, so only forge\.allowlist may trigger \(2 logins\)/,
+      ),
     });
   });
 
