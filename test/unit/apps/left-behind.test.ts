@@ -137,7 +137,7 @@ describe('the janitor and apps left behind', () => {
     expect(existsSync(record)).toBe(false);
   });
 
-  it('keeps the record while a left-behind app could not be removed, and drops it on the pass that removes it', async () => {
+  it('keeps the record while a left-behind app could not be removed, drops it on the pass that does', async () => {
     const swarm = new FakeSwarm();
     leftByARun(swarm);
     const record = join(store, 'leases', 'r1.json');
