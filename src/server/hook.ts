@@ -44,7 +44,7 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
       const event = webhooks.readComment(request.headers, payload);
       if (!event) return reply.code(204).send();
       void bridge
-        .handle({ repo: event.repo, pr: event.pr, commentId: event.commentId, body: event.body, user: event.user })
+        .handle(event)
         .catch((err: unknown) =>
           deps.log.error(`handling webhook comment ${event.commentId} failed: ${errorMessage(err)}`),
         );
