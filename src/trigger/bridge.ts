@@ -10,6 +10,7 @@ import { CcciError, errorMessage } from '../model/errors.js';
 import type { PrComment } from '../forge/forge.js';
 import type { ForgeClient, PrPush } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock, type Timer } from '../model/clock.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import { renderComment, statusFor } from '../report/pr-comment.js';
@@ -38,13 +39,22 @@ export interface BridgeDeps {
   log: Logger;
   /** The bot's login (its own comments never trigger); asked of the forge once when not given. */
   bot?: string;
+  /** The first pause before a finished run's reply and final status are tried again (default 30 s). */
+  finalRetryMs?: number;
+  clock?: Clock;
 }
+
+/** How often a finished run's reply and final status are tried again before serve's next start. */
+const FINAL_RETRIES = 5;
 
 export const STATUS_CONTEXT = 'cc-ci';
 
 export class ForgeBridge {
   /** One update at a time per run, in order. */
   private readonly updating = new Map<string, Promise<void>>();
+  /** Finished runs whose reply or final status failed: how often tried again, and the next try. */
+  private readonly finalTries = new Map<string, { tries: number; timer: Timer }>();
+  private readonly clock: Clock;
   private readonly publicUrl: string;
   private readonly stopListening: () => void;
   private bot: string | undefined;
@@ -52,6 +62,7 @@ export class ForgeBridge {
   constructor(private readonly deps: BridgeDeps) {
     this.publicUrl = deps.config.dashboard.publicUrl.replace(/\/$/, '');
     this.bot = deps.bot;
+    this.clock = deps.clock ?? systemClock;
     this.stopListening = deps.runs.onChange(({ run, event }) => {
       // Log lines and app events change nothing on the PR.
       if (event && !['stage-started', 'run-finished'].includes(event.type)) return;
@@ -64,6 +75,8 @@ export class ForgeBridge {
 
   close(): void {
     this.stopListening();
+    for (const { timer } of this.finalTries.values()) timer.cancel();
+    this.finalTries.clear();
   }
 
   /** Resolves when every pending update of the PR comments is done (tests, shutdown). */
@@ -174,6 +187,27 @@ export class ForgeBridge {
   }
 
   /**
+   * A finished run has no next change to bring its reply and final status along: it is tried again
+   * on its own, after 30 s, 1, 2, 4 and 8 min (a forge that is down for longer, or refuses, is
+   * caught up at the next start of serve). Says when.
+   */
+  private retryLater(runId: string): string {
+    const run = this.deps.store.getRun(runId);
+    if (!run || !isTerminal(run)) return "it is tried again at the run's next change";
+    const earlier = this.finalTries.get(runId);
+    earlier?.timer.cancel();
+    const tries = (earlier?.tries ?? 0) + 1;
+    if (tries > FINAL_RETRIES) {
+      this.finalTries.delete(runId);
+      return `gave up after ${FINAL_RETRIES} more tries; it is tried again when serve next starts`;
+    }
+    const delay = (this.deps.finalRetryMs ?? 30_000) * 2 ** (tries - 1);
+    const timer = this.clock.after(delay, () => this.update(runId));
+    this.finalTries.set(runId, { tries, timer });
+    return `it is tried again in ${Math.round(delay / 1000)} s (try ${tries} of ${FINAL_RETRIES})`;
+  }
+
+  /**
    * Pushes to the PR at or after the comment's time (the forge's clock on both; whole seconds, so
    * a push in the same second counts as after). A comment whose time cannot be read is treated as
    * older than every push.
@@ -190,11 +224,13 @@ export class ForgeBridge {
     const previous = this.updating.get(runId) ?? Promise.resolve();
     const next = previous
       .then(() => this.sync(runId))
+      .then(() => {
+        this.finalTries.delete(runId);
+      })
       .catch((err: unknown) => {
         this.deps.log.warn(
           { runId },
-          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; ` +
-            "it is tried again at the run's next change",
+          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; ${this.retryLater(runId)}`,
         );
       })
       .finally(() => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load-config.js';
+import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { giteaForge } from '../../../src/forge/gitea/gitea-forge.js';
 import type { ForgeClient } from '../../../src/forge/types.js';
 import { RunStore } from '../../../src/queue/store.js';
@@ -24,6 +24,7 @@ let client: ForgeClient;
 let store: RunStore;
 let runs: FakeRunControl;
 let bridge: ForgeBridge;
+let config: Config;
 let branches = 0;
 
 beforeAll(async () => {
@@ -39,7 +40,7 @@ beforeAll(async () => {
       'dashboard: {publicUrl: https://ci.example.org}',
     ].join('\n'),
   );
-  const config = loadConfig({
+  config = loadConfig({
     path: join(root, 'cc-ci.yml'),
     env: { CCCI_FORGE_TOKEN: token },
     secrets: new SecretRegistry(),
@@ -136,3 +137,47 @@ describe('a !testme is pinned to the commit it saw', () => {
     expect(final).not.toContain(later.slice(0, 8));
   });
 });
+
+describe('the final status', () => {
+  it('is tried again on its own when the forge fails it at the end of the run (no next change)', async () => {
+    const failing = { left: 2 };
+    const flaky: ForgeClient = {
+      ...client,
+      setStatus: async (repo, sha, status) => {
+        if (status.state !== 'pending' && failing.left-- > 0) throw new Error('the forge answered 502');
+        return client.setStatus(repo, sha, status);
+      },
+    };
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    // A store and runs of its own: the other bridge must not bring this run's status along.
+    const store = new RunStore(':memory:');
+    const runs = new FakeRunControl(store, config.store, { idPrefix: 'retry' });
+    const own = new ForgeBridge({ config, store, runs, forge: flaky, log, finalRetryMs: 50 });
+    try {
+      const { pr, head } = await openPr();
+      forge.control.advanceClock(1000);
+      const comment = testme(pr);
+      expect(await own.handle(comment)).toBe('queued');
+      const runId = store.commentOutcome(comment.commentId)!.runId!;
+      await own.settled();
+      runs.finish(runId, { state: 'failed', verdict: 'fail', level: 1, sha: head });
+      await waitFor(async () => store.getReply(runId)?.finalStatus === 'failure');
+      expect((await client.listStatuses(REPO, head))[0]).toMatchObject({ status: 'failure' });
+      expect(lines.join('')).toContain('it is tried again in 0 s (try 1 of 5)');
+      expect(lines.join('')).toContain('(try 2 of 5)');
+      expect(failing.left).toBeLessThan(0);
+    } finally {
+      own.close();
+      store.close();
+    }
+  });
+});
+
+async function waitFor(ok: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
