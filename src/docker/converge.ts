@@ -69,7 +69,9 @@ export class ImagePullError extends FactError {
 /** What the registry's answer means for the recipe's maintainer or the operator, and what to do. */
 export function pullMessage(image: string, services: string[], reply: RegistryReply): string {
   const what = `image ${image} of service ${services.join(', ')}`;
-  const said = `the registry said: ${reply.message}`;
+  // A proxy in front of a registry may answer with a whole page: its first line says enough.
+  const words = reply.message.split('\n')[0]!.slice(0, MAX_WORDS);
+  const said = `the registry said: ${words}`;
   switch (reply.answer) {
     case 'rate-limited':
       return (
@@ -84,9 +86,9 @@ export function pullMessage(image: string, services: string[], reply: RegistryRe
     case 'not-found':
       return `${what} does not exist: its registry has no such tag or repository (${said}); fix the recipe's image`;
     case 'unreachable':
-      return `${what} could not be pulled: its registry could not be reached (${reply.message}); check the network`;
+      return `${what} could not be pulled: its registry could not be reached (${words}); check the network`;
     case 'no-answer':
-      return `${what} could not be pulled: ${reply.message}; check the host's network and the registry`;
+      return `${what} could not be pulled: ${words}; check the host's network and the registry`;
     case 'has-it':
       return (
         `${what} could not be pulled onto the node (its tasks were rejected: No such image), though the registry ` +
@@ -100,6 +102,7 @@ const FINAL_ANSWERS: readonly RegistryAnswer[] = ['not-found', 'rate-limited', '
 // How long the registry may take to answer about one image.
 export const REGISTRY_TIMEOUT_MS = 20_000;
 const NO_SUCH_IMAGE = /^No such image: (\S+)/;
+const MAX_WORDS = 300;
 
 const HOT_POLL_MS = 50;
 const HOT_WINDOW_MS = 3_000;

@@ -2,7 +2,7 @@
 // image's registry why and reports that as a fact, which blame.ts judges: a tag the registry does
 // not have is the recipe's; a rate limit, a login or a registry that does not answer is not.
 import { describe, expect, it } from 'vitest';
-import { ImagePullError, imagesNotPulled, waitForConvergence } from '../../../src/docker/converge.js';
+import { ImagePullError, imagesNotPulled, pullMessage, waitForConvergence } from '../../../src/docker/converge.js';
 import { readRegistryAnswer } from '../../../src/docker/registry-answer.js';
 import type { ServiceState, TaskState } from '../../../src/docker/swarm-api.js';
 import { blame } from '../../../src/model/blame.js';
@@ -135,5 +135,15 @@ describe("reading the registry's answer as the Engine passes it on", () => {
     [500, 'received unexpected HTTP status: 503 Service Unavailable', 'unreachable'],
   ] as const)('HTTP %i %s → %s', (status, message, answer) => {
     expect(readRegistryAnswer(status, message)).toBe(answer);
+  });
+});
+
+describe('pullMessage', () => {
+  it("quotes the first line of the registry's words, cut to 300 characters", () => {
+    const page = `<html><body>${'x'.repeat(400)}</body></html>\n<p>second line</p>`;
+    const m = pullMessage('reg/app:1', ['st_app'], { answer: 'unreachable', message: page, status: 500 });
+    expect(m).toContain(page.slice(0, 300));
+    expect(m).not.toContain(page.slice(0, 301));
+    expect(m).not.toContain('second line');
   });
 });
