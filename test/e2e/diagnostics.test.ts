@@ -11,7 +11,8 @@ import { REGISTRY_TIMEOUT_MS, waitForConvergence } from '../../src/docker/conver
 import { STACK_LABEL } from '../../src/docker/docker.js';
 import { collectDiagnostics, lastWords } from '../../src/docker/diagnostics.js';
 import { blame } from '../../src/model/blame.js';
-import type { FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
+import { execa } from 'execa';
+import { commitOnBranch, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
 import { RATE_LIMIT_MESSAGE, startRegistry, type Registry } from '../../testbed/registry/main.js';
 import { artifactsDir, docker, fixtures, leftovers, runCli, waitFor } from './helpers.js';
 
@@ -203,6 +204,30 @@ describe('an image that could not be pulled, on the real swarm and Engine', () =
     expect(b).toMatchObject({ status: 'error', code: 'IMAGE_PULL_FAILED' });
     expect(b.message).toContain('unauthorized: authentication required');
     expect(b.message).toContain('docker login');
+  });
+
+  it("a run whose image meets a rate limit ends error IMAGE_PULL_FAILED (exit 3), not the recipe's fail", async () => {
+    const repo = repos['crashloop-app']!;
+    const compose = (await execa('git', ['--git-dir', repo.dir, 'show', 'main:compose.yml'])).stdout;
+    const image = `${registry.host}/ratelimited/crashloop:1.0`;
+    expect(compose).toContain('image: nginx:1.27.2');
+    const branch = `pull-ratelimited-${randomBytes(3).toString('hex')}`;
+    await commitOnBranch(
+      repo,
+      branch,
+      { 'compose.yml': compose.replace('image: nginx:1.27.2', `image: ${image}`) },
+      'x',
+    );
+    const r = await runCli(['run', 'crashloop-app', '--repo', repo.url, '--ref', branch, '--quick', '--json']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    const results = r.results!;
+    const install = results.stages.find((s) => s.name === 'install')!;
+    expect(install).toMatchObject({ status: 'error', code: 'IMAGE_PULL_FAILED' });
+    expect(install.reason).toContain(`converged: image ${image} of service`);
+    expect(install.reason).toContain("the registry's pull rate limit was hit");
+    expect(results.error).toMatchObject({ code: 'IMAGE_PULL_FAILED' });
+    expect(results.teardown.clean).toBe(true);
+    expect(await leftovers(results.apps[0]!.stack)).toEqual([]);
   });
 
   it("reads each of the Engine's answers about a registry; one that does not answer is cut off", async () => {
