@@ -2,7 +2,7 @@
 // deploy puts services on a FakeSwarm (so convergence really runs), whose backup and restore
 // snapshot and put back the stack's data, a real SecretRegistry, a silent logger, and a temp
 // folder (the recipe checkout, the app's .env, the artifacts) removed when the test ends.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -80,8 +80,6 @@ export function abraLabels(stack: string, version: string | undefined, chaosVers
 
 export function stageRig(opts: RigOptions = {}): StageRig {
   const root = mkdtempSync(join(tmpdir(), 'cc-ci-stage-'));
-  // The run folder's mode under root's usual umask: recipe tests (as nobody) can reach the checkout in it.
-  chmodSync(root, 0o755);
   onTestFinished(() => rmSync(root, { recursive: true, force: true }));
   const recipe = opts.recipe ?? 'custom-html';
   const headSha = opts.headSha ?? HEAD_SHA;

@@ -1,11 +1,21 @@
 // Runs a recipe's own tests (DESIGN §3.5) against a live app: `tests/*.test.{js,mjs,ts}` with
 // Node's test runner (TypeScript through tsx), `tests/test_*.py` with pytest, and an executable
 // `tests/run`. Tests come from the recipe repository at the tested ref: they get a minimal
-// environment (no cc-ci secret, no token, only the CCCI_* contract), a fresh HOME, and they run as
-// `nobody` (tests-user.ts), never as root nor as cc-ci's user, with the run folder locked against
-// them (lock-run-folder.ts); when that cannot be so, they do not run.
-import { chownSync, closeSync, constants, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// environment (no cc-ci secret, no token, only the CCCI_* contract), a fresh HOME with their own
+// copy of the checkout (tests-home.ts), and they run as `nobody` (tests-user.ts), never as root
+// nor as cc-ci's user, with the run folder locked against them (lock-run-folder.ts); when that
+// cannot be so, they do not run.
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -14,7 +24,7 @@ import { childEnv } from '../../process/child-env.js';
 import { runProcess, type ProcessResult } from '../../process/run-process.js';
 import { findPytest } from './find-pytest.js';
 import { lockRunFolder } from './lock-run-folder.js';
-import { PYTHON_RESOLVER } from './python-resolver.js';
+import { makeTestsHome } from './tests-home.js';
 import { testsUser, type Needed } from './tests-user.js';
 
 export type RecipeTestKind = 'node-test' | 'pytest' | 'tests/run';
@@ -28,6 +38,8 @@ export interface RecipeTestRun {
 
 export interface RecipeTestOptions {
   recipeDir: string;
+  /** The node that runs `tests/*.test.*`: cc-ci's own unless given. */
+  node?: string;
   /** The run folder (`<store>/runs/<id>/`): locked against the tests' user before they start. */
   runDir: string;
   env: Record<string, string>;
@@ -63,25 +75,19 @@ export function findRecipeTests(recipeDir: string): FoundTests {
 
 export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTestRun[]> {
   const { files, pyFiles, runner } = findRecipeTests(opts.recipeDir);
+  const node = opts.node ?? process.execPath;
   const tsx = files.some((f) => f.endsWith('.ts')) ? require.resolve('tsx') : undefined;
   const baseEnv = childEnv({ LANG: 'C.UTF-8', ...opts.env });
   const pytest = pyFiles.length > 0 ? findPytest(baseEnv.PATH) : undefined;
-  const user = testsUser(process.getuid?.(), neededBy(opts.recipeDir, files.length > 0, tsx, pytest, runner));
+  const user = testsUser(process.getuid?.(), neededBy(files.length > 0 ? node : undefined, tsx, pytest));
   lockRunFolder(opts.runDir, user);
   const runs: RecipeTestRun[] = [];
-  const home = mkdtempSync(join(tmpdir(), 'cc-ci-recipe-tests-'));
-  // The hooks are copied next to the tests (Node's as .mjs, so it loads as ESM anywhere).
-  const hook = join(home, 'ccci-resolve-app-domain.mjs');
-  copyFileSync(resolverHook, hook);
-  const pythonPath = join(home, 'ccci-python');
-  mkdirSync(pythonPath);
-  writeFileSync(join(pythonPath, 'sitecustomize.py'), PYTHON_RESOLVER);
-  chownSync(home, user.uid, user.gid);
+  const { home, work, nodeHook: hook, pythonPath } = makeTestsHome(opts.recipeDir, resolverHook, user);
   const env = { ...baseEnv, HOME: home, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' };
   /** One runner as the tests' user; its JUnit goes to `junit` in HOME (the runner is told where). */
   const run = async (kind: RecipeTestKind, file: string, args: string[], junit: string, extra = {}) => {
     const result = await runProcess(file, args, {
-      cwd: opts.recipeDir,
+      cwd: work,
       env: { ...env, ...extra },
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
@@ -96,17 +102,17 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
       const ts = tsx ? ['--import', tsx] : [];
       const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout', '--test-reporter=junit'];
       const args = [...ts, '--import', hook, '--test', ...reporters, `--test-reporter-destination=${junit}`];
-      await run('node-test', process.execPath, [...args, ...files], junit);
+      await run('node-test', node, [...args, ...files], junit);
     }
     if (pytest && !opts.signal?.aborted) {
       const junit = join(home, 'recipe-tests-pytest.xml');
-      // No cache folder: the checkout is not the tests' to write.
+      // No cache folder: nothing of a run is kept for the next.
       await run('pytest', pytest, ['-p', 'no:cacheprovider', `--junitxml=${junit}`, ...pyFiles], junit);
     }
     if (runner && !opts.signal?.aborted) {
       const junit = join(home, 'recipe-tests-run.xml');
       const extra = { CCCI_JUNIT_FILE: junit, NODE_OPTIONS: `--import=${hook}` };
-      await run('tests/run', join(opts.recipeDir, 'tests', 'run'), [], junit, extra);
+      await run('tests/run', join(work, 'tests', 'run'), [], junit, extra);
     }
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -114,33 +120,17 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   return runs;
 }
 
-/** What the tests' user must reach for these tests, and how an operator makes it reachable. */
-function neededBy(
-  recipeDir: string,
-  node: boolean,
-  tsx: string | undefined,
-  pytest: string | undefined,
-  runner: boolean,
-): Needed[] {
-  const store = 'let other users search the store and its parents (chmod o+x on each folder named)';
-  return [
-    { path: recipeDir, what: 'the recipe checkout', fix: store },
-    ...(node
-      ? [
-          {
-            path: process.execPath,
-            what: "cc-ci's node",
-            run: true,
-            fix:
-              'install Node.js where every user can run it (nodejs.org binaries under /usr/local, or ' +
-              "NodeSource's nodejs package), not in root's home (nvm)",
-          },
-        ]
-      : []),
-    ...(tsx ? [{ path: tsx, what: 'tsx', fix: 'install cc-ci in a folder other users can read' }] : []),
-    ...(pytest ? [{ path: pytest, what: 'pytest', run: true, fix: 'install python3-pytest from Debian' }] : []),
-    ...(runner ? [{ path: join(recipeDir, 'tests', 'run'), what: 'tests/run', run: true, fix: store }] : []),
-  ];
+/** What the tests' user must reach outside its HOME, and how an operator makes it reachable. */
+function neededBy(node: string | undefined, tsx: string | undefined, pytest: string | undefined): Needed[] {
+  // Their HOME (with the copy of the checkout) is made in the temporary folder.
+  const needs: Needed[] = [{ path: tmpdir(), what: 'the temporary folder', fix: 'set TMPDIR to /tmp' }];
+  const nodeFix =
+    'install Node.js where every user can run it (nodejs.org binaries under /usr/local, or ' +
+    "NodeSource's nodejs package), not in root's home (nvm)";
+  if (node) needs.push({ path: node, what: "cc-ci's node", run: true, fix: nodeFix });
+  if (tsx) needs.push({ path: tsx, what: 'tsx', fix: 'install cc-ci in a folder every user can read' });
+  if (pytest) needs.push({ path: pytest, what: 'pytest', run: true, fix: 'install python3-pytest from Debian' });
+  return needs;
 }
 
 /**

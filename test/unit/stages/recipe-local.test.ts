@@ -3,12 +3,14 @@
 // CCCI_BASE_URL through the fake ingress on 127.0.0.1 (the preloaded resolver maps the app's
 // domain to it); custom checks of the spec folder run in-process against the same app and the
 // fake swarm. A recipe with nothing to run is skip.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CcciError } from '../../../src/model/errors.js';
+import { blame } from '../../../src/model/blame.js';
 import { runRecipeLocal } from '../../../src/stages/recipe-local/recipe-local.js';
+import { runRecipeTests } from '../../../src/stages/recipe-local/recipe-tests.js';
 import { page, startIngress, type FakeIngress } from '../../support/fake-ingress.js';
 import { composeFile, HEAD_VERSION, stageRig, type StageRig } from '../../support/stage-context.js';
 
@@ -257,15 +259,23 @@ describe('recipe-local stage: pytest suites', () => {
     expect(readFileSync(join(rig.ctx.artifactsDir, 'recipe-tests-pytest.xml'), 'utf8')).toContain('test_admin_page');
   });
 
-  it('is error with the apt line when no pytest can be found, and runs nothing', async () => {
-    const rig = liveApp({ 'tests/test_site.py': pytestSuite });
+  it('is error with the apt line when no pytest can be found; the custom checks still run', async () => {
+    const rig = liveApp(
+      { 'tests/test_site.py': pytestSuite },
+      { site: 'export async function home(ctx) { await ctx.fetch("/"); }' },
+    );
     const path = process.env.PATH;
     process.env.PATH = join(rig.root, 'no-such-bin');
     try {
       const result = await runRecipeLocal(rig.ctx, rig.app);
       expect(result).toMatchObject({ status: 'error', code: 'TESTS_NOT_RUN' });
       expect(result.reason).toContain('apt-get install python3-pytest python3-requests python3-httpx');
-      expect(hostsSeen(rig)).toEqual([]);
+      expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+        ['recipe tests', 'error'],
+        ['site.home', 'pass'],
+      ]);
+      // Only the custom check's request: pytest never ran.
+      expect(hostsSeen(rig)).toEqual(['/']);
     } finally {
       process.env.PATH = path;
     }
@@ -279,19 +289,32 @@ describe('recipe-local stage: the tests never run as root, nor with the run fold
   };
 
   it.runIf(process.getuid?.() === 0)(
-    'is error with the fix when nobody cannot reach the checkout; the tests do not run at all',
+    'is error with the fix when nobody cannot run the node (a root nvm install); the tests do not run at all',
     async () => {
       const marker = join(tmpdir(), `cc-ci-ran-as-root-${process.pid}-${Date.now()}`);
-      const rig = liveApp({ 'tests/run': `#!/bin/sh\ntouch ${marker}\necho "ok 1 - ran"\n` });
-      await executable(join(rig.app.recipeDir, 'tests', 'run'));
-      // A store folder only root can search: nobody cannot reach the checkout in it.
-      chmodSync(rig.root, 0o700);
-      const result = await runRecipeLocal(rig.ctx, rig.app);
-      expect(result).toMatchObject({ status: 'error', code: 'TESTS_NOT_RUN' });
-      expect(result.reason).toContain(`nobody cannot read the recipe checkout (${rig.app.recipeDir})`);
-      expect(result.reason).toContain(`${rig.root} is mode 700, not searchable by other users`);
-      expect(result.reason).toContain('chmod o+x');
-      expect(result.checks).toMatchObject([{ name: 'recipe tests', status: 'error', code: 'TESTS_NOT_RUN' }]);
+      const rig = liveApp({
+        'tests/app.test.mjs': `import { writeFileSync } from 'node:fs';\nwriteFileSync('${marker}', 'ran');\n`,
+      });
+      // Node as `nvm install` as root leaves it: under a home only root can search.
+      const nvmHome = join(rig.root, 'root-home');
+      const bin = join(nvmHome, '.nvm', 'versions', 'node', 'v20.18.0', 'bin');
+      mkdirSync(bin, { recursive: true });
+      symlinkSync(process.execPath, join(bin, 'node'));
+      chmodSync(nvmHome, 0o700);
+      chmodSync(rig.root, 0o755);
+      const err = await runRecipeTests({
+        recipeDir: rig.app.recipeDir,
+        node: join(bin, 'node'),
+        runDir: rig.root,
+        env: { CCCI_BASE_URL: 'http://127.0.0.1:9' },
+        timeoutMs: 60_000,
+      }).catch((e: unknown) => e);
+      expect(blame(err)).toMatchObject({ status: 'error', code: 'TESTS_NOT_RUN' });
+      expect((err as Error).message).toBe(
+        `nobody cannot run cc-ci's node (${join(bin, 'node')}): ${nvmHome} is mode 700, not searchable by other ` +
+          'users. The tests did not run (never as root): install Node.js where every user can run it ' +
+          "(nodejs.org binaries under /usr/local, or NodeSource's nodejs package), not in root's home (nvm)",
+      );
       expect(existsSync(marker)).toBe(false);
     },
   );
