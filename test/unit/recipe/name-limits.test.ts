@@ -27,7 +27,7 @@ describe('swarm name limits', () => {
     expect(capture(() => checkRecipeNameLimits('a'.repeat(45), names, {}))).toBeUndefined();
   });
 
-  it("a 45-character secret is the recipe's fail even on a short swarm.domain, naming it and the room it leaves", () => {
+  it("a 45-character secret is the recipe's fail on a short swarm.domain too, naming it and the room it leaves", () => {
     const secret = 'x'.repeat(45);
     const err = capture(() => checkRecipeNameLimits(shortStack, { services: ['app'], secrets: [secret] }, {}));
     expect(blame(err)).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
