@@ -28,7 +28,9 @@ export function lockRunFolder(dir: string, tests: { uid: number; gid: number }):
 }
 
 function lockTree(path: string, tests: { uid: number; gid: number }): void {
-  const st = lstatSync(path);
+  // The other chains go on meanwhile (git and abra in the upgrade app's folder): what is gone is not a problem.
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return;
   // A symlink's own mode means nothing, and what it points to (the shared abra servers/) is not the run's.
   if (st.isSymbolicLink()) return;
   if (st.uid === tests.uid) {
@@ -39,6 +41,10 @@ function lockTree(path: string, tests: { uid: number; gid: number }): void {
     );
   }
   const writable = 0o002 | (st.gid === tests.gid ? 0o020 : 0);
-  if ((st.mode & writable) !== 0) chmodSync(path, st.mode & 0o7777 & ~writable);
-  if (st.isDirectory()) for (const name of readdirSync(path)) lockTree(join(path, name), tests);
+  try {
+    if ((st.mode & writable) !== 0) chmodSync(path, st.mode & 0o7777 & ~writable);
+    if (st.isDirectory()) for (const name of readdirSync(path)) lockTree(join(path, name), tests);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
