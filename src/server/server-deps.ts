@@ -3,10 +3,12 @@
 import type { Config } from '../config/load-config.js';
 import type { ForgeWebhooks } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
+import type { Clock } from '../model/clock.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
+import type { RepoPollHealth } from '../trigger/poller.js';
 import type { Registry } from 'prom-client';
 
 export interface Metrics {
@@ -30,4 +32,8 @@ export interface ServerDeps {
   bridge?: Pick<ForgeBridge, 'handle'>;
   /** The forge's webhook reader; POST /hook needs it, the bridge and forge.webhookSecretFile. */
   webhooks?: ForgeWebhooks;
+  /** The time a webhook delivery's age is measured against (default: the system's). */
+  clock?: Clock;
+  /** How polling each enrolled repository goes (/healthz, the overview), when the trigger is on. */
+  forgeRepos?: () => RepoPollHealth[];
 }
