@@ -147,7 +147,16 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
       }
       break;
     case 'recipe-tests':
-      return fail('TESTS_FAILED', message);
+      switch (fact.what) {
+        case 'exited':
+        case 'case-failed':
+          return fail('TESTS_FAILED', message);
+        // Tests that could not run safely (or at all) on this host said nothing about the recipe.
+        case 'not-isolated':
+        case 'runner-missing':
+          return broke('TESTS_NOT_RUN', message);
+      }
+      break;
     case 'lint':
       return fail('LINT_FAILED', message);
   }

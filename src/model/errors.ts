@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'SUPERSEDED' // the run was stopped because a newer run for the same PR replaced it
   | 'TIMED_OUT' // the run took longer than runner.runTimeout (or the server's backstop)
   | 'INTERRUPTED' // the server stopped or died while the run was going; the run was stopped and torn down
+  | 'TESTS_NOT_RUN' // the recipe's tests could not run as an unprivileged user, or their runner is missing: not run
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
@@ -49,6 +50,7 @@ export const errorCodes: readonly ErrorCode[] = [
   'SUPERSEDED',
   'TIMED_OUT',
   'INTERRUPTED',
+  'TESTS_NOT_RUN',
   'INTERNAL',
 ];
 
@@ -203,10 +205,14 @@ export interface CustomCheckFact {
   page?: BrowserFact;
 }
 
-/** The recipe's own tests: a run exited non-zero, or a test case failed. */
+/**
+ * The recipe's own tests: a run exited non-zero, or a test case failed; or they could not be run
+ * at all: not as an unprivileged user apart from the run folder (`not-isolated`), or the program
+ * that runs them is missing on the host (`runner-missing`, e.g. pytest).
+ */
 export interface RecipeTestsFact {
   source: 'recipe-tests';
-  what: 'exited' | 'case-failed';
+  what: 'exited' | 'case-failed' | 'not-isolated' | 'runner-missing';
 }
 
 /** An error-level lint rule is not satisfied. */

@@ -430,6 +430,13 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     ["the recipe's tests exited non-zero", seen({ source: 'recipe-tests', what: 'exited' }), 'fail', 'TESTS_FAILED'],
     ['a test case failed', seen({ source: 'recipe-tests', what: 'case-failed' }), 'fail', 'TESTS_FAILED'],
     [
+      'the tests could not run as an unprivileged user',
+      seen({ source: 'recipe-tests', what: 'not-isolated' }),
+      'error',
+      'TESTS_NOT_RUN',
+    ],
+    ['pytest is not installed', seen({ source: 'recipe-tests', what: 'runner-missing' }), 'error', 'TESTS_NOT_RUN'],
+    [
       'an error-level lint rule is unsatisfied',
       seen({ source: 'lint', what: 'rule-unsatisfied' }),
       'fail',
