@@ -50,10 +50,27 @@ const runnerSchema = z.strictObject({
   keepOnFailure: z.number().min(0).default(0),
 });
 
+/** An origin as URL.origin spells it: scheme, host and port, nothing after. */
+const originSchema = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}, 'expected an origin like https://git.example.org (scheme, host and port; no path, no user)');
+
 const dashboardSchema = z.strictObject({
   listen: z.string().default('127.0.0.1:8080'),
   publicUrl: z.url().default('http://127.0.0.1:8080'),
   adminTokenFile: z.string().optional(),
+  // Live logs (SSE) open at once, in all and per client address: past them 503 and 429.
+  maxLiveLogs: z.number().int().min(1).default(200),
+  maxLiveLogsPerClient: z.number().int().min(1).default(10),
+  // Origins besides forge.url's that POST /api/runs may clone from (https://host[:port], no path).
+  allowedRepoOrigins: z.array(originSchema).default([]),
+  // Proxies whose X-Forwarded-For names the client (addresses or CIDRs); empty: the peer is the client.
+  trustedProxies: z.array(z.string().min(1)).default([]),
 });
 
 export const configSchema = z.strictObject({
