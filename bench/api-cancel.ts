@@ -12,7 +12,7 @@ import { parseEvents } from '../src/model/run-events.js';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
 import { cli, root, rounds, testbedConfig, waitFor } from './lib.js';
 
-const token = 'bench-admin-token';
+const token = 'bench-admin-token-0123456789abcdef';
 const docker = new SwarmDocker(new Docker({ socketPath: '/var/run/docker.sock' }));
 
 async function freePort(): Promise<number> {

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { parseEvents } from '../../src/model/run-events.js';
 import { cli, lane, repoRoot, waitFor } from './helpers.js';
 
-export const adminToken = 'e2e-admin-token-7f3a9c';
+export const adminToken = 'e2e-admin-token-7f3a9c-0123456789ab';
 
 export interface ServeInstance {
   url: string;
