@@ -33,7 +33,7 @@ export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void 
       reply.code(code).type('text/plain; charset=utf-8').send(`${message}\n`);
     if (!isArtifactName(name)) return text(400, 'not an artifact name');
     const run = runFromParam(deps, id);
-    if (!run) return text(404, `no run ${id}`);
+    if (!run) return text(404, 'no such run');
     const dir = deps.runs.runFiles(run.id).artifacts;
     let realDir: string;
     let realFile: string;

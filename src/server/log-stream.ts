@@ -292,7 +292,7 @@ export async function readLogTail(
 export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void {
   app.get<{ Params: { id: string }; Querystring: { offset?: string } }>('/runs/:id/log', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return reply.code(404).type('text/plain; charset=utf-8').send(`no run ${request.params.id}\n`);
+    if (!run) return reply.code(404).type('text/plain; charset=utf-8').send('no such run\n');
     const file = runLogFile(deps, run.id);
     const wantsEvents = /text\/event-stream/.test(request.headers.accept ?? '');
     if (isTerminal(run) && !wantsEvents) {

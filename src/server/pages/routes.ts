@@ -46,7 +46,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!run) return sendPage(reply, 404, noSuchRun());
     // A finished run's page has no script (so no nonce in it) and changes only with its age: cached.
     if (isTerminal(run))
       return sendCached(
@@ -60,7 +60,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/cancel', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!run) return sendPage(reply, 404, noSuchRun());
     if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
     if (!isTerminal(run)) {
       deps.log.info({ runId: run.id }, `run ${run.id} cancelled from the dashboard`);
@@ -77,7 +77,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/rerun', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!run) return sendPage(reply, 404, noSuchRun());
     if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
     let next;
     try {
@@ -136,8 +136,8 @@ function sendCached(request: FastifyRequest, reply: FastifyReply, page: CachedPa
   return sendPage(reply, 200, page.gzip());
 }
 
-function noSuchRun(id: string): string {
-  return messagePage(404, 'No such run', `There is no run "${id}".`);
+function noSuchRun(): string {
+  return messagePage(404, 'No such run', 'There is no such run.');
 }
 
 function authorised(deps: ServerDeps, body: FormBody): boolean {

@@ -66,10 +66,20 @@ describe('config', () => {
       allowedRepoOrigins: [],
       trustedProxies: [],
     });
-    for (const bad of ['https://git.example.org/owner', 'https://u:p@git.example.org', 'ftp://git.example.org']) {
+    const ok = `${minimal}dashboard: {allowedRepoOrigins: ["https://git.example.org", "file:///srv/mirrors/"]}\n`;
+    expect(loadConfig({ path: write(ok), env: {}, secrets: new SecretRegistry() }).dashboard.allowedRepoOrigins).toEqual(
+      ['https://git.example.org', 'file:///srv/mirrors/'],
+    );
+    for (const bad of [
+      'https://git.example.org/owner',
+      'https://u:p@git.example.org',
+      'ftp://git.example.org',
+      'file:///srv/mirrors',
+      'file:///srv/../etc/',
+    ]) {
       const text = `${minimal}dashboard: {allowedRepoOrigins: ["${bad}"]}\n`;
       expect(() => loadConfig({ path: write(text), env: {}, secrets: new SecretRegistry() })).toThrow(
-        /dashboard\.allowedRepoOrigins\.0: expected an origin like https:\/\/git\.example\.org/,
+        /dashboard\.allowedRepoOrigins\.0: expected an origin like https:\/\/git\.example\.org .*file:\/\/\/srv/,
       );
     }
   });
