@@ -20,7 +20,7 @@ import { badgeOf } from './badges.js';
 import type { ServerDeps } from './server-deps.js';
 
 /** The error codes the HTTP server answers with, besides those of src/model/errors.ts. */
-export type HttpErrorCode = 'UNAUTHORIZED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
+export type HttpErrorCode = 'UNAUTHORIZED' | 'RATE_LIMITED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
 
 /** Sends a JSON body through the secret registry (a secret never reaches a client). */
 export function sendJson(
@@ -93,7 +93,21 @@ export function adminOnly(deps: ServerDeps) {
         'admin is switched off: no admin token is configured (set dashboard.adminTokenFile or CCCI_ADMIN_TOKEN)',
       );
     }
+    const backoff = deps.authBackoff;
+    const waitMs = backoff?.waitMs(req.ip) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply.header('retry-after', String(seconds));
+      return sendError(
+        reply,
+        deps,
+        429,
+        'RATE_LIMITED',
+        `too many wrong admin tokens from this address: wait ${seconds} s, then send the right one`,
+      );
+    }
     if (!tokenMatches(expected, bearerToken(req.headers.authorization))) {
+      backoff?.failed(req.ip);
       reply.header('www-authenticate', 'Bearer realm="cc-ci"');
       return sendError(
         reply,
@@ -103,6 +117,7 @@ export function adminOnly(deps: ServerDeps) {
         'this route needs the admin token as "Authorization: Bearer <token>"',
       );
     }
+    backoff?.succeeded(req.ip);
     return undefined;
   };
 }
