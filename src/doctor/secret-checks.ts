@@ -11,7 +11,9 @@ export async function checkSecretLengths(config: Pick<Config, 'secrets' | 'dashb
     const named = set.filter(Boolean).join(' and ');
     return {
       ok: true,
-      detail: named ? `${named}: at least ${MIN_GUESSABLE_SECRET_LENGTH} characters` : 'no admin token or webhook secret set',
+      detail: named
+        ? `${named}: at least ${MIN_GUESSABLE_SECRET_LENGTH} characters`
+        : 'no admin token or webhook secret set',
     };
   }
   return {

@@ -286,7 +286,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
           400,
           'INPUT_INVALID',
           `repo: not given, and ${recipe} is not an enrolled repository (forge.repos); ` +
-            "give \"repo\" as a URL on the forge's origin or one of dashboard.allowedRepoOrigins",
+            'give "repo" as a URL on the forge\'s origin or one of dashboard.allowedRepoOrigins',
         );
       }
     }

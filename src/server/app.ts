@@ -30,7 +30,10 @@ export interface ServerTimeouts {
 
 export const SERVER_TIMEOUTS: ServerTimeouts = { requestMs: 30_000, idleMs: 60_000, checkEveryMs: 5_000 };
 
-export async function buildServer(deps: ServerDeps, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<FastifyInstance> {
+export async function buildServer(
+  deps: ServerDeps,
+  timeouts: ServerTimeouts = SERVER_TIMEOUTS,
+): Promise<FastifyInstance> {
   const proxies = deps.config.dashboard.trustedProxies;
   const app = Fastify({
     logger: false,

@@ -49,7 +49,8 @@ export class AuthBackoff {
     entry.count += 1;
     entry.lastAt = now;
     const over = entry.count - this.policy.free;
-    if (over >= 0) entry.until = now + Math.min(this.policy.maxWaitMs, this.policy.firstWaitMs * 2 ** Math.min(over, 30));
+    if (over >= 0)
+      entry.until = now + Math.min(this.policy.maxWaitMs, this.policy.firstWaitMs * 2 ** Math.min(over, 30));
     // Re-inserted, so the Map's order is the order of last failure and the first key the stalest.
     this.clients.delete(address);
     this.clients.set(address, entry);

@@ -11,9 +11,13 @@
 // its final state, each stream gets the rest of the file and `event: end`.
 import { watch, type FSWatcher } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import type { Config } from '../config/load-config.js';
+import type { Logger } from '../log/create-logger.js';
 import { isTerminal } from '../model/run.js';
+import type { RunControl } from '../queue/run-control.js';
+import type { RunStore } from '../queue/store.js';
+import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { formatLogBytes, LogFormatter, LogReader } from './log-read.js';
-import type { ServerDeps } from './server-deps.js';
 
 export interface LiveLogTiming {
   /** The backstop poll of a tail (fs.watch does the rest). */
@@ -28,7 +32,14 @@ export const LIVE_LOG_TIMING: LiveLogTiming = { pollMs: 1500, stateCheckMs: 2000
 /** Unsent bytes a socket may hold before its subscriber catches up on its own. */
 const HIGH_WATER = 4 << 20;
 
-type Deps = Pick<ServerDeps, 'config' | 'runs' | 'store' | 'secrets' | 'log'>;
+/** What the live logs need of the server's deps (server-deps.ts). */
+interface Deps {
+  config: Config;
+  runs: RunControl;
+  store: RunStore;
+  secrets: SecretRegistry;
+  log: Logger;
+}
 
 /** Why a new stream is refused: every slot is taken, or this client's are. */
 export type LiveLogRefusal = 'full' | 'client';
@@ -225,7 +236,13 @@ class Tail {
       }
       if (this.finalState && !this.disposed) {
         const rest = this.live.size > 0 ? this.reader.rest() : '';
-        const end = formatLogBytes(rest, this.fmt, 'sse', this.deps.secrets, `event: end\ndata: ${this.finalState}\n\n`);
+        const end = formatLogBytes(
+          rest,
+          this.fmt,
+          'sse',
+          this.deps.secrets,
+          `event: end\ndata: ${this.finalState}\n\n`,
+        );
         this.ended = true;
         for (const sub of this.live) sub.res.end(end);
         this.live.clear();
@@ -248,7 +265,9 @@ class Tail {
         bytes = shared;
       } else {
         // Started inside this batch: only its part from there.
-        const own = Buffer.from(text, 'utf8').subarray(sub.sent - from).toString('utf8');
+        const own = Buffer.from(text, 'utf8')
+          .subarray(sub.sent - from)
+          .toString('utf8');
         bytes = formatLogBytes(own, sub.fmt, 'sse', this.deps.secrets, `id: ${to}\n\n`);
       }
       sub.sent = to;

@@ -52,7 +52,7 @@ export function validateRepoUrl(url: string): string {
       `invalid repository URL ${JSON.stringify(withoutUserinfo(url))}: it carries credentials (user:password@), ` +
         'and a run shows its repository on public pages. Name the repository without them and let git ' +
         'find them: a credential helper of the user cc-ci runs as (git config --global credential.helper store, ' +
-        'see git help credentials), or an ssh:// URL with that user\'s key',
+        "see git help credentials), or an ssh:// URL with that user's key",
     );
   }
   const ok =

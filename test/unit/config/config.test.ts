@@ -67,9 +67,9 @@ describe('config', () => {
       trustedProxies: [],
     });
     const ok = `${minimal}dashboard: {allowedRepoOrigins: ["https://git.example.org", "file:///srv/mirrors/"]}\n`;
-    expect(loadConfig({ path: write(ok), env: {}, secrets: new SecretRegistry() }).dashboard.allowedRepoOrigins).toEqual(
-      ['https://git.example.org', 'file:///srv/mirrors/'],
-    );
+    expect(
+      loadConfig({ path: write(ok), env: {}, secrets: new SecretRegistry() }).dashboard.allowedRepoOrigins,
+    ).toEqual(['https://git.example.org', 'file:///srv/mirrors/']);
     for (const bad of [
       'https://git.example.org/owner',
       'https://u:p@git.example.org',

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/log/create-logger.js';
 import type { TriggeredRequest } from '../../../src/model/run.js';
@@ -124,7 +124,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 describe('live logs', () => {
-  it('300 connections: 503 past the total, 429 past a client, low CPU, other routes quick, every line live', async () => {
+  it('300 connections: 503 past the total, 429 past a client, low CPU, quick routes, every line live', async () => {
     const { base, store, artifacts } = await serve('maxLiveLogs: 200, maxLiveLogsPerClient: 10');
     store.insertRun('r-live', request());
     store.markRunning('r-live', 1);
@@ -170,7 +170,8 @@ describe('live logs', () => {
     expect(pageMs).toBeLessThan(1000);
     // The test's own 200 clients share this process; the server alone is a fraction of this.
     expect(cpuMs / wallMs, `${cpuMs.toFixed(0)} ms of CPU in ${wallMs.toFixed(0)} ms`).toBeLessThan(0.5);
-    for (const c of open) expect(c.state.lines).toEqual(Array.from({ length: 21 }, (_, n) => `00:00:00 INFO  line ${n}`));
+    for (const c of open)
+      expect(c.state.lines).toEqual(Array.from({ length: 21 }, (_, n) => `00:00:00 INFO  line ${n}`));
 
     // A slot is given back when its client goes away.
     open[0]!.close();
@@ -251,7 +252,12 @@ describe('answers', () => {
 
   it('an unknown run id is not echoed, not even masked', async () => {
     const { base } = await serve();
-    for (const path of [`/api/runs/${TOKEN}`, `/runs/${TOKEN}/log`, `/runs/${TOKEN}/artifacts/run.log`, `/runs/${TOKEN}`]) {
+    for (const path of [
+      `/api/runs/${TOKEN}`,
+      `/runs/${TOKEN}/log`,
+      `/runs/${TOKEN}/artifacts/run.log`,
+      `/runs/${TOKEN}`,
+    ]) {
       const res = await fetch(`${base}${path}`);
       const body = await res.text();
       expect(res.status, path).toBe(404);

@@ -45,12 +45,9 @@ describe('input validation', () => {
     '/srv/repos/x',
     'ssh://git@git.example.org/coop-cloud/x.git',
     'git@git.example.org:coop-cloud/x.git',
-  ])(
-    'accepts repo %s',
-    (url) => {
-      expect(validateRepoUrl(url)).toBe(url);
-    },
-  );
+  ])('accepts repo %s', (url) => {
+    expect(validateRepoUrl(url)).toBe(url);
+  });
 
   it.each(['ext::sh -c touch% /tmp/x', '--upload-pack=x', 'relative/path', 'https://a b'])('refuses repo %j', (url) => {
     expect(() => validateRepoUrl(url)).toThrow(/invalid repository URL/);
