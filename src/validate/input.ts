@@ -46,15 +46,7 @@ function refProblem(ref: string): string | undefined {
  * refused without being repeated, since whatever names a run is shown on public pages.
  */
 export function validateRepoUrl(url: string): string {
-  if (hasCredentials(url)) {
-    throw new CcciError(
-      'INPUT_INVALID',
-      `invalid repository URL ${JSON.stringify(withoutUserinfo(url))}: it carries credentials (user:password@), ` +
-        'and a run shows its repository on public pages. Name the repository without them and let git ' +
-        'find them: a credential helper of the user cc-ci runs as (git config --global credential.helper store, ' +
-        "see git help credentials), or an ssh:// URL with that user's key",
-    );
-  }
+  refuseCredentials(url);
   const ok =
     /^(https?:\/\/|file:\/\/\/|ssh:\/\/|git@[A-Za-z0-9.-]+:|\/)/.test(url) &&
     !/[\s\0]/.test(url) &&
@@ -68,6 +60,21 @@ export function validateRepoUrl(url: string): string {
     );
   }
   return url;
+}
+
+/**
+ * Refuses a repository URL with credentials in it, without repeating them. `cc-ci run` asks this
+ * before it makes the run's folder, so they are not even written to its events or results.
+ */
+export function refuseCredentials(url: string): void {
+  if (!hasCredentials(url)) return;
+  throw new CcciError(
+    'INPUT_INVALID',
+    `invalid repository URL ${JSON.stringify(withoutUserinfo(url))}: it carries credentials (user:password@), ` +
+      'and a run shows its repository on public pages. Name the repository without them and let git ' +
+      'find them: a credential helper of the user cc-ci runs as (git config --global credential.helper store, ' +
+      "see git help credentials), or an ssh:// URL with that user's key",
+  );
 }
 
 // The authority of a scheme URL: everything up to the first /, ?, # or \ after `scheme://`.
