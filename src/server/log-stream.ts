@@ -51,6 +51,13 @@ export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void 
     }
     if (request.method === 'HEAD')
       return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send();
+    // An EventSource that reconnects after the run ended still gets the rest and `end`. An offset
+    // past the end of the file (none is handed out) would leave the run's shared tail waiting there.
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+    const start = Math.min(startOffset(request.headers['last-event-id'], request.query.offset), size);
     const refused = liveLogs.refusal(request.ip);
     if (refused) {
       const { maxLiveLogs, maxLiveLogsPerClient } = deps.config.dashboard;
@@ -66,8 +73,6 @@ export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void 
                 'close some and try again\n',
         );
     }
-    // An EventSource that reconnects after the run ended still gets the rest and `end`.
-    const start = startOffset(request.headers['last-event-id'], request.query.offset);
     reply.hijack();
     liveLogs.stream(reply.raw, request.ip, run.id, file, start);
   });

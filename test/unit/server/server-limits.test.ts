@@ -204,6 +204,24 @@ describe('live logs', () => {
     expect(first.state.lines).toEqual([...all, 'passed']);
     expect(second.state.lines).toEqual([...all, 'passed']);
   });
+
+  it("an offset past the end of the log starts at its end, and does not hold up the run's tail", async () => {
+    const { base, store, artifacts } = await serve();
+    store.insertRun('r-far', request());
+    store.markRunning('r-far', 1);
+    const log = join(artifacts('r-far'), 'run.log');
+    writeFileSync(log, line(0));
+    const far = subscribe(`${base}/runs/r-far/log?offset=999999999`, '127.0.0.2');
+    expect((await far.response).statusCode).toBe(200);
+    const whole = subscribe(`${base}/runs/r-far/log`, '127.0.0.3');
+    await until(() => whole.state.lines.length === 1);
+    appendFileSync(log, line(1));
+    // Through fs.watch, before the 1.5 s poll would have found it.
+    await until(() => far.state.lines.length === 1 && whole.state.lines.length === 2, 1200);
+    expect(far.state.lines).toEqual(['00:00:00 INFO  line 1']);
+    far.close();
+    whole.close();
+  });
 });
 
 describe('timeouts', () => {
