@@ -6,11 +6,14 @@
 //                on purpose and then checks that no lock is left, but every run's teardown in
 //                every file takes a lock on that one repository. It runs beside the unit files,
 //                which never touch the testbed, so it takes one worker while they take the other.
-//   group 1, two workers:
-//     e2e        test/e2e: two files at a time on the one testbed swarm. Each file has a lane of
+//   group 1, three workers:
+//     e2e        test/e2e: files side by side on the one testbed swarm. Each file has a lane of
 //                its own (test/e2e/helpers.ts): its own swarm.domain and store, so one file's
 //                janitor never reaps another's apps.
-// In each group the longest files start first (sequencer below). `vitest run` runs all three
+//     bench      test/bench/smoke.test.ts: every benchmark once in smoke mode, two at a time
+//                (bench/smoke-all.ts). It starts first (the longest file) and takes one worker
+//                while two end-to-end files take the others; all of them mostly wait on the swarm.
+// In each group the longest files start first (sequencer below). `vitest run` runs all four
 // (npm test); package.json's test:unit and test:e2e pick theirs. Each file's time goes to
 // test-results/junit.xml (.ci/run prints them).
 import { defineConfig } from 'vitest/config';
@@ -19,8 +22,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** At most one file: group 0 has two workers, and these must not run beside each other. */
 const e2eAlone = ['test/e2e/backup-snapshots.test.ts'];
 if (e2eAlone.length > 1) throw new Error('vitest.config.ts: a second e2e-alone file needs a group of one worker');
-/** End-to-end files at a time on the one swarm (CCCI_E2E_WORKERS to try another number). */
-const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 2);
+/** Files at a time in group 1 on the one swarm (CCCI_E2E_WORKERS to try another number). */
+const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 3);
 
 /**
  * Seconds a file took on the 2-core CI machine, two workers in each group (measured; only the
@@ -29,6 +32,7 @@ const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 2);
  * long); a unit file not listed after the listed ones (most take a second or less).
  */
 const seconds: Record<string, number> = {
+  'bench/smoke.test.ts': 300,
   'e2e/lifecycle.test.ts': 237,
   'e2e/forge.test.ts': 174,
   'e2e/product.test.ts': 149,
@@ -89,6 +93,16 @@ export default defineConfig({
           maxWorkers: e2eWorkers,
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'bench',
+          include: ['test/bench/**/*.test.ts'],
+          // As many as the e2e project's (a group has one number); there is one file.
+          maxWorkers: e2eWorkers,
+          testTimeout: 900_000,
           sequence: { groupOrder: 1 },
         },
       },

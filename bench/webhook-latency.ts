@@ -316,8 +316,9 @@ async function runPass(
   writeFileSync(
     configFile,
     [
+      // The captured deliveries are replayed minutes after their comments were written: not stale here.
       `forge: {type: gitea, url: ${JSON.stringify(forge.url)}, ` +
-        `org: coop-cloud, repos: [${JSON.stringify(REPO)}], pollInterval: 1h}`,
+        `org: coop-cloud, repos: [${JSON.stringify(REPO)}], pollInterval: 1h, webhookMaxAge: 1h}`,
       `swarm: {server: ci.example.org, domain: ci.example.org, abraDir: ${JSON.stringify(join(dir, 'abra'))}}`,
       'runner: {capacity: 1}',
       `store: ${JSON.stringify(join(dir, 'store'))}`,

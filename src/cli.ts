@@ -3,6 +3,9 @@
 // src/wiring/ (which builds the ports and runs the use case) and exits with the code it returns
 // (0 pass, 1 fail, 2 usage or config, 3 infrastructure). Heavy commands are loaded on demand, so
 // the child `cc-ci run` never loads the server.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CcciError, errorMessage, exitCodeFor } from './model/errors.js';
 import { stageNames } from './model/stage.js';
@@ -36,6 +39,15 @@ async function demoCommand(flags: { pr?: string; port: string; dir: string }): P
   });
 }
 
+/** The version in cc-ci's package.json, the nearest above this file (src/ or dist/src/ alike). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return 'unknown';
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+}
+
 /** Every command but demo reads cc-ci.yml from --config or $CCCI_CONFIG. */
 function configOption(): Option {
   return new Option('--config <file>', 'cc-ci.yml (default: $CCCI_CONFIG)');
@@ -44,13 +56,14 @@ function configOption(): Option {
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('cc-ci')
     .description('Continuous integration for Co-op Cloud recipes')
+    .version(`cc-ci ${packageVersion()}`, '--version', "print cc-ci's version")
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   program
     .command('run')
     .description('run the lifecycle stages of one recipe at one ref, in the foreground')
     .argument('<recipe>', 'recipe name, e.g. custom-html')
-    .option('--ref <ref>', 'branch, tag or commit to test', 'HEAD')
+    .option('--ref <ref>', 'branch, tag, full ref (e.g. refs/pull/7/head) or commit to test', 'HEAD')
     .option('--repo <url>', 'recipe repository to clone (default: the enrolled forge repository)')
     .option('--stages <list>', `comma-separated stages: ${stageNames.join(',')}`)
     .option('--quick', 'install only')

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # constants used by testbed/up and testbed/down
 # Shared helpers and constants for testbed/up and testbed/down.
-# Sourced, never executed. Constants follow docs/testbed-contract.md.
+# Sourced, never executed. Constants follow docs/testbed.md (Shared constants).
 
 TESTBED_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

@@ -1,8 +1,10 @@
 // The backstop of teardown: finds test apps (by name pattern, from the shared abra servers/ dir,
 // from the swarm, and from the backup bot's repository, so apps whose .env is gone, or of which
 // only a snapshot is left, are found too) that no live lease owns and that are older than the
-// given age, and tears them down, snapshots included. When a lease file that may belong to a live
-// run cannot be read, it could own any app, so that pass reaps nothing.
+// given age, and tears them down, snapshots included. Apps an ended run recorded as left behind
+// (its teardown could not finish, e.g. Docker did not answer) are reaped at any age, and their
+// record goes once they are gone. When a lease file that may belong to a live run cannot be read,
+// it could own any app, so that pass reaps nothing.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../model/clock.js';
@@ -11,7 +13,7 @@ import type { Abra } from '../abra/abra.js';
 import { stackName, testAppPattern } from '../model/app-name.js';
 import { botBackupRepo, testStacksIn, type BackupRepo } from '../backupbot/backup-repo.js';
 import type { SwarmApi } from '../docker/swarm-api.js';
-import { scanLeases, type LeaseScan, type LeaseView } from './lease.js';
+import { leftBehindApps, scanLeases, type LeaseScan, type LeaseView } from './lease.js';
 import { teardownApp } from './teardown.js';
 
 export interface JanitorOptions {
@@ -33,6 +35,10 @@ export interface JanitorOptions {
 
 export interface JanitorReport {
   reaped: Array<{ domain: string; left: string[] }>;
+  /** The reaped apps that ended runs had left behind (reaped whatever their age). */
+  leftBehind: string[];
+  /** Ended runs' records of left-behind apps that stay for the next pass (an app is not gone yet). */
+  recordsKept: string[];
   keptLive: string[];
   keptYoung: string[];
   /** Fresh lease files that could not be read or parsed: while there is one, nothing is reaped. */
@@ -43,6 +49,8 @@ export interface JanitorReport {
 
 export interface ReapDecision {
   reap: string[];
+  /** Of `reap`: the apps an ended run left behind, reaped whatever their age. */
+  leftBehind: string[];
   keptLive: string[];
   keptYoung: string[];
   unreadableLeases: string[];
@@ -51,8 +59,9 @@ export interface ReapDecision {
 
 /**
  * Which candidate apps (domain -> created, ms) may be reaped now. An app named by a live lease or
- * one kept by --keep stays, so does one younger than maxAgeMs; and when a lease file that may
- * belong to a live run (fresh mtime) cannot be read, it could own any app, so nothing is reaped.
+ * one kept by --keep stays, so does one younger than maxAgeMs unless an ended run left it behind
+ * (no run owns it, so its age tells nothing); and when a lease file that may belong to a live run
+ * (fresh mtime) cannot be read, it could own any app, so nothing is reaped.
  */
 export function decideReaping(
   candidates: ReadonlyMap<string, number>,
@@ -61,13 +70,24 @@ export function decideReaping(
   maxAgeMs: number,
 ): ReapDecision {
   const owned = new Set(scan.leases.filter((l) => l.live || kept(l, now)).flatMap((l) => l.apps));
+  const leftBehind = new Set(leftBehindApps(scan));
   const unreadableLeases = scan.unreadable.filter((u) => u.fresh).map((u) => u.path);
-  const decision: ReapDecision = { reap: [], keptLive: [], keptYoung: [], unreadableLeases, keptUnsure: [] };
+  const decision: ReapDecision = {
+    reap: [],
+    leftBehind: [],
+    keptLive: [],
+    keptYoung: [],
+    unreadableLeases,
+    keptUnsure: [],
+  };
   for (const [domain, created] of candidates) {
     if (owned.has(domain)) decision.keptLive.push(domain);
-    else if (now - created < maxAgeMs) decision.keptYoung.push(domain);
+    else if (now - created < maxAgeMs && !leftBehind.has(domain)) decision.keptYoung.push(domain);
     else if (unreadableLeases.length > 0) decision.keptUnsure.push(domain);
-    else decision.reap.push(domain);
+    else {
+      decision.reap.push(domain);
+      if (leftBehind.has(domain)) decision.leftBehind.push(domain);
+    }
   }
   return decision;
 }
@@ -92,11 +112,14 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
     const domain = domainOf(stack, opts.swarmDomain);
     candidates.set(domain, Math.min(candidates.get(domain) ?? Infinity, created));
   }
+  const scan = scanLeases(opts.store, now);
+  // A left-behind app is reaped even when nothing of it is found any more: then its teardown only
+  // confirms that, and its record can go.
+  for (const domain of leftBehindApps(scan)) if (!candidates.has(domain)) candidates.set(domain, now);
   if (opts.only) {
     const only = new Set(opts.only);
     for (const domain of [...candidates.keys()]) if (!only.has(domain)) candidates.delete(domain);
   }
-  const scan = scanLeases(opts.store, now);
   for (const u of scan.unreadable) {
     if (u.fresh) opts.log(`a live-looking lease could not be read: ${u.path}; reaping nothing this time (${u.error})`);
     else opts.log(`ignoring a stale lease that could not be read: ${u.path} (${u.error})`);
@@ -104,6 +127,8 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
   const decision = decideReaping(candidates, scan, now, opts.maxAgeMs);
   const report: JanitorReport = {
     reaped: [],
+    leftBehind: decision.leftBehind,
+    recordsKept: [],
     keptLive: decision.keptLive,
     keptYoung: decision.keptYoung,
     unreadableLeases: decision.unreadableLeases,
@@ -111,7 +136,10 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
   };
   for (const domain of decision.reap) {
     const created = candidates.get(domain)!;
-    opts.log(`reaping ${domain} (no live run owns it, ${Math.round((now - created) / 1000)} s old)`);
+    const why = decision.leftBehind.includes(domain)
+      ? 'an ended run left it behind, so at any age'
+      : `no live run owns it, ${Math.round((now - created) / 1000)} s old`;
+    opts.log(`reaping ${domain} (${why})`);
     try {
       const result = await teardownApp({
         abra: opts.abra,
@@ -128,11 +156,15 @@ export async function runJanitor(opts: JanitorOptions): Promise<JanitorReport> {
       report.reaped.push({ domain, left: [`teardown failed: ${errorMessage(err)}`] });
     }
   }
-  // Leases of dead runs whose apps are all gone are no longer needed (left alone in a pass that
-  // reaped nothing for want of a readable lease).
+  // Leases of dead runs are no longer needed (left alone in a pass that reaped nothing for want of
+  // a readable lease), unless they record an app left behind that is not gone yet.
+  const gone = new Set(report.reaped.filter((r) => r.left.length === 0).map((r) => r.domain));
   if (decision.unreadableLeases.length === 0) {
     for (const lease of scan.leases) {
-      if (!lease.live && !kept(lease, now)) rmSync(lease.path, { force: true });
+      if (lease.live || kept(lease, now)) continue;
+      const waiting = (lease.leftBehind ?? []).filter((domain) => !gone.has(domain));
+      if (waiting.length === 0) rmSync(lease.path, { force: true });
+      else report.recordsKept.push(lease.path);
     }
   }
   return report;

@@ -4,6 +4,10 @@
 //
 // A lease is always written whole: to a temp file in the same folder, then renamed over the
 // lease, so a reader sees the old lease or the new one, never half of one.
+//
+// A run whose teardown could not remove an app (Docker did not answer, say) does not drop its
+// lease: it rewrites it as ended, naming those apps in `leftBehind`. No run owns them any more,
+// so the janitor reaps them at any age, and removes the lease once they are gone.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,15 +28,23 @@ export interface LeaseRecord {
   apps: string[];
   /** Set by --keep: the apps stay until then, and the janitor leaves them alone until then. */
   keepUntil?: string;
+  /** Set when the run has ended: from then on the lease is never live, whatever its pid. */
+  endedAt?: string;
+  /** Apps the ended run's teardown could not remove: the janitor reaps them whatever their age. */
+  leftBehind?: string[];
 }
 
 /** What the runner needs of a lease; a fake of it lets the runner be unit-tested without files. */
 export interface RunLease {
   /** Claims an app before it is created; throws when the claim cannot be recorded. */
   claim(domain: string): void;
-  /** --keep: the lease outlives the run and protects `apps` from the janitor until `until`. */
-  keep(until: string, apps: string[]): void;
-  release(): void;
+  /**
+   * --keep: the lease outlives the run and protects `apps` from the janitor until `until`; apps in
+   * `leftBehind` (teardown could not remove them) are recorded for the janitor to reap at any age.
+   */
+  keep(until: string, apps: string[], leftBehind?: string[]): void;
+  /** The run is over: the lease goes, or stays as the record of the apps in `leftBehind`. */
+  release(leftBehind?: string[]): void;
   readonly apps: readonly string[];
 }
 
@@ -83,22 +95,34 @@ export class Lease implements RunLease {
   }
 
   /** --keep: the lease outlives the run and protects its apps from the janitor until `until`. */
-  keep(until: string, apps: string[]): void {
+  keep(until: string, apps: string[], leftBehind: string[] = []): void {
     this.stop();
     this.record.keepUntil = until;
     this.record.apps = [...apps];
+    this.end(leftBehind);
     try {
       this.write();
     } catch (err) {
       this.onError(
         `could not write the lease ${this.path} for --keep (${errorMessage(err)}): ` +
-          `the kept apps ${apps.join(', ')} are not protected from the janitor`,
+          `the kept apps ${apps.join(', ')} are not protected from the janitor` +
+          this.unrecorded(leftBehind),
       );
     }
   }
 
-  release(): void {
+  release(leftBehind: string[] = []): void {
     this.stop();
+    if (leftBehind.length > 0) {
+      this.record.apps = [];
+      this.end(leftBehind);
+      try {
+        this.write();
+      } catch (err) {
+        this.onError(`could not write the lease ${this.path} (${errorMessage(err)})${this.unrecorded(leftBehind)}`);
+      }
+      return;
+    }
     try {
       rmSync(this.path, { force: true });
     } catch (err) {
@@ -106,6 +130,22 @@ export class Lease implements RunLease {
         `could not remove the lease ${this.path} (${errorMessage(err)}); the janitor removes it once it is stale`,
       );
     }
+  }
+
+  /** Marks the lease as the record of an ended run's apps left behind (nothing when there are none). */
+  private end(leftBehind: string[]): void {
+    if (leftBehind.length === 0) return;
+    this.record.endedAt = this.clock.now().toISOString();
+    this.record.leftBehind = [...leftBehind];
+  }
+
+  private unrecorded(leftBehind: string[]): string {
+    if (leftBehind.length === 0) return '';
+    return (
+      `; the apps teardown left (${leftBehind.join(', ')}) are not recorded, so the janitor reaps them ` +
+      'only once they are older than its --max-age (runner.janitorMaxAge): run `cc-ci janitor --max-age 0` ' +
+      'when Docker answers again'
+    );
   }
 
   private stop(): void {
@@ -163,6 +203,7 @@ export class Lease implements RunLease {
 
 export interface LeaseView extends LeaseRecord {
   path: string;
+  /** Its run is still going: not ended, pid alive, heartbeat fresh. */
   live: boolean;
 }
 
@@ -177,6 +218,11 @@ export interface LeaseScan {
   leases: LeaseView[];
   /** Lease files that exist but could not be read or parsed. */
   unreadable: UnreadableLease[];
+}
+
+/** The apps ended runs left behind, by the leases that record them (what the janitor reaps at any age). */
+export function leftBehindApps(scan: LeaseScan): string[] {
+  return [...new Set(scan.leases.flatMap((l) => (l.live ? [] : (l.leftBehind ?? []))))];
 }
 
 /** Every lease in the store, each judged live or dead now. Unreadable lease files are left out. */
@@ -213,7 +259,8 @@ export function scanLeases(store: string, now = Date.now()): LeaseScan {
     const fresh = now - mtimeMs < STALE_AFTER_MS;
     try {
       const record = parseRecord(readFileSync(path, 'utf8'));
-      scan.leases.push({ ...record, path, live: fresh && pidAlive(record.pid) });
+      const live = record.endedAt === undefined && fresh && pidAlive(record.pid);
+      scan.leases.push({ ...record, path, live });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released since the stat
       scan.unreadable.push({ path, fresh, error: errorMessage(err) });
@@ -230,7 +277,8 @@ function parseRecord(text: string): LeaseRecord {
     !Number.isInteger(r.pid) ||
     (r.pid as number) <= 0 ||
     !Array.isArray(r.apps) ||
-    !r.apps.every((a) => typeof a === 'string')
+    !r.apps.every((a) => typeof a === 'string') ||
+    (r.leftBehind !== undefined && !(Array.isArray(r.leftBehind) && r.leftBehind.every((a) => typeof a === 'string')))
   ) {
     throw new Error('not a lease: pid or apps missing');
   }

@@ -11,8 +11,23 @@ const forgeSchema = z.strictObject({
   webhookSecretFile: z.string().optional(),
   org: z.string().min(1),
   allowlist: z.array(z.string()).default([]),
-  repos: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')).default([]),
+  // Gitea and Forgejo compare owner and repository names without case; cc-ci keeps them in lower
+  // case, so every comparison (the webhook's repository, `cc-ci run <recipe>`, the recipe's name) agrees.
+  repos: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name')
+        .transform((repo) => repo.toLowerCase()),
+    )
+    .refine((repos) => new Set(repos).size === repos.length, 'a repository is listed twice (case does not count)')
+    .default([]),
   pollInterval: durationSchema.default(30_000),
+  // Departure from DESIGN §3.1: a webhook delivery of a comment older than this (or than the poll
+  // cursor) is ignored, so a replayed delivery starts nothing; the poller still reads the comment.
+  webhookMaxAge: durationSchema
+    .refine((ms) => ms >= 10_000, "at least 10s: it also covers the difference between the forge's clock and ours")
+    .default(300_000),
 });
 
 const swarmSchema = z.strictObject({

@@ -67,7 +67,11 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
     const whoAmI = () => (me ??= forge().whoAmI());
     checks.push(
       { name: 'forge login', needs: 'forge token', run: () => checkForgeLogin(whoAmI, forgeConfig.url) },
-      { name: 'forge org', needs: 'forge login', run: () => checkForgeOrg(forge(), whoAmI, forgeConfig.org) },
+      {
+        name: 'forge org',
+        needs: 'forge login',
+        run: () => checkForgeOrg(forge(), whoAmI, forgeConfig.org, forgeConfig.allowlist),
+      },
       { name: 'forge repos', needs: 'forge login', run: () => checkForgeRepos(forge(), forgeConfig.repos) },
     );
   }

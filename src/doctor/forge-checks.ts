@@ -1,5 +1,6 @@
 // The forge, with a `forge` section: the token is set, it says who the bot is, the bot is a
-// member of forge.org (or the forge will not say who is), and it may read every enrolled
+// member of forge.org (or the forge will not say who is: then only forge.allowlist may trigger,
+// which is a working setup when the allowlist is not empty), and it may read every enrolled
 // repository and push to it (a commit status needs write). docs/forge.md lists the rights.
 import { errorMessage } from '../model/errors.js';
 import type { ForgeClient, User } from '../forge/types.js';
@@ -25,14 +26,29 @@ export async function checkForgeLogin(whoAmI: () => Promise<User>, url: string):
   }
 }
 
-export async function checkForgeOrg(forge: ForgeClient, whoAmI: () => Promise<User>, org: string): Promise<Outcome> {
+export async function checkForgeOrg(
+  forge: ForgeClient,
+  whoAmI: () => Promise<User>,
+  org: string,
+  allowlist: readonly string[] = [],
+): Promise<Outcome> {
   const login = (await whoAmI()).login ?? '';
   const member = await forge.isOrgMember(org, login);
   if (member === true) return { ok: true, detail: `${login} is a member of ${org}` };
+  if (allowlist.length > 0)
+    return {
+      ok: true,
+      detail:
+        `${login} is not a member of ${org}, so only forge.allowlist may trigger ` +
+        `(${allowlist.length} ${allowlist.length === 1 ? 'login' : 'logins'}); ` +
+        `to let every member of ${org} trigger, add ${login} to a team of ${org} (${RIGHTS})`,
+    };
   return {
     ok: false,
-    detail: `${login} is not a member of ${org}: the forge will not say who is, so only forge.allowlist could trigger`,
-    fix: `add ${login} to a team of ${org} (${RIGHTS})`,
+    detail:
+      `${login} is not a member of ${org}: the forge will not say who is, ` +
+      'and forge.allowlist is empty, so nobody can trigger',
+    fix: `add ${login} to a team of ${org}, or list who may trigger in forge.allowlist (${RIGHTS})`,
   };
 }
 

@@ -12,6 +12,8 @@ export interface PrComment {
   body: string;
   /** The author's login. */
   user: string;
+  /** The webhook delivery that brought it (`X-Gitea-Delivery`), kept with the comment's claim. */
+  deliveryId?: string;
 }
 
 /** A new PR comment as a webhook delivery announces it. */

@@ -81,6 +81,8 @@ const migrations: string[] = [
      body_hash TEXT,
      final_status TEXT
    );`,
+  // The webhook delivery (X-Gitea-Delivery) that brought a comment, when it came by webhook.
+  `ALTER TABLE forge_comments ADD COLUMN delivery_id TEXT;`,
 ];
 
 export function migrate(db: Database.Database): void {

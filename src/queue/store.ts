@@ -332,16 +332,19 @@ export class RunStore {
 
   /**
    * Claims a forge comment: true the first time its id is seen, false ever after (across
-   * restarts, and whether the poller or the webhook saw it first).
+   * restarts, and whether the poller or the webhook saw it first). A webhook's delivery id is kept
+   * with it.
    */
-  claimComment(commentId: number, repo: string, pr: number | undefined, now = new Date()): boolean {
+  claimComment(
+    commentId: number,
+    repo: string,
+    pr: number | undefined,
+    opts: { deliveryId?: string; now?: Date } = {},
+  ): boolean {
     return (
-      this.sql(`INSERT OR IGNORE INTO forge_comments (comment_id, repo, pr, seen_at) VALUES (?, ?, ?, ?)`).run(
-        commentId,
-        repo,
-        pr ?? null,
-        now.toISOString(),
-      ).changes === 1
+      this.sql(
+        `INSERT OR IGNORE INTO forge_comments (comment_id, repo, pr, seen_at, delivery_id) VALUES (?, ?, ?, ?, ?)`,
+      ).run(commentId, repo, pr ?? null, (opts.now ?? new Date()).toISOString(), opts.deliveryId ?? null).changes === 1
     );
   }
 
@@ -359,10 +362,11 @@ export class RunStore {
     );
   }
 
-  commentOutcome(commentId: number): { outcome: string; runId?: string } | undefined {
-    const row = this.sql('SELECT outcome, run_id FROM forge_comments WHERE comment_id = ?').get(commentId) as
-      { outcome: string; run_id: string | null } | undefined;
-    return row && { outcome: row.outcome, runId: row.run_id ?? undefined };
+  commentOutcome(commentId: number): { outcome: string; runId?: string; deliveryId?: string } | undefined {
+    const row = this.sql('SELECT outcome, run_id, delivery_id FROM forge_comments WHERE comment_id = ?').get(
+      commentId,
+    ) as { outcome: string; run_id: string | null; delivery_id: string | null } | undefined;
+    return row && { outcome: row.outcome, runId: row.run_id ?? undefined, deliveryId: row.delivery_id ?? undefined };
   }
 
   /** The reply comment of a forge-triggered run, and what was last written to it. */

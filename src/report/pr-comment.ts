@@ -3,7 +3,9 @@
 // stage table, the duration, the failing check's message and the summary card. A superseded or
 // cancelled run says so and links the run that replaced it. And the commit status that goes with
 // each state. Pure functions: the forge bridge posts what they return.
+// Everything in it that cc-ci did not write is inline code (./markdown.ts).
 import { isTerminal, type RunRecord, type StageRow } from '../model/run.js';
+import { untrustedCell, untrustedInline } from './markdown.js';
 
 export interface CommentInput {
   run: RunRecord;
@@ -30,6 +32,10 @@ export const stateWords: Record<RunRecord['state'], string> = {
   interrupted: '⚠️ interrupted',
 };
 
+/** The longest failure or error message quoted, and the longest table cell or check name. */
+const MESSAGE_MAX = 300;
+const CELL_MAX = 160;
+
 const statusIcons: Record<string, string> = { pass: '✅', fail: '❌', error: '⚠️', skip: '➖', na: '➖' };
 
 export function renderComment(c: CommentInput): string {
@@ -45,13 +51,18 @@ export function renderComment(c: CommentInput): string {
     const by = run.supersededBy ? `[run ${run.supersededBy}](${publicUrl}/runs/${run.supersededBy})` : 'a newer run';
     lines.push(`${stateWords.superseded} by ${by}: a newer \`!testme\` on this pull request replaced it.`);
   } else if (run.state === 'cancelled') {
-    const why = run.error?.message ? ` — ${oneLine(run.error.message)}` : '';
+    const why = run.error?.message ? ` — ${untrustedInline(run.error.message, MESSAGE_MAX)}` : '';
     lines.push(`${stateWords.cancelled}${why}. Comment \`!testme\` to run it again.`);
   } else {
     lines.push(verdictLine(run));
-    if (run.error && run.state !== 'failed') lines.push('', `\`${run.error.code}\` ${oneLine(run.error.message)}`);
+    // git and abra output in an error message can carry text from the PR.
+    if (run.error && run.state !== 'failed')
+      lines.push('', `\`${run.error.code}\` ${untrustedInline(run.error.message, MESSAGE_MAX)}`);
     const failing = firstFailure(c.stages);
-    if (failing) lines.push('', `> **${failing.stage} › ${failing.check}**: ${oneLine(failing.message)}`);
+    if (failing) {
+      const check = untrustedInline(failing.check, CELL_MAX);
+      lines.push('', `> **${failing.stage} › ${check}**: ${untrustedInline(failing.message, MESSAGE_MAX)}`);
+    }
   }
   if (c.stages.length > 0 && run.state !== 'queued') lines.push('', ...stageTable(c.stages));
   if (run.sha && run.sha !== c.acceptedSha) {
@@ -109,7 +120,7 @@ function stageTable(stages: StageRow[]): string[] {
       const advisory = s.advisory && s.status === 'fail' ? ' (advisory)' : '';
       const status = `${statusIcons[s.status] ?? ''} ${s.status}${advisory}`;
       const time = s.durationMs !== undefined ? seconds(s.durationMs) : '';
-      const why = cell(s.status === 'pass' ? '' : (s.reason ?? ''));
+      const why = untrustedCell(s.status === 'pass' ? '' : (s.reason ?? ''), CELL_MAX);
       return `| ${s.name} | ${status} | ${time} | ${why} |`;
     }),
   ];
@@ -132,15 +143,4 @@ function duration(run: RunRecord): string | undefined {
 function seconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
-}
-
-function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 297)}…` : line;
-}
-
-/** A table cell: one line, no pipes, short. */
-function cell(text: string): string {
-  const line = oneLine(text).replaceAll('|', '\\|');
-  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
 }

@@ -3,7 +3,8 @@
 // torn down, or kept when --keep asks and one of its stages failed. So the install app's
 // teardown overlaps the upgrade that is still going. When the run ends, any app not settled yet
 // is, the lease is released or kept, and the run's clones are removed. Teardown does not listen
-// to the run's signal: a stopped run still cleans up.
+// to the run's signal: a stopped run still cleans up. Apps whose teardown left something stay
+// recorded in the lease, so the janitor reaps them (at any age) once Docker lets it.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../model/errors.js';
@@ -69,17 +70,23 @@ export class Settler {
     const outcomes = await Promise.all(apps.map(async (a) => [a, await this.app(a, stages)] as const));
     const kept = outcomes.filter(([, o]) => o.keptUntil !== undefined).map(([a]) => a.name.domain);
     const left = outcomes.flatMap(([, o]) => o.left);
+    const leftBehind = outcomes.filter(([, o]) => o.left.length > 0).map(([a]) => a.name.domain);
     const keptUntil = kept.length > 0 ? this.keepUntil : undefined;
     if (keptUntil) {
-      this.deps.lease.keep(keptUntil, kept);
+      this.deps.lease.keep(keptUntil, kept, leftBehind);
       this.deps.log.warn(
         { keepUntil: keptUntil, apps: kept },
         'kept the failed deployment; the janitor reaps it after keepUntil',
       );
     } else {
-      this.deps.lease.release();
+      this.deps.lease.release(leftBehind);
     }
-    if (left.length > 0) this.deps.log.error({ left }, 'teardown left resources behind');
+    if (left.length > 0)
+      this.deps.log.error(
+        { left, leftBehind },
+        `teardown left resources behind; the lease records ${leftBehind.join(', ')} for the janitor, ` +
+          'which reaps them at any age (`cc-ci serve` retries on its own while Docker does not answer)',
+      );
     else if (apps.length > kept.length) this.deps.log.info('teardown verified: nothing of the run is left');
     for (const role of ['install', 'upgrade', 'lint'])
       rmSync(join(this.deps.runDir.dir, `abra-${role}`, 'recipes'), { recursive: true, force: true });

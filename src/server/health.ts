@@ -1,5 +1,7 @@
 // `GET /healthz` (DESIGN §3.7): 200 while the store answers, with the queue's size; 503 when it
-// cannot be read (a monitor then knows the server cannot take or report runs).
+// cannot be read (a monitor then knows the server cannot take or report runs). An enrolled
+// repository the forge will not let cc-ci poll makes it `degraded` (still 200: every other
+// repository and the dashboard work), naming the repository, what the forge said and what to do.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
 import type { ServerDeps } from './server-deps.js';
@@ -11,7 +13,18 @@ export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
       // The queued and running runs only (indexed, few), not a count over the whole history.
       const queued = deps.store.inState('queued').length;
       const running = deps.store.inState('running').length;
-      return reply.code(200).send({ status: 'ok', queued, running });
+      const failing = (deps.forgeRepos?.() ?? [])
+        .filter((r) => !r.ok)
+        .map(({ repo, failures, error, fix, failingSince, nextPollAt }) => ({
+          repo,
+          failures,
+          ...(error ? { code: error.code, message: error.message } : {}),
+          fix,
+          failingSince,
+          nextPollAt,
+        }));
+      const forge = deps.forgeRepos ? { forge: { failing } } : {};
+      return reply.code(200).send({ status: failing.length > 0 ? 'degraded' : 'ok', queued, running, ...forge });
     } catch (err) {
       deps.log.error(`health check: the run store cannot be read: ${errorMessage(err)}`);
       return reply

@@ -2,11 +2,16 @@
 // read raw (the signature is over its exact bytes) with a size limit (413 beyond it); a bad or
 // missing signature is 401 and nothing happens; only a comment created on a pull request is
 // acted on. The answer goes back at once; the comment is handled after (the same path as the
-// poller's, so one comment starts one run, ever). The forge's own code (deps.webhooks) checks the
+// poller's, so one comment starts one run, ever). A delivery of an old comment (a replay) is
+// answered 200 with why and not acted on (../trigger/webhook-freshness.ts); the poller still
+// reads the comment if it has not. The forge's own code (deps.webhooks) checks the
 // signature and reads the payload: this route knows no forge's format.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
+import { systemClock } from '../model/clock.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
+import { cursorKey } from '../trigger/poller.js';
+import { staleDelivery } from '../trigger/webhook-freshness.js';
 import type { ServerDeps } from './server-deps.js';
 
 // A comment payload carries the issue, the repository and two users (Gitea's): tens of kilobytes.
@@ -43,8 +48,24 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
       }
       const event = webhooks.readComment(request.headers, payload);
       if (!event) return reply.code(204).send();
+      const delivery = event.deliveryId ?? 'without an id';
+      const stale = staleDelivery({
+        createdAt: event.createdAt,
+        now: (deps.clock ?? systemClock).now(),
+        maxAgeMs: deps.config.forge?.webhookMaxAge ?? 300_000,
+        cursor: deps.store.getCursor(cursorKey(event.repo)),
+      });
+      if (stale) {
+        deps.log.warn(
+          { delivery: event.deliveryId, repo: event.repo, pr: event.pr, commentId: event.commentId },
+          `webhook delivery ${delivery} of comment ${event.commentId} on ${event.repo}#${event.pr} ignored: ` +
+            `${stale} (a replayed delivery?); the poller still reads the comment if it has not`,
+        );
+        return reply.code(200).send({ ignored: event.commentId, why: stale });
+      }
+      const { repo, pr, commentId, body, user, deliveryId } = event;
       void bridge
-        .handle({ repo: event.repo, pr: event.pr, commentId: event.commentId, body: event.body, user: event.user })
+        .handle({ repo, pr, commentId, body, user, ...(deliveryId !== undefined ? { deliveryId } : {}) })
         .catch((err: unknown) =>
           deps.log.error(`handling webhook comment ${event.commentId} failed: ${errorMessage(err)}`),
         );

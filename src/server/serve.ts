@@ -79,6 +79,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     recipes: () => knownRecipes(config),
     bridge: trigger?.bridge,
     webhooks: ports.forge?.webhooks,
+    forgeRepos: trigger ? () => trigger.poller.health() : undefined,
+    clock,
   });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });

@@ -3,10 +3,12 @@
 import type { Config } from '../config/load-config.js';
 import type { ForgeWebhooks } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
+import type { Clock } from '../model/clock.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
+import type { RepoPollHealth } from '../trigger/poller.js';
 import type { Registry } from 'prom-client';
 import type { AuthBackoff } from './auth-backoff.js';
 import type { LiveLogs } from './live-logs.js';
@@ -36,4 +38,8 @@ export interface ServerDeps {
   authBackoff?: AuthBackoff;
   /** The live logs' tails and caps (buildServer makes one when none is given). */
   liveLogs?: LiveLogs;
+  /** The time a webhook delivery's age is measured against (default: the system's). */
+  clock?: Clock;
+  /** How polling each enrolled repository goes (/healthz, the overview), when the trigger is on. */
+  forgeRepos?: () => RepoPollHealth[];
 }

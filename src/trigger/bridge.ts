@@ -68,7 +68,7 @@ export class ForgeBridge {
   /** Handles one comment; the store makes sure each comment id is acted on once, ever. */
   async handle(c: PrComment): Promise<CommentOutcome> {
     const { store, log } = this.deps;
-    if (!store.claimComment(c.commentId, c.repo, c.pr)) return 'duplicate';
+    if (!store.claimComment(c.commentId, c.repo, c.pr, { deliveryId: c.deliveryId })) return 'duplicate';
     const note = (outcome: CommentOutcome, runId?: string) => {
       store.noteComment(c.commentId, outcome, runId);
       return outcome;

@@ -6,6 +6,7 @@
 // like a command but is not a valid one (unknown flags, bad stage names, `!testmexyz`) starts
 // nothing and gets the usage reply.
 import { stageNames, type StageName } from '../model/stage.js';
+import { codeSpan } from '../report/markdown.js';
 
 export const TRIGGER_WORD = '!testme';
 
@@ -164,13 +165,4 @@ export function usageText(problem?: string): string {
 export function describeCommand(cmd: RunCommand): string {
   const what = cmd.quick ? 'install only' : cmd.stages !== undefined ? `stages ${cmd.stages.join(', ')}` : 'all stages';
   return cmd.keep ? `${what}, keep on failure` : what;
-}
-
-/** Inline code that survives backticks and line breaks in the text (no markdown, no mentions). */
-function codeSpan(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${flat}${pad}${ticks}`;
 }

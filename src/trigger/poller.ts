@@ -1,10 +1,12 @@
 // Polling, the default trigger (read-only, so it works with no webhook): each enrolled
 // repository's comments updated since the cursor kept in the store. The very first poll of a
 // repository only marks what is there as seen, so nothing old fires; after a restart, comments
-// written while cc-ci was down are handled once each (the store's claim does the "once"). A
-// forge that fails is retried with a growing pause and a clear log line. Which PR a comment is on
-// is the forge's to say (forge/<type>/): the poller sees cc-ci's words only.
-import { CcciError, errorMessage } from '../model/errors.js';
+// written while cc-ci was down are handled once each (the store's claim does the "once"). Each
+// repository is polled on its own: one the forge refuses (a typo in forge.repos, a repository
+// made private) or cannot serve is retried with its own growing pause and a clear log line, shown
+// on /healthz and the overview (health()), while the others go on. Which PR a comment is on is
+// the forge's to say (forge/<type>/): the poller sees cc-ci's words only.
+import { CcciError, errorMessage, type ErrorCode } from '../model/errors.js';
 import type { Forge } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock, type Timer } from '../model/clock.js';
@@ -25,16 +27,47 @@ export interface PollerDeps {
 
 const EPOCH = new Date(0).toISOString();
 
+/** The store's key of a repository's poll cursor (the forge's time of the newest comment seen). */
+export function cursorKey(repo: string): string {
+  return `comments:${repo}`;
+}
+
+/** How polling one repository goes, for /healthz and the overview. */
+export interface RepoPollHealth {
+  repo: string;
+  /** The last poll of it answered (true before its first poll too). */
+  ok: boolean;
+  /** Polls of it that failed in a row. */
+  failures: number;
+  /** What the forge said (or did not) at the last failure. */
+  error?: { code: ErrorCode; message: string };
+  /** What to do about the failure. */
+  fix?: string;
+  /** When it failed first in this row of failures (cc-ci's clock). */
+  failingSince?: string;
+  /** When it is polled next (cc-ci's clock). */
+  nextPollAt?: string;
+}
+
+interface RepoState {
+  failures: number;
+  /** The clock's ms when the repository is due. */
+  dueAt: number;
+  error?: CcciError | Error;
+  failingSince?: Date;
+}
+
 export class Poller {
   private timer: Timer | undefined;
-  private failures = 0;
   private stopped = false;
   private polling: Promise<void> | undefined;
+  private readonly states = new Map<string, RepoState>();
 
   private readonly clock: Clock;
 
   constructor(private readonly deps: PollerDeps) {
     this.clock = deps.clock ?? systemClock;
+    for (const repo of deps.repos) this.states.set(repo, { failures: 0, dueAt: 0 });
   }
 
   start(): void {
@@ -48,41 +81,88 @@ export class Poller {
     await this.polling;
   }
 
-  /** One pass over every repository; throws when the forge failed (the loop backs off). */
+  /**
+   * One pass over every repository, each on its own: a failing one does not keep the others
+   * from being polled. Throws the first failure once all are done.
+   */
   async pollOnce(): Promise<void> {
-    for (const repo of this.deps.repos) await this.pollRepo(repo);
+    let first: unknown;
+    for (const repo of this.deps.repos) {
+      const err = await this.pollOne(repo);
+      first ??= err;
+    }
+    if (first !== undefined) throw first;
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = this.clock.after(ms, () => {
-      this.polling = this.pollOnce().then(
-        () => {
-          if (this.failures > 0)
-            this.deps.log.info(
-              `the forge answers again after ${this.failures} failed polls; ` +
-                'comments written meanwhile are being handled',
-            );
-          this.failures = 0;
-          this.schedule(this.deps.intervalMs);
-        },
-        (err: unknown) => {
-          this.failures++;
-          const pause = Math.min(this.deps.intervalMs * 2 ** this.failures, this.deps.maxBackoffMs ?? 300_000);
-          const code = err instanceof CcciError ? err.code : 'INTERNAL';
-          this.deps.log.warn(
-            { code, failures: this.failures },
-            `polling the forge failed (${errorMessage(err)}); trying again in ${Math.round(pause / 1000)} s — ` +
-              'no comment is lost, they are read when it answers',
-          );
-          this.schedule(pause);
-        },
-      );
+  /** Every enrolled repository and how its polling goes. */
+  health(): RepoPollHealth[] {
+    return this.deps.repos.map((repo) => {
+      const state = this.states.get(repo)!;
+      const ok = state.failures === 0;
+      return {
+        repo,
+        ok,
+        failures: state.failures,
+        ...(state.error && !ok ? { error: describe(state.error), fix: fixFor(state.error, repo) } : {}),
+        ...(state.failingSince && !ok ? { failingSince: state.failingSince.toISOString() } : {}),
+        ...(state.dueAt > 0 ? { nextPollAt: new Date(state.dueAt).toISOString() } : {}),
+      };
     });
   }
 
+  /** Polls the repositories that are due, then sleeps until the next one is. */
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.clock.after(ms, () => {
+      this.polling = this.pollDue().then(() => {
+        const now = this.clock.now().getTime();
+        const next = Math.min(...[...this.states.values()].map((s) => s.dueAt));
+        this.schedule(Number.isFinite(next) ? Math.max(0, next - now) : this.deps.intervalMs);
+      });
+    });
+  }
+
+  private async pollDue(): Promise<void> {
+    for (const repo of this.deps.repos) {
+      if (this.stopped) return;
+      if (this.states.get(repo)!.dueAt <= this.clock.now().getTime()) await this.pollOne(repo);
+    }
+  }
+
+  /** Polls one repository and keeps its state; returns the error instead of throwing it. */
+  private async pollOne(repo: string): Promise<unknown> {
+    const state = this.states.get(repo)!;
+    try {
+      await this.pollRepo(repo);
+    } catch (err) {
+      state.failures++;
+      state.error = err instanceof Error ? err : new Error(errorMessage(err));
+      state.failingSince ??= this.clock.now();
+      const pause = Math.min(this.deps.intervalMs * 2 ** state.failures, this.deps.maxBackoffMs ?? 300_000);
+      state.dueAt = this.clock.now().getTime() + pause;
+      const code = err instanceof CcciError ? err.code : 'INTERNAL';
+      this.deps.log.warn(
+        { code, repo, failures: state.failures },
+        `polling ${repo} failed (${errorMessage(err)}); trying it again in ${Math.round(pause / 1000)} s, ` +
+          `the other repositories are polled meanwhile — ${fixFor(err, repo)}`,
+      );
+      return err;
+    }
+    if (state.failures > 0)
+      this.deps.log.info(
+        { repo },
+        `the forge answers again for ${repo} after ${state.failures} failed polls; ` +
+          'comments written meanwhile are being handled',
+      );
+    state.failures = 0;
+    state.error = undefined;
+    state.failingSince = undefined;
+    state.dueAt = this.clock.now().getTime() + this.deps.intervalMs;
+    return undefined;
+  }
+
   private async pollRepo(repo: string): Promise<void> {
-    const key = `comments:${repo}`;
+    const key = cursorKey(repo);
     const cursor = this.deps.store.getCursor(key);
     const comments = await this.deps.forge.commentsSince(repo, cursor);
     let newest = cursor;
@@ -106,4 +186,21 @@ export class Poller {
     // differ): with no comment at all yet, it starts at the beginning.
     this.deps.store.setCursor(key, newest ?? EPOCH);
   }
+}
+
+function describe(err: Error): { code: ErrorCode; message: string } {
+  return { code: err instanceof CcciError ? err.code : 'INTERNAL', message: err.message };
+}
+
+/** What the operator can do about a repository whose polling fails. */
+function fixFor(err: unknown, repo: string): string {
+  const code = err instanceof CcciError ? err.code : 'INTERNAL';
+  if (code === 'FORGE_REFUSED')
+    return (
+      `check ${repo} in forge.repos (a typo, or a repository renamed, deleted or made private) and that the ` +
+      'bot account may read it (docs/forge.md, section 1); comments on it are read once the forge lets cc-ci'
+    );
+  if (code === 'FORGE_UNREACHABLE')
+    return 'the forge did not answer: no comment is lost, they are read when it answers (check forge.url if it lasts)';
+  return 'see the log of cc-ci serve for the error';
 }

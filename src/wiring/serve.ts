@@ -1,9 +1,11 @@
 // `cc-ci serve`, and the demo's embedded server: the ports serve needs, built in the order that
 // refuses a bad start before anything exists (an executor not built yet, then an abra without a
-// command or flag cc-ci uses), then serve until a signal.
+// command or flag cc-ci uses), then serve until a signal. Beside it, the janitor retries the
+// teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts).
 import { loadConfig, type Config } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { startLeftBehindReaper } from '../apps/left-behind-reaper.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
 import {
   abraPort,
@@ -28,7 +30,30 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
     log: (line) => log.info({ src: 'janitor' }, line),
   });
   const forge = forgePort(config, { log: (line) => log.warn({ src: 'forge' }, line) });
-  return serve({ config, secrets, log, clock, store, executor, forge, reap: (only) => janitor({ maxAgeMs: 0, only }) });
+  const serving = await serve({
+    config,
+    secrets,
+    log,
+    clock,
+    store,
+    executor,
+    forge,
+    reap: (only) => janitor({ maxAgeMs: 0, only }),
+  });
+  // Started after recovery (serve returns once it is done), so the two never tear down one app at once.
+  const reaper = startLeftBehindReaper({
+    store: config.store,
+    reap: (only) => janitor({ maxAgeMs: config.runner.janitorMaxAge, only }),
+    log: { info: (line) => log.info({ src: 'janitor' }, line), warn: (line) => log.warn({ src: 'janitor' }, line) },
+    clock,
+  });
+  return {
+    ...serving,
+    stopped: serving.stopped.then(() => reaper.stop()),
+    stop: async (reason) => {
+      await Promise.all([serving.stop(reason), reaper.stop()]);
+    },
+  };
 }
 
 export async function serveCommand(flags: { config?: string }, secrets: SecretRegistry): Promise<number> {

@@ -2,6 +2,8 @@
 // overview shows each recipe's badge and verdict, a running run's page shows new log lines as
 // they come, and the cancel form (with the admin token) cancels a testbed run, which ends
 // `cancelled` (never `failed`) with its apps torn down.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, leftovers, waitFor } from './helpers.js';
@@ -92,9 +94,22 @@ describe('the dashboard in Chromium', () => {
     });
     await page.screenshot({ path: '/tmp/cc-ci-e2e-run-live.png', fullPage: true });
 
-    // A wrong token changes nothing.
+    // A wrong token changes nothing. A cancel is under way by the time its form is answered: the
+    // server has written the stop reason and sent SIGTERM (the state moves only after teardown).
     await page.locator('form[action$="/cancel"] input[name="token"]').fill('not-the-token');
-    await page.locator('form[action$="/cancel"] button').click();
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/cancel')),
+      page.locator('form[action$="/cancel"] button').click(),
+    ]);
+    expect(refused.status()).toBe(401);
+    expect(existsSync(join(serve.store, 'runs', run.body.id, 'stop-reason.json'))).toBe(false);
+    // The run goes on: it still logs its install's progress, and no stop reached it.
+    const runLog = join(serve.store, 'runs', run.body.id, 'artifacts', 'run.log');
+    const lines = readFileSync(runLog, 'utf8').split('\n').length;
+    await waitFor('the run to log on after the refused cancel', async () =>
+      readFileSync(runLog, 'utf8').split('\n').length > lines ? true : undefined,
+    );
+    expect(readFileSync(runLog, 'utf8')).not.toMatch(/stopping the run and tearing down/);
     expect((await api<ApiRun>(serve.url, `/api/runs/${run.body.id}`)).body.state).toBe('running');
     await page.goto(`${serve.url}/runs/${run.body.id}`);
     await page.locator('form[action$="/cancel"] input[name="token"]').fill(adminToken);

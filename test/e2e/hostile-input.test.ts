@@ -1,18 +1,27 @@
 // Hostile or malformed input is refused before anything runs: exit 2, a clear message, nothing
-// cloned or deployed, no command injected.
+// cloned or deployed, no command injected. Hostile refs are given with a real repository, so that
+// past the input check they would reach git; git itself is the last wall (the test at the end).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloneRepo, resolveRef } from '../../src/git/git.js';
 import { parseEvents } from '../../src/model/run-events.js';
-import { artifactsDir, runCli, testStacks } from './helpers.js';
+import { artifactsDir, fixtures, runCli, testStacks } from './helpers.js';
 
 const pwned = '/tmp/cc-ci-pwned';
+/** Stands for the fixture repository's URL in the table (made in beforeAll). */
+const REPO = '<custom-html fixture>';
+let repoUrl: string;
+
+beforeAll(async () => {
+  repoUrl = (await fixtures(['custom-html']))['custom-html']!.url;
+});
 
 describe('hostile input', () => {
   it.each([
-    [['run', 'custom-html', '--repo', '/srv/x', `--ref=--upload-pack=touch ${pwned}`], /invalid ref .*starts with "-"/],
-    [['run', 'custom-html', '--repo', '/srv/x', '--ref', 'main..evil'], /invalid ref .*contains "\.\."/],
-    [['run', 'custom-html', '--repo', '/srv/x', '--ref', '$(touch /tmp/cc-ci-pwned)'], /invalid ref/],
+    [['run', 'custom-html', '--repo', REPO, `--ref=--upload-pack=touch ${pwned}`], /invalid ref .*starts with "-"/],
+    [['run', 'custom-html', '--repo', REPO, '--ref', 'main..evil'], /invalid ref .*contains "\.\."/],
+    [['run', 'custom-html', '--repo', REPO, '--ref', `$(touch ${pwned})`], /invalid ref/],
     [['run', '../etc', '--repo', '/srv/x'], /invalid recipe name/],
     [['run', 'a/b', '--repo', '/srv/x'], /invalid recipe name/],
     [['run', 'custom-html', '--repo', `ext::sh -c touch% ${pwned}`], /invalid repository URL/],
@@ -26,7 +35,7 @@ describe('hostile input', () => {
   ])('refuses %j with exit 2', async (args, message) => {
     rmSync(pwned, { force: true });
     const before = await testStacks();
-    const r = await runCli(args);
+    const r = await runCli(args.map((a) => (a === REPO ? repoUrl : a)));
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
@@ -35,8 +44,6 @@ describe('hostile input', () => {
   });
 
   it('refuses a ref the repository does not have with exit 2 and deploys nothing', async () => {
-    const { fixtures } = await import('./helpers.js');
-    const repos = await fixtures(['custom-html']);
     const before = await testStacks();
     const runId = `refused-${Date.now()}`;
     const events = join(mkdtempSync('/tmp/cc-ci-events-'), 'events.jsonl');
@@ -44,7 +51,7 @@ describe('hostile input', () => {
       'run',
       'custom-html',
       '--repo',
-      repos['custom-html']!.url,
+      repoUrl,
       '--ref',
       'no-such-branch',
       '--quick',
@@ -78,5 +85,16 @@ describe('hostile input', () => {
     const again = await runCli(['run', 'custom-html', '--repo', '/srv/nothing-here', '--run-id', runId]);
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/run id .* was already used/);
+  });
+
+  it('git never reads a ref as an option, even one past the input check', async () => {
+    // Without --end-of-options, `git fetch origin --upload-pack=touch …` runs touch.
+    const checkout = join(mkdtempSync('/tmp/cc-ci-hostile-'), 'checkout');
+    await cloneRepo(repoUrl, checkout);
+    rmSync(pwned, { force: true });
+    await expect(resolveRef(checkout, `--upload-pack=touch ${pwned}`)).rejects.toMatchObject({
+      code: 'RECIPE_INVALID',
+    });
+    expect(existsSync(pwned)).toBe(false);
   });
 });

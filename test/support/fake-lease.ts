@@ -5,17 +5,21 @@ export class FakeLease implements RunLease {
   readonly claimed: string[] = [];
   kept?: { until: string; apps: string[] };
   released = false;
+  /** What the run recorded as left behind when it kept or released the lease. */
+  leftBehind: string[] = [];
 
   claim(domain: string): void {
     this.claimed.push(domain);
   }
 
-  keep(until: string, apps: string[]): void {
+  keep(until: string, apps: string[], leftBehind: string[] = []): void {
     this.kept = { until, apps };
+    this.leftBehind = leftBehind;
   }
 
-  release(): void {
+  release(leftBehind: string[] = []): void {
     this.released = true;
+    this.leftBehind = leftBehind;
   }
 
   get apps(): readonly string[] {

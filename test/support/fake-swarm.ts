@@ -121,6 +121,11 @@ export class FakeSwarm implements SwarmApi {
     this.broken.set(method, err);
   }
 
+  /** `method` answers again (Docker is back). */
+  mend(method: keyof SwarmApi): void {
+    this.broken.delete(method);
+  }
+
   /** The labels a service of the stack carries now. */
   labels(stack: string, service: string): Record<string, string> | undefined {
     return this.byName.get(`${stack}_${service}`)?.spec.labels;

@@ -3,7 +3,10 @@
 // HMAC-SHA256 of the raw body keyed by the hook secret, no prefix (services/webhook/deliver.go);
 // newer Forgejo also sends `X-Forgejo-Signature`. A PR comment arrives as
 // `X-Gitea-Event: issue_comment` with `X-Gitea-Event-Type: pull_request_comment`, and its payload
-// is {action, issue, comment, [changes], repository, sender, is_pull}, without the head sha.
+// is {action, issue, comment, [changes], repository, sender, is_pull}, without the head sha. Each
+// delivery has an id (`X-Gitea-Delivery`, Forgejo's `X-Forgejo-Delivery`: a UUID), outside the
+// signature. Gitea compares owner and repository names without case: cc-ci writes them in lower
+// case (forge.repos is lower-cased when the config is read).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Comment, Issue, Repository, User } from 'gitea-js';
 import { z } from 'zod';
@@ -87,13 +90,16 @@ export function readCommentEvent(headers: WebhookHeaders, body: unknown): Commen
   const onPull = eventType !== undefined ? eventType === 'pull_request_comment' : p.is_pull === true;
   if (!onPull) return undefined;
   // repo: repository.full_name; pr: issue.number; user: comment.user.login; createdAt: comment.created_at.
+  const delivery = header(headers, 'x-gitea-delivery') ?? header(headers, 'x-forgejo-delivery');
   return {
-    repo: p.repository.full_name,
+    repo: p.repository.full_name.toLowerCase(),
     pr: p.issue.number,
     commentId: p.comment.id,
     body: p.comment.body,
     user: p.comment.user.login,
     createdAt: p.comment.created_at,
+    // Not signed: kept only when it looks like an id, so a log line cannot be forged through it.
+    ...(delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {}),
   };
 }
 

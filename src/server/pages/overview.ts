@@ -1,7 +1,9 @@
 // GET /: what is going on now (running runs, then the queue in order) and every recipe cc-ci
-// knows with its latest run. Reads the per-recipe latest runs and the queued and running runs
+// knows with its latest run; above them, each enrolled repository the forge will not let cc-ci
+// poll, with what the forge said and what to do. Reads the per-recipe latest runs and the queued and running runs
 // only, never the whole run history, so it stays fast with a long history.
 import type { RunRecord } from '../../model/run.js';
+import type { RepoPollHealth } from '../../trigger/poller.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
   layout,
@@ -90,6 +92,7 @@ ${NOW_HEAD}
 
   const body = markup`<h1>Overview</h1>
 ${INTRO}
+${pollProblems(deps.forgeRepos?.() ?? [])}
 ${stats}
 <h2>Now <span class="count">${running.length} running, ${queued.length} queued</span></h2>
 ${nowSection}
@@ -103,6 +106,20 @@ ${RECIPES_HEAD}
   }</div>`;
 
   return layout({ title: 'Overview', body, refresh: running.length + queued.length > 0 ? 30 : undefined });
+}
+
+/** One box per repository whose polling fails: `!testme` there is not seen until it is fixed. */
+function pollProblems(repos: RepoPollHealth[]): Html[] {
+  return repos
+    .filter((r) => !r.ok)
+    .map(
+      (r) => markup`<div class="problem error forge-repo" data-repo="${r.repo}">
+  <span class="code">${r.error?.code ?? 'FORGE'}</span><b>!testme on ${r.repo} is not seen:</b>
+  polling it failed ${r.failures} ${r.failures === 1 ? 'time' : 'times'} in a row.
+  <div class="msg">${r.error?.message ?? ''}</div>
+  <div>${r.fix ?? ''}</div>
+</div>`,
+    );
 }
 
 function stat(kind: string, n: number, label: string): Html {

@@ -232,6 +232,7 @@ describe('janitor and leases', () => {
     };
     expect(decideReaping(candidates, scan, now, 60_000)).toEqual({
       reap: ['cust-dddddd.ci.test', 'cust-eeeeee.ci.test'],
+      leftBehind: [],
       keptLive: [A, 'cust-bbbbbb.ci.test'],
       keptYoung: ['cust-cccccc.ci.test'],
       unreadableLeases: [],
@@ -250,6 +251,7 @@ describe('janitor and leases', () => {
     };
     expect(decideReaping(candidates, scan, now, 0)).toEqual({
       reap: [],
+      leftBehind: [],
       keptLive: [A],
       keptYoung: [],
       unreadableLeases: ['/fresh.json'],
@@ -299,6 +301,8 @@ describe('janitor and leases', () => {
     const { report, log } = await janitorPass();
     expect(report).toEqual({
       reaped: [],
+      leftBehind: [],
+      recordsKept: [],
       keptLive: [],
       keptYoung: [],
       unreadableLeases: [garbled],

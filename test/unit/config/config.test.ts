@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { enrolledRepoUrl } from '../../../src/config/enrolled.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
@@ -34,6 +35,30 @@ describe('config', () => {
     const c = loadConfig({ path, env: {}, secrets });
     expect(c.secrets.forgeToken).toBe('forge-token-value-123');
     expect(secrets.redact('x forge-token-value-123 y')).toBe('x *** y');
+  });
+  it('forge: repos in lower case (names are compared without case), webhookMaxAge 5 min unless set', () => {
+    const forge = 'forge: {type: gitea, url: "https://git.example.org", org: coop-cloud';
+    const c = loadConfig({
+      path: write(`${minimal}${forge}, repos: [Coop-Cloud/Custom-HTML, coop-cloud/keycloak]}\n`),
+      env: {},
+      secrets: new SecretRegistry(),
+    });
+    expect(c.forge?.repos).toEqual(['coop-cloud/custom-html', 'coop-cloud/keycloak']);
+    // `cc-ci run custom-html` without --repo, and the API's default repo, find it.
+    expect(enrolledRepoUrl(c, 'custom-html')).toBe('https://git.example.org/coop-cloud/custom-html.git');
+    expect(c.forge?.webhookMaxAge).toBe(300_000);
+    const set = loadConfig({
+      path: write(`${minimal}${forge}, webhookMaxAge: 2m}\n`),
+      env: {},
+      secrets: new SecretRegistry(),
+    });
+    expect(set.forge?.webhookMaxAge).toBe(120_000);
+    const load = (text: string) => () =>
+      loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    expect(load(`${forge}, webhookMaxAge: 1s}\n`)).toThrow(/forge\.webhookMaxAge: at least 10s/);
+    expect(load(`${forge}, repos: [coop-cloud/a, Coop-Cloud/A]}\n`)).toThrow(
+      /forge\.repos: a repository is listed twice/,
+    );
   });
   it('takes secrets from the environment when no file is named', () => {
     const c = loadConfig({

@@ -1,13 +1,16 @@
 // The doctor's host checks, each with a fake or a throwaway local stand-in: Docker and the swarm
 // (a fake probe, and the real probe on a dead and on a silent socket), the store, abra's server
 // folder, the ingress, the forge's rights, and which checks a config gets.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { runChecks } from '../../../src/doctor/check.js';
+import { runChecks, type Outcome } from '../../../src/doctor/check.js';
 import { doctorChecks } from '../../../src/doctor/doctor.js';
 import {
   checkBackupBot,
@@ -29,6 +32,34 @@ import {
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'doctor-'));
+
+/** The uid and gid of `nobody` on Debian. */
+const NOBODY = 65534;
+const hostChecks = fileURLToPath(new URL('../../../src/doctor/host-checks.ts', import.meta.url));
+
+/**
+ * checkStore as a user without root's right to write anywhere. CI runs as root, so there the check
+ * runs in a child that loads the module as root, then drops to nobody before checking.
+ */
+async function checkStoreUnprivileged(dir: string): Promise<Outcome & { uid: number }> {
+  if (process.getuid?.() !== 0) return { ...(await checkStore(dir)), uid: process.getuid?.() ?? -1 };
+  const script = [
+    `const { checkStore } = await import(${JSON.stringify(hostChecks)});`,
+    `process.setgroups([]); process.setgid(${NOBODY}); process.setuid(${NOBODY});`,
+    `const outcome = await checkStore(${JSON.stringify(dir)});`,
+    'process.stdout.write(JSON.stringify({ ...outcome, uid: process.getuid() }));',
+  ].join('\n');
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '--eval',
+    script,
+  ]);
+  const result = JSON.parse(stdout) as Outcome & { uid: number };
+  expect(result.uid).toBe(NOBODY);
+  return result;
+}
 
 const engine = (swarm: Partial<EngineInfo['swarm']> = {}): EngineInfo => ({
   version: '26.1.5',
@@ -229,10 +260,17 @@ describe('store and abra server', () => {
     expect(await checkStore(file)).toMatchObject({ ok: false, detail: `${file} is not a folder` });
   });
 
-  it.skipIf(process.getuid?.() === 0)('a read-only store fails (not as root, who may write anyway)', async () => {
+  it('a read-only store fails for its owner (as root, the check runs as nobody: root may write anyway)', async () => {
     const dir = tmp();
+    if (process.getuid?.() === 0) chownSync(dir, NOBODY, NOBODY);
+    // The same user passes while the folder is writable, so the failure below is the mode's.
+    expect(await checkStoreUnprivileged(dir)).toMatchObject({ ok: true, detail: `${dir} is writable` });
     chmodSync(dir, 0o500);
-    expect((await checkStore(dir)).ok).toBe(false);
+    expect(await checkStoreUnprivileged(dir)).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^cannot write in .*EACCES/),
+      fix: expect.stringMatching(/writable for the user cc-ci runs as/),
+    });
   });
 
   it("abra's server folder", async () => {
@@ -287,7 +325,17 @@ describe('forge checks', () => {
     });
     expect(await checkForgeOrg(fakeForge({ member: 'unknown' }), me, 'coop-cloud')).toMatchObject({
       ok: false,
-      fix: expect.stringMatching(/add cc-ci-bot to a team of coop-cloud/),
+      detail: expect.stringMatching(/forge\.allowlist is empty, so nobody can trigger/),
+      fix: expect.stringMatching(/add cc-ci-bot to a team of coop-cloud, or list who may trigger in forge\.allowlist/),
+    });
+  });
+
+  it('an allowlist-only setup (the bot outside the org) is green and says only the allowlist may trigger', async () => {
+    expect(await checkForgeOrg(fakeForge({ member: 'unknown' }), me, 'coop-cloud', ['alice', 'bob'])).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(
+        /^cc-ci-bot is not a member of coop-cloud, so only forge\.allowlist may trigger \(2 logins\)/,
+      ),
     });
   });
 

@@ -194,7 +194,19 @@ describe('readCommentEvent', () => {
       body: 'lgtm\r\n\r\n!testme --quick',
       user: 'Bob',
       createdAt: '2026-01-10T09:05:00Z',
+      deliveryId: 'f3c4a0b2-1111-2222-3333-444455556666',
     });
+  });
+
+  it("the repository in lower case (Gitea compares names without case), Forgejo's delivery id, no odd id", () => {
+    const upper = payload();
+    (upper.repository as { full_name: string }).full_name = 'Coop-Cloud/Custom-HTML';
+    expect(readCommentEvent(headers, upper)?.repo).toBe('coop-cloud/custom-html');
+    const forgejo: Record<string, string> = { ...headers, 'x-forgejo-delivery': 'abc-123' };
+    delete forgejo['x-gitea-delivery'];
+    expect(readCommentEvent(forgejo, payload())?.deliveryId).toBe('abc-123');
+    const odd = { ...headers, 'x-gitea-delivery': 'id\nforged log line' };
+    expect(readCommentEvent(odd, payload())).not.toHaveProperty('deliveryId');
   });
 
   it('reads a JSON string body too', () => {

@@ -149,6 +149,19 @@ describe('scheduler', () => {
     );
   });
 
+  it("a clean stop of the server ends its running runs interrupted, with CANCELLED and the stop's reason", async () => {
+    const { store, scheduler } = setup({ capacity: 1 });
+    const running = scheduler.enqueue(req('custom-html'));
+    const queued = scheduler.enqueue(req('pg-app'));
+    await scheduler.shutdown('SIGTERM');
+    expect(store.getRun(running.id)).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'CANCELLED', message: 'SIGTERM' },
+    });
+    // A queued run is kept for the next start.
+    expect(store.getRun(queued.id)?.state).toBe('queued');
+  });
+
   it('kills a run that does not tear down within the budget, then reaps the apps it claimed', async () => {
     const { store, scheduler, children, reaped } = setup({ capacity: 1, budgetMs: 200 });
     const run = scheduler.enqueue(req('custom-html'));

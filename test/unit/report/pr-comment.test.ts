@@ -1,5 +1,6 @@
 // The PR reply as it moves, and the commit status of each state: an infrastructure error or a
 // stop is never reported as the recipe's failure.
+import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord, StageRow } from '../../../src/model/run.js';
 import { renderComment, statusFor } from '../../../src/report/pr-comment.js';
@@ -65,8 +66,10 @@ describe('the PR reply', () => {
     };
     const body = renderComment({ run, stages, publicUrl: url, acceptedSha: sha });
     expect(body).toContain('❌ failed · level **L1** · 2 min 5 s');
-    expect(body).toContain('> **upgrade › marker survived the upgrade**: after the upgrade the data marker was lost');
-    expect(body).toContain('| upgrade | ❌ fail | 1 min 5 s | marker survived the upgrade: lost |');
+    expect(body).toContain(
+      '> **upgrade › `marker survived the upgrade`**: `after the upgrade the data marker was lost`',
+    );
+    expect(body).toContain('| upgrade | ❌ fail | 1 min 5 s | `marker survived the upgrade: lost` |');
     expect(body).toContain('| lint | ❌ fail (advisory) |');
     expect(body).toContain('(https://ci.example.org/runs/r1/card.png)');
   });
@@ -85,7 +88,7 @@ describe('the PR reply', () => {
       publicUrl: url,
       acceptedSha: sha,
     });
-    expect(cancelled).toContain('cancelled — cancelled from the dashboard');
+    expect(cancelled).toContain('cancelled — `cancelled from the dashboard`');
     expect(cancelled).not.toContain('card.png');
   });
 
@@ -99,6 +102,66 @@ describe('the PR reply', () => {
     });
     expect(body).toContain('it tested `12345678`, not `abcdef01`');
     expect(body).toContain('keeping failed deployments is switched off');
+  });
+});
+
+describe('text from the PR in the reply', () => {
+  // A PR's own tests name their checks and write their failure messages; git and abra output in
+  // an error message can quote the PR too. None of it may become markdown under the bot's name.
+  const name = 'tests/run: **URGENT** [re-authenticate here](https://evil.example/login) @everyone';
+  const detail = '<img src=https://evil.example/t.png> ![x](https://evil.example/x.png)';
+  const breakOut = 'x` [y](https://evil.example/y) `` <b>z</b> | @org/team';
+  const hostile: StageRow[] = [
+    { name: 'install', status: 'pass', checks: [] },
+    {
+      name: 'recipe-local',
+      status: 'fail',
+      code: 'TESTS_FAILED',
+      reason: `${name} ${detail}`,
+      checks: [{ name, status: 'fail', detail: `${detail}\n# heading\n${breakOut}` }],
+    },
+    { name: 'lint', status: 'error', reason: breakOut, checks: [] },
+  ];
+  const finished = { sha, startedAt: '2026-11-30T10:00:00Z', finishedAt: '2026-11-30T10:02:05Z' };
+
+  /** The reply as a forge renders it: GitHub-flavoured markdown to HTML. */
+  const html = (body: string) => marked.parse(body, { gfm: true, async: false });
+  /** The HTML with every code element taken out: what is left is what the markdown made. */
+  const outsideCode = (page: string) => page.replace(/<code>[\s\S]*?<\/code>/g, '');
+
+  it.each([
+    ['failed', { state: 'failed', verdict: 'fail', level: 1 }],
+    ['errored', { state: 'errored', verdict: 'error', error: { code: 'GIT_FAILED', message: `${name} ${detail}` } }],
+    ['cancelled', { state: 'cancelled', error: { code: 'CANCELLED', message: `${breakOut} ${name}` } }],
+  ] as const)('no link, image, HTML, heading or mention survives in a %s reply', (_state, fields) => {
+    const run = { ...base, ...finished, ...fields } as RunRecord;
+    const page = html(renderComment({ run, stages: hostile, publicUrl: url, acceptedSha: sha }));
+    const made = outsideCode(page);
+    expect(made).not.toContain('evil.example');
+    expect(made).not.toMatch(/<h[1-6]|<b>|<strong>URGENT|<em>/);
+    expect(made).not.toMatch(/@\w/);
+    // cc-ci's own links and images only: the run page and its card.
+    for (const m of page.matchAll(/<(?:a href|img src)="([^"]*)"/g))
+      expect(m[1]).toMatch(/^https:\/\/ci\.example\.org\//);
+    // The text is still there to read, as code.
+    expect(page).toContain('@everyone');
+    expect(page).toContain('evil.example');
+  });
+
+  it('keeps the length caps', () => {
+    const long = 'a'.repeat(1000);
+    const run = { ...base, ...finished, state: 'errored', error: { code: 'GIT_FAILED', message: long } } as RunRecord;
+    const body = renderComment({
+      run,
+      stages: [
+        { name: 'install', status: 'fail', reason: long, checks: [{ name: long, status: 'fail', detail: long }] },
+      ],
+      publicUrl: url,
+      acceptedSha: sha,
+    });
+    expect(Math.max(...body.split('\n').map((l) => l.length))).toBeLessThan(700);
+    expect(body).toContain(`\`${'a'.repeat(299)}…\``);
+    expect(body).toContain(`| \`${'a'.repeat(159)}…\` |`);
   });
 });
 

@@ -39,6 +39,7 @@ interface Seen {
   claimed: string[];
   kept?: { until: string; apps: string[] };
   released: boolean;
+  leftBehind: string[];
 }
 
 interface Harness {
@@ -54,6 +55,7 @@ async function run(
     config?: { keepOnFailure?: number; parallelApps?: boolean };
     spec?: string;
     signal?: AbortSignal;
+    docker?: FakeSwarm;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(root, 'run-'));
@@ -87,7 +89,7 @@ async function run(
       secrets,
       log,
       runDir,
-      docker: new FakeSwarm(),
+      docker: opts.docker ?? new FakeSwarm(),
       makeAbra: (abraDir) => new FakeAbraPort(join(abraDir, 'servers', 'default'), { calls: abraCalls }),
       lease,
       events: eventsFile(eventsPath, 'r1', secrets, (m) => {
@@ -105,6 +107,7 @@ async function run(
     claimed: lease.claimed,
     kept: lease.kept,
     released: lease.released,
+    leftBehind: lease.leftBehind,
   };
   return { outcome, events: parseEvents(readFileSync(eventsPath, 'utf8')), seen };
 }
@@ -156,6 +159,32 @@ describe('runner phases', () => {
     expect(seen.removed.sort()).toEqual([...seen.claimed].sort());
     expect(seen.released).toBe(true);
     expect(seen.kept).toBeUndefined();
+    expect(seen.leftBehind).toEqual([]);
+  });
+
+  it('Docker gone before teardown: TEARDOWN_INCOMPLETE, and the lease records both apps for the janitor', async () => {
+    const docker = new FakeSwarm();
+    const gone = new CcciError('DOCKER_FAILED', 'Docker Engine at unix:///run/docker.sock: connect ENOENT');
+    const { outcome, seen } = await run(
+      {},
+      {
+        docker,
+        stages: all({
+          // One after the other, the upgrade comes second: Docker stops answering once both apps are made.
+          upgrade: stage('upgrade', async () => {
+            docker.breakWith('resources', gone);
+            return { status: 'pass' };
+          }),
+        }),
+        config: { parallelApps: false },
+      },
+    );
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.results.error?.code).toBe('TEARDOWN_INCOMPLETE');
+    expect(outcome.results.teardown.clean).toBe(false);
+    expect(seen.claimed).toHaveLength(2);
+    expect(seen.released).toBe(true);
+    expect([...seen.leftBehind].sort()).toEqual([...seen.claimed].sort());
   });
 
   it('skip, na and error each say why: needs install, not asked, declared na, infrastructure', async () => {

@@ -44,7 +44,15 @@ function setup() {
   const reap = async (domains: string[]): Promise<JanitorReport> => {
     reaped.push(domains);
     const gone = domains.map((domain) => ({ domain, left: [] }));
-    return { reaped: gone, keptLive: [], keptYoung: [], unreadableLeases: [], keptUnsure: [] };
+    return {
+      reaped: gone,
+      leftBehind: [],
+      recordsKept: [],
+      keptLive: [],
+      keptYoung: [],
+      unreadableLeases: [],
+      keptUnsure: [],
+    };
   };
   const polled: string[] = [];
   const forge: Forge = {

@@ -13,6 +13,7 @@ import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import type { CommentOutcome, PrComment } from '../../../src/trigger/bridge.js';
 import { Poller } from '../../../src/trigger/poller.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 const log = createLogger({ secrets: new SecretRegistry(), console: false }).log;
 const comment = (id: number, at: string, pr = 1, body = '!testme'): Comment => ({
@@ -24,15 +25,19 @@ const comment = (id: number, at: string, pr = 1, body = '!testme'): Comment => (
   pull_request_url: pr ? `http://forge/coop-cloud/custom-html/pulls/${pr}` : '',
 });
 
-function world(file: string) {
+function world(file: string, opts: { repos?: string[]; refused?: string[]; clock?: FakeClock } = {}) {
   const all: Comment[] = [];
   const asked: Array<string | undefined> = [];
+  const askedRepos: string[] = [];
   const handled: PrComment[] = [];
   let outcome: CommentOutcome = 'queued';
   const store = new RunStore(file);
   const forge = {
     // Gitea's comments, read by the forge's own code as the poller gets them.
-    commentsSince: async (_repo: string, since?: string) => {
+    commentsSince: async (repo: string, since?: string) => {
+      askedRepos.push(repo);
+      if (opts.refused?.includes(repo))
+        throw new CcciError('FORGE_REFUSED', `GET /api/v1/repos/${repo}/issues/comments: refused with 404 Not Found`);
       asked.push(since);
       // Gitea compares `since` with the updated time, inclusive.
       return listedComments(all.filter((c) => !since || Date.parse(c.updated_at!) >= Date.parse(since)));
@@ -49,10 +54,12 @@ function world(file: string) {
       return outcome;
     },
   };
-  const poller = new Poller({ forge, store, bridge, repos: ['coop-cloud/custom-html'], intervalMs: 10, log });
+  const repos = opts.repos ?? ['coop-cloud/custom-html'];
+  const poller = new Poller({ forge, store, bridge, repos, intervalMs: 10, log, clock: opts.clock });
   return {
     all,
     asked,
+    askedRepos,
     handled,
     store,
     poller,
@@ -105,5 +112,34 @@ describe('poller', () => {
     w.fail('queued');
     await w.poller.pollOnce();
     expect(w.handled.map((c) => c.commentId)).toEqual([10]);
+  });
+
+  it('polls each repository on its own: one the forge refuses is shown and backs off, the others go on', async () => {
+    const clock = new FakeClock();
+    const gone = 'coop-cloud/gone';
+    const w = world(':memory:', { repos: [gone, 'coop-cloud/custom-html'], refused: [gone], clock });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    w.poller.start();
+    clock.advance(0);
+    await settle();
+    w.all.push(comment(20, '2026-11-30T12:00:00Z'));
+    // The refused repository is listed first; the one after it is polled all the same.
+    clock.advance(10);
+    await settle();
+    expect(w.handled.map((c) => c.commentId)).toEqual([20]);
+    const [bad, good] = w.poller.health();
+    expect(good).toMatchObject({ repo: 'coop-cloud/custom-html', ok: true, failures: 0 });
+    expect(bad).toMatchObject({ repo: gone, ok: false, failures: 1, error: { code: 'FORGE_REFUSED' } });
+    expect(bad!.error!.message).toContain('404');
+    expect(bad!.fix).toContain(`check ${gone} in forge.repos`);
+    // Its own pause: 2 × the interval after one failure, 4 × after two; the good one stays at 1 ×.
+    const polls = (repo: string) => w.askedRepos.filter((r) => r === repo).length;
+    expect([polls(gone), polls('coop-cloud/custom-html')]).toEqual([1, 2]);
+    for (let i = 0; i < 6; i++) {
+      clock.advance(10);
+      await settle();
+    }
+    expect([polls(gone), polls('coop-cloud/custom-html')]).toEqual([3, 8]);
+    await w.poller.stop();
   });
 });
