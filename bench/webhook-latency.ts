@@ -432,6 +432,15 @@ async function runPass(
         if (t) t.pullEnd = performance.now();
       }
     },
+    // The PR's push events are read right after the PR: their time counts with getPull's.
+    listPrPushes: async (repo, n, o) => {
+      const t = times.get(current.getStore() ?? -1);
+      try {
+        return await client.listPrPushes(repo, n, o);
+      } finally {
+        if (t) t.pullEnd = performance.now();
+      }
+    },
     createComment: timedBg('createComment', (r: string, n: number, b: string) => client.createComment(r, n, b)),
     editComment: timedBg('editComment', (r: string, id: number, b: string) => client.editComment(r, id, b)),
     setStatus: timedBg('setStatus', (r: string, sha: string, s: Parameters<typeof client.setStatus>[2]) =>
@@ -570,7 +579,7 @@ async function runPass(
     ['receive+verify+parse → bridge', seg((t) => d(t.sent, t.handle))],
     ['bridge → membership call', seg((t) => d(t.handle, t.memberStart))],
     ['isOrgMember (forge)', seg((t) => d(t.memberStart, t.memberEnd))],
-    ['getPull (forge)', seg((t) => d(t.memberEnd, t.pullEnd))],
+    ['getPull + pushes (forge)', seg((t) => d(t.memberEnd, t.pullEnd))],
     ['enqueue', seg((t) => d(t.pullEnd, t.queued))],
   ];
   // cc-ci's own share: the whole minus the two forge calls it waits for.

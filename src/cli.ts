@@ -64,6 +64,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('run the lifecycle stages of one recipe at one ref, in the foreground')
     .argument('<recipe>', 'recipe name, e.g. custom-html')
     .option('--ref <ref>', 'branch, tag, full ref (e.g. refs/pull/7/head) or commit to test', 'HEAD')
+    .option('--sha <sha>', 'the commit to test (full sha), fetched through --ref; tested even if --ref moved on')
     .option('--repo <url>', 'recipe repository to clone (default: the enrolled forge repository)')
     .option('--stages <list>', `comma-separated stages: ${stageNames.join(',')}`)
     .option('--quick', 'install only')

@@ -14,13 +14,12 @@ export interface PrComment {
   user: string;
   /** The webhook delivery that brought it (`X-Gitea-Delivery`), kept with the comment's claim. */
   deliveryId?: string;
+  /** When the forge says it was written (RFC 3339, the forge's clock): pushes after it were not seen. */
+  createdAt: string;
 }
 
 /** A new PR comment as a webhook delivery announces it. */
-export interface CommentEvent extends PrComment {
-  /** When the forge says it was written (RFC 3339). */
-  createdAt: string;
-}
+export type CommentEvent = PrComment;
 
 /** A comment as the forge lists it for the poller: on a pull request, or (pr undefined) on an issue. */
 export interface ListedComment {
@@ -28,6 +27,8 @@ export interface ListedComment {
   pr?: number;
   body: string;
   user: string;
+  /** When it was written (the forge's time). */
+  createdAt: string;
   /** The forge's own time of the last edit (the poller's cursor is always the forge's time). */
   updatedAt?: string;
 }

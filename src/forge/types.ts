@@ -10,6 +10,7 @@ export type {
   PullRequest,
   PRBranchInfo,
   Repository,
+  TimelineComment,
   User,
 } from 'gitea-js';
 
@@ -27,6 +28,15 @@ export interface StatusInput {
   context: string;
 }
 
+/** A push to a pull request's head, as the forge's timeline records it (its own clock). */
+export interface PrPush {
+  /** When the forge recorded the push (RFC 3339, the forge's time). */
+  at: string;
+  /** The commits it names (hex shas; a force push names the old and the new head). */
+  commits: string[];
+  force: boolean;
+}
+
 export interface ForgeClient {
   /** The token's own user (GET /user). */
   whoAmI(): Promise<User>;
@@ -37,6 +47,8 @@ export interface ForgeClient {
   listComments(repo: RepoName, n: number, opts?: { since?: string }): Promise<Comment[]>;
   /** Every comment of the repository (all pages); `since` compares the *updated* time. */
   listRepoComments(repo: RepoName, opts?: { since?: string }): Promise<Comment[]>;
+  /** The pushes to PR `n` recorded since `since` (inclusive, compared with the forge's time), oldest first. */
+  listPrPushes(repo: RepoName, n: number, opts?: { since?: string }): Promise<PrPush[]>;
   createComment(repo: RepoName, n: number, body: string): Promise<Comment>;
   editComment(repo: RepoName, id: number, body: string): Promise<Comment>;
   getComment(repo: RepoName, id: number): Promise<Comment>;

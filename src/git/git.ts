@@ -75,6 +75,46 @@ export async function resolveRef(dir: string, ref: string, opts: GitOptions = {}
   );
 }
 
+/**
+ * The pinned commit, made present in the clone: the run tests it whatever the ref names by now.
+ * The ref is fetched first (the usual way the commit arrives, and what the log compares it
+ * with); a commit the ref no longer leads to (a force push since) is then fetched by itself,
+ * which Gitea and Forgejo serve while they still have it. `refHead` is where the ref points now,
+ * when it could be resolved. A commit found nowhere is COMMIT_NOT_FOUND: not the recipe's fault.
+ */
+export async function pinCommit(
+  dir: string,
+  ref: string,
+  sha: string,
+  opts: GitOptions = {},
+): Promise<{ sha: string; refHead?: string }> {
+  const present = async () =>
+    (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${sha}^{commit}`], dir, opts)).exitCode === 0;
+  let refHead: string | undefined;
+  try {
+    refHead = await resolveRef(dir, ref, opts);
+  } catch (err) {
+    // A ref that is gone (a deleted branch) does not matter: the commit does.
+    if (!(err instanceof CcciError) || err.code !== 'RECIPE_INVALID') throw err;
+  }
+  if (refHead === sha || (await present())) return { sha, refHead };
+  const fetched = await git(['fetch', '--quiet', '--no-tags', 'origin', '--end-of-options', sha], dir, opts);
+  if (fetched.cancelled) throw new CcciError('CANCELLED', 'fetching the pinned commit: cancelled');
+  if (fetched.timedOut)
+    throw new CcciError(
+      'DEADLINE',
+      `fetching commit ${sha}: git fetch gave no answer within ` +
+        `${Math.round((opts.timeoutMs ?? GIT_TIMEOUT_MS) / 1000)} s`,
+    );
+  if (await present()) return { sha, refHead };
+  throw new CcciError(
+    'COMMIT_NOT_FOUND',
+    `commit ${sha} (the one this run was asked to test) is not in the recipe repository: ` +
+      `${ref} is ${refHead ? `at ${refHead} now` : 'not there'}, and the forge no longer serves the commit itself ` +
+      '(a force push replaced it). Ask for a new run of the commit to test (comment !testme again).',
+  );
+}
+
 export async function checkout(dir: string, sha: string, opts: GitOptions = {}): Promise<void> {
   await gitOk(['checkout', '--quiet', '--force', '--detach', sha], dir, opts, `checking out ${sha}`);
   await gitOk(['clean', '-fdxq'], dir, opts, 'cleaning the checkout');

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID' // cc-ci.yml missing, malformed, or a secret file unreadable: exit 2
   | 'RECIPE_INVALID' // the recipe repository cannot be used as asked (unknown ref, bad spec, no compose.yml): exit 2
   | 'GIT_FAILED' // cloning or fetching the recipe failed: exit 3
+  | 'COMMIT_NOT_FOUND' // the commit the run is pinned to is not in the repository (any more): exit 3
   | 'ABRA_FAILED' // abra's own plumbing failed (not the recipe): exit 3
   | 'DOCKER_FAILED' // the Docker Engine API answered with an error or is unreachable: exit 3
   | 'INGRESS_FAILED' // the ingress could not be reached at all (refused, reset, TLS): the check could not be made
@@ -32,6 +33,7 @@ export const errorCodes: readonly ErrorCode[] = [
   'CONFIG_INVALID',
   'RECIPE_INVALID',
   'GIT_FAILED',
+  'COMMIT_NOT_FOUND',
   'ABRA_FAILED',
   'DOCKER_FAILED',
   'INGRESS_FAILED',

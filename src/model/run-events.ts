@@ -9,7 +9,7 @@ import type { StageName, StageResult } from './stage.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 
 export type RunEvent =
-  | { type: 'run-started'; recipe: string; repo?: string; ref: string; stages: string[]; pid: number }
+  | { type: 'run-started'; recipe: string; repo?: string; ref: string; sha?: string; stages: string[]; pid: number }
   | { type: 'stage-started'; stage: StageName }
   | { type: 'stage-finished'; stage: StageName; result: StageResult }
   | { type: 'app-claimed'; domain: string; stack: string; role: string }

@@ -47,7 +47,14 @@ export interface TriggerInfo {
 export interface RunRequest {
   recipe: string;
   repo: string;
+  /** Where the commit is fetched from: a branch, tag, full ref (refs/pull/7/head) or commit. */
   ref: string;
+  /**
+   * The commit the run tests, pinned when the run is asked for (the PR head a `!testme` approved,
+   * the commit a re-run repeats); without it the run tests what `ref` names when it starts. Once
+   * the run has resolved its ref, the commit it tested (results.headSha).
+   */
+  sha?: string;
   /** The pull request number, when the run tests one; a new run for the same recipe and PR supersedes older ones. */
   pr?: number;
   /** Stages asked for; empty means runner.stages. */
@@ -63,8 +70,6 @@ export interface RunRecord extends TriggeredRequest {
   state: RunState;
   verdict?: Verdict;
   level?: number;
-  /** The commit the ref resolved to (results.headSha). */
-  sha?: string;
   /** While running: the stage going on now. */
   currentStage?: string;
   error?: ErrorInfo;

@@ -102,6 +102,7 @@ export class RunStore {
       recipe: req.recipe,
       repo: req.repo,
       ref: req.ref,
+      sha: req.sha ?? null,
       pr: req.pr ?? null,
       stages: JSON.stringify(req.stages),
       keep: req.keep ? 1 : 0,
@@ -110,8 +111,8 @@ export class RunStore {
     };
     this.db.transaction(() => {
       this.sql(
-        `INSERT INTO runs (id, recipe, repo, ref, pr, stages, keep, trigger, state, created_at)
-        VALUES (@id, @recipe, @repo, @ref, @pr, @stages, @keep, @trigger, 'queued', @created_at)`,
+        `INSERT INTO runs (id, recipe, repo, ref, sha, pr, stages, keep, trigger, state, created_at)
+        VALUES (@id, @recipe, @repo, @ref, @sha, @pr, @stages, @keep, @trigger, 'queued', @created_at)`,
       ).run(row);
       this.sql(
         `INSERT INTO recipes (name, latest_run) VALUES (?, ?)

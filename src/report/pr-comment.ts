@@ -13,7 +13,7 @@ export interface CommentInput {
   /** `<dashboard.publicUrl>`, without a trailing slash. */
   publicUrl: string;
   queuePosition?: number;
-  /** The PR head when the run was accepted. */
+  /** The PR head when the run was accepted: the commit it is pinned to. */
   acceptedSha: string;
   /** Said once: the comment asked for --keep while keeping is switched off. */
   keepOff?: boolean;
@@ -65,13 +65,6 @@ export function renderComment(c: CommentInput): string {
     }
   }
   if (c.stages.length > 0 && run.state !== 'queued') lines.push('', ...stageTable(c.stages));
-  if (run.sha && run.sha !== c.acceptedSha) {
-    lines.push(
-      '',
-      `The pull request moved while the run was queued: it tested \`${run.sha.slice(0, 8)}\`, ` +
-        `not \`${c.acceptedSha.slice(0, 8)}\` seen when the comment was read.`,
-    );
-  }
   if (c.keepOff)
     lines.push(
       '',

@@ -42,7 +42,8 @@ export function buildResults(r: ResultsInput): RunResults {
     recipe: r.req?.recipe ?? r.input.recipe,
     repo: r.req?.repo ?? r.input.repo ?? '',
     ref: r.req?.ref ?? r.input.ref,
-    headSha: r.prepared?.headSha,
+    // The commit tested; a pinned one is named even when the run could not get to it.
+    headSha: r.prepared?.headSha ?? r.req?.sha,
     versions: { base: plan && 'base' in plan ? plan.base : undefined, head: r.prepared?.headVersion },
     startedAt: r.startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

@@ -1,20 +1,22 @@
-// The first phase of a run: check the request, clone the recipe, resolve the ref, load the spec
-// and plan the upgrade base (DESIGN §4.1–2). Everything that can refuse a run happens here,
-// before any app exists.
+// The first phase of a run: check the request, clone the recipe, resolve the ref (or find the
+// pinned commit), load the spec and plan the upgrade base (DESIGN §4.1–2). Everything that can
+// refuse a run happens here, before any app exists.
 import { join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
-import { checkout, cloneRepo, releaseTags, resolveRef } from '../git/git.js';
+import { checkout, cloneRepo, pinCommit, releaseTags, resolveRef } from '../git/git.js';
 import type { RunRequest } from '../model/run.js';
 import { composeFiles } from '../recipe/compose-names.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.js';
-import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from '../validate/input.js';
+import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateSha } from '../validate/input.js';
 
 /** A run as asked, before validation: from the command line or the server. */
 export interface RunInput {
   recipe: string;
   ref: string;
+  /** The commit to test (full sha), fetched through `ref`: the run tests it even when the ref has moved on. */
+  sha?: string;
   repo?: string;
   /** Comma-separated stage names; none means runner.stages. */
   stages?: string;
@@ -28,6 +30,8 @@ export interface Prepared {
   /** The first clone, at the head; per-app clones are made from it. */
   head: string;
   headSha: string;
+  /** Where the ref pointed when the run pinned to another commit (logged), when it could be resolved. */
+  refHead?: string;
   headVersion?: string;
   loaded: LoadedSpec;
   plan: BasePlan;
@@ -37,9 +41,11 @@ export interface Prepared {
 export function validateRequest(input: RunInput, config: Config): RunRequest {
   const recipe = validateRecipeName(input.recipe);
   const ref = validateRef(input.ref);
+  const sha = input.sha === undefined ? undefined : validateSha(input.sha);
   const asked = input.quick ? ['install' as const] : input.stages !== undefined ? parseStages(input.stages) : [];
   const repo = validateRepoUrl(input.repo ?? enrolledRepoUrl(config, recipe));
-  return { recipe, ref, repo, stages: asked.length > 0 ? asked : [...config.runner.stages], keep: input.keep === true };
+  const stages = asked.length > 0 ? asked : [...config.runner.stages];
+  return { recipe, ref, ...(sha ? { sha } : {}), repo, stages, keep: input.keep === true };
 }
 
 export async function prepare(
@@ -50,11 +56,13 @@ export async function prepare(
 ): Promise<Prepared> {
   const head = join(checkoutDir, req.recipe);
   await cloneRepo(req.repo, head, { signal });
-  const headSha = await resolveRef(head, req.ref, { signal });
+  const { sha: headSha, refHead } = req.sha
+    ? await pinCommit(head, req.ref, req.sha, { signal })
+    : { sha: await resolveRef(head, req.ref, { signal }), refHead: undefined };
   await checkout(head, headSha, { signal });
   const loaded = loadSpec(config.recipesDir, req.recipe);
   const files = composeFiles(Object.fromEntries(Object.entries(loaded.spec.env)));
   const headVersion = declaredVersion(head, files);
   const plan = planUpgradeBase(loaded.spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
-  return { head, headSha, headVersion, loaded, plan };
+  return { head, headSha, refHead, headVersion, loaded, plan };
 }

@@ -47,19 +47,25 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
     recipe: input.recipe,
     repo: input.repo,
     ref: input.ref,
+    ...(input.sha ? { sha: input.sha } : {}),
     stages: input.quick ? ['install'] : (input.stages?.split(',') ?? [...deps.config.runner.stages]),
     pid: process.pid,
   });
   log.info(
-    { runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref },
-    `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}`,
+    { runId: deps.runDir.runId, recipe: input.recipe, ref: input.ref, sha: input.sha },
+    `run ${deps.runDir.runId}: ${input.recipe} at ${input.ref}${input.sha ? `, commit ${input.sha}` : ''}`,
   );
   try {
     state.req = validateRequest(input, deps.config);
     log.info({ repo: state.req.repo, ref: state.req.ref, stages: state.req.stages }, `cloning ${state.req.recipe}`);
     state.prepared = await prepare(state.req, deps.config, deps.runDir.checkout, signal);
-    const { headSha, headVersion, loaded, plan } = state.prepared;
-    log.info({ headSha, headVersion, spec: loaded.file ?? 'generic suite', plan }, `${state.req.ref} is ${headSha}`);
+    const { headSha, refHead, headVersion, loaded, plan } = state.prepared;
+    const moved =
+      refHead !== undefined && refHead !== headSha ? ` (the pinned commit; ${state.req.ref} is at ${refHead} now)` : '';
+    log.info(
+      { headSha, refHead, headVersion, spec: loaded.file ?? 'generic suite', plan },
+      state.req.sha ? `testing ${headSha}${moved}` : `${state.req.ref} is ${headSha}`,
+    );
     await runStages(state, deps);
   } catch (err) {
     noteRunError(state, err, deps);

@@ -63,9 +63,8 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
         );
         return reply.code(200).send({ ignored: event.commentId, why: stale });
       }
-      const { repo, pr, commentId, body, user, deliveryId } = event;
       void bridge
-        .handle({ repo, pr, commentId, body, user, ...(deliveryId !== undefined ? { deliveryId } : {}) })
+        .handle(event)
         .catch((err: unknown) =>
           deps.log.error(`handling webhook comment ${event.commentId} failed: ${errorMessage(err)}`),
         );

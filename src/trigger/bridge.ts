@@ -1,25 +1,32 @@
 // The forge bridge: a PR comment (from the poller or the webhook) becomes at most one run, ever;
 // the run's reply comment and commit status follow the run. It only enqueues runs and listens to
-// their changes: the queue does the rest.
+// their changes: the queue does the rest. A run tests the commit that was the PR's head when the
+// comment was written (DESIGN §3.3): it is pinned to the head read here, and a PR pushed to after
+// the comment (the forge's push events against the comment's time) runs nothing.
 import { isTerminal } from '../model/run.js';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
 import type { PrComment } from '../forge/forge.js';
-import type { ForgeClient } from '../forge/types.js';
+import type { ForgeClient, PrPush } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock, type Timer } from '../model/clock.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import { renderComment, statusFor } from '../report/pr-comment.js';
-import { validateRecipeName } from '../validate/input.js';
+import { validateRecipeName, validateSha } from '../validate/input.js';
 import { describeCommand, parseTrigger, usageText } from './grammar.js';
+import { movedReply } from './moved-reply.js';
 import { mayTrigger } from './trust.js';
 
 /** A comment on a pull request, as the poller or the webhook saw it (forge-neutral). */
 export type { PrComment } from '../forge/forge.js';
 
-/** `retry`: the forge did not answer; the comment is not claimed, so it is read again later. */
-export type CommentOutcome = 'duplicate' | 'ignored' | 'untrusted' | 'usage' | 'queued' | 'failed' | 'retry';
+/**
+ * `retry`: the forge did not answer; the comment is not claimed, so it is read again later.
+ * `moved`: the PR was pushed to after the comment; nothing runs, the reply asks for a new one.
+ */
+export type CommentOutcome = 'duplicate' | 'ignored' | 'untrusted' | 'usage' | 'moved' | 'queued' | 'failed' | 'retry';
 
 export interface BridgeDeps {
   config: Config;
@@ -27,18 +34,27 @@ export interface BridgeDeps {
   runs: RunControl;
   forge: Pick<
     ForgeClient,
-    'whoAmI' | 'getPull' | 'createComment' | 'editComment' | 'setStatus' | 'isOrgMember' | 'cloneUrl'
+    'whoAmI' | 'getPull' | 'listPrPushes' | 'createComment' | 'editComment' | 'setStatus' | 'isOrgMember' | 'cloneUrl'
   >;
   log: Logger;
   /** The bot's login (its own comments never trigger); asked of the forge once when not given. */
   bot?: string;
+  /** The first pause before a finished run's reply and final status are tried again (default 30 s). */
+  finalRetryMs?: number;
+  clock?: Clock;
 }
+
+/** How often a finished run's reply and final status are tried again before serve's next start. */
+const FINAL_RETRIES = 5;
 
 export const STATUS_CONTEXT = 'cc-ci';
 
 export class ForgeBridge {
   /** One update at a time per run, in order. */
   private readonly updating = new Map<string, Promise<void>>();
+  /** Finished runs whose reply or final status failed: how often tried again, and the next try. */
+  private readonly finalTries = new Map<string, { tries: number; timer: Timer }>();
+  private readonly clock: Clock;
   private readonly publicUrl: string;
   private readonly stopListening: () => void;
   private bot: string | undefined;
@@ -46,6 +62,7 @@ export class ForgeBridge {
   constructor(private readonly deps: BridgeDeps) {
     this.publicUrl = deps.config.dashboard.publicUrl.replace(/\/$/, '');
     this.bot = deps.bot;
+    this.clock = deps.clock ?? systemClock;
     this.stopListening = deps.runs.onChange(({ run, event }) => {
       // Log lines and app events change nothing on the PR.
       if (event && !['stage-started', 'run-finished'].includes(event.type)) return;
@@ -58,6 +75,8 @@ export class ForgeBridge {
 
   close(): void {
     this.stopListening();
+    for (const { timer } of this.finalTries.values()) timer.cancel();
+    this.finalTries.clear();
   }
 
   /** Resolves when every pending update of the PR comments is done (tests, shutdown). */
@@ -119,11 +138,22 @@ export class ForgeBridge {
         );
         return note('ignored');
       }
-      const acceptedSha = pull.head?.sha ?? '';
+      // Read after the PR: a push after this read shows up in the events read next.
+      const acceptedSha = validateSha(pull.head?.sha ?? '');
+      const late = await this.pushesAfter(c);
+      if (late.length > 0) {
+        await this.deps.forge.createComment(c.repo, c.pr, movedReply(c, late, acceptedSha));
+        log.info(
+          { repo: c.repo, pr: c.pr, by: c.user, commentId: c.commentId },
+          `!testme by ${c.user} on ${c.repo}#${c.pr} not started: the pull request was pushed to after the comment`,
+        );
+        return note('moved');
+      }
       const run = this.deps.runs.enqueue({
         recipe,
         repo: this.deps.forge.cloneUrl(c.repo),
         ref: `refs/pull/${c.pr}/head`,
+        sha: acceptedSha,
         pr: c.pr,
         stages: cmd.quick ? ['install'] : (cmd.stages ?? []),
         keep: cmd.keep,
@@ -156,16 +186,51 @@ export class ForgeBridge {
     }
   }
 
+  /**
+   * A finished run has no next change to bring its reply and final status along: it is tried again
+   * on its own, after 30 s, 1, 2, 4 and 8 min (a forge that is down for longer, or refuses, is
+   * caught up at the next start of serve). Says when.
+   */
+  private retryLater(runId: string): string {
+    const run = this.deps.store.getRun(runId);
+    if (!run || !isTerminal(run)) return "it is tried again at the run's next change";
+    const earlier = this.finalTries.get(runId);
+    earlier?.timer.cancel();
+    const tries = (earlier?.tries ?? 0) + 1;
+    if (tries > FINAL_RETRIES) {
+      this.finalTries.delete(runId);
+      return `gave up after ${FINAL_RETRIES} more tries; it is tried again when serve next starts`;
+    }
+    const delay = (this.deps.finalRetryMs ?? 30_000) * 2 ** (tries - 1);
+    const timer = this.clock.after(delay, () => this.update(runId));
+    this.finalTries.set(runId, { tries, timer });
+    return `it is tried again in ${Math.round(delay / 1000)} s (try ${tries} of ${FINAL_RETRIES})`;
+  }
+
+  /**
+   * Pushes to the PR at or after the comment's time (the forge's clock on both; whole seconds, so
+   * a push in the same second counts as after). A comment whose time cannot be read is treated as
+   * older than every push.
+   */
+  private async pushesAfter(c: PrComment): Promise<PrPush[]> {
+    const written = Date.parse(c.createdAt);
+    const since = Number.isNaN(written) ? undefined : new Date(written).toISOString();
+    const pushes = await this.deps.forge.listPrPushes(c.repo, c.pr, { since });
+    return pushes.filter((p) => Number.isNaN(written) || !(Date.parse(p.at) < written));
+  }
+
   /** Brings the run's reply comment and commit status up to date (queued per run, never concurrent). */
   update(runId: string): void {
     const previous = this.updating.get(runId) ?? Promise.resolve();
     const next = previous
       .then(() => this.sync(runId))
+      .then(() => {
+        this.finalTries.delete(runId);
+      })
       .catch((err: unknown) => {
         this.deps.log.warn(
           { runId },
-          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; ` +
-            "it is tried again at the run's next change",
+          `the PR comment of run ${runId} could not be updated: ${errorMessage(err)}; ${this.retryLater(runId)}`,
         );
       })
       .finally(() => {
@@ -189,8 +254,8 @@ export class ForgeBridge {
     });
     const status = statusFor(run);
     const final = isTerminal(run);
-    // The final status goes on the commit really tested; while queued, the head seen at acceptance.
-    const sha = final && run.sha ? run.sha : reply.acceptedSha;
+    // The run is pinned to the head seen at acceptance: every status goes on that commit.
+    const sha = run.sha ?? reply.acceptedSha;
     // Nothing new to say (a log line, the same place in the queue): no request at all.
     const bodyHash = createHash('sha256').update(`${body}\n${status.state} ${status.description} ${sha}`).digest('hex');
     if (bodyHash === reply.bodyHash) return;
@@ -213,15 +278,6 @@ export class ForgeBridge {
         context: STATUS_CONTEXT,
         targetUrl,
       });
-    // The PR moved while the run was queued: the commit seen at first is not left pending forever.
-    if (final && sha !== reply.acceptedSha && reply.acceptedSha && !skipStatus) {
-      await forge.setStatus(reply.repo, reply.acceptedSha, {
-        state: 'error',
-        description: `not tested: the pull request moved to ${sha.slice(0, 8)}`,
-        context: STATUS_CONTEXT,
-        targetUrl,
-      });
-    }
     store.saveReply({ ...reply, replyId, bodyHash, finalStatus: final ? status.state : undefined });
   }
 

@@ -172,7 +172,8 @@ export class Poller {
         // First poll ever: what is there now is history, not a request.
         this.deps.store.claimComment(commentId, repo, pr);
       } else if (pr !== undefined) {
-        const outcome = await this.deps.bridge.handle({ repo, pr, commentId, body: c.body, user: c.user });
+        const { body, user, createdAt } = c;
+        const outcome = await this.deps.bridge.handle({ repo, pr, commentId, body, user, createdAt });
         // The cursor stays before a comment the forge could not let us handle.
         if (outcome === 'retry') {
           throw new CcciError('FORGE_UNREACHABLE', `comment ${commentId} on ${repo}#${pr} could not be handled yet`);

@@ -40,6 +40,17 @@ function refProblem(ref: string): string | undefined {
   return undefined;
 }
 
+/** A full commit sha (40 hex digits, or 64 in a SHA-256 repository), in lower case. */
+export function validateSha(sha: string): string {
+  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(sha)) {
+    throw new CcciError(
+      'INPUT_INVALID',
+      `invalid commit ${JSON.stringify(sha)}: give the full sha (40 hexadecimal digits, or 64)`,
+    );
+  }
+  return sha.toLowerCase();
+}
+
 /**
  * A repository URL git may clone: https, http, ssh-style, file, or an absolute path. Never `ext::`
  * or options, and never credentials: a URL with a user (http, https) or a password (ssh) in it is

@@ -11,6 +11,7 @@ import { abraPort, clockPort, dockerPort, leasePort } from './ports.js';
 
 export interface RunFlags {
   ref: string;
+  sha?: string;
   repo?: string;
   stages?: string;
   quick?: boolean;
@@ -32,7 +33,15 @@ export async function runCommand(recipe: string, flags: RunFlags, secrets: Secre
     const docker = dockerPort(config);
     const lease = leasePort(config, session.runId, { onError: (message) => log.warn(message), clock: clockPort() });
     const { results, exitCode } = await runRecipe(
-      { recipe, ref: flags.ref, repo: flags.repo, stages: flags.stages, quick: flags.quick, keep: flags.keep },
+      {
+        recipe,
+        ref: flags.ref,
+        sha: flags.sha,
+        repo: flags.repo,
+        stages: flags.stages,
+        quick: flags.quick,
+        keep: flags.keep,
+      },
       {
         config,
         secrets,
@@ -47,7 +56,10 @@ export async function runCommand(recipe: string, flags: RunFlags, secrets: Secre
     );
     const { verdict, level, recipe: name, ref } = results;
     if (flags.json) process.stdout.write(secrets.redact(JSON.stringify(results, null, 2)) + '\n');
-    else if (exitCode !== 2) process.stdout.write(`${verdict} L${level} ${name}@${ref} — ${runDir.results}\n`);
+    else if (exitCode !== 2) {
+      const at = results.headSha ? ` (${results.headSha.slice(0, 8)})` : '';
+      process.stdout.write(`${verdict} L${level} ${name}@${ref}${at} — ${runDir.results}\n`);
+    }
     if (exitCode === 2 && results.error) process.stderr.write(`cc-ci: ${secrets.redact(results.error.message)}\n`);
     return exitCode;
   } catch (err) {

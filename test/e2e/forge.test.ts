@@ -127,6 +127,8 @@ describe('the forge loop', () => {
       body: 'Looks good.\n!testme --quick\nthanks',
     });
     const run = await theRunOf(serve, pr);
+    // Pinned from the start to the head the comment saw (the run clones by the PR's ref).
+    expect(run).toMatchObject({ ref: `refs/pull/${pr}/head`, sha });
     // Within seconds: a reply with the run link, and a pending status.
     const reply = await waitFor('the reply', async () => (await botComments(pr))[0], 30_000);
     expect(reply.body).toContain(`${serve.url}/runs/${run.id}`);

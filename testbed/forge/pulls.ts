@@ -4,8 +4,11 @@
 // else the commit of refs/pull/<index>/head, and head.ref is then "refs/pull/<index>/head"
 // (services/convert/pull.go). Branches moved behind the stand-in's back (commitOnBranch on the
 // bare repository) are picked up by syncPullRefs, which every PR read and every clone calls.
+// Each move is a `pull_push` event on the PR's timeline, as Gitea's CreatePushPullComment writes
+// it (services/pull/comment.go): a force push names [old, new]; a fast-forward names the new
+// commits, oldest first, without those already on the base branch; no new commit, no event.
 import type { ForgeCore } from './core.js';
-import { listRefs, mergeBase, updateRefs } from './git.js';
+import { git, listRefs, mergeBase, updateRefs } from './git.js';
 import type { IssueRec, RepoRec, UserRec } from './types.js';
 
 export class ForgeError extends Error {
@@ -37,6 +40,7 @@ export async function syncPullRefs(core: ForgeCore, repo: RepoRec): Promise<Map<
     for (const issue of moved) {
       const pr = issue.pull!;
       const tip = refs.get(`refs/heads/${pr.headBranch}`)!;
+      await recordPush(core, repo, issue, pr.headCommit, tip);
       updates.push([pullRef(issue.index), tip]);
       refs.set(pullRef(issue.index), tip);
       pr.headCommit = tip;
@@ -46,6 +50,30 @@ export async function syncPullRefs(core: ForgeCore, repo: RepoRec): Promise<Map<
     }
     await updateRefs(repo.dir, updates);
     return refs;
+  });
+}
+
+/** The PR's head moved from `from` to `to`: a `pull_push` timeline event, when Gitea would write one. */
+async function recordPush(core: ForgeCore, repo: RepoRec, issue: IssueRec, from: string, to: string): Promise<void> {
+  const fastForward = await git(repo.dir, ['merge-base', '--is-ancestor', from, to]).then(
+    () => true,
+    () => false,
+  );
+  let commitIds = [from, to];
+  if (fastForward) {
+    const base = `refs/heads/${issue.pull?.baseBranch ?? repo.defaultBranch}`;
+    const out = await git(repo.dir, ['rev-list', '--reverse', to, `^${from}`, `^${base}`, '--']).catch(() => '');
+    commitIds = out.split('\n').filter(Boolean);
+    if (commitIds.length === 0) return;
+  }
+  const id = core.store.nextId('comment');
+  core.store.pushes.set(id, {
+    id,
+    issueId: issue.id,
+    pusherId: issue.posterId,
+    isForcePush: !fastForward,
+    commitIds,
+    createdUnix: core.store.clock.unix(),
   });
 }
 

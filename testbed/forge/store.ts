@@ -2,7 +2,7 @@
 // as they share Gitea's `user` table; issues and PRs share a per-repository index) and a clock
 // that tests can move forward (timestamps are whole seconds, as in Gitea).
 import { randomBytes } from 'node:crypto';
-import type { CommentRec, HookRec, IssueRec, OrgRec, RepoRec, StatusRec, UserRec } from './types.js';
+import type { CommentRec, HookRec, IssueRec, OrgRec, PushRec, RepoRec, StatusRec, UserRec } from './types.js';
 
 export class Clock {
   private offsetMs = 0;
@@ -25,6 +25,8 @@ export class Store {
   readonly repos = new Map<number, RepoRec>();
   readonly issues = new Map<number, IssueRec>();
   readonly comments = new Map<number, CommentRec>();
+  /** Pushes to PRs (timeline `pull_push` events); ids from the comments' sequence, as in Gitea. */
+  readonly pushes = new Map<number, PushRec>();
   readonly statuses: StatusRec[] = [];
   readonly hooks = new Map<number, HookRec>();
   private seq = { user: 0, repo: 0, issue: 0, pull: 0, comment: 0, status: 0, hook: 0 };
@@ -92,6 +94,13 @@ export class Store {
   commentsOf(issueId: number): CommentRec[] {
     return [...this.comments.values()]
       .filter((c) => c.issueId === issueId)
+      .sort((a, b) => a.createdUnix - b.createdUnix || a.id - b.id);
+  }
+
+  /** Pushes to one PR, oldest first (created, then id). */
+  pushesOf(issueId: number): PushRec[] {
+    return [...this.pushes.values()]
+      .filter((p) => p.issueId === issueId)
       .sort((a, b) => a.createdUnix - b.createdUnix || a.id - b.id);
   }
 

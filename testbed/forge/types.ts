@@ -85,6 +85,22 @@ export interface CommentRec {
   updatedUnix: number;
 }
 
+/**
+ * A push to an open PR's head branch: Gitea's comment of type `pull_push` (CommentTypePullRequestPush),
+ * whose content is PushActionContent `{"is_force_push", "commit_ids"}` (services/pull/comment.go).
+ */
+export interface PushRec {
+  /** From the comments' id sequence: Gitea keeps timeline events in the comment table. */
+  id: number;
+  issueId: number;
+  /** Who pushed: the stand-in takes the PR's author (its pushes do not name a user). */
+  pusherId: number;
+  isForcePush: boolean;
+  /** A force push: [old head, new head]; otherwise the new commits, oldest first, base commits left out. */
+  commitIds: string[];
+  createdUnix: number;
+}
+
 export type CommitState = 'pending' | 'success' | 'error' | 'failure' | 'warning';
 
 export interface StatusRec {

@@ -90,6 +90,7 @@ export function runArgs(run: RunRecord, files: RunFolder, configPath: string, cl
     run.recipe,
     '--ref',
     run.ref,
+    ...(run.sha ? ['--sha', run.sha] : []),
     '--repo',
     run.repo,
     ...(run.stages.length > 0 ? ['--stages', run.stages.join(',')] : []),

@@ -1,8 +1,17 @@
 // cc-ci's client for a Gitea or Forgejo forge (REST API v1): the calls the trigger and the
 // reporter need, typed with gitea-js's types, over ./transport.ts (timeouts, retries, errors).
-import type { Comment, CommitStatus, CreateStatusOption, PullRequest, Repository, User } from 'gitea-js';
+import type {
+  Comment,
+  CommitStatus,
+  CreateStatusOption,
+  PullRequest,
+  Repository,
+  TimelineComment,
+  User,
+} from 'gitea-js';
 import { allPages, PAGE_LIMIT } from './paging.js';
 import { commitSha, positiveInt, repoParts, repoPath, userName } from './paths.js';
+import { pushesOf } from './timeline.js';
 import { createTransport } from './transport.js';
 import type { ForgeClient, ForgeClientOptions, StatusInput } from '../types.js';
 
@@ -48,6 +57,15 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
     // Paged only when `page` is given (otherwise Gitea returns every match at once).
     listRepoComments: async (repo, o = {}) =>
       paged<Comment>(repoPath(repo, 'issues', 'comments'), { since: o.since }, (c) => c.id),
+
+    // The issue timeline holds a `pull_push` event per push. Without `page` Gitea returns every
+    // item at once (its X-Total-Count is then the page's length, so paging could not be trusted).
+    listPrPushes: async (repo, n, o = {}) =>
+      pushesOf(
+        await getArray<TimelineComment>(repoPath(repo, 'issues', positiveInt('pull request number', n), 'timeline'), {
+          since: o.since,
+        }),
+      ),
 
     async createComment(repo, n, body) {
       // Note: a POST retried after a timeout may have been applied the first time; the caller can

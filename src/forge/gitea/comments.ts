@@ -20,6 +20,7 @@ export function listedComments(comments: readonly Comment[]): ListedComment[] {
             pr: prNumber(c.pull_request_url),
             body: c.body ?? '',
             user: c.user?.login ?? '',
+            createdAt: c.created_at ?? '',
             updatedAt: c.updated_at,
           },
         ],

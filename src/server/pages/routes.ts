@@ -87,6 +87,8 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
         recipe: run.recipe,
         repo: run.repo,
         ref: run.ref,
+        // The commit the run tested (or was pinned to), never what the ref names by now.
+        ...(run.sha ? { sha: run.sha } : {}),
         pr: run.pr,
         stages: run.stages,
         keep: run.keep,

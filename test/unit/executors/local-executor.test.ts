@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Execution } from '../../../src/executors/executor.js';
-import { localExecutor } from '../../../src/executors/local/local-executor.js';
+import { localExecutor, runArgs } from '../../../src/executors/local/local-executor.js';
 import { createLogger } from '../../../src/log/create-logger.js';
 import type { RunEventLine } from '../../../src/model/run-events.js';
+import { runFolder } from '../../../src/model/run-folder.js';
 import type { RunRecord } from '../../../src/model/run.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
@@ -146,5 +147,28 @@ describe('local executor', () => {
     expect(collect(again).map((e) => e.type)).toEqual(['run-started', 'app-claimed', 'run-finished']);
     // Stopping what is gone signals nothing.
     expect(() => again.stop({ code: 'CANCELLED', message: 'nothing to stop' })).not.toThrow();
+  });
+});
+
+describe("the child's command line", () => {
+  const run = (over: Partial<RunRecord>): RunRecord => ({
+    id: 'r1',
+    recipe: 'custom-html',
+    repo: 'https://git.example.org/coop-cloud/custom-html.git',
+    ref: 'refs/pull/7/head',
+    stages: [],
+    keep: false,
+    trigger: { kind: 'forge' },
+    state: 'queued',
+    createdAt: new Date(0).toISOString(),
+    ...over,
+  });
+  const folder = runFolder('/store', 'r1');
+
+  it('pins the child to the run’s commit with --sha, and leaves it out when the run has none', () => {
+    const sha = 'b'.repeat(40);
+    const args = runArgs(run({ sha }), folder, '/etc/cc-ci.yml', 'cli.js');
+    expect(args.slice(0, 7)).toEqual(['cli.js', 'run', 'custom-html', '--ref', 'refs/pull/7/head', '--sha', sha]);
+    expect(runArgs(run({}), folder, '/etc/cc-ci.yml', 'cli.js')).not.toContain('--sha');
   });
 });

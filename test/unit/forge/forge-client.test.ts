@@ -226,6 +226,31 @@ describe('comments', () => {
   });
 });
 
+describe('pushes to a pull request', () => {
+  it('reads the pull_push events of the timeline: their time, commits and force flag, since a time', async () => {
+    await forge.control.commitOnBranch(REPO, 'pushes-1', { 'marker.txt': '1\n' }, 'one');
+    const pull = await forge.control.createPullRequest({
+      repo: REPO,
+      head: 'pushes-1',
+      title: 'p',
+      author: 'maintainer',
+    });
+    const comment = forge.control.comment({ repo: REPO, index: pull.number!, author: 'maintainer', body: 'hi' });
+    expect(await client().listPrPushes(REPO, pull.number!)).toEqual([]);
+    forge.control.advanceClock(2000);
+    const two = await forge.control.commitOnBranch(REPO, 'pushes-1', { 'marker.txt': '2\n' }, 'two');
+    const pushes = await client().listPrPushes(REPO, pull.number!, { since: comment.created_at! });
+    expect(pushes).toEqual([{ at: expect.any(String), commits: [two], force: false }]);
+    expect(Date.parse(pushes[0]!.at)).toBeGreaterThanOrEqual(Date.parse(comment.created_at!) + 2000);
+    expect(apiRequests(`/api/v1/repos/${REPO}/issues/${pull.number}/timeline`).length).toBe(2);
+    expect(
+      await client().listPrPushes(REPO, pull.number!, {
+        since: new Date(Date.parse(pushes[0]!.at) + 1000).toISOString(),
+      }),
+    ).toEqual([]);
+  });
+});
+
 describe('org membership', () => {
   it('true / false when the bot is a member (204 / 404)', async () => {
     const c = client();

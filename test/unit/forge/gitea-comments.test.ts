@@ -16,6 +16,7 @@ describe('gitea comments', () => {
           id: 7,
           body: '!testme',
           user: { login: 'maintainer' },
+          created_at: '2026-11-30T09:59:00Z',
           updated_at: '2026-11-30T10:00:00Z',
           pull_request_url: 'http://forge/o/r/pulls/3',
         },
@@ -23,8 +24,15 @@ describe('gitea comments', () => {
         { body: 'no id' },
       ]),
     ).toEqual([
-      { commentId: 7, pr: 3, body: '!testme', user: 'maintainer', updatedAt: '2026-11-30T10:00:00Z' },
-      { commentId: 8, pr: undefined, body: '', user: '', updatedAt: undefined },
+      {
+        commentId: 7,
+        pr: 3,
+        body: '!testme',
+        user: 'maintainer',
+        createdAt: '2026-11-30T09:59:00Z',
+        updatedAt: '2026-11-30T10:00:00Z',
+      },
+      { commentId: 8, pr: undefined, body: '', user: '', createdAt: '', updatedAt: undefined },
     ]);
   });
 });

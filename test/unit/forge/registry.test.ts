@@ -24,10 +24,18 @@ describe('forge registry', () => {
             id: 1,
             body: '!testme',
             user: { login: 'm' },
+            created_at: '2026-01-01T00:00:00Z',
             updated_at: '2026-01-01T00:00:00Z',
             pull_request_url: 'https://git.example.org/o/r/pulls/4',
           },
-          { id: 2, body: 'hi', user: { login: 'm' }, updated_at: '2026-01-01T00:00:01Z', pull_request_url: '' },
+          {
+            id: 2,
+            body: 'hi',
+            user: { login: 'm' },
+            created_at: '2026-01-01T00:00:01Z',
+            updated_at: '2026-01-01T00:00:01Z',
+            pull_request_url: '',
+          },
         ]),
         { status: 200, headers: { 'content-type': 'application/json', 'x-total-count': '2' } },
       );
@@ -38,8 +46,22 @@ describe('forge registry', () => {
       fetch: fetch as typeof globalThis.fetch,
     });
     expect(await forge.commentsSince('o/r', '2026-01-01T00:00:00Z')).toEqual([
-      { commentId: 1, pr: 4, body: '!testme', user: 'm', updatedAt: '2026-01-01T00:00:00Z' },
-      { commentId: 2, pr: undefined, body: 'hi', user: 'm', updatedAt: '2026-01-01T00:00:01Z' },
+      {
+        commentId: 1,
+        pr: 4,
+        body: '!testme',
+        user: 'm',
+        createdAt: '2026-01-01T00:00:00Z',
+        updatedAt: '2026-01-01T00:00:00Z',
+      },
+      {
+        commentId: 2,
+        pr: undefined,
+        body: 'hi',
+        user: 'm',
+        createdAt: '2026-01-01T00:00:01Z',
+        updatedAt: '2026-01-01T00:00:01Z',
+      },
     ]);
     expect(asked[0]).toContain('/api/v1/repos/o/r/issues/comments?since=2026-01-01T00%3A00%3A00Z');
   });

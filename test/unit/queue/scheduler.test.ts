@@ -255,4 +255,29 @@ describe('run store', () => {
     expect(again.getCursor('poll:coop-cloud/custom-html')).toBe('42');
     expect(again.countByState()).toMatchObject({ passed: 1, failed: 1, queued: 1, running: 0 });
   });
+
+  it('keeps the commit a run is pinned to across a restart, and starts the run on it', () => {
+    const sha = 'c'.repeat(40);
+    const first = setup({ capacity: 1 });
+    first.scheduler.enqueue(req('keycloak')); // holds the one slot
+    const queued = first.scheduler.enqueue({ ...req('custom-html', 9), sha });
+    expect(queued).toMatchObject({ state: 'queued', sha });
+    first.store.close();
+    // The server restarts: the queued run comes back from the file with its commit, and starts on it.
+    const store = new RunStore(join(first.dir, 'store', 'cc-ci.db'));
+    expect(store.getRun(queued.id)).toMatchObject({ state: 'queued', ref: 'refs/pull/9/head', sha });
+    const executor = new FakeExecutor(join(first.dir, 'store'));
+    const config = loadConfig({ path: join(first.dir, 'cc-ci.yml'), secrets: new SecretRegistry() });
+    const scheduler = new Scheduler({
+      store,
+      executor,
+      config,
+      log: createLogger({ secrets: new SecretRegistry(), console: false }).log,
+      reap: async () => undefined,
+      teardownBudgetMs: 5_000,
+    });
+    scheduler.pump();
+    expect(executor.started.map((e) => [e.run.id, e.run.sha])).toEqual([[queued.id, sha]]);
+    store.close();
+  });
 });

@@ -92,15 +92,16 @@ describe('the PR reply', () => {
     expect(cancelled).not.toContain('card.png');
   });
 
-  it('says when the PR moved while the run was queued, and when --keep is switched off', () => {
+  it('names the commit it is pinned to, and says when --keep is switched off', () => {
     const body = renderComment({
-      run: { ...base, state: 'passed', verdict: 'pass', level: 5, sha: '1234567890' },
+      run: { ...base, state: 'passed', verdict: 'pass', level: 5, sha },
       stages: [],
       publicUrl: url,
       acceptedSha: sha,
       keepOff: true,
     });
-    expect(body).toContain('it tested `12345678`, not `abcdef01`');
+    expect(body).toContain('custom-html at `abcdef01`');
+    expect(body).not.toContain('moved');
     expect(body).toContain('keeping failed deployments is switched off');
   });
 });

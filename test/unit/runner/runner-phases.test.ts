@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { CcciError, RecipeFailure } from '../../../src/model/errors.js';
@@ -18,7 +19,8 @@ import { runRecipe, type RunOutcome } from '../../../src/runner/run-recipe.js';
 import type { RunInput } from '../../../src/runner/prepare.js';
 import { lifecycle, type StageDef, type StageScope } from '../../../src/runner/stage-table.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
-import { makeFixtureRepos, type FixtureRepo } from '../../../testbed/fixtures/make-recipes.js';
+import { commitOnBranch, makeFixtureRepos, type FixtureRepo } from '../../../testbed/fixtures/make-recipes.js';
+import { GIT_ENV } from '../../../testbed/forge/git.js';
 import { FakeAbraPort, type AbraCallRecord, type AbraMethod } from '../../support/fake-abra-port.js';
 import { FakeLease } from '../../support/fake-lease.js';
 import { FakeSwarm } from '../../support/fake-swarm.js';
@@ -432,5 +434,66 @@ describe('runner phases', () => {
     const failedStage = fail.events.find((e) => e.type === 'stage-finished' && e.stage === 'install');
     expect(failedStage).toMatchObject({ result: { status: 'fail', code: 'CHECK_FAILED' } });
     expect(fail.events.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1, results: { verdict: 'fail' } });
+  });
+});
+
+describe('a run pinned to a commit (--sha)', () => {
+  const git = (args: string[]) => execa('git', ['--git-dir', repo.dir, ...args], { env: GIT_ENV });
+
+  /** The marker file the install app's checkout holds: which commit was deployed. */
+  const markerOfInstall = (seen: { marker?: string }) =>
+    stage('install', async (s) => {
+      seen.marker = readFileSync(join(s.installApp().recipeDir, 'marker.txt'), 'utf8').trim();
+      return { status: 'pass' };
+    });
+
+  it('tests the pinned commit after its ref moved on, and results.json names it', async () => {
+    const pinned = await commitOnBranch(repo, 'pr-pin', { 'marker.txt': 'pinned\n' }, 'the approved commit');
+    const moved = await commitOnBranch(repo, 'pr-pin', { 'marker.txt': 'pushed later\n' }, 'pushed after approval');
+    const seen: { marker?: string } = {};
+    const { outcome, events } = await run(
+      { ref: 'pr-pin', sha: pinned, stages: 'install' },
+      { stages: all({ install: markerOfInstall(seen) }) },
+    );
+    expect(outcome.results.verdict).toBe('pass');
+    expect(outcome.results.headSha).toBe(pinned);
+    expect(outcome.results.headSha).not.toBe(moved);
+    expect(seen.marker).toBe('pinned');
+    expect(events[0]).toMatchObject({ type: 'run-started', ref: 'pr-pin', sha: pinned });
+  });
+
+  it('fetches a pinned commit no ref leads to any more (a force push since), by itself', async () => {
+    const gone = await commitOnBranch(repo, 'pr-forced', { 'marker.txt': 'force-pushed away\n' }, 'replaced');
+    await git(['update-ref', '-d', 'refs/heads/pr-forced']);
+    const seen: { marker?: string } = {};
+    const { outcome } = await run(
+      { ref: 'main', sha: gone, stages: 'install' },
+      { stages: all({ install: markerOfInstall(seen) }) },
+    );
+    expect(outcome.results).toMatchObject({ verdict: 'pass', headSha: gone });
+    expect(seen.marker).toBe('force-pushed away');
+  });
+
+  it('a pinned commit the repository does not have is an error, not the recipe failing', async () => {
+    const missing = 'f'.repeat(40);
+    const { outcome, seen } = await run({ ref: 'main', sha: missing }, { stages: all({}) });
+    expect(outcome.exitCode).toBe(3);
+    expect(outcome.results.verdict).toBe('error');
+    expect(outcome.results.error).toMatchObject({
+      code: 'COMMIT_NOT_FOUND',
+      message: expect.stringContaining(missing),
+    });
+    expect(outcome.results.headSha).toBe(missing);
+    expect(outcome.results.stages.map((s) => s.status)).not.toContain('fail');
+    expect(seen.claimed).toEqual([]);
+  });
+
+  it('refuses a sha that is not a full commit id before cloning (exit 2)', async () => {
+    const { outcome } = await run({ ref: 'main', sha: 'abc123' }, { stages: all({}) });
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.results.error).toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('full sha'),
+    });
   });
 });

@@ -65,6 +65,8 @@ beforeAll(async () => {
   executor = new FakeExecutor(config.store);
   const reap = async (): Promise<JanitorReport> => ({
     reaped: [],
+    leftBehind: [],
+    recordsKept: [],
     keptLive: [],
     keptYoung: [],
     unreadableLeases: [],

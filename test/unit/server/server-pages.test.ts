@@ -436,6 +436,24 @@ describe('admin forms', () => {
     expect(page.body).toContain('re-run of <a class="mono" href="/runs/r-a">');
   });
 
+  it('re-runs the commit the run tested, not what its ref names by now (the PR moved on)', async () => {
+    const tested = 'a'.repeat(40);
+    world.store.insertRun('r-pr', request({ ref: 'refs/pull/4/head', sha: tested, pr: 4 }));
+    world.store.finishRun('r-pr', { state: 'failed', verdict: 'fail', level: 0, sha: tested });
+    const res = await world.app.inject({
+      method: 'POST',
+      url: '/runs/r-pr/rerun',
+      payload: `token=${encodeURIComponent(TOKEN)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(303);
+    expect(world.runs.enqueued).toEqual([expect.objectContaining({ ref: 'refs/pull/4/head', sha: tested, pr: 4 })]);
+    // Kept in the store with the queued run, so a restart starts it on the same commit.
+    expect(world.store.getRun('rerun-1')).toMatchObject({ state: 'queued', sha: tested });
+    const page = await world.app.inject('/runs/rerun-1');
+    expect(page.body).toContain(`<dd class="mono">${tested}</dd>`);
+  });
+
   it('404s for an unknown run, before looking at the token', async () => {
     const res = await world.app.inject({
       method: 'POST',

@@ -421,6 +421,65 @@ describe('git over HTTP', () => {
   });
 });
 
+describe('the issue timeline', () => {
+  interface Item {
+    id: number;
+    type: string;
+    body: string;
+    created_at: string;
+    updated_at: string;
+    user: { login: string };
+  }
+  const timeline = async (pr: number, query = '') => {
+    const res = await api(`/repos/${REPO}/issues/${pr}/timeline${query}`, { as: 'cc-ci-bot' });
+    expect(res.status).toBe(200);
+    return { items: (await res.json()) as Item[], total: res.headers.get('x-total-count') };
+  };
+
+  it('records a pull_push per push, as Gitea does: new commits oldest first, [old, new] when forced', async () => {
+    const opened = await forge.control.commitOnBranch(REPO, 'tl-1', { 'marker.txt': 'a\n' }, 'a');
+    const pull = await forge.control.createPullRequest({ repo: REPO, head: 'tl-1', title: 'tl', author: 'maintainer' });
+    const pr = pull.number!;
+    forge.control.comment({ repo: REPO, index: pr, author: 'maintainer', body: '!testme' });
+    forge.control.advanceClock(2000);
+    const b = await forge.control.commitOnBranch(REPO, 'tl-1', { 'marker.txt': 'b\n' }, 'b');
+    const c = await forge.control.commitOnBranch(REPO, 'tl-1', { 'marker.txt': 'c\n' }, 'c');
+    // A force push: the branch is moved to a commit that does not descend from the PR's head.
+    const elsewhere = await forge.control.commitOnBranch(REPO, 'tl-other', { 'marker.txt': 'x\n' }, 'x');
+    const bare = (await forge.control.handle(REPO)).dir;
+    await git(['--git-dir', bare, 'update-ref', 'refs/heads/tl-1', elsewhere]);
+    await forge.control.pullRequest(REPO, pr);
+
+    const { items, total } = await timeline(pr);
+    expect(items.map((i) => i.type)).toEqual(['comment', 'pull_push', 'pull_push', 'pull_push']);
+    expect(total).toBe('4');
+    const pushes = items.slice(1);
+    expect(pushes.map((i) => JSON.parse(i.body))).toEqual([
+      { is_force_push: false, commit_ids: [b] },
+      { is_force_push: false, commit_ids: [c] },
+      { is_force_push: true, commit_ids: [c, elsewhere] },
+    ]);
+    expect(pushes.every((i) => i.user.login === 'maintainer' && i.created_at === i.updated_at)).toBe(true);
+    expect(Date.parse(pushes[0]!.created_at) - Date.parse(items[0]!.created_at)).toBeGreaterThanOrEqual(2000);
+    // Comments and events share one id sequence.
+    expect(new Set(items.map((i) => i.id)).size).toBe(4);
+    expect(opened).not.toBe(b);
+
+    // `since` on the updated time (inclusive): the comment is left out, the pushes stay.
+    expect((await timeline(pr, `?since=${pushes[0]!.created_at}`)).items.map((i) => i.type)).toEqual([
+      'pull_push',
+      'pull_push',
+      'pull_push',
+    ]);
+    // Paged only when `page` is given; X-Total-Count is then the page's length.
+    const page = await timeline(pr, '?page=2&limit=3');
+    expect(page.items.map((i) => i.id)).toEqual([pushes[2]!.id]);
+    expect(page.total).toBe('1');
+    const unknown = await api(`/repos/${REPO}/issues/9999/timeline`, { as: 'cc-ci-bot' });
+    expect(unknown.status).toBe(500);
+  });
+});
+
 describe('control surface over HTTP and the process entry', () => {
   it('serves /_testbed/ routes that match the TypeScript API', async () => {
     const post = (path: string, body: unknown) =>

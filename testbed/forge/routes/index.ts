@@ -7,10 +7,12 @@ import { miscRoutes } from './misc.js';
 import { orgRoutes } from './orgs.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
+import { timelineRoutes } from './timeline.js';
 
 export const routes: Route[] = [
   ...miscRoutes,
   ...commentRoutes,
+  ...timelineRoutes,
   ...repoRoutes,
   ...orgRoutes,
   ...statusRoutes,
