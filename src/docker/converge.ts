@@ -9,8 +9,14 @@
 // update monitor (5 s unless `update_config.monitor` says otherwise). Swarm reports a task
 // `running` for an instant when its container was stopped as unhealthy and exited 0, so N/N
 // alone can be a crash loop caught between two restarts.
-import { CcciError, FactError, type DockerFact } from '../model/errors.js';
-import type { ServiceState, TaskState } from './swarm-api.js';
+//
+// A task whose image could not be pulled is rejected with only "No such image: <image>": Docker
+// logs the registry's error and keeps it nowhere else. So the image's registry is asked once per
+// image (through the Engine, askRegistry) what it says: an image it does not have, a rate limit or
+// a refused login ends the wait at once, as a pull failure with the registry's words; a registry
+// that could not be reached may answer swarm's next try, so that is reported only if the wait fails.
+import { CcciError, FactError, type DockerFact, type RegistryAnswer } from '../model/errors.js';
+import type { RegistryReply, ServiceState, TaskState } from './swarm-api.js';
 import type { SwarmApi } from './swarm-api.js';
 
 export interface ConvergeOptions {
@@ -30,7 +36,7 @@ export interface Converged {
   stableForMs: number;
 }
 
-type NotConverged = Extract<DockerFact, { services: string[] }>['what'];
+type NotConverged = Extract<DockerFact, { what: 'not-converged' | 'update-paused' | 'tasks-failing' }>['what'];
 
 /** The stack did not converge (at the deadline, an update paused, tasks kept failing), with what was seen. */
 export class ConvergenceError extends FactError {
@@ -44,6 +50,59 @@ export class ConvergenceError extends FactError {
     this.what = what;
   }
 }
+
+/** A service's image could not be pulled onto the node; the fact carries what its registry answered. */
+export class ImagePullError extends FactError {
+  readonly image: string;
+  readonly reply: RegistryReply;
+  constructor(image: string, services: string[], reply: RegistryReply) {
+    super(
+      { source: 'docker', what: 'image-not-pulled', services, image, registry: reply.answer },
+      pullMessage(image, services, reply),
+    );
+    this.name = 'ImagePullError';
+    this.image = image;
+    this.reply = reply;
+  }
+}
+
+/** What the registry's answer means for the recipe's maintainer or the operator, and what to do. */
+export function pullMessage(image: string, services: string[], reply: RegistryReply): string {
+  const what = `image ${image} of service ${services.join(', ')}`;
+  // A proxy in front of a registry may answer with a whole page: its first line says enough.
+  const words = reply.message.split('\n')[0]!.slice(0, MAX_WORDS);
+  const said = `the registry said: ${words}`;
+  switch (reply.answer) {
+    case 'rate-limited':
+      return (
+        `${what} could not be pulled: the registry's pull rate limit was hit (${said}); wait for the limit ` +
+        'to reset, or log the Docker host in to the registry (docker login) for a higher limit'
+      );
+    case 'unauthorized':
+      return (
+        `${what} could not be pulled: the registry refused it without a login (${said}); for a private image, ` +
+        'log the Docker host in to the registry (docker login, see docs/install.md)'
+      );
+    case 'not-found':
+      return `${what} does not exist: its registry has no such tag or repository (${said}); fix the recipe's image`;
+    case 'unreachable':
+      return `${what} could not be pulled: its registry could not be reached (${words}); check the network`;
+    case 'no-answer':
+      return `${what} could not be pulled: ${words}; check the host's network and the registry`;
+    case 'has-it':
+      return (
+        `${what} could not be pulled onto the node (its tasks were rejected: No such image), though the registry ` +
+        "serves it when asked; the pull failed on every try: see the Docker daemon's log"
+      );
+  }
+}
+
+// The registry's answers that retrying will not change within a deploy's wait.
+const FINAL_ANSWERS: readonly RegistryAnswer[] = ['not-found', 'rate-limited', 'unauthorized'];
+// How long the registry may take to answer about one image.
+export const REGISTRY_TIMEOUT_MS = 20_000;
+const NO_SUCH_IMAGE = /^No such image: (\S+)/;
+const MAX_WORDS = 300;
 
 const HOT_POLL_MS = 50;
 const HOT_WINDOW_MS = 3_000;
@@ -81,6 +140,16 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
   const failedSeen = new Set<string>();
   // When the current converged state was first seen; reset whenever it breaks.
   let noticedAt: number | undefined;
+  // What each image's registry answered, asked once per image; and which service waits on which image.
+  const asked = new Map<string, RegistryReply>();
+  const notPulled = new Map<string, string>();
+  const waitingOn = (image: string) => [...notPulled].filter(([, i]) => i === image).map(([s]) => s);
+  // A failed wait is a pull failure when the services it names are waiting for an image.
+  const pullFailure = (names: string[]): ImagePullError | undefined => {
+    const image = names.map((n) => notPulled.get(n)).find((i) => i !== undefined);
+    if (image === undefined) return undefined;
+    return new ImagePullError(image, waitingOn(image), asked.get(image)!);
+  };
   try {
     for (;;) {
       if (opts.signal?.aborted) throw new CcciError('CANCELLED', `waiting for stack ${stack}: cancelled`);
@@ -88,8 +157,20 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       const tasks = await docker.tasks(services.map((s) => s.id));
       for (const t of tasks)
         if (t.state === 'failed' || t.state === 'rejected') failedSeen.add(`${t.serviceId} ${t.id}`);
+      notPulled.clear();
+      for (const [service, image] of imagesNotPulled(services, tasks)) {
+        notPulled.set(service, image);
+        if (asked.has(image)) continue;
+        opts.onProgress?.(`service ${service}: image ${image} could not be pulled; asking its registry why`);
+        const reply = await docker.askRegistry(image, { timeoutMs: REGISTRY_TIMEOUT_MS, signal: opts.signal });
+        asked.set(image, reply);
+        opts.onProgress?.(`registry of ${image}: ${reply.answer}: ${reply.message}`);
+      }
+      const final = [...new Set(notPulled.values())].find((i) => FINAL_ANSWERS.includes(asked.get(i)!.answer));
+      if (final !== undefined) throw new ImagePullError(final, waitingOn(final), asked.get(final)!);
       const verdict = judge(stack, services, tasks, failedSeen);
-      if (verdict.kind === 'failed') throw new ConvergenceError(verdict.message, verdict.services, verdict.why);
+      if (verdict.kind === 'failed')
+        throw pullFailure(verdict.services) ?? new ConvergenceError(verdict.message, verdict.services, verdict.why);
       let stableAt = Infinity;
       let summary = verdict.kind === 'waiting' ? verdict.summary : '';
       if (verdict.kind === 'converged') {
@@ -112,6 +193,8 @@ export async function waitForConvergence(docker: SwarmApi, stack: string, opts: 
       }
       if (Date.now() >= deadline) {
         const behind = verdict.kind === 'waiting' ? verdict.services : services.map((s) => s.name);
+        const pull = pullFailure(behind);
+        if (pull) throw pull;
         throw new ConvergenceError(
           `timed out after ${Math.round(opts.deadlineMs / 1000)} s waiting for stack ${stack} to converge: ${summary}`,
           behind,
@@ -186,6 +269,24 @@ export function judge(
   return waiting.length === 0
     ? { kind: 'converged' }
     : { kind: 'waiting', summary: waiting.join('; '), services: behind };
+}
+
+/**
+ * The services (full names) whose newest task with the current template was rejected or failed
+ * because its image is not on the node, with that image; a service with such a task running is not.
+ */
+export function imagesNotPulled(services: ServiceState[], tasks: TaskState[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of services) {
+    const own = tasks.filter((t) => t.serviceId === s.id && t.template === s.template);
+    if (own.some((t) => t.state === 'running')) continue;
+    const last = own
+      .filter((t) => t.state === 'rejected' || t.state === 'failed')
+      .sort((a, b) => b.timestamp.localeCompare(a.timestamp))[0];
+    const image = NO_SUCH_IMAGE.exec(last?.error ?? '')?.[1];
+    if (image !== undefined) out.set(s.name, image);
+  }
+  return out;
 }
 
 /** The longest update monitor of the stack's services: each must stay converged that long. */

@@ -4,10 +4,12 @@
 // container to exec in); whose fault that is, src/model/blame.ts decides.
 import Docker from 'dockerode';
 import { CcciError, errorMessage, FactError } from '../model/errors.js';
+import { readRegistryAnswer } from './registry-answer.js';
 import type {
   DockerEvent,
   ExecOptions,
   ExecResult,
+  RegistryReply,
   ServiceState,
   StackResources,
   SwarmApi,
@@ -328,6 +330,48 @@ export class SwarmDocker implements SwarmApi {
 
   async removeConfigs(names: string[]): Promise<void> {
     await Promise.all(names.map((n) => this.ignoreMissing(() => this.api.getConfig(n).remove())));
+  }
+
+  /**
+   * `GET /distribution/<image>/json`: the Engine fetches the image's manifest from its registry
+   * (as `docker stack deploy` does to pin a digest) and passes the registry's error on. No
+   * credentials are sent. The registry may hold the request for minutes: the time limit ends it.
+   */
+  async askRegistry(image: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RegistryReply> {
+    const limit = new AbortController();
+    const timer = setTimeout(() => limit.abort(), opts.timeoutMs);
+    const stop = () => limit.abort();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      await new Promise<unknown>((resolve, reject) => {
+        this.api.modem.dial(
+          {
+            path: `/distribution/${image}/json`,
+            method: 'GET',
+            statusCodes: { 200: true },
+            abortSignal: limit.signal,
+          } as Parameters<typeof this.api.modem.dial>[0],
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+        );
+      });
+      return { answer: 'has-it', message: `the registry serves ${image}` };
+    } catch (err) {
+      if (opts.signal?.aborted) throw new CcciError('CANCELLED', `asking the registry about ${image}: stopped`);
+      if (limit.signal.aborted)
+        return {
+          answer: 'no-answer',
+          message: `the registry did not answer within ${Math.round(opts.timeoutMs / 1000)} s`,
+        };
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === undefined)
+        throw engineFailed(`Docker Engine: asking about image ${image} failed: ${errorMessage(err)}`, err);
+      const json = (err as { json?: { message?: unknown } }).json;
+      const message = typeof json?.message === 'string' ? json.message : errorMessage(err);
+      return { answer: readRegistryAnswer(status, message), message, status };
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', stop);
+    }
   }
 
   async removeNetworks(names: string[]): Promise<void> {

@@ -1,5 +1,7 @@
 // What cc-ci needs from the Docker Engine, as an interface: SwarmDocker (docker.ts) is the real
 // one; unit tests of the runner, stages and teardown hand in a fake.
+import type { RegistryAnswer } from '../model/errors.js';
+
 export interface ServiceState {
   id: string;
   name: string;
@@ -56,6 +58,15 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** What an image's registry answered when asked for the image's manifest. */
+export interface RegistryReply {
+  answer: RegistryAnswer;
+  /** The registry's own words (or the connection's error), as the Engine passed them on. */
+  message: string;
+  /** The Engine's HTTP status, when it answered. */
+  status?: number;
+}
+
 export interface SwarmApi {
   services(stack: string): Promise<ServiceState[]>;
   tasks(serviceIds: string[]): Promise<TaskState[]>;
@@ -75,6 +86,12 @@ export interface SwarmApi {
   serviceLogs(service: string, opts: { tail: number; signal?: AbortSignal; timeoutMs?: number }): Promise<string>;
   /** The image each service of the stack runs, with its digest. */
   serviceImages(stack: string): Promise<Array<{ service: string; image: string; digest?: string }>>;
+  /**
+   * Asks the image's registry, through the Engine, whether it hands the image out (without
+   * credentials); 'no-answer' when nothing came within the time. Throws only when the Engine
+   * itself cannot be reached.
+   */
+  askRegistry(image: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RegistryReply>;
   removeServices(names: string[]): Promise<void>;
   removeContainers(names: string[]): Promise<void>;
   removeVolumes(names: string[]): Promise<void>;

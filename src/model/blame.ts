@@ -6,10 +6,10 @@
 // - The run was stopped (cancelled, superseded, timed out): `error`, with the stop's own code,
 //   whatever the interrupted check threw on its way out.
 // - A fact: the table in `judge`, as a user of Co-op Cloud would see it. What the app did or
-//   did not do (no answer in time, a wrong page, a stack that did not converge, data lost, abra
-//   refusing a recipe action) is `fail`; what stood between cc-ci and the app (Docker, the
-//   ingress refusing a connection, Chromium, abra's own plumbing, a locked backup repository) is
-//   `error`.
+//   did not do (no answer in time, a wrong page, a stack that did not converge, an image tag its
+//   registry does not have, data lost, abra refusing a recipe action) is `fail`; what stood
+//   between cc-ci and the app (Docker, a registry that would not hand over an image, the ingress
+//   refusing a connection, Chromium, abra's own plumbing, a locked backup repository) is `error`.
 // - A RecipeFailure without a fact: `fail`; a CcciError without one: `error` with its code.
 // - Anything else (a bug): `error`, INTERNAL.
 import { CcciError, errorMessage, factOf, RecipeFailure, stopCodes } from './errors.js';
@@ -66,6 +66,10 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
         case 'update-paused':
         case 'tasks-failing':
           return fail('NOT_CONVERGED', message);
+        // An image the registry does not have is the recipe's to fix; a registry that would not
+        // hand it over (rate limit, login, no answer) says nothing about the recipe.
+        case 'image-not-pulled':
+          return fact.registry === 'not-found' ? fail('RECIPE_BROKEN', message) : broke('IMAGE_PULL_FAILED', message);
         // A service the spec names that has no running container is the recipe's; the bot's is not.
         case 'no-container':
           return fact.ofTheApp ? fail('RECIPE_BROKEN', message) : broke('DOCKER_FAILED', message);
@@ -143,7 +147,16 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
       }
       break;
     case 'recipe-tests':
-      return fail('TESTS_FAILED', message);
+      switch (fact.what) {
+        case 'exited':
+        case 'case-failed':
+          return fail('TESTS_FAILED', message);
+        // Tests that could not run safely (or at all) on this host said nothing about the recipe.
+        case 'not-isolated':
+        case 'runner-missing':
+          return broke('TESTS_NOT_RUN', message);
+      }
+      break;
     case 'lint':
       return fail('LINT_FAILED', message);
   }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'COMMIT_NOT_FOUND' // the commit the run is pinned to is not in the repository (any more): exit 3
   | 'ABRA_FAILED' // abra's own plumbing failed (not the recipe): exit 3
   | 'DOCKER_FAILED' // the Docker Engine API answered with an error or is unreachable: exit 3
+  | 'IMAGE_PULL_FAILED' // an image could not be pulled: the registry's rate limit, a login it wants, or no answer
   | 'INGRESS_FAILED' // the ingress could not be reached at all (refused, reset, TLS): the check could not be made
   | 'BROWSER_FAILED' // Chromium could not start or crashed
   | 'STORE_FAILED' // cc-ci's own store (run dir, leases) could not be written
@@ -25,6 +26,7 @@ export type ErrorCode =
   | 'SUPERSEDED' // the run was stopped because a newer run for the same PR replaced it
   | 'TIMED_OUT' // the run took longer than runner.runTimeout (or the server's backstop)
   | 'INTERRUPTED' // the server stopped or died while the run was going; the run was stopped and torn down
+  | 'TESTS_NOT_RUN' // the recipe's tests could not run as an unprivileged user, or their runner is missing: not run
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
@@ -36,6 +38,7 @@ export const errorCodes: readonly ErrorCode[] = [
   'COMMIT_NOT_FOUND',
   'ABRA_FAILED',
   'DOCKER_FAILED',
+  'IMAGE_PULL_FAILED',
   'INGRESS_FAILED',
   'BROWSER_FAILED',
   'STORE_FAILED',
@@ -47,6 +50,7 @@ export const errorCodes: readonly ErrorCode[] = [
   'SUPERSEDED',
   'TIMED_OUT',
   'INTERRUPTED',
+  'TESTS_NOT_RUN',
   'INTERNAL',
 ];
 
@@ -118,9 +122,23 @@ export interface AbraFact {
   onRecipe?: boolean;
 }
 
+/**
+ * What an image's registry said when asked about an image a swarm node could not pull (the
+ * node's own pull error is not kept by Docker: its task only says "No such image").
+ */
+export type RegistryAnswer =
+  | 'rate-limited' // HTTP 429, toomanyrequests
+  | 'unauthorized' // HTTP 401 or 403: unauthorized, denied, a login wanted
+  | 'not-found' // HTTP 404: no such tag (manifest unknown) or repository (name unknown)
+  | 'unreachable' // no connection, a broken answer, any other error
+  | 'no-answer' // nothing within the time limit
+  | 'has-it'; // the registry serves the image now: the node's pull failed and its retries too
+
 export type DockerFact =
   /** The stack did not reach its desired state: still waiting at the deadline, an update paused, tasks failing. */
   | { source: 'docker'; what: 'not-converged' | 'update-paused' | 'tasks-failing'; services: string[] }
+  /** A service's image could not be pulled onto the node; `registry` is what its registry answered. */
+  | { source: 'docker'; what: 'image-not-pulled'; services: string[]; image: string; registry: RegistryAnswer }
   /** No running container of a service: one of the app's stack (named by the spec), or another (the backup bot). */
   | { source: 'docker'; what: 'no-container'; service: string; ofTheApp: boolean }
   /** The Engine could not be reached, answered with an error, or an exec's stream broke. */
@@ -187,10 +205,14 @@ export interface CustomCheckFact {
   page?: BrowserFact;
 }
 
-/** The recipe's own tests: a run exited non-zero, or a test case failed. */
+/**
+ * The recipe's own tests: a run exited non-zero, or a test case failed; or they could not be run
+ * at all: not as an unprivileged user apart from the run folder (`not-isolated`), or the program
+ * that runs them is missing on the host (`runner-missing`, e.g. pytest).
+ */
 export interface RecipeTestsFact {
   source: 'recipe-tests';
-  what: 'exited' | 'case-failed';
+  what: 'exited' | 'case-failed' | 'not-isolated' | 'runner-missing';
 }
 
 /** An error-level lint rule is not satisfied. */

@@ -45,5 +45,10 @@ export function readComposeNames(recipeDir: string, files: string[]): ComposeNam
 
 /** `<stack>_<secret>_<version>` for each secret, with versions from the app .env (default v1). */
 export function secretNames(stack: string, secrets: string[], env: Record<string, string>): string[] {
-  return secrets.map((s) => `${stack}_${s}_${env[`SECRET_${s.toUpperCase()}_VERSION`] ?? 'v1'}`);
+  return secrets.map((s) => `${stack}_${s}_${secretVersion(s, env)}`);
+}
+
+/** A secret's version, as the app .env sets it (`SECRET_<NAME>_VERSION`), else v1. */
+export function secretVersion(secret: string, env: Record<string, string>): string {
+  return env[`SECRET_${secret.toUpperCase()}_VERSION`] ?? 'v1';
 }

@@ -1,12 +1,16 @@
 // The first phase of a run: check the request, clone the recipe, resolve the ref (or find the
 // pinned commit), load the spec and plan the upgrade base (DESIGN §4.1–2). Everything that can
 // refuse a run happens here, before any app exists.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEnvFile } from '../abra/env-file.js';
 import type { Config } from '../config/load-config.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { checkout, cloneRepo, pinCommit, releaseTags, resolveRef } from '../git/git.js';
+import { factOf } from '../model/errors.js';
 import type { RunRequest } from '../model/run.js';
-import { composeFiles } from '../recipe/compose-names.js';
+import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
+import { checkRecipeNames } from '../recipe/name-limits.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
 import { loadSpec, type LoadedSpec } from '../spec/load-spec.js';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateSha } from '../validate/input.js';
@@ -35,6 +39,8 @@ export interface Prepared {
   headVersion?: string;
   loaded: LoadedSpec;
   plan: BasePlan;
+  /** Why no app of the recipe can be made (its names do not fit beside the longest stack): install and upgrade fail. */
+  namesTooLong?: Error;
 }
 
 /** Everything from outside is validated before anything is cloned or deployed. */
@@ -64,5 +70,22 @@ export async function prepare(
   const files = composeFiles(Object.fromEntries(Object.entries(loaded.spec.env)));
   const headVersion = declaredVersion(head, files);
   const plan = planUpgradeBase(loaded.spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
-  return { head, headSha, refHead, headVersion, loaded, plan };
+  return { head, headSha, refHead, headVersion, loaded, plan, namesTooLong: namesTooLong(head, loaded.spec.env) };
+}
+
+/**
+ * The recipe's names against the longest stack abra makes, from the head's files as an app's .env
+ * will have them (.env.sample, then the spec's env), before any app exists. Anything else wrong
+ * with the files (a compose file missing) is left to each app's deploy, which reads its own .env.
+ */
+function namesTooLong(head: string, specEnv: Record<string, string>): Error | undefined {
+  const sample = join(head, '.env.sample');
+  const env = { ...(existsSync(sample) ? readEnvFile(sample) : {}), ...specEnv };
+  try {
+    checkRecipeNames(readComposeNames(head, composeFiles(env)), env);
+  } catch (err) {
+    const fact = factOf(err);
+    if (fact?.source === 'recipe' && fact.what === 'names-too-long') return err as Error;
+  }
+  return undefined;
 }

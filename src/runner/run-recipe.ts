@@ -168,7 +168,7 @@ const appOfChain: Record<Chain, AppHandle['role'] | undefined> = {
 /** What stages may ask of the run: its context, and apps made (and claimed) on demand. */
 function stageScope(state: RunnerState, deps: RunDeps): StageScope {
   const req = state.req!;
-  const { head, headSha, headVersion, loaded, plan } = state.prepared!;
+  const { head, headSha, headVersion, loaded, plan, namesTooLong } = state.prepared!;
   const { config, signal } = deps;
   const ctx: StageContext = {
     config,
@@ -196,6 +196,8 @@ function stageScope(state: RunnerState, deps: RunDeps): StageScope {
     ctx,
     plan,
     async newApp(role, ref) {
+      // A recipe whose names cannot fit beside the longest stack gets no app: its stage fails before any exists.
+      if (namesTooLong) throw namesTooLong;
       const { abra, recipeDir } = await cloneAt(role, ref);
       const app: AppHandle = { name: newAppName(req.recipe, config.swarm.domain), role, abra, recipeDir };
       // Claimed before it exists, so there is never a moment the janitor could take it for an orphan.

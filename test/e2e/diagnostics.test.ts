@@ -1,13 +1,19 @@
 // What a maintainer needs to fix a failure, on the real testbed swarm: a crash-looping recipe's
 // last words end up in the run's artifacts and in the install stage's reason, with the image the
-// service ran; and the Docker adapter reads the logs of dead tasks and the image digest.
+// service ran; the Docker adapter reads the logs of dead tasks and the image digest; and an image
+// that could not be pulled is explained by what its registry (the stand-in, testbed/registry)
+// told the real Docker Engine.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY_TIMEOUT_MS, waitForConvergence } from '../../src/docker/converge.js';
 import { STACK_LABEL } from '../../src/docker/docker.js';
 import { collectDiagnostics, lastWords } from '../../src/docker/diagnostics.js';
-import type { FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
+import { blame } from '../../src/model/blame.js';
+import { execa } from 'execa';
+import { commitOnBranch, type FixtureRepo } from '../../testbed/fixtures/make-recipes.js';
+import { RATE_LIMIT_MESSAGE, startRegistry, type Registry } from '../../testbed/registry/main.js';
 import { artifactsDir, docker, fixtures, leftovers, runCli, waitFor } from './helpers.js';
 
 const CRASH_LINE = 'crashloop-app: cannot open /config/app.toml: no such file';
@@ -137,5 +143,103 @@ describe('SwarmDocker diagnostics on the real swarm', () => {
     } finally {
       await docker.removeServices([name]);
     }
+  });
+});
+
+describe('an image that could not be pulled, on the real swarm and Engine', () => {
+  let registry: Registry;
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  /** A one-service stack whose image is `image`; the judgement of waiting for it to converge. */
+  async function deployAndJudge(image: string) {
+    // Not a test-app name: the janitor of a concurrent test must not reap it.
+    const stack = `ccci-pulltest-${randomBytes(3).toString('hex')}`;
+    await docker.api.createService({
+      Name: `${stack}_app`,
+      Labels: { [STACK_LABEL]: stack },
+      TaskTemplate: { ContainerSpec: { Image: image }, RestartPolicy: { Condition: 'any', Delay: 1_000_000_000 } },
+      Mode: { Replicated: { Replicas: 1 } },
+      EndpointSpec: { Mode: 'dnsrr' },
+    });
+    const started = Date.now();
+    try {
+      const err = await waitForConvergence(docker, stack, { deadlineMs: 30_000 }).catch((e: unknown) => e);
+      return { ...blame(err), waitedMs: Date.now() - started, stack };
+    } finally {
+      await docker.removeServices([`${stack}_app`]);
+    }
+  }
+
+  it("the registry's rate limit: error IMAGE_PULL_FAILED, saying so with the registry's words", async () => {
+    const image = `${registry.host}/ratelimited/app:1.2`;
+    const b = await deployAndJudge(image);
+    expect(b.status).toBe('error');
+    expect(b.code).toBe('IMAGE_PULL_FAILED');
+    expect(b.message).toContain(`image ${image} of service ${b.stack}_app could not be pulled`);
+    expect(b.message).toContain("the registry's pull rate limit was hit");
+    expect(b.message).toContain(`toomanyrequests: ${RATE_LIMIT_MESSAGE}`);
+    // Given up at once, not at the 30 s deadline.
+    expect(b.waitedMs).toBeLessThan(15_000);
+    // The Engine did ask the stand-in for the manifest.
+    expect(registry.requests).toContainEqual({ method: 'GET', path: '/v2/ratelimited/app/manifests/1.2' });
+  });
+
+  it('a tag the registry does not have: the recipe fails, naming the image', async () => {
+    const image = `${registry.host}/missing/app:9.9`;
+    const b = await deployAndJudge(image);
+    expect(b.status).toBe('fail');
+    expect(b.code).toBe('RECIPE_BROKEN');
+    expect(b.message).toContain(`image ${image} of service ${b.stack}_app does not exist`);
+    expect(b.message).toContain('manifest unknown');
+    expect(b.waitedMs).toBeLessThan(15_000);
+  });
+
+  it('a registry that wants a login: error IMAGE_PULL_FAILED, pointing to docker login', async () => {
+    const b = await deployAndJudge(`${registry.host}/private/app:1`);
+    expect(b).toMatchObject({ status: 'error', code: 'IMAGE_PULL_FAILED' });
+    expect(b.message).toContain('unauthorized: authentication required');
+    expect(b.message).toContain('docker login');
+  });
+
+  it("a run whose image meets a rate limit ends error IMAGE_PULL_FAILED (exit 3), not the recipe's fail", async () => {
+    const repo = repos['crashloop-app']!;
+    const compose = (await execa('git', ['--git-dir', repo.dir, 'show', 'main:compose.yml'])).stdout;
+    const image = `${registry.host}/ratelimited/crashloop:1.0`;
+    expect(compose).toContain('image: nginx:1.27.2');
+    const branch = `pull-ratelimited-${randomBytes(3).toString('hex')}`;
+    await commitOnBranch(
+      repo,
+      branch,
+      { 'compose.yml': compose.replace('image: nginx:1.27.2', `image: ${image}`) },
+      'x',
+    );
+    const r = await runCli(['run', 'crashloop-app', '--repo', repo.url, '--ref', branch, '--quick', '--json']);
+    expect(r.exitCode, r.stderr).toBe(3);
+    const results = r.results!;
+    const install = results.stages.find((s) => s.name === 'install')!;
+    expect(install).toMatchObject({ status: 'error', code: 'IMAGE_PULL_FAILED' });
+    expect(install.reason).toContain(`converged: image ${image} of service`);
+    expect(install.reason).toContain("the registry's pull rate limit was hit");
+    expect(results.error).toMatchObject({ code: 'IMAGE_PULL_FAILED' });
+    expect(results.teardown.clean).toBe(true);
+    expect(await leftovers(results.apps[0]!.stack)).toEqual([]);
+  });
+
+  it("reads each of the Engine's answers about a registry; one that does not answer is cut off", async () => {
+    const ask = (image: string, timeoutMs = REGISTRY_TIMEOUT_MS) => docker.askRegistry(image, { timeoutMs });
+    expect(await ask(`${registry.host}/denied/app:1`)).toMatchObject({ answer: 'unauthorized', status: 403 });
+    expect(await ask(`${registry.host}/other/app:1`)).toMatchObject({ answer: 'not-found', status: 404 });
+    expect(await ask('127.0.0.1:1/app:1')).toMatchObject({
+      answer: 'unreachable',
+      message: expect.stringContaining('connection refused'),
+    });
+    const started = Date.now();
+    expect(await ask(`${registry.host}/silent/app:1`, 1_000)).toMatchObject({ answer: 'no-answer' });
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

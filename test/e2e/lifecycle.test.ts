@@ -21,11 +21,15 @@ async function expectNothingLeft(r: Awaited<ReturnType<typeof runCli>>): Promise
 describe('lifecycle stages', () => {
   it('runs every stage of the static recipe with its spec, recipe tests and custom checks, reaching L5', async () => {
     const repo = (await fixtures(['custom-html']))['custom-html']!;
-    // A PR that adds the recipe's own tests (the worked example of docs/writing-tests.md).
+    // A PR that adds the recipe's own tests (the worked examples of docs/writing-tests.md).
     const sha = await commitOnBranch(
       repo,
       'pr-tests',
-      { 'tests/smoke.test.mjs': example('smoke.test.mjs'), 'tests/run': example('run') },
+      {
+        'tests/smoke.test.mjs': example('smoke.test.mjs'),
+        'tests/test_smoke.py': example('test_smoke.py'),
+        'tests/run': example('run'),
+      },
       'add tests',
     );
     const r = await runCli([
@@ -77,6 +81,9 @@ describe('lifecycle stages', () => {
         'the home page answers and names the release',
         'the version file matches the deployed version',
         'node --test tests/',
+        'pytest: test_home_page_names_the_recipe',
+        'pytest: test_version_file_matches_the_deployed_version',
+        'pytest tests/',
         'tests/run: version.txt answers 200',
         'tests/run',
         'site.versionMatchesTitle',

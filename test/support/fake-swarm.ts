@@ -8,6 +8,7 @@ import type {
   DockerEvent,
   ExecOptions,
   ExecResult,
+  RegistryReply,
   ServiceState,
   StackResources,
   SwarmApi,
@@ -18,7 +19,8 @@ import type {
 export type TaskBehaviour =
   | 'running' // every replica runs (after `startsAfterMs`)
   | 'failing' // every task exits with `taskError`: swarm gives up after six
-  | 'pending'; // no task is ever scheduled: only the deadline ends the wait
+  | 'pending' // no task is ever scheduled: only the deadline ends the wait
+  | 'unpullable'; // the image is not on the node: each task is rejected `No such image: <image>`, a new one pending
 
 export interface FakeServiceSpec {
   /** Compose name; the swarm service is `<stack>_<name>`. */
@@ -78,6 +80,7 @@ export class FakeSwarm implements SwarmApi {
   private readonly broken = new Map<keyof SwarmApi, unknown>();
   private readonly volumes = new Map<string, Map<string, string>>();
   private execHandler: ExecHandler | undefined;
+  private readonly registryReplies = new Map<string, RegistryReply>();
 
   // ---- scripting ----
 
@@ -109,6 +112,11 @@ export class FakeSwarm implements SwarmApi {
     let v = this.volumes.get(stack);
     if (!v) this.volumes.set(stack, (v = new Map()));
     return v;
+  }
+
+  /** What askRegistry answers about an image (by default: the registry has it). */
+  registry(image: string, reply: RegistryReply): void {
+    this.registryReplies.set(image, reply);
   }
 
   /** Replaces the built-in exec interpreter. */
@@ -213,6 +221,11 @@ export class FakeSwarm implements SwarmApi {
     return this.stackServices(stack).map((s) => ({ service: s.spec.name, image: s.spec.image ?? 'nginx:1.27.2' }));
   }
 
+  async askRegistry(image: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RegistryReply> {
+    this.enter('askRegistry', [image, { timeoutMs: opts.timeoutMs }]);
+    return this.registryReplies.get(image) ?? { answer: 'has-it', message: `the registry serves ${image}` };
+  }
+
   async removeServices(names: string[]): Promise<void> {
     this.enter('removeServices', [names]);
     for (const n of names) this.byName.delete(n);
@@ -295,6 +308,18 @@ export class FakeSwarm implements SwarmApi {
         const behaviour = s.spec.tasks ?? 'running';
         if (behaviour === 'pending') {
           tasks.push({ ...base, id: id(i), state: 'pending', desiredState: 'running', message: 'pending' });
+        } else if (behaviour === 'unpullable') {
+          const error = `No such image: ${s.spec.image ?? 'nginx:1.27.2'}`;
+          tasks.push({
+            ...base,
+            id: id(i, 'r'),
+            state: 'rejected',
+            desiredState: 'shutdown',
+            message: 'preparing',
+            error,
+          });
+          const next = { ...base, timestamp: at(gen.deployedAt + 1) };
+          tasks.push({ ...next, id: id(i), state: 'pending', desiredState: 'running', message: 'pending' });
         } else if (behaviour === 'failing') {
           for (let f = 0; f < 6; f++) {
             tasks.push({

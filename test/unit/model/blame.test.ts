@@ -4,7 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CcciError, FactError, RecipeFailure } from '../../../src/model/errors.js';
-import type { AbraFailureKind, BrowserFact, DockerFact, Fact, HttpFact } from '../../../src/model/errors.js';
+import type {
+  AbraFailureKind,
+  BrowserFact,
+  DockerFact,
+  Fact,
+  HttpFact,
+  RegistryAnswer,
+} from '../../../src/model/errors.js';
 import { blame, finishStage, rowFromFact, stopInfo } from '../../../src/model/blame.js';
 import { asRecipeAction } from '../../../src/abra/abra.js';
 import { pageFailure } from '../../../src/browser/chromium.js';
@@ -247,13 +254,20 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     new FactError(fact, 'what was seen', cause === undefined ? {} : { cause });
   const abra = (kind: AbraFailureKind, onRecipe = true) =>
     new CcciError('ABRA_FAILED', 'abra said', { fact: { source: 'abra', kind, onRecipe } });
-  const docker = (what: DockerFact['what']): Fact =>
+  const docker = (what: Exclude<DockerFact['what'], 'image-not-pulled'>): Fact =>
     what === 'no-container'
       ? { source: 'docker', what, service: 'st_app', ofTheApp: true }
       : what === 'not-converged' || what === 'update-paused' || what === 'tasks-failing'
         ? { source: 'docker', what, services: ['st_app'] }
         : { source: 'docker', what };
-  const engine = (what: DockerFact['what']) =>
+  const pull = (registry: RegistryAnswer): Fact => ({
+    source: 'docker',
+    what: 'image-not-pulled',
+    services: ['st_app'],
+    image: 'registry.example/app:1',
+    registry,
+  });
+  const engine = (what: Exclude<DockerFact['what'], 'image-not-pulled'>) =>
     new CcciError('DOCKER_FAILED', 'Docker Engine: x failed', { fact: docker(what) });
   const http = (what: HttpFact['what']): Fact => ({ source: 'http', what });
   const browser = (what: BrowserFact['what']): BrowserFact => ({ source: 'browser', what });
@@ -319,6 +333,15 @@ describe('the fact table: what happened → fail or error, and the code', () => 
       'DOCKER_FAILED',
     ],
     ...each('docker', ['unreachable', 'engine-error', 'exec-failed'] as const, engine, 'error', 'DOCKER_FAILED'),
+    // An image: one its registry does not have is the recipe's; a registry that would not hand it over is not.
+    ['an image the registry does not have', seen(pull('not-found')), 'fail', 'RECIPE_BROKEN'],
+    ...each(
+      'an image not pulled, the registry:',
+      ['rate-limited', 'unauthorized', 'unreachable', 'no-answer', 'has-it'] as const,
+      (r) => seen(pull(r)),
+      'error',
+      'IMAGE_PULL_FAILED',
+    ),
     // HTTP through the ingress: the ingress answers for a dead backend, so silence is the app's.
     ...each(
       'http',
@@ -406,6 +429,13 @@ describe('the fact table: what happened → fail or error, and the code', () => 
     // The recipe's own tests and lint.
     ["the recipe's tests exited non-zero", seen({ source: 'recipe-tests', what: 'exited' }), 'fail', 'TESTS_FAILED'],
     ['a test case failed', seen({ source: 'recipe-tests', what: 'case-failed' }), 'fail', 'TESTS_FAILED'],
+    [
+      'the tests could not run as an unprivileged user',
+      seen({ source: 'recipe-tests', what: 'not-isolated' }),
+      'error',
+      'TESTS_NOT_RUN',
+    ],
+    ['pytest is not installed', seen({ source: 'recipe-tests', what: 'runner-missing' }), 'error', 'TESTS_NOT_RUN'],
     [
       'an error-level lint rule is unsatisfied',
       seen({ source: 'lint', what: 'rule-unsatisfied' }),

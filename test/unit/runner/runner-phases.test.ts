@@ -363,6 +363,37 @@ describe('runner phases', () => {
     expect(hostile.outcome.results.error?.code).toBe('INPUT_INVALID');
   });
 
+  it("a recipe whose secret name cannot fit beside abra's longest stack fails before any app exists", async () => {
+    const secret = 'a_secret_name_of_exactly_forty_five_characters'.slice(0, 45);
+    const compose = readFileSync(
+      join(import.meta.dirname, '../../../testbed/fixtures/recipes/custom-html/1.1.0+1.27.2/compose.yml'),
+      'utf8',
+    );
+    await commitOnBranch(
+      repo,
+      'long-secret',
+      { 'compose.yml': `${compose}\nsecrets:\n  ${secret}:\n    external: true\n` },
+      'A secret with a long name',
+    );
+    // The real lifecycle on the fakes: on swarm.domain ci.test (7 characters) the secret would fit this run's stacks.
+    const { outcome, events, seen } = await run({ ref: 'long-secret', stages: 'install,upgrade,backup' });
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.results.verdict).toBe('fail');
+    const byName = Object.fromEntries(outcome.results.stages.map((s) => [s.name, s]));
+    for (const name of ['install', 'upgrade']) {
+      expect(byName[name]).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
+      expect(byName[name]?.reason).toContain(
+        `secret ${secret} with version v1 (47 characters) leaves room for a 15-character stack name`,
+      );
+    }
+    expect(byName.backup).toMatchObject({ status: 'skip' });
+    // Nothing was made: no app claimed, no abra call, nothing to tear down.
+    expect(seen.claimed).toEqual([]);
+    expect(events.filter((e) => e.type === 'app-claimed')).toEqual([]);
+    expect(seen.undeployed).toEqual([]);
+    expect(outcome.results.error).toBeUndefined();
+  });
+
   it('runs the three chains side by side with parallelApps, and in stage order without', async () => {
     const order: string[] = [];
     const tracked = (name: StageName, ms: number) =>

@@ -204,9 +204,34 @@ describe("install stage: fail (the recipe's fault)", () => {
     expect(result.reason).toContain('chaos-version "deadbeef+U", not the head c0ffee12');
     expect(hostsSeen(rig.app.name.domain)).toEqual([]);
   });
+
+  it("an image tag its registry does not have is the recipe's: RECIPE_BROKEN naming the image", async () => {
+    const rig = installRig();
+    const image = 'registry.example/app:9.9';
+    rig.services = () => [{ name: 'app', image, tasks: 'unpullable' }];
+    rig.swarm.registry(image, { answer: 'not-found', message: 'manifest unknown: manifest unknown', status: 404 });
+    const result = await runInstall(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'fail', code: 'RECIPE_BROKEN' });
+    expect(result.reason).toContain(`converged: image ${image} of service ${rig.app.name.stack}_app does not exist`);
+    expect(result.checks.at(-1)).toMatchObject({ name: 'converged', status: 'fail', code: 'RECIPE_BROKEN' });
+    expect(hostsSeen(rig.app.name.domain)).toEqual([]);
+  });
 });
 
 describe('install stage: error (infrastructure, or the run was stopped)', () => {
+  it("the registry's rate limit on an image is IMAGE_PULL_FAILED, never NOT_CONVERGED", async () => {
+    const rig = installRig();
+    const image = 'docker.io/library/nginx:1.27.2';
+    rig.services = () => [{ name: 'app', image, tasks: 'unpullable' }];
+    const said = 'toomanyrequests: You have reached your pull rate limit.';
+    rig.swarm.registry(image, { answer: 'rate-limited', message: said, status: 429 });
+    const result = await runInstall(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'error', code: 'IMAGE_PULL_FAILED' });
+    expect(result.reason).toContain("the registry's pull rate limit was hit");
+    expect(result.reason).toContain(said);
+    expect(result.checks.at(-1)).toMatchObject({ name: 'converged', status: 'error', code: 'IMAGE_PULL_FAILED' });
+  });
+
   it('Docker failing while the stack converges is DOCKER_FAILED', async () => {
     const rig = installRig();
     const down = 'Docker Engine: listing services failed: connect ENOENT';

@@ -3,11 +3,14 @@
 // CCCI_BASE_URL through the fake ingress on 127.0.0.1 (the preloaded resolver maps the app's
 // domain to it); custom checks of the spec folder run in-process against the same app and the
 // fake swarm. A recipe with nothing to run is skip.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CcciError } from '../../../src/model/errors.js';
+import { blame } from '../../../src/model/blame.js';
 import { runRecipeLocal } from '../../../src/stages/recipe-local/recipe-local.js';
+import { runRecipeTests } from '../../../src/stages/recipe-local/recipe-tests.js';
 import { page, startIngress, type FakeIngress } from '../../support/fake-ingress.js';
 import { composeFile, HEAD_VERSION, stageRig, type StageRig } from '../../support/stage-context.js';
 
@@ -116,7 +119,7 @@ describe('recipe-local stage: skip', () => {
       status: 'skip',
       checks: [],
       reason:
-        'nothing to run: the recipe has no tests/ (no *.test.{js,mjs,ts}, no executable tests/run) ' +
+        'nothing to run: the recipe has no tests/ (no *.test.{js,mjs,ts}, no test_*.py, no executable tests/run) ' +
         'and its spec folder no *.check.ts',
     });
     expect(hostsSeen(rig)).toEqual([]);
@@ -207,4 +210,146 @@ describe('recipe-local stage: error (infrastructure, or the run was stopped)', (
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(existsSync(join(rig.ctx.artifactsDir, 'recipe-tests-node.xml'))).toBe(false);
   });
+});
+
+// A recipe's pytest suite as a maintainer writes it: requests (or httpx) at CCCI_BASE_URL, which
+// the resolver cc-ci puts on PYTHONPATH maps to the ingress, as Node's hook does for node tests.
+const pytestSuite = `
+import os
+
+import httpx
+import requests
+
+
+def test_home_page_welcomes():
+    res = requests.get(os.environ["CCCI_BASE_URL"] + "/", timeout=10)
+    assert res.status_code == 200
+    assert "Welcome" in res.text
+    assert os.environ["CCCI_RECIPE"] == "custom-html"
+    assert os.environ["CCCI_STAGE"] == "recipe-local"
+
+
+def test_runs_as_nobody():
+    assert os.getuid() == 65534
+
+
+def test_admin_page():
+    res = httpx.get(os.environ["CCCI_BASE_URL"] + "/admin", timeout=10)
+    assert res.status_code == 200, f"admin answered {res.status_code}"
+`;
+
+describe('recipe-local stage: pytest suites', () => {
+  it('runs tests/test_*.py with pytest as nobody: each case a row, the stage fails on the failing one', async () => {
+    const rig = liveApp({ 'tests/test_site.py': pytestSuite, 'tests/helpers.py': 'raise SystemExit("not a test")' });
+    ingress.route(rig.app.name.domain, (path) =>
+      path === '/admin' ? { status: 403 } : { status: 200, body: '<p>Welcome</p>' },
+    );
+    const result = await runRecipeLocal(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'fail', code: 'TESTS_FAILED' });
+    expect(result.reason).toMatch(/^pytest: test_admin_page: .*admin answered 403/);
+    expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+      ['pytest: test_home_page_welcomes', 'pass'],
+      ['pytest: test_runs_as_nobody', 'pass'],
+      ['pytest: test_admin_page', 'fail'],
+      ['pytest tests/', 'fail'],
+    ]);
+    expect(result.checks.at(-1)).toMatchObject({ code: 'TESTS_FAILED', detail: 'exit 1, 3 test rows' });
+    // Both requests reached the app through the ingress, with its Host.
+    expect(hostsSeen(rig)).toEqual(['/', '/admin']);
+    expect(readFileSync(join(rig.ctx.artifactsDir, 'recipe-tests-pytest.xml'), 'utf8')).toContain('test_admin_page');
+  });
+
+  it('is error with the apt line when no pytest can be found; the custom checks still run', async () => {
+    const rig = liveApp(
+      { 'tests/test_site.py': pytestSuite },
+      { site: 'export async function home(ctx) { await ctx.fetch("/"); }' },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = join(rig.root, 'no-such-bin');
+    try {
+      const result = await runRecipeLocal(rig.ctx, rig.app);
+      expect(result).toMatchObject({ status: 'error', code: 'TESTS_NOT_RUN' });
+      expect(result.reason).toContain('apt-get install python3-pytest python3-requests python3-httpx');
+      expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+        ['recipe tests', 'error'],
+        ['site.home', 'pass'],
+      ]);
+      // Only the custom check's request: pytest never ran.
+      expect(hostsSeen(rig)).toEqual(['/']);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
+describe('recipe-local stage: the tests never run as root, nor with the run folder writable', () => {
+  const executable = async (file: string) => {
+    const { chmodSync } = await vi.importActual<typeof import('node:fs')>('node:fs');
+    chmodSync(file, 0o755);
+  };
+
+  it.runIf(process.getuid?.() === 0)(
+    'is error with the fix when nobody cannot run the node (a root nvm install); the tests do not run at all',
+    async () => {
+      const marker = join(tmpdir(), `cc-ci-ran-as-root-${process.pid}-${Date.now()}`);
+      const rig = liveApp({
+        'tests/app.test.mjs': `import { writeFileSync } from 'node:fs';\nwriteFileSync('${marker}', 'ran');\n`,
+      });
+      // Node as `nvm install` as root leaves it: under a home only root can search.
+      const nvmHome = join(rig.root, 'root-home');
+      const bin = join(nvmHome, '.nvm', 'versions', 'node', 'v20.18.0', 'bin');
+      mkdirSync(bin, { recursive: true });
+      symlinkSync(process.execPath, join(bin, 'node'));
+      chmodSync(nvmHome, 0o700);
+      chmodSync(rig.root, 0o755);
+      const err = await runRecipeTests({
+        recipeDir: rig.app.recipeDir,
+        node: join(bin, 'node'),
+        runDir: rig.root,
+        env: { CCCI_BASE_URL: 'http://127.0.0.1:9' },
+        timeoutMs: 60_000,
+      }).catch((e: unknown) => e);
+      expect(blame(err)).toMatchObject({ status: 'error', code: 'TESTS_NOT_RUN' });
+      expect((err as Error).message).toBe(
+        `nobody cannot run cc-ci's node (${join(bin, 'node')}): ${nvmHome} is mode 700, not searchable by other ` +
+          'users. The tests did not run (never as root): install Node.js where every user can run it ' +
+          "(nodejs.org binaries under /usr/local, or NodeSource's nodejs package), not in root's home (nvm)",
+      );
+      expect(existsSync(marker)).toBe(false);
+    },
+  );
+
+  it.runIf(process.getuid?.() === 0)(
+    'runs them as nobody with the run folder locked, even when it was made world-writable',
+    async () => {
+      const rig = liveApp({});
+      // A run folder as a umask of 000 would leave it: every file and folder writable by anyone.
+      const events = join(rig.root, 'events.jsonl');
+      writeFileSync(events, '{"type":"run-started"}\n');
+      for (const p of [rig.root, rig.ctx.artifactsDir]) chmodSync(p, 0o777);
+      chmodSync(events, 0o666);
+      const forged = '{"type":"run-finished","exitCode":0}';
+      mkdirSync(join(rig.app.recipeDir, 'tests'));
+      writeFileSync(
+        join(rig.app.recipeDir, 'tests', 'run'),
+        [
+          '#!/bin/sh',
+          `echo '${forged}' >> ${events} 2>/dev/null`,
+          `echo '{"verdict":"pass"}' > ${join(rig.ctx.artifactsDir, 'results.json')} 2>/dev/null`,
+          `echo "ok 1 - ran as uid $(id -u)"`,
+          '',
+        ].join('\n'),
+      );
+      await executable(join(rig.app.recipeDir, 'tests', 'run'));
+      const result = await runRecipeLocal(rig.ctx, rig.app);
+      expect(result.checks.map((c) => [c.name, c.status])).toEqual([
+        ['tests/run: ran as uid 65534', 'pass'],
+        ['tests/run', 'pass'],
+      ]);
+      expect(readFileSync(events, 'utf8')).toBe('{"type":"run-started"}\n');
+      expect(existsSync(join(rig.ctx.artifactsDir, 'results.json'))).toBe(false);
+      // Others lost their write bit (the group is root's, which nobody is not in).
+      for (const p of [rig.root, rig.ctx.artifactsDir, events]) expect(statSync(p).mode & 0o002).toBe(0);
+    },
+  );
 });
