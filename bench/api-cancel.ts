@@ -12,7 +12,7 @@ import { parseEvents } from '../src/model/run-events.js';
 import { makeFixtureRepos } from '../testbed/fixtures/make-recipes.js';
 import { cli, root, rounds, testbedConfig, waitFor } from './lib.js';
 
-const token = 'bench-admin-token';
+const token = 'bench-admin-token-0123456789abcdef';
 const docker = new SwarmDocker(new Docker({ socketPath: '/var/run/docker.sock' }));
 
 async function freePort(): Promise<number> {
@@ -29,7 +29,12 @@ const doc = parse(readFileSync(testbedConfig, 'utf8'));
 doc.swarm.abra = join(root, 'testbed/bin/abra');
 doc.recipesDir = join(root, 'testbed/fixtures/specs');
 doc.store = join(dir, 'store');
-doc.dashboard = { listen: `127.0.0.1:${port}`, publicUrl: `http://127.0.0.1:${port}` };
+// POST /api/runs clones only from allowed origins: here, the fixture repositories' folder.
+doc.dashboard = {
+  listen: `127.0.0.1:${port}`,
+  publicUrl: `http://127.0.0.1:${port}`,
+  allowedRepoOrigins: [`file://${dir}/repos/`],
+};
 const config = join(dir, 'cc-ci.yml');
 writeFileSync(config, stringify(doc));
 const base = `http://127.0.0.1:${port}`;

@@ -50,7 +50,7 @@ writeFileSync(
 
 const child = spawn(process.execPath, [cli, 'serve', '--config', config], {
   stdio: ['ignore', 'ignore', 'pipe'],
-  env: { ...process.env, CCCI_ADMIN_TOKEN: 'idle-rss-bench-token' },
+  env: { ...process.env, CCCI_ADMIN_TOKEN: 'idle-rss-bench-token-0123456789' },
 });
 let stderr = '';
 child.stderr!.on('data', (c: Buffer) => {

@@ -35,6 +35,7 @@ const SECONDS: Record<string, number> = {
   'idle-rss': 26,
   badges: 11,
   'log-throughput': 9,
+  'live-logs': 8,
   'dashboard-load': 8,
 };
 

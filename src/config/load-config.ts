@@ -27,9 +27,36 @@ export interface LoadConfigOptions {
   path?: string;
   env?: NodeJS.ProcessEnv;
   secrets: SecretRegistry;
+  /** Load an admin token or webhook secret that is too short instead of refusing it (cc-ci doctor reports it). */
+  allowWeakSecrets?: boolean;
 }
 
-export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptions): Config {
+/** The admin token and the webhook secret are guessed against cc-ci itself: they must be long. */
+export const MIN_GUESSABLE_SECRET_LENGTH = 24;
+
+/**
+ * Why each secret that can be guessed through cc-ci's HTTP routes is too short (none: they are
+ * fine). The forge token is the forge's to judge.
+ */
+export function weakSecretProblems(config: Pick<Config, 'secrets' | 'dashboard' | 'forge'>): string[] {
+  const problems: string[] = [];
+  const check = (value: string | undefined, source: string) => {
+    if (value !== undefined && value.length < MIN_GUESSABLE_SECRET_LENGTH) {
+      problems.push(
+        `${source}: the secret is ${value.length} characters long; use at least ${MIN_GUESSABLE_SECRET_LENGTH} ` +
+          '(make one with `openssl rand -hex 32`)',
+      );
+    }
+  };
+  check(config.secrets.adminToken, config.dashboard.adminTokenFile ? 'dashboard.adminTokenFile' : 'CCCI_ADMIN_TOKEN');
+  check(
+    config.secrets.webhookSecret,
+    config.forge?.webhookSecretFile ? 'forge.webhookSecretFile' : 'CCCI_WEBHOOK_SECRET',
+  );
+  return problems;
+}
+
+export function loadConfig({ path, env = process.env, secrets, allowWeakSecrets }: LoadConfigOptions): Config {
   const file = path ?? env.CCCI_CONFIG;
   if (!file)
     throw new CcciError(
@@ -66,6 +93,8 @@ export function loadConfig({ path, env = process.env, secrets }: LoadConfigOptio
     },
   };
   for (const value of Object.values(loaded.secrets)) if (value) secrets.add(value);
+  const weak = weakSecretProblems(loaded);
+  if (weak.length > 0 && !allowWeakSecrets) throw new CcciError('CONFIG_INVALID', weak.join('; '));
   return deepFreeze(loaded);
 }
 

@@ -65,10 +65,31 @@ const runnerSchema = z.strictObject({
   keepOnFailure: z.number().min(0).default(0),
 });
 
+/**
+ * Where the API may clone from: an origin as URL.origin spells it (scheme, host, port; nothing
+ * after), or a local folder as a file:/// URL ending in a slash.
+ */
+const repoOriginSchema = z.string().refine((s) => {
+  if (s.startsWith('file:///')) return s.endsWith('/') && !s.includes('/../') && !s.includes('%');
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}, 'expected an origin like https://git.example.org (no path, no user) or a folder like file:///srv/mirrors/');
+
 const dashboardSchema = z.strictObject({
   listen: z.string().default('127.0.0.1:8080'),
   publicUrl: z.url().default('http://127.0.0.1:8080'),
   adminTokenFile: z.string().optional(),
+  // Live logs (SSE) open at once, in all and per client address: past them 503 and 429.
+  maxLiveLogs: z.number().int().min(1).default(200),
+  maxLiveLogsPerClient: z.number().int().min(1).default(10),
+  // Origins besides forge.url's that POST /api/runs may clone from (https://host[:port]), or file:/// folders.
+  allowedRepoOrigins: z.array(repoOriginSchema).default([]),
+  // Proxies whose X-Forwarded-For names the client (addresses or CIDRs); empty: the peer is the client.
+  trustedProxies: z.array(z.string().min(1)).default([]),
 });
 
 export const configSchema = z.strictObject({

@@ -14,6 +14,7 @@ import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
 import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
 import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
 import { checkAbraServer, checkChromium, checkIngress, checkStore } from './host-checks.js';
+import { checkSecretLengths } from './secret-checks.js';
 
 export interface DoctorDeps {
   abra: AbraProbe;
@@ -50,6 +51,7 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
     { name: 'ingress', run: () => checkIngress(swarm.ingress) },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },
+    { name: 'secrets', run: () => checkSecretLengths(config) },
   ];
   const forgeConfig = config.forge;
   if (forgeConfig) {

@@ -7,13 +7,20 @@ import { z } from 'zod';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { errorMessage } from '../model/errors.js';
 import { isTerminal, runStates, type RunRecord, type RunState } from '../model/run.js';
-import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateRunId } from '../validate/input.js';
+import {
+  isOnOrigin,
+  parseStages,
+  validateRecipeName,
+  validateRef,
+  validateRepoUrl,
+  validateRunId,
+} from '../validate/input.js';
 import { bearerToken, tokenMatches } from './admin-auth.js';
 import { badgeOf } from './badges.js';
 import type { ServerDeps } from './server-deps.js';
 
 /** The error codes the HTTP server answers with, besides those of src/model/errors.ts. */
-export type HttpErrorCode = 'UNAUTHORIZED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
+export type HttpErrorCode = 'UNAUTHORIZED' | 'RATE_LIMITED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
 
 /** Sends a JSON body through the secret registry (a secret never reaches a client). */
 export function sendJson(
@@ -65,6 +72,13 @@ export function runJson(run: RunRecord) {
   };
 }
 
+/** Where POST /api/runs may clone from: the forge's origin and the configured extra origins. */
+export function repoOrigins(config: ServerDeps['config']): string[] {
+  const forge = config.forge ? [new URL(config.forge.url).origin] : [];
+  const extra = config.dashboard.allowedRepoOrigins.map((o) => (o.startsWith('file:') ? o : new URL(o).origin));
+  return [...new Set([...forge, ...extra])];
+}
+
 /** The admin check of the API, as an onRequest hook: it runs before the body is even read. */
 export function adminOnly(deps: ServerDeps) {
   // An async hook that answers returns the reply, so fastify goes no further (no body parsing, no handler).
@@ -79,7 +93,21 @@ export function adminOnly(deps: ServerDeps) {
         'admin is switched off: no admin token is configured (set dashboard.adminTokenFile or CCCI_ADMIN_TOKEN)',
       );
     }
+    const backoff = deps.authBackoff;
+    const waitMs = backoff?.waitMs(req.ip) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      reply.header('retry-after', String(seconds));
+      return sendError(
+        reply,
+        deps,
+        429,
+        'RATE_LIMITED',
+        `too many wrong admin tokens from this address: wait ${seconds} s, then send the right one`,
+      );
+    }
     if (!tokenMatches(expected, bearerToken(req.headers.authorization))) {
+      backoff?.failed(req.ip);
       reply.header('www-authenticate', 'Bearer realm="cc-ci"');
       return sendError(
         reply,
@@ -89,6 +117,7 @@ export function adminOnly(deps: ServerDeps) {
         'this route needs the admin token as "Authorization: Bearer <token>"',
       );
     }
+    backoff?.succeeded(req.ip);
     return undefined;
   };
 }
@@ -171,8 +200,10 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
   const admin = adminOnly(deps);
 
   const knownRun = (id: string): RunRecord | undefined => (runIdPattern(id) ? store.getRun(id) : undefined);
-  const notFound = (reply: FastifyReply, id: string) =>
-    sendError(reply, deps, 404, 'NOT_FOUND', `no run ${JSON.stringify(id)}`);
+  // The id is not repeated: an answer that echoed it through the secret registry would tell a
+  // guesser when the guess was a secret (it would come back masked).
+  const notFound = (reply: FastifyReply) => sendError(reply, deps, 404, 'NOT_FOUND', 'no such run');
+  const origins = repoOrigins(deps.config);
 
   app.get('/api/runs', async (req, reply) => {
     const query = listQuery.safeParse(req.query ?? {});
@@ -183,7 +214,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) => {
     const run = knownRun(req.params.id);
-    if (!run) return notFound(reply, req.params.id);
+    if (!run) return notFound(reply);
     const queuePosition = run.state === 'queued' ? (runs.queuePosition(run.id) ?? null) : null;
     return sendJson(reply, deps, 200, { ...runJson(run), queuePosition, stages: store.stagesOf(run.id) });
   });
@@ -234,6 +265,17 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
     if (!body.success) return sendError(reply, deps, 400, 'INPUT_INVALID', describeIssue(body.error, 'body'));
     const { recipe, ref, pr, stages = [], keep = false } = body.data;
     let repo = body.data.repo;
+    if (repo !== undefined && !isOnOrigin(repo, origins)) {
+      const allowed = origins.length ? origins.join(', ') : 'none (no forge.url and no dashboard.allowedRepoOrigins)';
+      return sendError(
+        reply,
+        deps,
+        400,
+        'INPUT_INVALID',
+        `repo: the API clones only from the forge's origin and dashboard.allowedRepoOrigins, which are: ${allowed}. ` +
+          'Add the origin there, or run it from the command line (cc-ci run --repo also takes ssh and file URLs)',
+      );
+    }
     if (repo === undefined) {
       try {
         repo = enrolledRepoUrl(deps.config, recipe);
@@ -244,7 +286,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
           400,
           'INPUT_INVALID',
           `repo: not given, and ${recipe} is not an enrolled repository (forge.repos); ` +
-            'give "repo" as an https://, ssh:// or file:/// URL',
+            'give "repo" as a URL on the forge\'s origin or one of dashboard.allowedRepoOrigins',
         );
       }
     }
@@ -257,7 +299,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', { onRequest: admin }, async (req, reply) => {
     const run = knownRun(req.params.id);
-    if (!run) return notFound(reply, req.params.id);
+    if (!run) return notFound(reply);
     if (isTerminal(run)) {
       return sendError(reply, deps, 409, 'RUN_FINISHED', `run ${run.id} has already ended: ${run.state}`, {
         state: run.state,

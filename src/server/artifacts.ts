@@ -1,8 +1,10 @@
 // GET /runs/:id/artifacts/:name: one file of a run's artifacts folder (results.json, junit.xml,
 // run.log, screenshots, service logs). The name is a plain file name; the file it resolves to
 // (symlinks followed) must be a regular file inside the artifacts folder, or it is not served.
+// A FIFO or a device is refused before it is opened (opening a FIFO waits for a writer, and
+// would hold one of libuv's few threads for every request), and the open itself does not block.
 import { constants, createReadStream } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { lstat, open, realpath } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { runFromParam } from './log-stream.js';
@@ -33,7 +35,7 @@ export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void 
       reply.code(code).type('text/plain; charset=utf-8').send(`${message}\n`);
     if (!isArtifactName(name)) return text(400, 'not an artifact name');
     const run = runFromParam(deps, id);
-    if (!run) return text(404, `no run ${id}`);
+    if (!run) return text(404, 'no such run');
     const dir = deps.runs.runFiles(run.id).artifacts;
     let realDir: string;
     let realFile: string;
@@ -44,8 +46,12 @@ export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void 
       return text(404, `run ${run.id} has no artifact ${name}`);
     }
     if (!realFile.startsWith(realDir + sep)) return text(404, `run ${run.id} has no artifact ${name}`);
-    // The resolved path, opened without following a symlink swapped in since.
-    const fh = await open(realFile, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+    const kind = await lstat(realFile).catch(() => undefined);
+    if (!kind?.isFile()) return text(404, `run ${run.id} has no artifact ${name}`);
+    // The resolved path, opened without following a symlink swapped in since, and without
+    // waiting should a FIFO have been swapped in.
+    const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    const fh = await open(realFile, flags).catch(() => undefined);
     if (!fh) return text(404, `run ${run.id} has no artifact ${name}`);
     const info = await fh.stat().catch(() => undefined);
     if (!info?.isFile()) {

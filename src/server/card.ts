@@ -73,7 +73,7 @@ export function registerCard(app: FastifyInstance, deps: ServerDeps, opts: CardO
 
   app.get<{ Params: { id: string } }>('/runs/:id/card.png', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return reply.code(404).type('text/plain; charset=utf-8').send(`no run ${request.params.id}\n`);
+    if (!run) return reply.code(404).type('text/plain; charset=utf-8').send('no such run\n');
     const draw = () => renderer.render(cardHtml(cardView(deps, run, Date.now())), CARD_SIZE);
     try {
       if (!isTerminal(run)) return sendPng(reply, await draw(), false);

@@ -10,6 +10,8 @@ import type { SecretRegistry } from '../secrets/secret-registry.js';
 import type { ForgeBridge } from '../trigger/bridge.js';
 import type { RepoPollHealth } from '../trigger/poller.js';
 import type { Registry } from 'prom-client';
+import type { AuthBackoff } from './auth-backoff.js';
+import type { LiveLogs } from './live-logs.js';
 
 export interface Metrics {
   registry: Registry;
@@ -32,6 +34,10 @@ export interface ServerDeps {
   bridge?: Pick<ForgeBridge, 'handle'>;
   /** The forge's webhook reader; POST /hook needs it, the bridge and forge.webhookSecretFile. */
   webhooks?: ForgeWebhooks;
+  /** Slows down an address after repeated wrong admin tokens (buildServer makes one when none is given). */
+  authBackoff?: AuthBackoff;
+  /** The live logs' tails and caps (buildServer makes one when none is given). */
+  liveLogs?: LiveLogs;
   /** The time a webhook delivery's age is measured against (default: the system's). */
   clock?: Clock;
   /** How polling each enrolled repository goes (/healthz, the overview), when the trigger is on. */

@@ -51,8 +51,13 @@ export function validateSha(sha: string): string {
   return sha.toLowerCase();
 }
 
-/** A repository URL git may clone: https, http, ssh-style, file, or an absolute path. Never `ext::` or options. */
+/**
+ * A repository URL git may clone: https, http, ssh-style, file, or an absolute path. Never `ext::`
+ * or options, and never credentials: a URL with a user (http, https) or a password (ssh) in it is
+ * refused without being repeated, since whatever names a run is shown on public pages.
+ */
 export function validateRepoUrl(url: string): string {
+  refuseCredentials(url);
   const ok =
     /^(https?:\/\/|file:\/\/\/|ssh:\/\/|git@[A-Za-z0-9.-]+:|\/)/.test(url) &&
     !/[\s\0]/.test(url) &&
@@ -66,6 +71,51 @@ export function validateRepoUrl(url: string): string {
     );
   }
   return url;
+}
+
+/**
+ * Refuses a repository URL with credentials in it, without repeating them. `cc-ci run` asks this
+ * before it makes the run's folder, so they are not even written to its events or results.
+ */
+export function refuseCredentials(url: string): void {
+  if (!hasCredentials(url)) return;
+  throw new CcciError(
+    'INPUT_INVALID',
+    `invalid repository URL ${JSON.stringify(withoutUserinfo(url))}: it carries credentials (user:password@), ` +
+      'and a run shows its repository on public pages. Name the repository without them and let git ' +
+      'find them: a credential helper of the user cc-ci runs as (git config --global credential.helper store, ' +
+      "see git help credentials), or an ssh:// URL with that user's key",
+  );
+}
+
+// The authority of a scheme URL: everything up to the first /, ?, # or \ after `scheme://`.
+const AUTHORITY = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#\\]*)/;
+
+/** http(s) with any userinfo, or any scheme with a password (ssh://git@host is a plain user). */
+function hasCredentials(url: string): boolean {
+  const m = AUTHORITY.exec(url);
+  if (!m) return false;
+  const [, scheme = '', authority = ''] = m;
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return false;
+  return /^https?:\/\/$/i.test(scheme) || authority.slice(0, at).includes(':');
+}
+
+function withoutUserinfo(url: string): string {
+  return url.replace(AUTHORITY, (_all, scheme: string, authority: string) => {
+    return scheme + '***@' + authority.slice(authority.lastIndexOf('@') + 1);
+  });
+}
+
+/**
+ * Whether `url` names a repository on one of `origins`: an origin as URL.origin spells it, or a
+ * file:/// folder ending in a slash. The URL must begin with it (and a slash) character for
+ * character, so git and this check cannot read a different host out of it, and may not climb
+ * out of the folder (`..`, or any %-escape, which could hide one).
+ */
+export function isOnOrigin(url: string, origins: readonly string[]): boolean {
+  if (/(^|\/)\.\.(\/|$)/.test(url) || (url.startsWith('file:') && url.includes('%'))) return false;
+  return origins.some((origin) => url.startsWith(origin.endsWith('/') ? origin : origin + '/'));
 }
 
 // Run ids become folder and file names: no dots, no slashes, no leading dash.

@@ -6,6 +6,7 @@ import { errorInfo, errorMessage } from '../model/errors.js';
 import { runRecipe } from '../runner/run-recipe.js';
 import { openRunSession } from '../runner/session.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { refuseCredentials } from '../validate/input.js';
 import { abraPort, clockPort, dockerPort, leasePort } from './ports.js';
 
 export interface RunFlags {
@@ -23,6 +24,8 @@ export interface RunFlags {
 
 export async function runCommand(recipe: string, flags: RunFlags, secrets: SecretRegistry): Promise<number> {
   const config = loadConfig({ path: flags.config, secrets });
+  // Before the run has a folder: credentials in --repo would otherwise be written to its events and results.
+  if (flags.repo !== undefined) refuseCredentials(flags.repo);
   // From here on a run has a folder, a log and stop handlers; whatever happens ends in results.
   const session = openRunSession({ config, secrets, runId: flags.runId, events: flags.events });
   const { log, runDir } = session;

@@ -153,7 +153,7 @@ describe('cc-ci serve checks abra at start-up', () => {
     const r = await execa(process.execPath, [cli, 'serve', '--config', cfg.file], {
       reject: false,
       timeout: 60_000,
-      env: { CCCI_ADMIN_TOKEN: 'x' },
+      env: { CCCI_ADMIN_TOKEN: 'x'.repeat(32) },
     });
     expect(r.exitCode, String(r.stdout) + String(r.stderr)).toBe(3);
     expect(String(r.stderr)).toMatch(/abra app deploy has no --no-converge-checks/);

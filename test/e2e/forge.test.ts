@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 
 const REPO = 'coop-cloud/custom-html';
-const SECRET = 'e2e-webhook-secret';
+const SECRET = 'e2e-webhook-secret-0123456789';
 let forge: Forge;
 let tokens: Record<string, string>;
 let serves: ServeInstance[] = [];

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { parseEvents } from '../../src/model/run-events.js';
 import { cli, lane, repoRoot, waitFor } from './helpers.js';
 
-export const adminToken = 'e2e-admin-token-7f3a9c';
+export const adminToken = 'e2e-admin-token-7f3a9c-0123456789ab';
 
 export interface ServeInstance {
   url: string;
@@ -39,7 +39,12 @@ export async function serveConfig(
   doc.store = join(dir, 'store');
   doc.runner.capacity = overrides.capacity ?? 2;
   if (overrides.teardownBudget) doc.runner.teardownBudget = overrides.teardownBudget;
-  doc.dashboard = { listen: `127.0.0.1:${port}`, publicUrl: `http://127.0.0.1:${port}` };
+  doc.dashboard = {
+    listen: `127.0.0.1:${port}`,
+    publicUrl: `http://127.0.0.1:${port}`,
+    // The fixture repositories (helpers.ts fixtures()) live in /tmp; POST /api/runs takes them from there.
+    allowedRepoOrigins: ['file:///tmp/'],
+  };
   const file = join(dir, 'cc-ci.yml');
   writeFileSync(file, stringify(doc));
   return { file, store: doc.store, port };

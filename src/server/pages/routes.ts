@@ -46,7 +46,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
+    if (!run) return sendPage(reply, 404, noSuchRun());
     // A finished run's page has no script (so no nonce in it) and changes only with its age: cached.
     if (isTerminal(run))
       return sendCached(
@@ -60,8 +60,9 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/cancel', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
-    if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
+    if (!run) return sendPage(reply, 404, noSuchRun());
+    const refused = refuseForm(deps, request.ip, request.body, reply, run.id);
+    if (refused) return refused;
     if (!isTerminal(run)) {
       deps.log.info({ runId: run.id }, `run ${run.id} cancelled from the dashboard`);
       // The teardown takes a while; the run page shows it going.
@@ -77,8 +78,9 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
 
   app.post<{ Params: { id: string }; Body: FormBody }>('/runs/:id/rerun', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
-    if (!run) return sendPage(reply, 404, noSuchRun(request.params.id));
-    if (!authorised(deps, request.body)) return unauthorised(deps, reply, run.id);
+    if (!run) return sendPage(reply, 404, noSuchRun());
+    const refused = refuseForm(deps, request.ip, request.body, reply, run.id);
+    if (refused) return refused;
     let next;
     try {
       next = deps.runs.enqueue({
@@ -138,13 +140,33 @@ function sendCached(request: FastifyRequest, reply: FastifyReply, page: CachedPa
   return sendPage(reply, 200, page.gzip());
 }
 
-function noSuchRun(id: string): string {
-  return messagePage(404, 'No such run', `There is no run "${id}".`);
+function noSuchRun(): string {
+  return messagePage(404, 'No such run', 'There is no such run.');
 }
 
-function authorised(deps: ServerDeps, body: FormBody): boolean {
+/** The 429 or 401 page when the form's token may not act (nothing when it may). */
+function refuseForm(
+  deps: ServerDeps,
+  ip: string,
+  body: FormBody,
+  reply: FastifyReply,
+  id: string,
+): FastifyReply | undefined {
+  const waitMs = deps.authBackoff?.waitMs(ip) ?? 0;
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    reply.header('retry-after', String(seconds));
+    const why = `Too many wrong admin tokens came from this address. Wait ${seconds} s, then try again.`;
+    const back = { href: `/runs/${encodeURIComponent(id)}`, label: '← Back to the run' };
+    return sendPage(reply, 429, messagePage(429, 'Slow down', why, back));
+  }
   const token = body && typeof body === 'object' && typeof body.token === 'string' ? body.token : undefined;
-  return tokenMatches(deps.config.secrets.adminToken, token);
+  if (tokenMatches(deps.config.secrets.adminToken, token)) {
+    deps.authBackoff?.succeeded(ip);
+    return undefined;
+  }
+  if (deps.config.secrets.adminToken) deps.authBackoff?.failed(ip);
+  return unauthorised(deps, reply, id);
 }
 
 function unauthorised(deps: ServerDeps, reply: FastifyReply, id: string): FastifyReply {

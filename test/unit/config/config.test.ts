@@ -63,10 +63,50 @@ describe('config', () => {
   it('takes secrets from the environment when no file is named', () => {
     const c = loadConfig({
       path: write(minimal),
-      env: { CCCI_ADMIN_TOKEN: 'admin-token-456' },
+      env: { CCCI_ADMIN_TOKEN: 'admin-token-456-0123456789abcdef' },
       secrets: new SecretRegistry(),
     });
-    expect(c.secrets.adminToken).toBe('admin-token-456');
+    expect(c.secrets.adminToken).toBe('admin-token-456-0123456789abcdef');
+  });
+  it('refuses a 10-character admin token at load, saying how to make a long one', () => {
+    const load = () =>
+      loadConfig({ path: write(minimal), env: { CCCI_ADMIN_TOKEN: '0123456789' }, secrets: new SecretRegistry() });
+    expect(load).toThrow(/CCCI_ADMIN_TOKEN: the secret is 10 characters long; use at least 24/);
+    expect(load).toThrow(/openssl rand -hex 32/);
+  });
+  it('refuses a short webhook secret file at load, naming the key', () => {
+    const path = write(
+      `${minimal}forge: {type: gitea, url: "https://git.example.org", org: o, webhookSecretFile: ./hook}\n`,
+      { hook: 'hook-secret-0123\n' },
+    );
+    expect(() => loadConfig({ path, env: {}, secrets: new SecretRegistry() })).toThrow(
+      /forge\.webhookSecretFile: the secret is 16 characters long/,
+    );
+  });
+  it('dashboard limits: defaults, and origins must be bare origins', () => {
+    const c = loadConfig({ path: write(minimal), env: {}, secrets: new SecretRegistry() });
+    expect(c.dashboard).toMatchObject({
+      maxLiveLogs: 200,
+      maxLiveLogsPerClient: 10,
+      allowedRepoOrigins: [],
+      trustedProxies: [],
+    });
+    const ok = `${minimal}dashboard: {allowedRepoOrigins: ["https://git.example.org", "file:///srv/mirrors/"]}\n`;
+    expect(
+      loadConfig({ path: write(ok), env: {}, secrets: new SecretRegistry() }).dashboard.allowedRepoOrigins,
+    ).toEqual(['https://git.example.org', 'file:///srv/mirrors/']);
+    for (const bad of [
+      'https://git.example.org/owner',
+      'https://u:p@git.example.org',
+      'ftp://git.example.org',
+      'file:///srv/mirrors',
+      'file:///srv/../etc/',
+    ]) {
+      const text = `${minimal}dashboard: {allowedRepoOrigins: ["${bad}"]}\n`;
+      expect(() => loadConfig({ path: write(text), env: {}, secrets: new SecretRegistry() })).toThrow(
+        /dashboard\.allowedRepoOrigins\.0: expected an origin like https:\/\/git\.example\.org .*file:\/\/\/srv/,
+      );
+    }
   });
   it.each([
     ['swarm: {server: default, domain: ci.test}\nbogus: 1\n', /\(top level\): Unrecognized key: "bogus"/],

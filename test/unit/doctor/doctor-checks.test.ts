@@ -396,7 +396,24 @@ describe('doctorChecks', () => {
       'ingress',
       'store',
       'chromium',
+      'secrets',
     ]);
+  });
+
+  it('a 10-character admin token: loaded for the doctor, whose secrets check fails with the fix', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'cc-ci.yml'), base);
+    const load = (allowWeakSecrets: boolean) =>
+      loadConfig({
+        path: join(dir, 'cc-ci.yml'),
+        env: { CCCI_ADMIN_TOKEN: '0123456789' },
+        secrets: new SecretRegistry(),
+        allowWeakSecrets,
+      });
+    expect(() => load(false)).toThrow(/CCCI_ADMIN_TOKEN.*10 characters.*openssl rand -hex 32/);
+    const [result] = await runChecks(doctorChecks(load(true), deps).filter((k) => k.name === 'secrets'));
+    expect(result).toMatchObject({ name: 'secrets', ok: false, fix: expect.stringMatching(/openssl rand -hex 32/) });
+    expect(result!.more).toEqual([expect.stringMatching(/^CCCI_ADMIN_TOKEN: the secret is 10 characters long/)]);
   });
 
   it('a forge section without a token: the token fails and the rest is skipped', async () => {

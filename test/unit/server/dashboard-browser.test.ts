@@ -111,7 +111,11 @@ beforeAll(async () => {
     ].join('\n'),
   );
   const secrets = new SecretRegistry();
-  const config = loadConfig({ path: join(dir, 'cc-ci.yml'), env: { CCCI_ADMIN_TOKEN: 'browser-test-token' }, secrets });
+  const config = loadConfig({
+    path: join(dir, 'cc-ci.yml'),
+    env: { CCCI_ADMIN_TOKEN: 'browser-test-token-0123456789' },
+    secrets,
+  });
   storeDir = config.store;
   const deps: ServerDeps = {
     config,

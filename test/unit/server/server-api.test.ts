@@ -44,7 +44,7 @@ function configFile(name: string, env: NodeJS.ProcessEnv): Config {
       'swarm: {server: ci.example.org, domain: ci.example.org}',
       'store: ./store',
       'recipesDir: ./recipes',
-      'dashboard: {listen: "127.0.0.1:0"}',
+      'dashboard: {listen: "127.0.0.1:0", allowedRepoOrigins: ["https://mirror.example.org"]}',
     ].join('\n'),
   );
   return loadConfig({ path: file, env, secrets: new SecretRegistry() });
@@ -343,10 +343,11 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
       queuePosition: 2,
       stages: [],
     });
-    for (const id of ['nope', '..%2F..%2Fetc', '-x', 'a.b', 'x'.repeat(81)]) {
+    for (const id of ['nope', '..%2F..%2Fetc', '-x', 'a.b', 'x'.repeat(81), TOKEN]) {
       const res = await h.app.inject(`/api/runs/${id}`);
       expect(res.statusCode, id).toBe(404);
-      expect((res.json() as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      // Not echoed: a masked echo would tell a guesser that the guess was the admin token.
+      expect(res.json(), id).toEqual({ error: { code: 'NOT_FOUND', message: 'no such run' } });
     }
   });
 
@@ -431,19 +432,34 @@ describe('POST /api/runs', () => {
     const second = await post({
       recipe: 'adhoc',
       ref: 'main',
-      repo: 'file:///srv/recipes/adhoc',
+      repo: 'https://mirror.example.org/someone/adhoc.git',
       stages: 'install, upgrade',
     });
     expect(second.statusCode).toBe(201);
     expect(h.runs.enqueued[1]).toEqual({
       recipe: 'adhoc',
-      repo: 'file:///srv/recipes/adhoc',
+      repo: 'https://mirror.example.org/someone/adhoc.git',
       ref: 'main',
       pr: undefined,
       stages: ['install', 'upgrade'],
       keep: false,
       trigger: { kind: 'api' },
     });
+  });
+
+  it('refuses a repo with a password in it, and neither stores nor shows the password', async () => {
+    const password = 'dummy-password-5be1c0';
+    for (const repo of [
+      `https://bot:${password}@git.example.org/coop-cloud/custom-html.git`,
+      `https://${password}@mirror.example.org/someone/adhoc.git`,
+    ]) {
+      const res = await post({ recipe: 'custom-html', ref: 'main', repo });
+      expect(res.statusCode, repo).toBe(400);
+      expect(res.body).toMatch(/repo: .*carries credentials.*credential helper/);
+      expect(res.body).not.toContain(password);
+    }
+    expect(h.runs.enqueued).toEqual([]);
+    expect(h.store.listRuns({ limit: 1000 })).toEqual([]);
   });
 
   it.each([
@@ -463,6 +479,9 @@ describe('POST /api/runs', () => {
     [{ recipe: 'custom-html', ref: 'main', keep: 'yes' }, 'keep', /./],
     [{ recipe: 'custom-html', ref: 'main', branch: 'x' }, '"branch"', /unknown field/],
     [{ recipe: 'not-enrolled', ref: 'main' }, 'repo', /not an enrolled repository/],
+    [{ recipe: 'adhoc', ref: 'main', repo: 'file:///srv/recipes/adhoc' }, 'repo', /only from the forge's origin/],
+    [{ recipe: 'adhoc', ref: 'main', repo: 'http://127.0.0.1:9/x.git' }, 'repo', /dashboard\.allowedRepoOrigins/],
+    [{ recipe: 'adhoc', ref: 'main', repo: 'https://git.example.org.evil.example/x.git' }, 'repo', /origin/],
     [[1, 2], 'body', /JSON object/],
   ])('refuses %j with 400 naming %s', async (body, field, why) => {
     const res = await post(body);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseStages, validateRecipeName, validateRef, validateRepoUrl } from '../../../src/validate/input.js';
+import {
+  isOnOrigin,
+  parseStages,
+  validateRecipeName,
+  validateRef,
+  validateRepoUrl,
+} from '../../../src/validate/input.js';
 
 describe('input validation', () => {
   it.each(['main', '1.1.0+1.27.2', 'refs/pull/7/head', 'feature/x_y-z', 'a'.repeat(40), 'HEAD'])(
@@ -33,15 +39,48 @@ describe('input validation', () => {
     expect(() => validateRecipeName(name)).toThrow(/invalid recipe name/);
   });
 
-  it.each(['https://git.example.org/coop-cloud/custom-html.git', 'file:///srv/repos/x', '/srv/repos/x'])(
-    'accepts repo %s',
-    (url) => {
-      expect(validateRepoUrl(url)).toBe(url);
-    },
-  );
+  it.each([
+    'https://git.example.org/coop-cloud/custom-html.git',
+    'file:///srv/repos/x',
+    '/srv/repos/x',
+    'ssh://git@git.example.org/coop-cloud/x.git',
+    'git@git.example.org:coop-cloud/x.git',
+  ])('accepts repo %s', (url) => {
+    expect(validateRepoUrl(url)).toBe(url);
+  });
 
   it.each(['ext::sh -c touch% /tmp/x', '--upload-pack=x', 'relative/path', 'https://a b'])('refuses repo %j', (url) => {
     expect(() => validateRepoUrl(url)).toThrow(/invalid repository URL/);
+  });
+
+  it.each([
+    'https://bot:hunter2-password@git.example.org/coop-cloud/x.git',
+    'http://hunter2-password@127.0.0.1:9/x.git',
+    'HTTPS://bot:hunter2-password@git.example.org/x.git',
+    'ssh://git:hunter2-password@git.example.org/x.git',
+    'https://bot:hunter2-password@git.example.org/a b',
+  ])('refuses repo %j with credentials, pointing to credential helpers, without repeating them', (url) => {
+    expect(() => validateRepoUrl(url)).toThrow(/carries credentials.*credential helper/);
+    expect(() => validateRepoUrl(url)).not.toThrow(/hunter2/);
+  });
+
+  it('a repository is on an origin only when its URL starts with the origin and a slash', () => {
+    const origins = ['https://git.example.org', 'http://127.0.0.1:3000/', 'file:///srv/mirrors/'];
+    expect(isOnOrigin('https://git.example.org/coop-cloud/x.git', origins)).toBe(true);
+    expect(isOnOrigin('http://127.0.0.1:3000/o/x.git', origins)).toBe(true);
+    expect(isOnOrigin('file:///srv/mirrors/x', origins)).toBe(true);
+    for (const url of [
+      'https://git.example.org.evil.example/x.git',
+      'https://git.example.org:8443/x.git',
+      'http://git.example.org/x.git',
+      'https://evil.example/https://git.example.org/x',
+      'file:///srv/repos/x',
+      'file:///srv/mirrors/../repos/x',
+      'file:///srv/mirrors/%2e%2e/repos/x',
+      'file:///srv/mirrors',
+      'https://git.example.org',
+    ])
+      expect(isOnOrigin(url, origins), url).toBe(false);
   });
 
   it('parses stage lists and names unknown stages', () => {
