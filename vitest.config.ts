@@ -26,37 +26,40 @@ if (e2eAlone.length > 1) throw new Error('vitest.config.ts: a second e2e-alone f
 const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 3);
 
 /**
- * Seconds a file took on the 2-core CI machine, two workers in each group (measured; only the
+ * Seconds a file took on the 2-core CI machine, in .ci/run (measured; only the
  * order depends on it): in each group the longest files start first, so that no long file
  * starts last and runs alone at the end. An end-to-end file not listed goes first (it may be
  * long); a unit file not listed after the listed ones (most take a second or less).
  */
 const seconds: Record<string, number> = {
-  'bench/smoke.test.ts': 300,
-  'e2e/lifecycle.test.ts': 237,
-  'e2e/forge.test.ts': 174,
-  'e2e/product.test.ts': 149,
-  'e2e/install.test.ts': 129,
-  'e2e/serve.test.ts': 111,
-  'e2e/demo.test.ts': 107,
-  'e2e/signals.test.ts': 73,
-  'e2e/dashboard.test.ts': 72,
-  'e2e/kill-and-janitor.test.ts': 61,
-  'e2e/backup-snapshots.test.ts': 60,
+  'bench/smoke.test.ts': 202,
+  'e2e/lifecycle.test.ts': 244,
+  'e2e/forge.test.ts': 214,
+  'e2e/serve.test.ts': 139,
+  'e2e/install.test.ts': 126,
+  'e2e/product.test.ts': 117,
+  'e2e/signals.test.ts': 97,
+  'e2e/demo.test.ts': 90,
+  'e2e/reap-after-docker.test.ts': 76,
+  'e2e/dashboard.test.ts': 71,
+  'e2e/kill-and-janitor.test.ts': 59,
+  'e2e/backup-snapshots.test.ts': 49,
+  'e2e/diagnostics.test.ts': 48,
   'e2e/doctor.test.ts': 46,
-  'e2e/secrets.test.ts': 35,
-  'e2e/concurrent-refs.test.ts': 30,
-  'e2e/diagnostics.test.ts': 45,
-  'e2e/reap-after-docker.test.ts': 80,
-  'e2e/hostile-input.test.ts': 12,
-  'unit/testbed/forge-standin.test.ts': 35,
-  'unit/server/card.test.ts': 28,
-  'unit/testbed/abra-standin.test.ts': 28,
-  'unit/server/dashboard-browser.test.ts': 24,
-  'unit/runner/runner-phases.test.ts': 16,
+  'e2e/secrets.test.ts': 45,
+  'e2e/concurrent-refs.test.ts': 25,
+  'e2e/hostile-input.test.ts': 20,
+  'unit/testbed/abra-standin.test.ts': 15,
+  'unit/server/card.test.ts': 13,
   'unit/docker/converge-wait.test.ts': 11,
-  'unit/server/server-pages.test.ts': 9,
-  'unit/forge/forge-client.test.ts': 8,
+  'unit/server/dashboard-browser.test.ts': 9,
+  'unit/testbed/forge-standin.test.ts': 8,
+  'unit/runner/runner-phases.test.ts': 6,
+  'unit/forge/forge-client.test.ts': 5,
+  'unit/server/server-limits.test.ts': 5,
+  'unit/model/blame.test.ts': 5,
+  'unit/server/server-pages.test.ts': 4,
+  'unit/cli.test.ts': 4,
 };
 
 class LongestFirst extends BaseSequencer {
