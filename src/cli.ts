@@ -105,6 +105,26 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags, secrets)));
+  const store = program.command('store').description('the run store: retention by hand, a copy of the database');
+  store
+    .command('prune')
+    .description('delete the folders of old finished runs now, as serve does daily (config retention)')
+    .option('--dry-run', 'print what would be pruned; change nothing')
+    .addOption(configOption())
+    .action(async (flags: { dryRun?: boolean; config?: string }) => {
+      const { storePruneCommand } = await import('./wiring/store.js');
+      setExit(await storePruneCommand(flags, secrets));
+    });
+  store
+    .command('backup')
+    .description('a consistent copy of the run database, safe while serve runs (SQLite online backup)')
+    .argument('<file>', 'where to write the copy')
+    .option('--force', 'overwrite the file if it exists')
+    .addOption(configOption())
+    .action(async (file: string, flags: { force?: boolean; config?: string }) => {
+      const { storeBackupCommand } = await import('./wiring/store.js');
+      setExit(await storeBackupCommand(file, flags, secrets));
+    });
   program
     .command('demo')
     .description(

@@ -92,6 +92,13 @@ const dashboardSchema = z.strictObject({
   trustedProxies: z.array(z.string().min(1)).default([]),
 });
 
+// Run folders of finished runs older than `days` are deleted, but the newest `keepPerRecipe` runs of
+// each recipe and its latest branch run keep theirs (model/retention.ts); the rows stay.
+const retentionSchema = z.strictObject({
+  days: z.number().int().min(1).default(30),
+  keepPerRecipe: z.number().int().min(0).default(20),
+});
+
 export const configSchema = z.strictObject({
   forge: forgeSchema.optional(),
   swarm: swarmSchema,
@@ -100,6 +107,7 @@ export const configSchema = z.strictObject({
   // Departure from DESIGN §3.1: where recipe specs live (recipes/<recipe>/ci.yml); default: cc-ci's own recipes/.
   recipesDir: z.string().optional(),
   dashboard: dashboardSchema.default(dashboardSchema.parse({})),
+  retention: retentionSchema.default(retentionSchema.parse({})),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -80,6 +80,8 @@ export interface RunRecord extends TriggeredRequest {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** When retention deleted the run's folder (its log and artifacts); the row stays. */
+  prunedAt?: string;
 }
 
 export interface StageRow {

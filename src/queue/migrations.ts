@@ -83,6 +83,8 @@ const migrations: string[] = [
    );`,
   // The webhook delivery (X-Gitea-Delivery) that brought a comment, when it came by webhook.
   `ALTER TABLE forge_comments ADD COLUMN delivery_id TEXT;`,
+  // Retention: when the run's folder (logs, artifacts) was deleted; the row itself stays.
+  `ALTER TABLE runs ADD COLUMN pruned_at TEXT;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -9,6 +9,7 @@ import { CcciError, errorMessage, type ErrorInfo } from '../model/errors.js';
 import { stageNames, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
 import type { RunRecord, TriggeredRequest, RunState, StageRow } from '../model/run.js';
+import type { RetentionRow } from '../model/retention.js';
 
 export interface RunFilter {
   recipe?: string;
@@ -60,6 +61,7 @@ interface RunRowDb {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  pruned_at: string | null;
 }
 
 export class RunStore {
@@ -282,6 +284,43 @@ export class RunStore {
   }
 
   /** Notes the run that supersedes this one (before it is stopped). */
+  /** Every run whose folder is still there, for retention: no JSON decoding, just what the rule reads. */
+  retentionRows(): RetentionRow[] {
+    const rows = this.sql(
+      'SELECT id, recipe, pr, ref, state, created_at, finished_at FROM runs WHERE pruned_at IS NULL',
+    ).all() as Array<{
+      id: string;
+      recipe: string;
+      pr: number | null;
+      ref: string;
+      state: RunState;
+      created_at: string;
+      finished_at: string | null;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      recipe: r.recipe,
+      pr: r.pr ?? undefined,
+      ref: r.ref,
+      state: r.state,
+      createdAt: r.created_at,
+      finishedAt: r.finished_at ?? undefined,
+    }));
+  }
+
+  /** The run's folder is gone; its row stays, marked. Only a finished run can be marked. */
+  markPruned(id: string, now = new Date()): boolean {
+    const done = this.sql(
+      `UPDATE runs SET pruned_at = ? WHERE id = ? AND pruned_at IS NULL AND state NOT IN ('queued', 'running')`,
+    ).run(now.toISOString(), id);
+    return done.changes === 1;
+  }
+
+  /** A consistent copy of the database while others write (SQLite's online backup). */
+  async backup(file: string): Promise<void> {
+    await this.db.backup(file);
+  }
+
   setSupersededBy(id: string, by: string): void {
     this.sql('UPDATE runs SET superseded_by = ? WHERE id = ?').run(by, id);
   }
@@ -437,5 +476,6 @@ function toRecord(r: RunRowDb): RunRecord {
     createdAt: r.created_at,
     startedAt: r.started_at ?? undefined,
     finishedAt: r.finished_at ?? undefined,
+    prunedAt: r.pruned_at ?? undefined,
   };
 }

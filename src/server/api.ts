@@ -69,6 +69,8 @@ export function runJson(run: RunRecord) {
     createdAt: run.createdAt,
     startedAt: run.startedAt ?? null,
     finishedAt: run.finishedAt ?? null,
+    /** When retention deleted the run's log and artifacts (config retention); the run's results stay here. */
+    prunedAt: run.prunedAt ?? null,
   };
 }
 

@@ -36,6 +36,7 @@ export function registerArtifacts(app: FastifyInstance, deps: ServerDeps): void 
     if (!isArtifactName(name)) return text(400, 'not an artifact name');
     const run = runFromParam(deps, id);
     if (!run) return text(404, 'no such run');
+    if (run.prunedAt) return text(410, `run ${run.id}'s artifacts were pruned (config retention) at ${run.prunedAt}`);
     const dir = deps.runs.runFiles(run.id).artifacts;
     let realDir: string;
     let realFile: string;

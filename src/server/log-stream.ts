@@ -36,6 +36,11 @@ export function registerLogStream(app: FastifyInstance, deps: ServerDeps): void 
   app.get<{ Params: { id: string }; Querystring: { offset?: string } }>('/runs/:id/log', async (request, reply) => {
     const run = runFromParam(deps, request.params.id);
     if (!run) return reply.code(404).type('text/plain; charset=utf-8').send('no such run\n');
+    if (run.prunedAt)
+      return reply
+        .code(410)
+        .type('text/plain; charset=utf-8')
+        .send(`run ${run.id}'s log was pruned (config retention) at ${run.prunedAt}\n`);
     const file = runLogFile(deps, run.id);
     const wantsEvents = /text\/event-stream/.test(request.headers.accept ?? '');
     if (isTerminal(run) && !wantsEvents) {

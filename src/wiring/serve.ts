@@ -1,11 +1,13 @@
 // `cc-ci serve`, and the demo's embedded server: the ports serve needs, built in the order that
 // refuses a bad start before anything exists (an executor not built yet, then an abra without a
 // command or flag cc-ci uses), then serve until a signal. Beside it, the janitor retries the
-// teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts).
+// teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts), and retention
+// prunes old run folders at start and daily (src/queue/pruner.ts).
 import { loadConfig, type Config } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { startLeftBehindReaper } from '../apps/left-behind-reaper.js';
+import { startPruner } from '../queue/pruner.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
 import {
   abraPort,
@@ -47,10 +49,21 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
     log: { info: (line) => log.info({ src: 'janitor' }, line), warn: (line) => log.warn({ src: 'janitor' }, line) },
     clock,
   });
+  const pruner = startPruner({
+    store,
+    storeDir: config.store,
+    policy: config.retention,
+    clock,
+    log: { info: (line) => log.info({ src: 'retention' }, line), warn: (line) => log.warn({ src: 'retention' }, line) },
+  });
   return {
     ...serving,
-    stopped: serving.stopped.then(() => reaper.stop()),
+    stopped: serving.stopped.then(() => {
+      pruner.stop();
+      return reaper.stop();
+    }),
     stop: async (reason) => {
+      pruner.stop();
       await Promise.all([serving.stop(reason), reaper.stop()]);
     },
   };

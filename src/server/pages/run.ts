@@ -94,6 +94,10 @@ export async function runPage(deps: ServerDeps, run: RunRecord, now: number, non
     status.push(markup`<div class="note">Running${stage} for ${running}. This page follows the run.</div>`);
   }
   if (run.supersededBy) status.push(markup`<div class="note">Superseded by run ${runLink(run.supersededBy)}.</div>`);
+  if (run.prunedAt) {
+    const pruned = `Its log and artifacts were pruned ${timeAgo(run.prunedAt, now)} (config retention); its stages stay.`;
+    status.push(markup`<div class="note">${pruned}</div>`);
+  }
   if (run.trigger.rerunOf) status.push(markup`<div class="note">A re-run of ${runLink(run.trigger.rerunOf)}.</div>`);
 
   const meter = run.level !== undefined ? levelMeter(run.level) : '';
