@@ -95,7 +95,8 @@ export async function runPage(deps: ServerDeps, run: RunRecord, now: number, non
   }
   if (run.supersededBy) status.push(markup`<div class="note">Superseded by run ${runLink(run.supersededBy)}.</div>`);
   if (run.prunedAt) {
-    const pruned = `Its log and artifacts were pruned ${timeAgo(run.prunedAt, now)} (config retention); its stages stay.`;
+    const ago = timeAgo(run.prunedAt, now);
+    const pruned = `Its log and artifacts were pruned ${ago} (config retention); its stages stay.`;
     status.push(markup`<div class="note">${pruned}</div>`);
   }
   if (run.trigger.rerunOf) status.push(markup`<div class="note">A re-run of ${runLink(run.trigger.rerunOf)}.</div>`);
