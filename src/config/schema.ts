@@ -92,6 +92,11 @@ const dashboardSchema = z.strictObject({
   trustedProxies: z.array(z.string().min(1)).default([]),
 });
 
+// How secret files are read: an `.age` file is decrypted with the identities in this file.
+const secretsSchema = z.strictObject({
+  ageIdentityFile: z.string().optional(),
+});
+
 export const configSchema = z.strictObject({
   forge: forgeSchema.optional(),
   swarm: swarmSchema,
@@ -100,6 +105,7 @@ export const configSchema = z.strictObject({
   // Departure from DESIGN §3.1: where recipe specs live (recipes/<recipe>/ci.yml); default: cc-ci's own recipes/.
   recipesDir: z.string().optional(),
   dashboard: dashboardSchema.default(dashboardSchema.parse({})),
+  secrets: secretsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;
