@@ -1,11 +1,12 @@
 // .age secret files, systemd credentials and their precedence, with real age (X25519 identities
 // made here) and real files; and the rotations docs/secrets.md describes, each tried once.
-import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadConfigAsync } from '../../../src/config/load-config.js';
+import { createLogger } from '../../../src/log/create-logger.js';
 import { CcciError } from '../../../src/model/errors.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { tokenMatches } from '../../../src/server/admin-auth.js';
@@ -61,6 +62,15 @@ describe('age-encrypted secret files', () => {
     expect(secrets.redact(`sent ${TOKEN}`)).toBe('sent ***');
     // The identity is a secret too.
     expect(secrets.redact(`key ${key}`)).toBe('key ***');
+    // And a log line that holds either reaches the stored log masked.
+    const logFile = join(dir, 'run.log');
+    const logger = createLogger({ secrets, file: logFile, console: false });
+    logger.log.info({ header: `token ${TOKEN}` }, `identity ${key}`);
+    await logger.close();
+    const logged = readFileSync(logFile, 'utf8');
+    expect(logged).toContain('token ***');
+    expect(logged).not.toContain(TOKEN);
+    expect(logged).not.toContain(key);
   });
 
   it('reads ASCII-armoured age files too', async () => {
