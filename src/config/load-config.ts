@@ -1,5 +1,6 @@
 // Reads cc-ci.yml once, validates it, resolves relative paths against the file's folder, reads
-// the secret files, registers every secret for masking, and returns a frozen Config.
+// the secrets (files, age-encrypted files, systemd credentials, the environment: secret-sources.ts),
+// registers every secret for masking, and returns a frozen Config.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
@@ -9,6 +10,14 @@ import type { z } from 'zod';
 import { configSchema, type ConfigFile } from './schema.js';
 import { CcciError, errorMessage } from '../model/errors.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { decryptAgeFile, readAgeIdentities } from './age-file.js';
+import {
+  AGE_IDENTITY_CREDENTIAL,
+  credentialFile,
+  locateSecret,
+  secretSpecs,
+  type SecretSource,
+} from './secret-sources.js';
 
 export interface Secrets {
   forgeToken?: string;
@@ -16,11 +25,14 @@ export interface Secrets {
   adminToken?: string;
 }
 
-export type Config = ConfigFile & {
+export type Config = Omit<ConfigFile, 'secrets'> & {
   path: string;
   recipesDir: string;
   swarm: ConfigFile['swarm'] & { abraDir: string };
+  /** The values (the config's own `secrets:` section only says how to decrypt them). */
   secrets: Secrets;
+  /** Where each secret came from (a config key, `credential <name>`, an environment variable), for messages. */
+  secretOrigins?: Partial<Record<keyof Secrets, string>>;
 };
 
 export interface LoadConfigOptions {
@@ -38,7 +50,9 @@ export const MIN_GUESSABLE_SECRET_LENGTH = 24;
  * Why each secret that can be guessed through cc-ci's HTTP routes is too short (none: they are
  * fine). The forge token is the forge's to judge.
  */
-export function weakSecretProblems(config: Pick<Config, 'secrets' | 'dashboard' | 'forge'>): string[] {
+export function weakSecretProblems(
+  config: Pick<Config, 'secrets' | 'dashboard' | 'forge' | 'secretOrigins'>,
+): string[] {
   const problems: string[] = [];
   const check = (value: string | undefined, source: string) => {
     if (value !== undefined && value.length < MIN_GUESSABLE_SECRET_LENGTH) {
@@ -48,15 +62,63 @@ export function weakSecretProblems(config: Pick<Config, 'secrets' | 'dashboard' 
       );
     }
   };
-  check(config.secrets.adminToken, config.dashboard.adminTokenFile ? 'dashboard.adminTokenFile' : 'CCCI_ADMIN_TOKEN');
+  const origins = config.secretOrigins ?? {};
+  check(
+    config.secrets.adminToken,
+    origins.adminToken ?? (config.dashboard.adminTokenFile ? 'dashboard.adminTokenFile' : 'CCCI_ADMIN_TOKEN'),
+  );
   check(
     config.secrets.webhookSecret,
-    config.forge?.webhookSecretFile ? 'forge.webhookSecretFile' : 'CCCI_WEBHOOK_SECRET',
+    origins.webhookSecret ?? (config.forge?.webhookSecretFile ? 'forge.webhookSecretFile' : 'CCCI_WEBHOOK_SECRET'),
   );
   return problems;
 }
 
-export function loadConfig({ path, env = process.env, secrets, allowWeakSecrets }: LoadConfigOptions): Config {
+/**
+ * Loads the config for a command: every secret source, `.age` files included (their decryption is
+ * asynchronous).
+ */
+export async function loadConfigAsync(options: LoadConfigOptions): Promise<Config> {
+  const { c, at } = readConfigFile(options);
+  const env = options.env ?? process.env;
+  const sources = locateSecrets(c, at, env);
+  let identities: { file: string; keys: string[] } | undefined;
+  const values: Secrets = {};
+  for (const [name, source] of entries(sources)) {
+    if (source.kind !== 'age') {
+      values[name] = readPlain(source);
+      continue;
+    }
+    identities ??= ageIdentities(c, at, env, source);
+    options.secrets.add(identities.keys.join('\n'));
+    values[name] = nonEmpty(await decryptAgeFile(source.path, source.origin, identities.keys, identities.file), source);
+  }
+  return finish(options, c, at, env, values, sources);
+}
+
+/**
+ * The same without waiting, for callers that cannot (tests, fixtures): a `.age` file is refused
+ * here, since only loadConfigAsync decrypts.
+ */
+export function loadConfig(options: LoadConfigOptions): Config {
+  const { c, at } = readConfigFile(options);
+  const env = options.env ?? process.env;
+  const sources = locateSecrets(c, at, env);
+  const values: Secrets = {};
+  for (const [name, source] of entries(sources)) {
+    if (source.kind === 'age')
+      throw new CcciError(
+        'CONFIG_INVALID',
+        `${source.origin}: ${source.path} is age-encrypted; load it with loadConfigAsync`,
+      );
+    values[name] = readPlain(source);
+  }
+  return finish(options, c, at, env, values, sources);
+}
+
+type Sources = Partial<Record<keyof Secrets, SecretSource>>;
+
+function readConfigFile({ path, env = process.env }: LoadConfigOptions) {
   const file = path ?? env.CCCI_CONFIG;
   if (!file)
     throw new CcciError(
@@ -75,10 +137,62 @@ export function loadConfig({ path, env = process.env, secrets, allowWeakSecrets 
   if (!parsed.success) throw new CcciError('CONFIG_INVALID', `${configPath}: ${describeIssues(parsed.error.issues)}`);
   const base = dirname(configPath);
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const c = parsed.data;
+  return { c: { ...parsed.data, path: configPath }, at };
+}
+
+type Parsed = ConfigFile & { path: string };
+
+function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.ProcessEnv): Sources {
+  return {
+    forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
+    webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
+    adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+  };
+}
+
+function entries(sources: Sources): [keyof Secrets, SecretSource][] {
+  return Object.entries(sources).filter((e): e is [keyof Secrets, SecretSource] => e[1] !== undefined);
+}
+
+function ageIdentities(c: Parsed, at: (p: string) => string, env: NodeJS.ProcessEnv, needed: SecretSource) {
+  const file = c.secrets?.ageIdentityFile
+    ? at(c.secrets.ageIdentityFile)
+    : credentialFile(AGE_IDENTITY_CREDENTIAL, env);
+  if (!file)
+    throw new CcciError(
+      'CONFIG_INVALID',
+      `${needed.origin}: ${'path' in needed ? needed.path : ''} is age-encrypted, but no identity is configured: ` +
+        `set secrets.ageIdentityFile to the age identity file it was encrypted to (or hand it over as the ` +
+        `systemd credential ${AGE_IDENTITY_CREDENTIAL})`,
+    );
+  return { file, keys: readAgeIdentities(file) };
+}
+
+function readPlain(source: SecretSource): string {
+  if (source.kind === 'env') return source.value;
+  return nonEmpty(readText(source.path, source.origin), source);
+}
+
+function nonEmpty(value: string, source: SecretSource): string {
+  const trimmed = value.trim();
+  if (!trimmed)
+    throw new CcciError('CONFIG_INVALID', `${source.origin}: ${'path' in source ? source.path : ''} is empty`);
+  return trimmed;
+}
+
+function finish(
+  { secrets, allowWeakSecrets }: LoadConfigOptions,
+  c: Parsed,
+  at: (p: string) => string,
+  env: NodeJS.ProcessEnv,
+  values: Secrets,
+  sources: Sources,
+): Config {
+  // The config's `secrets:` section (how to decrypt) gives way to the values.
+  const { secrets: ageSettings, ...rest } = c;
+  void ageSettings;
   const loaded: Config = {
-    ...c,
-    path: configPath,
+    ...rest,
     store: at(c.store),
     recipesDir: c.recipesDir ? at(c.recipesDir) : fileURLToPath(new URL('../../../recipes', import.meta.url)),
     swarm: {
@@ -86,11 +200,8 @@ export function loadConfig({ path, env = process.env, secrets, allowWeakSecrets 
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,
       abraDir: at(c.swarm.abraDir ?? env.ABRA_DIR ?? resolve(homedir(), '.abra')),
     },
-    secrets: {
-      forgeToken: readSecret(c.forge?.tokenFile, 'CCCI_FORGE_TOKEN', 'forge.tokenFile', at, env),
-      webhookSecret: readSecret(c.forge?.webhookSecretFile, 'CCCI_WEBHOOK_SECRET', 'forge.webhookSecretFile', at, env),
-      adminToken: readSecret(c.dashboard.adminTokenFile, 'CCCI_ADMIN_TOKEN', 'dashboard.adminTokenFile', at, env),
-    },
+    secrets: values,
+    secretOrigins: Object.fromEntries(entries(sources).map(([name, source]) => [name, source.origin])),
   };
   for (const value of Object.values(loaded.secrets)) if (value) secrets.add(value);
   const weak = weakSecretProblems(loaded);
@@ -105,22 +216,6 @@ function yamlToJs(convert: () => unknown, file: string): unknown {
   } catch (err) {
     throw new CcciError('CONFIG_INVALID', `${file}: not valid YAML: ${errorMessage(err)}`);
   }
-}
-
-function readSecret(
-  file: string | undefined,
-  envName: string,
-  key: string,
-  at: (p: string) => string,
-  env: NodeJS.ProcessEnv,
-): string | undefined {
-  if (file) {
-    const value = readText(at(file), key).trim();
-    if (!value) throw new CcciError('CONFIG_INVALID', `${key}: ${at(file)} is empty`);
-    return value;
-  }
-  const fromEnv = env[envName]?.trim();
-  return fromEnv ? fromEnv : undefined;
 }
 
 function readText(path: string, what: string): string {

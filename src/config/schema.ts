@@ -99,6 +99,11 @@ const retentionSchema = z.strictObject({
   keepPerRecipe: z.number().int().min(0).default(20),
 });
 
+// How secret files are read: an `.age` file is decrypted with the identities in this file.
+const secretsSchema = z.strictObject({
+  ageIdentityFile: z.string().optional(),
+});
+
 export const configSchema = z.strictObject({
   forge: forgeSchema.optional(),
   swarm: swarmSchema,
@@ -108,6 +113,7 @@ export const configSchema = z.strictObject({
   recipesDir: z.string().optional(),
   dashboard: dashboardSchema.default(dashboardSchema.parse({})),
   retention: retentionSchema.default(retentionSchema.parse({})),
+  secrets: secretsSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

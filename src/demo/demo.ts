@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import type { Comment } from '../forge/types.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
-import { loadConfig, type Config } from '../config/load-config.js';
+import { loadConfigAsync, type Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
 import type { ForgeClient } from '../forge/types.js';
 import type { StackResources, SwarmApi } from '../docker/swarm-api.js';
@@ -271,7 +271,7 @@ function maintainerClient(forge: StandInForge): ForgeClient {
 
 async function startServer(configFile: string, logFile: string): Promise<DemoServer> {
   const secrets = new SecretRegistry();
-  const config = loadConfig({ path: configFile, secrets });
+  const config = await loadConfigAsync({ path: configFile, secrets });
   // serve's log goes to its file only: the terminal is the demo's.
   const { log } = createLogger({ secrets, file: logFile, console: false });
   const { startServing } = await import('../wiring/serve.js');

@@ -56,7 +56,10 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
   const forgeConfig = config.forge;
   if (forgeConfig) {
     const token = config.secrets.forgeToken;
-    checks.push({ name: 'forge token', run: () => checkForgeToken(token, forgeConfig.tokenFile) });
+    const tokenSource = forgeConfig.tokenFile
+      ? `forge.tokenFile ${forgeConfig.tokenFile}`
+      : (config.secretOrigins?.forgeToken ?? 'CCCI_FORGE_TOKEN');
+    checks.push({ name: 'forge token', run: () => checkForgeToken(token, tokenSource) });
     // Without a token these are listed as skipped; with one, the caller hands in the client.
     const forge = (): ForgeClient => {
       if (!deps.forge) throw new Error('no forge client');

@@ -8,12 +8,15 @@ import type { Outcome } from './check.js';
 
 const RIGHTS = 'docs/forge.md, section 1';
 
-export async function checkForgeToken(token: string | undefined, tokenFile: string | undefined): Promise<Outcome> {
-  if (token) return { ok: true, detail: `set (${tokenFile ? `forge.tokenFile ${tokenFile}` : 'CCCI_FORGE_TOKEN'})` };
+/** `source` says where the token came from (`forge.tokenFile /etc/…`, `credential forge_token`, …). */
+export async function checkForgeToken(token: string | undefined, source: string | undefined): Promise<Outcome> {
+  if (token) return { ok: true, detail: `set (${source ?? 'CCCI_FORGE_TOKEN'})` };
   return {
     ok: false,
     detail: 'no token: the !testme trigger is off',
-    fix: "put the bot account's API token in forge.tokenFile (or CCCI_FORGE_TOKEN)",
+    fix:
+      "put the bot account's API token in forge.tokenFile " +
+      '(or hand it over as the systemd credential forge_token, or set CCCI_FORGE_TOKEN)',
   };
 }
 

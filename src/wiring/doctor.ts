@@ -1,6 +1,6 @@
 // `cc-ci doctor`: the host against the config, each check with the ports it looks through.
 import { abraCalls } from '../abra/abra-calls.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigAsync } from '../config/load-config.js';
 import { doctorExitCode, formatResults, runChecks } from '../doctor/check.js';
 import { doctorChecks } from '../doctor/doctor.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
@@ -8,7 +8,7 @@ import { abraProbePort, backupsPort, browserPort, dockerPort, dockerProbePort, f
 
 export async function doctorCommand(flags: { config?: string }, secrets: SecretRegistry): Promise<number> {
   // A short admin token or webhook secret is one of the doctor's findings, not a reason to stop.
-  const config = loadConfig({ path: flags.config, secrets, allowWeakSecrets: true });
+  const config = await loadConfigAsync({ path: flags.config, secrets, allowWeakSecrets: true });
   const checks = doctorChecks(config, {
     abra: abraProbePort(config),
     abraCalls,

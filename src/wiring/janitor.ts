@@ -2,7 +2,7 @@
 // age asked for (runner.janitorMaxAge by default), and at any age those an ended run recorded as
 // left behind. Exit 3 when a teardown left something.
 import { parseDuration } from '../config/duration.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigAsync } from '../config/load-config.js';
 import { createLogger } from '../log/create-logger.js';
 import { CcciError } from '../model/errors.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
@@ -14,7 +14,7 @@ export interface JanitorFlags {
 }
 
 export async function janitorCommand(flags: JanitorFlags, secrets: SecretRegistry): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   const maxAgeMs = flags.maxAge === undefined ? config.runner.janitorMaxAge : parseDuration(flags.maxAge);
   if (maxAgeMs === undefined) {
     const got = JSON.stringify(flags.maxAge);

@@ -1,5 +1,5 @@
 // `cc-ci recipes`: the enrolled recipes and their specs; with --check, exit 2 if a spec is invalid.
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigAsync } from '../config/load-config.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { checkAllSpecs } from '../spec/load-spec.js';
 
@@ -9,7 +9,7 @@ export interface RecipesFlags {
 }
 
 export async function recipesCommand(flags: RecipesFlags, secrets: SecretRegistry): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   const enrolled = new Set(config.forge?.repos.map((r) => r.split('/')[1] ?? r) ?? []);
   const rows = checkAllSpecs(config.recipesDir);
   for (const name of enrolled) if (!rows.some((r) => r.recipe === name)) rows.push({ recipe: name, customChecks: 0 });

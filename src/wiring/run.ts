@@ -1,7 +1,7 @@
 // `cc-ci run`: one run in the foreground (and the child the local executor starts). Opens the
 // session, hands the runner its ports, prints the outcome and returns the exit code (0 pass,
 // 1 fail, 2 refused, 3 error).
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigAsync } from '../config/load-config.js';
 import { errorInfo, errorMessage } from '../model/errors.js';
 import { runRecipe } from '../runner/run-recipe.js';
 import { openRunSession } from '../runner/session.js';
@@ -23,7 +23,7 @@ export interface RunFlags {
 }
 
 export async function runCommand(recipe: string, flags: RunFlags, secrets: SecretRegistry): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   // Before the run has a folder: credentials in --repo would otherwise be written to its events and results.
   if (flags.repo !== undefined) refuseCredentials(flags.repo);
   // From here on a run has a folder, a log and stop handlers; whatever happens ends in results.

@@ -3,7 +3,7 @@
 // command or flag cc-ci uses), then serve until a signal. Beside it, the janitor retries the
 // teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts), and retention
 // prunes old run folders at start and daily (src/queue/pruner.ts).
-import { loadConfig, type Config } from '../config/load-config.js';
+import { loadConfigAsync, type Config } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { startLeftBehindReaper } from '../apps/left-behind-reaper.js';
@@ -70,7 +70,7 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
 }
 
 export async function serveCommand(flags: { config?: string }, secrets: SecretRegistry): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   const { log, close } = createLogger({ secrets });
   // The handlers go in first: a stop during start-up (recovery can take a while) is kept for when serving begins.
   const state: { serving?: Serving; asked?: string } = {};

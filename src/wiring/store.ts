@@ -1,7 +1,7 @@
 // `cc-ci store prune` and `cc-ci store backup`: retention once, by hand, and a consistent copy of
 // the database (SQLite's online backup), safe while `cc-ci serve` runs.
 import { existsSync, rmSync } from 'node:fs';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigAsync } from '../config/load-config.js';
 import { CcciError } from '../model/errors.js';
 import { pruneRuns } from '../queue/prune.js';
 import { describePrune } from '../queue/pruner.js';
@@ -19,7 +19,7 @@ export async function storePruneCommand(
   secrets: SecretRegistry,
   out: StoreOutput = stdout,
 ): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   const store = await openStore(config);
   try {
     const report = pruneRuns({
@@ -42,7 +42,7 @@ export async function storeBackupCommand(
   secrets: SecretRegistry,
   out: StoreOutput = stdout,
 ): Promise<number> {
-  const config = loadConfig({ path: flags.config, secrets });
+  const config = await loadConfigAsync({ path: flags.config, secrets });
   if (existsSync(file)) {
     if (!flags.force)
       throw new CcciError('USAGE', `${file} exists: choose another file, or pass --force to overwrite it`);

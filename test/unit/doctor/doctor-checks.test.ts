@@ -462,4 +462,20 @@ describe('doctorChecks', () => {
     ]);
     expect(whoAmI).toBe(1);
   });
+
+  it('a token handed over as a systemd credential is named as such', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'forge_token'), 'credential-t0ken');
+    writeFileSync(
+      join(d, 'cc-ci.yml'),
+      `${base}forge: {type: gitea, url: "https://git.example.org", org: coop-cloud}\n`,
+    );
+    const c = loadConfig({
+      path: join(d, 'cc-ci.yml'),
+      env: { CREDENTIALS_DIRECTORY: d, CCCI_FORGE_TOKEN: 'env-t0ken' },
+      secrets: new SecretRegistry(),
+    });
+    const results = await runChecks(doctorChecks(c, deps).filter((k) => k.name === 'forge token'));
+    expect(results.map((r) => r.detail)).toEqual(['set (credential forge_token)']);
+  });
 });
