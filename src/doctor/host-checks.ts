@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../model/errors.js';
 import type { ChromiumAnswer } from '../browser/probe.js';
+import { abraServerDir, missingAbraServer } from '../abra/server-entry.js';
 import type { Outcome } from './check.js';
 
 /** Creates and removes a file in the store; a store that does not exist yet must be creatable. */
@@ -33,16 +34,9 @@ export async function checkStore(store: string): Promise<Outcome> {
 
 /** abra keeps each server's apps in `<abraDir>/servers/<server>/`; it exists once the server is added. */
 export async function checkAbraServer(abraDir: string, server: string): Promise<Outcome> {
-  const dir = join(abraDir, 'servers', server);
-  const isDir = exists(dir) && statSync(dir).isDirectory();
-  if (isDir) return { ok: true, detail: `${dir} exists` };
-  return {
-    ok: false,
-    detail: `${dir} does not exist: abra does not know the server "${server}"`,
-    fix:
-      `ABRA_DIR=${abraDir} abra server add ${server} (--local for this machine), ` +
-      'or set swarm.server / swarm.abraDir to the ones abra uses',
-  };
+  const missing = missingAbraServer(abraDir, server);
+  if (!missing) return { ok: true, detail: `${abraServerDir(abraDir, server)} exists` };
+  return { ok: false, detail: missing.detail, fix: missing.fix };
 }
 
 export async function checkChromium(probe: () => Promise<ChromiumAnswer>): Promise<Outcome> {

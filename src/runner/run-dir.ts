@@ -3,7 +3,7 @@
 // the artifacts.
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CcciError } from '../model/errors.js';
+import { assertAbraServer } from '../abra/server-entry.js';
 import { runFolder, type RunFolder } from '../model/run-folder.js';
 
 /** The run folder (model/run-folder.ts) as the child makes and fills it. */
@@ -16,14 +16,7 @@ export interface RunDir extends RunFolder {
 }
 
 export function createRunDir(store: string, runId: string, sharedAbraDir: string, server: string): RunDir {
-  const serverDir = join(sharedAbraDir, 'servers', server);
-  if (!existsSync(serverDir)) {
-    throw new CcciError(
-      'CONFIG_INVALID',
-      `abra server ${JSON.stringify(server)} is not set up: ` +
-        `${serverDir} does not exist (abra server add, or swarm.abraDir)`,
-    );
-  }
+  assertAbraServer(sharedAbraDir, server);
   const folder = runFolder(store, runId);
   const { dir, artifacts } = folder;
   mkdirSync(artifacts, { recursive: true });

@@ -6,6 +6,7 @@
 import { loadConfigAsync, type Config } from '../config/load-config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
+import { assertAbraServer } from '../abra/server-entry.js';
 import { startLeftBehindReaper } from '../apps/left-behind-reaper.js';
 import { startPruner } from '../queue/pruner.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
@@ -21,6 +22,8 @@ import {
 } from './ports.js';
 
 export async function startServing(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
+  // Every run would be refused before its folder exists; say so now, not as each run's INTERNAL error.
+  assertAbraServer(config.swarm.abraDir, config.swarm.server);
   const clock = clockPort();
   const executor = executorPort(config, log, clock);
   await assertAbraReady(abraProbePort(config), config.swarm.abra, log);
