@@ -1,5 +1,6 @@
 // The operator's cc-ci.yml (DESIGN §3.1). Unknown keys are errors so a typo never goes unnoticed.
 import { z } from 'zod';
+import { byteSizeSchema } from './byte-size.js';
 import { durationSchema } from './duration.js';
 import { stageNames } from '../model/stage.js';
 import { MAX_STACK_NAME, maxSwarmDomainLength } from '../model/app-name.js';
@@ -90,6 +91,8 @@ const dashboardSchema = z.strictObject({
   allowedRepoOrigins: z.array(repoOriginSchema).default([]),
   // Proxies whose X-Forwarded-For names the client (addresses or CIDRs); empty: the peer is the client.
   trustedProxies: z.array(z.string().min(1)).default([]),
+  // Below this much free space on the store's or Docker's filesystem, /healthz is degraded and the overview warns.
+  minFreeSpace: byteSizeSchema.default(5 * 2 ** 30),
 });
 
 // Run folders of finished runs older than `days` are deleted, but the newest `keepPerRecipe` runs of

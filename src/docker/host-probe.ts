@@ -9,6 +9,8 @@ export const PROBE_TIMEOUT_MS = 5_000;
 export interface EngineInfo {
   version: string;
   apiVersion: string;
+  /** Where the engine keeps images, containers and volumes (DockerRootDir), on the engine's host. */
+  rootDir: string;
   swarm: { state: string; controlAvailable: boolean; nodeId: string; error: string };
 }
 
@@ -74,6 +76,7 @@ export function createDockerProbe(dockerHost: string, timeoutMs = PROBE_TIMEOUT_
       return {
         version: version.Version ?? '?',
         apiVersion: version.ApiVersion ?? '?',
+        rootDir: (info as { DockerRootDir?: string }).DockerRootDir ?? '',
         swarm: {
           state: swarm.LocalNodeState ?? 'unknown',
           controlAvailable: swarm.ControlAvailable === true,

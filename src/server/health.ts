@@ -1,10 +1,30 @@
 // `GET /healthz` (DESIGN §3.7): 200 while the store answers, with the queue's size; 503 when it
 // cannot be read (a monitor then knows the server cannot take or report runs). An enrolled
 // repository the forge will not let cc-ci poll makes it `degraded` (still 200: every other
-// repository and the dashboard work), naming the repository, what the forge said and what to do.
+// repository and the dashboard work), naming the repository, what the forge said and what to do;
+// so does a filesystem of the store or Docker's data root below dashboard.minFreeSpace.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
+import type { DiskUse } from './disk-use.js';
+import { lowDiskWarnings } from './disk-warnings.js';
 import type { ServerDeps } from './server-deps.js';
+
+/** Each filesystem's free space, and those below the threshold with what to do. */
+async function diskHealth(disk: DiskUse, minFreeBytes: number) {
+  const sample = await disk.sample();
+  return {
+    minFreeBytes,
+    storeSizeBytes: sample.storeSizeBytes,
+    volumes: sample.volumes,
+    low: lowDiskWarnings(sample, minFreeBytes).map(({ volume, path, freeBytes, message, fix }) => ({
+      volume,
+      path,
+      freeBytes,
+      message,
+      fix,
+    })),
+  };
+}
 
 export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
   app.get('/healthz', async (_req, reply) => {
@@ -24,7 +44,11 @@ export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
           nextPollAt,
         }));
       const forge = deps.forgeRepos ? { forge: { failing } } : {};
-      return reply.code(200).send({ status: failing.length > 0 ? 'degraded' : 'ok', queued, running, ...forge });
+      const disk = deps.disk ? await diskHealth(deps.disk, deps.config.dashboard.minFreeSpace) : undefined;
+      const degraded = failing.length > 0 || (disk?.low.length ?? 0) > 0;
+      return reply
+        .code(200)
+        .send({ status: degraded ? 'degraded' : 'ok', queued, running, ...forge, ...(disk ? { disk } : {}) });
     } catch (err) {
       deps.log.error(`health check: the run store cannot be read: ${errorMessage(err)}`);
       return reply

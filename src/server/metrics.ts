@@ -7,13 +7,14 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { RunControl } from '../queue/run-control.js';
 import { runStates, type RunState } from '../model/run.js';
 import type { RunStore } from '../queue/store.js';
+import type { DiskUse, VolumeUse } from './disk-use.js';
 import type { Metrics, ServerDeps } from './server-deps.js';
 
 // Runs take minutes (a quick run under one, a full one with parallel apps 5–15); stages seconds to minutes.
 const RUN_BUCKETS = [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400];
 const STAGE_BUCKETS = [1, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600];
 
-export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metrics {
+export function createMetrics(opts: { store: RunStore; runs: RunControl; disk?: DiskUse; minFreeBytes?: number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -57,6 +58,7 @@ export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metr
       this.set(countByState().running ?? 0);
     },
   });
+  if (opts.disk) diskGauges(registry, opts.disk, opts.minFreeBytes);
   const runDuration = new Histogram({
     name: 'ccci_run_duration_seconds',
     help: 'Wall time of finished runs (results.durationMs), by verdict.',
@@ -92,6 +94,46 @@ export function createMetrics(opts: { store: RunStore; runs: RunControl }): Metr
     },
     close: stop,
   };
+}
+
+/** The store's size and the free space beside it and Docker's data root (a sample at most a minute old). */
+function diskGauges(registry: Registry, disk: DiskUse, minFreeBytes: number | undefined): void {
+  new Gauge({
+    name: 'ccci_store_size_bytes',
+    help: "Disk space cc-ci's store takes (run folders, logs, artifacts, the database).",
+    registers: [registry],
+    async collect() {
+      const { storeSizeBytes } = await disk.sample();
+      if (storeSizeBytes !== undefined) this.set(storeSizeBytes);
+    },
+  });
+  const volumeGauge = (name: string, help: string, pick: (v: VolumeUse) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['volume', 'path'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const v of (await disk.sample()).volumes) {
+          const value = pick(v);
+          if (v.path !== undefined && value !== undefined) this.set({ volume: v.volume, path: v.path }, value);
+        }
+      },
+    });
+  volumeGauge(
+    'ccci_filesystem_free_bytes',
+    "Free space (for cc-ci's user) on the filesystem of the store (volume=store) and Docker's data root (docker).",
+    (v) => v.freeBytes,
+  );
+  volumeGauge('ccci_filesystem_size_bytes', 'Size of those filesystems.', (v) => v.totalBytes);
+  if (minFreeBytes !== undefined) {
+    new Gauge({
+      name: 'ccci_min_free_bytes',
+      help: 'dashboard.minFreeSpace: below it /healthz is degraded and the overview warns.',
+      registers: [registry],
+    }).set(minFreeBytes);
+  }
 }
 
 export function registerMetrics(app: FastifyInstance, deps: ServerDeps): void {

@@ -23,6 +23,7 @@ import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { ForgeBridge } from '../trigger/bridge.js';
 import { Poller } from '../trigger/poller.js';
 import { buildServer } from './app.js';
+import type { DiskUse } from './disk-use.js';
 import { createMetrics } from './metrics.js';
 
 export interface Serving {
@@ -49,6 +50,8 @@ export interface ServePorts {
   reap: (domains: string[]) => Promise<JanitorReport>;
   /** The forge, when one is configured with its token; the !testme trigger is off without it. */
   forge?: Forge;
+  /** The store's and Docker's disk use, for /metrics, /healthz and the overview. */
+  disk?: DiskUse;
 }
 
 /** Before anything starts: an abra without a command or flag cc-ci passes would fail every run. */
@@ -67,7 +70,12 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   };
   const teardownBudgetMs = config.runner.teardownBudget;
   const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs });
-  const metrics = createMetrics({ store, runs: scheduler });
+  const metrics = createMetrics({
+    store,
+    runs: scheduler,
+    disk: ports.disk,
+    minFreeBytes: config.dashboard.minFreeSpace,
+  });
   const trigger = forgeTrigger(ports, scheduler);
   const app = await buildServer({
     config,
@@ -81,6 +89,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     webhooks: ports.forge?.webhooks,
     forgeRepos: trigger ? () => trigger.poller.health() : undefined,
     clock,
+    disk: ports.disk,
   });
   const [host, port] = splitListen(config.dashboard.listen);
   await app.listen({ host, port });

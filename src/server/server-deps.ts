@@ -11,6 +11,7 @@ import type { ForgeBridge } from '../trigger/bridge.js';
 import type { RepoPollHealth } from '../trigger/poller.js';
 import type { Registry } from 'prom-client';
 import type { AuthBackoff } from './auth-backoff.js';
+import type { DiskUse } from './disk-use.js';
 import type { LiveLogs } from './live-logs.js';
 
 export interface Metrics {
@@ -42,4 +43,6 @@ export interface ServerDeps {
   clock?: Clock;
   /** How polling each enrolled repository goes (/healthz, the overview), when the trigger is on. */
   forgeRepos?: () => RepoPollHealth[];
+  /** The store's and Docker's disk use (/healthz and the overview warn below dashboard.minFreeSpace). */
+  disk?: DiskUse;
 }

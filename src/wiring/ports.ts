@@ -22,6 +22,7 @@ import type { ForgeClientOptions } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import type { RunStore } from '../queue/store.js';
+import { createDiskUse, type DiskUse } from '../server/disk-use.js';
 
 export function clockPort(): Clock {
   return systemClock;
@@ -33,6 +34,16 @@ export function dockerPort(config: Config): SwarmApi {
 
 export function dockerProbePort(config: Config): DockerProbe {
   return createDockerProbe(config.swarm.dockerHost);
+}
+
+/** The store's and Docker's disk use; Docker's data root is asked of the engine at each sample. */
+export function diskUsePort(config: Config): DiskUse {
+  return createDiskUse({
+    storeDir: config.store,
+    dockerHost: config.swarm.dockerHost,
+    // Made when asked: an engine that is not on this machine is never asked (disk-use.ts).
+    dockerRoot: async () => (await dockerProbePort(config).engine()).rootDir,
+  });
 }
 
 /** abra on the config's server; the shared ABRA_DIR unless a run's own is given. */

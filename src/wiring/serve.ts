@@ -14,6 +14,7 @@ import {
   abraPort,
   abraProbePort,
   clockPort,
+  diskUsePort,
   dockerPort,
   executorPort,
   forgePort,
@@ -44,6 +45,7 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
     executor,
     forge,
     reap: (only) => janitor({ maxAgeMs: 0, only }),
+    disk: diskUsePort(config),
   });
   // Started after recovery (serve returns once it is done), so the two never tear down one app at once.
   const reaper = startLeftBehindReaper({

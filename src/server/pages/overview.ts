@@ -1,9 +1,12 @@
 // GET /: what is going on now (running runs, then the queue in order) and every recipe cc-ci
 // knows with its latest run; above them, each enrolled repository the forge will not let cc-ci
-// poll, with what the forge said and what to do. Reads the per-recipe latest runs and the queued and running runs
-// only, never the whole run history, so it stays fast with a long history.
+// poll, with what the forge said and what to do, and each disk below dashboard.minFreeSpace. Reads
+// the per-recipe latest runs and the queued and running runs only, never the whole run history, so
+// it stays fast with a long history.
 import type { RunRecord } from '../../model/run.js';
 import type { RepoPollHealth } from '../../trigger/poller.js';
+import type { DiskSample } from '../disk-use.js';
+import { lowDiskWarnings, type DiskWarning } from '../disk-warnings.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
   layout,
@@ -35,7 +38,7 @@ const RECIPES_HEAD = raw(
     '<th>Ref</th><th>When</th><th>Run</th></tr></thead>',
 );
 
-export function overviewPage(deps: ServerDeps, now: number): string {
+export function overviewPage(deps: ServerDeps, now: number, disk?: DiskSample): string {
   const stored = new Map(deps.store.recipes().map((r) => [r.name, r]));
   const names = [...new Set([...deps.recipes(), ...stored.keys()])].sort();
   const running = deps.store.inState('running');
@@ -93,6 +96,7 @@ ${NOW_HEAD}
   const body = markup`<h1>Overview</h1>
 ${INTRO}
 ${pollProblems(deps.forgeRepos?.() ?? [])}
+${disk ? diskProblems(lowDiskWarnings(disk, deps.config.dashboard.minFreeSpace)) : ''}
 ${stats}
 <h2>Now <span class="count">${running.length} running, ${queued.length} queued</span></h2>
 ${nowSection}
@@ -120,6 +124,17 @@ function pollProblems(repos: RepoPollHealth[]): Html[] {
   <div>${r.fix ?? ''}</div>
 </div>`,
     );
+}
+
+/** One box per filesystem below dashboard.minFreeSpace: runs there may soon fail for want of space. */
+function diskProblems(warnings: DiskWarning[]): Html[] {
+  return warnings.map(
+    (w) => markup`<div class="problem advisory low-disk" data-volume="${w.volume}">
+  <span class="code">LOW_DISK</span><b>Free space is low:</b>
+  <div class="msg">${w.message}</div>
+  <div>${w.fix}</div>
+</div>`,
+  );
 }
 
 function stat(kind: string, n: number, label: string): Html {

@@ -28,13 +28,15 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     cache.delete(`/runs/${run.id}`);
   });
 
-  app.get('/', async (request, reply) =>
-    sendCached(
+  app.get('/', async (request, reply) => {
+    // At most a minute old, so cheap on most requests (src/server/disk-use.ts).
+    const disk = await deps.disk?.sample();
+    return sendCached(
       request,
       reply,
-      cache.get('/', Date.now(), () => overviewPage(deps, Date.now())),
-    ),
-  );
+      cache.get('/', Date.now(), () => overviewPage(deps, Date.now(), disk)),
+    );
+  });
 
   app.get<{ Params: { recipe: string } }>('/recipes/:recipe', async (request, reply) => {
     const { recipe } = request.params;

@@ -130,6 +130,15 @@ describe('config', () => {
   ])('refuses bad config %#', (text, message) => {
     expect(() => loadConfig({ path: write(text), env: {}, secrets: new SecretRegistry() })).toThrow(message);
   });
+  it('dashboard.minFreeSpace: 5 GiB unless set, in binary or decimal units, and nonsense is refused', () => {
+    const load = (text: string) => loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    expect(load('').dashboard.minFreeSpace).toBe(5 * 2 ** 30);
+    expect(load('dashboard: {minFreeSpace: 512MiB}\n').dashboard.minFreeSpace).toBe(512 * 2 ** 20);
+    expect(load('dashboard: {minFreeSpace: "1.5 GB"}\n').dashboard.minFreeSpace).toBe(1.5e9);
+    expect(load('dashboard: {minFreeSpace: 4096}\n').dashboard.minFreeSpace).toBe(4096);
+    expect(() => load('dashboard: {minFreeSpace: lots}\n')).toThrow(/dashboard\.minFreeSpace: expected a size like/);
+    expect(() => load('dashboard: {minFreeSpace: 5 furlongs}\n')).toThrow(/dashboard\.minFreeSpace/);
+  });
   it('says how to give a config when none is given', () => {
     expect(() => loadConfig({ env: {}, secrets: new SecretRegistry() })).toThrow(
       /pass --config <file> or set CCCI_CONFIG/,

@@ -64,6 +64,7 @@ async function checkStoreUnprivileged(dir: string): Promise<Outcome & { uid: num
 const engine = (swarm: Partial<EngineInfo['swarm']> = {}): EngineInfo => ({
   version: '26.1.5',
   apiVersion: '1.45',
+  rootDir: '/var/lib/docker',
   swarm: { state: 'active', controlAvailable: true, nodeId: 'zs7dpclagbhoabcdef', error: '', ...swarm },
 });
 
