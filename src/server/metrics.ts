@@ -14,7 +14,12 @@ import type { Metrics, ServerDeps } from './server-deps.js';
 const RUN_BUCKETS = [30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400];
 const STAGE_BUCKETS = [1, 5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 900, 1800, 3600];
 
-export function createMetrics(opts: { store: RunStore; runs: RunControl; disk?: DiskUse; minFreeBytes?: number }): Metrics {
+export function createMetrics(opts: {
+  store: RunStore;
+  runs: RunControl;
+  disk?: DiskUse;
+  minFreeBytes?: number;
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 

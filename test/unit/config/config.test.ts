@@ -131,7 +131,8 @@ describe('config', () => {
     expect(() => loadConfig({ path: write(text), env: {}, secrets: new SecretRegistry() })).toThrow(message);
   });
   it('dashboard.minFreeSpace: 5 GiB unless set, in binary or decimal units, and nonsense is refused', () => {
-    const load = (text: string) => loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    const load = (text: string) =>
+      loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
     expect(load('').dashboard.minFreeSpace).toBe(5 * 2 ** 30);
     expect(load('dashboard: {minFreeSpace: 512MiB}\n').dashboard.minFreeSpace).toBe(512 * 2 ** 20);
     expect(load('dashboard: {minFreeSpace: "1.5 GB"}\n').dashboard.minFreeSpace).toBe(1.5e9);

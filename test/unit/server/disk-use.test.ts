@@ -34,7 +34,11 @@ function folders() {
 describe('disk use sampler', () => {
   it("measures the store's size and both filesystems; Docker's root comes from the engine", async () => {
     const { store, dockerRoot } = folders();
-    const disk = createDiskUse({ storeDir: store, dockerHost: 'unix:///var/run/docker.sock', dockerRoot: async () => dockerRoot });
+    const disk = createDiskUse({
+      storeDir: store,
+      dockerHost: 'unix:///var/run/docker.sock',
+      dockerRoot: async () => dockerRoot,
+    });
     const s = await disk.sample();
     expect(s.storeSizeBytes).toBeGreaterThanOrEqual(MiB);
     expect(s.storeSizeBytes).toBeLessThan(MiB + 1024 * 1024);
@@ -97,7 +101,11 @@ describe('disk use on the server', () => {
     const { dir, store: storeDir, dockerRoot } = folders();
     writeFileSync(
       join(dir, 'cc-ci.yml'),
-      `swarm: {server: default, domain: ci.test, abraDir: ./abra}\nstore: ./store\ndashboard: {minFreeSpace: ${minFreeSpace}}\n`,
+      [
+        'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
+        'store: ./store',
+        `dashboard: {minFreeSpace: ${minFreeSpace}}`,
+      ].join('\n'),
     );
     const secrets = new SecretRegistry();
     const config = loadConfig({ path: join(dir, 'cc-ci.yml'), env: { CCCI_ADMIN_TOKEN: 'x'.repeat(32) }, secrets });
@@ -146,7 +154,9 @@ describe('disk use on the server', () => {
     };
     expect(health.status).toBe('degraded');
     expect(health.disk.low.map((w) => w.volume)).toEqual(['store', 'docker']);
-    expect(health.disk.low[0]!.message).toMatch(/free on the filesystem of .* below dashboard\.minFreeSpace \(1024\.0 TiB\)/);
+    expect(health.disk.low[0]!.message).toMatch(
+      /free on the filesystem of .* below dashboard\.minFreeSpace \(1\.0 PiB\)/,
+    );
     expect(health.disk.low[0]!.fix).toMatch(/retention/);
     const page = await (await fetch(`${low.base}/`)).text();
     expect(page).toContain('data-volume="store"');
