@@ -2,6 +2,8 @@
 // cannot be read (a monitor then knows the server cannot take or report runs). An enrolled
 // repository the forge will not let cc-ci poll makes it `degraded` (still 200: every other
 // repository and the dashboard work), naming the repository, what the forge said and what to do.
+// While `serve --drain` waits for its running runs it says `draining` (still 200: comments are
+// still queued), with how many runs it waits for and until when.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
 import type { ServerDeps } from './server-deps.js';
@@ -24,7 +26,10 @@ export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
           nextPollAt,
         }));
       const forge = deps.forgeRepos ? { forge: { failing } } : {};
-      return reply.code(200).send({ status: failing.length > 0 ? 'degraded' : 'ok', queued, running, ...forge });
+      const drain = deps.runs.drainState?.();
+      const status = drain ? 'draining' : failing.length > 0 ? 'degraded' : 'ok';
+      const draining = drain ? { draining: { running: drain.running, until: drain.until.toISOString() } } : {};
+      return reply.code(200).send({ status, queued, running, ...draining, ...forge });
     } catch (err) {
       deps.log.error(`health check: the run store cannot be read: ${errorMessage(err)}`);
       return reply
