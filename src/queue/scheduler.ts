@@ -2,9 +2,9 @@
 // new run for the same recipe and PR supersedes older ones; cancel asks the child to stop (it
 // tears down), escalates to SIGKILL after the teardown budget and then reaps the run's apps; a
 // backstop timeout sits on top of the child's own runTimeout. A drain (an upgrade's stop) starts
-// no new run but lets the running ones finish up to a limit, then stops the rest. Each run is followed through the
-// events its executor hands over; the store is updated as it goes, and listeners (pages, the
-// forge bridge) hear it. Runs are started, stopped and killed only through the Executor.
+// no new run but lets the running ones finish up to a limit, then stops the rest. Each run is
+// followed through the events its executor hands over; the store is updated as it goes, and
+// listeners (pages, the forge bridge) hear it. Runs are started, stopped and killed only through the Executor.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
@@ -126,9 +126,10 @@ export class Scheduler implements RunControl {
       const until = new Date(this.clock.now().getTime() + limitMs);
       await new Promise<void>((resolve) => {
         const limit = this.clock.after(limitMs, () => {
+          const left = countRuns(this.active.size);
           this.deps.log.warn(
             { running: this.active.size },
-            `draining: the limit of ${minutes(limitMs)} min is up; stopping ${countRuns(this.active.size)} still going`,
+            `draining: the limit of ${minutes(limitMs)} min is up; stopping ${left} still going`,
           );
           resolve();
         });
@@ -267,9 +268,10 @@ export class Scheduler implements RunControl {
 
   private logDraining(): void {
     const left = Math.max(0, (this.drainWait?.until.getTime() ?? 0) - this.clock.now().getTime());
+    const going = `${countRuns(this.active.size)} still going, at most ${minutes(left)} min more`;
     this.deps.log.warn(
       { running: this.active.size, until: this.drainWait?.until.toISOString() },
-      `draining: ${countRuns(this.active.size)} still going, at most ${minutes(left)} min more; send SIGTERM again to stop them now`,
+      `draining: ${going}; send SIGTERM again to stop them now`,
     );
   }
 

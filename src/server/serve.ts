@@ -121,7 +121,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   let draining: Promise<void> | undefined;
   const drain = (reason: string, limitMs: number) => {
     draining ??= (async () => {
-      log.warn(`${reason}: draining: no new run starts; comments and API requests are still queued for the next start`);
+      log.warn(`${reason}: draining: no new run starts; new requests are queued for the next start`);
       await scheduler.drain(reason, limitMs);
       await stop(reason);
     })();

@@ -83,6 +83,8 @@ export interface ServeFlags {
 export const defaultDrainTimeout = '30m';
 
 export async function serveCommand(flags: ServeFlags, secrets: SecretRegistry): Promise<number> {
+  if (flags.drainTimeout !== undefined && !flags.drain)
+    throw new CcciError('USAGE', '--drain-timeout is the limit of --drain: give --drain too, or leave it out');
   const drainMs = flags.drain ? parseDuration(flags.drainTimeout ?? defaultDrainTimeout) : undefined;
   if (flags.drain && drainMs === undefined)
     throw new CcciError(
