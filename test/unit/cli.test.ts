@@ -23,6 +23,7 @@ describe('cc-ci', () => {
     const { stdout } = await ccci(['run', '--help']);
     expect(stdout.replace(/\s+/g, ' ')).toMatch(/--ref <ref> +branch, tag, full ref \(e\.g\. refs\/pull\/7\/head\)/);
   });
+
   it('serve refuses a --drain-timeout that is not a duration, or one without --drain (exit 2)', async () => {
     const bad = await ccci(['serve', '--drain', '--drain-timeout', 'soon']).catch((err: unknown) => err);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--drain-timeout: expected a duration') });
