@@ -83,7 +83,10 @@ function buildProgram(setExit: (code: number) => void): Command {
       'on the first SIGTERM or SIGINT start no new run and let the running ones finish (up to --drain-timeout); ' +
         'a second signal stops them at once',
     )
-    .option('--drain-timeout <duration>', 'how long --drain waits for the running runs before stopping them (default 30m)')
+    .option(
+      '--drain-timeout <duration>',
+      'how long --drain waits for the running runs before stopping them (default 30m)',
+    )
     .addOption(configOption())
     .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./wiring/serve.js');

@@ -375,7 +375,10 @@ describe('scheduler: drain (serve --drain, an upgrade without losing a run)', ()
     const stopped = scheduler.shutdown('SIGTERM');
     expect(children[0]!.signals).toEqual(['SIGTERM']);
     await Promise.all([stopped, drained]);
-    expect(store.getRun(run.id)).toMatchObject({ state: 'interrupted', error: { code: 'CANCELLED', message: 'SIGTERM' } });
+    expect(store.getRun(run.id)).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'CANCELLED', message: 'SIGTERM' },
+    });
     expect(store.getRun(queued.id)?.state).toBe('queued');
     expect(scheduler.drainState()).toBeUndefined();
     expect(clock.pending).toBe(0);
