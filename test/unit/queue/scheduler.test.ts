@@ -350,7 +350,7 @@ describe('scheduler: drain (serve --drain, an upgrade without losing a run)', ()
     expect(lines).toContain('draining: the limit of 30 min is up; stopping 1 run still going');
   });
 
-  it('a run that does not tear down after the limit is killed after the teardown budget, as on a plain stop', async () => {
+  it('a run that does not tear down after the limit is killed after the teardown budget, as always', async () => {
     const clock = new FakeClock('2026-03-01T12:00:00Z');
     const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
     const run = scheduler.enqueue(req('custom-html'));
