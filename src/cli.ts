@@ -14,6 +14,7 @@ import { doctorCommand } from './wiring/doctor.js';
 import { janitorCommand } from './wiring/janitor.js';
 import { recipesCommand } from './wiring/recipes.js';
 import { runCommand, type RunFlags } from './wiring/run.js';
+import type { ServeFlags } from './wiring/serve.js';
 
 const secrets = new SecretRegistry();
 
@@ -77,8 +78,17 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('serve')
     .description('the queue, the dashboard and the API: runs each run as a child cc-ci run')
+    .option(
+      '--drain',
+      'on the first SIGTERM or SIGINT start no new run and let the running ones finish (up to --drain-timeout); ' +
+        'a second signal stops them at once',
+    )
+    .option(
+      '--drain-timeout <duration>',
+      'how long --drain waits for the running runs before stopping them (default 30m)',
+    )
     .addOption(configOption())
-    .action(async (flags: { config?: string }) => {
+    .action(async (flags: ServeFlags) => {
       const { serveCommand } = await import('./wiring/serve.js');
       setExit(await serveCommand(flags, secrets));
     });

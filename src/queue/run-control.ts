@@ -17,4 +17,6 @@ export interface RunControl {
   onChange(listener: (change: RunChange) => void): () => void;
   /** The run's folder (model/run-folder.ts). */
   runFiles(id: string): RunFolder;
+  /** While serve drains (an upgrade's stop): the runs it waits for and until when; undefined otherwise. */
+  drainState?(): { running: number; until: Date } | undefined;
 }

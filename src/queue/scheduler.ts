@@ -1,9 +1,10 @@
 // The queue: runner.capacity runs at once, first come first served and fair between recipes; a
 // new run for the same recipe and PR supersedes older ones; cancel asks the child to stop (it
 // tears down), escalates to SIGKILL after the teardown budget and then reaps the run's apps; a
-// backstop timeout sits on top of the child's own runTimeout. Each run is followed through the
-// events its executor hands over; the store is updated as it goes, and listeners (pages, the
-// forge bridge) hear it. Runs are started, stopped and killed only through the Executor.
+// backstop timeout sits on top of the child's own runTimeout. A drain (an upgrade's stop) starts
+// no new run but lets the running ones finish up to a limit, then stops the rest. Each run is
+// followed through the events its executor hands over; the store is updated as it goes, and
+// listeners (pages, the forge bridge) hear it. Runs are started, stopped and killed only through the Executor.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
@@ -46,7 +47,10 @@ interface Active {
 export class Scheduler implements RunControl {
   private readonly active = new Map<string, Active>();
   private readonly emitter = new EventEmitter();
+  /** No new run starts: a drain or a shutdown is under way. */
   private draining = false;
+  /** While a drain waits for the running runs: when it gives up, and how to end the wait early. */
+  private drainWait?: { until: Date; end: () => void };
   private readonly clock: Clock;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -110,9 +114,48 @@ export class Scheduler implements RunControl {
     }
   }
 
+  /**
+   * Starts no new run and waits up to `limitMs` for the running ones to finish on their own; then
+   * stops whatever still runs as shutdown does. Queued runs stay queued in the store, for the next
+   * serve. A shutdown during the drain ends the wait at once.
+   */
+  async drain(reason: string, limitMs: number): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    if (this.active.size > 0) {
+      const until = new Date(this.clock.now().getTime() + limitMs);
+      await new Promise<void>((resolve) => {
+        const limit = this.clock.after(limitMs, () => {
+          const left = countRuns(this.active.size);
+          this.deps.log.warn(
+            { running: this.active.size },
+            `draining: the limit of ${minutes(limitMs)} min is up; stopping ${left} still going`,
+          );
+          resolve();
+        });
+        this.drainWait = {
+          until,
+          end: () => {
+            limit.cancel();
+            resolve();
+          },
+        };
+        this.logDraining();
+      });
+      this.drainWait = undefined;
+    }
+    await this.shutdown(reason);
+  }
+
+  /** While a drain waits: how many runs it waits for and until when; undefined otherwise. */
+  drainState(): { running: number; until: Date } | undefined {
+    return this.drainWait ? { running: this.active.size, until: this.drainWait.until } : undefined;
+  }
+
   /** Stops every running run (server shutdown): each tears down and ends `interrupted`. */
   async shutdown(reason: string): Promise<void> {
     this.draining = true;
+    this.drainWait?.end();
     await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'CANCELLED', reason, 'interrupted')));
   }
 
@@ -216,7 +259,20 @@ export class Scheduler implements RunControl {
       }
     }
     this.active.delete(id);
+    if (this.drainWait) {
+      if (this.active.size === 0) this.drainWait.end();
+      else this.logDraining();
+    }
     this.pump();
+  }
+
+  private logDraining(): void {
+    const left = Math.max(0, (this.drainWait?.until.getTime() ?? 0) - this.clock.now().getTime());
+    const going = `${countRuns(this.active.size)} still going, at most ${minutes(left)} min more`;
+    this.deps.log.warn(
+      { running: this.active.size, until: this.drainWait?.until.toISOString() },
+      `draining: ${going}; send SIGTERM again to stop them now`,
+    );
   }
 
   /** The outcome the child wrote, mapped to a run state; a stop's own reason wins over a plain cancel. */
@@ -283,6 +339,14 @@ export function stateOfResults(results: Pick<RunResults, 'verdict' | 'error'>): 
   if (results.error?.code === 'CANCELLED') return 'cancelled';
   if (results.error?.code === 'SUPERSEDED') return 'superseded';
   return 'errored';
+}
+
+function countRuns(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
+}
+
+function minutes(ms: number): number {
+  return Math.ceil(ms / 60_000);
 }
 
 function stateOfStop(code: StopCode): RunState {

@@ -2,7 +2,9 @@
 // cannot be read (a monitor then knows the server cannot take or report runs). An enrolled
 // repository the forge will not let cc-ci poll makes it `degraded` (still 200: every other
 // repository and the dashboard work), naming the repository, what the forge said and what to do;
-// so does a filesystem of the store or Docker's data root below dashboard.minFreeSpace.
+// so does a filesystem of the store or Docker's data root below dashboard.minFreeSpace. While
+// `serve --drain` waits for its running runs it says `draining` (still 200: comments are still
+// queued), with how many runs it waits for and until when.
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../model/errors.js';
 import type { DiskUse } from './disk-use.js';
@@ -46,9 +48,10 @@ export function registerHealth(app: FastifyInstance, deps: ServerDeps): void {
       const forge = deps.forgeRepos ? { forge: { failing } } : {};
       const disk = deps.disk ? await diskHealth(deps.disk, deps.config.dashboard.minFreeSpace) : undefined;
       const degraded = failing.length > 0 || (disk?.low.length ?? 0) > 0;
-      return reply
-        .code(200)
-        .send({ status: degraded ? 'degraded' : 'ok', queued, running, ...forge, ...(disk ? { disk } : {}) });
+      const drain = deps.runs.drainState?.();
+      const status = drain ? 'draining' : degraded ? 'degraded' : 'ok';
+      const draining = drain ? { draining: { running: drain.running, until: drain.until.toISOString() } } : {};
+      return reply.code(200).send({ status, queued, running, ...draining, ...forge, ...(disk ? { disk } : {}) });
     } catch (err) {
       deps.log.error(`health check: the run store cannot be read: ${errorMessage(err)}`);
       return reply

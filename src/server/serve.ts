@@ -4,6 +4,8 @@
 // (src/abra/abra-calls.ts) and refuses to start without them (ABRA_FAILED, exit 3). Pages are
 // served before recovery finishes, and whether or not the forge answers; a stop (SIGTERM,
 // SIGINT) stops the running runs (they tear down and end `interrupted`) before the server exits.
+// A drain (serve --drain) first starts no new run and waits for the running ones up to a limit,
+// while the HTTP server and the poller go on queuing; then it stops as above.
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
@@ -33,6 +35,8 @@ export interface Serving {
   /** Resolves when the server has stopped (after a signal or stop()). */
   stopped: Promise<void>;
   stop(reason: string): Promise<void>;
+  /** Starts no new run, lets the running ones finish for up to `limitMs`, then stops; stop() cuts it short. */
+  drain(reason: string, limitMs: number): Promise<void>;
 }
 
 /** What serve is handed. */
@@ -123,7 +127,16 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     })();
     return stopping;
   };
-  return { url, runs: scheduler, stopped, stop };
+  let draining: Promise<void> | undefined;
+  const drain = (reason: string, limitMs: number) => {
+    draining ??= (async () => {
+      log.warn(`${reason}: draining: no new run starts; new requests are queued for the next start`);
+      await scheduler.drain(reason, limitMs);
+      await stop(reason);
+    })();
+    return draining;
+  };
+  return { url, runs: scheduler, stopped, stop, drain };
 }
 
 /** The forge loop (poller, bridge), when a forge and its token are configured. */

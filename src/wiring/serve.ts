@@ -2,8 +2,12 @@
 // refuses a bad start before anything exists (an executor not built yet, then an abra without a
 // command or flag cc-ci uses), then serve until a signal. Beside it, the janitor retries the
 // teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts), and retention
-// prunes old run folders at start and daily (src/queue/pruner.ts).
+// prunes old run folders at start and daily (src/queue/pruner.ts). With --drain, the first
+// SIGTERM or SIGINT drains (no new run; the running ones finish up to --drain-timeout) and a
+// second one stops at once.
+import { parseDuration } from '../config/duration.js';
 import { loadConfigAsync, type Config } from '../config/load-config.js';
+import { CcciError } from '../model/errors.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { assertAbraServer } from '../abra/server-entry.js';
@@ -74,19 +78,40 @@ export async function startServing(config: Config, secrets: SecretRegistry, log:
   };
 }
 
-export async function serveCommand(flags: { config?: string }, secrets: SecretRegistry): Promise<number> {
+export interface ServeFlags {
+  config?: string;
+  drain?: boolean;
+  drainTimeout?: string;
+}
+
+/** How long --drain waits for the running runs when --drain-timeout is not given. */
+export const defaultDrainTimeout = '30m';
+
+export async function serveCommand(flags: ServeFlags, secrets: SecretRegistry): Promise<number> {
+  if (flags.drainTimeout !== undefined && !flags.drain)
+    throw new CcciError('USAGE', '--drain-timeout is the limit of --drain: give --drain too, or leave it out');
+  const drainMs = flags.drain ? parseDuration(flags.drainTimeout ?? defaultDrainTimeout) : undefined;
+  if (flags.drain && drainMs === undefined)
+    throw new CcciError(
+      'USAGE',
+      `--drain-timeout: expected a duration like "30m" or "2h", got ${JSON.stringify(flags.drainTimeout)}`,
+    );
   const config = await loadConfigAsync({ path: flags.config, secrets });
   const { log, close } = createLogger({ secrets });
   // The handlers go in first: a stop during start-up (recovery can take a while) is kept for when serving begins.
-  const state: { serving?: Serving; asked?: string } = {};
+  const state: { serving?: Serving; signals: NodeJS.Signals[] } = { signals: [] };
+  // The first signal drains when asked to; any later one (or the first, without --drain) stops at once.
+  const act = (serving: Serving, s: NodeJS.Signals, nth: number) =>
+    void (nth === 1 && drainMs !== undefined ? serving.drain(s, drainMs) : serving.stop(s));
   const onSignal = (s: NodeJS.Signals) => {
-    state.asked ??= s;
-    if (state.serving) void state.serving.stop(s);
+    state.signals.push(s);
+    if (state.serving) act(state.serving, s, state.signals.length);
   };
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
   const serving = await startServing(config, secrets, log);
   state.serving = serving;
-  if (state.asked) void serving.stop(state.asked);
+  const last = state.signals.at(-1);
+  if (last) act(serving, last, state.signals.length);
   await serving.stopped;
   await close();
   return 0;

@@ -1,6 +1,6 @@
 // The queue with a fake executor whose runs we drive by hand (test/support): capacity, fairness,
 // supersede, cancel with teardown, SIGKILL after the budget with the apps reaped, a child that
-// dies without results, and the store keeping every record.
+// dies without results, the store keeping every record, and a drain (an upgrade's stop).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/log/create-logger.js';
 import type { TriggeredRequest } from '../../../src/model/run.js';
+import { recoverRuns } from '../../../src/queue/recover.js';
 import { Scheduler, stateOfResults } from '../../../src/queue/scheduler.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeExecutor } from '../../support/fake-executor.js';
 
-function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock } = {}) {
+function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock; logFile?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-sched-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   writeFileSync(
@@ -29,11 +30,12 @@ function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock }
   const children = executor.started;
   const reaped: string[][] = [];
   let n = 0;
+  const logger = createLogger({ secrets, console: false, file: opts.logFile });
   const scheduler = new Scheduler({
     store,
     executor,
     config,
-    log: createLogger({ secrets, console: false }).log,
+    log: logger.log,
     reap: async (d) => {
       reaped.push(d);
     },
@@ -41,7 +43,7 @@ function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock }
     newId: () => `run-${++n}`,
     clock: opts.clock,
   });
-  return { store, scheduler, children, reaped, dir };
+  return { store, scheduler, children, reaped, dir, config, closeLog: logger.close };
 }
 
 const req = (recipe: string, pr?: number): TriggeredRequest => ({
@@ -279,5 +281,114 @@ describe('run store', () => {
     scheduler.pump();
     expect(executor.started.map((e) => [e.run.id, e.run.sha])).toEqual([[queued.id, sha]]);
     store.close();
+  });
+});
+
+describe('scheduler: drain (serve --drain, an upgrade without losing a run)', () => {
+  const limitMs = 30 * 60_000;
+
+  it('lets a running run finish, starts no queued one, and leaves the queued ones for the next start', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const { store, scheduler, children, dir, config } = setup({ capacity: 1, clock });
+    const running = scheduler.enqueue(req('custom-html'));
+    const queued = scheduler.enqueue(req('pg-app'));
+    const drained = scheduler.drain('SIGTERM', limitMs);
+    expect(scheduler.drainState()).toEqual({ running: 1, until: new Date('2026-03-01T12:30:00Z') });
+    // A comment that arrives while draining is queued, not started.
+    const late = scheduler.enqueue(req('keycloak'));
+    clock.advance(10 * 60_000);
+    children[0]!.finish('pass');
+    await drained;
+    expect(children).toHaveLength(1);
+    expect(children[0]!.signals).toEqual([]);
+    expect(store.getRun(running.id)?.state).toBe('passed');
+    expect(store.getRun(queued.id)?.state).toBe('queued');
+    expect(store.getRun(late.id)?.state).toBe('queued');
+    expect(scheduler.drainState()).toBeUndefined();
+    expect(clock.pending).toBe(0); // neither the backstop nor the drain's limit is left behind
+    store.close();
+    // The next serve: recovery leaves queued runs alone, and the queue starts them.
+    const again = new RunStore(join(dir, 'store', 'cc-ci.db'));
+    const executor = new FakeExecutor(config.store);
+    const log = createLogger({ secrets: new SecretRegistry(), console: false }).log;
+    const teardownBudgetMs = 5_000;
+    await recoverRuns({ store: again, executor, log, teardownBudgetMs, reapOrphans: async () => undefined });
+    const next = new Scheduler({ store: again, executor, config, log, reap: async () => undefined, teardownBudgetMs });
+    next.pump();
+    expect(executor.started.map((e) => e.run.id)).toEqual([queued.id]);
+    expect(again.getRun(late.id)?.state).toBe('queued');
+    again.close();
+  });
+
+  it('at the limit stops what still runs the usual way: it tears down and ends interrupted', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const logFile = join(mkdtempSync(join(tmpdir(), 'cc-ci-drain-log-')), 'serve.log');
+    const { store, scheduler, children, closeLog } = setup({ capacity: 2, clock, logFile });
+    const first = scheduler.enqueue(req('custom-html'));
+    const second = scheduler.enqueue(req('pg-app'));
+    const queued = scheduler.enqueue(req('keycloak'));
+    const drained = scheduler.drain('SIGTERM', limitMs);
+    children[0]!.finish('fail');
+    await until('the first run to end', () => scheduler.drainState()?.running === 1);
+    clock.advance(limitMs - 1);
+    expect(children[1]!.signals).toEqual([]);
+    clock.advance(1);
+    await until('the stop at the limit', () => children[1]!.signals.length > 0);
+    expect(children[1]!.signals).toEqual(['SIGTERM']);
+    await drained;
+    expect(store.getRun(first.id)?.state).toBe('failed');
+    expect(store.getRun(second.id)).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'CANCELLED', message: 'SIGTERM' },
+    });
+    expect(store.getRun(queued.id)?.state).toBe('queued');
+    expect(children).toHaveLength(2);
+    await closeLog();
+    const lines = readFileSync(logFile, 'utf8');
+    expect(lines).toContain('draining: 2 runs still going, at most 30 min more; send SIGTERM again to stop them now');
+    expect(lines).toContain('draining: 1 run still going, at most 30 min more');
+    expect(lines).toContain('draining: the limit of 30 min is up; stopping 1 run still going');
+  });
+
+  it('a run that does not tear down after the limit is killed after the teardown budget, as always', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
+    const run = scheduler.enqueue(req('custom-html'));
+    const drained = scheduler.drain('SIGTERM', limitMs);
+    children[0]!.onStop = 'ignore';
+    clock.advance(limitMs);
+    await until('the stop at the limit', () => children[0]!.signals.length > 0);
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    clock.advance(1_000);
+    expect(children[0]!.signals).toEqual(['SIGTERM', 'SIGKILL']);
+    await drained;
+    expect(store.getRun(run.id)).toMatchObject({ state: 'interrupted', error: { code: 'CANCELLED' } });
+  });
+
+  it('a second stop during the drain stops the running runs at once', async () => {
+    const clock = new FakeClock('2026-03-01T12:00:00Z');
+    const { store, scheduler, children } = setup({ capacity: 1, clock });
+    const run = scheduler.enqueue(req('custom-html'));
+    const queued = scheduler.enqueue(req('pg-app'));
+    const drained = scheduler.drain('SIGTERM', limitMs);
+    clock.advance(60_000);
+    const stopped = scheduler.shutdown('SIGTERM');
+    expect(children[0]!.signals).toEqual(['SIGTERM']);
+    await Promise.all([stopped, drained]);
+    expect(store.getRun(run.id)).toMatchObject({
+      state: 'interrupted',
+      error: { code: 'CANCELLED', message: 'SIGTERM' },
+    });
+    expect(store.getRun(queued.id)?.state).toBe('queued');
+    expect(scheduler.drainState()).toBeUndefined();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('with nothing running, stops at once and keeps the queue', async () => {
+    const { store, scheduler } = setup({ capacity: 1 });
+    const queued = store.insertRun('q', req('pg-app'), new Date());
+    await scheduler.drain('SIGTERM', limitMs);
+    expect(store.getRun(queued.id)?.state).toBe('queued');
+    expect(scheduler.drainState()).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 // serve from the ports it is handed (a fake executor, a fake forge, a fake janitor): recovery at
 // start marks a run of the last server interrupted and reaps what it claimed; a run queued
 // through the API runs on the executor to its end; the forge's webhook reader and its comment
-// list are the ones serve was given; a stop closes everything.
+// list are the ones serve was given; a stop closes everything; a drain keeps queuing.
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,5 +122,35 @@ describe('serve', () => {
     await serving.stop('the test is done');
     await serving.stopped;
     expect(() => store.getRun(id)).toThrow();
+  });
+
+  it('drains: the API still queues and /healthz says draining; a second stop ends it at once', async () => {
+    const { config, store, executor, start } = setup();
+    const serving = await start();
+    const queue = async () => {
+      const res = await fetch(`${serving.url}/api/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ recipe: 'custom-html', ref: 'main', repo: `${FORGE}/coop-cloud/custom-html.git` }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const running = await queue();
+    await until('the run to start', () => executor.started.length === 1);
+    const drained = serving.drain('SIGTERM', 30 * 60_000);
+    const health = (await (await fetch(`${serving.url}/healthz`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'draining', running: 1, draining: { running: 1 } });
+    // Asked for during the drain: accepted and kept queued for the next start.
+    const late = await queue();
+    expect(store.getRun(late)?.state).toBe('queued');
+    expect(executor.started).toHaveLength(1);
+    await serving.stop('SIGTERM');
+    await Promise.all([drained, serving.stopped]);
+    expect(executor.started[0]!.signals).toEqual(['SIGTERM']);
+    const again = new RunStore(join(config.store, 'cc-ci.db'));
+    expect(again.getRun(running)).toMatchObject({ state: 'interrupted', error: { code: 'CANCELLED' } });
+    expect(again.getRun(late)?.state).toBe('queued');
+    again.close();
   });
 });

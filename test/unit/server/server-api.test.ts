@@ -13,7 +13,7 @@ import type { RunResults } from '../../../src/model/results.js';
 import type { StageResult } from '../../../src/model/stage.js';
 import { FakeRunControl } from '../../support/fake-run-control.js';
 import type { RunRecord, TriggeredRequest } from '../../../src/model/run.js';
-import type { RunChange } from '../../../src/queue/run-control.js';
+import type { RunChange, RunControl } from '../../../src/queue/run-control.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { registerApi } from '../../../src/server/api.js';
@@ -613,5 +613,19 @@ describe('/metrics and /healthz', () => {
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({ status: 'error' });
     h.store = new RunStore(':memory:'); // for afterEach
+  });
+
+  it('says draining (still 200) while serve --drain waits for its running runs, and until when', async () => {
+    h.store.insertRun('d1', req('custom-html'), tick());
+    const runs: RunControl = h.runs;
+    runs.drainState = () => ({ running: 2, until: new Date('2026-01-01T01:00:00Z') });
+    const res = await h.app.inject('/healthz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      status: 'draining',
+      queued: 1,
+      running: 0,
+      draining: { running: 2, until: '2026-01-01T01:00:00.000Z' },
+    });
   });
 });
