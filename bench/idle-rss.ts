@@ -7,7 +7,7 @@
 // and a domain nobody uses, so the janitor `serve` runs at start can touch no swarm (it fails
 // and says so; serving goes on).
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ const port = await new Promise<number>((ok, fail) => {
 
 const dir = tempDir('idle-rss');
 const config = join(dir, 'cc-ci.yml');
+// serve refuses to start when abra has no entry for swarm.server: an empty one, as `abra server add` leaves.
+mkdirSync(join(dir, 'abra/servers/rss-bench.invalid'), { recursive: true });
 writeFileSync(
   config,
   [
