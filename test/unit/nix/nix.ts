@@ -10,15 +10,20 @@ const here = import.meta.dirname;
 export const NIX_MISSING =
   'nix-instantiate is not installed, so the Nix files cannot be checked: apt-get install nix-bin';
 
-/** nix-instantiate's version line; throws NIX_MISSING when there is none. */
+/** nix-instantiate with these arguments; throws NIX_MISSING when it is not installed. */
+async function nixInstantiate(args: string[]) {
+  const r = await execa('nix-instantiate', args, { reject: false });
+  if (r.code === 'ENOENT') throw new Error(NIX_MISSING);
+  return r;
+}
+
+/** nix-instantiate's version line. */
 export async function nixVersion(): Promise<string> {
-  const r = await execa('nix-instantiate', ['--version'], { reject: false });
-  if (r.failed && (r.code === 'ENOENT' || r.exitCode === undefined)) throw new Error(NIX_MISSING);
-  return r.stdout;
+  return (await nixInstantiate(['--version'])).stdout;
 }
 
 export async function nixParse(file: string) {
-  return execa('nix-instantiate', ['--parse', file], { reject: false });
+  return nixInstantiate(['--parse', file]);
 }
 
 export interface Evaluated<T> {
@@ -28,9 +33,7 @@ export interface Evaluated<T> {
 }
 
 async function evalJson<T>(file: string, args: string[]): Promise<Evaluated<T>> {
-  const r = await execa('nix-instantiate', ['--eval', '--strict', '--json', resolve(here, file), ...args], {
-    reject: false,
-  });
+  const r = await nixInstantiate(['--eval', '--strict', '--json', resolve(here, file), ...args]);
   const ok = r.exitCode === 0;
   return { ok, value: ok ? (JSON.parse(r.stdout) as T) : (undefined as T), stderr: r.stderr };
 }
