@@ -1,8 +1,9 @@
 # The NixOS module `services.cc-ci` (docs/nixos.md): cc-ci.yml rendered from `settings`, the
 # secrets handed over as systemd credentials, and the units that `cc-ci host reconcile` writes on
-# Debian: cc-ci.service (`serve`), the janitor and prune timers, and one one-shot unit that runs
+# Debian: cc-ci.service (`serve`), the janitor and prune timers, and a one-shot unit that runs
 # `cc-ci host reconcile --profile nixos` for the swarm, the proxy network, traefik and
-# backup-bot-two. Docker itself comes from `virtualisation.docker`.
+# backup-bot-two (with a twin that only checks, started by hand). Docker itself comes from
+# `virtualisation.docker`.
 {
   config,
   lib,
@@ -47,21 +48,29 @@ let
     secrets:
     lib.mapAttrsToList (name: file: "${name}:${file}") (lib.filterAttrs (_: file: file != null) secrets);
 
-  # What cc-ci needs besides the settings the operator writes; the operator's settings win.
-  derivedSettings = {
-    store = stateDir;
-    swarm = {
-      abraDir = "${stateDir}/abra";
-    } // optionalAttrs (cfg.abraPackage != null) { abra = "${cfg.abraPackage}/bin/abra"; };
-    host =
-      optionalAttrs (cfg.secrets.certificateKeyFile != null) { keyFile = credentialPath hostUnit "ssl_key"; }
-      // optionalAttrs (cfg.secrets.resticPasswordFile != null) {
-        backup.passwordFile = credentialPath hostUnit "restic_password";
+  # What cc-ci needs besides the settings the operator writes; the operator's settings win. The
+  # host secrets are named inside the credentials of the unit that reads them, so a unit of its
+  # own (the drift check) gets a config of its own.
+  settingsFor =
+    unit:
+    let
+      derived = {
+        store = stateDir;
+        swarm = {
+          abraDir = "${stateDir}/abra";
+        } // optionalAttrs (cfg.abraPackage != null) { abra = "${cfg.abraPackage}/bin/abra"; };
+        host =
+          optionalAttrs (cfg.secrets.certificateKeyFile != null) { keyFile = credentialPath unit "ssl_key"; }
+          // optionalAttrs (cfg.secrets.resticPasswordFile != null) {
+            backup.passwordFile = credentialPath unit "restic_password";
+          };
       };
-  };
-  withoutEmptyHost = s: if s.host == { } then removeAttrs s [ "host" ] else s;
-  settings = withoutEmptyHost (lib.recursiveUpdate derivedSettings cfg.settings);
+      merged = lib.recursiveUpdate derived cfg.settings;
+    in
+    if merged.host == { } then removeAttrs merged [ "host" ] else merged;
+  settings = settingsFor hostUnit;
   configFile = settingsFormat.generate "cc-ci.yml" settings;
+  checkConfigFile = settingsFormat.generate "cc-ci-host-check.yml" (settingsFor "${hostUnit}-check");
 
   # Seconds in a duration as cc-ci's config writes it ("30s", "10m", "2h", "1d", "250ms", or a
   # bare number of seconds: src/config/duration.ts), rounded up.
@@ -94,6 +103,26 @@ let
 
   cli = "${cfg.package}/bin/cc-ci";
   ccci = args: "${cli} ${args} --config ${configFile}";
+
+  # `cc-ci host reconcile --profile nixos`, as root, with the host secrets as credentials.
+  hostService =
+    { description, args, config }:
+    commonService
+    // {
+      inherit description;
+      requires = [ "docker.service" ];
+      wants = [ "network-online.target" ];
+      after = [
+        "docker.service"
+        "network-online.target"
+      ];
+      environment.HOME = "/root";
+      serviceConfig = {
+        Type = "oneshot";
+        ExecStart = "${cli} host reconcile --profile nixos${args} --config ${config}";
+        LoadCredential = loadCredentials (serveSecrets // hostSecrets);
+      };
+    };
 
   # abra (when given as a package), the docker CLI abra and the operator may call, git for recipes.
   unitPath = [
@@ -286,6 +315,7 @@ in
 
     # For the operator's shell: `cc-ci doctor`, `cc-ci run …` find the same config.
     environment.etc."cc-ci/cc-ci.yml".source = configFile;
+    environment.etc."cc-ci/host-check.yml".source = checkConfigFile;
     environment.variables.CCCI_CONFIG = "/etc/cc-ci/cc-ci.yml";
     environment.systemPackages = [ cfg.package ] ++ optional (cfg.abraPackage != null) cfg.abraPackage;
 
@@ -357,25 +387,22 @@ in
       };
     }
     // optionalAttrs cfg.reconcileHost {
-      # As root: it initialises the swarm and deploys through abra. RemainAfterExit, so a changed
-      # unit (a new config, a new cc-ci) runs it again on `nixos-rebuild switch`.
-      ${hostUnit} = commonService // {
+      # RemainAfterExit, so a changed unit (a new config, a new cc-ci) runs it again on
+      # `nixos-rebuild switch`.
+      ${hostUnit} = lib.recursiveUpdate (hostService {
         description = "cc-ci host reconcile: swarm, proxy network, traefik and backup-bot-two";
+        args = "";
+        config = configFile;
+      }) {
         wantedBy = [ "multi-user.target" ];
-        requires = [ "docker.service" ];
-        wants = [ "network-online.target" ];
-        after = [
-          "docker.service"
-          "network-online.target"
-        ];
         before = [ "cc-ci.service" ];
-        environment.HOME = "/root";
-        serviceConfig = {
-          Type = "oneshot";
-          RemainAfterExit = true;
-          ExecStart = ccci "host reconcile --profile nixos";
-          LoadCredential = loadCredentials (serveSecrets // hostSecrets);
-        };
+        serviceConfig.RemainAfterExit = true;
+      };
+      # Started by hand (or by monitoring): compares and changes nothing; fails on drift.
+      "${hostUnit}-check" = hostService {
+        description = "cc-ci host reconcile --check: what differs from the configuration";
+        args = " --check";
+        config = checkConfigFile;
       };
     };
 

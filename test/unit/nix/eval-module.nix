@@ -68,6 +68,9 @@ in
   warnings = set.warnings or [ ];
   settings = if set == { } then null else render set.environment.etc."cc-ci/cc-ci.yml".source;
   configFile = if set == { } then null else set.environment.etc."cc-ci/cc-ci.yml".source.outPath;
+  # The config of the drift check (cc-ci-host-check.service), which names its own credentials.
+  checkSettings = if set == { } then null else render set.environment.etc."cc-ci/host-check.yml".source;
+  checkConfigFile = if set == { } then null else set.environment.etc."cc-ci/host-check.yml".source.outPath;
   environment = if set == { } then null else set.environment.variables;
   docker = set.virtualisation.docker or null;
   users = set.users or null;

@@ -132,6 +132,13 @@ describe('services.cc-ci: cc-ci.yml', () => {
       restic_password: '/run/secrets/restic_password',
     });
     expect(credentials(unit(r, 'cc-ci'))).toEqual({});
+    // The drift check is a unit of its own, so its config names its own credentials.
+    expect(credentials(unit(r, 'cc-ci-host-check'))).toEqual(credentials(unit(r, 'cc-ci-host')));
+    expect(r.checkSettings?.host).toMatchObject({
+      keyFile: '/run/credentials/cc-ci-host-check.service/ssl_key',
+      backup: { passwordFile: '/run/credentials/cc-ci-host-check.service/restic_password' },
+    });
+    expect({ ...r.checkSettings, host: undefined }).toEqual({ ...r.settings, host: undefined });
   });
 });
 
@@ -207,9 +214,23 @@ describe('services.cc-ci: units and timers', () => {
     expect(host.path).toContain(abra.outPath);
   });
 
-  it('reconcileHost = false leaves the host unit out', async () => {
+  it('cc-ci-host-check.service: host reconcile --check, started by hand, with a config of its own', async () => {
+    const r = await evaluated();
+    const check = unit(r, 'cc-ci-host-check');
+    expect(check.serviceConfig.ExecStart).toBe(
+      `${cli} host reconcile --profile nixos --check --config ${r.checkConfigFile}`,
+    );
+    expect(r.checkConfigFile).not.toBe(r.configFile);
+    expect(check.serviceConfig.Type).toBe('oneshot');
+    expect(check.serviceConfig).not.toHaveProperty('RemainAfterExit');
+    expect(check.wantedBy).toBeUndefined();
+    expect(check.requires).toEqual(['docker.service']);
+  });
+
+  it('reconcileHost = false leaves the host units out', async () => {
     const r = await evaluated({ reconcileHost: false });
     expect(r.services).not.toHaveProperty('cc-ci-host');
+    expect(r.services).not.toHaveProperty('cc-ci-host-check');
     expect(unit(r, 'cc-ci').wants).not.toContain('cc-ci-host.service');
   });
 

@@ -65,6 +65,8 @@ export interface ModuleResult {
   warnings: string[];
   settings: Record<string, unknown> | null;
   configFile: string | null;
+  checkSettings: Record<string, unknown> | null;
+  checkConfigFile: string | null;
   environment: Record<string, string> | null;
   docker: { enable: boolean; liveRestore: boolean } | null;
   users: { users: Record<string, Record<string, unknown>>; groups: Record<string, unknown> } | null;
