@@ -136,6 +136,13 @@ let
     path = unitPath;
     environment.HOME = home;
   };
+  # The units that run as cfg.user: each makes sure the store exists, owned by that user.
+  asUser = {
+    User = cfg.user;
+    Group = cfg.group;
+    StateDirectory = "cc-ci";
+    StateDirectoryMode = "0750";
+  };
 
   secretOption =
     credential: what:
@@ -282,6 +289,13 @@ in
         message = "services.cc-ci: set abraPackage (abra is not in nixpkgs: docs/nixos.md), or settings.swarm.abra to an absolute path";
       }
     ]
+    ++ [
+      {
+        # One word on the command line (serve --drain-timeout), in cc-ci's duration syntax.
+        assertion = cfg.drainTimeout == null || builtins.match "[0-9]+(\\.[0-9]+)?(ms|s|m|h|d)?" cfg.drainTimeout != null;
+        message = "services.cc-ci.drainTimeout is ${builtins.toJSON cfg.drainTimeout}; expected a duration like \"30m\" or \"2h\"";
+      }
+    ]
     ++ map (key: {
       assertion = cfg.secrets.${key.option} == null || lib.hasPrefix "/" cfg.secrets.${key.option};
       message = "services.cc-ci.secrets.${key.option} must be an absolute path";
@@ -334,8 +348,6 @@ in
         serviceConfig = {
           ExecStart =
             ccci "serve" + optionalString (cfg.drainTimeout != null) " --drain --drain-timeout ${cfg.drainTimeout}";
-          User = cfg.user;
-          Group = cfg.group;
           # SIGTERM to serve alone: it drains and tears its runs down itself; the runs' own
           # process groups would stop at once on a SIGTERM of their own.
           KillMode = "mixed";
@@ -343,9 +355,7 @@ in
           Restart = "on-failure";
           RestartSec = "10s";
           LoadCredential = loadCredentials serveSecrets;
-          StateDirectory = "cc-ci";
-          StateDirectoryMode = "0750";
-        };
+        } // asUser;
       };
 
       cc-ci-janitor = commonService // {
@@ -354,10 +364,8 @@ in
         serviceConfig = {
           Type = "oneshot";
           ExecStart = ccci "janitor";
-          User = cfg.user;
-          Group = cfg.group;
           LoadCredential = loadCredentials serveSecrets;
-        };
+        } // asUser;
       };
 
       cc-ci-prune = commonService // {
@@ -366,10 +374,8 @@ in
         serviceConfig = {
           Type = "oneshot";
           ExecStart = ccci "store prune";
-          User = cfg.user;
-          Group = cfg.group;
           LoadCredential = loadCredentials serveSecrets;
-        };
+        } // asUser;
       };
 
       # Not started by anything: `systemctl start cc-ci-doctor; journalctl -u cc-ci-doctor`
@@ -380,10 +386,8 @@ in
         serviceConfig = {
           Type = "oneshot";
           ExecStart = ccci "doctor";
-          User = cfg.user;
-          Group = cfg.group;
           LoadCredential = loadCredentials serveSecrets;
-        };
+        } // asUser;
       };
     }
     // optionalAttrs cfg.reconcileHost {

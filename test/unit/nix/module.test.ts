@@ -194,6 +194,7 @@ describe('services.cc-ci: units and timers', () => {
       expect(u.serviceConfig.Type).toBe('oneshot');
       expect(u.serviceConfig.ExecStart).toBe(`${cli} ${command} --config ${r.configFile}`);
       expect(u.path).toContain(abra.outPath);
+      expect(u.serviceConfig).toMatchObject({ User: 'root', StateDirectory: 'cc-ci' });
       expect(r.timers[name]?.wantedBy).toEqual(['timers.target']);
       expect(r.timers[name]?.timerConfig).toMatchObject({ OnCalendar: schedule, Persistent: true });
     }
@@ -280,6 +281,14 @@ describe('services.cc-ci: assertions', () => {
     expect(r.failedAssertions).toEqual([
       expect.stringContaining('both secrets.forgeTokenFile and settings.forge.tokenFile are set'),
     ]);
+  });
+
+  it('the drain limit must be one duration word (it goes on the command line)', async () => {
+    const r = await evaluated({ drainTimeout: '30 m' });
+    expect(r.failedAssertions).toEqual([
+      'services.cc-ci.drainTimeout is "30 m"; expected a duration like "30m" or "2h"',
+    ]);
+    expect((await evaluated({ drainTimeout: '1.5h' })).failedAssertions).toEqual([]);
   });
 
   it('a secret path must be absolute', async () => {
