@@ -195,8 +195,8 @@ in
     package = mkOption {
       type = types.package;
       default = pkgs.callPackage ./package.nix { };
-      defaultText = "pkgs.callPackage ./package.nix { } (the flake's module: the flake's package)";
-      description = "The cc-ci package.";
+      defaultText = lib.literalExpression "pkgs.callPackage ./package.nix { }";
+      description = "The cc-ci package (the flake's module: the flake's package).";
     };
 
     abraPackage = mkOption {

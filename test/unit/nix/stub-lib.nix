@@ -31,6 +31,10 @@ rec {
     _type = "if";
     inherit condition content;
   };
+  literalExpression = text: {
+    _type = "literalExpression";
+    inherit text;
+  };
   mkDefault = content: {
     _type = "override";
     priority = 1000;
