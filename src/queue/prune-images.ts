@@ -91,6 +91,7 @@ const reasons: Record<KeptBecause, string> = {
 export function describeImagePrune(report: ImagePruneReport, policy: ImagePolicy): string {
   const verb = report.dryRun ? 'would remove' : 'removed';
   const names = report.removed.map((i) => i.tags[0] ?? i.digests[0] ?? i.id.slice(0, 19));
+  const listed = names.length > 0 ? `: ${names.join(', ')}` : '';
   const kept = (Object.keys(reasons) as KeptBecause[]).flatMap((why) =>
     report.kept[why] ? [`${report.kept[why]} ${reasons[why]}`] : [],
   );
@@ -99,7 +100,7 @@ export function describeImagePrune(report: ImagePruneReport, policy: ImagePolicy
   return (
     `images: ${verb} ${report.removed.length} image(s) no container or service uses, ` +
     `built and unused by runs for ${asDuration(policy.olderThan)}, ${report.bytes} bytes ` +
-    `(${formatByteSize(report.bytes)}; layers shared with kept images stay)${names.length > 0 ? `: ${names.join(', ')}` : ''}; ` +
+    `(${formatByteSize(report.bytes)}; layers shared with kept images stay)${listed}; ` +
     `kept ${kept.length > 0 ? kept.join(', ') : 'none'}${meanwhile}`
   );
 }

@@ -70,12 +70,10 @@ describe('which images go', () => {
         { image: 'redis:6', digest: 'sha256:old', at: now - 30 * HOUR },
       ],
     };
-    const verdict = imagesToPrune(
-      [young, usedByRun, usedByRunById, usedLongAgo],
-      use,
-      now,
-      { ...policy, keepUnpulled: false },
-    );
+    const verdict = imagesToPrune([young, usedByRun, usedByRunById, usedLongAgo], use, now, {
+      ...policy,
+      keepUnpulled: false,
+    });
     expect(ids(verdict.prune)).toEqual(['redis:6']);
     expect(verdict.kept.map((k) => k.because)).toEqual(['young', 'recent-run', 'recent-run']);
   });

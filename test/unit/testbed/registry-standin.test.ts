@@ -53,7 +53,7 @@ describe('the registry stand-in', () => {
 describe('kept/: a repository that takes a push and serves it back', () => {
   const sha = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
-  it('takes a blob the way docker push sends it (POST, PATCH, PUT ?digest) and a manifest, then serves both', async () => {
+  it('takes a blob as docker push sends it (POST, PATCH, PUT ?digest) and a manifest, then serves both', async () => {
     const base = `http://${registry.host}/v2/kept/app`;
     const layer = Buffer.from('a layer');
     expect((await fetch(`${base}/blobs/${sha(layer)}`, { method: 'HEAD' })).status).toBe(404);
