@@ -118,7 +118,12 @@ function buildProgram(setExit: (code: number) => void): Command {
   const store = program.command('store').description('the run store: retention by hand, a copy of the database');
   store
     .command('prune')
-    .description('delete the folders of old finished runs now, as serve does daily (config retention)')
+    .description(
+      [
+        'retention now (config retention): the folders of old finished runs (serve also does this daily),',
+        "Docker images nothing uses that a registry can give back, and restic prune of the backup bot's repository",
+      ].join(' '),
+    )
     .option('--dry-run', 'print what would be pruned; change nothing')
     .addOption(configOption())
     .action(async (flags: { dryRun?: boolean; config?: string }) => {

@@ -97,9 +97,24 @@ const dashboardSchema = z.strictObject({
 
 // Run folders of finished runs older than `days` are deleted, but the newest `keepPerRecipe` runs of
 // each recipe and its latest branch run keep theirs (model/retention.ts); the rows stay.
+// `cc-ci store prune` also removes Docker images nothing uses (model/image-retention.ts) unless
+// `images: false`. An image that never came from a registry (no RepoDigests: built on this host) stays
+// by default, since nothing could bring it back; one pulled from a registry comes back at the next pull.
+const imageRetentionSchema = z.strictObject({
+  // Images built, or used by a run of this store, within this long stay.
+  olderThan: durationSchema.default(86_400_000),
+  // Image references kept whatever their age: `nginx:*`, `registry.example.org/*` (`*` matches anything).
+  keep: z.array(z.string().min(1)).default([]),
+  // Images with no RepoDigests (never pulled: built or loaded here) stay.
+  keepUnpulled: z.boolean().default(true),
+});
+
 const retentionSchema = z.strictObject({
   days: z.number().int().min(1).default(30),
   keepPerRecipe: z.number().int().min(0).default(20),
+  images: z.union([z.literal(false), imageRetentionSchema]).default(imageRetentionSchema.parse({})),
+  // `cc-ci store prune` runs `restic prune` on the backup bot's repository, which teardown only forgets from.
+  resticPrune: z.boolean().default(true),
 });
 
 // How secret files are read: an `.age` file is decrypted with the identities in this file.
