@@ -110,7 +110,9 @@ export const runResultsSchema = z
     startedAt: z.string(),
     finishedAt: z.string(),
     durationMs: z.number(),
-    spec: specUsed.optional().describe('Which spec the run used, and from where (absent when the run was refused first).'),
+    spec: specUsed
+      .optional()
+      .describe('Which spec the run used, and from where (absent when the run was refused first).'),
     stages: z.array(stageResult).describe('Every stage, in order: install, upgrade, backup, recipe-local, lint.'),
     level: z
       .number()

@@ -91,11 +91,7 @@ export async function prepare(
 }
 
 /** The spec; one that blame.ts calls the recipe's failure is kept to fail the stages, any other refuses the run. */
-function loadSpecAt(
-  recipesDir: string,
-  recipe: string,
-  head: string,
-): { loaded: LoadedSpec; specInvalid?: Error } {
+function loadSpecAt(recipesDir: string, recipe: string, head: string): { loaded: LoadedSpec; specInvalid?: Error } {
   try {
     return { loaded: loadSpec(recipesDir, recipe, head) };
   } catch (err) {

@@ -16,7 +16,6 @@ import type { RunRecord } from '../model/run.js';
 import type { StageResult } from '../model/stage.js';
 import { naNote } from '../report/verdict.js';
 import { validateRecipeName } from '../validate/input.js';
-import { escapeHtml } from './pages/html.js';
 import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
 
@@ -60,7 +59,10 @@ const TITLE_REASON_CHARS = 200;
  * The SVG's <title> (what a browser shows on hover, and a screen reader reads): the badge's words,
  * then each na stage of the badge run with why, and whether it counted for the level.
  */
-export function badgeTitle(look: BadgeLook, stages: ReadonlyArray<Pick<StageResult, 'name' | 'status' | 'reason' | 'naBy'>>): string {
+export function badgeTitle(
+  look: BadgeLook,
+  stages: ReadonlyArray<Pick<StageResult, 'name' | 'status' | 'reason' | 'naBy'>>,
+): string {
   const na = stages.flatMap((s) => {
     const note = naNote(s);
     if (!note) return [];
@@ -71,10 +73,13 @@ export function badgeTitle(look: BadgeLook, stages: ReadonlyArray<Pick<StageResu
   return [`${BADGE_LABEL}: ${look.message}`, ...na].join(' · ');
 }
 
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+
 function render(key: string, look: BadgeLook, title: string): Rendered {
   const badge = makeBadge({ label: BADGE_LABEL, message: look.message, color: look.color });
   // badge-maker titles the SVG with its own words; ours say more (the na stages).
-  const svg = badge.replace(/<title>[^<]*<\/title>/, `<title>${escapeHtml(title)}</title>`);
+  const svg = badge.replace(/<title>[^<]*<\/title>/, `<title>${escapeXml(title)}</title>`);
   const json = JSON.stringify({ schemaVersion: 1, label: BADGE_LABEL, message: look.message, color: look.color });
   return { key, svg: Buffer.from(svg), svgEtag: etagOf(svg), json: Buffer.from(json), jsonEtag: etagOf(json) };
 }

@@ -158,7 +158,10 @@ export function cardView(
   const mask = (s: string | undefined) => (s === undefined ? undefined : deps.secrets.redact(s));
   const finished = isTerminal(run);
   const results = finished ? readResults(deps.runs.runFiles(run.id).results) : undefined;
-  type Row = CardStage & { naBy?: NaBy; checks?: Array<{ name: string; status: string; code?: string; detail?: string }> };
+  type Row = CardStage & {
+    naBy?: NaBy;
+    checks?: Array<{ name: string; status: string; code?: string; detail?: string }>;
+  };
   const rows: Row[] = deps.store.stagesOf(run.id);
   if (rows.length === 0 && results) rows.push(...results.stages);
   if (!finished) {

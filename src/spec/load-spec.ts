@@ -70,7 +70,10 @@ function readRecipeSpec(checkout: string): string | undefined {
     throw invalid(`${RECIPE_SPEC_PATH}: must be a regular file in the repository, not a link or a folder`, 'recipe');
   }
   if (stat.size > RECIPE_SPEC_MAX_BYTES) {
-    throw invalid(`${RECIPE_SPEC_PATH}: ${stat.size} bytes, more than the ${RECIPE_SPEC_MAX_BYTES} a spec may have`, 'recipe');
+    throw invalid(
+      `${RECIPE_SPEC_PATH}: ${stat.size} bytes, more than the ${RECIPE_SPEC_MAX_BYTES} a spec may have`,
+      'recipe',
+    );
   }
   return readFileSync(path, 'utf8');
 }
