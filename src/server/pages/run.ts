@@ -240,7 +240,7 @@ function triggerText(run: RunRecord): string {
 function specText(spec: SpecUsed): string {
   switch (spec.source) {
     case 'operator':
-      return `recipes/${spec.path ?? 'ci.yml'} (cc-ci's spec for this recipe; it goes before one in the recipe's repository)`;
+      return `recipes/${spec.path ?? 'ci.yml'} (cc-ci's spec for this recipe; it replaces any in the recipe)`;
     case 'recipe':
       return `${spec.path ?? 'tests/cc-ci.yml'} (the recipe's own, at the tested commit)`;
     default:
