@@ -13,7 +13,7 @@ import type { RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageResult } from '../model/stage.js';
 import { writeJunit } from '../report/junit.js';
 import { writeResults } from '../report/results.js';
-import { exitCodeForVerdict } from '../report/verdict.js';
+import { exitCodeForVerdict, naNote } from '../report/verdict.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
 import { buildResults, type RunProgress } from './build-results.js';
 import { prepare, validateRequest, type RunInput } from './prepare.js';
@@ -103,9 +103,10 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   const table = deps.stages ?? lifecycle;
   const record = (r: StageResult) => {
     state.stages.set(r.name, r);
+    const note = naNote(r);
     deps.log.info(
-      { stage: r.name, status: r.status, code: r.code, reason: r.reason },
-      `${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
+      { stage: r.name, status: r.status, code: r.code, reason: r.reason, naBy: r.naBy },
+      `${r.name}: ${r.status}${r.reason ? ` (${note ? `${note}: ` : ''}${r.reason})` : ''}`,
     );
   };
   // The recipe's own spec does not validate: the recipe's failure, on every stage it would have shaped.
