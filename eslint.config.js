@@ -61,7 +61,7 @@ export const floors = [
   ['runner'],
   ['executors'],
   ['queue'],
-  ['trigger'],
+  ['trigger', 'schedule'],
   ['doctor'],
   ['server'],
   ['wiring'],

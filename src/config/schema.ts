@@ -1,4 +1,5 @@
 // The operator's cc-ci.yml (DESIGN §3.1). Unknown keys are errors so a typo never goes unnoticed.
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { byteSizeSchema } from './byte-size.js';
 import { durationSchema } from './duration.js';
@@ -29,6 +30,19 @@ const forgeSchema = z.strictObject({
   webhookMaxAge: durationSchema
     .refine((ms) => ms >= 10_000, "at least 10s: it also covers the difference between the forge's clock and ours")
     .default(300_000),
+  // Departure from DESIGN §3.1: a new head of an enrolled repository's default branch (seen by the
+  // poller, or a push webhook) queues a run of that commit; false turns these runs off.
+  pushRuns: z.boolean().default(true),
+});
+
+// A scheduled sweep (DESIGN §3.1): at each firing of `cron` (the server's time zone), a run of the
+// default branch of each recipe named in `run`, or of every enrolled one.
+const scheduleSchema = z.strictObject({
+  cron: z.string().refine(isCron, 'expected a cron expression like "0 3 * * *" (minute hour day month weekday)'),
+  run: z.union([
+    z.literal('all'),
+    z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a recipe name')).min(1),
+  ]),
 });
 
 const swarmSchema = z.strictObject({
@@ -122,16 +136,48 @@ const secretsSchema = z.strictObject({
   ageIdentityFile: z.string().optional(),
 });
 
-export const configSchema = z.strictObject({
-  forge: forgeSchema.optional(),
-  swarm: swarmSchema,
-  runner: runnerSchema.default(runnerSchema.parse({})),
-  store: z.string().default('./data'),
-  // Departure from DESIGN §3.1: where recipe specs live (recipes/<recipe>/ci.yml); default: cc-ci's own recipes/.
-  recipesDir: z.string().optional(),
-  dashboard: dashboardSchema.default(dashboardSchema.parse({})),
-  retention: retentionSchema.default(retentionSchema.parse({})),
-  secrets: secretsSchema.optional(),
-});
+export const configSchema = z
+  .strictObject({
+    forge: forgeSchema.optional(),
+    swarm: swarmSchema,
+    runner: runnerSchema.default(runnerSchema.parse({})),
+    store: z.string().default('./data'),
+    // Departure from DESIGN §3.1: where recipe specs live (recipes/<recipe>/ci.yml); default: cc-ci's own recipes/.
+    recipesDir: z.string().optional(),
+    dashboard: dashboardSchema.default(dashboardSchema.parse({})),
+    retention: retentionSchema.default(retentionSchema.parse({})),
+    secrets: secretsSchema.optional(),
+    schedules: z.array(scheduleSchema).default([]),
+  })
+  .superRefine((c, ctx) => {
+    // A sweep runs default branches of enrolled repositories: a name not among them would run nothing.
+    const enrolled = new Set(c.forge?.repos.map((r) => r.split('/')[1]) ?? []);
+    if (c.schedules.length > 0 && !c.forge)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedules'],
+        message: 'a sweep runs the default branches of enrolled repositories: configure forge (with repos) too',
+      });
+    c.schedules.forEach((s, i) => {
+      if (s.run === 'all') return;
+      for (const name of s.run)
+        if (!enrolled.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['schedules', i, 'run'],
+            message: `${name} is not an enrolled repository's name: add its owner/name to forge.repos`,
+          });
+    });
+  });
 
 export type ConfigFile = z.infer<typeof configSchema>;
+
+/** Whether croner reads the expression (it throws on one it cannot). */
+function isCron(pattern: string): boolean {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}

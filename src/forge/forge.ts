@@ -33,6 +33,16 @@ export interface ListedComment {
   updatedAt?: string;
 }
 
+/** A push to a repository's default branch as a webhook delivery announces it. */
+export interface PushEvent {
+  /** `owner/name`, lower case. */
+  repo: RepoName;
+  branch: string;
+  /** The branch's new head (hex sha). */
+  sha: string;
+  deliveryId?: string;
+}
+
 /** HTTP headers as a server hands them over, in whatever case. */
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
@@ -41,6 +51,8 @@ export interface ForgeWebhooks {
   verify(rawBody: Buffer, headers: WebhookHeaders, secret: string): boolean;
   /** The new PR comment a delivery announces, or undefined for anything else. Never throws. */
   readComment(headers: WebhookHeaders, body: unknown): CommentEvent | undefined;
+  /** The push to the default branch a delivery announces, or undefined for anything else. Never throws. */
+  readPush(headers: WebhookHeaders, body: unknown): PushEvent | undefined;
 }
 
 export interface Forge {

@@ -3,6 +3,7 @@
 import type { Comment, CommitStatus, PullRequest, Repository, User } from 'gitea-js';
 
 export type {
+  Branch,
   Comment,
   CommitStatus,
   CreateStatusOption,
@@ -16,6 +17,13 @@ export type {
 
 /** `owner/name` of a repository on the forge. */
 export type RepoName = string;
+
+/** A repository's default branch and the commit at its head. */
+export interface BranchHead {
+  branch: string;
+  /** The head commit (hex sha). */
+  sha: string;
+}
 
 /** The four states every Gitea and Forgejo version knows (`warning` and newer ones are not sent). */
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
@@ -63,6 +71,11 @@ export interface ForgeClient {
   listStatuses(repo: RepoName, sha: string): Promise<CommitStatus[]>;
   /** The repository as the bot sees it; `permissions` are the bot's own ({admin, push, pull}). */
   getRepo(repo: RepoName): Promise<Repository>;
+  /**
+   * The repository's default branch and its head commit: GET /repos/{o}/{r} for default_branch,
+   * then GET /repos/{o}/{r}/branches/{branch} for its commit.
+   */
+  defaultBranchHead(repo: RepoName): Promise<BranchHead>;
   /** `<url>/<owner>/<name>.git` */
   cloneUrl(repo: RepoName): string;
 }

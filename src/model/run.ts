@@ -32,8 +32,11 @@ export function isTerminal(run: Pick<RunRecord, 'state'>): boolean {
 }
 
 export interface TriggerInfo {
-  /** api: POST /api/runs; rerun: the re-run form; forge: a !testme comment. */
-  kind: 'api' | 'rerun' | 'forge';
+  /**
+   * api: POST /api/runs; rerun: the re-run form; forge: a !testme comment; push: a new head of the
+   * default branch; sweep: a scheduled sweep (these two ask for no one: `by` is unset).
+   */
+  kind: 'api' | 'rerun' | 'forge' | 'push' | 'sweep';
   /** The forge user, when there is one. */
   by?: string;
   /** The forge repository `owner/name` and the comment that asked, for the forge bridge. */
@@ -41,6 +44,8 @@ export interface TriggerInfo {
   commentId?: number;
   /** The run this one re-runs. */
   rerunOf?: string;
+  /** The sweep that queued the run (the store's sweeps table). */
+  sweep?: string;
 }
 
 /** What a run tests, validated: the one request shape of `cc-ci run`, the API and the forge. */

@@ -87,6 +87,19 @@ const migrations: string[] = [
   `ALTER TABLE runs ADD COLUMN pruned_at TEXT;`,
   // Who said a stage is na (operator, recipe, cc-ci): only the operator's counts for the level.
   `ALTER TABLE stages ADD COLUMN na_by TEXT;`,
+  // Scheduled sweeps: each schedule's last firing (a firing missed while serve was down runs once
+  // at the next start), and each sweep that queued runs (its runs name it in trigger.sweep).
+  `CREATE TABLE schedule_firings (
+     schedule TEXT PRIMARY KEY,
+     fired_at TEXT NOT NULL
+   );
+   CREATE TABLE sweeps (
+     id TEXT PRIMARY KEY,
+     schedule TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     total INTEGER NOT NULL
+   );
+   CREATE INDEX sweeps_by_start ON sweeps (started_at DESC);`,
 ];
 
 export function migrate(db: Database.Database): void {

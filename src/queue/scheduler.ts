@@ -1,5 +1,6 @@
-// The queue: runner.capacity runs at once, first come first served and fair between recipes; a
-// new run for the same recipe and PR supersedes older ones; cancel asks the child to stop (it
+// The queue: runner.capacity runs at once, first come first served and fair between recipes, runs
+// of scheduled sweeps after all others; a new run for the same recipe and PR supersedes older
+// ones, and a push run the older push and sweep runs of its branch; cancel asks the child to stop (it
 // tears down), escalates to SIGKILL after the teardown budget and then reaps the run's apps; a
 // backstop timeout sits on top of the child's own runTimeout. A drain (an upgrade's stop) starts
 // no new run but lets the running ones finish up to a limit, then stops the rest. Each run is
@@ -71,7 +72,7 @@ export class Scheduler implements RunControl {
   /** Queues a run (already validated); older queued or running runs of the same recipe and PR are superseded. */
   enqueue(req: TriggeredRequest): RunRecord {
     const id = this.deps.newId?.() ?? newRunId(this.clock.now());
-    const older = req.pr === undefined ? [] : this.deps.store.activeForPr(req.recipe, req.pr);
+    const older = this.supersededBy(req);
     const run = this.deps.store.insertRun(id, req, this.clock.now());
     mkdirSync(this.runFiles(id).dir, { recursive: true });
     this.deps.log.info(
@@ -85,6 +86,19 @@ export class Scheduler implements RunControl {
     }
     this.pump();
     return this.deps.store.getRun(id) ?? run;
+  }
+
+  /**
+   * The runs a new request supersedes: older runs of the same recipe and PR; for a push to the
+   * default branch, the older push and sweep runs of the same recipe and branch (a newer head
+   * makes them moot). Runs an admin asked for are never superseded by a push.
+   */
+  private supersededBy(req: TriggeredRequest): RunRecord[] {
+    if (req.pr !== undefined) return this.deps.store.activeForPr(req.recipe, req.pr);
+    if (req.trigger.kind !== 'push') return [];
+    return this.deps.store
+      .activeBranchRuns(req.recipe)
+      .filter((r) => r.ref === req.ref && (r.trigger.kind === 'push' || r.trigger.kind === 'sweep'));
   }
 
   /** Cancels a queued or running run; a running one tears down first. */
@@ -167,10 +181,16 @@ export class Scheduler implements RunControl {
       const r = this.deps.store.getRun(id);
       if (r) runningPerRecipe.set(r.recipe, (runningPerRecipe.get(r.recipe) ?? 0) + 1);
     }
-    // Oldest first, except that a recipe already running waits behind one that is not.
+    // Runs someone asked for (a PR, the API, a re-run) and push runs before sweep runs; then oldest
+    // first, except that a recipe already running waits behind one that is not.
+    const rank = (r: RunRecord) => [r.trigger.kind === 'sweep' ? 1 : 0, runningPerRecipe.get(r.recipe) ?? 0];
     let best: RunRecord | undefined;
     for (const r of queued) {
-      if (!best || (runningPerRecipe.get(r.recipe) ?? 0) < (runningPerRecipe.get(best.recipe) ?? 0)) best = r;
+      if (!best) best = r;
+      else {
+        const [a, b] = [rank(r), rank(best)];
+        if (a[0]! < b[0]! || (a[0] === b[0] && a[1]! < b[1]!)) best = r;
+      }
     }
     return best;
   }

@@ -40,6 +40,20 @@ export interface ForgeReply {
   finalStatus?: string;
 }
 
+/** A sweep and how far its runs are. */
+export interface SweepRow {
+  id: string;
+  /** The schedule that fired it (its cron and what it runs). */
+  schedule: string;
+  startedAt: string;
+  /** Runs it queued. */
+  total: number;
+  /** Of those, ended (in any way). */
+  done: number;
+  /** Of those, queued or running. */
+  active: number;
+}
+
 interface RunRowDb {
   id: string;
   recipe: string;
@@ -161,6 +175,69 @@ export class RunStore {
         `SELECT * FROM runs WHERE recipe = ? AND pr = ? AND state IN ('queued', 'running') ORDER BY created_at`,
       ).all(recipe, pr) as RunRowDb[]
     ).map(toRecord);
+  }
+
+  /** Queued or running runs of a recipe that test a branch, not a PR (what a sweep does not queue twice). */
+  activeBranchRuns(recipe: string): RunRecord[] {
+    return (
+      this.sql(
+        `SELECT * FROM runs WHERE recipe = ? AND pr IS NULL AND state IN ('queued', 'running') ORDER BY created_at`,
+      ).all(recipe) as RunRowDb[]
+    ).map(toRecord);
+  }
+
+  /** Whether the recipe ever had a run of a branch (not a PR), in any state. */
+  hasBranchRun(recipe: string): boolean {
+    return this.sql('SELECT 1 FROM runs WHERE recipe = ? AND pr IS NULL LIMIT 1').get(recipe) !== undefined;
+  }
+
+  /** When a schedule last fired (or was first seen), or undefined before its first start. */
+  lastFiring(schedule: string): string | undefined {
+    const row = this.sql('SELECT fired_at FROM schedule_firings WHERE schedule = ?').get(schedule) as
+      { fired_at: string } | undefined;
+    return row?.fired_at;
+  }
+
+  setLastFiring(schedule: string, at: Date): void {
+    this.sql(
+      `INSERT INTO schedule_firings (schedule, fired_at) VALUES (?, ?)
+      ON CONFLICT(schedule) DO UPDATE SET fired_at = excluded.fired_at`,
+    ).run(schedule, at.toISOString());
+  }
+
+  insertSweep(sweep: { id: string; schedule: string; startedAt: Date; total: number }): void {
+    this.sql('INSERT INTO sweeps (id, schedule, started_at, total) VALUES (?, ?, ?, ?)').run(
+      sweep.id,
+      sweep.schedule,
+      sweep.startedAt.toISOString(),
+      sweep.total,
+    );
+  }
+
+  /** The latest sweeps, newest first: how many runs each queued, how many have ended, how many still go. */
+  recentSweeps(limit = 5): SweepRow[] {
+    const rows = this.sql(
+      `SELECT s.id, s.schedule, s.started_at, s.total,
+        SUM(CASE WHEN r.state IN ('queued', 'running') THEN 1 ELSE 0 END) AS active,
+        SUM(CASE WHEN r.state NOT IN ('queued', 'running') THEN 1 ELSE 0 END) AS done
+      FROM sweeps s LEFT JOIN runs r ON r.pr IS NULL AND json_extract(r.trigger, '$.sweep') = s.id
+      GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
+    ).all(limit) as Array<{
+      id: string;
+      schedule: string;
+      started_at: string;
+      total: number;
+      active: number | null;
+      done: number | null;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      schedule: r.schedule,
+      startedAt: r.started_at,
+      total: r.total,
+      done: r.done ?? 0,
+      active: r.active ?? 0,
+    }));
   }
 
   markRunning(id: string, pid: number | undefined, now = new Date()): void {

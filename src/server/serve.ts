@@ -24,6 +24,8 @@ import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { ForgeBridge } from '../trigger/bridge.js';
 import { Poller, type RepoPollHealth } from '../trigger/poller.js';
+import { PushRuns } from '../schedule/push-runs.js';
+import { Sweeper } from '../schedule/sweeps.js';
 import { buildServer } from './app.js';
 import type { DiskUse } from './disk-use.js';
 import { createMetrics } from './metrics.js';
@@ -92,6 +94,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     metrics,
     recipes: () => knownRecipes(config),
     bridge: trigger?.bridge,
+    pushes: trigger?.pushes,
     webhooks: ports.forge?.webhooks,
     forgeRepos: trigger ? () => trigger.poller.health() : undefined,
     clock,
@@ -110,6 +113,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   scheduler.pump();
   trigger?.bridge.resume();
   trigger?.poller.start();
+  trigger?.sweeper?.start();
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => {
@@ -120,6 +124,7 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     stopping ??= (async () => {
       log.warn(`${reason}: stopping the running runs (they tear down) and the server`);
       await trigger?.poller.stop();
+      await trigger?.sweeper?.stop();
       await app.close().catch((err: unknown) => log.error(`closing the HTTP server: ${errorMessage(err)}`));
       await scheduler.shutdown(reason);
       await trigger?.bridge.settled();
@@ -142,21 +147,44 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   return { url, runs: scheduler, stopped, stop, drain, forgeRepos };
 }
 
-/** The forge loop (poller, bridge), when a forge and its token are configured. */
-function forgeTrigger(ports: ServePorts, runs: Scheduler): { bridge: ForgeBridge; poller: Poller } | undefined {
+/**
+ * The forge loop (poller, bridge), default-branch runs on push (forge.pushRuns) and the scheduled
+ * sweeps, when a forge and its token are configured.
+ */
+function forgeTrigger(
+  ports: ServePorts,
+  runs: Scheduler,
+): { bridge: ForgeBridge; poller: Poller; pushes?: PushRuns; sweeper?: Sweeper } | undefined {
   const { config, store, log, forge, clock } = ports;
   if (!config.forge) return undefined;
   if (!forge) {
-    log.warn('forge is configured without a token (forge.tokenFile or CCCI_FORGE_TOKEN): the !testme trigger is off');
+    log.warn(
+      'forge is configured without a token (forge.tokenFile or CCCI_FORGE_TOKEN): the !testme trigger, ' +
+        'push runs and scheduled sweeps are off',
+    );
     return undefined;
   }
   const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
+  const pushes = config.forge.pushRuns ? new PushRuns({ store, runs, forge: forge.client, log }) : undefined;
+  const sweeper =
+    config.schedules.length > 0
+      ? new Sweeper({
+          schedules: config.schedules,
+          repos: config.forge.repos,
+          store,
+          runs,
+          forge: forge.client,
+          log,
+          clock,
+        })
+      : undefined;
   const poller = new Poller({
     forge,
     store,
     bridge,
     repos: config.forge.repos,
     intervalMs: config.forge.pollInterval,
+    heads: pushes,
     log,
     clock,
   });
@@ -165,10 +193,14 @@ function forgeTrigger(ports: ServePorts, runs: Scheduler): { bridge: ForgeBridge
       repos: config.forge.repos,
       pollInterval: config.forge.pollInterval,
       webhook: Boolean(config.secrets.webhookSecret),
+      pushRuns: config.forge.pushRuns,
+      schedules: config.schedules.map((s) => s.cron),
     },
-    `following !testme on ${config.forge.repos.length} repositories of ${config.forge.url}`,
+    `following !testme${pushes ? ' and default-branch pushes' : ''} on ${config.forge.repos.length} repositories ` +
+      `of ${config.forge.url}` +
+      (sweeper ? `; ${config.schedules.length} sweep schedules` : ''),
   );
-  return { bridge, poller };
+  return { bridge, poller, pushes, sweeper };
 }
 
 function splitListen(listen: string): [string, number] {

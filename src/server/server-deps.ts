@@ -33,6 +33,8 @@ export interface ServerDeps {
   recipes: () => string[];
   /** The forge bridge, when a forge is configured: POST /hook hands comments to it. */
   bridge?: Pick<ForgeBridge, 'handle'>;
+  /** Default-branch runs on push (forge.pushRuns): POST /hook hands a push to the default branch to it. */
+  pushes?: { check(repo: string): Promise<unknown> };
   /** The forge's webhook reader; POST /hook needs it, the bridge and forge.webhookSecretFile. */
   webhooks?: ForgeWebhooks;
   /** Slows down an address after repeated wrong admin tokens (buildServer makes one when none is given). */

@@ -5,7 +5,8 @@
 // repository is polled on its own: one the forge refuses (a typo in forge.repos, a repository
 // made private) or cannot serve is retried with its own growing pause and a clear log line, shown
 // on /healthz and the overview (health()), while the others go on. Which PR a comment is on is
-// the forge's to say (forge/<type>/): the poller sees cc-ci's words only.
+// the forge's to say (forge/<type>/): the poller sees cc-ci's words only. With push runs on, each
+// poll of a repository also reads its default-branch head (deps.heads).
 import { CcciError, errorMessage, type ErrorCode } from '../model/errors.js';
 import type { Forge } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
@@ -20,6 +21,11 @@ export interface PollerDeps {
   repos: readonly string[];
   intervalMs: number;
   log: Logger;
+  /**
+   * Reads each repository's default-branch head once per poll, when push runs are on
+   * (src/schedule/push-runs.ts): a moved head queues a run.
+   */
+  heads?: { check(repo: string): Promise<unknown> };
   /** The longest pause after failures. */
   maxBackoffMs?: number;
   clock?: Clock;
@@ -191,6 +197,7 @@ export class Poller {
     // skipped as already claimed. The cursor is always the forge's own time, never ours (clocks
     // differ): with no comment at all yet, it starts at the beginning.
     this.deps.store.setCursor(key, newest ?? EPOCH);
+    await this.deps.heads?.check(repo);
   }
 }
 

@@ -1,6 +1,7 @@
 // cc-ci's client for a Gitea or Forgejo forge (REST API v1): the calls the trigger and the
 // reporter need, typed with gitea-js's types, over ./transport.ts (timeouts, retries, errors).
 import type {
+  Branch,
   Comment,
   CommitStatus,
   CreateStatusOption,
@@ -9,6 +10,7 @@ import type {
   TimelineComment,
   User,
 } from 'gitea-js';
+import { CcciError } from '../../model/errors.js';
 import { allPages, PAGE_LIMIT } from './paging.js';
 import { commitSha, positiveInt, repoParts, repoPath, userName } from './paths.js';
 import { pushesOf } from './timeline.js';
@@ -121,6 +123,20 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
     listStatuses: async (repo, sha) => getArray<CommitStatus>(repoPath(repo, 'statuses', commitSha(sha))),
 
     getRepo: async (repo) => getObject<Repository>(repoPath(repo)),
+
+    async defaultBranchHead(repo) {
+      const branch = (await getObject<Repository>(repoPath(repo))).default_branch ?? '';
+      if (!branch)
+        throw new CcciError('FORGE_REFUSED', `the forge names no default branch for ${repo} (an empty repository?)`);
+      // A branch name may hold slashes (Gitea's route is /branches/*): each part its own segment.
+      if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.split('/').some((p) => p === '' || p === '.' || p === '..'))
+        throw new CcciError(
+          'INPUT_INVALID',
+          `the forge names an odd default branch for ${repo}: ${JSON.stringify(branch)}`,
+        );
+      const head = await getObject<Branch>(repoPath(repo, 'branches', ...branch.split('/')));
+      return { branch, sha: commitSha(head.commit?.id ?? '') };
+    },
 
     cloneUrl(repo) {
       const { owner, name } = repoParts(repo);

@@ -10,7 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Comment, Issue, Repository, User } from 'gitea-js';
 import { z } from 'zod';
-import type { CommentEvent, ForgeWebhooks, WebhookHeaders } from '../forge.js';
+import type { CommentEvent, ForgeWebhooks, PushEvent, WebhookHeaders } from '../forge.js';
 
 export type { CommentEvent, WebhookHeaders } from '../forge.js';
 
@@ -18,6 +18,7 @@ export type { CommentEvent, WebhookHeaders } from '../forge.js';
 export const giteaWebhooks: ForgeWebhooks = {
   verify: (rawBody, headers, secret) => verifySignature(rawBody, headers, secret),
   readComment: (headers, body) => readCommentEvent(headers, body),
+  readPush: (headers, body) => readPushEvent(headers, body),
 };
 
 const hexSha256 = /^[0-9a-f]{64}$/;
@@ -99,6 +100,43 @@ export function readCommentEvent(headers: WebhookHeaders, body: unknown): Commen
     user: p.comment.user.login,
     createdAt: p.comment.created_at,
     // Not signed: kept only when it looks like an id, so a log line cannot be forged through it.
+    ...(delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {}),
+  };
+}
+
+// Gitea's PushPayload (modules/structs/hook.go): {ref, before, after, compare_url, commits,
+// total_commits, head_commit, repository, pusher, sender}; `X-Gitea-Event: push`.
+const pushSchema = z.object({
+  ref: z.string(),
+  after: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
+  repository: repositorySchema.extend({ default_branch: z.string().min(1) }),
+});
+
+/**
+ * The push to the repository's default branch a delivery announces, or undefined for anything
+ * else: another event, another branch, a tag, a deleted branch (`after` all zeros). Never throws.
+ */
+export function readPushEvent(headers: WebhookHeaders, body: unknown): PushEvent | undefined {
+  const event = header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event');
+  if (event !== 'push') return undefined;
+  let json = body;
+  if (typeof body === 'string') {
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = pushSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
+  const branch = p.repository.default_branch;
+  if (p.ref !== `refs/heads/${branch}` || /^0+$/.test(p.after)) return undefined;
+  const delivery = header(headers, 'x-gitea-delivery') ?? header(headers, 'x-forgejo-delivery');
+  return {
+    repo: p.repository.full_name.toLowerCase(),
+    branch,
+    sha: p.after,
     ...(delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {}),
   };
 }

@@ -2,13 +2,16 @@
 // knows with its latest run; above them, each enrolled repository the forge will not let cc-ci
 // poll, with what the forge said and what to do, and each disk below dashboard.minFreeSpace. Reads
 // the per-recipe latest runs and the queued and running runs only, never the whole run history, so
-// it stays fast with a long history.
+// it stays fast with a long history. A scheduled sweep under way shows how far it is and its ETA.
 import type { RunRecord } from '../../model/run.js';
+import { sweepEtaMs } from '../../model/sweep-progress.js';
+import type { SweepRow } from '../../queue/store.js';
 import type { RepoPollHealth } from '../../trigger/poller.js';
 import type { DiskSample } from '../disk-use.js';
 import { lowDiskWarnings, type DiskWarning } from '../disk-warnings.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
+  formatDuration,
   layout,
   levelMeter,
   markup,
@@ -99,6 +102,10 @@ ${pollProblems(deps.forgeRepos?.() ?? [])}
 ${disk ? diskProblems(lowDiskWarnings(disk, deps.config.dashboard.minFreeSpace)) : ''}
 ${stats}
 <h2>Now <span class="count">${running.length} running, ${queued.length} queued</span></h2>
+${sweepLines(
+  deps.store.recentSweeps().filter((s) => s.active > 0),
+  now,
+)}
 ${nowSection}
 <h2>Recipes <span class="count">${names.length}</span></h2>
 <div class="scroll">${
@@ -110,6 +117,17 @@ ${RECIPES_HEAD}
   }</div>`;
 
   return layout({ title: 'Overview', body, refresh: running.length + queued.length > 0 ? 30 : undefined });
+}
+
+/** A line per scheduled sweep with runs still queued or running: done/total and the ETA at the measured rate. */
+function sweepLines(sweeps: SweepRow[], now: number): Html[] {
+  return sweeps.map((s) => {
+    const eta = sweepEtaMs(s, now);
+    const left =
+      eta === undefined ? 'the time left is known once its first run ends' : `about ${formatDuration(eta)} left`;
+    return markup`<p class="sweep small" data-sweep="${s.id}">Sweep <code>${s.schedule}</code>:
+  <b>${s.done}/${s.total}</b> done, ${left} (started ${timeAgo(s.startedAt, now)}).</p>`;
+  });
 }
 
 /** One box per repository whose polling fails: `!testme` there is not seen until it is fixed. */

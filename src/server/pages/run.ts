@@ -229,6 +229,8 @@ function adminForm(action: string, button: Html): Html {
 
 function triggerText(run: RunRecord): string {
   const t = run.trigger;
+  if (t.kind === 'push') return 'a push to the default branch';
+  if (t.kind === 'sweep') return 'a scheduled sweep';
   const how = t.kind === 'forge' ? '!testme' : t.kind === 'rerun' ? 're-run' : 'API';
   return t.by ? `${how} by ${t.by}` : `via ${how}`;
 }

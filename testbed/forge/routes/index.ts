@@ -1,6 +1,7 @@
 // The /api/v1 route table. More specific literal paths come first
 // (…/issues/comments/{id} before …/issues/{index}/comments).
 import type { Route } from '../route.js';
+import { branchRoutes } from './branches.js';
 import { commentRoutes } from './comments.js';
 import { hookRoutes } from './hooks.js';
 import { miscRoutes } from './misc.js';
@@ -14,6 +15,7 @@ export const routes: Route[] = [
   ...commentRoutes,
   ...timelineRoutes,
   ...repoRoutes,
+  ...branchRoutes,
   ...orgRoutes,
   ...statusRoutes,
   ...hookRoutes,
