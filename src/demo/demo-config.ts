@@ -41,6 +41,8 @@ export function writeDemoConfig(opts: {
     org: opts.org,
     repos: [opts.repo],
     pollInterval: '1s',
+    // The demo queues its own default-branch run (and says so); a push run would be a second one.
+    pushRuns: false,
     tokenFile: secret('forge-token', opts.botToken),
   };
   const file = join(opts.dir, 'cc-ci.yml');

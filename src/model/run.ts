@@ -31,6 +31,11 @@ export function isTerminal(run: Pick<RunRecord, 'state'>): boolean {
   return terminalStates.includes(run.state);
 }
 
+/** Queued runs (oldest first) in the order they start: sweep runs after all others. */
+export function inQueueOrder<T extends Pick<RunRecord, 'trigger'>>(queued: readonly T[]): T[] {
+  return [...queued.filter((r) => r.trigger.kind !== 'sweep'), ...queued.filter((r) => r.trigger.kind === 'sweep')];
+}
+
 export interface TriggerInfo {
   /**
    * api: POST /api/runs; rerun: the re-run form; forge: a !testme comment; push: a new head of the

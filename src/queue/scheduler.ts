@@ -17,7 +17,7 @@ import type { RunResults } from '../model/results.js';
 import type { RunEventLine } from '../model/run-events.js';
 import { newRunId, runFolder, type RunFolder } from '../model/run-folder.js';
 import type { RunChange, RunControl } from './run-control.js';
-import type { RunRecord, TriggeredRequest, RunState } from '../model/run.js';
+import { inQueueOrder, type RunRecord, type TriggeredRequest, type RunState } from '../model/run.js';
 import type { RunStore } from './store.js';
 
 export interface SchedulerDeps {
@@ -109,7 +109,7 @@ export class Scheduler implements RunControl {
 
   /** 1-based place among queued runs, or undefined when not queued. */
   queuePosition(id: string): number | undefined {
-    const i = this.deps.store.inState('queued').findIndex((r) => r.id === id);
+    const i = inQueueOrder(this.deps.store.inState('queued')).findIndex((r) => r.id === id);
     return i >= 0 ? i + 1 : undefined;
   }
 

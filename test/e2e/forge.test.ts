@@ -49,6 +49,8 @@ async function serveWithForge(
     org: 'coop-cloud',
     repos: [REPO],
     pollInterval: opts.pollInterval ?? '1s',
+    // This file follows !testme runs (push runs: test/e2e/push-runs.test.ts).
+    pushRuns: false,
   };
   writeFileSync(cfg.file, stringify(doc));
   const serve = await startServe(cfg, { CCCI_FORGE_TOKEN: tokens['cc-ci-bot']!, CCCI_WEBHOOK_SECRET: SECRET });

@@ -38,7 +38,8 @@ let browser: Browser;
 async function serveWithForge(): Promise<ServeInstance> {
   const cfg = await serveConfig({ capacity: 2 });
   const doc = parse(readFileSync(cfg.file, 'utf8'));
-  doc.forge = { type: 'gitea', url: forge.url, org: 'coop-cloud', repos: [REPO], pollInterval: '1s' };
+  // pushRuns off: this file follows !testme runs (push runs: test/e2e/push-runs.test.ts).
+  doc.forge = { type: 'gitea', url: forge.url, org: 'coop-cloud', repos: [REPO], pollInterval: '1s', pushRuns: false };
   writeFileSync(cfg.file, stringify(doc));
   return startServe(cfg, { CCCI_FORGE_TOKEN: tokens['cc-ci-bot']! });
 }

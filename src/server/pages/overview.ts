@@ -3,7 +3,7 @@
 // poll, with what the forge said and what to do, and each disk below dashboard.minFreeSpace. Reads
 // the per-recipe latest runs and the queued and running runs only, never the whole run history, so
 // it stays fast with a long history. A scheduled sweep under way shows how far it is and its ETA.
-import type { RunRecord } from '../../model/run.js';
+import { inQueueOrder, type RunRecord } from '../../model/run.js';
 import { sweepEtaMs } from '../../model/sweep-progress.js';
 import type { SweepRow } from '../../queue/store.js';
 import type { RepoPollHealth } from '../../trigger/poller.js';
@@ -45,7 +45,7 @@ export function overviewPage(deps: ServerDeps, now: number, disk?: DiskSample): 
   const stored = new Map(deps.store.recipes().map((r) => [r.name, r]));
   const names = [...new Set([...deps.recipes(), ...stored.keys()])].sort();
   const running = deps.store.inState('running');
-  const queued = deps.store.inState('queued');
+  const queued = inQueueOrder(deps.store.inState('queued'));
   const forgeUrl = deps.config.forge?.url;
 
   const latest = names.map((name) => ({ name, run: stored.get(name)?.latest }));

@@ -48,7 +48,9 @@ beforeAll(async () => {
     join(dir, 'cc-ci.yml'),
     [
       // An hour between polls: only the test's clock.advance() makes the poller read the forge.
-      `forge: {type: gitea, url: "${forge.url}", org: coop-cloud, repos: [${GONE}, ${REPO}], pollInterval: 1h}`,
+      // pushRuns off: this file follows !testme (push runs: serve-push.test.ts).
+      `forge: {type: gitea, url: "${forge.url}", org: coop-cloud, repos: [${GONE}, ${REPO}], pollInterval: 1h, ` +
+        'pushRuns: false}',
       'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
       'store: ./store',
       'dashboard: {listen: "127.0.0.1:0"}',
