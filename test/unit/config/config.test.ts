@@ -60,6 +60,26 @@ describe('config', () => {
       /forge\.repos: a repository is listed twice/,
     );
   });
+  it('pushRuns on unless set; schedules read by croner, naming enrolled recipes only, and only with a forge', () => {
+    const forge = 'forge: {type: gitea, url: "https://git.example.org", org: coop-cloud, repos: [coop-cloud/keycloak]';
+    const load = (text: string) =>
+      loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    const c = load(`${forge}}\nschedules: [{cron: "0 3 * * *", run: all}, {cron: "30 2 * * 0", run: [keycloak]}]\n`);
+    expect(c.forge?.pushRuns).toBe(true);
+    expect(c.schedules).toEqual([
+      { cron: '0 3 * * *', run: 'all' },
+      { cron: '30 2 * * 0', run: ['keycloak'] },
+    ]);
+    expect(load(`${forge}, pushRuns: false}\n`).forge?.pushRuns).toBe(false);
+    expect(load('').schedules).toEqual([]);
+    expect(() => load(`${forge}}\nschedules: [{cron: "at three", run: all}]\n`)).toThrow(
+      /schedules\.0\.cron: expected a cron expression/,
+    );
+    expect(() => load(`${forge}}\nschedules: [{cron: "0 3 * * *", run: [keycloak, custom-html]}]\n`)).toThrow(
+      /schedules\.0\.run: custom-html is not an enrolled repository's name/,
+    );
+    expect(() => load('schedules: [{cron: "0 3 * * *", run: all}]\n')).toThrow(/schedules: .*configure forge/);
+  });
   it('takes secrets from the environment when no file is named', () => {
     const c = loadConfig({
       path: write(minimal),

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readCommentEvent, verifySignature } from '../../../src/forge/gitea/webhook.js';
+import { readCommentEvent, readPushEvent, verifySignature } from '../../../src/forge/gitea/webhook.js';
 
 const secret = 'hook-secret-0123';
 const sign = (bytes: Buffer | string, key = secret) => createHmac('sha256', key).update(bytes).digest('hex');
@@ -322,5 +322,41 @@ describe('readCommentEvent', () => {
     ['action missing', broken((p) => delete p.action)],
   ])('ignores a malformed payload: %s', (_what, body) => {
     expect(readCommentEvent(headers, body)).toBeUndefined();
+  });
+});
+
+describe('readPushEvent', () => {
+  const after = 'a'.repeat(40);
+  // Gitea's PushPayload (modules/structs/hook.go), as delivered with `X-Gitea-Event: push`.
+  const pushPayload = (ref = 'refs/heads/main', to = after) => ({
+    ref,
+    before: 'b'.repeat(40),
+    after: to,
+    compare_url: 'https://git.example.org/coop-cloud/custom-html/compare/bbb...aaa',
+    commits: [],
+    total_commits: 1,
+    head_commit: null,
+    repository: { id: 3, full_name: 'Coop-Cloud/Custom-HTML', default_branch: 'main' },
+    pusher: user(2, 'maintainer'),
+    sender: user(2, 'maintainer'),
+  });
+  const headers = { 'X-Gitea-Event': 'push', 'X-Gitea-Event-Type': 'push', 'X-Gitea-Delivery': 'd-1' };
+
+  it('reads a push to the default branch: the repository in lower case, the branch, the new head', () => {
+    expect(readPushEvent(headers, pushPayload())).toEqual({
+      repo: 'coop-cloud/custom-html',
+      branch: 'main',
+      sha: after,
+      deliveryId: 'd-1',
+    });
+    expect(readPushEvent({ 'x-forgejo-event': 'push' }, JSON.stringify(pushPayload()))?.sha).toBe(after);
+  });
+  it('ignores another branch, a tag, a deleted branch, another event and a payload of the wrong shape', () => {
+    expect(readPushEvent(headers, pushPayload('refs/heads/pr-1'))).toBeUndefined();
+    expect(readPushEvent(headers, pushPayload('refs/tags/1.0.0'))).toBeUndefined();
+    expect(readPushEvent(headers, pushPayload('refs/heads/main', '0'.repeat(40)))).toBeUndefined();
+    expect(readPushEvent({ 'X-Gitea-Event': 'issue_comment' }, pushPayload())).toBeUndefined();
+    expect(readPushEvent(headers, { ...pushPayload(), after: 'not-a-sha' })).toBeUndefined();
+    expect(readPushEvent(headers, '{not json')).toBeUndefined();
   });
 });
