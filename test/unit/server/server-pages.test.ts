@@ -205,13 +205,13 @@ describe('pages', () => {
     runs.finish('s-1', { state: 'passed', verdict: 'pass', level: 5 });
     store.insertRun('s-2', request({ recipe: 'pg-app', trigger: sweep }));
     store.insertRun('s-3', request({ recipe: 'lasuite-docs', trigger: sweep }));
-    store.insertRun('r-pr', request({ ref: 'refs/pull/4/head', pr: 4, trigger: { kind: 'forge', by: 'maintainer' } }));
+    store.insertRun('z-pr', request({ ref: 'refs/pull/4/head', pr: 4, trigger: { kind: 'forge', by: 'maintainer' } }));
     const body = (await world.app.inject('/')).body;
     expect(body).toMatch(/Sweep <code>0 3 \* \* \* → all<\/code>:\s*<b>1\/3<\/b> done, about 20 min left/);
     // The PR run, queued last, starts first: sweep runs wait behind every other run.
     const now = body.slice(body.indexOf('<h2>Now'), body.indexOf('<h2>Recipes'));
-    expect(now.indexOf('r-pr')).toBeLessThan(now.indexOf('s-2'));
-    expect(now).toMatch(/#1 in the queue(?:(?!<\/tr>)[\s\S])*r-pr/);
+    expect(now.indexOf('z-pr')).toBeLessThan(now.indexOf('s-2'));
+    expect(now).toMatch(/#1 in the queue(?:(?!<\/tr>)[\s\S])*z-pr/);
     runs.finish('s-2', { state: 'passed', verdict: 'pass', level: 5 });
     runs.finish('s-3', { state: 'failed', verdict: 'fail', level: 1 });
     expect((await world.app.inject('/')).body).not.toContain('data-sweep=');
