@@ -18,6 +18,7 @@ import type { ForgeCore } from './core.js';
 import type { Fault } from './faults.js';
 import { cloneBare, git, listRefs } from './git.js';
 import { createIssue, createPull, createPulls, ForgeError, setIssueState, syncPullRefs } from './pulls.js';
+import { firePush } from './push-hook.js';
 import type { LoggedRequest } from './request-log.js';
 import { addHook, toHook, type NewHook } from './routes/hooks.js';
 import { toComment, toIssue } from './to-issue.js';
@@ -159,9 +160,11 @@ export class ForgeControl {
     options?: CommitOptions,
   ): Promise<string> {
     const repo = this.repo(fullName);
+    const before = (await listRefs(repo.dir)).get(`refs/heads/${branch}`) ?? '0'.repeat(40);
     const sha = await fixtureCommit(await this.handle(fullName), branch, files, message, options);
     repo.updatedUnix = this.core.store.clock.unix();
     await syncPullRefs(this.core, repo);
+    firePush(this.core, repo, branch, before, sha);
     return sha;
   }
 

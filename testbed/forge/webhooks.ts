@@ -12,7 +12,7 @@ import { goEncodeQuery, goJsonIndent } from './gojson.js';
 import type { HookRec } from './types.js';
 
 /** Gitea's HookEventType for the events the stand-in sends. */
-export type HookEventType = 'issue_comment' | 'pull_request_comment';
+export type HookEventType = 'issue_comment' | 'pull_request_comment' | 'push';
 
 export interface Delivery {
   id: number;
@@ -20,7 +20,7 @@ export interface Delivery {
   hookId: number;
   repo: string;
   url: string;
-  /** X-Gitea-Event (HookEventType.Event(): both comment kinds are "issue_comment"). */
+  /** X-Gitea-Event (HookEventType.Event(): both comment kinds are "issue_comment"; a push is "push"). */
   event: string;
   /** X-Gitea-Event-Type. */
   eventType: HookEventType;
@@ -78,7 +78,7 @@ export class Webhooks {
     const uuid = randomUUID();
     const sig256 = hook.secret ? createHmac('sha256', hook.secret).update(content).digest('hex') : '';
     const sig1 = hook.secret ? createHmac('sha1', hook.secret).update(content).digest('hex') : '';
-    const event = 'issue_comment';
+    const event = eventType === 'push' ? 'push' : 'issue_comment';
     const form = hook.contentType === 'form';
     const body = form ? goEncodeQuery(new URLSearchParams({ payload: content })) : content;
     const headers: Record<string, string> = {

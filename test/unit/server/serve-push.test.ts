@@ -1,9 +1,9 @@
 // serve with push runs on (forge.pushRuns, the default) against the Gitea-compatible stand-in
 // (testbed/forge/), a fake executor and a clock moved by hand: enrolling a recipe that never had a
 // default-branch run queues one run of its head; a push to the default branch, seen by the poller,
-// queues exactly one run of the new head; two quick pushes announced by signed push webhooks give
-// one run of the newer (the older is superseded), and a replayed delivery of the older push runs
-// nothing (the head is read from the forge, not from the delivery).
+// queues exactly one run of the new head; two quick pushes delivered by the stand-in's push webhook
+// give one run of the newer (the older is superseded), and a replayed delivery of the older push
+// runs nothing (the head is read from the forge, not from the delivery).
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,11 +157,18 @@ describe('serve with push runs', () => {
     });
     const holder = await until('the busy run', () => executor.started.find((e) => e.run.id === busy.id));
     const before = (await forge.control.handle(REPO)).head;
+    // The stand-in delivers Gitea's push event, signed, for each commit on a branch.
+    forge.control.createHook(REPO, {
+      type: 'gitea',
+      config: { url: `${serving.url}/hook`, content_type: 'json', secret: SECRET },
+      events: ['push'],
+      active: true,
+    });
     const a = await push('hook-a');
-    expect((await deliverPush(before, a)).status).toBe(202);
+    expect((await forge.control.flushDeliveries()).at(-1)).toMatchObject({ event: 'push', status: 202 });
     const runA = await until('the run of a', () => pushRuns().find((r) => r.sha === a));
     const b = await push('hook-b');
-    expect((await deliverPush(a, b)).status).toBe(202);
+    expect((await forge.control.flushDeliveries()).at(-1)).toMatchObject({ event: 'push', status: 202 });
     const runB = await until('the run of b', () => pushRuns().find((r) => r.sha === b));
     await until('a superseded', () => store.getRun(runA.id)?.state === 'superseded');
     expect(store.getRun(runA.id)?.supersededBy).toBe(runB.id);
