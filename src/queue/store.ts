@@ -220,7 +220,8 @@ export class RunStore {
       `SELECT s.id, s.schedule, s.started_at, s.total,
         SUM(CASE WHEN r.state IN ('queued', 'running') THEN 1 ELSE 0 END) AS active,
         SUM(CASE WHEN r.state NOT IN ('queued', 'running') THEN 1 ELSE 0 END) AS done
-      FROM sweeps s LEFT JOIN runs r ON r.pr IS NULL AND json_extract(r.trigger, '$.sweep') = s.id
+      FROM sweeps s LEFT JOIN runs r
+        ON r.created_at >= s.started_at AND r.pr IS NULL AND json_extract(r.trigger, '$.sweep') = s.id
       GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
     ).all(limit) as Array<{
       id: string;
