@@ -47,6 +47,8 @@ const swarmSchema = z.strictObject({
   abraDir: z.string().optional(),
   dockerHost: z.string().default('unix:///var/run/docker.sock'),
   ingress: z.url().default('https://127.0.0.1:443'),
+  // A CA file (PEM) trusted for the ingress's certificate besides the system's (DESIGN §3.1).
+  ingressCa: z.string().optional(),
 });
 
 const runnerSchema = z.strictObject({

@@ -1,6 +1,7 @@
 // `cc-ci doctor`: the host against the config. The list of checks, in the order they are printed;
 // each is built from the config and the probes src/wiring/ hands in (abra, Docker and Chromium
 // through src/abra/ and src/docker/; the forge through src/forge/), so a test can hand in fakes.
+import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import type { ForgeClient, User } from '../forge/types.js';
 import type { AbraCall } from '../abra/abra-calls.js';
@@ -13,7 +14,7 @@ import type { Check } from './check.js';
 import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
 import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
 import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
-import { checkAbraServer, checkChromium, checkIngress, checkStore } from './host-checks.js';
+import { checkAbraServer, checkChromium, checkIngress, checkIngressCertificate, checkStore } from './host-checks.js';
 import { checkSecretLengths } from './secret-checks.js';
 
 export interface DoctorDeps {
@@ -49,6 +50,17 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
       run: () => checkBackupRepo(deps.backups, (s) => testAppPattern(swarm.domain).stack.test(s)),
     },
     { name: 'ingress', run: () => checkIngress(swarm.ingress) },
+    {
+      name: 'ingress certificate',
+      needs: 'ingress',
+      run: () =>
+        checkIngressCertificate({
+          ingress: swarm.ingress,
+          domain: swarm.domain,
+          // Relative to the config's folder, as every path in it (an absolute one stays as it is).
+          ...(swarm.ingressCa !== undefined ? { ingressCa: resolve(dirname(config.path), swarm.ingressCa) } : {}),
+        }),
+    },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },
     { name: 'secrets', run: () => checkSecretLengths(config) },
