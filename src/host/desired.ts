@@ -1,0 +1,102 @@
+// What a cc-ci host should look like, worked out from the config and the command line: one plain
+// value the steps compare the host with. Nothing here looks at the host.
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/load-config.js';
+import { stackName } from '../model/app-name.js';
+import type { TlsFiles } from './self-signed.js';
+
+export const profiles = ['debian', 'testbed', 'nixos'] as const;
+export type Profile = (typeof profiles)[number];
+
+export interface HostFlags {
+  check: boolean;
+  selfSigned: boolean;
+  profile: Profile;
+  /** Where the units go instead of host.unitsDir or /etc/systemd/system. */
+  unitsDir?: string;
+}
+
+/** Where cc-ci itself is: what the units start, and (testbed) the stand-ins beside it. */
+export interface Install {
+  node: string;
+  cli: string;
+  /** cc-ci's package folder (holds testbed/ in a checkout). */
+  root: string;
+}
+
+export interface HostDesired extends HostFlags {
+  config: Config;
+  install: Install;
+  /** The certificate traefik serves, undefined when none is configured and --self-signed is not given. */
+  tls: TlsFiles | undefined;
+  traefik: { domain: string; stack: string; recipeSource?: string };
+  backup:
+    | { kind: 'abra'; domain: string; stack: string; repository: string; passwordFile: string }
+    | { kind: 'testbed'; stack: string; composeFile: string }
+    | undefined;
+  /** Reconcile's own notes (the hash of each certificate it inserted). */
+  stateFile: string;
+  unitsDir: string;
+}
+
+export const STORE_MODE = 0o750;
+export const TRAEFIK_RECIPE = 'traefik';
+export const BACKUPBOT_RECIPE = 'backup-bot-two';
+/** The testbed's stand-in bot is its own stack (testbed/backupbot/compose.yml), not a recipe. */
+export const TESTBED_BACKUP_STACK = 'backups';
+
+export function desiredHost(config: Config, flags: HostFlags, install: Install): HostDesired {
+  const traefikDomain = `traefik.${config.swarm.domain}`;
+  const backupDomain = config.host.backup?.domain ?? `backups.${config.swarm.domain}`;
+  return {
+    ...flags,
+    config,
+    install,
+    tls: tlsFiles(config, flags.selfSigned),
+    traefik: {
+      domain: traefikDomain,
+      stack: stackName(traefikDomain),
+      ...(flags.profile === 'testbed'
+        ? { recipeSource: join(install.root, 'testbed', 'recipes', TRAEFIK_RECIPE) }
+        : {}),
+    },
+    backup:
+      flags.profile === 'testbed'
+        ? {
+            kind: 'testbed',
+            stack: TESTBED_BACKUP_STACK,
+            composeFile: join(install.root, 'testbed', 'backupbot', 'compose.yml'),
+          }
+        : config.host.backup
+          ? {
+              kind: 'abra',
+              domain: backupDomain,
+              stack: stackName(backupDomain),
+              repository: config.host.backup.repository,
+              passwordFile: config.host.backup.passwordFile,
+            }
+          : undefined,
+    stateFile: join(config.store, 'host', 'state.json'),
+    unitsDir: flags.unitsDir ?? config.host.unitsDir ?? '/etc/systemd/system',
+  };
+}
+
+/**
+ * The certificate files: the configured ones; with --self-signed, a default folder under the
+ * store for what is not configured (the CA where swarm.ingressCa points, its key beside it).
+ */
+export function tlsFiles(config: Config, selfSigned: boolean): TlsFiles | undefined {
+  const { certFile, keyFile } = config.host;
+  if (!selfSigned) {
+    if (!certFile || !keyFile) return undefined;
+    return { certFile, keyFile, caFile: config.swarm.ingressCa ?? '', caKeyFile: '' };
+  }
+  const dir = join(config.store, 'tls');
+  const caFile = config.swarm.ingressCa ?? join(dir, 'ca.pem');
+  return {
+    certFile: certFile ?? join(dir, 'wildcard.crt'),
+    keyFile: keyFile ?? join(dir, 'wildcard.key'),
+    caFile,
+    caKeyFile: join(dirname(caFile), 'ca.key'),
+  };
+}
