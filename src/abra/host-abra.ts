@@ -64,7 +64,14 @@ export function createHostAbra(options: HostAbraOptions): HostAbra {
   return {
     async version() {
       const r = await runProcess(options.binary, ['--version'], { env, timeoutMs: 30_000 });
-      return { exitCode: r.exitCode, text: `${r.stdout}\n${r.stderr}`.trim() };
+      const lines = `${r.stdout}\n${r.stderr}`
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+      // The version line, or on failure the line that says why (a stack trace's `Error:` line, else the last).
+      const text =
+        r.exitCode === 0 ? (lines[0] ?? '') : (lines.find((l) => /^(FATA|Error)/.test(l)) ?? lines.at(-1) ?? '');
+      return { exitCode: r.exitCode, text };
     },
     async run(call, values) {
       const args = call.argv.map((a) => {

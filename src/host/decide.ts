@@ -192,7 +192,7 @@ export function decideAbra(
 export interface SecretWanted {
   /** The recipe's secret name (ssl_cert). */
   name: string;
-  /** The .env key holding its version (SECRET_SSL_CERT_VERSION). */
+  /** The .env key holding its version (SECRET_WILDCARD_CERT_VERSION). */
   versionKey: string;
   /** The file whose content it is. */
   file: string;
@@ -351,12 +351,11 @@ export function decideStore(f: StoreFacts, want: { dir: string; mode: number; us
     actions.push('chmod');
     said.push(`${want.dir} has mode ${(f.mode & 0o777).toString(8)}, wants ${want.mode.toString(8)}`);
   }
+  // mkdir as root leaves root the owner; a configured user gets the store (after useradd, its uid is new).
   const owner = want.user ? f.user?.uid : 0;
-  if (!f.exists || owner === undefined || f.uid !== owner) {
-    if (f.exists || want.user) {
-      actions.push('chown');
-      if (f.exists) said.push(`${want.dir} is owned by uid ${f.uid}, wants ${want.user ?? 'root'}`);
-    }
+  if (f.exists ? f.uid !== owner : want.user !== undefined) {
+    actions.push('chown');
+    if (f.exists) said.push(`${want.dir} is owned by uid ${f.uid}, wants ${want.user ?? 'root'}`);
   }
   const who = want.user ?? 'root';
   if (actions.length === 0) return { kind: 'ok', detail: `${want.dir} (mode ${want.mode.toString(8)}, owner ${who})` };

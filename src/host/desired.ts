@@ -1,6 +1,6 @@
 // What a cc-ci host should look like, worked out from the config and the command line: one plain
 // value the steps compare the host with. Nothing here looks at the host.
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { stackName } from '../model/app-name.js';
 import type { TlsFiles } from './self-signed.js';
@@ -83,7 +83,8 @@ export function desiredHost(config: Config, flags: HostFlags, install: Install):
 
 /**
  * The certificate files: the configured ones; with --self-signed, a default folder under the
- * store for what is not configured (the CA where swarm.ingressCa points, its key beside it).
+ * store (<store>/tls/) for what is not configured (the CA where swarm.ingressCa points, its key
+ * beside it).
  */
 export function tlsFiles(config: Config, selfSigned: boolean): TlsFiles | undefined {
   const { certFile, keyFile } = config.host;
@@ -94,9 +95,10 @@ export function tlsFiles(config: Config, selfSigned: boolean): TlsFiles | undefi
   const dir = join(config.store, 'tls');
   const caFile = config.swarm.ingressCa ?? join(dir, 'ca.pem');
   return {
-    certFile: certFile ?? join(dir, 'wildcard.crt'),
-    keyFile: keyFile ?? join(dir, 'wildcard.key'),
+    certFile: certFile ?? join(dir, 'wildcard.pem'),
+    keyFile: keyFile ?? join(dir, 'wildcard-key.pem'),
     caFile,
-    caKeyFile: join(dirname(caFile), 'ca.key'),
+    // ca.pem's key is ca-key.pem beside it
+    caKeyFile: join(dirname(caFile), `${basename(caFile).replace(/\.(pem|crt)$/, '')}-key.pem`),
   };
 }

@@ -21,7 +21,16 @@ export type Decision<A> =
 
 export function formatLine(r: StepResult): string {
   const fix = r.status === 'failed' && r.fix ? `; to fix: ${r.fix}` : '';
-  return `${r.status.padEnd(7)} ${r.step}: ${r.detail}${fix}`;
+  return oneLine(`${r.status.padEnd(7)} ${r.step}: ${r.detail}${fix}`);
+}
+
+/** One line a step, whatever a program said: its lines joined. */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
 }
 
 export function countLine(results: readonly StepResult[], check: boolean): string {

@@ -24,11 +24,12 @@ export async function reconcileHost(
       .map((n) => results.find((r) => r.step === n))
       .find((r) => r && r.status !== 'ok' && r.status !== 'changed');
     let result: StepResult;
+    const why = blocked?.status === 'drift' ? 'drifts' : 'failed';
     if (blocked)
       result = {
         step: step.name,
         status: blocked.status,
-        detail: `not looked at: it needs the ${blocked.step} step, which ${blocked.status === 'drift' ? 'drifts' : 'failed'}`,
+        detail: `not looked at: it needs the ${blocked.step} step, which ${why}`,
         ...(blocked.status === 'failed' ? { fix: `fix the ${blocked.step} step first` } : {}),
       };
     else {

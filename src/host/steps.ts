@@ -364,14 +364,14 @@ const traefikStep: Step = {
       secrets: [
         {
           name: 'ssl_cert',
-          versionKey: 'SECRET_SSL_CERT_VERSION',
+          versionKey: 'SECRET_WILDCARD_CERT_VERSION',
           file: d.tls.certFile,
           sha256: certSha,
           rotate: true,
         },
         {
           name: 'ssl_key',
-          versionKey: 'SECRET_SSL_KEY_VERSION',
+          versionKey: 'SECRET_WILDCARD_KEY_VERSION',
           file: d.tls.keyFile,
           sha256: keyReadable ? certSha : undefined,
           rotate: true,

@@ -119,7 +119,14 @@ export function renderUnits(input: UnitInput): Unit[] {
 }
 
 function credentials(input: UnitInput): string[] {
-  return input.credentials.map((c) => `LoadCredential=${c.name}:${quote(c.file)}`);
+  // The path is the rest of the line, as it is: quotes would be read as part of it.
+  return input.credentials.map((c) => `LoadCredential=${c.name}:${plainWord(c.file)}`);
+}
+
+/** A word with its `%` doubled (a specifier otherwise); a line break would start a new setting: refused. */
+function plainWord(word: string): string {
+  if (/[\n\r]/.test(word)) throw new Error(`a unit word may not hold a line break: ${JSON.stringify(word)}`);
+  return word.replace(/%/g, '%%');
 }
 
 function lines(list: string[]): string {
@@ -128,8 +135,6 @@ function lines(list: string[]): string {
 
 /** systemd's quoting for a word with a space or a quote in it; plain otherwise. */
 function quote(word: string): string {
-  if (/[\n\r]/.test(word)) throw new Error(`a unit word may not hold a line break: ${JSON.stringify(word)}`);
-  // `%` starts a systemd specifier: doubled, it is a plain percent sign.
-  const plain = word.replace(/%/g, '%%');
+  const plain = plainWord(word);
   return /[\s"'\\]/.test(plain) ? `"${plain.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : plain;
 }
