@@ -34,7 +34,10 @@ export interface HostDesired extends HostFlags {
     | { kind: 'abra'; domain: string; stack: string; repository: string; passwordFile: string }
     | { kind: 'testbed'; stack: string; composeFile: string }
     | undefined;
-  /** Reconcile's own notes (the hash of each certificate it inserted). */
+  /**
+   * Reconcile's own notes: the hash of each certificate it inserted as a secret, and its version.
+   * Beside abra's state, which it describes (every config sharing swarm.abraDir shares it).
+   */
   stateFile: string;
   unitsDir: string;
 }
@@ -76,7 +79,7 @@ export function desiredHost(config: Config, flags: HostFlags, install: Install):
               passwordFile: config.host.backup.passwordFile,
             }
           : undefined,
-    stateFile: join(config.store, 'host', 'state.json'),
+    stateFile: join(config.swarm.abraDir, 'cc-ci', 'host-state.json'),
     unitsDir: flags.unitsDir ?? config.host.unitsDir ?? '/etc/systemd/system',
   };
 }
