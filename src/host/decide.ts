@@ -196,8 +196,12 @@ export interface SecretWanted {
   versionKey: string;
   /** The file whose content it is. */
   file: string;
-  /** The file's sha256 now; undefined when it cannot be read. */
-  sha256: string | undefined;
+  /**
+   * What tells a changed file from the one inserted: a certificate's sha256 (public); for a
+   * password, its size and modification time (nothing derived from the secret is recorded).
+   * Undefined when the file cannot be read.
+   */
+  fingerprint: string | undefined;
   /** A changed file is rotated to a new version; false: a change is refused (a restic password). */
   rotate: boolean;
 }
@@ -209,7 +213,7 @@ export interface AbraAppFacts {
   /** The names of the swarm's secrets. */
   swarmSecrets: string[];
   /** What reconcile recorded when it last inserted each secret (by secret name). */
-  recorded: Record<string, { sha256: string; version: string } | undefined>;
+  recorded: Record<string, { fingerprint: string; version: string } | undefined>;
   /** The stack's services with their tasks; [] when not deployed. */
   services: Array<{ name: string; running: number; desired: number; updateState?: string }>;
 }
@@ -227,7 +231,7 @@ export type AbraAppAction =
   | { do: 'fetch-recipe' }
   | { do: 'app-new' }
   | { do: 'set-env'; values: Record<string, string> }
-  | { do: 'insert-secret'; name: string; version: string; file: string; sha256: string }
+  | { do: 'insert-secret'; name: string; version: string; file: string; fingerprint: string }
   | { do: 'deploy' }
   | { do: 'wait' };
 
@@ -244,7 +248,7 @@ export function withOverlay(composeFile: string | undefined, overlay: string): s
 }
 
 export function decideAbraApp(f: AbraAppFacts, want: AbraAppWanted): Decision<AbraAppAction> {
-  const unreadable = want.secrets.find((s) => s.sha256 === undefined);
+  const unreadable = want.secrets.find((s) => s.fingerprint === undefined);
   if (unreadable)
     return {
       kind: 'refuse',
@@ -269,11 +273,11 @@ export function decideAbraApp(f: AbraAppFacts, want: AbraAppWanted): Decision<Ab
     const current = env[s.versionKey] ?? 'v1';
     const recorded = f.recorded[s.name];
     const exists = f.swarmSecrets.includes(`${want.stack}_${s.name}_${current}`);
-    const sha = s.sha256!;
+    const now = s.fingerprint!;
     let version = current;
-    if (exists && recorded?.sha256 === sha && recorded.version === current) continue;
+    if (exists && recorded?.fingerprint === now && recorded.version === current) continue;
     if (exists && !s.rotate) {
-      if (recorded && recorded.sha256 !== sha)
+      if (recorded && recorded.fingerprint !== now)
         return {
           kind: 'refuse',
           detail: `${want.app}: ${s.file} changed since its ${s.name} secret was inserted`,
@@ -290,7 +294,7 @@ export function decideAbraApp(f: AbraAppFacts, want: AbraAppWanted): Decision<Ab
       );
     } else said.push(`${s.name} ${version} missing`);
     if (env[s.versionKey] !== version) values[s.versionKey] = version;
-    inserts.push({ do: 'insert-secret', name: s.name, version, file: s.file, sha256: sha });
+    inserts.push({ do: 'insert-secret', name: s.name, version, file: s.file, fingerprint: now });
   }
   const envChanged = Object.keys(values).length > 0;
   if (envChanged) {

@@ -219,7 +219,7 @@ const tlsStep: Step = {
 // --- apps through abra -------------------------------------------------------------------------
 
 interface HostState {
-  secrets: Record<string, { sha256: string; version: string }>;
+  secrets: Record<string, { fingerprint: string; version: string }>;
 }
 
 function readState(file: string): HostState {
@@ -236,6 +236,17 @@ function writeState(file: string, state: HostState): void {
   writeFileSync(`${file}.new`, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o640 });
   // rename: a reader never sees half a file
   renameSync(`${file}.new`, file);
+}
+
+/** A password file's fingerprint: its size and modification time, never anything read from it. */
+function fileStamp(file: string): string | undefined {
+  try {
+    readFileSync(file);
+    const st = statSync(file);
+    return `size ${st.size}, modified ${st.mtime.toISOString()}`;
+  } catch {
+    return undefined;
+  }
 }
 
 function sha256Of(file: string): string | undefined {
@@ -275,7 +286,7 @@ async function applyApp(d: HostDesired, p: HostPorts, want: AbraAppWanted, actio
     const r = await p.abra.run(call, values);
     if (!r.ok) throw new Error(r.said);
   };
-  const inserted: Array<{ name: string; sha256: string; version: string }> = [];
+  const inserted: Array<{ name: string; fingerprint: string; version: string }> = [];
   for (const a of actions) {
     if (a.do === 'fetch-recipe') {
       if (d.traefik.recipeSource && want.recipe === TRAEFIK_RECIPE) await copyRecipe(d, d.traefik.recipeSource);
@@ -288,7 +299,7 @@ async function applyApp(d: HostDesired, p: HostPorts, want: AbraAppWanted, actio
       setEnvValues(appEnvFile(d, want.domain), { ...a.values, ...wantedEnv(d, want) });
     } else if (a.do === 'insert-secret') {
       await abra(hostAbraCalls.secretInsert, { domain: want.domain, secret: a.name, version: a.version, file: a.file });
-      inserted.push({ name: a.name, sha256: a.sha256, version: a.version });
+      inserted.push({ name: a.name, fingerprint: a.fingerprint, version: a.version });
     } else if (a.do === 'deploy') {
       await abra(hostAbraCalls.deploy, { domain: want.domain });
     } else if (a.do === 'wait') {
@@ -298,7 +309,7 @@ async function applyApp(d: HostDesired, p: HostPorts, want: AbraAppWanted, actio
     if (inserted.length > 0) {
       const state = readState(d.stateFile);
       for (const s of inserted.splice(0))
-        state.secrets[`${want.domain}/${s.name}`] = { sha256: s.sha256, version: s.version };
+        state.secrets[`${want.domain}/${s.name}`] = { fingerprint: s.fingerprint, version: s.version };
       writeState(d.stateFile, state);
     }
   }
@@ -366,14 +377,14 @@ const traefikStep: Step = {
           name: 'ssl_cert',
           versionKey: 'SECRET_WILDCARD_CERT_VERSION',
           file: d.tls.certFile,
-          sha256: certSha,
+          fingerprint: certSha,
           rotate: true,
         },
         {
           name: 'ssl_key',
           versionKey: 'SECRET_WILDCARD_KEY_VERSION',
           file: d.tls.keyFile,
-          sha256: keyReadable ? certSha : undefined,
+          fingerprint: keyReadable ? certSha : undefined,
           rotate: true,
         },
       ],
@@ -419,8 +430,9 @@ const backupStep: Step = {
           name: 'restic_password',
           versionKey: 'SECRET_RESTIC_PASSWORD_VERSION',
           file: b.passwordFile,
-          sha256: sha256Of(b.passwordFile),
-          rotate: false,
+          fingerprint: fileStamp(b.passwordFile),
+          // docs/secrets.md: the new password is added to the repository (restic key add) before the file changes.
+          rotate: true,
         },
       ],
     };

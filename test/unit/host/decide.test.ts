@@ -144,8 +144,14 @@ describe('decideAbraApp (traefik)', () => {
     stack: 'traefik_ci_example_org',
     env: { LETS_ENCRYPT_ENV: '', WILDCARDS_ENABLED: '1', COMPOSE_FILE: 'compose.yml:compose.wildcard.yml' },
     secrets: [
-      { name: 'ssl_cert', versionKey: 'SECRET_WILDCARD_CERT_VERSION', file: '/c.pem', sha256: 'aaa', rotate: true },
-      { name: 'ssl_key', versionKey: 'SECRET_WILDCARD_KEY_VERSION', file: '/k.pem', sha256: 'aaa', rotate: true },
+      {
+        name: 'ssl_cert',
+        versionKey: 'SECRET_WILDCARD_CERT_VERSION',
+        file: '/c.pem',
+        fingerprint: 'aaa',
+        rotate: true,
+      },
+      { name: 'ssl_key', versionKey: 'SECRET_WILDCARD_KEY_VERSION', file: '/k.pem', fingerprint: 'aaa', rotate: true },
     ],
   };
   const running: AbraAppFacts = {
@@ -157,7 +163,7 @@ describe('decideAbraApp (traefik)', () => {
       SECRET_WILDCARD_KEY_VERSION: 'v1',
     },
     swarmSecrets: ['traefik_ci_example_org_ssl_cert_v1', 'traefik_ci_example_org_ssl_key_v1'],
-    recorded: { ssl_cert: { sha256: 'aaa', version: 'v1' }, ssl_key: { sha256: 'aaa', version: 'v1' } },
+    recorded: { ssl_cert: { fingerprint: 'aaa', version: 'v1' }, ssl_key: { fingerprint: 'aaa', version: 'v1' } },
     services: [{ name: 'traefik_ci_example_org_app', running: 1, desired: 1 }],
   };
   const kinds = (d: ReturnType<typeof decideAbraApp>) => (d.kind === 'act' ? d.actions.map((a) => a.do) : []);
@@ -187,7 +193,7 @@ describe('decideAbraApp (traefik)', () => {
     }
   });
   it('rotates a changed certificate: a new version of both secrets in the .env, inserted, redeployed', () => {
-    const changed = { ...app, secrets: app.secrets.map((s) => ({ ...s, sha256: 'bbb' })) };
+    const changed = { ...app, secrets: app.secrets.map((s) => ({ ...s, fingerprint: 'bbb' })) };
     const d = decideAbraApp(running, changed);
     expect(kinds(d)).toEqual(['set-env', 'insert-secret', 'insert-secret', 'deploy', 'wait']);
     expect(d.detail).toContain('ssl_cert rotated to v2');
@@ -208,10 +214,10 @@ describe('decideAbraApp (traefik)', () => {
     expect(stuck.detail).toContain('not converged');
   });
   it('refuses when the certificate cannot be read', () => {
-    const unreadable = { ...app, secrets: app.secrets.map((s) => ({ ...s, sha256: undefined })) };
+    const unreadable = { ...app, secrets: app.secrets.map((s) => ({ ...s, fingerprint: undefined })) };
     expect(decideAbraApp(running, unreadable)).toMatchObject({ kind: 'refuse' });
   });
-  it('never rotates a restic password: a changed one is refused', () => {
+  it('refuses a changed file whose secret is not to be rotated', () => {
     const bot: AbraAppWanted = {
       app: 'backup-bot-two',
       recipe: 'backup-bot-two',
@@ -223,7 +229,7 @@ describe('decideAbraApp (traefik)', () => {
           name: 'restic_password',
           versionKey: 'SECRET_RESTIC_PASSWORD_VERSION',
           file: '/p',
-          sha256: 'new',
+          fingerprint: 'new',
           rotate: false,
         },
       ],
@@ -232,7 +238,7 @@ describe('decideAbraApp (traefik)', () => {
       ...running,
       env: { RESTIC_REPOSITORY: '/backups/restic', SECRET_RESTIC_PASSWORD_VERSION: 'v1' },
       swarmSecrets: ['backups_ci_example_org_restic_password_v1'],
-      recorded: { restic_password: { sha256: 'old', version: 'v1' } },
+      recorded: { restic_password: { fingerprint: 'old', version: 'v1' } },
     };
     expect(decideAbraApp(facts, bot)).toMatchObject({ kind: 'refuse' });
   });
