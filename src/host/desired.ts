@@ -86,8 +86,8 @@ export function desiredHost(config: Config, flags: HostFlags, install: Install):
 
 /**
  * The certificate files: the configured ones; with --self-signed, a default folder under the
- * store (<store>/tls/) for what is not configured (the CA where swarm.ingressCa points, its key
- * beside it).
+ * store (<store>/tls/) for what is not configured (the CA where swarm.ingressCa points, else
+ * beside host.certFile; its key beside it).
  */
 export function tlsFiles(config: Config, selfSigned: boolean): TlsFiles | undefined {
   const { certFile, keyFile } = config.host;
@@ -96,7 +96,8 @@ export function tlsFiles(config: Config, selfSigned: boolean): TlsFiles | undefi
     return { certFile, keyFile, caFile: config.swarm.ingressCa ?? '', caKeyFile: '' };
   }
   const dir = join(config.store, 'tls');
-  const caFile = config.swarm.ingressCa ?? join(dir, 'ca.pem');
+  // The CA beside the certificate when only the certificate's place is configured.
+  const caFile = config.swarm.ingressCa ?? join(certFile ? dirname(certFile) : dir, 'ca.pem');
   return {
     certFile: certFile ?? join(dir, 'wildcard.pem'),
     keyFile: keyFile ?? join(dir, 'wildcard-key.pem'),
