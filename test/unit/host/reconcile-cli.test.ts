@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../../src/model/errors.js';
+import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
+import { hostReconcileCommand, type HostReconcileFlags } from '../../../src/wiring/host.js';
 
 const cli = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ccci-host-'));
@@ -49,9 +52,20 @@ async function ccci(args: string[]): Promise<Ran> {
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same command in this process (starting cc-ci takes seconds on a busy machine): its lines and exit code. */
+async function inProcess(flags: HostReconcileFlags): Promise<Ran> {
+  const lines: string[] = [];
+  try {
+    const code = await hostReconcileCommand({ config, ...flags }, new SecretRegistry(), (l) => lines.push(l));
+    return { code, stdout: `${lines.join('\n')}\n`, stderr: '' };
+  } catch (err) {
+    return { code: exitCodeFor(err), stdout: `${lines.join('\n')}\n`, stderr: (err as Error).message };
+  }
+}
+
 const lineOf = (out: string, step: string) => out.split('\n').find((l) => new RegExp(`^\\w+ +${step}:`).test(l));
 
-describe('cc-ci host reconcile', () => {
+describe('cc-ci host reconcile', { timeout: 90_000 }, () => {
   it('prints one line a step and the count; a failed step blocks the ones that need it; exit 1', async () => {
     const r = await ccci(['host', 'reconcile', '--profile', 'testbed', '--config', config]);
     expect(r.code).toBe(1);
@@ -69,30 +83,33 @@ describe('cc-ci host reconcile', () => {
   });
 
   it('a second run changes nothing', async () => {
-    const r = await ccci(['host', 'reconcile', '--profile', 'testbed', '--config', config]);
+    const r = await inProcess({ profile: 'testbed' });
     expect(r.stdout).toMatch(/host reconcile: 8 steps, 3 ok, 0 changed, 5 failed\n$/);
   });
 
   it('--check names what drifted, changes nothing, exits 1; reconcile puts it back', async () => {
     unlinkSync(join(dir, 'units', 'cc-ci-janitor.timer'));
-    const r = await ccci(['host', 'reconcile', '--check', '--profile', 'testbed', '--config', config]);
+    const r = await inProcess({ check: true, profile: 'testbed' });
     expect(r.code).toBe(1);
     expect(lineOf(r.stdout, 'units')).toMatch(/^drift +units: cc-ci-janitor.timer missing/);
     expect(r.stdout).toMatch(/host check: 8 steps, 2 ok, 1 drift, 5 failed\n$/);
     expect(existsSync(join(dir, 'units', 'cc-ci-janitor.timer'))).toBe(false);
-    const again = await ccci(['host', 'reconcile', '--profile', 'testbed', '--config', config]);
+    const again = await inProcess({ profile: 'testbed' });
     expect(lineOf(again.stdout, 'units')).toMatch(/^changed +units: cc-ci-janitor.timer missing/);
     expect(existsSync(join(dir, 'units', 'cc-ci-janitor.timer'))).toBe(true);
   });
 
-  it('refuses --role runner and control, an unknown profile, and a missing config with exit 2', async () => {
+  it('refuses --role runner and control with exit 2: only all is built', async () => {
     const runner = await ccci(['host', 'reconcile', '--role', 'runner', '--config', config]);
     expect(runner).toMatchObject({ code: 2, stderr: expect.stringContaining('--role runner: a host with only the') });
-    const control = await ccci(['host', 'reconcile', '--role', 'control', '--config', config]);
+    const control = await inProcess({ role: 'control' });
     expect(control.code).toBe(2);
-    const profile = await ccci(['host', 'reconcile', '--profile', 'arch', '--config', config]);
+  });
+
+  it('refuses an unknown profile and a missing config with exit 2', async () => {
+    const profile = await inProcess({ profile: 'arch' });
     expect(profile).toMatchObject({ code: 2, stderr: expect.stringContaining('--profile: expected one of') });
-    const missing = await ccci(['host', 'reconcile', '--config', join(dir, 'nope.yml')]);
+    const missing = await inProcess({ config: join(dir, 'nope.yml') });
     expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('cannot read') });
   });
 });
