@@ -202,7 +202,7 @@ export interface SecretWanted {
    * Undefined when the file cannot be read.
    */
   fingerprint: string | undefined;
-  /** A changed file is rotated to a new version; false: a change is refused (a restic password). */
+  /** A changed file is inserted as a new version; false: a change is refused. */
   rotate: boolean;
 }
 
@@ -287,10 +287,11 @@ export function decideAbraApp(f: AbraAppFacts, want: AbraAppWanted): Decision<Ab
     }
     if (exists) {
       version = nextVersion(current, recorded?.version);
+      // Worded for --check (drift) and a run (changed) alike.
       said.push(
         recorded
-          ? `${s.file} changed: ${s.name} rotated to ${version}`
-          : `${s.name} not inserted by cc-ci: inserted as ${version}`,
+          ? `${s.file} changed: ${s.name} ${current} → ${version}`
+          : `${s.name} ${current} was not inserted by cc-ci (no record of it): ${current} → ${version}`,
       );
     } else said.push(`${s.name} ${version} missing`);
     if (env[s.versionKey] !== version) values[s.versionKey] = version;

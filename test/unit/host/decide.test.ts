@@ -196,7 +196,7 @@ describe('decideAbraApp (traefik)', () => {
     const changed = { ...app, secrets: app.secrets.map((s) => ({ ...s, fingerprint: 'bbb' })) };
     const d = decideAbraApp(running, changed);
     expect(kinds(d)).toEqual(['set-env', 'insert-secret', 'insert-secret', 'deploy', 'wait']);
-    expect(d.detail).toContain('ssl_cert rotated to v2');
+    expect(d.detail).toContain('/c.pem changed: ssl_cert v1 → v2');
     if (d.kind === 'act')
       expect(d.actions[0]).toMatchObject({
         values: { SECRET_WILDCARD_CERT_VERSION: 'v2', SECRET_WILDCARD_KEY_VERSION: 'v2' },
