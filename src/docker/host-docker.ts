@@ -50,14 +50,24 @@ interface RawSwarmInfo {
   Cluster?: { DefaultAddrPool?: string[] };
 }
 
+/** Each call to the Engine (swarm init included, which answers within seconds). */
+const CALL_TIMEOUT_MS = 60_000;
+
 export function createHostDocker(api: Docker): HostDocker {
+  // A hung daemon is an answer too ("no answer within"), never a hang of reconcile.
   const call = async <T>(what: string, op: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s`)), CALL_TIMEOUT_MS);
+    });
     try {
-      return await op();
+      return await Promise.race([op(), late]);
     } catch (err) {
       throw Object.assign(new Error(`${what}: ${errorMessage(err)}`), {
         statusCode: (err as { statusCode?: number }).statusCode,
       });
+    } finally {
+      clearTimeout(timer);
     }
   };
   return {
