@@ -198,8 +198,7 @@ export interface SecretWanted {
   file: string;
   /**
    * What tells a changed file from the one inserted: a certificate's sha256 (public); for a
-   * password, its size and modification time (nothing derived from the secret is recorded).
-   * Undefined when the file cannot be read.
+   * password, a salted scrypt hash. Undefined when the file cannot be read.
    */
   fingerprint: string | undefined;
   /** A changed file is inserted as a new version; false: a change is refused. */

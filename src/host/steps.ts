@@ -11,7 +11,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ABRA_INSTALL_HINT, MIN_ABRA_VERSION, abraVersionAtLeast } from '../abra/abra-version.js';
 import { abraServerDir } from '../abra/server-entry.js';
@@ -40,6 +39,7 @@ import {
 import { BACKUPBOT_RECIPE, STORE_MODE, TRAEFIK_RECIPE, type HostDesired } from './desired.js';
 import type { Decision, StepResult } from './outcome.js';
 import { inspectSelfSigned, makeSelfSigned } from './self-signed.js';
+import { passwordFingerprint, sha256Of } from './fingerprint.js';
 import type { HostSystem } from './system.js';
 import { enabledUnits, renderUnits } from './units.js';
 
@@ -238,25 +238,6 @@ function writeState(file: string, state: HostState): void {
   renameSync(`${file}.new`, file);
 }
 
-/** A password file's fingerprint: its size and modification time, never anything read from it. */
-function fileStamp(file: string): string | undefined {
-  try {
-    readFileSync(file);
-    const st = statSync(file);
-    return `size ${st.size}, modified ${st.mtime.toISOString()}`;
-  } catch {
-    return undefined;
-  }
-}
-
-function sha256Of(file: string): string | undefined {
-  try {
-    return createHash('sha256').update(readFileSync(file)).digest('hex');
-  } catch {
-    return undefined;
-  }
-}
-
 async function observeApp(d: HostDesired, p: HostPorts, want: Omit<AbraAppWanted, 'env'>): Promise<AbraAppFacts> {
   const envFile = appEnvFile(d, want.domain);
   const state = readState(d.stateFile);
@@ -430,7 +411,10 @@ const backupStep: Step = {
           name: 'restic_password',
           versionKey: 'SECRET_RESTIC_PASSWORD_VERSION',
           file: b.passwordFile,
-          fingerprint: fileStamp(b.passwordFile),
+          fingerprint: passwordFingerprint(
+            b.passwordFile,
+            readState(d.stateFile).secrets[`${b.domain}/restic_password`]?.fingerprint,
+          ),
           // docs/secrets.md: the new password is added to the repository (restic key add) before the file changes.
           rotate: true,
         },
