@@ -1,7 +1,6 @@
 // `cc-ci doctor`: the host against the config. The list of checks, in the order they are printed;
 // each is built from the config and the probes src/wiring/ hands in (abra, Docker and Chromium
 // through src/abra/ and src/docker/; the forge through src/forge/), so a test can hand in fakes.
-import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import type { ForgeClient, User } from '../forge/types.js';
 import type { AbraCall } from '../abra/abra-calls.js';
@@ -53,13 +52,7 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
     {
       name: 'ingress certificate',
       needs: 'ingress',
-      run: () =>
-        checkIngressCertificate({
-          ingress: swarm.ingress,
-          domain: swarm.domain,
-          // Relative to the config's folder, as every path in it (an absolute one stays as it is).
-          ...(swarm.ingressCa !== undefined ? { ingressCa: resolve(dirname(config.path), swarm.ingressCa) } : {}),
-        }),
+      run: () => checkIngressCertificate(swarm),
     },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },
