@@ -227,6 +227,7 @@ describe('through the config: the doctor lines', () => {
       `FAIL  abra server          ${join(configDir, 'abra', 'servers', 'default')} does not exist`,
     );
     expect(report).toContain(`fix: ABRA_DIR=${join(configDir, 'abra')} abra server add default`);
+    expect(report).toContain('`cc-ci host reconcile` adds it too');
     expect(report).toMatch(/\nok {4}ingress certificate {2}\*\.ci\.test, valid until .*chain to swarm\.ingressCa/);
     expect(report).toMatch(/\n2 passed, 1 failed$/);
     execFileSync('rm', ['-rf', configDir]);
