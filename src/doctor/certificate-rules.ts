@@ -56,7 +56,7 @@ export function judgeServedCertificate(cert: ServedCertificate, ctx: Certificate
     fixes.push("check this host's clock (timedatectl), or install a certificate that is valid now");
   }
   if (expired) {
-    problems.push(`it expired on ${when(cert.validTo)} (${daysBetween(cert.validTo, ctx.now)} days ago)`);
+    problems.push(`it expired on ${when(cert.validTo)} (${days(daysBetween(cert.validTo, ctx.now))} ago)`);
     fixes.push(`renew it: ${install}`);
   }
 
@@ -86,7 +86,7 @@ export function judgeServedCertificate(cert: ServedCertificate, ctx: Certificate
   const trust = cert.rootIsExtraCa
     ? `swarm.ingressCa (${cert.root ?? 'its CA'})`
     : `${cert.root ?? 'a CA'} (Node's CAs)`;
-  const found = `${wildcard}, valid until ${when(cert.validTo)} (${daysLeft} days left), chain to ${trust}`;
+  const found = `${wildcard}, valid until ${when(cert.validTo)} (${days(daysLeft)} left), chain to ${trust}`;
   if (cert.validTo.getTime() - ctx.now.getTime() < EXPIRY_WARNING_DAYS * DAY_MS) {
     return {
       ok: true,
@@ -123,6 +123,8 @@ function chainProblem(code: string, issuer: string, ingressCa: string | undefine
 function when(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
 
 function daysBetween(from: Date, to: Date): number {
   return Math.floor((to.getTime() - from.getTime()) / DAY_MS);
