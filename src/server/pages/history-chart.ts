@@ -4,7 +4,7 @@
 // the pages' palette written out, so the SVG means the same outside the page's stylesheet.
 import type { HistoryPoint } from '../../model/history.js';
 import { HISTORY_DAYS, historySince } from '../../model/history.js';
-import { markup, type Html } from './html.js';
+import { markup, raw, type Html } from './html.js';
 
 const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#bc4c00', line: '#57606a', grid: '#d8dee4' } as const;
 const MAX_LEVEL = 5;
@@ -84,6 +84,17 @@ function stepPath(points: readonly HistoryPoint[], f: Frame): string {
   return `${d} H${f.right}`;
 }
 
+type Attrs = Record<string, string | number>;
+
+/** An SVG element: its attributes escaped, in the order given; with children or self-closed. */
+function el(name: string, attrs: Attrs, ...children: unknown[]): Html {
+  const list = Object.entries(attrs).map(([key, value]) => markup` ${raw(key)}="${String(value)}"`);
+  const tag = raw(name);
+  return children.length > 0 ? markup`<${tag}${list}>${children}</${tag}>` : markup`<${tag}${list}/>`;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
 const CHART = { width: 720, height: 170, left: 34, right: 12, top: 12, bottom: 26 };
 
 /**
@@ -96,35 +107,53 @@ export function historyChart(recipe: string, points: readonly HistoryPoint[], wi
   const f = frame(window, CHART);
   const grid = Array.from({ length: MAX_LEVEL + 1 }, (_, level) => {
     const y = f.y(level);
-    return markup`<line x1="${f.left}" x2="${f.right}" y1="${y}" y2="${y}" stroke="${COLOURS.grid}"/><text x="${f.left - 8}" y="${y + 4}" text-anchor="end">L${level}</text>`;
+    return [
+      el('line', { x1: f.left, x2: f.right, y1: y, y2: y, stroke: COLOURS.grid }),
+      el('text', { x: f.left - 8, y: y + 4, 'text-anchor': 'end' }, `L${level}`),
+    ];
   });
   const start = historySince(window.now, days).toISOString();
   const middle = new Date((Date.parse(start) + window.now.getTime()) / 2).toISOString();
+  const below = CHART.height - 6;
   const dates = [
-    markup`<text x="${f.left}" y="${CHART.height - 6}" text-anchor="start">${day(start)}</text>`,
-    markup`<text x="${f.x(middle)}" y="${CHART.height - 6}" text-anchor="middle">${day(middle)}</text>`,
-    markup`<text x="${f.right}" y="${CHART.height - 6}" text-anchor="end">${day(window.now.toISOString())}</text>`,
+    el('text', { x: f.left, y: below, 'text-anchor': 'start' }, day(start)),
+    el('text', { x: f.x(middle), y: below, 'text-anchor': 'middle' }, day(middle)),
+    el('text', { x: f.right, y: below, 'text-anchor': 'end' }, day(window.now.toISOString())),
   ];
   const path = stepPath(points, f);
   const marks = points.map((p) => {
-    const tip = markup`<title>${`${day(p.finishedAt)} ${p.runId}: ${pointLabel(p)}`}</title>`;
+    const tip = el('title', {}, `${day(p.finishedAt)} ${p.runId}: ${pointLabel(p)}`);
     const x = f.x(p.finishedAt);
     if (p.verdict === 'error') {
       const y = f.bottom + 3;
-      const tri = `${x - 4},${y + 7} ${x + 4},${y + 7} ${x},${y}`;
-      return markup`<polygon class="error" points="${tri}" fill="${COLOURS.error}">${tip}</polygon>`;
+      const corners = `${x - 4},${y + 7} ${x + 4},${y + 7} ${x},${y}`;
+      return el('polygon', { class: 'error', points: corners, fill: COLOURS.error }, tip);
     }
-    return markup`<circle class="${p.verdict}" cx="${x}" cy="${f.y(levelOf(p))}" r="4" fill="${COLOURS[p.verdict]}" stroke="#fff" stroke-width="1.5">${tip}</circle>`;
+    const dot = { class: p.verdict, cx: x, cy: f.y(levelOf(p)), r: 4, fill: COLOURS[p.verdict] };
+    return el('circle', { ...dot, stroke: '#fff', 'stroke-width': 1.5 }, tip);
   });
-  const title = `${recipe}: default-branch level over the last ${days} days`;
-  return markup`<svg class="history-chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="history-title history-desc" viewBox="${`0 0 ${CHART.width} ${CHART.height}`}" width="${CHART.width}" height="${CHART.height}" font-family="system-ui,sans-serif" font-size="11" fill="${COLOURS.line}">
-<title id="history-title">${title}</title>
-<desc id="history-desc">${historySummary(points, days)}</desc>
-<g class="grid">${grid}</g>
-<g class="dates">${dates}</g>
-${path ? markup`<path class="level" d="${path}" fill="none" stroke="${COLOURS.line}" stroke-width="2"/>` : ''}
-<g class="runs">${marks}</g>
-</svg>`;
+  const svg = {
+    class: 'history-chart',
+    xmlns: SVG_NS,
+    role: 'img',
+    'aria-labelledby': 'history-title history-desc',
+    viewBox: `0 0 ${CHART.width} ${CHART.height}`,
+    width: CHART.width,
+    height: CHART.height,
+    'font-family': 'system-ui,sans-serif',
+    'font-size': 11,
+    fill: COLOURS.line,
+  };
+  return el(
+    'svg',
+    svg,
+    el('title', { id: 'history-title' }, `${recipe}: default-branch level over the last ${days} days`),
+    el('desc', { id: 'history-desc' }, historySummary(points, days)),
+    el('g', { class: 'grid' }, grid),
+    el('g', { class: 'dates' }, dates),
+    path ? el('path', { class: 'level', d: path, fill: 'none', stroke: COLOURS.line, 'stroke-width': 2 }) : '',
+    el('g', { class: 'runs' }, marks),
+  );
 }
 
 const SPARK = { width: 120, height: 24, left: 2, right: 4, top: 3, bottom: 3 };
@@ -136,17 +165,36 @@ export function historySparkline(points: readonly HistoryPoint[], window: Histor
   const path = stepPath(points, f);
   const last = points[points.length - 1];
   const dot = last
-    ? markup`<circle class="${last.verdict}" cx="${f.x(last.finishedAt)}" cy="${last.verdict === 'error' ? f.bottom : f.y(levelOf(last))}" r="2.5" fill="${COLOURS[last.verdict]}"/>`
+    ? el('circle', {
+        class: last.verdict,
+        cx: f.x(last.finishedAt),
+        cy: last.verdict === 'error' ? f.bottom : f.y(levelOf(last)),
+        r: 2.5,
+        fill: COLOURS[last.verdict],
+      })
     : '';
   const errors = points
     .filter((p) => p.verdict === 'error')
-    .map(
-      (p) =>
-        markup`<line x1="${f.x(p.finishedAt)}" x2="${f.x(p.finishedAt)}" y1="${SPARK.height - 3}" y2="${SPARK.height}" stroke="${COLOURS.error}"/>`,
-    );
-  return markup`<svg class="sparkline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${summary}" viewBox="${`0 0 ${SPARK.width} ${SPARK.height}`}" width="${SPARK.width}" height="${SPARK.height}">
-<title>${summary}</title>
-<line x1="${f.left}" x2="${f.right}" y1="${f.bottom}" y2="${f.bottom}" stroke="${COLOURS.grid}"/>
-${path ? markup`<path d="${path}" fill="none" stroke="${COLOURS.line}" stroke-width="1.5"/>` : ''}${errors}${dot}
-</svg>`;
+    .map((p) => {
+      const x = f.x(p.finishedAt);
+      return el('line', { x1: x, x2: x, y1: SPARK.height - 3, y2: SPARK.height, stroke: COLOURS.error });
+    });
+  const svg = {
+    class: 'sparkline',
+    xmlns: SVG_NS,
+    role: 'img',
+    'aria-label': summary,
+    viewBox: `0 0 ${SPARK.width} ${SPARK.height}`,
+    width: SPARK.width,
+    height: SPARK.height,
+  };
+  return el(
+    'svg',
+    svg,
+    el('title', {}, summary),
+    el('line', { x1: f.left, x2: f.right, y1: f.bottom, y2: f.bottom, stroke: COLOURS.grid }),
+    path ? el('path', { d: path, fill: 'none', stroke: COLOURS.line, 'stroke-width': 1.5 }) : '',
+    errors,
+    dot,
+  );
 }

@@ -53,6 +53,9 @@ function ran(recipe: string, daysAgo: number, end: RunEnd, over: Partial<Trigger
   runs.finish(id, { sha: `${n.toString(16).padStart(8, '0')}${'c'.repeat(32)}`, ...end }, finished);
   return id;
 }
+// The page's globals, for code run in Chromium (the tests' types have no DOM).
+type PageGlobals = { document: { scripts: { length: number } }; getComputedStyle(el: unknown): { fill: string } };
+
 const pass = (level: number): RunEnd => ({ state: 'passed', verdict: 'pass', level });
 const fail = (level: number): RunEnd => ({ state: 'failed', verdict: 'fail', level });
 const error: RunEnd = {
@@ -127,7 +130,7 @@ describe('the history chart in Chromium', () => {
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${base}/recipes/custom-html`);
 
-    expect(await page.evaluate(() => document.scripts.length)).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.scripts.length)).toBe(0);
     const chart = page.getByRole('img', { name: 'custom-html: default-branch level over the last 90 days' });
     await expect.poll(() => chart.isVisible()).toBe(true);
     const box = (await chart.boundingBox())!;
@@ -144,7 +147,12 @@ describe('the history chart in Chromium', () => {
     const dots = await page.locator('svg.history-chart g.runs circle').evaluateAll((els) =>
       els.map((el) => {
         const r = el.getBoundingClientRect();
-        return { kind: el.getAttribute('class'), fill: getComputedStyle(el).fill, y: r.top + r.height / 2, x: r.left };
+        return {
+          kind: el.getAttribute('class'),
+          fill: (globalThis as unknown as PageGlobals).getComputedStyle(el).fill,
+          y: r.top + r.height / 2,
+          x: r.left,
+        };
       }),
     );
     expect(dots.map((d) => d.kind)).toEqual(['pass', 'pass', 'fail', 'pass', 'pass', 'fail', 'pass', 'pass', 'pass']);
@@ -159,7 +167,9 @@ describe('the history chart in Chromium', () => {
     const errorMark = page.locator('svg.history-chart polygon.error');
     expect(await errorMark.count()).toBe(1);
     expect((await errorMark.boundingBox())!.y).toBeGreaterThan(Math.max(...dots.map((d) => d.y)));
-    expect(await errorMark.evaluate((el) => getComputedStyle(el).fill)).toBe('rgb(188, 76, 0)');
+    expect(await errorMark.evaluate((el) => (globalThis as unknown as PageGlobals).getComputedStyle(el).fill)).toBe(
+      'rgb(188, 76, 0)',
+    );
 
     // The same data as a table, behind a click, newest first, each run linked.
     const table = page.locator('details.history-data');

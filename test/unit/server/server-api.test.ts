@@ -408,7 +408,7 @@ describe('GET /api/recipes/:recipe/history', () => {
     h.deps.clock = { now: () => new Date(iso) } as ServerDeps['clock'];
   };
 
-  it('answers the badge runs of the last 90 days, oldest first; PR runs and unfinished runs are not in it', async () => {
+  it('answers the badge runs of the last 90 days, oldest first; no PR runs, no unfinished ones', async () => {
     finished(h.store, 'h1', req('custom-html'), { state: 'passed', verdict: 'pass', level: 5 });
     finished(h.store, 'h2', req('custom-html', { pr: 7 }), { state: 'failed', verdict: 'fail', level: 1 });
     finished(h.store, 'h3', req('custom-html'), { state: 'failed', verdict: 'fail', level: 3 });

@@ -239,7 +239,7 @@ describe('pages', () => {
     expect(took).toBeLessThan(1000);
   });
 
-  it('recipe page: the default-branch level of the last 90 days as a chart and a table; overview: sparklines', async () => {
+  it('recipe page: the default-branch level of 90 days as a chart and a table; overview: sparklines', async () => {
     const { store, runs } = world;
     const ago = (days: number) => new Date(Date.now() - days * 86_400_000);
     store.insertRun('c-old', request(), ago(120));
