@@ -26,8 +26,8 @@ export function missingAbraServer(abraDir: string, server: string): MissingAbraS
     dir,
     detail: `${dir} does not exist: abra does not know the server "${server}"`,
     fix:
-      `ABRA_DIR=${abraDir} abra server add ${server} (--local for this machine), ` +
-      'or set swarm.server / swarm.abraDir to the ones abra uses',
+      `ABRA_DIR=${abraDir} abra server add ${server} (--local for this machine; \`cc-ci host reconcile\` ` +
+      'adds it too), or set swarm.server / swarm.abraDir to the ones abra uses',
   };
 }
 

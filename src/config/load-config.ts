@@ -199,7 +199,9 @@ function finish(
       ...c.swarm,
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,
       abraDir: at(c.swarm.abraDir ?? env.ABRA_DIR ?? resolve(homedir(), '.abra')),
+      ...(c.swarm.ingressCa ? { ingressCa: at(c.swarm.ingressCa) } : {}),
     },
+    host: hostPaths(c.host, at),
     secrets: values,
     secretOrigins: Object.fromEntries(entries(sources).map(([name, source]) => [name, source.origin])),
   };
@@ -207,6 +209,17 @@ function finish(
   const weak = weakSecretProblems(loaded);
   if (weak.length > 0 && !allowWeakSecrets) throw new CcciError('CONFIG_INVALID', weak.join('; '));
   return deepFreeze(loaded);
+}
+
+/** The host's files, relative to the config file like every other path. */
+function hostPaths(host: ConfigFile['host'], at: (p: string) => string): ConfigFile['host'] {
+  return {
+    ...host,
+    ...(host.certFile ? { certFile: at(host.certFile) } : {}),
+    ...(host.keyFile ? { keyFile: at(host.keyFile) } : {}),
+    ...(host.unitsDir ? { unitsDir: at(host.unitsDir) } : {}),
+    ...(host.backup ? { backup: { ...host.backup, passwordFile: at(host.backup.passwordFile) } } : {}),
+  };
 }
 
 /** A document that expands too many aliases (a YAML bomb) is refused like any other bad config. */

@@ -61,6 +61,8 @@ const swarmSchema = z.strictObject({
   abraDir: z.string().optional(),
   dockerHost: z.string().default('unix:///var/run/docker.sock'),
   ingress: z.url().default('https://127.0.0.1:443'),
+  // A CA file to trust for the ingress besides the system's (a test host's own CA).
+  ingressCa: z.string().optional(),
 });
 
 const runnerSchema = z.strictObject({
@@ -136,6 +138,47 @@ const secretsSchema = z.strictObject({
   ageIdentityFile: z.string().optional(),
 });
 
+// `cc-ci host reconcile` (src/host/): the swarm it initialises when the node is in none. Loopback by
+// default: a CI host's swarm has one node, so its management port need not listen on the network,
+// and the pool is one a host's own networks and resolver are unlikely to be in (Docker's default,
+// 10.0.0.0/8, often covers the resolver).
+const hostSwarmSchema = z.strictObject({
+  advertiseAddr: z.string().min(1).default('127.0.0.1'),
+  listenAddr: z.string().min(1).default('127.0.0.1:2377'),
+  addressPool: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected a CIDR like 10.201.0.0/16')
+    .default('10.201.0.0/16'),
+});
+
+const hostSchema = z.strictObject({
+  // The wildcard certificate for *.<swarm.domain> and its key: traefik's ssl_cert and ssl_key.
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  // A system user to run cc-ci as (made with useradd --system); without it the units run as root.
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name like cc-ci')
+    .optional(),
+  swarm: hostSwarmSchema.default(hostSwarmSchema.parse({})),
+  // The overlay network traefik and every app join; recipes name it `proxy`: change it only for tests.
+  proxyNetwork: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+    .default('proxy'),
+  // backup-bot-two: its restic repository (as the bot sees it) and the file holding the repository's password.
+  backup: z
+    .strictObject({
+      repository: z.string().min(1),
+      passwordFile: z.string().min(1),
+      // The bot's app domain (default backups.<swarm.domain>).
+      domain: z.string().optional(),
+    })
+    .optional(),
+  // Where the units are written (default /etc/systemd/system; --units-dir overrides it).
+  unitsDir: z.string().optional(),
+});
+
 export const configSchema = z
   .strictObject({
     forge: forgeSchema.optional(),
@@ -147,6 +190,7 @@ export const configSchema = z
     dashboard: dashboardSchema.default(dashboardSchema.parse({})),
     retention: retentionSchema.default(retentionSchema.parse({})),
     secrets: secretsSchema.optional(),
+    host: hostSchema.default(hostSchema.parse({})),
     schedules: z.array(scheduleSchema).default([]),
   })
   .superRefine((c, ctx) => {

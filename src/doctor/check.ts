@@ -10,8 +10,10 @@ export interface Outcome {
   detail: string;
   /** One line per item when there are several (each missing abra flag, each repository). */
   more?: string[];
-  /** What to do about a failure. */
+  /** What to do about a failure or a warning. */
   fix?: string;
+  /** Passed, but something will need doing (a certificate close to its end): printed `warn`, exit 0. */
+  warn?: boolean;
 }
 
 export interface Check {
@@ -73,24 +75,27 @@ export function formatResults(results: readonly CheckResult[]): string[] {
   const width = Math.max(...results.map((r) => r.name.length));
   const lines: string[] = [];
   for (const r of results) {
-    const mark = r.ok ? 'ok  ' : r.skipped ? 'skip' : 'FAIL';
+    const mark = r.skipped ? 'skip' : !r.ok ? 'FAIL' : r.warn ? 'warn' : 'ok  ';
     lines.push(`${mark}  ${r.name.padEnd(width)}  ${r.detail}`);
     const indent = ' '.repeat(6 + width + 2);
     for (const item of r.more ?? []) lines.push(`${indent}- ${item}`);
-    if (!r.ok && r.fix) lines.push(`${indent}fix: ${r.fix}`);
+    if ((!r.ok || r.warn) && r.fix) lines.push(`${indent}fix: ${r.fix}`);
   }
   const failed = results.filter((r) => !r.ok && !r.skipped).length;
   const skipped = results.filter((r) => r.skipped).length;
+  const warned = results.filter((r) => r.ok && r.warn).length;
+  const warnings = warned ? ` (${warned} with a warning)` : '';
+  const passed = results.length - failed - skipped;
   lines.push(
     '',
     failed === 0 && skipped === 0
-      ? `all ${results.length} checks passed`
-      : `${results.length - failed - skipped} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
+      ? `all ${results.length} checks passed${warnings}`
+      : `${passed} passed${warnings}, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
   );
   return lines;
 }
 
-/** 0 when every check passed, 1 otherwise. */
+/** 0 when every check passed (warnings included), 1 otherwise. */
 export function doctorExitCode(results: readonly CheckResult[]): 0 | 1 {
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -13,7 +13,7 @@ import type { Check } from './check.js';
 import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
 import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
 import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
-import { checkAbraServer, checkChromium, checkIngress, checkStore } from './host-checks.js';
+import { checkAbraServer, checkChromium, checkIngress, checkIngressCertificate, checkStore } from './host-checks.js';
 import { checkSecretLengths } from './secret-checks.js';
 
 export interface DoctorDeps {
@@ -49,6 +49,11 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
       run: () => checkBackupRepo(deps.backups, (s) => testAppPattern(swarm.domain).stack.test(s)),
     },
     { name: 'ingress', run: () => checkIngress(swarm.ingress) },
+    {
+      name: 'ingress certificate',
+      needs: 'ingress',
+      run: () => checkIngressCertificate(swarm),
+    },
     { name: 'store', run: () => checkStore(config.store) },
     { name: 'chromium', timeoutMs: 30_000, run: () => checkChromium(deps.chromium) },
     { name: 'secrets', run: () => checkSecretLengths(config) },

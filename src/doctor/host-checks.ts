@@ -1,12 +1,14 @@
 // The host around the swarm: cc-ci's store is writable, abra knows the server, Chromium starts,
-// and the ingress takes a TCP connection.
-import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs';
+// the ingress takes a TCP connection and serves a certificate for the swarm's domain.
+import { accessSync, constants, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../model/errors.js';
 import type { ChromiumAnswer } from '../browser/probe.js';
 import { abraServerDir, missingAbraServer } from '../abra/server-entry.js';
 import type { Outcome } from './check.js';
+import { judgeServedCertificate, plainHttpIngress } from './certificate-rules.js';
+import { readServedCertificate } from './tls-probe.js';
 
 /** Creates and removes a file in the store; a store that does not exist yet must be creatable. */
 export async function checkStore(store: string): Promise<Outcome> {
@@ -74,6 +76,58 @@ export async function checkIngress(ingress: string, timeoutMs = 5_000): Promise<
     );
   });
 }
+
+/** The SNI name the certificate check sends: a name under the wildcard that no test app takes. */
+export const doctorServerName = (domain: string) => `cc-ci-doctor.${domain}`;
+
+/**
+ * The certificate the ingress serves for a name under `*.<swarm.domain>`: one TLS handshake,
+ * judged by certificate-rules.ts. An http:// ingress is a warning.
+ */
+export async function checkIngressCertificate(
+  swarm: { ingress: string; domain: string; ingressCa?: string },
+  opts: { timeoutMs?: number; now?: () => Date } = {},
+): Promise<Outcome> {
+  const url = new URL(swarm.ingress);
+  if (url.protocol !== 'https:') return plainHttpIngress(swarm.ingress);
+  let extraCa: string | undefined;
+  if (swarm.ingressCa !== undefined) {
+    try {
+      extraCa = readFileSync(swarm.ingressCa, 'utf8');
+    } catch (err) {
+      return {
+        ok: false,
+        detail: `cannot read swarm.ingressCa ${swarm.ingressCa}: ${errnoOf(err)}`,
+        fix: "set swarm.ingressCa to the PEM file of the CA that signed the ingress's certificate, readable by cc-ci",
+      };
+    }
+  }
+  const servername = doctorServerName(swarm.domain);
+  const answer = await readServedCertificate({
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || 443),
+    servername,
+    extraCa,
+    timeoutMs: opts.timeoutMs,
+  });
+  if (!answer.ok) {
+    return {
+      ok: false,
+      detail: `${swarm.ingress} (SNI ${servername}): ${answer.detail}`,
+      fix:
+        "point swarm.ingress at traefik's HTTPS entrypoint (web-secure, port 443); " +
+        'an http:// port does not speak TLS',
+    };
+  }
+  return judgeServedCertificate(answer.certificate, {
+    domain: swarm.domain,
+    servername,
+    ingressCa: swarm.ingressCa,
+    now: (opts.now ?? (() => new Date()))(),
+  });
+}
+
+const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? errorMessage(err);
 
 function exists(path: string): boolean {
   try {

@@ -87,6 +87,10 @@ const migrations: string[] = [
   `ALTER TABLE runs ADD COLUMN pruned_at TEXT;`,
   // Who said a stage is na (operator, recipe, cc-ci): only the operator's counts for the level.
   `ALTER TABLE stages ADD COLUMN na_by TEXT;`,
+  // A recipe's history (the chart, GET /api/recipes/:recipe/history): its badge runs by end time,
+  // covering what is read, pr included (SQLite reads the partial WHERE's columns too): no lookup of the row.
+  `CREATE INDEX runs_badge_history ON runs (recipe, finished_at, id, verdict, level, sha, pr)
+   WHERE pr IS NULL AND verdict IS NOT NULL;`,
   // Scheduled sweeps: each schedule's last firing (a firing missed while serve was down runs once
   // at the next start), and each sweep that queued runs (its runs name it in trigger.sweep).
   `CREATE TABLE schedule_firings (

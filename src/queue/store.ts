@@ -10,6 +10,17 @@ import { stageNames, type NaBy, type StageResult, type Verdict } from '../model/
 import { migrate } from './migrations.js';
 import type { RunRecord, TriggeredRequest, RunState, StageRow } from '../model/run.js';
 import type { RetentionRow } from '../model/retention.js';
+import { HISTORY_MAX_POINTS, type HistoryPoint } from '../model/history.js';
+
+/**
+ * A recipe's badge runs (no PR, a verdict: the rule of finishRun's badge_run) that ended since a
+ * time, newest first. Its WHERE repeats the partial index runs_badge_history's, so SQLite reads
+ * that index and stops at the limit.
+ */
+export const HISTORY_SQL =
+  'SELECT id, finished_at, verdict, level, sha FROM runs INDEXED BY runs_badge_history ' +
+  'WHERE recipe = ? AND pr IS NULL AND verdict IS NOT NULL AND finished_at >= ? ' +
+  'ORDER BY finished_at DESC LIMIT ?';
 
 export interface RunFilter {
   recipe?: string;
@@ -427,6 +438,28 @@ export class RunStore {
       latest: row?.latest_run ? this.getRun(row.latest_run) : undefined,
       badge: row?.badge_run ? this.getRun(row.badge_run) : undefined,
     };
+  }
+
+  /**
+   * A recipe's badge runs that ended at or after `since`, oldest first: the newest `limit` of them
+   * (at most HISTORY_MAX_POINTS).
+   */
+  history(recipe: string, since: Date, limit = HISTORY_MAX_POINTS): HistoryPoint[] {
+    const cap = Math.min(Math.max(Math.floor(limit), 1), HISTORY_MAX_POINTS);
+    const rows = this.sql(HISTORY_SQL).all(recipe, since.toISOString(), cap) as Array<{
+      id: string;
+      finished_at: string;
+      verdict: Verdict;
+      level: number | null;
+      sha: string | null;
+    }>;
+    return rows.reverse().map((r) => ({
+      runId: r.id,
+      finishedAt: r.finished_at,
+      verdict: r.verdict,
+      ...(r.level === null ? {} : { level: r.level }),
+      ...(r.sha === null ? {} : { sha: r.sha }),
+    }));
   }
 
   countByState(): Record<RunState, number> {

@@ -122,7 +122,8 @@ function stageTable(stages: StageRow[]): string[] {
   ];
 }
 
-function firstFailure(stages: StageRow[]): { stage: string; check: string; message: string } | undefined {
+/** The first failing stage that is not advisory, with its first failing check and its message. */
+export function firstFailure(stages: StageRow[]): { stage: string; check: string; message: string } | undefined {
   for (const s of stages) {
     if (s.status !== 'fail' || s.advisory) continue;
     const row = s.checks.find((c) => c.status === 'fail');

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { errorMessage } from '../model/errors.js';
+import { HISTORY_DAYS, HISTORY_MAX_POINTS, historySince } from '../model/history.js';
 import { isTerminal, runStates, type RunRecord, type RunState } from '../model/run.js';
 import {
   isOnOrigin,
@@ -175,6 +176,8 @@ const listQuery = z.object({
     .optional(),
 });
 
+const recipeParam = validated(validateRecipeName);
+
 /** The first issue of a failed parse, naming its field. */
 function describeIssue(error: z.ZodError, what: string): string {
   const issue = error.issues[0];
@@ -251,6 +254,30 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
       };
     });
     return sendJson(reply, deps, 200, { recipes });
+  });
+
+  // The data of the recipe page's chart: the badge runs of the last HISTORY_DAYS days, oldest first.
+  app.get<{ Params: { recipe: string } }>('/api/recipes/:recipe/history', async (req, reply) => {
+    const { recipe } = req.params;
+    const name = recipeParam.safeParse(recipe);
+    if (!name.success) return sendError(reply, deps, 400, 'INPUT_INVALID', describeIssue(name.error, 'recipe'));
+    const now = deps.clock?.now() ?? new Date();
+    const points = store.history(recipe, historySince(now));
+    if (points.length === 0 && !store.recipe(recipe).latest && !deps.recipes().includes(recipe))
+      return sendError(reply, deps, 404, 'NOT_FOUND', 'no such recipe: it has no runs and is not enrolled');
+    return sendJson(reply, deps, 200, {
+      recipe,
+      days: HISTORY_DAYS,
+      // At most this many points, the newest: as many points as this may mean older runs were left out.
+      limit: HISTORY_MAX_POINTS,
+      points: points.map((p) => ({
+        runId: p.runId,
+        finishedAt: p.finishedAt,
+        verdict: p.verdict,
+        level: p.level ?? null,
+        sha: p.sha ?? null,
+      })),
+    });
   });
 
   app.post('/api/runs', { onRequest: admin }, async (req, reply) => {

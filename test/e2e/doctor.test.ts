@@ -1,7 +1,8 @@
 // `cc-ci doctor` on the testbed (testbed/up must have run): all green against the testbed's
-// config (and against the stand-in forge, with a forge section); an abra whose --help lacks
-// --no-converge-checks is named by doctor and stops `cc-ci serve` at start-up; a dead Docker
-// socket is named quickly, and what needs Docker is skipped rather than hung on.
+// config, the certificate its ingress serves included (and against the stand-in forge, with a
+// forge section); an abra whose --help lacks --no-converge-checks is named by doctor and stops
+// `cc-ci serve` at start-up; a dead Docker socket is named quickly, and what needs Docker is
+// skipped rather than hung on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ function edited(file: string, change: (doc: Record<string, any>) => void): strin
 
 /** The line of one check: its mark, its name padded to the longest, then what it found. */
 const line = (stdout: string, name: string) =>
-  stdout.split('\n').find((l) => new RegExp(`^(ok|FAIL|skip) +${name} {2,}`).test(l)) ?? '';
+  stdout.split('\n').find((l) => new RegExp(`^(ok|warn|FAIL|skip) +${name} {2,}`).test(l)) ?? '';
 
 describe('cc-ci doctor', () => {
   it('is all green on the testbed (exit 0)', async () => {
@@ -40,6 +41,7 @@ describe('cc-ci doctor', () => {
       'backup-bot-two',
       'backup repository',
       'ingress',
+      'ingress certificate',
       'store',
       'chromium',
     ]) {
@@ -48,6 +50,10 @@ describe('cc-ci doctor', () => {
     expect(line(r.stdout, 'abra')).toMatch(/abra version \S+/);
     expect(line(r.stdout, 'backup-bot-two')).toMatch(/backups_app \(label coop-cloud\.backupbot\.enabled=true\)/);
     expect(line(r.stdout, 'backup repository')).toMatch(/restic in the bot reads its repository: \d+ snapshots?/);
+    // The stand-in traefik serves the testbed's wildcard certificate, signed by the testbed's CA.
+    expect(line(r.stdout, 'ingress certificate')).toMatch(
+      /^ok +ingress certificate +\*\.ci\.test, valid until .*, chain to swarm\.ingressCa \(CN=cc-ci testbed CA\)$/,
+    );
   });
 
   it('names an abra flag cc-ci passes that the installed abra lacks, and exits 1', async () => {

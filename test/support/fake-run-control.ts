@@ -47,9 +47,9 @@ export class FakeRunControl implements RunControl {
     return this.store.getRun(id);
   }
 
-  /** Ends a run in the store and says so, as the scheduler does. */
-  finish(id: string, end: RunEnd): void {
-    if (this.store.finishRun(id, end)) this.emit(this.store.getRun(id)!);
+  /** Ends a run in the store (now, or at `at`) and says so, as the scheduler does. */
+  finish(id: string, end: RunEnd, at?: Date): void {
+    if (this.store.finishRun(id, end, at)) this.emit(this.store.getRun(id)!);
   }
 
   /** Tells listeners of a change, with an event of the child's when given. */

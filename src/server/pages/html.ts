@@ -338,6 +338,10 @@ word-break:break-word}
 .checks td.dur{white-space:nowrap;color:var(--muted);font-size:13px;text-align:right}
 .checks td.art{white-space:nowrap;font-size:13px}
 .checks .code{font-family:var(--mono);font-size:12px;font-weight:700;margin-right:6px}
+.history .history-chart{display:block;max-width:100%;height:auto}
+details.history-data summary{cursor:pointer;color:var(--muted);font-size:14px;margin-top:8px}
+details.history-data table{margin-top:8px}
+.sparkline{display:block}
 .shots{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:14px}
 .shots figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 .shots img{display:block;width:100%;height:auto;border-bottom:1px solid var(--soft)}

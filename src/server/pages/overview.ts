@@ -1,8 +1,11 @@
 // GET /: what is going on now (running runs, then the queue in order) and every recipe cc-ci
 // knows with its latest run; above them, each enrolled repository the forge will not let cc-ci
 // poll, with what the forge said and what to do, and each disk below dashboard.minFreeSpace. Reads
-// the per-recipe latest runs and the queued and running runs only, never the whole run history, so
-// it stays fast with a long history. A scheduled sweep under way shows how far it is and its ETA.
+// the per-recipe latest runs, the queued and running runs, and each recipe's latest badge runs of
+// the last 90 days (an indexed read of at most SPARKLINE_POINTS each, for its sparkline, redone only
+// when the recipe's badge run changed: sparklines.ts), never the whole run history, so it stays fast
+// with a long history. A scheduled sweep under way shows how far it is and its ETA.
+import { historySince } from '../../model/history.js';
 import { inQueueOrder, type RunRecord } from '../../model/run.js';
 import { sweepEtaMs } from '../../model/sweep-progress.js';
 import type { SweepRow } from '../../queue/store.js';
@@ -24,6 +27,11 @@ import {
   tone,
   type Html,
 } from './html.js';
+import { historySparkline } from './history-chart.js';
+import { SparklineCache } from './sparklines.js';
+
+/** The most runs a sparkline draws (the latest): enough for 120 pixels, little to read per recipe. */
+export const SPARKLINE_POINTS = 60;
 
 /** Queued runs listed by name; the rest are counted. */
 const MAX_QUEUED_SHOWN = 50;
@@ -38,10 +46,16 @@ const NOW_HEAD = raw(
 );
 const RECIPES_HEAD = raw(
   '<thead><tr><th>Recipe</th><th>Latest run</th><th>Level</th><th class="hide-sm">Badge</th>' +
+    '<th class="hide-sm">Last 90 days</th>' +
     '<th>Ref</th><th>When</th><th>Run</th></tr></thead>',
 );
 
-export function overviewPage(deps: ServerDeps, now: number, disk?: DiskSample): string {
+export function overviewPage(
+  deps: ServerDeps,
+  now: number,
+  disk?: DiskSample,
+  sparklines = new SparklineCache(),
+): string {
   const stored = new Map(deps.store.recipes().map((r) => [r.name, r]));
   const names = [...new Set([...deps.recipes(), ...stored.keys()])].sort();
   const running = deps.store.inState('running');
@@ -83,13 +97,21 @@ export function overviewPage(deps: ServerDeps, now: number, disk?: DiskSample): 
 ${NOW_HEAD}
 <tbody>${nowRows}</tbody></table>${more > 0 ? markup`<p class="empty">and ${more} more queued</p>` : ''}</div>`;
 
+  const since = historySince(new Date(now));
   const recipeRows = latest.map(({ name, run }) => {
     const badge = `/badge/${encodeURIComponent(name)}.svg`;
+    const badgeRun = stored.get(name)?.badge?.id;
+    const sparkline = badgeRun
+      ? sparklines.get(name, badgeRun, now, () =>
+          historySparkline(deps.store.history(name, since, SPARKLINE_POINTS), { now: new Date(now) }),
+        )
+      : '';
     return markup`<tr>
   <td>${recipeLink(name)}</td>
   <td>${run ? pill(run.state) : markup`<span class="muted">no runs yet</span>`}</td>
   <td>${run && run.level !== undefined ? levelMeter(run.level) : ''}</td>
   <td class="badge hide-sm"><img src="${badge}" alt="${`${name} badge`}" loading="lazy"></td>
+  <td class="hide-sm">${sparkline}</td>
   <td class="nowrap">${run ? refAndPr(run, forgeUrl) : ''}</td>
   <td class="nowrap">${run ? timeAgo(run.finishedAt ?? run.startedAt ?? run.createdAt, now) : ''}</td>
   <td>${run ? runLink(run.id) : ''}</td>

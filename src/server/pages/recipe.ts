@@ -1,5 +1,8 @@
-// GET /recipes/:recipe: a recipe's runs, newest first (the last 100).
+// GET /recipes/:recipe: a recipe's default-branch level over the last 90 days (a chart, and the
+// same as a table), then its runs, newest first (the last 100).
+import { HISTORY_DAYS, historySince, type HistoryPoint } from '../../model/history.js';
 import type { ServerDeps } from '../server-deps.js';
+import { historyChart, pointLabel } from './history-chart.js';
 import {
   formatDuration,
   layout,
@@ -13,6 +16,7 @@ import {
   shortSha,
   timeAgo,
   tone,
+  type Html,
 } from './html.js';
 
 const RECIPE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -30,6 +34,7 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   if (runs.length === 0 && !deps.recipes().includes(name)) return undefined;
   const forgeUrl = deps.config.forge?.url;
   const latest = runs[0];
+  const points = deps.store.history(name, historySince(new Date(now)));
 
   const rows = runs.map(
     (run) => markup`<tr>
@@ -60,6 +65,8 @@ export function recipePage(deps: ServerDeps, name: string, now: number): string 
   </div>
   <div class="badge"><img src="${`/badge/${encodeURIComponent(name)}.svg`}" alt="${`${name} badge`}"></div>
 </section>
+<h2>Level <span class="count">${`the default branch, the last ${HISTORY_DAYS} days`}</span></h2>
+${historySection(name, points, now)}
 <h2>Runs <span class="count">${runs.length === HISTORY ? `the last ${HISTORY}` : runs.length}</span></h2>
 <div class="scroll">${
     runs.length === 0
@@ -71,4 +78,34 @@ ${RUNS_HEAD}
 
   const active = runs.some((r) => r.state === 'queued' || r.state === 'running');
   return layout({ title: name, body, refresh: active ? 30 : undefined });
+}
+
+const HISTORY_HEAD = raw(
+  '<thead><tr><th>Ended</th><th>Run</th><th>Verdict</th><th>Level</th><th class="hide-sm">Commit</th></tr></thead>',
+);
+
+/** The chart, and its data as a table (newest first) for whoever cannot see it. */
+function historySection(name: string, points: HistoryPoint[], now: number): Html {
+  const rows = [...points].reverse().map(
+    (p) => markup`<tr>
+  <td class="nowrap">${timeAgo(p.finishedAt, now)}</td>
+  <td>${runLink(p.runId)}</td>
+  <td>${pill(p.verdict)}</td>
+  <td>${p.verdict === 'error' ? markup`<span class="muted">–</span>` : levelMeter(p.level)}</td>
+  <td class="mono hide-sm">${shortSha(p.sha)}</td>
+</tr>`,
+  );
+  const table =
+    points.length === 0
+      ? ''
+      : markup`<details class="history-data"><summary>The chart as a table (${points.length} ${
+          points.length === 1 ? 'run' : 'runs'
+        }, latest ${pointLabel(points[points.length - 1]!)})</summary>
+<div class="scroll-inner"><table>
+${HISTORY_HEAD}
+<tbody>${rows}</tbody></table></div></details>`;
+  return markup`<section class="card history">
+${historyChart(name, points, { now: new Date(now) })}
+${table}
+</section>`;
 }

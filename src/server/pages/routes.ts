@@ -14,6 +14,7 @@ import { overviewPage } from './overview.js';
 import { PageCache, type CachedPage } from './page-cache.js';
 import { recipePage } from './recipe.js';
 import { runPage } from './run.js';
+import { SparklineCache } from './sparklines.js';
 
 type FormBody = { token?: unknown } | undefined;
 
@@ -22,6 +23,7 @@ const PAGE_TTL_MS = 2_000;
 
 export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
   const cache = new PageCache(PAGE_TTL_MS);
+  const sparklines = new SparklineCache();
   deps.runs.onChange(({ run }) => {
     cache.delete('/');
     cache.delete(`/recipes/${run.recipe}`);
@@ -34,7 +36,7 @@ export function registerPages(app: FastifyInstance, deps: ServerDeps): void {
     return sendCached(
       request,
       reply,
-      cache.get('/', Date.now(), () => overviewPage(deps, Date.now(), disk)),
+      cache.get('/', Date.now(), () => overviewPage(deps, Date.now(), disk, sparklines)),
     );
   });
 

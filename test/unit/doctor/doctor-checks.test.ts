@@ -395,6 +395,7 @@ describe('doctorChecks', () => {
       'backup-bot-two',
       'backup repository',
       'ingress',
+      'ingress certificate',
       'store',
       'chromium',
       'secrets',

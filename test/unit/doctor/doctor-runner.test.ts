@@ -52,6 +52,22 @@ describe('runChecks', () => {
     expect(out).toMatch(/1 passed, 1 failed$/);
   });
 
+  it('a warning: exit 0, warn with what was found and its fix, counted in the summary', async () => {
+    const warned: Check = {
+      name: 'ingress certificate',
+      run: async () => ({ ok: true, warn: true, detail: '9 days left', fix: 'renew it' }),
+    };
+    const results = await runChecks([ok('abra'), warned, { ...ok('after'), needs: 'ingress certificate' }]);
+    expect(doctorExitCode(results)).toBe(0);
+    const out = formatResults(results);
+    expect(out[1]).toMatch(/^warn +ingress certificate +9 days left$/);
+    expect(out[2]).toMatch(/^ +fix: renew it$/);
+    expect(out[3]).toMatch(/^ok +after +fine$/);
+    expect(out.at(-1)).toBe('all 3 checks passed (1 with a warning)');
+    results.push({ name: 'docker', ok: false, detail: 'down' });
+    expect(formatResults(results).at(-1)).toBe('3 passed (1 with a warning), 1 failed');
+  });
+
   it('a check that needs a failed one is skipped and named as such', async () => {
     let ran = false;
     const results = await runChecks([

@@ -22,6 +22,23 @@ describe('runInTerminal', () => {
     expect(seen).toEqual(['tty', 'env=this home=none', 'oops']);
     expect(r.output).toBe('tty\nenv=this home=none\noops');
   });
+  it('keeps everything written just before the exit, a long burst and a last line without a newline', async () => {
+    // Without waiting for the terminal to drain, most of these lost their tail (the kernel's
+    // hang-up arrives while the last bytes are still on their way).
+    const lines = [
+      ...Array.from({ length: 5_000 }, (_, i) => `line ${i + 1} of a burst`),
+      'the last, without a newline',
+    ];
+    const program = "seq -f 'line %g of a burst' 5000; printf 'the last, without a newline'";
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const seen: string[] = [];
+      const r = await runInTerminal('/bin/sh', ['-c', program], { env, onLine: (l) => seen.push(l) });
+      expect(r.exitCode).toBe(0);
+      expect(seen.length).toBe(lines.length);
+      expect(seen.at(-1)).toBe(lines.at(-1));
+      expect(r.output).toBe(lines.join('\n'));
+    }
+  });
   it('passes arguments as they are, never through a shell', async () => {
     const r = await runInTerminal('/bin/echo', ['$HOME', '; rm -rf /', '`id`'], { env });
     expect(r.output).toBe('$HOME ; rm -rf / `id`');

@@ -403,6 +403,64 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
   });
 });
 
+describe('GET /api/recipes/:recipe/history', () => {
+  const clockAt = (iso: string) => {
+    h.deps.clock = { now: () => new Date(iso) } as ServerDeps['clock'];
+  };
+
+  it('answers the badge runs of the last 90 days, oldest first; no PR runs, no unfinished ones', async () => {
+    finished(h.store, 'h1', req('custom-html'), { state: 'passed', verdict: 'pass', level: 5 });
+    finished(h.store, 'h2', req('custom-html', { pr: 7 }), { state: 'failed', verdict: 'fail', level: 1 });
+    finished(h.store, 'h3', req('custom-html'), { state: 'failed', verdict: 'fail', level: 3 });
+    finished(h.store, 'h4', req('custom-html'), { state: 'errored', verdict: 'error' });
+    finished(h.store, 'h5', req('other'), { state: 'passed', verdict: 'pass', level: 2 });
+    h.store.insertRun('h6', req('custom-html'), tick());
+    clockAt(new Date(t + 60_000).toISOString());
+
+    const res = await h.app.inject('/api/recipes/custom-html/history');
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { recipe: string; days: number; limit: number; points: Array<Record<string, unknown>> };
+    expect(body).toMatchObject({ recipe: 'custom-html', days: 90, limit: 500 });
+    expect(body.points).toEqual([
+      {
+        runId: 'h1',
+        finishedAt: h.store.getRun('h1')!.finishedAt,
+        verdict: 'pass',
+        level: 5,
+        sha: 'a'.repeat(40),
+      },
+      expect.objectContaining({ runId: 'h3', verdict: 'fail', level: 3 }),
+      expect.objectContaining({ runId: 'h4', verdict: 'error', level: null }),
+    ]);
+  });
+
+  it('leaves out runs older than 90 days', async () => {
+    finished(h.store, 'old', req('custom-html'), { state: 'passed', verdict: 'pass', level: 5 });
+    const end = Date.parse(h.store.getRun('old')!.finishedAt!);
+    clockAt(new Date(end + 90 * 86_400_000 - 1000).toISOString());
+    expect((await h.app.inject('/api/recipes/custom-html/history')).json()).toMatchObject({
+      points: [{ runId: 'old' }],
+    });
+    clockAt(new Date(end + 90 * 86_400_000 + 1000).toISOString());
+    expect((await h.app.inject('/api/recipes/custom-html/history')).json()).toMatchObject({ points: [] });
+  });
+
+  it('is empty for a known recipe that never ran, 404 for an unknown one, 400 for a bad name', async () => {
+    expect((await h.app.inject('/api/recipes/never-run/history')).json()).toEqual({
+      recipe: 'never-run',
+      days: 90,
+      limit: 500,
+      points: [],
+    });
+    const unknown = await h.app.inject('/api/recipes/nobody/history');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const bad = await h.app.inject('/api/recipes/..%2Fetc/history');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'INPUT_INVALID', message: expect.stringMatching(/^recipe: /) } });
+  });
+});
+
 describe('POST /api/runs', () => {
   const post = (body: unknown, headers: Record<string, string> = auth) =>
     h.app.inject({

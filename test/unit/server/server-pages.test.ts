@@ -244,6 +244,77 @@ describe('pages', () => {
     expect(page.body.indexOf('bulk-099995')).toBeLessThan(page.body.indexOf('bulk-099795'));
   });
 
+  it('overview with a sparkline per recipe stays fast: 200 recipes, 500 badge runs each in the window', async () => {
+    const { store } = world;
+    const since = Math.floor(Date.now() / 1000) - 80 * 86_400;
+    (store as unknown as { db: { exec(sql: string): void } }).db.exec(`
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+      INSERT INTO runs (id, recipe, repo, ref, stages, keep, trigger, state, verdict, level, created_at, finished_at)
+      SELECT printf('bulk-%06d', i), 'recipe-' || (i % 200), 'https://x', 'main', '[]', 0, '{"kind":"api"}',
+        'passed', 'pass', i % 6,
+        strftime('%Y-%m-%dT%H:%M:%fZ', ${since} + i * 60, 'unixepoch'),
+        strftime('%Y-%m-%dT%H:%M:%fZ', ${since} + i * 60 + 30, 'unixepoch')
+      FROM n;
+      INSERT INTO recipes (name, latest_run, badge_run) SELECT recipe, MAX(id), MAX(id) FROM runs GROUP BY recipe;`);
+    const started = performance.now();
+    const res = await world.app.inject('/');
+    const took = performance.now() - started;
+    expect(res.statusCode).toBe(200);
+    expect(res.body.match(/<svg class="sparkline"/g)).toHaveLength(200);
+    expect(took).toBeLessThan(1000);
+  });
+
+  it('recipe page: the default-branch level of 90 days as a chart and a table; overview: sparklines', async () => {
+    const { store, runs } = world;
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000);
+    store.insertRun('c-old', request(), ago(120));
+    runs.finish('c-old', { state: 'passed', verdict: 'pass', level: 1 }, ago(120));
+    store.insertRun('c-1', request(), ago(40));
+    runs.finish('c-1', { state: 'passed', verdict: 'pass', level: 5, sha: '0123456789abcdef' }, ago(40));
+    store.insertRun('c-pr', request({ ref: 'pr-7', pr: 7 }), ago(30));
+    runs.finish('c-pr', { state: 'failed', verdict: 'fail', level: 1 }, ago(30));
+    store.insertRun('c-2', request(), ago(20));
+    runs.finish('c-2', { state: 'failed', verdict: 'fail', level: 3 }, ago(20));
+    store.insertRun('c-3', request(), ago(10));
+    runs.finish(
+      'c-3',
+      { state: 'errored', verdict: 'error', error: { code: 'DOCKER_FAILED', message: 'gone' } },
+      ago(10),
+    );
+
+    const page = (await world.app.inject('/recipes/custom-html')).body;
+    const chart = page.slice(page.indexOf('<svg class="history-chart"'), page.indexOf('</svg>') + 6);
+    expect(chart).toContain(
+      '<title id="history-title">custom-html: default-branch level over the last 90 days</title>',
+    );
+    expect(chart).toContain('3 default-branch runs in the last 90 days: 1 pass, 1 fail, 1 error');
+    expect(chart.match(/<circle /g)).toHaveLength(2);
+    expect(chart.match(/<polygon class="error"/g)).toHaveLength(1);
+    expect(chart).not.toContain('c-pr');
+    expect(chart).not.toContain('c-old');
+    // The table: the same runs, newest first, linked.
+    const table = page.slice(page.indexOf('<details class="history-data">'), page.indexOf('</details>'));
+    expect(table).toContain('3 runs, latest error');
+    expect(table.match(/href="\/runs\/c-\d"/g)).toEqual(['href="/runs/c-3"', 'href="/runs/c-2"', 'href="/runs/c-1"']);
+    expect(table).toContain('01234567');
+
+    const never = (await world.app.inject('/recipes/never-run')).body;
+    expect(never).toContain('No default-branch runs in the last 90 days.');
+    expect(never).not.toContain('<details class="history-data">');
+
+    const overview = (await world.app.inject('/')).body;
+    expect(overview.match(/<svg class="sparkline"/g)).toHaveLength(1);
+    expect(overview).toMatch(/aria-label="3 default-branch runs in the last 90 days/);
+    // A new badge run redraws the sparkline; a PR run does not count.
+    store.insertRun('c-4', request(), ago(1));
+    runs.finish('c-4', { state: 'passed', verdict: 'pass', level: 5 }, ago(1));
+    store.insertRun('c-pr2', request({ ref: 'pr-8', pr: 8 }), ago(0.5));
+    runs.finish('c-pr2', { state: 'failed', verdict: 'fail', level: 0 }, ago(0.5));
+    expect((await world.app.inject('/')).body).toMatch(
+      /aria-label="4 default-branch runs in the last 90 days: 2 pass, 1 fail, 1 error; [^"]*the latest pass L5/,
+    );
+  });
+
   it('recipe history: newest first, with ref, PR, sha, state, verdict, level; 404 for unknown recipes', async () => {
     const { store, runs } = world;
     store.insertRun('h-1', request({ ref: 'v1' }), new Date('2026-11-01T10:00:00Z'));
