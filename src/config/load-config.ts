@@ -1,6 +1,7 @@
 // Reads cc-ci.yml once, validates it, resolves relative paths against the file's folder, reads
 // the secrets (files, age-encrypted files, systemd credentials, the environment: secret-sources.ts),
 // registers every secret for masking, and returns a frozen Config.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
@@ -28,7 +29,11 @@ export interface Secrets {
 export type Config = Omit<ConfigFile, 'secrets'> & {
   path: string;
   recipesDir: string;
-  swarm: ConfigFile['swarm'] & { abraDir: string };
+  swarm: ConfigFile['swarm'] & {
+    abraDir: string;
+    /** The PEM text of `swarm.ingressCa` (whose path is absolute here), read once at load. */
+    ingressCaPem?: string;
+  };
   /** The values (the config's own `secrets:` section only says how to decrypt them). */
   secrets: Secrets;
   /** Where each secret came from (a config key, `credential <name>`, an environment variable), for messages. */
@@ -199,6 +204,7 @@ function finish(
       ...c.swarm,
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,
       abraDir: at(c.swarm.abraDir ?? env.ABRA_DIR ?? resolve(homedir(), '.abra')),
+      ...(c.swarm.ingressCa !== undefined ? readIngressCa(at(c.swarm.ingressCa)) : {}),
     },
     secrets: values,
     secretOrigins: Object.fromEntries(entries(sources).map(([name, source]) => [name, source.origin])),
@@ -207,6 +213,27 @@ function finish(
   const weak = weakSecretProblems(loaded);
   if (weak.length > 0 && !allowWeakSecrets) throw new CcciError('CONFIG_INVALID', weak.join('; '));
   return deepFreeze(loaded);
+}
+
+/** swarm.ingressCa: a file of PEM certificates, each of which must parse; anything else is a config error. */
+function readIngressCa(path: string): { ingressCa: string; ingressCaPem: string } {
+  const pem = readText(path, 'swarm.ingressCa');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const notPem = (why: string) =>
+    new CcciError(
+      'CONFIG_INVALID',
+      `swarm.ingressCa: ${path} ${why}; it must be the PEM certificate of the CA that signed the ingress's ` +
+        'certificate (-----BEGIN CERTIFICATE----- …)',
+    );
+  if (blocks.length === 0) throw notPem('holds no PEM certificate');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw notPem(`holds a certificate that does not parse (${errorMessage(err)})`);
+    }
+  }
+  return { ingressCa: path, ingressCaPem: blocks.join('\n') + '\n' };
 }
 
 /** A document that expands too many aliases (a YAML bomb) is refused like any other bad config. */

@@ -35,9 +35,14 @@ class FakePage {
     const ip = this.hosts.get(u.hostname);
     if (!ip) throw new Error(`page.goto: net::ERR_NAME_NOT_RESOLVED at ${url}`);
     try {
-      const res = await requestViaIngress(`${u.protocol}//${ip}:${u.port}`, u.hostname, `${u.pathname}${u.search}`, {
-        timeoutMs: opts.timeout,
-      });
+      const res = await requestViaIngress(
+        { url: `${u.protocol}//${ip}:${u.port}` },
+        u.hostname,
+        `${u.pathname}${u.search}`,
+        {
+          timeoutMs: opts.timeout,
+        },
+      );
       this.body = res.body;
       return { status: () => res.status };
     } catch (err) {

@@ -7,7 +7,7 @@ import { launchChromium, openPage, pageFailure, type Browser, type Page } from '
 import { CcciError } from '../../model/errors.js';
 import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import { appBaseUrl } from './ingress-request.js';
+import { appBaseUrl, type Ingress } from './ingress-request.js';
 
 export const PAGE_LOAD_TIMEOUT_MS = 30_000;
 
@@ -24,7 +24,7 @@ export class AppBrowser {
   private launching: Promise<Browser> | undefined;
 
   constructor(
-    private readonly ingress: string,
+    private readonly ingress: Ingress,
     private readonly domain: string,
     private readonly signal?: AbortSignal,
   ) {
@@ -77,7 +77,10 @@ export class AppBrowser {
   private browser(): Promise<Browser> {
     this.launching ??= (async () => {
       if (this.signal?.aborted) throw new CcciError('CANCELLED', 'the run was stopped before Chromium started');
-      return launchChromium({ hosts: { [this.domain]: new URL(this.ingress).hostname } });
+      return launchChromium({
+        hosts: { [this.domain]: new URL(this.ingress.url).hostname },
+        ...(this.ingress.ca !== undefined ? { trustCa: this.ingress.ca } : {}),
+      });
     })();
     return this.launching;
   }
