@@ -95,7 +95,7 @@ describe('the ingress over HTTPS', () => {
     expect(health?.detail).toMatch(/certificate .* not accepted.*swarm\.ingressCa/);
   });
 
-  it('a deployed app has LETS_ENCRYPT_ENV empty and no certresolver label, and traefik is asked for no ACME', async () => {
+  it('a deployed app has LETS_ENCRYPT_ENV empty, no certresolver label, and traefik is asked for no ACME', async () => {
     const since = new Date(Date.now() - 1_000).toISOString();
     const run = startCli([
       'run',

@@ -60,7 +60,9 @@ function httpsRedirect(ingress: Ingress, domain: string, path: string, res: Ingr
   const location = res.headers.location;
   if (!REDIRECTS.has(res.status) || typeof location !== 'string' || !/^https:\/\//i.test(location)) return undefined;
   const scheme = new URL(ingress.url).protocol === 'https:' ? 'https' : 'http';
-  const said = `GET ${scheme}://${domain}${path} answered ${res.status} redirecting to ${location}: the app redirected to HTTPS`;
+  const said =
+    `GET ${scheme}://${domain}${path} answered ${res.status} redirecting to ${location}: ` +
+    'the app redirected to HTTPS';
   const message =
     scheme === 'https'
       ? `${said} although it was reached over HTTPS; a health check follows no redirect, so set the spec's ` +

@@ -48,7 +48,7 @@ function caPem(): string {
 }
 
 describe('launchChromium with trustCa', () => {
-  it('starts Chromium with a fresh HOME whose NSS database trusts the CA for servers, removed when it goes', async () => {
+  it('starts Chromium with a fresh HOME whose NSS database trusts the CA, removed when it goes', async () => {
     await launchChromium({ trustCa: caPem() });
     const env = launches[0]?.env;
     expect(Object.keys(env ?? {}).sort()).toEqual(['HOME', 'PATH']);
