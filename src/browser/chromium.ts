@@ -124,7 +124,9 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
  */
 export function readPageError(err: unknown): BrowserFact | undefined {
   const message = firstLine(err);
-  const refused = /net::(ERR_(?:CONNECTION_(?:REFUSED|RESET|CLOSED)|ADDRESS_UNREACHABLE|NAME_NOT_RESOLVED))/;
+  // ERR_NETWORK_CHANGED: the host's interfaces changed under the load (swarm adds veths as tasks start)
+  const refused =
+    /net::(ERR_(?:CONNECTION_(?:REFUSED|RESET|CLOSED)|ADDRESS_UNREACHABLE|NAME_NOT_RESOLVED|NETWORK_CHANGED))/;
   const tls = /net::(ERR_(?:CERT|SSL)_\w*)/;
   const net = (refused.exec(message) ?? tls.exec(message))?.[1];
   if (net) return { source: 'browser', what: 'connection-failed', net };

@@ -44,7 +44,7 @@ export class AppBrowser {
     let page: Page | undefined;
     try {
       page = await this.newPage();
-      const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? PAGE_LOAD_TIMEOUT_MS });
+      const response = await gotoRetryingNetworkChanges(page, url, check.timeoutMs ?? PAGE_LOAD_TIMEOUT_MS);
       const status = response?.status() ?? 0;
       const title = await page.title();
       await page.screenshot({ path: check.screenshotFile, fullPage: false });
@@ -83,5 +83,23 @@ export class AppBrowser {
       });
     })();
     return this.launching;
+  }
+}
+
+/** How often a load is tried when Chromium says the network changed under it. */
+export const NETWORK_CHANGED_TRIES = 3;
+
+/**
+ * page.goto, tried again when Chromium aborts the load with net::ERR_NETWORK_CHANGED: on a swarm
+ * host, interfaces come and go as tasks start (veths, bridges), and Chromium drops what is in
+ * flight when it sees that. Says nothing about the app; a load that keeps failing so is reported.
+ */
+async function gotoRetryingNetworkChanges(page: Page, url: string, timeoutMs: number) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
+    } catch (err) {
+      if (tries >= NETWORK_CHANGED_TRIES || !/net::ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+    }
   }
 }

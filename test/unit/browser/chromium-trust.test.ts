@@ -52,7 +52,7 @@ describe('launchChromium with trustCa', () => {
     await launchChromium({ trustCa: caPem() });
     const env = launches[0]?.env;
     expect(Object.keys(env ?? {}).sort()).toEqual(['HOME', 'PATH']);
-    const home = env!.HOME;
+    const home = env?.HOME ?? '';
     const listed = execFileSync('certutil', ['-L', '-d', `sql:${join(home, '.pki', 'nssdb')}`], { encoding: 'utf8' });
     expect(listed).toMatch(/cc-ci ingress CA\s+C,,/);
     browsers[0]!.emit('disconnected');
