@@ -90,16 +90,25 @@ export class AppBrowser {
 export const NETWORK_CHANGED_TRIES = 3;
 
 /**
- * page.goto, tried again when Chromium aborts the load with net::ERR_NETWORK_CHANGED: on a swarm
- * host, interfaces come and go as tasks start (veths, bridges), and Chromium drops what is in
- * flight when it sees that. Says nothing about the app; a load that keeps failing so is reported.
+ * What Chromium says when it dropped a load because the host's network changed: net::ERR_NETWORK_CHANGED,
+ * or (when its error page won the race) Playwright's "interrupted by another navigation to chrome-error://".
+ */
+const NETWORK_CHANGED =
+  /net::ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error:\/\/chromewebdata\//;
+
+/**
+ * page.goto, tried again (half a second later) when Chromium aborts the load because the network
+ * changed: on a swarm host, interfaces come and go as tasks start (veths, bridges), and Chromium
+ * drops what is in flight when it sees that. That says nothing about the app; a load that keeps
+ * failing so is reported as it failed.
  */
 async function gotoRetryingNetworkChanges(page: Page, url: string, timeoutMs: number) {
   for (let tries = 1; ; tries += 1) {
     try {
       return await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
     } catch (err) {
-      if (tries >= NETWORK_CHANGED_TRIES || !/net::ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+      if (tries >= NETWORK_CHANGED_TRIES || !NETWORK_CHANGED.test(String(err))) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 }

@@ -274,7 +274,11 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
 
   it('a page load Chromium aborts because the network changed is tried again', async () => {
     const changed = () => new Error('page.goto: net::ERR_NETWORK_CHANGED at https://x.ci.test/');
-    fakeChromium.gotoErrors.push(changed(), changed());
+    const errorPage = new Error(
+      'page.goto: Navigation to "https://x.ci.test/" is interrupted by another navigation to ' +
+        '"chrome-error://chromewebdata/"',
+    );
+    fakeChromium.gotoErrors.push(changed(), errorPage);
     const rig = installRig();
     const result = await runInstall(rig.ctx, rig.app);
     expect(result).toMatchObject({ status: 'pass' });
