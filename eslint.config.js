@@ -62,7 +62,7 @@ export const floors = [
   ['executors'],
   ['queue'],
   ['trigger'],
-  ['doctor'],
+  ['doctor', 'host'],
   ['server'],
   ['wiring'],
   ['demo'],

@@ -14,6 +14,7 @@ import { doctorCommand } from './wiring/doctor.js';
 import { janitorCommand } from './wiring/janitor.js';
 import { recipesCommand } from './wiring/recipes.js';
 import { runCommand, type RunFlags } from './wiring/run.js';
+import type { HostReconcileFlags } from './wiring/host.js';
 import type { ServeFlags } from './wiring/serve.js';
 
 const secrets = new SecretRegistry();
@@ -115,10 +116,36 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .addOption(configOption())
     .action(async (flags: { config?: string }) => setExit(await doctorCommand(flags, secrets)));
+  program
+    .command('host')
+    .description('the host a run needs, as code: swarm, proxy network, traefik, backup-bot-two, units')
+    .command('reconcile')
+    .description(
+      [
+        'set up (or with --check only compare) this host: Docker, a single-node swarm, the proxy network, abra and',
+        'its server entry, traefik through abra in wildcard mode with no ACME, backup-bot-two, the store, the',
+        'systemd units; one line a step; exit 0 done, 1 drift or a failed step, 2 usage or config',
+      ].join(' '),
+    )
+    .option('--check', 'change nothing: list what differs (exit 1 when something does)')
+    .option('--self-signed', 'make a local CA and a wildcard certificate for swarm.domain (tests and the demo only)')
+    .option('--profile <profile>', 'debian | testbed | nixos', 'debian')
+    .option('--role <role>', 'all (runner and control on one host; the only one so far)', 'all')
+    .option('--units-dir <dir>', 'write the systemd units here (default host.unitsDir or /etc/systemd/system)')
+    .addOption(configOption())
+    .action(async (flags: HostReconcileFlags) => {
+      const { hostReconcileCommand } = await import('./wiring/host.js');
+      setExit(await hostReconcileCommand(flags, secrets));
+    });
   const store = program.command('store').description('the run store: retention by hand, a copy of the database');
   store
     .command('prune')
-    .description('delete the folders of old finished runs now, as serve does daily (config retention)')
+    .description(
+      [
+        'retention now (config retention): the folders of old finished runs (serve also does this daily),',
+        "Docker images nothing uses that a registry can give back, and restic prune of the backup bot's repository",
+      ].join(' '),
+    )
     .option('--dry-run', 'print what would be pruned; change nothing')
     .addOption(configOption())
     .action(async (flags: { dryRun?: boolean; config?: string }) => {

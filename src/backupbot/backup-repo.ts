@@ -16,10 +16,12 @@
 // `restic forget` takes an exclusive lock and fails at once while anyone else holds a lock
 // (restic 0.14 has no --retry-lock), so a locked repository is retried with backoff, after
 // clearing the locks restic judges stale (`restic unlock`). Only the
-// snapshot records are forgotten; the space comes back at the repository's next `restic prune`.
+// snapshot records are forgotten; the space comes back at the repository's next `restic prune`,
+// which `cc-ci store prune` runs once a day (src/queue/prune-backups.ts), never after each forget:
+// a prune reads the whole repository and holds the exclusive lock while it repacks.
 import { setTimeout as delay } from 'node:timers/promises';
 import { CcciError, errorMessage, FactError } from '../model/errors.js';
-import type { SwarmApi } from '../docker/swarm-api.js';
+import type { ExecOptions, SwarmApi } from '../docker/swarm-api.js';
 
 /** How abra finds the backup bot (interfaces.md B.4 [U]); the testbed's stand-in bot carries it too. */
 export const BACKUPBOT_LABEL = 'coop-cloud.backupbot.enabled';
@@ -27,6 +29,8 @@ export const BACKUPBOT_LABEL = 'coop-cloud.backupbot.enabled';
 const SECRET_PASSWORD_FILE = '/run/secrets/restic_password';
 /** How long a forget waits out another restic's lock before giving up. */
 export const LOCK_WAIT_MS = 60_000;
+/** How long a `restic prune` may take: it reads every pack in use, so it grows with the repository. */
+export const PRUNE_TIMEOUT_MS = 3 * 3_600_000;
 
 export interface RepoSnapshot {
   id: string;
@@ -41,6 +45,20 @@ export interface BackupRepo {
   list(): Promise<RepoSnapshot[] | undefined>;
   /** Forgets these snapshots (the records only: no prune). */
   forget(ids: string[]): Promise<void>;
+}
+
+/** What one `restic prune` freed, in restic's own words (counts of blobs, sizes as restic prints them). */
+export interface RepoPruned {
+  bot: string;
+  /** "2 blobs / 499 B": restic's `total prune` line. */
+  freed?: string;
+  /** "4 blobs / 488.935 KiB": restic's `remaining` line. */
+  remaining?: string;
+}
+
+export interface PrunableRepo extends BackupRepo {
+  /** `restic prune` (`--dry-run`: only what it would free), waiting out another's lock; undefined when no bot runs. */
+  prune(opts?: { dryRun?: boolean }): Promise<RepoPruned | undefined>;
 }
 
 /**
@@ -81,7 +99,7 @@ export async function whileRepoLocked<T>(op: () => Promise<T>, signal?: AbortSig
 }
 
 /** The repository behind the backup bot of this swarm, through `docker exec`. */
-export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): BackupRepo {
+export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): PrunableRepo {
   let passwordArgs: string[] = [];
 
   async function bot(): Promise<string | undefined> {
@@ -93,10 +111,10 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
    * One restic command in the bot, with the bot's environment (and its password secret when that
    * is where the password is).
    */
-  async function restic(name: string, args: string[]): Promise<string> {
-    let res = await docker.execInNamedService(name, ['restic', ...passwordArgs, ...args]);
+  async function restic(name: string, args: string[], opts: ExecOptions = {}): Promise<string> {
+    let res = await docker.execInNamedService(name, ['restic', ...passwordArgs, ...args], opts);
     if (res.exitCode !== 0 && passwordArgs.length === 0 && asksForPassword(res.stderr)) {
-      res = await docker.execInNamedService(name, ['restic', '--password-file', SECRET_PASSWORD_FILE, ...args]);
+      res = await docker.execInNamedService(name, ['restic', '--password-file', SECRET_PASSWORD_FILE, ...args], opts);
       if (res.exitCode === 0) passwordArgs = ['--password-file', SECRET_PASSWORD_FILE];
     }
     if (res.exitCode === 0) return res.stdout;
@@ -112,12 +130,12 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
    * itself judges stale: restic 0.14 keeps being blocked by the lock of a restic killed in the
    * same container, which only `unlock` clears (never `--remove-all`: a live lock stays).
    */
-  async function resticWaiting(name: string, args: string[]): Promise<string> {
+  async function resticWaiting(name: string, args: string[], opts: ExecOptions = {}): Promise<string> {
     let unlocked = false;
     return whileRepoLocked(
       async () => {
         try {
-          return await restic(name, args);
+          return await restic(name, args, opts);
         } catch (err) {
           if (!unlocked && isRepoLocked(errorMessage(err))) {
             unlocked = true;
@@ -147,7 +165,22 @@ export function botBackupRepo(docker: SwarmApi, lockWait: LockWait = {}): Backup
         );
       await resticWaiting(name, ['forget', ...ids]);
     },
+    async prune(opts = {}) {
+      const name = await bot();
+      if (name === undefined) return undefined;
+      const args = opts.dryRun ? ['prune', '--dry-run'] : ['prune'];
+      const said = await resticWaiting(name, args, { timeoutMs: PRUNE_TIMEOUT_MS });
+      return { bot: name, ...readPruneSummary(said) };
+    },
   };
+}
+
+/** restic's summary of a prune (0.14: `total prune:  2 blobs / 499 B`, `remaining:  4 blobs / 488.935 KiB`). */
+export function readPruneSummary(stdout: string): { freed?: string; remaining?: string } {
+  const line = (key: string) => new RegExp(`^${key}:\\s+(\\d+ blobs / [\\d.]+ \\w+)\\s*$`, 'm').exec(stdout)?.[1];
+  const freed = line('total prune');
+  const remaining = line('remaining');
+  return { ...(freed ? { freed } : {}), ...(remaining ? { remaining } : {}) };
 }
 
 export interface Forgotten {

@@ -2,7 +2,7 @@
 // the secrets (files, age-encrypted files, systemd credentials, the environment: secret-sources.ts),
 // registers every secret for masking, and returns a frozen Config.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,8 @@ export interface LoadConfigOptions {
   secrets: SecretRegistry;
   /** Load an admin token or webhook secret that is too short instead of refusing it (cc-ci doctor reports it). */
   allowWeakSecrets?: boolean;
+  /** A swarm.ingressCa that does not exist yet is no error (`host reconcile --self-signed` makes it). */
+  ingressCaMayBeMade?: boolean;
 }
 
 /** The admin token and the webhook secret are guessed against cc-ci itself: they must be long. */
@@ -186,7 +188,7 @@ function nonEmpty(value: string, source: SecretSource): string {
 }
 
 function finish(
-  { secrets, allowWeakSecrets }: LoadConfigOptions,
+  { secrets, allowWeakSecrets, ingressCaMayBeMade }: LoadConfigOptions,
   c: Parsed,
   at: (p: string) => string,
   env: NodeJS.ProcessEnv,
@@ -204,8 +206,9 @@ function finish(
       ...c.swarm,
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,
       abraDir: at(c.swarm.abraDir ?? env.ABRA_DIR ?? resolve(homedir(), '.abra')),
-      ...(c.swarm.ingressCa !== undefined ? readIngressCa(at(c.swarm.ingressCa)) : {}),
+      ...(c.swarm.ingressCa !== undefined ? readIngressCa(at(c.swarm.ingressCa), ingressCaMayBeMade) : {}),
     },
+    host: hostPaths(c.host, at),
     secrets: values,
     secretOrigins: Object.fromEntries(entries(sources).map(([name, source]) => [name, source.origin])),
   };
@@ -216,7 +219,8 @@ function finish(
 }
 
 /** swarm.ingressCa: a file of PEM certificates, each of which must parse; anything else is a config error. */
-function readIngressCa(path: string): { ingressCa: string; ingressCaPem: string } {
+function readIngressCa(path: string, mayBeMade = false): { ingressCa: string; ingressCaPem?: string } {
+  if (mayBeMade && !existsSync(path)) return { ingressCa: path };
   const pem = readText(path, 'swarm.ingressCa');
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   const notPem = (why: string) =>
@@ -234,6 +238,17 @@ function readIngressCa(path: string): { ingressCa: string; ingressCaPem: string 
     }
   }
   return { ingressCa: path, ingressCaPem: blocks.join('\n') + '\n' };
+}
+
+/** The host's files, relative to the config file like every other path. */
+function hostPaths(host: ConfigFile['host'], at: (p: string) => string): ConfigFile['host'] {
+  return {
+    ...host,
+    ...(host.certFile ? { certFile: at(host.certFile) } : {}),
+    ...(host.keyFile ? { keyFile: at(host.keyFile) } : {}),
+    ...(host.unitsDir ? { unitsDir: at(host.unitsDir) } : {}),
+    ...(host.backup ? { backup: { ...host.backup, passwordFile: at(host.backup.passwordFile) } } : {}),
+  };
 }
 
 /** A document that expands too many aliases (a YAML bomb) is refused like any other bad config. */

@@ -100,14 +100,70 @@ const dashboardSchema = z.strictObject({
 
 // Run folders of finished runs older than `days` are deleted, but the newest `keepPerRecipe` runs of
 // each recipe and its latest branch run keep theirs (model/retention.ts); the rows stay.
+// `cc-ci store prune` also removes Docker images nothing uses (model/image-retention.ts) unless
+// `images: false`. An image that never came from a registry (no RepoDigests: built on this host) stays
+// by default, since nothing could bring it back; one pulled from a registry comes back at the next pull.
+const imageRetentionSchema = z.strictObject({
+  // Images built, or used by a run of this store, within this long stay.
+  olderThan: durationSchema.default(86_400_000),
+  // Image references kept whatever their age: `nginx:*`, `registry.example.org/*` (`*` matches anything).
+  keep: z.array(z.string().min(1)).default([]),
+  // Images with no RepoDigests (never pulled: built or loaded here) stay.
+  keepUnpulled: z.boolean().default(true),
+});
+
 const retentionSchema = z.strictObject({
   days: z.number().int().min(1).default(30),
   keepPerRecipe: z.number().int().min(0).default(20),
+  images: z.union([z.literal(false), imageRetentionSchema]).default(imageRetentionSchema.parse({})),
+  // `cc-ci store prune` runs `restic prune` on the backup bot's repository, which teardown only forgets from.
+  resticPrune: z.boolean().default(true),
 });
 
 // How secret files are read: an `.age` file is decrypted with the identities in this file.
 const secretsSchema = z.strictObject({
   ageIdentityFile: z.string().optional(),
+});
+
+// `cc-ci host reconcile` (src/host/): the swarm it initialises when the node is in none. Loopback by
+// default: a CI host's swarm has one node, so its management port need not listen on the network,
+// and the pool is one a host's own networks and resolver are unlikely to be in (Docker's default,
+// 10.0.0.0/8, often covers the resolver).
+const hostSwarmSchema = z.strictObject({
+  advertiseAddr: z.string().min(1).default('127.0.0.1'),
+  listenAddr: z.string().min(1).default('127.0.0.1:2377'),
+  addressPool: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'expected a CIDR like 10.201.0.0/16')
+    .default('10.201.0.0/16'),
+});
+
+const hostSchema = z.strictObject({
+  // The wildcard certificate for *.<swarm.domain> and its key: traefik's ssl_cert and ssl_key.
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  // A system user to run cc-ci as (made with useradd --system); without it the units run as root.
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name like cc-ci')
+    .optional(),
+  swarm: hostSwarmSchema.default(hostSwarmSchema.parse({})),
+  // The overlay network traefik and every app join; recipes name it `proxy`: change it only for tests.
+  proxyNetwork: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+    .default('proxy'),
+  // backup-bot-two: its restic repository (as the bot sees it) and the file holding the repository's password.
+  backup: z
+    .strictObject({
+      repository: z.string().min(1),
+      passwordFile: z.string().min(1),
+      // The bot's app domain (default backups.<swarm.domain>).
+      domain: z.string().optional(),
+    })
+    .optional(),
+  // Where the units are written (default /etc/systemd/system; --units-dir overrides it).
+  unitsDir: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -120,6 +176,7 @@ export const configSchema = z.strictObject({
   dashboard: dashboardSchema.default(dashboardSchema.parse({})),
   retention: retentionSchema.default(retentionSchema.parse({})),
   secrets: secretsSchema.optional(),
+  host: hostSchema.default(hostSchema.parse({})),
 });
 
 export type ConfigFile = z.infer<typeof configSchema>;

@@ -169,6 +169,9 @@ async function testRuns(
     say: (line) => opts.say(`  ${line}`),
   });
   following.done.catch(() => undefined);
+  // The poller's first read of a repository takes what is there as history: a comment written
+  // before it would never start a run.
+  await firstPoll(server.serving, forge.repo, opts.signal);
   for (const pr of forge.pulls) {
     const comment = await maintainer.createComment(forge.repo, pr, '!testme');
     following.add({ label: `PR #${pr}`, matches: (run) => run.trigger.commentId === comment.id, pr });
@@ -185,6 +188,21 @@ async function testRuns(
   following.add({ label: 'main', matches: (run) => run.id === branch.id });
   opts.say(`Queued a run of ${RECIPE} at main, the default branch, as after a merge: the badge shows it.`);
   return following.done;
+}
+
+/** Waits until the poller has read the repository once, so that a comment written now is news to it. */
+async function firstPoll(serving: Serving, repo: string, signal: AbortSignal, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  const polled = () => serving.forgeRepos().some((r) => r.repo === repo && r.lastPolledAt !== undefined);
+  while (!polled()) {
+    if (signal.aborted) throw new Error('stopped while waiting for the forge poller');
+    if (Date.now() > deadline)
+      throw new Error(
+        `the forge poller had not read ${repo} within ${withinMs / 1000} s of the start: ` +
+          'see serve.log for what it did (is the stand-in forge answering?)',
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

@@ -397,7 +397,7 @@ export class SwarmDocker implements SwarmApi {
 }
 
 /** DOCKER_FAILED, with whether the Engine could not be reached at all or answered with an error. */
-function engineFailed(message: string, err: unknown): CcciError {
+export function engineFailed(message: string, err: unknown): CcciError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const unreachable = [
     'ENOENT',

@@ -163,6 +163,10 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
       break;
     case 'lint':
       return fail('LINT_FAILED', message);
+    // The recipe's own spec comes with the commit under test: broken, it is the recipe's to fix.
+    // The operator's is cc-ci's configuration: the run is refused, as for any bad config.
+    case 'spec':
+      return fact.from === 'recipe' ? fail('SPEC_INVALID', message) : broke('RECIPE_INVALID', message);
   }
   return broke('INTERNAL', message);
 }
@@ -233,8 +237,8 @@ export function notReached(name: StageName, why: ErrorInfo | undefined): StageRe
   return { name, status: 'error', code: why?.code ?? 'INTERNAL', reason, checks: [] };
 }
 
-/** A stage refused before it ran, for a reason that is the recipe's (e.g. no pinned upgrade base). */
-export function refusedStage(name: StageName, failure: RecipeFailure): StageResult {
+/** A stage refused before it ran, for a reason that is the recipe's (no pinned upgrade base, its own spec invalid). */
+export function refusedStage(name: StageName, failure: Error): StageResult {
   const b = blame(failure);
   return { name, status: b.status, code: b.code, reason: b.message, checks: [] };
 }

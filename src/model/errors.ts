@@ -81,6 +81,7 @@ export type RecipeFailureCode =
   | 'NO_UPGRADE_BASE' // the spec pins an upgrade base the recipe does not have
   // the recipe at this ref is unusable (a compose file it names is missing, a service the spec names is absent)
   | 'RECIPE_BROKEN'
+  | 'SPEC_INVALID' // the recipe's own spec (tests/cc-ci.yml at the tested commit) does not validate
   | 'TESTS_FAILED' // the recipe's own tests failed
   | 'LINT_FAILED'; // an error-level lint rule is not satisfied
 
@@ -218,6 +219,16 @@ export interface RecipeTestsFact {
   what: 'exited' | 'case-failed' | 'not-isolated' | 'runner-missing';
 }
 
+/**
+ * A spec that does not validate (or cannot be read as one): the operator's (cc-ci's
+ * `recipes/<recipe>/ci.yml`) or the recipe's own (shipped in its repository at the tested commit).
+ */
+export interface SpecFact {
+  source: 'spec';
+  what: 'invalid';
+  from: 'operator' | 'recipe';
+}
+
 /** An error-level lint rule is not satisfied. */
 export interface LintFact {
   source: 'lint';
@@ -235,6 +246,7 @@ export type Fact =
   | VersionFact
   | CustomCheckFact
   | RecipeTestsFact
+  | SpecFact
   | LintFact;
 
 /** What was seen, as an error; whose fault it is, blame.ts decides. */

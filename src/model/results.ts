@@ -48,6 +48,29 @@ const stageResult = z.object({
     .boolean()
     .optional()
     .describe('A failure lowers the level but not the verdict (lint unless the spec makes it blocking).'),
+  naBy: z
+    .enum(['operator', 'recipe', 'cc-ci'])
+    .optional()
+    .describe(
+      "For na: who said so. operator (cc-ci's recipes/<recipe>/ci.yml, with a reason) counts for the level; " +
+        "recipe (the recipe's own spec) and cc-ci (found at run time, e.g. no release to upgrade from) do not.",
+    ),
+});
+
+const specUsed = z.object({
+  source: z
+    .enum(['operator', 'recipe', 'generic'])
+    .describe(
+      "operator: cc-ci's recipes/<recipe>/ci.yml (overrides the recipe's own); " +
+        "recipe: the recipe's own tests/cc-ci.yml at the tested commit; generic: no spec, the generic suite.",
+    ),
+  path: z
+    .string()
+    .optional()
+    .describe(
+      "The file read: operator, relative to cc-ci's recipes folder (recipesDir), e.g. custom-html/ci.yml; " +
+        'recipe, relative to the recipe repository, e.g. tests/cc-ci.yml.',
+    ),
 });
 
 const serviceDiagnostics = z.object({
@@ -87,13 +110,19 @@ export const runResultsSchema = z
     startedAt: z.string(),
     finishedAt: z.string(),
     durationMs: z.number(),
+    spec: specUsed
+      .optional()
+      .describe('Which spec the run used, and from where (absent when the run was refused first).'),
     stages: z.array(stageResult).describe('Every stage, in order: install, upgrade, backup, recipe-local, lint.'),
     level: z
       .number()
       .int()
       .min(0)
       .max(5)
-      .describe('The highest rung (L1 install … L5 lint) whose rung and every rung below is pass or na.'),
+      .describe(
+        'The highest rung (L1 install … L5 lint) whose rung and every rung below is pass, ' +
+          'or na declared by the operator (naBy operator).',
+      ),
     verdict: z.enum(['pass', 'fail', 'error']),
     apps: z.array(deployedApp),
     teardown: z.object({
@@ -114,6 +143,7 @@ export const runResultsSchema = z
 
 export type RunResults = z.infer<typeof runResultsSchema>;
 export type DeployedApp = RunResults['apps'][number];
+export type SpecUsed = z.infer<typeof specUsed>;
 export type ServiceDiagnostics = z.infer<typeof serviceDiagnostics>;
 
 export function resultsJsonSchema(): unknown {

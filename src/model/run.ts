@@ -2,7 +2,7 @@
 // list, and what it found. The store keeps it; the scheduler moves it; pages, the API and the
 // forge bridge read it.
 import type { ErrorInfo } from './errors.js';
-import type { StageName, Verdict } from './stage.js';
+import type { NaBy, StageName, Verdict } from './stage.js';
 
 export const runStates = [
   'queued',
@@ -91,6 +91,7 @@ export interface StageRow {
   reason?: string;
   durationMs?: number;
   advisory?: boolean;
+  naBy?: NaBy;
   checks: Array<{
     name: string;
     status: string;

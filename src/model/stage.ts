@@ -14,7 +14,7 @@ export type StageStatus =
   | 'pass' // the stage ran and everything it checked held
   | 'fail' // the recipe did not do what the stage checks
   | 'skip' // the stage did not run, and that says nothing about the recipe: see skipReasons
-  | 'na' // declared (spec) or found (no release to upgrade from, no backup labels) not applicable
+  | 'na' // declared (spec) or found (no release to upgrade from, no backup labels) not applicable: see NaBy
   | 'error'; // the check could not be carried out: infrastructure broke, or the run was stopped
 
 /**
@@ -28,6 +28,13 @@ export const skipReasons = {
   refused: (message: string) => `not run: the run was refused: ${message}`,
   nothingToRun: (what: string) => `nothing to run: ${what}`,
 } as const;
+
+/**
+ * Who said a stage is `na`. Only the operator's spec (cc-ci's `recipes/<recipe>/ci.yml`) lets an `na`
+ * count for the level: a recipe's own spec comes with the PR under test, and an `na` cc-ci found at
+ * run time (no release to upgrade from, no backup labels) means the rung was never tested.
+ */
+export type NaBy = 'operator' | 'recipe' | 'cc-ci';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
 
@@ -55,6 +62,8 @@ export interface StageResult {
   checks: CheckRow[];
   /** A failure here lowers the level but not the verdict (lint, unless the spec makes it blocking). */
   advisory?: boolean;
+  /** For na: who declared or found it; only `operator` counts for the level (report/verdict.ts). */
+  naBy?: NaBy;
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';

@@ -85,6 +85,8 @@ const migrations: string[] = [
   `ALTER TABLE forge_comments ADD COLUMN delivery_id TEXT;`,
   // Retention: when the run's folder (logs, artifacts) was deleted; the row itself stays.
   `ALTER TABLE runs ADD COLUMN pruned_at TEXT;`,
+  // Who said a stage is na (operator, recipe, cc-ci): only the operator's counts for the level.
+  `ALTER TABLE stages ADD COLUMN na_by TEXT;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -284,6 +284,8 @@ export class Scheduler implements RunControl {
       state = stop.state ?? stateOfStop(stop.code);
       error = { code: stop.code, message: stop.message };
     }
+    // An na the spec declared never had a stage-finished event: the results are where it is said.
+    for (const stage of results.stages) if (stage.status === 'na') this.deps.store.recordStage(id, stage);
     this.finish(id, { state, verdict: results.verdict, level: results.level, sha: results.headSha, error });
   }
 

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CcciError, errorMessage, type ErrorInfo } from '../model/errors.js';
-import { stageNames, type StageResult, type Verdict } from '../model/stage.js';
+import { stageNames, type NaBy, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
 import type { RunRecord, TriggeredRequest, RunState, StageRow } from '../model/run.js';
 import type { RetentionRow } from '../model/retention.js';
@@ -179,10 +179,11 @@ export class RunStore {
   recordStage(id: string, stage: StageResult): void {
     this.db.transaction(() => {
       this.sql(
-        `INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO stages (run_id, name, status, code, reason, duration_ms, advisory, na_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(run_id, name) DO UPDATE SET status = excluded.status, code = excluded.code, ` +
           `reason = excluded.reason,
-        duration_ms = excluded.duration_ms, advisory = excluded.advisory`,
+        duration_ms = excluded.duration_ms, advisory = excluded.advisory, na_by = excluded.na_by`,
       ).run(
         id,
         stage.name,
@@ -191,6 +192,7 @@ export class RunStore {
         stage.reason ?? null,
         stage.durationMs ?? null,
         stage.advisory ? 1 : 0,
+        stage.naBy ?? null,
       );
       this.sql('DELETE FROM checks WHERE run_id = ? AND stage = ?').run(id, stage.name);
       const insert = this
@@ -220,6 +222,7 @@ export class RunStore {
       reason: string | null;
       duration_ms: number | null;
       advisory: number;
+      na_by: NaBy | null;
     }>;
     const checks = this.sql('SELECT * FROM checks WHERE run_id = ? ORDER BY stage, idx').all(id) as Array<{
       stage: string;
@@ -239,6 +242,7 @@ export class RunStore {
       reason: s.reason ?? undefined,
       durationMs: s.duration_ms ?? undefined,
       advisory: s.advisory === 1,
+      ...(s.na_by ? { naBy: s.na_by } : {}),
       checks: checks
         .filter((c) => c.stage === s.name)
         .map((c) => ({

@@ -19,7 +19,8 @@ export function compareVersions(a: string, b: string): number {
 export function declaredVersion(recipeDir: string, files: string[]): string | undefined {
   for (const file of files) {
     const path = join(recipeDir, file);
-    if (!existsSync(path)) continue;
+    // COMPOSE_FILE may come from the recipe's own spec (a PR): never a file outside the checkout.
+    if (file.includes('..') || !existsSync(path)) continue;
     const m = /coop-cloud\.\$\{STACK_NAME\}\.version[=:]\s*["']?([0-9][^"'\s]*)/.exec(readFileSync(path, 'utf8'));
     if (m?.[1]) return m[1];
   }

@@ -47,7 +47,9 @@ function renderSuite(recipe: string, stage: StageResult): string {
   });
   const reasonProp = stage.reason ? `<property name="reason" value="${esc(stage.reason)}"/>` : '';
   const statusProp = `<property name="status" value="${stage.status}"/>`;
-  const reason = `\n    <properties>${reasonProp}${statusProp}</properties>`;
+  // Who said a stage is na (results.json's naBy): only the operator's counts for the level.
+  const naByProp = stage.naBy ? `<property name="naBy" value="${stage.naBy}"/>` : '';
+  const reason = `\n    <properties>${reasonProp}${statusProp}${naByProp}</properties>`;
   return [
     `  <testsuite name="${esc(stage.name)}" tests="${rows.length}" failures="${count('fail')}"` +
       ` errors="${count('error')}" skipped="${count('skip')}" time="${secs(stage.durationMs ?? 0)}">${reason}`,

@@ -6,6 +6,7 @@
 // Everything in it that cc-ci did not write is inline code (./markdown.ts).
 import { isTerminal, type RunRecord, type StageRow } from '../model/run.js';
 import { untrustedCell, untrustedInline } from './markdown.js';
+import { naNote } from './verdict.js';
 
 export interface CommentInput {
   run: RunRecord;
@@ -114,7 +115,9 @@ function stageTable(stages: StageRow[]): string[] {
       const status = `${statusIcons[s.status] ?? ''} ${s.status}${advisory}`;
       const time = s.durationMs !== undefined ? seconds(s.durationMs) : '';
       const why = untrustedCell(s.status === 'pass' ? '' : (s.reason ?? ''), CELL_MAX);
-      return `| ${s.name} | ${status} | ${time} | ${why} |`;
+      // Whether an na counted for the level is cc-ci's own words, outside the untrusted reason.
+      const note = naNote(s);
+      return `| ${s.name} | ${status} | ${time} | ${note ? `${note}: ` : ''}${why} |`;
     }),
   ];
 }

@@ -36,6 +36,7 @@ export function buildResults(r: ResultsInput): RunResults {
   const verdict = computeVerdict(stages, clean, r.stop !== undefined || r.error !== undefined);
   const finishedAt = new Date();
   const plan = r.prepared?.plan;
+  const spec = r.prepared?.loaded;
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     runId: r.runId,
@@ -48,6 +49,7 @@ export function buildResults(r: ResultsInput): RunResults {
     startedAt: r.startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - r.startedAt.getTime(),
+    spec: spec && { source: spec.source, path: spec.path },
     stages,
     level: computeLevel(stages),
     verdict,

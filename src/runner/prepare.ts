@@ -7,12 +7,14 @@ import { readEnvFile } from '../abra/env-file.js';
 import type { Config } from '../config/load-config.js';
 import { enrolledRepoUrl } from '../config/enrolled.js';
 import { checkout, cloneRepo, pinCommit, releaseTags, resolveRef } from '../git/git.js';
+import { blame } from '../model/blame.js';
 import { factOf } from '../model/errors.js';
 import type { RunRequest } from '../model/run.js';
 import { composeFiles, readComposeNames } from '../recipe/compose-names.js';
 import { checkRecipeNames } from '../recipe/name-limits.js';
 import { declaredVersion, planUpgradeBase, type BasePlan } from '../recipe/versions.js';
-import { loadSpec, type LoadedSpec } from '../spec/load-spec.js';
+import { loadSpec, RECIPE_SPEC_PATH, type LoadedSpec } from '../spec/load-spec.js';
+import { genericSpec } from '../spec/schema.js';
 import { parseStages, validateRecipeName, validateRef, validateRepoUrl, validateSha } from '../validate/input.js';
 
 /** A run as asked, before validation: from the command line or the server. */
@@ -38,6 +40,11 @@ export interface Prepared {
   refHead?: string;
   headVersion?: string;
   loaded: LoadedSpec;
+  /**
+   * The recipe's own spec at the tested commit does not validate: the recipe's failure (blame.ts),
+   * so every asked stage fails with it; `loaded` is then the generic suite, for planning only.
+   */
+  specInvalid?: Error;
   plan: BasePlan;
   /** Why no app of the recipe can be made (its names do not fit beside the longest stack): install and upgrade fail. */
   namesTooLong?: Error;
@@ -66,11 +73,34 @@ export async function prepare(
     ? await pinCommit(head, req.ref, req.sha, { signal })
     : { sha: await resolveRef(head, req.ref, { signal }), refHead: undefined };
   await checkout(head, headSha, { signal });
-  const loaded = loadSpec(config.recipesDir, req.recipe);
+  // Read from the commit under test, so a PR can change the recipe's own spec.
+  const { loaded, specInvalid } = loadSpecAt(config.recipesDir, req.recipe, head);
   const files = composeFiles(Object.fromEntries(Object.entries(loaded.spec.env)));
   const headVersion = declaredVersion(head, files);
   const plan = planUpgradeBase(loaded.spec.upgrade.from, headVersion, await releaseTags(head, { signal }));
-  return { head, headSha, refHead, headVersion, loaded, plan, namesTooLong: namesTooLong(head, loaded.spec.env) };
+  return {
+    head,
+    headSha,
+    refHead,
+    headVersion,
+    loaded,
+    specInvalid,
+    plan,
+    namesTooLong: namesTooLong(head, loaded.spec.env),
+  };
+}
+
+/** The spec; one that blame.ts calls the recipe's failure is kept to fail the stages, any other refuses the run. */
+function loadSpecAt(recipesDir: string, recipe: string, head: string): { loaded: LoadedSpec; specInvalid?: Error } {
+  try {
+    return { loaded: loadSpec(recipesDir, recipe, head) };
+  } catch (err) {
+    if (blame(err).status !== 'fail') throw err;
+    return {
+      loaded: { spec: genericSpec, source: 'recipe', file: RECIPE_SPEC_PATH, path: RECIPE_SPEC_PATH, customChecks: [] },
+      specInvalid: err as Error,
+    };
+  }
 }
 
 /**

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { errorInfo, isRefusal } from '../model/errors.js';
 import { newAppName } from '../model/app-name.js';
 import { checkout, cloneRepo, resolveRef } from '../git/git.js';
-import { finishStage, stopInfo } from '../model/blame.js';
+import { finishStage, refusedStage, stopInfo } from '../model/blame.js';
 import type { RunResults } from '../model/results.js';
 import { skipReasons, stageNames, type StageResult } from '../model/stage.js';
 import { writeJunit } from '../report/junit.js';
 import { writeResults } from '../report/results.js';
-import { exitCodeForVerdict } from '../report/verdict.js';
+import { exitCodeForVerdict, naNote } from '../report/verdict.js';
 import type { AppHandle, StageContext } from '../stages/stage-context.js';
 import { buildResults, type RunProgress } from './build-results.js';
 import { prepare, validateRequest, type RunInput } from './prepare.js';
@@ -63,9 +63,11 @@ export async function runRecipe(input: RunInput, deps: RunDeps): Promise<RunOutc
     const moved =
       refHead !== undefined && refHead !== headSha ? ` (the pinned commit; ${state.req.ref} is at ${refHead} now)` : '';
     log.info(
-      { headSha, refHead, headVersion, spec: loaded.file ?? 'generic suite', plan },
+      { headSha, refHead, headVersion, spec: { source: loaded.source, path: loaded.file }, plan },
       state.req.sha ? `testing ${headSha}${moved}` : `${state.req.ref} is ${headSha}`,
     );
+    if (loaded.source === 'generic') log.info('no spec: the generic suite');
+    else log.info({ spec: loaded.file }, `spec: ${loaded.file} (${specWords[loaded.source]})`);
     await runStages(state, deps);
   } catch (err) {
     noteRunError(state, err, deps);
@@ -101,14 +103,22 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
   const table = deps.stages ?? lifecycle;
   const record = (r: StageResult) => {
     state.stages.set(r.name, r);
+    const note = naNote(r);
     deps.log.info(
-      { stage: r.name, status: r.status, code: r.code, reason: r.reason },
-      `${r.name}: ${r.status}${r.reason ? ` (${r.reason})` : ''}`,
+      { stage: r.name, status: r.status, code: r.code, reason: r.reason, naBy: r.naBy },
+      `${r.name}: ${r.status}${r.reason ? ` (${note ? `${note}: ` : ''}${r.reason})` : ''}`,
     );
   };
+  // The recipe's own spec does not validate: the recipe's failure, on every stage it would have shaped.
+  if (prepared.specInvalid) {
+    for (const name of req.stages) record(refusedStage(name, prepared.specInvalid));
+    return;
+  }
+  // Only the operator's na counts for the level; the recipe's own is shown but does not climb.
+  const naBy = prepared.loaded.source === 'operator' ? 'operator' : 'recipe';
   for (const name of stageNames) {
     if (spec.stages[name] === 'na')
-      record({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', checks: [] });
+      record({ name, status: 'na', reason: spec.na_reason[name] ?? 'declared not applicable', naBy, checks: [] });
   }
   const scope = stageScope(state, deps);
   const runOne = async (def: StageDef) => {
@@ -158,6 +168,11 @@ async function runStages(state: RunnerState, deps: RunDeps): Promise<void> {
     }
   }
 }
+
+const specWords: Record<'operator' | 'recipe', string> = {
+  operator: "cc-ci's spec for this recipe",
+  recipe: "the recipe's own, at the tested commit",
+};
 
 const appOfChain: Record<Chain, AppHandle['role'] | undefined> = {
   'install-app': 'install',

@@ -50,7 +50,7 @@ export const lifecycle: readonly StageDef[] = [
     needsInstall: false,
     run: async (s) => {
       const { plan } = s;
-      if ('na' in plan) return { name: 'upgrade', status: 'na', reason: plan.na, checks: [] };
+      if ('na' in plan) return { name: 'upgrade', status: 'na', reason: plan.na, naBy: 'cc-ci', checks: [] };
       if ('fail' in plan) {
         return refusedStage('upgrade', new RecipeFailure('NO_UPGRADE_BASE', plan.fail));
       }

@@ -13,7 +13,10 @@ import { makeBadge } from 'badge-maker';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RunRecord } from '../model/run.js';
+import type { StageResult } from '../model/stage.js';
+import { naNote } from '../report/verdict.js';
 import { validateRecipeName } from '../validate/input.js';
+import { readResults } from './pages/run.js';
 import type { ServerDeps } from './server-deps.js';
 
 export const BADGE_LABEL = 'cc-ci';
@@ -49,8 +52,34 @@ interface Rendered {
 
 const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`;
 
-function render(key: string, look: BadgeLook): Rendered {
-  const svg = makeBadge({ label: BADGE_LABEL, message: look.message, color: look.color });
+/** How much of an na stage's reason the badge's title quotes. */
+const TITLE_REASON_CHARS = 200;
+
+/**
+ * The SVG's <title> (what a browser shows on hover, and a screen reader reads): the badge's words,
+ * then each na stage of the badge run with why, and whether it counted for the level.
+ */
+export function badgeTitle(
+  look: BadgeLook,
+  stages: ReadonlyArray<Pick<StageResult, 'name' | 'status' | 'reason' | 'naBy'>>,
+): string {
+  const na = stages.flatMap((s) => {
+    const note = naNote(s);
+    if (!note) return [];
+    const reason = (s.reason ?? 'not applicable').replace(/\s+/g, ' ').trim();
+    const cut = reason.length > TITLE_REASON_CHARS ? `${reason.slice(0, TITLE_REASON_CHARS - 1)}…` : reason;
+    return [`na ${s.name}, ${note}: ${cut}`];
+  });
+  return [`${BADGE_LABEL}: ${look.message}`, ...na].join(' · ');
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+
+function render(key: string, look: BadgeLook, title: string): Rendered {
+  const badge = makeBadge({ label: BADGE_LABEL, message: look.message, color: look.color });
+  // badge-maker titles the SVG with its own words; ours say more (the na stages).
+  const svg = badge.replace(/<title>[^<]*<\/title>/, `<title>${escapeXml(title)}</title>`);
   const json = JSON.stringify({ schemaVersion: 1, label: BADGE_LABEL, message: look.message, color: look.color });
   return { key, svg: Buffer.from(svg), svgEtag: etagOf(svg), json: Buffer.from(json), jsonEtag: etagOf(json) };
 }
@@ -130,7 +159,10 @@ export function registerBadges(app: FastifyInstance, deps: ServerDeps): void {
     const key = badge ? `${badge.id}\0${badge.verdict ?? ''}\0${badge.level ?? ''}` : '\0none';
     let rendered = cache.get(recipe);
     if (rendered?.key !== key) {
-      rendered = render(key, badgeOf(badge));
+      // Read once per badge run: the rendering is kept until the badge run changes.
+      const look = badgeOf(badge);
+      const stages = badge ? (readResults(deps.runs.runFiles(badge.id).results)?.stages ?? []) : [];
+      rendered = render(key, look, badgeTitle(look, stages));
       cache.set(recipe, rendered);
     }
     const etag = format === 'svg' ? rendered.svgEtag : rendered.jsonEtag;

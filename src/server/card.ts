@@ -13,7 +13,8 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage } from '../model/errors.js';
-import { stageNames } from '../model/stage.js';
+import { stageNames, type NaBy } from '../model/stage.js';
+import { naNote } from '../report/verdict.js';
 import { isTerminal, type RunRecord } from '../model/run.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
 import { runFromParam } from './log-stream.js';
@@ -157,7 +158,10 @@ export function cardView(
   const mask = (s: string | undefined) => (s === undefined ? undefined : deps.secrets.redact(s));
   const finished = isTerminal(run);
   const results = finished ? readResults(deps.runs.runFiles(run.id).results) : undefined;
-  type Row = CardStage & { checks?: Array<{ name: string; status: string; code?: string; detail?: string }> };
+  type Row = CardStage & {
+    naBy?: NaBy;
+    checks?: Array<{ name: string; status: string; code?: string; detail?: string }>;
+  };
   const rows: Row[] = deps.store.stagesOf(run.id);
   if (rows.length === 0 && results) rows.push(...results.stages);
   if (!finished) {
@@ -184,7 +188,7 @@ export function cardView(
       durationMs: showReason && !bad ? undefined : s.durationMs,
       advisory: s.advisory || undefined,
       code: bad ? (s.code ?? failingCheck?.code) : undefined,
-      reason: showReason ? oneLine(mask(why)) : undefined,
+      reason: showReason ? oneLine(withNaNote(s, mask(why))) : undefined,
     };
   });
 
@@ -209,6 +213,12 @@ export function cardView(
     problem,
     at: run.finishedAt ?? run.startedAt ?? run.createdAt,
   };
+}
+
+/** An na's reason after whether it counted for the level (first, so the card's cut never hides it). */
+function withNaNote(stage: { status: string; naBy?: NaBy }, why: string | undefined): string | undefined {
+  const note = naNote(stage);
+  return note ? `${note}: ${why ?? 'not applicable'}` : why;
 }
 
 /** The first line, spaces collapsed, cut to REASON_CHARS with an ellipsis. */

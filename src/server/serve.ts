@@ -23,7 +23,7 @@ import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { ForgeBridge } from '../trigger/bridge.js';
-import { Poller } from '../trigger/poller.js';
+import { Poller, type RepoPollHealth } from '../trigger/poller.js';
 import { buildServer } from './app.js';
 import type { DiskUse } from './disk-use.js';
 import { createMetrics } from './metrics.js';
@@ -35,6 +35,8 @@ export interface Serving {
   /** Resolves when the server has stopped (after a signal or stop()). */
   stopped: Promise<void>;
   stop(reason: string): Promise<void>;
+  /** How polling each enrolled repository goes (empty without a forge). */
+  forgeRepos(): RepoPollHealth[];
   /** Starts no new run, lets the running ones finish for up to `limitMs`, then stops; stop() cuts it short. */
   drain(reason: string, limitMs: number): Promise<void>;
 }
@@ -136,7 +138,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     })();
     return draining;
   };
-  return { url, runs: scheduler, stopped, stop, drain };
+  const forgeRepos = () => trigger?.poller.health() ?? [];
+  return { url, runs: scheduler, stopped, stop, drain, forgeRepos };
 }
 
 /** The forge loop (poller, bridge), when a forge and its token are configured. */

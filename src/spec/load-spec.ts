@@ -1,20 +1,41 @@
-// Finds and validates a recipe's spec and custom checks under the recipes folder. Errors name the
-// file, the key and what was expected.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Finds and validates the spec a run uses (DESIGN §3.4, §3.6), in this order: the operator's
+// `recipes/<recipe>/ci.yml` under the recipes folder, else the recipe's own `tests/cc-ci.yml` in
+// the checkout of the commit under test, else none (the generic suite). Custom checks
+// (`*.check.ts`) come only from the operator's folder: a recipe's repository never makes cc-ci load
+// code. Errors name the file, the key and what was expected, and carry a spec fact saying whose
+// file it was (blame.ts decides what that makes the run).
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CcciError } from '../model/errors.js';
+import { CcciError, type SpecFact } from '../model/errors.js';
+import type { SpecUsed } from '../model/results.js';
 import { genericSpec, specSchema, type RecipeSpec } from './schema.js';
+
+/** Where a recipe ships its own spec, relative to its repository's root. */
+export const RECIPE_SPEC_PATH = 'tests/cc-ci.yml';
+/** A recipe's own spec larger than this is refused: a spec is a few dozen lines. */
+const RECIPE_SPEC_MAX_BYTES = 64 * 1024;
+
+const invalid = (message: string, from: SpecFact['from']) =>
+  new CcciError('RECIPE_INVALID', message, { fact: { source: 'spec', what: 'invalid', from } });
 
 export interface LoadedSpec {
   spec: RecipeSpec;
-  /** The ci.yml read, or undefined for the generic suite. */
+  /** Whose spec it is: the operator's, the recipe's own, or none (the generic suite). */
+  source: SpecUsed['source'];
+  /** The file read (the recipe's own: relative to its repository), or undefined for the generic suite. */
   file?: string;
-  /** `*.check.ts` / `*.check.js` / `*.check.mjs` files beside it. */
+  /** The file as results.json and the run page name it: relative to the recipes folder or the repository. */
+  path?: string;
+  /** `*.check.ts` / `*.check.js` / `*.check.mjs` files beside the operator's spec. */
   customChecks: string[];
 }
 
-export function loadSpec(recipesDir: string, recipe: string): LoadedSpec {
+/**
+ * The spec a run of `recipe` uses. `checkout` is the recipe's clone at the commit under test;
+ * without it (e.g. `cc-ci recipes --check`) only the operator's spec is looked at.
+ */
+export function loadSpec(recipesDir: string, recipe: string, checkout?: string): LoadedSpec {
   const dir = join(recipesDir, recipe);
   const file = join(dir, 'ci.yml');
   const customChecks = existsSync(dir)
@@ -23,25 +44,55 @@ export function loadSpec(recipesDir: string, recipe: string): LoadedSpec {
         .sort()
         .map((n) => join(dir, n))
     : [];
-  if (!existsSync(file)) return { spec: genericSpec, customChecks };
-  return { spec: parseSpec(readFileSync(file, 'utf8'), file), file, customChecks };
+  if (existsSync(file)) {
+    const path = `${recipe}/ci.yml`;
+    return { spec: parseSpec(readFileSync(file, 'utf8'), file), source: 'operator', file, path, customChecks };
+  }
+  const own = checkout === undefined ? undefined : readRecipeSpec(checkout);
+  if (own !== undefined) {
+    const spec = parseSpec(own, RECIPE_SPEC_PATH, 'recipe');
+    return { spec, source: 'recipe', file: RECIPE_SPEC_PATH, path: RECIPE_SPEC_PATH, customChecks };
+  }
+  return { spec: genericSpec, source: 'generic', customChecks };
 }
 
-export function parseSpec(text: string, file: string): RecipeSpec {
+/** The text of the recipe's own spec, when it has one: a regular file inside the checkout, nothing else. */
+function readRecipeSpec(checkout: string): string | undefined {
+  const path = join(checkout, RECIPE_SPEC_PATH);
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  // A symlink (or a linked tests/ folder) could point cc-ci at a file of the host: it is never read.
+  if (stat.isSymbolicLink() || !stat.isFile() || !realpathSync(path).startsWith(realpathSync(checkout) + sep)) {
+    throw invalid(`${RECIPE_SPEC_PATH}: must be a regular file in the repository, not a link or a folder`, 'recipe');
+  }
+  if (stat.size > RECIPE_SPEC_MAX_BYTES) {
+    throw invalid(
+      `${RECIPE_SPEC_PATH}: ${stat.size} bytes, more than the ${RECIPE_SPEC_MAX_BYTES} a spec may have`,
+      'recipe',
+    );
+  }
+  return readFileSync(path, 'utf8');
+}
+
+export function parseSpec(text: string, file: string, from: SpecFact['from'] = 'operator'): RecipeSpec {
   const doc = parseDocument(text, { schema: 'core', strict: true, uniqueKeys: true });
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw new CcciError('RECIPE_INVALID', `${file}: not valid YAML: ${problem.message.split('\n')[0]}`);
+  if (problem) throw invalid(`${file}: not valid YAML: ${problem.message.split('\n')[0]}`, from);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
     // Too many aliases (a YAML bomb) is a bad spec like any other.
-    throw new CcciError('RECIPE_INVALID', `${file}: not valid YAML: ${(err as Error).message}`);
+    throw invalid(`${file}: not valid YAML: ${(err as Error).message}`, from);
   }
   const parsed = specSchema.safeParse(value ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new CcciError('RECIPE_INVALID', `${file}: ${issues.join('; ')}`);
+    throw invalid(`${file}: ${issues.join('; ')}`, from);
   }
   return parsed.data;
 }

@@ -1,5 +1,6 @@
-// The recipe spec, `recipes/<recipe>/ci.yml` (DESIGN §3.4). Every key is optional: a recipe
-// without a spec gets the generic suite. Unknown keys are errors, so a typo is never ignored.
+// The recipe spec (DESIGN §3.4): the operator's `recipes/<recipe>/ci.yml`, or the recipe's own
+// `tests/cc-ci.yml` (load-spec.ts). Every key is optional: a recipe without a spec gets the generic
+// suite. Unknown keys are errors, so a typo is never ignored.
 import { z } from 'zod';
 import { durationSchema } from '../config/duration.js';
 import { stageNames } from '../model/stage.js';

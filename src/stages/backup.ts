@@ -29,6 +29,7 @@ export async function runBackup(ctx: StageContext, app: AppHandle): Promise<Stag
         name: 'backup',
         status: 'na',
         reason: 'the recipe has no backupbot.backup labels: there is nothing to back up',
+        naBy: 'cc-ci',
         checks: [],
       };
     }

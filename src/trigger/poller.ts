@@ -47,6 +47,8 @@ export interface RepoPollHealth {
   failingSince?: string;
   /** When it is polled next (cc-ci's clock). */
   nextPollAt?: string;
+  /** When a poll of it last answered (cc-ci's clock); absent before the first. */
+  lastPolledAt?: string;
 }
 
 interface RepoState {
@@ -55,6 +57,7 @@ interface RepoState {
   dueAt: number;
   error?: CcciError | Error;
   failingSince?: Date;
+  lastPolledAt?: Date;
 }
 
 export class Poller {
@@ -106,6 +109,7 @@ export class Poller {
         ...(state.error && !ok ? { error: describe(state.error), fix: fixFor(state.error, repo) } : {}),
         ...(state.failingSince && !ok ? { failingSince: state.failingSince.toISOString() } : {}),
         ...(state.dueAt > 0 ? { nextPollAt: new Date(state.dueAt).toISOString() } : {}),
+        ...(state.lastPolledAt ? { lastPolledAt: state.lastPolledAt.toISOString() } : {}),
       };
     });
   }
@@ -157,6 +161,7 @@ export class Poller {
     state.failures = 0;
     state.error = undefined;
     state.failingSince = undefined;
+    state.lastPolledAt = this.clock.now();
     state.dueAt = this.clock.now().getTime() + this.deps.intervalMs;
     return undefined;
   }

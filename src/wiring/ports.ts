@@ -7,12 +7,13 @@ import { createAbraCli, type Abra } from '../abra/abra.js';
 import { createAbraProbe, type AbraProbe } from '../abra/abra-help.js';
 import { runJanitor, type JanitorReport } from '../apps/janitor.js';
 import { Lease } from '../apps/lease.js';
-import { botBackupRepo, type BackupRepo } from '../backupbot/backup-repo.js';
+import { botBackupRepo, type PrunableRepo } from '../backupbot/backup-repo.js';
 import type { Config } from '../config/load-config.js';
 import { connectDocker, SwarmDocker } from '../docker/docker.js';
 import { chromiumPath } from '../browser/chromium.js';
 import { probeChromium, type ChromiumAnswer } from '../browser/probe.js';
 import { createDockerProbe, type DockerProbe } from '../docker/host-probe.js';
+import { dockerImages, type ImageHost } from '../docker/images.js';
 import type { SwarmApi } from '../docker/swarm-api.js';
 import type { Executor } from '../executors/executor.js';
 import { createExecutor } from '../executors/registry.js';
@@ -30,6 +31,11 @@ export function clockPort(): Clock {
 
 export function dockerPort(config: Config): SwarmApi {
   return new SwarmDocker(connectDocker(config.swarm.dockerHost));
+}
+
+/** The host's images, for image retention (`cc-ci store prune`). */
+export function imagesPort(config: Config): ImageHost {
+  return dockerImages(connectDocker(config.swarm.dockerHost));
 }
 
 export function dockerProbePort(config: Config): DockerProbe {
@@ -65,7 +71,7 @@ export function abraProbePort(config: Config): AbraProbe {
 }
 
 /** The backup bot's restic repository; `waitMs: 0` reports a locked one instead of waiting it out. */
-export function backupsPort(docker: SwarmApi, lockWait: { waitMs?: number } = {}): BackupRepo {
+export function backupsPort(docker: SwarmApi, lockWait: { waitMs?: number } = {}): PrunableRepo {
   return botBackupRepo(docker, lockWait);
 }
 

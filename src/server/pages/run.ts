@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageNames } from '../../model/stage.js';
-import { runResultsSchema, type RunResults } from '../../model/results.js';
+import { runResultsSchema, type RunResults, type SpecUsed } from '../../model/results.js';
+import { naNote } from '../../report/verdict.js';
 import { isTerminal, type RunRecord, type StageRow } from '../../model/run.js';
 import { isArtifactName } from '../artifacts.js';
 import { readLogTail, runLogFile } from '../log-stream.js';
@@ -142,6 +143,7 @@ export async function runPage(deps: ServerDeps, run: RunRecord, now: number, non
   <dt>Ref</dt><dd class="mono">${run.ref}${prRef}</dd>
   ${run.sha ? markup`<dt>Commit</dt><dd class="mono">${run.sha}</dd>` : ''}
   ${versionsRow}
+  ${results?.spec ? markup`<dt>Spec</dt><dd>${specText(results.spec)}</dd>` : ''}
   <dt>Stages asked</dt><dd>${asked}${run.keep ? ' · --keep' : ''}</dd>
   <dt>Triggered</dt><dd>${triggerText(run)}${rerunOf}</dd>
   <dt>Created</dt><dd>${formatTime(run.createdAt)}</dd>
@@ -234,6 +236,18 @@ function triggerText(run: RunRecord): string {
 // ---------------------------------------------------------------------------------------------
 // Stages
 
+/** Which spec the run used, from where. */
+function specText(spec: SpecUsed): string {
+  switch (spec.source) {
+    case 'operator':
+      return `recipes/${spec.path ?? 'ci.yml'} (cc-ci's spec for this recipe; it replaces any in the recipe)`;
+    case 'recipe':
+      return `${spec.path ?? 'tests/cc-ci.yml'} (the recipe's own, at the tested commit)`;
+    default:
+      return 'none: the generic suite';
+  }
+}
+
 /** A run's results.json, when it is there and valid (the fallback for runs the store has no rows of). */
 export function readResults(file: string): RunResults | undefined {
   try {
@@ -274,7 +288,10 @@ function stageBlock(s: StageView, base: string): Html {
   const open = s.status === 'fail' || s.status === 'error' || bad > 0;
   const counts = s.checks.length ? `${passed}/${s.checks.length} checks passed` : '';
   const code = s.code ? markup`<span class="mono"><b>${s.code}</b></span> ` : '';
-  const reason = s.reason ? markup`<span class="stage-reason">${code}${s.reason}</span>` : '';
+  // An na says whether it counted for the level, and who declared it.
+  const note = naNote(s);
+  const why = note ? `${note}: ${s.reason ?? 'not applicable'}` : s.reason;
+  const reason = why ? markup`<span class="stage-reason">${code}${why}</span>` : '';
   const summary = markup`<summary>
   <span class="stage-name">${s.name}</span>${pill(s.status)}${s.advisory ? ADVISORY_PILL : ''}
   <span class="stage-meta">${[formatDuration(s.durationMs), counts].filter(Boolean).join(' · ')}</span>

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   botBackupRepo,
   forgetStackSnapshots,
+  PRUNE_TIMEOUT_MS,
+  readPruneSummary,
   snapshotsOf,
   testStacksIn,
   whileRepoLocked,
@@ -12,7 +14,7 @@ import {
   type RepoSnapshot,
 } from '../../../src/backupbot/backup-repo.js';
 import { FactError } from '../../../src/model/errors.js';
-import type { ExecResult } from '../../../src/docker/swarm-api.js';
+import type { ExecOptions, ExecResult } from '../../../src/docker/swarm-api.js';
 import type { SwarmApi } from '../../../src/docker/swarm-api.js';
 
 const STACK = 'cust-1a2b3c_ci_test';
@@ -60,17 +62,19 @@ function botSwarm(
   bots = [{ name: 'backups_app', running: 1 }],
 ) {
   const calls: string[][] = [];
+  const timeouts: Array<number | undefined> = [];
   const docker = {
     servicesLabelled: async (label: string, value: string) =>
       label === 'coop-cloud.backupbot.enabled' && value === 'true' ? bots : [],
-    execInNamedService: async (name: string, cmd: string[]) => {
+    execInNamedService: async (name: string, cmd: string[], opts?: ExecOptions) => {
       calls.push([name, ...cmd]);
+      timeouts.push(opts?.timeoutMs);
       const next = answers.shift() ?? { exitCode: 99, stderr: 'unexpected call' };
       const a = typeof next === 'function' ? next(cmd) : next;
       return { exitCode: 0, stdout: '', stderr: '', ...a };
     },
   } as unknown as SwarmApi;
-  return { docker, calls };
+  return { docker, calls, timeouts };
 }
 
 const json = (list: object[]) => ({ stdout: JSON.stringify(list) });
@@ -268,5 +272,81 @@ describe('forgetting never throws', () => {
         `backup snapshots of ${STACK}: could not be forgotten (Docker Engine: listing services failed: connect ENOENT)`,
       ],
     });
+  });
+});
+
+// restic 0.14's own output of a prune after a forget, as it printed it on this machine.
+const PRUNE_OUTPUT = `loading indexes...
+loading all snapshots...
+finding data that is still in use for 1 snapshots
+[0:00] 100.00%  1 / 1 snapshots
+
+searching used packs...
+collecting packs for deletion and repacking
+[0:00] 100.00%  4 / 4 packs processed
+
+
+to repack:             0 blobs / 0 B
+this removes:          0 blobs / 0 B
+to delete:             2 blobs / 499 B
+total prune:           2 blobs / 499 B
+remaining:             4 blobs / 488.935 KiB
+unused size after prune: 0 B (0.00% of remaining size)
+
+rebuilding index
+[0:00] 100.00%  3 / 3 packs processed
+
+done
+`;
+
+describe("pruning the bot's repository", () => {
+  const locked = {
+    exitCode: 1,
+    stderr: 'Fatal: unable to create lock in backend: repository is already locked by PID 7 on backups',
+  };
+
+  it("runs restic prune in the bot, with the prune's own time limit, and reads what it freed", async () => {
+    const { docker, calls, timeouts } = botSwarm([{ stdout: PRUNE_OUTPUT }]);
+    expect(await botBackupRepo(docker, noWait).prune()).toEqual({
+      bot: 'backups_app',
+      freed: '2 blobs / 499 B',
+      remaining: '4 blobs / 488.935 KiB',
+    });
+    expect(calls).toEqual([['backups_app', 'restic', 'prune']]);
+    // Far above the 120 s of an ordinary exec: a prune reads the whole repository.
+    expect(timeouts).toEqual([PRUNE_TIMEOUT_MS]);
+  });
+
+  it('waits out a lock as forget does: stale locks cleared once, then retried', async () => {
+    const pauses: number[] = [];
+    const { docker, calls } = botSwarm([locked, {}, locked, { stdout: PRUNE_OUTPUT }]);
+    const repo = botBackupRepo(docker, { sleep: async (ms) => void pauses.push(ms) });
+    expect((await repo.prune())?.freed).toBe('2 blobs / 499 B');
+    expect(calls.map((c) => c.slice(2).join(' '))).toEqual(['prune', 'unlock', 'prune', 'prune']);
+    expect(pauses).toEqual([1_000, 2_000]);
+  });
+
+  it('reports a lock held longer than it waits as the locked fact', async () => {
+    const { docker } = botSwarm(Array.from({ length: 50 }, () => locked));
+    const err = await botBackupRepo(docker, { waitMs: 0, sleep: async () => {} })
+      .prune()
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ fact: { source: 'backup-repo', what: 'locked' } });
+    expect((err as Error).message).toMatch(/restic prune in backups_app exited with 1: .*already locked/);
+  });
+
+  it('--dry-run asks restic what it would free; no bot, nothing to prune', async () => {
+    const { docker, calls } = botSwarm([{ stdout: PRUNE_OUTPUT }]);
+    await botBackupRepo(docker, noWait).prune({ dryRun: true });
+    expect(calls).toEqual([['backups_app', 'restic', 'prune', '--dry-run']]);
+    expect(await botBackupRepo(botSwarm([], []).docker, noWait).prune()).toBeUndefined();
+  });
+
+  it("restic's summary lines, and none when restic printed none", () => {
+    expect(readPruneSummary('total prune:   12 blobs / 1.5 GiB\nremaining:  3 blobs / 10 B\n')).toEqual({
+      freed: '12 blobs / 1.5 GiB',
+      remaining: '3 blobs / 10 B',
+    });
+    expect(readPruneSummary('done\n')).toEqual({});
   });
 });

@@ -140,6 +140,24 @@ describe('config', () => {
     expect(() => load('dashboard: {minFreeSpace: lots}\n')).toThrow(/dashboard\.minFreeSpace: expected a size like/);
     expect(() => load('dashboard: {minFreeSpace: 5 furlongs}\n')).toThrow(/dashboard\.minFreeSpace/);
   });
+  it('retention.images: images pruned by default, pulled ones only, older than a day; switchable off', () => {
+    const load = (text: string) =>
+      loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    expect(load('').retention).toEqual({
+      days: 30,
+      keepPerRecipe: 20,
+      images: { olderThan: 86_400_000, keep: [], keepUnpulled: true },
+      resticPrune: true,
+    });
+    const set = load(
+      'retention: {images: {olderThan: 3d, keep: ["nginx:*"], keepUnpulled: false}, resticPrune: false}\n',
+    );
+    expect(set.retention.images).toEqual({ olderThan: 3 * 86_400_000, keep: ['nginx:*'], keepUnpulled: false });
+    expect(set.retention.resticPrune).toBe(false);
+    expect(load('retention: {images: false}\n').retention.images).toBe(false);
+    expect(() => load('retention: {images: true}\n')).toThrow(/retention\.images/);
+    expect(() => load('retention: {images: {olderthan: 1d}}\n')).toThrow(/olderthan/);
+  });
   it('says how to give a config when none is given', () => {
     expect(() => loadConfig({ env: {}, secrets: new SecretRegistry() })).toThrow(
       /pass --config <file> or set CCCI_CONFIG/,

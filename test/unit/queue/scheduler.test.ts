@@ -98,6 +98,16 @@ describe('scheduler', () => {
     expect(store.getRun(b.id)?.state).toBe('running');
   });
 
+  it("keeps the spec's na stages from the results, with who declared them (they have no stage-finished)", async () => {
+    const { store, scheduler, children } = setup();
+    const a = scheduler.enqueue(req('custom-html'));
+    const lint = { name: 'lint', status: 'na', reason: 'checked upstream', naBy: 'recipe', checks: [] };
+    const results = { verdict: 'pass', level: 1, headSha: 'abc123', durationMs: 1000, stages: [lint] };
+    children[0]!.emit({ type: 'run-finished', exitCode: 0, results });
+    await until('the run to finish', () => store.getRun(a.id)?.state === 'passed');
+    expect(store.stagesOf(a.id)).toEqual([{ ...lint, advisory: false }]);
+  });
+
   it('is fair between recipes: a recipe already running waits behind one that is not', async () => {
     const { store, scheduler, children } = setup({ capacity: 2 });
     scheduler.enqueue(req('custom-html'));

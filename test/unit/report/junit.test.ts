@@ -41,4 +41,18 @@ describe('junit.xml', () => {
     expect(xml).toContain('<skipped message="not asked for in this run"/>');
     expect(xml).not.toContain('\u0007');
   });
+  it('says who declared an na stage, as results.json does', () => {
+    const na: RunResults['stages'][number] = {
+      name: 'lint',
+      status: 'na',
+      reason: 'checked upstream',
+      naBy: 'recipe',
+      checks: [],
+    };
+    const xml = renderJunit({ ...results, stages: [na] });
+    expect(xml).toContain(
+      '<properties><property name="reason" value="checked upstream"/><property name="status" value="na"/>' +
+        '<property name="naBy" value="recipe"/></properties>',
+    );
+  });
 });

@@ -149,6 +149,20 @@ describe('text from the PR in the reply', () => {
     expect(page).toContain('evil.example');
   });
 
+  it('says which stages were na, why, and whether each counted for the level', () => {
+    const run: RunRecord = { ...base, state: 'passed', verdict: 'pass', level: 1, startedAt: base.createdAt };
+    const naStages: StageRow[] = [
+      { name: 'install', status: 'pass', checks: [] },
+      { name: 'upgrade', status: 'na', reason: 'no release tag below the head', naBy: 'cc-ci', checks: [] },
+      { name: 'recipe-local', status: 'na', reason: 'needs a mail server', naBy: 'recipe', checks: [] },
+      { name: 'lint', status: 'na', reason: 'checked upstream', naBy: 'operator', checks: [] },
+    ];
+    const body = renderComment({ run, stages: naStages, publicUrl: url, acceptedSha: sha });
+    expect(body).toContain('| upgrade | ➖ na |  | not counted (found at run time): `no release tag below the head` |');
+    expect(body).toContain("| recipe-local | ➖ na |  | not counted (the recipe's own spec): `needs a mail server` |");
+    expect(body).toContain("| lint | ➖ na |  | counts (cc-ci's spec): `checked upstream` |");
+  });
+
   it('keeps the length caps', () => {
     const long = 'a'.repeat(1000);
     const run = { ...base, ...finished, state: 'errored', error: { code: 'GIT_FAILED', message: long } } as RunRecord;

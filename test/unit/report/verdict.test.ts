@@ -1,22 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import type { StageName, StageStatus } from '../../../src/model/stage.js';
-import { computeLevel, computeVerdict, exitCodeForVerdict } from '../../../src/report/verdict.js';
+import type { NaBy, StageName, StageStatus } from '../../../src/model/stage.js';
+import { computeLevel, computeVerdict, exitCodeForVerdict, naNote } from '../../../src/report/verdict.js';
 
 const run = (statuses: Partial<Record<StageName, StageStatus>>) =>
   Object.entries(statuses).map(([name, status]) => ({ name: name as StageName, status: status as StageStatus }));
 
+/** Every stage passes except the na ones, each said by `by`. */
+const withNa = (na: StageName[], by: NaBy | undefined) =>
+  run({ install: 'pass', upgrade: 'pass', backup: 'pass', 'recipe-local': 'pass', lint: 'pass' }).map((s) =>
+    na.includes(s.name) ? { ...s, status: 'na' as const, naBy: by } : s,
+  );
+
 describe('level', () => {
-  it('counts rungs while each rung and all below are pass or na', () => {
+  it('counts rungs while each rung and all below pass', () => {
     expect(
       computeLevel(run({ install: 'pass', upgrade: 'pass', backup: 'pass', 'recipe-local': 'pass', lint: 'pass' })),
     ).toBe(5);
     expect(
-      computeLevel(run({ install: 'pass', upgrade: 'na', backup: 'pass', 'recipe-local': 'fail', lint: 'pass' })),
+      computeLevel(
+        withNa(['upgrade'], 'operator').map((s) => (s.name === 'recipe-local' ? { ...s, status: 'fail' as const } : s)),
+      ),
     ).toBe(3);
     expect(computeLevel(run({ install: 'pass', upgrade: 'skip', backup: 'pass' }))).toBe(1);
     expect(computeLevel(run({ install: 'fail', upgrade: 'pass' }))).toBe(0);
     expect(computeLevel(run({ install: 'error' }))).toBe(0);
     expect(computeLevel(run({ install: 'pass' }))).toBe(1);
+  });
+  it("climbs past an na only when the operator's spec declared it", () => {
+    expect(computeLevel(withNa(['recipe-local'], 'operator'))).toBe(5);
+    expect(computeLevel(withNa(['lint'], 'operator'))).toBe(5);
+  });
+  it("stops below an na the recipe's own spec declared, or that cc-ci found at run time", () => {
+    expect(computeLevel(withNa(['recipe-local'], 'recipe'))).toBe(3);
+    expect(computeLevel(withNa(['lint'], 'recipe'))).toBe(4);
+    expect(computeLevel(withNa(['upgrade'], 'cc-ci'))).toBe(1);
+    expect(computeLevel(withNa(['backup'], 'cc-ci'))).toBe(2);
+    // An na whose author is not known (results from before naBy) does not climb either.
+    expect(computeLevel(withNa(['backup'], undefined))).toBe(2);
+  });
+  it('says for each na whether it counted and who said so', () => {
+    expect(naNote({ status: 'na', naBy: 'operator' })).toBe("counts (cc-ci's spec)");
+    expect(naNote({ status: 'na', naBy: 'recipe' })).toBe("not counted (the recipe's own spec)");
+    expect(naNote({ status: 'na', naBy: 'cc-ci' })).toBe('not counted (found at run time)');
+    expect(naNote({ status: 'pass' })).toBeUndefined();
   });
 });
 

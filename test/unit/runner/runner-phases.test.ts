@@ -528,3 +528,63 @@ describe('a run pinned to a commit (--sha)', () => {
     });
   });
 });
+
+describe('the spec a run uses, and what its na is worth', () => {
+  const naLocal = 'stages: {recipe-local: na}\nna_reason: {recipe-local: "the tests need a mail server"}\n';
+
+  it("reads the recipe's own tests/cc-ci.yml at the commit under test; its na shows but does not climb", async () => {
+    await commitOnBranch(repo, 'own-spec', { 'tests/cc-ci.yml': naLocal }, 'Ship the spec beside the tests');
+    const { outcome } = await run({ ref: 'own-spec' }, { stages: all({}) });
+    expect(outcome.results.spec).toEqual({ source: 'recipe', path: 'tests/cc-ci.yml' });
+    expect(outcome.results.stages.find((s) => s.name === 'recipe-local')).toMatchObject({
+      status: 'na',
+      reason: 'the tests need a mail server',
+      naBy: 'recipe',
+    });
+    expect(outcome.results.verdict).toBe('pass');
+    // Everything else passed: the level stops below the rung that was never tested.
+    expect(outcome.results.level).toBe(3);
+    // The default branch has no spec of its own: the generic suite, every rung tested.
+    const main = await run({}, { stages: all({}) });
+    expect(main.outcome.results.spec).toEqual({ source: 'generic' });
+    expect(main.outcome.results.level).toBe(5);
+  });
+
+  it("cc-ci's recipes/<recipe>/ci.yml overrides the recipe's own, and its na with a reason climbs", async () => {
+    await commitOnBranch(repo, 'own-spec-2', { 'tests/cc-ci.yml': 'helth: {}\n' }, 'A broken spec of its own');
+    const { outcome } = await run({ ref: 'own-spec-2' }, { stages: all({}), spec: naLocal });
+    expect(outcome.results.spec).toEqual({ source: 'operator', path: 'custom-html/ci.yml' });
+    expect(outcome.results.stages.find((s) => s.name === 'recipe-local')).toMatchObject({
+      status: 'na',
+      naBy: 'operator',
+    });
+    expect(outcome.results.level).toBe(5);
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  it("a recipe's own spec that does not validate is the recipe's fail with the message, before any app", async () => {
+    await commitOnBranch(repo, 'broken-spec', { 'tests/cc-ci.yml': 'helth: {path: /}\n' }, 'A typo in the spec');
+    const { outcome, seen } = await run({ ref: 'broken-spec', stages: 'install,upgrade,lint' }, { stages: all({}) });
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.results.verdict).toBe('fail');
+    expect(outcome.results.error).toBeUndefined();
+    expect(outcome.results.spec).toEqual({ source: 'recipe', path: 'tests/cc-ci.yml' });
+    const byName = Object.fromEntries(outcome.results.stages.map((s) => [s.name, s]));
+    for (const name of ['install', 'upgrade', 'lint']) {
+      expect(byName[name]).toMatchObject({
+        status: 'fail',
+        code: 'SPEC_INVALID',
+        reason: 'tests/cc-ci.yml: (top level): Unrecognized key: "helth"',
+      });
+    }
+    expect(byName.backup).toMatchObject({ status: 'skip', reason: 'not asked for in this run' });
+    expect(outcome.results.level).toBe(0);
+    expect(seen.claimed).toEqual([]);
+  });
+
+  it("cc-ci's own broken spec still refuses the run (exit 2), as bad configuration", async () => {
+    const { outcome } = await run({}, { stages: all({}), spec: 'helth: {}\n' });
+    expect(outcome.exitCode).toBe(2);
+    expect(outcome.results.error).toMatchObject({ code: 'RECIPE_INVALID' });
+  });
+});

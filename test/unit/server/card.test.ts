@@ -310,6 +310,28 @@ describe('GET /runs/:id/card.png', () => {
     writeFileSync('/tmp/cc-ci-card-error.png', errored.png);
   });
 
+  it('says for each na stage whether it counted for the level, before its reason', () => {
+    finishedRun(
+      world,
+      'r-na',
+      {},
+      [
+        stage('install', 'pass', 30_000),
+        stage('upgrade', 'na', 0, { reason: 'no earlier release to upgrade from', naBy: 'cc-ci' }),
+        stage('recipe-local', 'na', 0, { reason: 'needs a mail server', naBy: 'recipe' }),
+        stage('lint', 'na', 0, { reason: 'checked upstream', naBy: 'operator' }),
+      ],
+      { state: 'passed', verdict: 'pass', level: 1 },
+    );
+    const view = cardView(world.deps, world.store.getRun('r-na')!, Date.now());
+    expect(Object.fromEntries(view.stages.map((s) => [s.name, s.reason]))).toEqual({
+      install: undefined,
+      upgrade: 'not counted (found at run time): no earlier release to upgrade from',
+      'recipe-local': "not counted (the recipe's own spec): needs a mail server",
+      lint: "counts (cc-ci's spec): checked upstream",
+    });
+  });
+
   it('is 404 for an unknown or malformed run id', async () => {
     for (const url of [
       '/runs/nope/card.png',

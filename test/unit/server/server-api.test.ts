@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/log/create-logger.js';
@@ -172,6 +172,44 @@ describe('badges', () => {
 
     finished(h.store, 'r4', req('custom-html'), { state: 'errored', verdict: 'error', level: 0 });
     expect(svgText((await h.app.inject('/badge/custom-html.svg')).body)).toContain('error');
+  });
+
+  it('titles the SVG with each na stage of the badge run: why, and whether it counted for the level', async () => {
+    const run = finished(h.store, 'na1', req('custom-html'), { state: 'passed', verdict: 'pass', level: 5 });
+    const files = h.runs.runFiles(run.id);
+    mkdirSync(dirname(files.results), { recursive: true });
+    const results: RunResults = {
+      schemaVersion: 2,
+      runId: run.id,
+      recipe: 'custom-html',
+      repo: run.repo,
+      ref: 'main',
+      versions: {},
+      startedAt: run.startedAt!,
+      finishedAt: run.finishedAt!,
+      durationMs: 1000,
+      spec: { source: 'operator', path: 'custom-html/ci.yml' },
+      stages: [
+        stage('install', 'pass'),
+        { name: 'upgrade', status: 'na', reason: 'no release tag below the head', naBy: 'cc-ci', checks: [] },
+        stage('backup', 'pass'),
+        { name: 'recipe-local', status: 'na', reason: 'needs <a> mail server', naBy: 'operator', checks: [] },
+        stage('lint', 'pass'),
+      ],
+      level: 5,
+      verdict: 'pass',
+      apps: [],
+      teardown: { clean: true, left: [], durationMs: 0 },
+      artifacts: [],
+    };
+    writeFileSync(files.results, JSON.stringify(results));
+    const svg = (await h.app.inject('/badge/custom-html.svg')).body;
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const title = (parser.parse(svg) as { svg: { title: string } }).svg.title;
+    expect(title).toBe(
+      'cc-ci: pass L5 · na upgrade, not counted (found at run time): no release tag below the head · ' +
+        "na recipe-local, counts (cc-ci's spec): needs <a> mail server",
+    );
   });
 
   it('follows a store change nobody reported within LOOKUP_TTL_MS', async () => {

@@ -340,6 +340,51 @@ describe('pages', () => {
     expect(body).toContain('This run left no log.');
   });
 
+  it('run page: which spec the run used and from where, and whether each na counted for the level', async () => {
+    const { store, runs } = world;
+    store.insertRun('r-spec', request());
+    const upgrade: StageResult = {
+      name: 'upgrade',
+      status: 'na',
+      reason: 'no release tag below the head',
+      naBy: 'cc-ci',
+      checks: [],
+    };
+    const local: StageResult = {
+      name: 'recipe-local',
+      status: 'na',
+      reason: 'needs a mail server',
+      naBy: 'recipe',
+      checks: [],
+    };
+    store.recordStage('r-spec', upgrade);
+    store.recordStage('r-spec', local);
+    runs.finish('r-spec', { state: 'passed', verdict: 'pass', level: 1 });
+    const results: RunResults = {
+      schemaVersion: 2,
+      runId: 'r-spec',
+      recipe: 'custom-html',
+      repo: 'x',
+      ref: 'main',
+      versions: {},
+      startedAt: '2026-11-30T13:26:49.442Z',
+      finishedAt: '2026-11-30T13:27:28.382Z',
+      durationMs: 38940,
+      spec: { source: 'recipe', path: 'tests/cc-ci.yml' },
+      stages: [stage('install', 'pass', []), upgrade, local],
+      level: 1,
+      verdict: 'pass',
+      apps: [],
+      teardown: { clean: true, left: [], durationMs: 10 },
+      artifacts: ['results.json'],
+    };
+    writeFileSync(join(world.artifacts('r-spec'), 'results.json'), JSON.stringify(results));
+    const body = (await world.app.inject('/runs/r-spec')).body;
+    expect(body).toContain('<dt>Spec</dt><dd>tests/cc-ci.yml (the recipe&#39;s own, at the tested commit)</dd>');
+    expect(body).toContain('not counted (found at run time): no release tag below the head');
+    expect(body).toContain('not counted (the recipe&#39;s own spec): needs a mail server');
+  });
+
   it('run page of a running run: live log with the script, cancel form, pending stages, superseded link', async () => {
     const { store } = world;
     store.insertRun('r-live', request({ stages: ['install', 'lint'] }));

@@ -130,6 +130,9 @@ describe('poller', () => {
     expect(w.handled.map((c) => c.commentId)).toEqual([20]);
     const [bad, good] = w.poller.health();
     expect(good).toMatchObject({ repo: 'coop-cloud/custom-html', ok: true, failures: 0 });
+    // When a poll last answered: what the demo waits for before it comments (the first poll is history).
+    expect(good!.lastPolledAt).toBe(clock.now().toISOString());
+    expect(bad!.lastPolledAt).toBeUndefined();
     expect(bad).toMatchObject({ repo: gone, ok: false, failures: 1, error: { code: 'FORGE_REFUSED' } });
     expect(bad!.error!.message).toContain('404');
     expect(bad!.fix).toContain(`check ${gone} in forge.repos`);

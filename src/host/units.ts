@@ -1,0 +1,140 @@
+// The systemd units of a cc-ci host, rendered from the config: the server, the janitor and the
+// daily prune, each timer with its one-shot service. Pure: the same input gives the same text,
+// so reconcile compares files byte for byte. Every unit passes `systemd-analyze verify` (a test).
+
+export interface UnitInput {
+  /** The Node binary and cc-ci's entry point (dist/src/cli.js), both absolute. */
+  node: string;
+  cli: string;
+  /** The config file, absolute. */
+  config: string;
+  /** Folders put first on PATH: abra's, so cron-like timers and runs find it. */
+  pathDirs: string[];
+  /** Run as this user (and its group); root when undefined. */
+  user?: string;
+  /** runner.teardownBudget: a stop must leave the server this long to tear runs down. */
+  teardownBudgetMs: number;
+  /** One `LoadCredential=` each: the credential name the config loader reads, and the file. */
+  credentials: Array<{ name: string; file: string }>;
+  /** The unit the engine runs as (docker.service on Debian), for ordering; none when undefined. */
+  dockerUnit?: string;
+}
+
+export interface Unit {
+  name: string;
+  text: string;
+}
+
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Room above the teardown budget for the server's own shutdown (closing the store, the last events). */
+const STOP_MARGIN_S = 60;
+
+export const unitNames = [
+  'cc-ci.service',
+  'cc-ci-janitor.service',
+  'cc-ci-janitor.timer',
+  'cc-ci-prune.service',
+  'cc-ci-prune.timer',
+] as const;
+
+/** The units to enable (the timers start their services). */
+export const enabledUnits = ['cc-ci.service', 'cc-ci-janitor.timer', 'cc-ci-prune.timer'] as const;
+
+export function renderUnits(input: UnitInput): Unit[] {
+  const exec = (args: string) =>
+    `ExecStart=${quote(input.node)} ${quote(input.cli)} ${args} --config ${quote(input.config)}`;
+  const path = `Environment=${quote(`PATH=${[...input.pathDirs, SYSTEM_PATH].join(':')}`)}`;
+  const user = input.user ? [`User=${input.user}`, `Group=${input.user}`] : [];
+  const after = ['network-online.target', ...(input.dockerUnit ? [input.dockerUnit] : [])].join(' ');
+  const requires = input.dockerUnit ? [`Requires=${input.dockerUnit}`] : [];
+  const stopSeconds = Math.ceil(input.teardownBudgetMs / 1000) + STOP_MARGIN_S;
+  const oneshot = (description: string, args: string, timeoutS: number): string =>
+    lines([
+      '[Unit]',
+      `Description=${description}`,
+      `After=${after}`,
+      ...requires,
+      '',
+      '[Service]',
+      'Type=oneshot',
+      ...user,
+      path,
+      ...credentials(input),
+      exec(args),
+      `TimeoutStartSec=${timeoutS}`,
+    ]);
+  const timer = (description: string, schedule: string[]): string =>
+    lines([
+      '[Unit]',
+      `Description=${description}`,
+      '',
+      '[Timer]',
+      ...schedule,
+      '',
+      '[Install]',
+      'WantedBy=timers.target',
+    ]);
+  return [
+    {
+      name: 'cc-ci.service',
+      text: lines([
+        '[Unit]',
+        'Description=cc-ci: continuous integration for Co-op Cloud recipes',
+        `After=${after}`,
+        'Wants=network-online.target',
+        ...requires,
+        '',
+        '[Service]',
+        'Type=simple',
+        ...user,
+        path,
+        ...credentials(input),
+        exec('serve'),
+        // SIGTERM to serve only: it stops its runs, which tear down in their own process groups;
+        // the rest of the cgroup is killed only when the stop time is up.
+        'KillMode=mixed',
+        `TimeoutStopSec=${stopSeconds}`,
+        'Restart=on-failure',
+        'RestartSec=5s',
+        '',
+        '[Install]',
+        'WantedBy=multi-user.target',
+      ]),
+    },
+    { name: 'cc-ci-janitor.service', text: oneshot('cc-ci: reap leftover test apps', 'janitor', 1800) },
+    {
+      name: 'cc-ci-janitor.timer',
+      text: timer('cc-ci: reap leftover test apps every 30 minutes', ['OnBootSec=10min', 'OnUnitActiveSec=30min']),
+    },
+    { name: 'cc-ci-prune.service', text: oneshot('cc-ci: prune old run folders', 'store prune', 3600) },
+    {
+      name: 'cc-ci-prune.timer',
+      text: timer('cc-ci: prune old run folders daily', [
+        'OnCalendar=daily',
+        'RandomizedDelaySec=1h',
+        'Persistent=true',
+      ]),
+    },
+  ];
+}
+
+function credentials(input: UnitInput): string[] {
+  // The path is the rest of the line, as it is: quotes would be read as part of it.
+  return input.credentials.map((c) => `LoadCredential=${c.name}:${plainWord(c.file)}`);
+}
+
+/** A word with its `%` doubled (a specifier otherwise); a line break would start a new setting: refused. */
+function plainWord(word: string): string {
+  if (/[\n\r]/.test(word)) throw new Error(`a unit word may not hold a line break: ${JSON.stringify(word)}`);
+  return word.replace(/%/g, '%%');
+}
+
+function lines(list: string[]): string {
+  return `# Written by cc-ci host reconcile; changes here are overwritten on its next run.\n${list.join('\n')}\n`;
+}
+
+/** systemd's quoting for a word with a space or a quote in it; plain otherwise. */
+function quote(word: string): string {
+  const plain = plainWord(word);
+  return /[\s"'\\]/.test(plain) ? `"${plain.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : plain;
+}
