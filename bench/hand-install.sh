@@ -27,10 +27,16 @@ done
 sleep 5
 docker service ls --filter "label=com.docker.stack.namespace=$stack" --format '{{.Replicas}}' \
   | awk -F/ '{split($2,d," "); if ($1+0 != d[1]+0) exit 1}'
-curl -fsS -o /dev/null -H "Host: $domain" http://127.0.0.1:8480/
-chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+# Over HTTPS with the testbed's CA, as cc-ci does: curl with --cacert, Chromium with an NSS database
+# that trusts it in a HOME of its own.
+ca=/var/lib/cc-ci-testbed/tls/ca.pem
+curl -fsS -o /dev/null --cacert "$ca" --resolve "$domain:8443:127.0.0.1" "https://$domain:8443/"
+mkdir -p "$work/home/.pki/nssdb"
+certutil -d "sql:$work/home/.pki/nssdb" -N --empty-password
+certutil -d "sql:$work/home/.pki/nssdb" -A -n ingress-ca -t C,, -i "$ca"
+HOME="$work/home" chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
   --no-first-run --host-resolver-rules="MAP $domain 127.0.0.1" --window-size=1280,800 \
-  --screenshot="$work/hand.png" "http://$domain:8480/" >/dev/null 2>&1
+  --screenshot="$work/hand.png" "https://$domain:8443/" >/dev/null 2>&1
 "$abra" app undeploy "$domain" -n >/dev/null
 while [ -n "$(docker ps -aq --filter "label=com.docker.stack.namespace=$stack")$(docker service ls -q --filter "label=com.docker.stack.namespace=$stack")" ]; do
   sleep 0.2

@@ -1,7 +1,8 @@
 // Reads cc-ci.yml once, validates it, resolves relative paths against the file's folder, reads
 // the secrets (files, age-encrypted files, systemd credentials, the environment: secret-sources.ts),
 // registers every secret for masking, and returns a frozen Config.
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,11 @@ export interface Secrets {
 export type Config = Omit<ConfigFile, 'secrets'> & {
   path: string;
   recipesDir: string;
-  swarm: ConfigFile['swarm'] & { abraDir: string };
+  swarm: ConfigFile['swarm'] & {
+    abraDir: string;
+    /** The PEM text of `swarm.ingressCa` (whose path is absolute here), read once at load. */
+    ingressCaPem?: string;
+  };
   /** The values (the config's own `secrets:` section only says how to decrypt them). */
   secrets: Secrets;
   /** Where each secret came from (a config key, `credential <name>`, an environment variable), for messages. */
@@ -41,6 +46,8 @@ export interface LoadConfigOptions {
   secrets: SecretRegistry;
   /** Load an admin token or webhook secret that is too short instead of refusing it (cc-ci doctor reports it). */
   allowWeakSecrets?: boolean;
+  /** A swarm.ingressCa that does not exist yet is no error (`host reconcile --self-signed` makes it). */
+  ingressCaMayBeMade?: boolean;
 }
 
 /** The admin token and the webhook secret are guessed against cc-ci itself: they must be long. */
@@ -181,7 +188,7 @@ function nonEmpty(value: string, source: SecretSource): string {
 }
 
 function finish(
-  { secrets, allowWeakSecrets }: LoadConfigOptions,
+  { secrets, allowWeakSecrets, ingressCaMayBeMade }: LoadConfigOptions,
   c: Parsed,
   at: (p: string) => string,
   env: NodeJS.ProcessEnv,
@@ -199,7 +206,7 @@ function finish(
       ...c.swarm,
       abra: c.swarm.abra.includes('/') ? at(c.swarm.abra) : c.swarm.abra,
       abraDir: at(c.swarm.abraDir ?? env.ABRA_DIR ?? resolve(homedir(), '.abra')),
-      ...(c.swarm.ingressCa ? { ingressCa: at(c.swarm.ingressCa) } : {}),
+      ...(c.swarm.ingressCa !== undefined ? readIngressCa(at(c.swarm.ingressCa), ingressCaMayBeMade) : {}),
     },
     host: hostPaths(c.host, at),
     secrets: values,
@@ -209,6 +216,28 @@ function finish(
   const weak = weakSecretProblems(loaded);
   if (weak.length > 0 && !allowWeakSecrets) throw new CcciError('CONFIG_INVALID', weak.join('; '));
   return deepFreeze(loaded);
+}
+
+/** swarm.ingressCa: a file of PEM certificates, each of which must parse; anything else is a config error. */
+function readIngressCa(path: string, mayBeMade = false): { ingressCa: string; ingressCaPem?: string } {
+  if (mayBeMade && !existsSync(path)) return { ingressCa: path };
+  const pem = readText(path, 'swarm.ingressCa');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const notPem = (why: string) =>
+    new CcciError(
+      'CONFIG_INVALID',
+      `swarm.ingressCa: ${path} ${why}; it must be the PEM certificate of the CA that signed the ingress's ` +
+        'certificate (-----BEGIN CERTIFICATE----- …)',
+    );
+  if (blocks.length === 0) throw notPem('holds no PEM certificate');
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw notPem(`holds a certificate that does not parse (${errorMessage(err)})`);
+    }
+  }
+  return { ingressCa: path, ingressCaPem: blocks.join('\n') + '\n' };
 }
 
 /** The host's files, relative to the config file like every other path. */

@@ -61,8 +61,9 @@ const swarmSchema = z.strictObject({
   abraDir: z.string().optional(),
   dockerHost: z.string().default('unix:///var/run/docker.sock'),
   ingress: z.url().default('https://127.0.0.1:443'),
-  // A CA file to trust for the ingress besides the system's (a test host's own CA).
-  ingressCa: z.string().optional(),
+  // A CA certificate (PEM file) trusted for the ingress besides the system's: a CI host whose
+  // wildcard certificate comes from its own CA (the testbed's). Certificate checks stay on.
+  ingressCa: z.string().min(1).optional(),
 });
 
 const runnerSchema = z.strictObject({

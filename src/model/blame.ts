@@ -88,6 +88,10 @@ function judge(fact: Fact, message: string, cause: unknown): Blame {
         case 'tls':
         case 'unreachable':
           return broke('INGRESS_FAILED', message);
+        // Over an https:// ingress the app itself sent the redirect: the recipe's. Over an http://
+        // one it is what a real traefik does to every plain-HTTP request: the operator's config.
+        case 'redirected-to-https':
+          return fact.ingressScheme === 'https' ? fail('CHECK_FAILED', message) : broke('INGRESS_FAILED', message);
         case 'unhealthy': {
           // The last try decides: an ingress that could not be reached then is ours to fix.
           const last = cause === undefined ? undefined : blame(cause);

@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'ABRA_FAILED' // abra's own plumbing failed (not the recipe): exit 3
   | 'DOCKER_FAILED' // the Docker Engine API answered with an error or is unreachable: exit 3
   | 'IMAGE_PULL_FAILED' // an image could not be pulled: the registry's rate limit, a login it wants, or no answer
-  | 'INGRESS_FAILED' // the ingress could not be reached at all (refused, reset, TLS): the check could not be made
+  | 'INGRESS_FAILED' // the ingress could not be reached (refused, reset, TLS), or is plain HTTP where apps want HTTPS
   | 'BROWSER_FAILED' // Chromium could not start or crashed
   | 'STORE_FAILED' // cc-ci's own store (run dir, leases) could not be written
   | 'FORGE_UNREACHABLE' // the forge did not answer, timed out or kept answering 5xx after retries
@@ -155,9 +155,12 @@ export interface HttpFact {
     | 'unreachable' // the connection to the ingress failed
     | 'status-mismatch'
     | 'body-mismatch' // an answer, not the one wanted
-    | 'unhealthy'; // no wanted status before the health deadline; the last try is the error's cause
+    | 'unhealthy' // no wanted status before the health deadline; the last try is the error's cause
+    | 'redirected-to-https'; // the health path answered with a redirect to an https:// Location
   /** The socket's error code, when the connection failed. */
   errno?: string;
+  /** The scheme of swarm.ingress the request went through (for redirected-to-https). */
+  ingressScheme?: 'http' | 'https';
 }
 
 export interface BrowserFact {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { finishStage } from '../model/blame.js';
 import type { CheckRow, StageResult } from '../model/stage.js';
 import { AppBrowser } from './checks/browser.js';
+import { ingressOf } from './checks/ingress-request.js';
 import { checkHealth } from './checks/health.js';
 import { runSpecChecks } from './checks/run-spec-checks.js';
 import { deployApp } from './deploy-app.js';
@@ -14,7 +15,7 @@ export async function runInstall(ctx: StageContext, app: AppHandle): Promise<Sta
   const started = Date.now();
   const steps = new StageSteps(ctx.signal);
   // Chromium starts while the stack converges, so the browser check does not wait for it.
-  const browser = new AppBrowser(ctx.config.swarm.ingress, app.name.domain, ctx.signal);
+  const browser = new AppBrowser(ingressOf(ctx.config.swarm), app.name.domain, ctx.signal);
   browser.warm();
   try {
     await deployApp(ctx, app, { chaos: true }, steps);
@@ -34,7 +35,7 @@ export async function checkLiveApp(
   label: string,
   browser: AppBrowser,
 ): Promise<CheckRow[]> {
-  const { ingress } = ctx.config.swarm;
+  const ingress = ingressOf(ctx.config.swarm);
   const { health } = ctx.spec;
   const rows = [
     await checkHealth(

@@ -6,6 +6,7 @@ import { checkout } from '../git/git.js';
 import { finishStage } from '../model/blame.js';
 import type { StageResult } from '../model/stage.js';
 import { AppBrowser } from './checks/browser.js';
+import { ingressOf } from './checks/ingress-request.js';
 import { expectMarker, newMarker, runData, type DataTarget } from './data-marker.js';
 import { deployApp } from './deploy-app.js';
 import { checkLiveApp } from './install.js';
@@ -18,7 +19,7 @@ export async function runUpgrade(ctx: StageContext, app: AppHandle, base: string
   const { docker, spec, signal } = ctx;
   const stack = app.name.stack;
   const data: DataTarget | undefined = spec.data && { docker, stack, data: spec.data, signal };
-  const browser = new AppBrowser(ctx.config.swarm.ingress, app.name.domain, signal);
+  const browser = new AppBrowser(ingressOf(ctx.config.swarm), app.name.domain, signal);
   try {
     const before = await deployApp(ctx, app, { chaos: false, version: base }, steps);
     const marker = newMarker();

@@ -44,7 +44,8 @@ export async function hostReconcileCommand(
   const profile = flags.profile ?? 'debian';
   if (!(profiles as readonly string[]).includes(profile))
     throw new CcciError('USAGE', `--profile: expected one of ${profiles.join(', ')}, got ${JSON.stringify(profile)}`);
-  const config = await loadConfigAsync({ path: flags.config, secrets });
+  // --self-signed makes the CA swarm.ingressCa names, so it need not exist yet
+  const config = await loadConfigAsync({ path: flags.config, secrets, ingressCaMayBeMade: flags.selfSigned === true });
   const desired = desiredHost(
     config,
     {

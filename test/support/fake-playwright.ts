@@ -14,10 +14,13 @@ export const fakeChromium = {
   visited: [] as string[],
   /** When set, launching fails with it (Chromium missing or broken). */
   launchError: undefined as Error | undefined,
+  /** Errors the next page loads fail with, one each, before a load goes through. */
+  gotoErrors: [] as Error[],
   reset(): void {
     this.launches.length = 0;
     this.visited.length = 0;
     this.launchError = undefined;
+    this.gotoErrors.length = 0;
   },
 };
 
@@ -31,13 +34,20 @@ class FakePage {
 
   async goto(url: string, opts: { timeout?: number } = {}): Promise<{ status(): number }> {
     fakeChromium.visited.push(url);
+    const planned = fakeChromium.gotoErrors.shift();
+    if (planned) throw planned;
     const u = new URL(url);
     const ip = this.hosts.get(u.hostname);
     if (!ip) throw new Error(`page.goto: net::ERR_NAME_NOT_RESOLVED at ${url}`);
     try {
-      const res = await requestViaIngress(`${u.protocol}//${ip}:${u.port}`, u.hostname, `${u.pathname}${u.search}`, {
-        timeoutMs: opts.timeout,
-      });
+      const res = await requestViaIngress(
+        { url: `${u.protocol}//${ip}:${u.port}` },
+        u.hostname,
+        `${u.pathname}${u.search}`,
+        {
+          timeoutMs: opts.timeout,
+        },
+      );
       this.body = res.body;
       return { status: () => res.status };
     } catch (err) {

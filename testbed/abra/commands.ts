@@ -10,7 +10,7 @@ import { lintCommand } from './lint.js';
 import { lsCommand, psCommand } from './ls.js';
 import { removeCommand, undeployCommand } from './remove.js';
 import { restoreCommand } from './restore.js';
-import { generateSecrets, printSecrets } from './secrets.js';
+import { generateSecrets, insertSecret, printSecrets } from './secrets.js';
 import { upgradeCommand } from './upgrade.js';
 import { fail, warn } from './log.js';
 
@@ -167,6 +167,26 @@ export const COMMANDS: Command[] = [
         return;
       }
       printSecrets(secrets, b(p, 'machine'));
+    },
+  },
+  {
+    words: [APP, ['secret', 's'], ['insert', 'i']],
+    usage: 'app secret insert <domain> <secret> <version> <data> [flags]',
+    short: 'Insert secret',
+    flags: [
+      f('file', 'f', 'treat input as a file'),
+      f('trim', 't', 'trim input'),
+      f('pass', 'p', 'store inserted secret in a local pass store'),
+      CHAOS,
+    ],
+    min: 4,
+    max: 4,
+    run: async (p) => {
+      const app = await loadApp(domain(p));
+      await insertSecret(app, pos(p, 1) ?? '', pos(p, 2) ?? '', pos(p, 3) ?? '', {
+        file: b(p, 'file'),
+        trim: b(p, 'trim'),
+      });
     },
   },
   {

@@ -1,11 +1,12 @@
-// `abra app secret generate` and `app new --secrets`: random values for the recipe's secrets,
-// created as swarm secrets `<stack>_<secret>_<version>` (A.2 [V]).
+// `abra app secret generate` and `app new --secrets`: random values for the recipe's secrets, and
+// `app secret insert`: a given value; created as swarm secrets `<stack>_<secret>_<version>` (A.2 [V]).
 import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { App } from './app.js';
 import { composeFiles, managedSecrets } from './compose.js';
 import { parseEnvLines } from './envfile.js';
 import { docker } from './exec.js';
-import { fail, out } from './log.js';
+import { fail, info, out } from './log.js';
 import { printTable } from './table.js';
 
 const ALPHANUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -59,4 +60,30 @@ export function printSecrets(secrets: GeneratedSecret[], machine: boolean): void
   }
   const rows = secrets.map((s) => [s.name, s.value]);
   printTable(['NAME', 'VALUE'], rows);
+}
+
+/**
+ * `abra app secret insert <domain> <secret> <version> <data> [-f] [-t]`: the caller's value (or, with
+ * --file, the content of the file `data` names; --trim drops surrounding whitespace) as the swarm secret
+ * `<stack>_<secret>_<version>`. Like the real abra, an existing version fails with Docker's AlreadyExists.
+ */
+export async function insertSecret(
+  app: App,
+  id: string,
+  version: string,
+  data: string,
+  opts: { file: boolean; trim: boolean },
+): Promise<void> {
+  let value = data;
+  if (opts.file) {
+    try {
+      value = readFileSync(data, 'utf8');
+    } catch (err) {
+      fail(`unable to read ${data}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  if (opts.trim) value = value.trim();
+  // the value goes on stdin, never on docker's command line
+  await docker(['secret', 'create', `${app.stack}_${id}_${version}`, '-'], { input: value });
+  info(`${id} successfully stored on server`);
 }

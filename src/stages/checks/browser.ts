@@ -7,7 +7,7 @@ import { launchChromium, openPage, pageFailure, type Browser, type Page } from '
 import { CcciError } from '../../model/errors.js';
 import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import { appBaseUrl } from './ingress-request.js';
+import { appBaseUrl, type Ingress } from './ingress-request.js';
 
 export const PAGE_LOAD_TIMEOUT_MS = 30_000;
 
@@ -24,7 +24,7 @@ export class AppBrowser {
   private launching: Promise<Browser> | undefined;
 
   constructor(
-    private readonly ingress: string,
+    private readonly ingress: Ingress,
     private readonly domain: string,
     private readonly signal?: AbortSignal,
   ) {
@@ -44,7 +44,7 @@ export class AppBrowser {
     let page: Page | undefined;
     try {
       page = await this.newPage();
-      const response = await page.goto(url, { waitUntil: 'load', timeout: check.timeoutMs ?? PAGE_LOAD_TIMEOUT_MS });
+      const response = await gotoRetryingNetworkChanges(page, url, check.timeoutMs ?? PAGE_LOAD_TIMEOUT_MS);
       const status = response?.status() ?? 0;
       const title = await page.title();
       await page.screenshot({ path: check.screenshotFile, fullPage: false });
@@ -77,8 +77,38 @@ export class AppBrowser {
   private browser(): Promise<Browser> {
     this.launching ??= (async () => {
       if (this.signal?.aborted) throw new CcciError('CANCELLED', 'the run was stopped before Chromium started');
-      return launchChromium({ hosts: { [this.domain]: new URL(this.ingress).hostname } });
+      return launchChromium({
+        hosts: { [this.domain]: new URL(this.ingress.url).hostname },
+        ...(this.ingress.ca !== undefined ? { trustCa: this.ingress.ca } : {}),
+      });
     })();
     return this.launching;
+  }
+}
+
+/** How often a load is tried when Chromium says the network changed under it. */
+export const NETWORK_CHANGED_TRIES = 3;
+
+/**
+ * What Chromium says when it dropped a load because the host's network changed: net::ERR_NETWORK_CHANGED,
+ * or (when its error page won the race) Playwright's "interrupted by another navigation to chrome-error://".
+ */
+const NETWORK_CHANGED =
+  /net::ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error:\/\/chromewebdata\//;
+
+/**
+ * page.goto, tried again (half a second later) when Chromium aborts the load because the network
+ * changed: on a swarm host, interfaces come and go as tasks start (veths, bridges), and Chromium
+ * drops what is in flight when it sees that. That says nothing about the app; a load that keeps
+ * failing so is reported as it failed.
+ */
+async function gotoRetryingNetworkChanges(page: Page, url: string, timeoutMs: number) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await page.goto(url, { waitUntil: 'load', timeout: timeoutMs });
+    } catch (err) {
+      if (tries >= NETWORK_CHANGED_TRIES || !NETWORK_CHANGED.test(String(err))) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 }

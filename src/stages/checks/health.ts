@@ -3,10 +3,12 @@
 // still be starting behind a converged service. A health check that never got the wanted status
 // reports it with its last attempt's error as the cause: blame.ts lets that attempt decide (a
 // wrong status or no answer in time is the recipe's; an ingress that cannot be reached is not).
+// A redirect to https:// ends the check at once: it never counts as an answer below 500, so a
+// check over plain HTTP (which a real traefik redirects) cannot pass by accident.
 import { errorMessage, FactError } from '../../model/errors.js';
 import { rowFromError } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
-import { htmlTitle, pause, requestViaIngress } from './ingress-request.js';
+import { htmlTitle, pause, requestViaIngress, type Ingress, type IngressResponse } from './ingress-request.js';
 
 export interface HealthCheck {
   path: string;
@@ -16,7 +18,7 @@ export interface HealthCheck {
 }
 
 export async function checkHealth(
-  ingress: string,
+  ingress: Ingress,
   domain: string,
   check: HealthCheck,
   signal?: AbortSignal,
@@ -29,6 +31,8 @@ export async function checkHealth(
   for (;;) {
     try {
       const res = await requestViaIngress(ingress, domain, check.path, { signal });
+      const redirected = httpsRedirect(ingress, domain, check.path, res);
+      if (redirected) return { ...rowFromError(name, redirected, signal, started), detail: redirected.message };
       const ok = check.status === undefined ? res.status > 0 && res.status < 500 : res.status === check.status;
       const title = htmlTitle(res.body);
       last = `${res.status}${title ? `, title ${JSON.stringify(title)}` : ''}`;
@@ -43,8 +47,27 @@ export async function checkHealth(
   }
   const wanted = check.status === undefined ? 'a status below 500' : `status ${check.status}`;
   const what =
-    `GET ${new URL(ingress).protocol}//${domain}${check.path} did not answer ${wanted} ` +
+    `GET ${new URL(ingress.url).protocol}//${domain}${check.path} did not answer ${wanted} ` +
     `within ${Math.round(check.timeoutMs / 1000)} s; last: ${last}`;
   const unhealthy = new FactError({ source: 'http', what: 'unhealthy' }, what, { cause: lastError });
   return { ...rowFromError(name, unhealthy, signal, started), detail: what };
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect to an https:// Location, as a fact that says which ingress it came through; else undefined. */
+function httpsRedirect(ingress: Ingress, domain: string, path: string, res: IngressResponse): FactError | undefined {
+  const location = res.headers.location;
+  if (!REDIRECTS.has(res.status) || typeof location !== 'string' || !/^https:\/\//i.test(location)) return undefined;
+  const scheme = new URL(ingress.url).protocol === 'https:' ? 'https' : 'http';
+  const said =
+    `GET ${scheme}://${domain}${path} answered ${res.status} redirecting to ${location}: ` +
+    'the app redirected to HTTPS';
+  const message =
+    scheme === 'https'
+      ? `${said} although it was reached over HTTPS; a health check follows no redirect, so set the spec's ` +
+        'health path to a page that answers itself'
+      : `${said}, as a real traefik does with every plain-HTTP request; swarm.ingress is ${ingress.url}: set it ` +
+        "to the ingress's https:// address (and swarm.ingressCa when its certificate is from your own CA)";
+  return new FactError({ source: 'http', what: 'redirected-to-https', ingressScheme: scheme }, message);
 }

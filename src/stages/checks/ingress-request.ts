@@ -1,10 +1,29 @@
 // An HTTP request to an app through the swarm's ingress: the connection goes to the configured
-// ingress address, the Host header (and TLS SNI) name the app, as traefik routes it.
+// ingress address, the Host header (and TLS SNI) name the app, as traefik routes it. Over HTTPS the
+// certificate is always checked: against the CAs Node trusts, and `swarm.ingressCa` when set.
 // A request that got no answer reports what happened (no answer in time, the connection refused,
 // reset, its TLS failed, or the run stopped); blame.ts judges it.
 import http from 'node:http';
 import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { CcciError, FactError, type HttpFact } from '../../model/errors.js';
+
+/** Where checks reach apps: `swarm.ingress`, and the CA to trust for it besides the usual ones. */
+export interface Ingress {
+  url: string;
+  /** PEM of `swarm.ingressCa`, when configured. */
+  ca?: string;
+}
+
+/** The ingress of a loaded config's `swarm` section. */
+export function ingressOf(swarm: { ingress: string; ingressCaPem?: string }): Ingress {
+  return swarm.ingressCaPem !== undefined ? { url: swarm.ingress, ca: swarm.ingressCaPem } : { url: swarm.ingress };
+}
+
+/** The CAs a TLS connection to the ingress trusts: Node's own, plus swarm.ingressCa. */
+export function ingressCas(ingress: Ingress): string[] | undefined {
+  return ingress.ca === undefined ? undefined : [...rootCertificates, ingress.ca];
+}
 
 export interface IngressResponse {
   status: number;
@@ -17,12 +36,12 @@ const MAX_BODY = 1024 * 1024;
 export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
 
 export function requestViaIngress(
-  ingress: string,
+  ingress: Ingress,
   domain: string,
   path: string,
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<IngressResponse> {
-  const target = new URL(ingress);
+  const target = new URL(ingress.url);
   const secure = target.protocol === 'https:';
   const timeoutMs = opts.timeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
   const started = Date.now();
@@ -35,6 +54,7 @@ export function requestViaIngress(
         path,
         headers: { host: domain, 'user-agent': 'cc-ci', accept: 'text/html,*/*' },
         servername: secure ? domain : undefined,
+        ...(secure ? { ca: ingressCas(ingress), rejectUnauthorized: true } : {}),
         timeout: timeoutMs,
         signal: opts.signal,
       },
@@ -55,11 +75,11 @@ export function requestViaIngress(
             durationMs: Date.now() - started,
           }),
         );
-        res.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
+        res.on('error', (err) => reject(whatHappened(err, ingress.url, domain, timeoutMs)));
       },
     );
     req.on('timeout', () => req.destroy(noAnswer(domain, timeoutMs)));
-    req.on('error', (err) => reject(whatHappened(err, ingress, domain, timeoutMs)));
+    req.on('error', (err) => reject(whatHappened(err, ingress.url, domain, timeoutMs)));
     req.end();
   });
 }
@@ -70,7 +90,12 @@ function whatHappened(err: Error, ingress: string, domain: string, timeoutMs: nu
   const code = (err as NodeJS.ErrnoException).code ?? err.message;
   if (code === 'ETIMEDOUT') return noAnswer(domain, timeoutMs);
   const fact: HttpFact = { source: 'http', what: connectionFailure(code), errno: code };
-  return new FactError(fact, `could not reach the ingress ${ingress} for ${domain}: ${code}`, { cause: err });
+  const fix =
+    fact.what === 'tls'
+      ? ` (${err.message}): the ingress's certificate for ${domain} was not accepted; give it a certificate ` +
+        'that covers the domain, or set swarm.ingressCa to the CA that signed it'
+      : '';
+  return new FactError(fact, `could not reach the ingress ${ingress} for ${domain}: ${code}${fix}`, { cause: err });
 }
 
 function noAnswer(domain: string, timeoutMs: number): FactError {
@@ -90,8 +115,8 @@ function connectionFailure(code: string): 'refused' | 'reset' | 'tls' | 'unreach
  * How a visitor reaches the app: the ingress's scheme and port with the app's domain,
  * e.g. `http://cust-1a2b3c.ci.test:8480`.
  */
-export function appBaseUrl(ingress: string, domain: string): string {
-  const target = new URL(ingress);
+export function appBaseUrl(ingress: Ingress, domain: string): string {
+  const target = new URL(ingress.url);
   return `${target.protocol}//${domain}${target.port ? `:${target.port}` : ''}`;
 }
 

@@ -5,11 +5,11 @@ import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { SpecCheck } from '../../spec/schema.js';
 import type { AppBrowser } from './browser.js';
-import { requestViaIngress } from './ingress-request.js';
+import { requestViaIngress, type Ingress } from './ingress-request.js';
 
 export async function runSpecChecks(
   checks: SpecCheck[],
-  ingress: string,
+  ingress: Ingress,
   domain: string,
   browser: AppBrowser,
   artifactsDir: string,
@@ -30,7 +30,7 @@ export async function runSpecChecks(
 }
 
 async function httpCheck(
-  ingress: string,
+  ingress: Ingress,
   domain: string,
   check: { path: string; status?: number; contains?: string },
   signal?: AbortSignal,

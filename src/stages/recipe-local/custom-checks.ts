@@ -10,7 +10,7 @@ import { rowFromError, rowFromFact } from '../../model/blame.js';
 import type { CheckRow } from '../../model/stage.js';
 import type { ExecResult } from '../../docker/swarm-api.js';
 import { AppBrowser } from '../checks/browser.js';
-import { appBaseUrl, requestViaIngress } from '../checks/ingress-request.js';
+import { appBaseUrl, requestViaIngress, type Ingress } from '../checks/ingress-request.js';
 
 /** What a custom check receives (documented in docs/enroll-recipe.md). */
 export interface CheckContext {
@@ -31,7 +31,7 @@ export interface CheckContext {
 export interface CustomCheckDeps {
   recipe: string;
   domain: string;
-  ingress: string;
+  ingress: Ingress;
   exec: (service: string, cmd: string[]) => Promise<ExecResult>;
   signal: AbortSignal;
 }

@@ -7,7 +7,7 @@ import { findRecipeTests, runRecipeTests, type RecipeTestKind, type RecipeTestRu
 import { finishStage, rowFromError, rowFromFact } from '../../model/blame.js';
 import { skipReasons, type CheckRow, type StageResult } from '../../model/stage.js';
 import type { AppHandle, StageContext } from '../stage-context.js';
-import { appBaseUrl } from '../checks/ingress-request.js';
+import { appBaseUrl, ingressOf } from '../checks/ingress-request.js';
 import { runCustomChecks } from './custom-checks.js';
 import { rowsFromJunit, rowsFromTap } from './parse-test-output.js';
 
@@ -43,7 +43,7 @@ export async function runRecipeLocal(ctx: StageContext, app: AppHandle): Promise
       ...(await runCustomChecks(ctx.customChecks, {
         recipe: ctx.recipe,
         domain,
-        ingress: ctx.config.swarm.ingress,
+        ingress: ingressOf(ctx.config.swarm),
         exec: (service, cmd) => ctx.docker.execInService(app.name.stack, service, cmd, { signal: ctx.signal }),
         signal: ctx.signal,
       })),
@@ -65,10 +65,11 @@ async function recipeTestRows(ctx: StageContext, app: AppHandle): Promise<CheckR
       recipeDir: app.recipeDir,
       runDir: dirname(ctx.artifactsDir),
       timeoutMs: RECIPE_TESTS_TIMEOUT_MS,
+      ...(ctx.config.swarm.ingressCaPem !== undefined ? { ingressCa: ctx.config.swarm.ingressCaPem } : {}),
       signal: ctx.signal,
       onLine: (line) => ctx.log.info({ src: 'recipe-tests' }, line),
       env: {
-        CCCI_BASE_URL: appBaseUrl(ctx.config.swarm.ingress, domain),
+        CCCI_BASE_URL: appBaseUrl(ingressOf(ctx.config.swarm), domain),
         CCCI_APP_DOMAIN: domain,
         CCCI_RECIPE: ctx.recipe,
         CCCI_VERSION: app.deployed?.version ?? ctx.headVersion ?? ctx.ref,

@@ -43,6 +43,8 @@ export interface RecipeTestOptions {
   /** The run folder (`<store>/runs/<id>/`): locked against the tests' user before they start. */
   runDir: string;
   env: Record<string, string>;
+  /** PEM of swarm.ingressCa: the tests trust it (tests-home.ts). */
+  ingressCa?: string;
   timeoutMs: number;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
@@ -82,8 +84,14 @@ export async function runRecipeTests(opts: RecipeTestOptions): Promise<RecipeTes
   const user = testsUser(process.getuid?.(), neededBy(files.length > 0 ? node : undefined, tsx, pytest));
   lockRunFolder(opts.runDir, user);
   const runs: RecipeTestRun[] = [];
-  const { home, work, nodeHook: hook, pythonPath } = makeTestsHome(opts.recipeDir, resolverHook, user);
-  const env = { ...baseEnv, HOME: home, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' };
+  const {
+    home,
+    work,
+    nodeHook: hook,
+    pythonPath,
+    caEnv,
+  } = makeTestsHome(opts.recipeDir, resolverHook, user, opts.ingressCa);
+  const env = { ...baseEnv, ...caEnv, HOME: home, PYTHONPATH: pythonPath, PYTHONDONTWRITEBYTECODE: '1' };
   /** One runner as the tests' user; its JUnit goes to `junit` in HOME (the runner is told where). */
   const run = async (kind: RecipeTestKind, file: string, args: string[], junit: string, extra = {}) => {
     const result = await runProcess(file, args, {

@@ -131,35 +131,37 @@ describe('checks through the ingress', () => {
         () => undefined,
         (err: unknown) => blame(err),
       );
-    expect(await failed(requestViaIngress(closedPort, 'a.ci.test', '/'))).toMatchObject({
+    expect(await failed(requestViaIngress({ url: closedPort }, 'a.ci.test', '/'))).toMatchObject({
       status: 'error',
       code: 'INGRESS_FAILED',
     });
-    expect(await failed(requestViaIngress(ingress, 'a.ci.test', '/hang', { timeoutMs: 200 }))).toMatchObject({
+    expect(await failed(requestViaIngress({ url: ingress }, 'a.ci.test', '/hang', { timeoutMs: 200 }))).toMatchObject({
       status: 'fail',
       code: 'CHECK_FAILED',
     });
     const c = new AbortController();
     setTimeout(() => c.abort(), 50);
-    await expect(requestViaIngress(ingress, 'a.ci.test', '/hang', { signal: c.signal })).rejects.toMatchObject({
-      code: 'CANCELLED',
-    });
+    await expect(requestViaIngress({ url: ingress }, 'a.ci.test', '/hang', { signal: c.signal })).rejects.toMatchObject(
+      {
+        code: 'CANCELLED',
+      },
+    );
   });
 
   it('health: a wrong status is fail, an unreachable ingress is error, a stop is error within a moment', async () => {
-    expect(await checkHealth(ingress, 'a.ci.test', { path: '/broken', timeoutMs: 1_500 })).toMatchObject({
+    expect(await checkHealth({ url: ingress }, 'a.ci.test', { path: '/broken', timeoutMs: 1_500 })).toMatchObject({
       status: 'fail',
       code: 'CHECK_FAILED',
       detail: expect.stringContaining('last: 503'),
     });
-    expect(await checkHealth(closedPort, 'a.ci.test', { path: '/', timeoutMs: 1_500 })).toMatchObject({
+    expect(await checkHealth({ url: closedPort }, 'a.ci.test', { path: '/', timeoutMs: 1_500 })).toMatchObject({
       status: 'error',
       code: 'INGRESS_FAILED',
     });
     const c = new AbortController();
     setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 300);
     const started = Date.now();
-    const row = await checkHealth(ingress, 'a.ci.test', { path: '/broken', timeoutMs: 300_000 }, c.signal);
+    const row = await checkHealth({ url: ingress }, 'a.ci.test', { path: '/broken', timeoutMs: 300_000 }, c.signal);
     expect(row).toMatchObject({ status: 'error', code: 'CANCELLED' });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
@@ -182,7 +184,13 @@ describe('checks through the ingress', () => {
     (globalThis as { stopTheRun?: () => void }).stopTheRun = () =>
       setTimeout(() => c.abort(new CcciError('CANCELLED', 'stopped by SIGTERM')), 100);
     const started = Date.now();
-    const rows = await runCustomChecks([file], { recipe: 'x', domain: 'a.ci.test', ingress, exec, signal: c.signal });
+    const rows = await runCustomChecks([file], {
+      recipe: 'x',
+      domain: 'a.ci.test',
+      ingress: { url: ingress },
+      exec,
+      signal: c.signal,
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(rows.find((r) => r.name === 'site.throws')).toMatchObject({
       status: 'fail',
@@ -196,7 +204,7 @@ describe('checks through the ingress', () => {
     const rows2 = await runCustomChecks([file2], {
       recipe: 'x',
       domain: 'a.ci.test',
-      ingress,
+      ingress: { url: ingress },
       exec,
       signal: new AbortController().signal,
     });
@@ -208,7 +216,7 @@ describe('checks through the ingress', () => {
     const rows3 = await runCustomChecks([broken, file2], {
       recipe: 'x',
       domain: 'a.ci.test',
-      ingress,
+      ingress: { url: ingress },
       exec,
       signal: new AbortController().signal,
     });

@@ -272,6 +272,27 @@ describe('install stage: error (infrastructure, or the run was stopped)', () => 
     expect(result.checks.find((c) => c.name === 'health GET /')?.status).toBe('pass');
   });
 
+  it('a page load Chromium aborts because the network changed is tried again', async () => {
+    const changed = () => new Error('page.goto: net::ERR_NETWORK_CHANGED at https://x.ci.test/');
+    const errorPage = new Error(
+      'page.goto: Navigation to "https://x.ci.test/" is interrupted by another navigation to ' +
+        '"chrome-error://chromewebdata/"',
+    );
+    fakeChromium.gotoErrors.push(changed(), errorPage);
+    const rig = installRig();
+    const result = await runInstall(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'pass' });
+    expect(fakeChromium.visited).toHaveLength(3);
+  });
+
+  it('a network change on every try is the ingress error, never the recipe fail', async () => {
+    for (let i = 0; i < 3; i += 1) fakeChromium.gotoErrors.push(new Error('page.goto: net::ERR_NETWORK_CHANGED at …'));
+    const rig = installRig();
+    const result = await runInstall(rig.ctx, rig.app);
+    expect(result).toMatchObject({ status: 'error', code: 'INGRESS_FAILED' });
+    expect(result.checks.at(-1)).toMatchObject({ name: 'browser /', status: 'error', code: 'INGRESS_FAILED' });
+  });
+
   it("a stop while the stack converges is error with the stop's code, at once", async () => {
     const rig = installRig();
     rig.services = () => [{ name: 'app', tasks: 'pending' }];

@@ -125,6 +125,17 @@ describe('stand-in abra: apps (items 2–6)', () => {
     expect(r.exitCode).toBe(1);
     expect(`${r.stdout}\n${r.stderr}`).toContain('no secrets generated');
   });
+  it('secret insert takes <secret> <version> <data>; with --file a file it cannot read is FATA', async () => {
+    const missing = join(root, 'no-such-cert.pem');
+    const r = await abra('app', 'secret', 'insert', 'site-1.ci.test', 'ssl_cert', 'v1', missing, '--file', '-n');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe(`FATA unable to read ${missing}: ENOENT`);
+    const short = await abra('app', 'secret', 'insert', 'site-1.ci.test', 'ssl_cert', 'v1', '-n');
+    expect(short.exitCode).toBe(1);
+    const help = await abra('app', 'secret', 'insert', '--help');
+    expect(help.stdout).toMatch(/-f, --file/);
+    expect(help.stdout).toMatch(/-t, --trim/);
+  });
   it('without --chaos a recipe-touching call runs the ensure step: a dirty tree is refused (item 4)', async () => {
     const dir = join(abraDir, 'recipes', 'site');
     writeFileSync(join(dir, 'untracked.yml'), 'x: 1\n');
