@@ -13,6 +13,10 @@
 //     bench      test/bench/smoke.test.ts: every benchmark once in smoke mode, two at a time
 //                (bench/smoke-all.ts). It starts first (the longest file) and takes one worker
 //                while two end-to-end files take the others; all of them mostly wait on the swarm.
+//   group 2, one worker:
+//     e2e-last   the end-to-end file that takes the testbed's ingress away on purpose: host-reconcile.test.ts
+//                removes the traefik stack and has `cc-ci host reconcile` deploy it again, so it runs
+//                after every other file, alone.
 // In each group the longest files start first (sequencer below). `vitest run` runs all four
 // (npm test); package.json's test:unit and test:e2e pick theirs. Each file's time goes to
 // test-results/junit.xml (.ci/run prints them).
@@ -22,6 +26,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** At most one file: group 0 has two workers, and these must not run beside each other. */
 const e2eAlone = ['test/e2e/backup-snapshots.test.ts'];
 if (e2eAlone.length > 1) throw new Error('vitest.config.ts: a second e2e-alone file needs a group of one worker');
+/** Runs after everything else, alone (group 2). */
+const e2eLast = ['test/e2e/host-reconcile.test.ts'];
 /** Files at a time in group 1 on the one swarm (CCCI_E2E_WORKERS to try another number). */
 const e2eWorkers = Number(process.env.CCCI_E2E_WORKERS ?? 3);
 
@@ -92,7 +98,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          exclude: e2eAlone,
+          exclude: [...e2eAlone, ...e2eLast],
           // Each test waits on real convergence on a real swarm: the timeouts are generous.
           maxWorkers: e2eWorkers,
           testTimeout: 300_000,
@@ -119,6 +125,16 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e-last',
+          include: e2eLast,
+          maxWorkers: 1,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

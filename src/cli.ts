@@ -129,6 +129,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--check', 'change nothing: list what differs (exit 1 when something does)')
     .option('--self-signed', 'make a local CA and a wildcard certificate for swarm.domain (tests and the demo only)')
+    .option('--self-signed-name <name...>', 'more names that certificate covers, e.g. *.lane.ci.test (the testbed)')
     .option('--profile <profile>', 'debian | testbed | nixos', 'debian')
     .option('--role <role>', 'all (runner and control on one host; the only one so far)', 'all')
     .option('--units-dir <dir>', 'write the systemd units here (default host.unitsDir or /etc/systemd/system)')

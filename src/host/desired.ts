@@ -11,6 +11,8 @@ export type Profile = (typeof profiles)[number];
 export interface HostFlags {
   check: boolean;
   selfSigned: boolean;
+  /** More names the --self-signed certificate covers besides *.<swarm.domain> and <swarm.domain>. */
+  selfSignedNames?: string[];
   profile: Profile;
   /** Where the units go instead of host.unitsDir or /etc/systemd/system. */
   unitsDir?: string;

@@ -1,5 +1,6 @@
 // `--self-signed` (tests and the demo only): a local CA and a wildcard certificate for
-// `*.<domain>` and `<domain>`, made with openssl (argument arrays), kept while still good so a
+// `*.<domain>` and `<domain>` (and any further names asked for: the testbed's lanes, one label
+// deeper than a wildcard reaches), made with openssl (argument arrays), kept while still good so a
 // second run changes nothing. Reading a certificate back is node:crypto's X509Certificate.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ export interface CertProblem {
 }
 
 /** What is wrong with the CA and the certificate on disk, judged as `now`. */
-export function inspectSelfSigned(files: TlsFiles, domain: string, now: Date): CertProblem {
+export function inspectSelfSigned(files: TlsFiles, domain: string, now: Date, extraNames: string[] = []): CertProblem {
   const problem: CertProblem = {};
   const ca = readCert(files.caFile);
   if (!ca) problem.ca = `no CA at ${files.caFile}`;
@@ -37,14 +38,20 @@ export function inspectSelfSigned(files: TlsFiles, domain: string, now: Date): C
   if (!leaf) problem.leaf = `no certificate at ${files.certFile}`;
   else if (!existsSync(files.keyFile)) problem.leaf = `no key at ${files.keyFile}`;
   else if (!matchesKey(leaf, files.keyFile)) problem.leaf = `${files.keyFile} is not the key of ${files.certFile}`;
-  else if (!covers(leaf, domain)) problem.leaf = `${files.certFile} does not cover *.${domain} and ${domain}`;
+  else if (!covers(leaf, certNames(domain, extraNames)))
+    problem.leaf = `${files.certFile} does not cover ${certNames(domain, extraNames).join(', ')}`;
   else if (ends(leaf, now)) problem.leaf = `${files.certFile} ends ${leaf.validTo}`;
   else if (problem.ca || !ca || !leaf.verify(ca.publicKey)) problem.leaf = `${files.certFile} is not signed by the CA`;
   return problem;
 }
 
 /** Makes what inspectSelfSigned found missing or not good: the CA (and so the certificate), or the certificate. */
-export async function makeSelfSigned(files: TlsFiles, domain: string, problem: CertProblem): Promise<string[]> {
+export async function makeSelfSigned(
+  files: TlsFiles,
+  domain: string,
+  problem: CertProblem,
+  extraNames: string[] = [],
+): Promise<string[]> {
   const made: string[] = [];
   const scratch = join(dirname(files.certFile), `.cc-ci-tls-${process.pid}`);
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
@@ -82,7 +89,9 @@ export async function makeSelfSigned(files: TlsFiles, domain: string, problem: C
     writeFileSync(
       ext,
       [
-        `subjectAltName=DNS:*.${domain},DNS:${domain}`,
+        `subjectAltName=${certNames(domain, extraNames)
+          .map((n) => `DNS:${n}`)
+          .join(',')}`,
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature,keyEncipherment',
         'extendedKeyUsage=serverAuth',
@@ -172,9 +181,14 @@ function matchesKey(cert: X509Certificate, keyFile: string): boolean {
   }
 }
 
-function covers(cert: X509Certificate, domain: string): boolean {
-  const names = (cert.subjectAltName ?? '').split(',').map((n) => n.trim());
-  return names.includes(`DNS:*.${domain}`) && names.includes(`DNS:${domain}`);
+/** The names the certificate must cover: the wildcard and the domain first, then the ones asked for. */
+export function certNames(domain: string, extraNames: string[] = []): string[] {
+  return [...new Set([`*.${domain}`, domain, ...extraNames])];
+}
+
+function covers(cert: X509Certificate, names: string[]): boolean {
+  const has = (cert.subjectAltName ?? '').split(',').map((n) => n.trim());
+  return names.every((n) => has.includes(`DNS:${n}`));
 }
 
 function ends(cert: X509Certificate, now: Date): boolean {

@@ -201,7 +201,8 @@ const tlsStep: Step = {
   async run(d) {
     const files = d.tls!;
     const domain = d.config.swarm.domain;
-    const problem = inspectSelfSigned(files, domain, new Date());
+    const extra = d.selfSignedNames ?? [];
+    const problem = inspectSelfSigned(files, domain, new Date(), extra);
     const wrong = [problem.ca, problem.leaf].filter(Boolean).join('; ');
     const decision: Decision<'make'> = wrong
       ? { kind: 'act', detail: wrong, actions: ['make'] }
@@ -210,7 +211,7 @@ const tlsStep: Step = {
       'tls',
       d,
       decision,
-      async () => `made ${(await makeSelfSigned(files, domain, problem)).join(', ')}`,
+      async () => `made ${(await makeSelfSigned(files, domain, problem, extra)).join(', ')}`,
       'check that openssl is installed (apt-get install openssl) and the folders are writable',
     );
   },

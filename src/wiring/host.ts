@@ -16,6 +16,7 @@ import type { SecretRegistry } from '../secrets/secret-registry.js';
 export interface HostReconcileFlags {
   check?: boolean;
   selfSigned?: boolean;
+  selfSignedName?: string[];
   profile?: string;
   role?: string;
   unitsDir?: string;
@@ -44,6 +45,18 @@ export async function hostReconcileCommand(
   const profile = flags.profile ?? 'debian';
   if (!(profiles as readonly string[]).includes(profile))
     throw new CcciError('USAGE', `--profile: expected one of ${profiles.join(', ')}, got ${JSON.stringify(profile)}`);
+  const names = flags.selfSignedName ?? [];
+  const badName = names.find((n) => !/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(n));
+  if (badName !== undefined)
+    throw new CcciError(
+      'USAGE',
+      `--self-signed-name: expected a DNS name like *.lane.ci.test, got ${JSON.stringify(badName)}`,
+    );
+  if (names.length > 0 && flags.selfSigned !== true)
+    throw new CcciError(
+      'USAGE',
+      '--self-signed-name names what the --self-signed certificate covers: give --self-signed too',
+    );
   // --self-signed makes the CA swarm.ingressCa names, so it need not exist yet
   const config = await loadConfigAsync({ path: flags.config, secrets, ingressCaMayBeMade: flags.selfSigned === true });
   const desired = desiredHost(
@@ -51,6 +64,7 @@ export async function hostReconcileCommand(
     {
       check: flags.check === true,
       selfSigned: flags.selfSigned === true,
+      ...(names.length > 0 ? { selfSignedNames: names } : {}),
       profile: profile as Profile,
       ...(flags.unitsDir ? { unitsDir: resolve(flags.unitsDir) } : {}),
     },

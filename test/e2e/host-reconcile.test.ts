@@ -4,8 +4,7 @@
 // by reconcile. It keeps to the testbed's domain (ci.test), so its traefik is the testbed's one
 // and its certificate the testbed's (the same files, kept as they are), with a proxy network and a
 // units folder of its own: removing those disturbs no other file. Removing the traefik stack takes
-// the ingress from every other file, so that test runs only when asked (CCCI_E2E_HOST_ALONE=1,
-// with no other end-to-end file running).
+// the ingress from every other file, so this file runs last and alone (vitest.config.ts, e2e-last).
 import { existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -91,23 +90,19 @@ describe('cc-ci host reconcile (testbed profile)', () => {
     expect((await reconcile('--check')).exitCode).toBe(0);
   }, 300_000);
 
-  it.runIf(process.env.CCCI_E2E_HOST_ALONE === '1')(
-    'a removed traefik stack: --check names it (exit 1), reconcile deploys it again through abra',
-    async () => {
-      const stack = 'traefik_ci_test';
-      await execa('docker', ['stack', 'rm', stack]);
-      await waitFor('the traefik stack to be gone', async () =>
-        (await docker.services(stack)).length === 0 ? true : undefined,
-      );
-      const check = await reconcile('--check');
-      expect(check.exitCode, check.stdout).toBe(1);
-      expect(line(check.stdout, 'traefik')).toMatch(/^drift +traefik: .*stack traefik_ci_test not deployed/);
-      const fixed = await reconcile();
-      expect(fixed.exitCode, fixed.stdout).toBe(0);
-      expect(line(fixed.stdout, 'traefik')).toMatch(/^changed /);
-      expect((await docker.services(stack)).length).toBeGreaterThan(0);
-      expect((await reconcile('--check')).exitCode).toBe(0);
-    },
-    300_000,
-  );
+  it('a removed traefik stack: --check names it (exit 1), reconcile deploys it again through abra', async () => {
+    const stack = 'traefik_ci_test';
+    await execa('docker', ['stack', 'rm', stack]);
+    await waitFor('the traefik stack to be gone', async () =>
+      (await docker.services(stack)).length === 0 ? true : undefined,
+    );
+    const check = await reconcile('--check');
+    expect(check.exitCode, check.stdout).toBe(1);
+    expect(line(check.stdout, 'traefik')).toMatch(/^drift +traefik: .*stack traefik_ci_test not deployed/);
+    const fixed = await reconcile();
+    expect(fixed.exitCode, fixed.stdout).toBe(0);
+    expect(line(fixed.stdout, 'traefik')).toMatch(/^changed /);
+    expect((await docker.services(stack)).length).toBeGreaterThan(0);
+    expect((await reconcile('--check')).exitCode).toBe(0);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 // `--self-signed` (src/host/self-signed.ts): a local CA and a wildcard certificate made with
 // openssl, read back with openssl itself: the SAN covers *.domain and domain, and the chain
 // verifies against the CA. A second look finds nothing to do, so a second run changes nothing.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,5 +50,20 @@ describe('self-signed wildcard certificate', () => {
     await makeSelfSigned(files, 'ci.test', problem);
     expect(readFileSync(files.certFile, 'utf8')).not.toBe(before);
     expect(inspectSelfSigned(files, 'ci.test', new Date())).toEqual({});
+  });
+
+  it('covers the further names asked for (the testbed lanes), and is remade when one is added', async () => {
+    const lanes = ['*.install.ci.test', '*.demo.ci.test'];
+    const problem = inspectSelfSigned(files, 'ci.test', new Date(), lanes);
+    expect(problem.leaf).toContain('does not cover *.ci.test, ci.test, *.install.ci.test, *.demo.ci.test');
+    await makeSelfSigned(files, 'ci.test', problem, lanes);
+    const names = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', files.certFile], {
+      encoding: 'utf8',
+    });
+    for (const n of ['*.ci.test', 'ci.test', ...lanes]) expect(names).toContain(`DNS:${n}`);
+    expect(inspectSelfSigned(files, 'ci.test', new Date(), lanes)).toEqual({});
+    expect(inspectSelfSigned(files, 'ci.test', new Date(), [...lanes, '*.https.ci.test']).leaf).toContain(
+      '*.https.ci.test',
+    );
   });
 });
