@@ -34,7 +34,7 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
     {
       name: 'abra commands',
       needs: 'abra',
-      timeoutMs: 30_000,
+      timeoutMs: 45_000,
       run: () => checkAbraCommands(deps.abra, deps.abraCalls),
     },
     { name: 'abra server', run: () => checkAbraServer(swarm.abraDir, swarm.server) },
