@@ -50,7 +50,7 @@ const seconds: Record<string, number> = {
   'e2e/https.test.ts': 110,
   'e2e/recipe-spec.test.ts': 65,
   'e2e/prune.test.ts': 32,
-  'e2e/host-reconcile.test.ts': 22,
+  'e2e/host-reconcile.test.ts': 60,
   'e2e/reap-after-docker.test.ts': 76,
   'e2e/dashboard.test.ts': 71,
   'e2e/kill-and-janitor.test.ts': 59,

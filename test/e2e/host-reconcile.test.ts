@@ -1,12 +1,14 @@
 // `cc-ci host reconcile --profile testbed` against the testbed's own Docker (testbed/up must have
 // run): from the testbed's state it reports a line a step and ends with nothing drifting; a second
 // run changes nothing; a removed network or janitor timer is named by --check (exit 1) and put back
-// by reconcile. It keeps to the testbed's domain (ci.test), so its traefik is the testbed's one
+// by reconcile; a renewed wildcard certificate is rotated (the next secret version) and served. It keeps to the testbed's domain (ci.test), so its traefik is the testbed's one
 // and its certificate the testbed's (the same files, kept as they are), with a proxy network and a
 // units folder of its own: removing those disturbs no other file. Removing the traefik stack takes
 // the ingress from every other file, so this file runs last and alone (vitest.config.ts, e2e-last).
 import { existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -18,23 +20,37 @@ const dir = mkdtempSync(`/tmp/cc-ci-e2e-${lane.name}-units-`);
 const unitsDir = join(dir, 'units');
 
 /** The testbed's config (its domain, abra, abraDir), with this file's store, network and certificate paths. */
-function reconcileConfig(): string {
+function reconcileConfig(
+  tls = { certFile: join(TLS, 'wildcard.pem'), keyFile: join(TLS, 'wildcard-key.pem') },
+): string {
   const doc = parse(readFileSync(testbedConfig, 'utf8'));
   doc.swarm.abra = join(repoRoot, 'testbed/bin/abra');
   doc.swarm.ingressCa = join(TLS, 'ca.pem');
   doc.store = lane.store;
   doc.host = {
     ...doc.host,
-    certFile: join(TLS, 'wildcard.pem'),
-    keyFile: join(TLS, 'wildcard-key.pem'),
+    ...tls,
     proxyNetwork: network,
   };
-  const file = join(dir, 'cc-ci.yml');
+  const file = join(dir, `cc-ci-${createHash('sha1').update(tls.certFile).digest('hex').slice(0, 8)}.yml`);
   writeFileSync(file, stringify(doc));
   return file;
 }
 
 const config = reconcileConfig();
+const reconcileWith = (cfg: string, ...flags: string[]) =>
+  runCli([
+    'host',
+    'reconcile',
+    '--profile',
+    'testbed',
+    '--self-signed',
+    '--units-dir',
+    unitsDir,
+    ...flags,
+    '--config',
+    cfg,
+  ]);
 const reconcile = (...flags: string[]) =>
   runCli([
     'host',
@@ -105,4 +121,54 @@ describe('cc-ci host reconcile (testbed profile)', () => {
     expect((await docker.services(stack)).length).toBeGreaterThan(0);
     expect((await reconcile('--check')).exitCode).toBe(0);
   }, 300_000);
+  it('a renewed wildcard certificate: --check names it; reconcile rotates it; traefik serves it', async () => {
+    // A new pair signed by the testbed's CA (ca-key.pem beside swarm.ingressCa), as an operator's renewal would
+    // put new files in place. It covers *.ci.test only: fine, as this file runs alone, and the testbed's own
+    // pair goes back at the end.
+    const rotated = mkdtempSync(`/tmp/cc-ci-e2e-${lane.name}-tls-`);
+    const renewed = reconcileConfig({ certFile: join(rotated, 'new.pem'), keyFile: join(rotated, 'new-key.pem') });
+    try {
+      const check = await reconcileWith(renewed, '--check');
+      expect(check.exitCode, check.stdout).toBe(1);
+      expect(line(check.stdout, 'tls')).toMatch(/^drift +tls: no certificate at/);
+      const r = await reconcileWith(renewed);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      expect(line(r.stdout, 'traefik')).toMatch(/^changed +traefik: .*changed: ssl_cert v(\d+) → v\d+/);
+      await waitFor('traefik to serve the new certificate', async () =>
+        (await served()) === fingerprint(join(rotated, 'new.pem')) ? true : undefined,
+      );
+      expect((await reconcileWith(renewed, '--check')).exitCode).toBe(0);
+    } finally {
+      // The testbed's own pair back (it names every end-to-end lane): a change again, so the next version.
+      const back = await reconcile();
+      expect(back.exitCode, back.stdout + back.stderr).toBe(0);
+      expect(line(back.stdout, 'traefik')).toMatch(/^changed +traefik: /);
+      await waitFor('traefik to serve the testbed certificate again', async () =>
+        (await served()) === fingerprint(join(TLS, 'wildcard.pem')) ? true : undefined,
+      );
+    }
+  }, 300_000);
 });
+
+const fingerprint = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
+
+/** The certificate the ingress serves for a name under ci.test (its SHA-256 fingerprint), checked against nothing. */
+function served(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: 8443,
+      servername: 'probe.ci.test',
+      rejectUnauthorized: false,
+    });
+    socket.setTimeout(3_000, () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('secureConnect', () => {
+      resolve(socket.getPeerX509Certificate()?.fingerprint256);
+      socket.end();
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
