@@ -1,10 +1,12 @@
 // `cc-ci host reconcile --profile testbed` against the testbed's own Docker (testbed/up must have
 // run): from the testbed's state it reports a line a step and ends with nothing drifting; a second
 // run changes nothing; a removed network or janitor timer is named by --check (exit 1) and put back
-// by reconcile; a renewed wildcard certificate is rotated (the next secret version) and served. It keeps to the testbed's domain (ci.test), so its traefik is the testbed's one
-// and its certificate the testbed's (the same files, kept as they are), with a proxy network and a
-// units folder of its own: removing those disturbs no other file. Removing the traefik stack takes
-// the ingress from every other file, so this file runs last and alone (vitest.config.ts, e2e-last).
+// by reconcile; a renewed wildcard certificate is rotated (the next secret version) and served. It
+// keeps to the testbed's domain (ci.test), so its traefik is the testbed's one and its certificate
+// the testbed's (the same files, kept as they are), with a proxy network and a units folder of its
+// own: removing those disturbs no other file. Removing the traefik stack (and serving another
+// certificate) takes the ingress from every other file, so this file runs last and alone
+// (vitest.config.ts, e2e-last).
 import { existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
