@@ -73,25 +73,12 @@ const payloadSchema = z.object({
  * `body` is the parsed JSON (a JSON string is parsed here). Never throws.
  */
 export function readCommentEvent(headers: WebhookHeaders, body: unknown): CommentEvent | undefined {
-  const event = header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event');
-  if (event !== 'issue_comment') return undefined;
-  let json = body;
-  if (typeof body === 'string') {
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return undefined;
-    }
-  }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return undefined;
-  const p = parsed.data;
-  if (p.action !== 'created') return undefined;
+  const p = readPayload(headers, body, 'issue_comment', payloadSchema);
+  if (p?.action !== 'created') return undefined;
   const eventType = header(headers, 'x-gitea-event-type') ?? header(headers, 'x-forgejo-event-type');
   const onPull = eventType !== undefined ? eventType === 'pull_request_comment' : p.is_pull === true;
   if (!onPull) return undefined;
   // repo: repository.full_name; pr: issue.number; user: comment.user.login; createdAt: comment.created_at.
-  const delivery = header(headers, 'x-gitea-delivery') ?? header(headers, 'x-forgejo-delivery');
   return {
     repo: p.repository.full_name.toLowerCase(),
     pr: p.issue.number,
@@ -99,8 +86,7 @@ export function readCommentEvent(headers: WebhookHeaders, body: unknown): Commen
     body: p.comment.body,
     user: p.comment.user.login,
     createdAt: p.comment.created_at,
-    // Not signed: kept only when it looks like an id, so a log line cannot be forged through it.
-    ...(delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {}),
+    ...deliveryId(headers),
   };
 }
 
@@ -117,8 +103,16 @@ const pushSchema = z.object({
  * else: another event, another branch, a tag, a deleted branch (`after` all zeros). Never throws.
  */
 export function readPushEvent(headers: WebhookHeaders, body: unknown): PushEvent | undefined {
-  const event = header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event');
-  if (event !== 'push') return undefined;
+  const p = readPayload(headers, body, 'push', pushSchema);
+  if (!p) return undefined;
+  const branch = p.repository.default_branch;
+  if (p.ref !== `refs/heads/${branch}` || /^0+$/.test(p.after)) return undefined;
+  return { repo: p.repository.full_name.toLowerCase(), branch, sha: p.after, ...deliveryId(headers) };
+}
+
+/** The payload of a delivery of `event` (Gitea's or Forgejo's header), parsed and of the schema's shape. */
+function readPayload<T>(headers: WebhookHeaders, body: unknown, event: string, schema: z.ZodType<T>): T | undefined {
+  if ((header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event')) !== event) return undefined;
   let json = body;
   if (typeof body === 'string') {
     try {
@@ -127,18 +121,14 @@ export function readPushEvent(headers: WebhookHeaders, body: unknown): PushEvent
       return undefined;
     }
   }
-  const parsed = pushSchema.safeParse(json);
-  if (!parsed.success) return undefined;
-  const p = parsed.data;
-  const branch = p.repository.default_branch;
-  if (p.ref !== `refs/heads/${branch}` || /^0+$/.test(p.after)) return undefined;
+  const parsed = schema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The delivery's id. Not signed: kept only when it looks like an id, so a log line cannot be forged through it. */
+function deliveryId(headers: WebhookHeaders): { deliveryId?: string } {
   const delivery = header(headers, 'x-gitea-delivery') ?? header(headers, 'x-forgejo-delivery');
-  return {
-    repo: p.repository.full_name.toLowerCase(),
-    branch,
-    sha: p.after,
-    ...(delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {}),
-  };
+  return delivery !== undefined && /^[A-Za-z0-9-]{1,64}$/.test(delivery) ? { deliveryId: delivery } : {};
 }
 
 /** One header's value, whatever case the caller's keys have; a repeated header counts as absent. */
