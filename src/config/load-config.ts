@@ -24,6 +24,8 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
+  /** The secret serve and the runner hosts share: each run's ingest credential is derived from it. */
+  ingestSecret?: string;
 }
 
 export type Config = Omit<ConfigFile, 'secrets'> & {
@@ -50,7 +52,7 @@ export interface LoadConfigOptions {
   ingressCaMayBeMade?: boolean;
 }
 
-/** The admin token and the webhook secret are guessed against cc-ci itself: they must be long. */
+/** The admin token, the webhook secret and the ingest secret are guessed against cc-ci itself: they must be long. */
 export const MIN_GUESSABLE_SECRET_LENGTH = 24;
 
 /**
@@ -58,7 +60,7 @@ export const MIN_GUESSABLE_SECRET_LENGTH = 24;
  * fine). The forge token is the forge's to judge.
  */
 export function weakSecretProblems(
-  config: Pick<Config, 'secrets' | 'dashboard' | 'forge' | 'secretOrigins'>,
+  config: Pick<Config, 'secrets' | 'dashboard' | 'forge' | 'secretOrigins'> & { runner?: Config['runner'] },
 ): string[] {
   const problems: string[] = [];
   const check = (value: string | undefined, source: string) => {
@@ -73,6 +75,11 @@ export function weakSecretProblems(
   check(
     config.secrets.adminToken,
     origins.adminToken ?? (config.dashboard.adminTokenFile ? 'dashboard.adminTokenFile' : 'CCCI_ADMIN_TOKEN'),
+  );
+  check(
+    config.secrets.ingestSecret,
+    origins.ingestSecret ??
+      (config.runner?.drone?.ingestSecretFile ? 'runner.drone.ingestSecretFile' : 'CCCI_INGEST_SECRET'),
   );
   check(
     config.secrets.webhookSecret,
@@ -154,6 +161,7 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone?.ingestSecretFile, at, env),
   };
 }
 

@@ -81,6 +81,17 @@ const runnerSchema = z.strictObject({
   // (and reaps its apps).
   teardownBudget: durationSchema.default(600_000),
   keepOnFailure: z.number().min(0).default(0),
+  // executor: drone. ingestSecretFile: the secret serve and the runner hosts share; each run's
+  // ingest credential is derived from it (docs/drone-ingest.md).
+  drone: z
+    .strictObject({
+      url: z.url(),
+      tokenFile: z.string().optional(),
+      repo: z.string().min(1),
+      branch: z.string().optional(),
+      ingestSecretFile: z.string().optional(),
+    })
+    .optional(),
 });
 
 /**

@@ -9,7 +9,7 @@ import { stageNames } from '../../model/stage.js';
 import { runResultsSchema, type RunResults, type SpecUsed } from '../../model/results.js';
 import { naNote } from '../../report/verdict.js';
 import { isTerminal, type RunRecord, type StageRow } from '../../model/run.js';
-import { isArtifactName } from '../artifacts.js';
+import { isArtifactName } from '../../model/run-folder.js';
 import { readLogTail, runLogFile } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import {
