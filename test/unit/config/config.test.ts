@@ -103,6 +103,26 @@ describe('config', () => {
       /forge\.webhookSecretFile: the secret is 16 characters long/,
     );
   });
+  it('the ingest secret: from runner.drone.ingestSecretFile or CCCI_INGEST_SECRET, masked, refused when short', () => {
+    const drone = `${minimal}runner: {executor: drone, drone: {url: "https://drone.example.org", repo: ops/cc-ci, `;
+    const secrets = new SecretRegistry();
+    const fromFile = loadConfig({
+      path: write(`${drone}ingestSecretFile: ./ingest}}\n`, { ingest: 'i'.repeat(32) + '\n' }),
+      env: {},
+      secrets,
+    });
+    expect(fromFile.secrets.ingestSecret).toBe('i'.repeat(32));
+    expect(secrets.redact(`x ${'i'.repeat(32)} y`)).toBe('x *** y');
+    const fromEnv = loadConfig({ path: write(minimal), env: { CCCI_INGEST_SECRET: 'e'.repeat(32) }, secrets });
+    expect(fromEnv.secrets.ingestSecret).toBe('e'.repeat(32));
+    expect(() =>
+      loadConfig({
+        path: write(`${drone}ingestSecretFile: ./ingest}}\n`, { ingest: 'short-secret' }),
+        env: {},
+        secrets,
+      }),
+    ).toThrow(/runner\.drone\.ingestSecretFile: the secret is 12 characters long/);
+  });
   it('dashboard limits: defaults, and origins must be bare origins', () => {
     const c = loadConfig({ path: write(minimal), env: {}, secrets: new SecretRegistry() });
     expect(c.dashboard).toMatchObject({
