@@ -6,6 +6,8 @@
 // The recipe `failing` ends with exit 1.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Buffer } from 'node:buffer';
 
 const args = process.argv.slice(2);
 const flag = (name) => args[args.indexOf(name) + 1];
@@ -50,7 +52,7 @@ const stepMs = Number(process.env.STAND_IN_MS ?? 2000) / steps;
 for (let i = 0; i < steps; i++) {
   if (i % 10 === 0) event('stage-started', { stage: `stage-${i / 10}` });
   log(`step ${i}`);
-  await new Promise((r) => setTimeout(r, stepMs));
+  await sleep(stepMs);
 }
 // A screenshot: bytes that are not text.
 writeFileSync(
