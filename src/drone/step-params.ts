@@ -46,14 +46,17 @@ export function readStepParams(env: NodeJS.ProcessEnv): StepParams {
       );
     return value;
   };
+  // In the order a reader checks them: which run first.
+  const id = validateRunId(need('CCCI_RUN_ID'));
+  const recipe = validateRecipeName(need('CCCI_RECIPE'));
   const repo = validateRepoUrl(need('CCCI_REPO'));
   const sha = env.CCCI_SHA?.trim();
   const stages = env.CCCI_STAGES?.trim();
   const runner = env.DRONE_RUNNER_NAME?.trim();
   const build = env.DRONE_BUILD_NUMBER?.trim();
   return {
-    id: validateRunId(need('CCCI_RUN_ID')),
-    recipe: validateRecipeName(need('CCCI_RECIPE')),
+    id,
+    recipe,
     repo,
     ref: validateRef(need('CCCI_REF')),
     ...(sha ? { sha: validateSha(sha) } : {}),
