@@ -18,6 +18,7 @@ import { constants, fstatSync, lstatSync, mkdirSync, openSync, closeSync, readdi
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestPath, ingestSignatureMatches, runIngestKey, type IngestStream } from '../drone/ingest-credential.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { errorMessage } from '../model/errors.js';
 import { isTerminal, type RunRecord } from '../model/run.js';
 import { isArtifactName, type RunFolder } from '../model/run-folder.js';
@@ -40,18 +41,12 @@ export const LATE_INGEST_MS = 10 * 60_000;
 
 const OFFSET = /^\d{1,15}$/;
 
-interface IngestParams {
-  id: string;
-  name?: string;
-}
-
 export function registerIngest(app: FastifyInstance, deps: ServerDeps): void {
   const secret = deps.config.secrets.ingestSecret;
   // Without the shared secret no runner could sign a request: the routes do not exist.
   if (!secret) return;
   // Its own back-off: a runner with a wrong secret does not slow the admin down, nor the reverse.
-  const backoff = new AuthBackoff();
-  const now = () => (deps.clock ?? { now: () => new Date() }).now().getTime();
+  const ctx: IngestContext = { deps, secret, backoff: new AuthBackoff(), clock: deps.clock ?? systemClock };
   void app.register(async (scope) => {
     scope.addContentTypeParser(
       'application/octet-stream',
@@ -60,76 +55,65 @@ export function registerIngest(app: FastifyInstance, deps: ServerDeps): void {
     );
     // Before the body is read: an address that must wait is not even heard.
     scope.addHook('onRequest', async (request, reply) => {
-      const waitMs = backoff.waitMs(request.ip);
+      const waitMs = ctx.backoff.waitMs(request.ip);
       if (waitMs <= 0) return undefined;
       const seconds = Math.ceil(waitMs / 1000);
       reply.header('retry-after', String(seconds));
-      return sendError(
-        reply,
-        deps,
-        429,
-        'RATE_LIMITED',
-        `too many wrong ingest credentials from this address: wait ${seconds} s`,
-      );
+      const message = `too many wrong ingest credentials from this address: wait ${seconds} s`;
+      return sendError(reply, deps, 429, 'RATE_LIMITED', message);
     });
-    const handler = (stream: (p: IngestParams) => IngestStream | undefined) => {
-      return async (
-        request: FastifyRequest<{ Params: IngestParams; Querystring: { offset?: string } }>,
-        reply: FastifyReply,
-      ) => {
-        const { id } = request.params;
-        const named = stream(request.params);
-        if (!named)
-          return sendError(reply, deps, 400, 'INPUT_INVALID', 'not an artifact name (letters, digits, . _ -)');
-        const offsetText = request.query.offset ?? '';
-        if (!OFFSET.test(offsetText))
-          return sendError(reply, deps, 400, 'INPUT_INVALID', 'offset: expected the byte offset to append at');
-        const offset = Number(offsetText);
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const signed = {
-          key: runIngestKey(secret, id),
-          method: request.method,
-          path: ingestPath(id, named),
-          offset,
-          body,
-        };
-        if (!ingestSignatureMatches(request.headers.authorization, signed)) {
-          backoff.failed(request.ip);
-          deps.log.warn({ ip: request.ip }, 'ingest request with a wrong credential: refused');
-          return sendError(
-            reply,
-            deps,
-            401,
-            'UNAUTHORIZED',
-            "wrong ingest credential for this run: the runner's CCCI_INGEST_SECRET must be serve's ingest secret",
-          );
-        }
-        backoff.succeeded(request.ip);
-        const run = runFromParam(deps, id);
-        if (!run) return sendError(reply, deps, 404, 'NOT_FOUND', 'no such run');
-        if (!acceptsIngest(run, now()))
-          return sendError(
-            reply,
-            deps,
-            410,
-            'RUN_FINISHED',
-            `run ${run.id} ended at ${run.finishedAt}: nothing more is taken`,
-          );
-        return append(reply, deps, deps.runs.runFiles(run.id), named, offset, body);
-      };
-    };
     const limits = { bodyLimit: INGEST_BODY_LIMIT };
-    scope.post(
-      '/api/runs/:id/ingest/events',
-      limits,
-      handler(() => 'events'),
+    scope.post<IngestRoute>('/api/runs/:id/ingest/events', limits, (request, reply) =>
+      ingest(ctx, request, reply, 'events'),
     );
-    scope.post(
-      '/api/runs/:id/ingest/artifacts/:name',
-      limits,
-      handler((p) => (p.name !== undefined && isArtifactName(p.name) ? `artifacts/${p.name}` : undefined)),
-    );
+    scope.post<IngestRoute>('/api/runs/:id/ingest/artifacts/:name', limits, (request, reply) => {
+      const name = request.params.name ?? '';
+      if (!isArtifactName(name))
+        return sendError(reply, deps, 400, 'INPUT_INVALID', 'not an artifact name (letters, digits, . _ -)');
+      return ingest(ctx, request, reply, `artifacts/${name}`);
+    });
   });
+}
+
+interface IngestContext {
+  deps: ServerDeps;
+  secret: string;
+  backoff: AuthBackoff;
+  clock: Clock;
+}
+
+type IngestRoute = { Params: { id: string; name?: string }; Querystring: { offset?: string } };
+
+/** One request: its offset, its signature, its run, then the append. */
+function ingest(
+  { deps, secret, backoff, clock }: IngestContext,
+  request: FastifyRequest<IngestRoute>,
+  reply: FastifyReply,
+  stream: IngestStream,
+): FastifyReply {
+  const { id } = request.params;
+  const offsetText = request.query.offset ?? '';
+  if (!OFFSET.test(offsetText))
+    return sendError(reply, deps, 400, 'INPUT_INVALID', 'offset: expected the byte offset to append at');
+  const offset = Number(offsetText);
+  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const key = runIngestKey(secret, id);
+  const expected = { key, method: request.method, path: ingestPath(id, stream), offset, body };
+  if (!ingestSignatureMatches(request.headers.authorization, expected)) {
+    backoff.failed(request.ip);
+    deps.log.warn({ ip: request.ip }, 'ingest request with a wrong credential: refused');
+    const message =
+      "wrong ingest credential for this run: the runner's CCCI_INGEST_SECRET must be serve's ingest secret";
+    return sendError(reply, deps, 401, 'UNAUTHORIZED', message);
+  }
+  backoff.succeeded(request.ip);
+  const run = runFromParam(deps, id);
+  if (!run) return sendError(reply, deps, 404, 'NOT_FOUND', 'no such run');
+  if (!acceptsIngest(run, clock.now().getTime())) {
+    const message = `run ${run.id} ended at ${run.finishedAt}: nothing more is taken`;
+    return sendError(reply, deps, 410, 'RUN_FINISHED', message);
+  }
+  return append(reply, deps, deps.runs.runFiles(run.id), stream, offset, body);
 }
 
 /** A run takes ingest while it is queued or running, and for a while after it ended (late artifacts). */
