@@ -11,6 +11,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { runIngestKey } from '../../../src/drone/ingest-credential.js';
 import { readStepParams } from '../../../src/drone/step-params.js';
+import { followEvents } from '../../../src/executors/local/follow-events.js';
+import type { RunEventLine } from '../../../src/model/run-events.js';
 import { runFolder } from '../../../src/model/run-folder.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { runDroneStep } from '../../../src/wiring/drone-step.js';
@@ -115,12 +117,15 @@ describe('cc-ci drone step', () => {
     sameFiles(host.config.store, s.config.store, 'r-blip');
     expect(said.join('\n')).toContain("serve is not taking the run's files");
     expect(said.join('\n')).toContain("serve takes the run's files again");
-    // The events are whole lines, each once, in order: a follower reads them like a local run's.
-    const seqs = readFileSync(runFolder(s.config.store, 'r-blip').events, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { seq: number }).seq);
-    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    // The events are whole lines, each once, in order: the local executor's follower reads them
+    // on serve as it reads a local child's.
+    const seen: RunEventLine[] = [];
+    const follower = followEvents(runFolder(s.config.store, 'r-blip').events, (e) => seen.push(e));
+    follower.drain();
+    follower.stop();
+    expect(seen.map((e) => e.seq)).toEqual(seen.map((_, i) => i + 1));
+    expect(seen[0]?.type).toBe('run-started');
+    expect(seen.at(-1)).toMatchObject({ type: 'run-finished', exitCode: 1 });
   });
 
   it('the child never holds the ingest secret or the run’s key; the step’s output shows neither', async () => {
