@@ -46,6 +46,8 @@ export interface Execution {
    * instead of stopping it.
    */
   readonly detached?: { detach(): void };
+  /** The runner host the run executes on, once known (Drone's `machine`); undefined: this host. */
+  host?(): string | undefined;
 }
 
 /** A run found again after a restart of the server. */

@@ -117,6 +117,11 @@ export class Scheduler implements RunControl {
     return this.active.size;
   }
 
+  runningWhere(): Array<{ executor: string; host: string }> {
+    const executor = this.deps.config.runner.executor;
+    return [...this.active.values()].map((a) => ({ executor, host: a.execution.host?.() ?? 'local' }));
+  }
+
   /** Starts queued runs while there is capacity, the recipe with fewest running runs first. */
   pump(): void {
     if (this.draining) return;

@@ -85,6 +85,8 @@ class RemoteRun {
   private readonly clock: Clock;
   private finished?: Extract<RunEventLine, { type: 'run-finished' }>;
   private number?: number;
+  /** The runner host that took the build. */
+  private machine?: string;
   /** A stop or kill asked for; the cancel is sent (again) until Drone took it. */
   private cancel?: { sent: boolean; killed: boolean };
   private over = false;
@@ -116,6 +118,7 @@ class RemoteRun {
       stop: (reason) => this.stop(reason, false),
       kill: () => this.stop(undefined, true),
       detached: { detach: () => this.end(undefined) },
+      host: () => this.machine,
     };
   }
 
@@ -188,7 +191,6 @@ class RemoteRun {
     const limitMs = this.opts.unreachableLimitMs ?? 600_000;
     let failingSince: number | undefined;
     let pause = pollMs;
-    let machine: string | undefined;
     while (!this.over) {
       void this.sendCancel();
       let build: DroneBuild | undefined;
@@ -215,6 +217,7 @@ class RemoteRun {
       }
       failingSince = undefined;
       pause = pollMs;
+      const machine = (this.machine = build?.machine ?? this.machine);
       if (!build)
         return this.end({
           code: null,
@@ -226,7 +229,6 @@ class RemoteRun {
               'it was deleted, or Drone lost its database',
           },
         });
-      machine = build.machine ?? machine;
       if (build.done) return this.settle(build, machine);
       await this.clock.sleep(pollMs);
     }

@@ -132,7 +132,9 @@ describe('the drone executor', () => {
     const seen: RunEventLine[] = [];
     execution.onEvent((e) => seen.push(e));
     await until('the build', () => drone.builds.has(1));
+    expect(execution.host?.()).toBeUndefined();
     drone.set(1, { status: 'running', machine: 'runner-a' });
+    await until('the runner host', () => execution.host?.() === 'runner-a');
     ingest('r2', { type: 'stage-started', stage: 'install' });
     await until('the stage event', () => seen.length === 1);
     finish('r2', 1);
