@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../../src/config/load-config.js';
 import { runIngestKey } from '../../../src/drone/ingest-credential.js';
 import { readStepParams } from '../../../src/drone/step-params.js';
-import { followEvents } from '../../../src/executors/local/follow-events.js';
+import { followEvents } from '../../../src/executors/follow-events.js';
 import type { RunEventLine } from '../../../src/model/run-events.js';
 import { runFolder } from '../../../src/model/run-folder.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
