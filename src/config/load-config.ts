@@ -24,6 +24,10 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
+  /** Drone's API token (runner.drone.tokenFile). */
+  droneToken?: string;
+  /** The secret each run's ingest credential is derived from (runner.drone.ingestSecretFile). */
+  ingestSecret?: string;
 }
 
 export type Config = Omit<ConfigFile, 'secrets'> & {
@@ -154,6 +158,13 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    // Only with runner.drone: the environment of a local-executor host says nothing about Drone.
+    ...(c.runner.drone
+      ? {
+          droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone.tokenFile, at, env),
+          ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone.ingestSecretFile, at, env),
+        }
+      : {}),
   };
 }
 

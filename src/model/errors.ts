@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'STORE_FAILED' // cc-ci's own store (run dir, leases) could not be written
   | 'FORGE_UNREACHABLE' // the forge did not answer, timed out or kept answering 5xx after retries
   | 'FORGE_REFUSED' // the forge answered 4xx: a bad token, missing rights, or an unknown repository, PR or comment
+  | 'DRONE_UNREACHABLE' // the Drone server did not answer, timed out or kept answering 5xx after retries
+  | 'DRONE_REFUSED' // the Drone server answered 4xx: a bad token, missing rights, an unknown repository or build
   | 'DEADLINE' // one of cc-ci's own waits ran out of time; the message says what it waited for
   | 'TEARDOWN_INCOMPLETE' // teardown left something of the run on the swarm
   | 'CANCELLED' // the run was stopped (a signal, or a cancel from the server)
@@ -44,6 +46,8 @@ export const errorCodes: readonly ErrorCode[] = [
   'STORE_FAILED',
   'FORGE_UNREACHABLE',
   'FORGE_REFUSED',
+  'DRONE_UNREACHABLE',
+  'DRONE_REFUSED',
   'DEADLINE',
   'TEARDOWN_INCOMPLETE',
   'CANCELLED',
