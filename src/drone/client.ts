@@ -175,8 +175,15 @@ export function createDroneClient(opts: DroneClientOptions): DroneClient {
       if (branch) query.set('branch', branch);
       for (const [key, value] of Object.entries(params)) query.set(key, value);
       const path = `${repoPath}/builds?${query.toString()}`;
-      const build = parse(buildSchema, await call('POST', path, { mayRetry: false }), 'POST', path);
-      return build.number;
+      const answer = await call('POST', path, { mayRetry: false });
+      // Drone's trigger makes no build when no pipeline of the .drone.yml runs on a custom event.
+      if (answer.text.trim() === 'null')
+        throw new CcciError(
+          'DRONE_REFUSED',
+          `POST ${path}: the Drone server at ${url} made no build: no pipeline of ${opts.repo}'s .drone.yml ` +
+            'runs on a custom event — put the output of `cc-ci drone pipeline` in it (docs/drone.md)',
+        );
+      return parse(buildSchema, answer, 'POST', path).number;
     },
     async get(number: number): Promise<DroneBuild | undefined> {
       const path = `${repoPath}/builds/${buildNumber(number)}`;
