@@ -183,7 +183,7 @@ describe('the Drone client', () => {
     }
   });
 
-  it('refused: a wrong token (401, naming the token’s setting, never the token), an unknown repository (404)', async () => {
+  it('refused: a wrong token (401, naming its setting, never the token), an unknown repository (404)', async () => {
     const wrong = await caught(client({ token: 'not-the-token' }).get(1));
     expect(wrong.code).toBe('DRONE_REFUSED');
     expect(wrong.message).toMatch(/refused with 401 Unauthorized: "Unauthorized" — the token is wrong or revoked/);
