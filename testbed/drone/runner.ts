@@ -42,6 +42,8 @@ export class ExecRunner {
   private readonly running = new Set<Running>();
   /** Every step process group ever started and not yet known to be gone, for kill() and close(). */
   private readonly groups = new Set<number>();
+  /** Stage roots not yet removed (a dead host leaves its own; close() removes them). */
+  private readonly roots = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -83,6 +85,8 @@ export class ExecRunner {
   /** Leaves no process behind (the stand-in's own shutdown). */
   close(): void {
     this.kill();
+    for (const root of this.roots) rmSync(root, { recursive: true, force: true });
+    this.roots.clear();
   }
 
   private killGroups(): void {
@@ -115,6 +119,7 @@ export class ExecRunner {
     ];
     stage.steps = specs.map((s, i) => this.newStep(stage, s.name, i + 1));
     const root = mkdtempSync(path.join(this.opts.root ?? tmpdir(), 'drone-'));
+    this.roots.add(root);
     const home = path.join(root, 'home', 'drone');
     const source = path.join(root, 'drone', 'src');
     for (const dir of [home, source, path.join(root, 'opt')]) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -146,7 +151,10 @@ export class ExecRunner {
       settleBuild(build);
     } finally {
       this.running.delete(run);
-      if (this.alive) rmSync(root, { recursive: true, force: true });
+      if (this.alive) {
+        rmSync(root, { recursive: true, force: true });
+        this.roots.delete(root);
+      }
       this.store.onPending();
     }
   }

@@ -94,7 +94,8 @@ function reap(store: Store, afterMs: number): void {
   const now = nowSeconds();
   for (const repo of store.repos.values())
     for (const build of repo.builds) {
-      if (build.status !== 'running' || (now - build.started) * 1000 < afterMs) continue;
+      // `started` is in whole seconds: count from the latest moment it could stand for.
+      if (build.status !== 'running' || Date.now() - (build.started + 1) * 1000 < afterMs) continue;
       const message = 'the build ran past its deadline and was reaped (its runner stopped reporting)';
       for (const stage of build.stages) {
         if (stage.status !== 'running' && stage.status !== 'pending') continue;
