@@ -12,12 +12,12 @@ import { systemClock } from '../../../src/model/clock.js';
 import type { RunEventLine } from '../../../src/model/run-events.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
-function configWith(executor: string) {
+function configWith(executor: string, runnerMore = '') {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-exec-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   const yaml =
     'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n' +
-    `runner: {executor: ${executor}}\nstore: ./store\n`;
+    `runner: {executor: ${executor}${runnerMore}}\nstore: ./store\n`;
   writeFileSync(join(dir, 'cc-ci.yml'), yaml);
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
@@ -32,7 +32,8 @@ describe('executor registry', () => {
   });
 
   it('refuses drone until it is built', () => {
-    expect(() => createExecutor(configWith('drone'))).toThrowError(
+    const drone = ', drone: {url: "https://drone.example.org", repo: ops/cc-ci-runner}';
+    expect(() => createExecutor(configWith('drone', drone))).toThrowError(
       expect.objectContaining({
         code: 'CONFIG_INVALID',
         message: 'runner.executor: only "local" is built so far',
