@@ -209,5 +209,12 @@ describe('the stand-in Drone’s exec runners', () => {
     expect(await client.get(number)).toBeUndefined();
     // Numbers are not given twice.
     expect(await runBuild('f2')).toBe(number + 1);
+    // The list, newest first and without stages; the latest of a branch.
+    const auth = { headers: { authorization: `Bearer ${drone.token}` } };
+    const list = (await (await fetch(`${drone.url}/api/repos/${REPO}/builds`, auth)).json()) as DroneBuild[];
+    expect(list.map((b) => [b.number, b.stages])).toEqual([[number + 1, undefined]]);
+    const latest = await fetch(`${drone.url}/api/repos/${REPO}/builds/latest?branch=main`, auth);
+    expect(((await latest.json()) as DroneBuild).number).toBe(number + 1);
+    expect((await fetch(`${drone.url}/api/repos/${REPO}/builds/latest?branch=other`, auth)).status).toBe(404);
   });
 });
