@@ -51,7 +51,10 @@ export interface DroneClient {
   readonly repo: string;
   /** Creates a `custom` build and returns its number. Never retried (see above). */
   start(build: StartBuild): Promise<number>;
-  /** The build with its stages; undefined when Drone answers 404 (no such build, any more). */
+  /**
+   * The build with its stages; undefined when Drone answers 404: no such build (any more). Drone
+   * answers 404 for an unknown repository too, which start() would have met first.
+   */
   get(number: number): Promise<DroneBuild | undefined>;
   /** Asks Drone to cancel the build (its runner kills the step). */
   cancel(number: number): Promise<void>;
