@@ -131,7 +131,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--self-signed', 'make a local CA and a wildcard certificate for swarm.domain (tests and the demo only)')
     .option('--self-signed-name <name...>', 'more names that certificate covers, e.g. *.lane.ci.test (the testbed)')
     .option('--profile <profile>', 'debian | testbed | nixos', 'debian')
-    .option('--role <role>', 'all (runner and control on one host; the only one so far)', 'all')
+    .option(
+      '--role <role>',
+      'all (one host), runner (a runner host: swarm, traefik, backups, janitor, the Drone exec runner) ' +
+        'or control (the host of serve: its store and unit)',
+      'all',
+    )
     .option('--units-dir <dir>', 'write the systemd units here (default host.unitsDir or /etc/systemd/system)')
     .addOption(configOption())
     .action(async (flags: HostReconcileFlags) => {

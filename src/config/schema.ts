@@ -193,6 +193,21 @@ const hostSchema = z.strictObject({
     .optional(),
   // Where the units are written (default /etc/systemd/system; --units-dir overrides it).
   unitsDir: z.string().optional(),
+  // Departure from DESIGN §3.1: the Drone exec runner of a runner host (`host reconcile --role
+  // runner`): where its binary is, the Drone server it takes builds from, the file holding the RPC
+  // secret Drone's runners share, how many builds (runs) at once, and the name Drone shows for it.
+  droneRunner: z
+    .strictObject({
+      binary: z.string().min(1).default('/usr/local/bin/drone-runner-exec'),
+      rpcUrl: z.url(),
+      rpcSecretFile: z.string().min(1),
+      capacity: z.number().int().min(1).default(2),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a host name like runner-1')
+        .optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z

@@ -20,8 +20,6 @@ export type ErrorCode =
   | 'STORE_FAILED' // cc-ci's own store (run dir, leases) could not be written
   | 'FORGE_UNREACHABLE' // the forge did not answer, timed out or kept answering 5xx after retries
   | 'FORGE_REFUSED' // the forge answered 4xx: a bad token, missing rights, or an unknown repository, PR or comment
-  | 'DRONE_UNREACHABLE' // the Drone server did not answer, timed out or kept answering 5xx after retries
-  | 'DRONE_REFUSED' // the Drone server answered 4xx: a bad token, missing rights, an unknown repository or build
   | 'DEADLINE' // one of cc-ci's own waits ran out of time; the message says what it waited for
   | 'TEARDOWN_INCOMPLETE' // teardown left something of the run on the swarm
   | 'CANCELLED' // the run was stopped (a signal, or a cancel from the server)
@@ -29,6 +27,9 @@ export type ErrorCode =
   | 'TIMED_OUT' // the run took longer than runner.runTimeout (or the server's backstop)
   | 'INTERRUPTED' // the server stopped or died while the run was going; the run was stopped and torn down
   | 'TESTS_NOT_RUN' // the recipe's tests could not run as an unprivileged user, or their runner is missing: not run
+  | 'DRONE_UNREACHABLE' // Drone (runner.executor: drone) did not answer, timed out or answered 5xx past the limit
+  | 'DRONE_REFUSED' // Drone answered 4xx: a bad token, no access to runner.drone.repo, or a build it does not know
+  | 'DRONE_BUILD_LOST' // the run's Drone build ended or vanished without the run's own end (its runner host died)
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
@@ -46,8 +47,6 @@ export const errorCodes: readonly ErrorCode[] = [
   'STORE_FAILED',
   'FORGE_UNREACHABLE',
   'FORGE_REFUSED',
-  'DRONE_UNREACHABLE',
-  'DRONE_REFUSED',
   'DEADLINE',
   'TEARDOWN_INCOMPLETE',
   'CANCELLED',
@@ -55,6 +54,9 @@ export const errorCodes: readonly ErrorCode[] = [
   'TIMED_OUT',
   'INTERRUPTED',
   'TESTS_NOT_RUN',
+  'DRONE_UNREACHABLE',
+  'DRONE_REFUSED',
+  'DRONE_BUILD_LOST',
   'INTERNAL',
 ];
 
