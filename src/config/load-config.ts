@@ -158,13 +158,10 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
-    // Only with runner.drone: the environment of a local-executor host says nothing about Drone.
-    ...(c.runner.drone
-      ? {
-          droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone.tokenFile, at, env),
-          ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone.ingestSecretFile, at, env),
-        }
-      : {}),
+    droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone?.tokenFile, at, env),
+    // Also without runner.drone: a runner host's config has none, and its Drone step hands the secret over
+    // as CCCI_INGEST_SECRET.
+    ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone?.ingestSecretFile, at, env),
   };
 }
 

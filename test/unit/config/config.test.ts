@@ -101,6 +101,15 @@ describe('config', () => {
       secrets: new SecretRegistry(),
     });
     expect(fromEnv.secrets).toMatchObject({ droneToken: 'env-drone-token', ingestSecret: 'env-ingest-secret' });
+    // A runner host's config has no runner.drone; its Drone step hands the ingest secret over in the environment.
+    const runnerHost = new SecretRegistry();
+    const onRunner = loadConfig({
+      path: write(minimal),
+      env: { CCCI_INGEST_SECRET: 'runner-ingest-secret' },
+      secrets: runnerHost,
+    });
+    expect(onRunner.secrets.ingestSecret).toBe('runner-ingest-secret');
+    expect(runnerHost.redact('runner-ingest-secret')).toBe('***');
     const load = (text: string) => () =>
       loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
     expect(load('runner: {executor: drone}\n')).toThrow(/runner\.drone: runner\.executor is drone but runner\.drone/);
