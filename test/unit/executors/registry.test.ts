@@ -1,5 +1,4 @@
-// Executors by name: local is built; a name the config allows without an executor (drone) is
-// refused at start with the same message as before the registry.
+// Executors by name: local, and drone built from runner.drone (its token needed at start).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,14 +30,15 @@ describe('executor registry', () => {
     expect(typeof executor.reattach).toBe('function');
   });
 
-  it('refuses drone until it is built', () => {
+  it('builds the drone executor from runner.drone; without its token it says which key to set', () => {
     const drone = ', drone: {url: "https://drone.example.org", repo: ops/cc-ci-runner}';
     expect(() => createExecutor(configWith('drone', drone))).toThrowError(
-      expect.objectContaining({
-        code: 'CONFIG_INVALID',
-        message: 'runner.executor: only "local" is built so far',
-      }),
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('runner.drone.tokenFile') }),
     );
+    const withToken = configWith('drone', drone);
+    const config = { ...withToken.config, secrets: { ...withToken.config.secrets, droneToken: 'drone-token-123' } };
+    const executor = createExecutor({ ...withToken, config });
+    expect(typeof executor.start).toBe('function');
   });
 });
 
