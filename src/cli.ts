@@ -184,6 +184,18 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { storeBackupCommand } = await import('./wiring/store.js');
       setExit(await storeBackupCommand(file, flags, secrets));
     });
+  const drone = program.command('drone').description('runs as Drone builds (runner.executor: drone; docs/drone.md)');
+  drone
+    .command('pipeline')
+    .description(
+      "print the runner repository's .drone.yml: one exec pipeline for custom builds, running cc-ci drone step",
+    )
+    .option('--cc-ci <path>', 'cc-ci on the runner hosts (default: cc-ci on their PATH)')
+    .option('--step-config <file>', "the runner hosts' cc-ci.yml, when CCCI_CONFIG does not name it there")
+    .action(async (flags: { ccCi?: string; stepConfig?: string }) => {
+      const { dronePipelineCommand } = await import('./wiring/drone.js');
+      setExit(dronePipelineCommand(flags, (text) => process.stdout.write(text)));
+    });
   program
     .command('demo')
     .description(

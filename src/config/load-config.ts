@@ -24,7 +24,9 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
-  /** The secret serve and the runner hosts share: each run's ingest credential is derived from it. */
+  /** Drone's API token (runner.drone.tokenFile). */
+  droneToken?: string;
+  /** The secret each run's ingest credential is derived from (runner.drone.ingestSecretFile). */
   ingestSecret?: string;
 }
 
@@ -161,6 +163,9 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone?.tokenFile, at, env),
+    // Also without runner.drone: a runner host's config has none, and its Drone step hands the secret over
+    // as CCCI_INGEST_SECRET.
     ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone?.ingestSecretFile, at, env),
   };
 }

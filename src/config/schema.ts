@@ -66,8 +66,23 @@ const swarmSchema = z.strictObject({
   ingressCa: z.string().min(1).optional(),
 });
 
+// `runner.executor: drone`: each run is a `custom` build of the runner repository on a Drone server
+// (docs/drone.md). The token is Drone's API token (a Drone user's, with write on the repository).
+const droneSchema = z.strictObject({
+  url: z.url(),
+  tokenFile: z.string().optional(),
+  // owner/name of the runner repository on Drone (the repository whose .drone.yml `cc-ci drone pipeline` prints).
+  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name'),
+  // The branch the builds are made on (default: the repository's default branch on Drone).
+  branch: z.string().min(1).optional(),
+  // Departure from DESIGN §3.1: the secret serve shares with the runner hosts (their Drone secret
+  // `ccci_ingest_secret`), from which each run's ingest credential is derived; never a build parameter.
+  ingestSecretFile: z.string().optional(),
+});
+
 const runnerSchema = z.strictObject({
   executor: z.enum(['local', 'drone']).default('local'),
+  drone: droneSchema.optional(),
   // Runs at once (the server's queue).
   capacity: z.number().int().min(1).default(2),
   // A run deploys its install and upgrade apps (and lints) side by side.
@@ -81,17 +96,6 @@ const runnerSchema = z.strictObject({
   // (and reaps its apps).
   teardownBudget: durationSchema.default(600_000),
   keepOnFailure: z.number().min(0).default(0),
-  // executor: drone. ingestSecretFile: the secret serve and the runner hosts share; each run's
-  // ingest credential is derived from it (docs/drone-ingest.md).
-  drone: z
-    .strictObject({
-      url: z.url(),
-      tokenFile: z.string().optional(),
-      repo: z.string().min(1),
-      branch: z.string().optional(),
-      ingestSecretFile: z.string().optional(),
-    })
-    .optional(),
 });
 
 /**
@@ -221,6 +225,14 @@ export const configSchema = z
     schedules: z.array(scheduleSchema).default([]),
   })
   .superRefine((c, ctx) => {
+    if (c.runner.executor === 'drone' && !c.runner.drone)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runner', 'drone'],
+        message:
+          'runner.executor is drone but runner.drone is missing: add {url, tokenFile, repo, ingestSecretFile} ' +
+          '(docs/drone.md), or set runner.executor: local',
+      });
     // A sweep runs default branches of enrolled repositories: a name not among them would run nothing.
     const enrolled = new Set(c.forge?.repos.map((r) => r.split('/')[1]) ?? []);
     if (c.schedules.length > 0 && !c.forge)
