@@ -3,6 +3,8 @@
 // runner host needs nothing but cc-ci; serve's address is an http or https URL.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { stopCodes } from '../model/errors.js';
+import type { StopReason } from '../model/run-folder.js';
 import { ingestAuthorization, ingestPath, type IngestStream } from './ingest-credential.js';
 
 export interface IngestTarget {
@@ -16,8 +18,11 @@ export interface IngestTarget {
 }
 
 export type IngestAnswer =
-  /** serve holds `offset` bytes of the stream now (after taking the chunk, or it held them already). */
-  | { kind: 'held'; offset: number }
+  /**
+   * serve holds `offset` bytes of the stream now (after taking the chunk, or it held them already);
+   * `stop`: serve asks for the run to be stopped, and why.
+   */
+  | { kind: 'held'; offset: number; stop?: StopReason }
   /** Worth trying again later: serve down, slow, restarting, 5xx, 429, or a credential it refused. */
   | { kind: 'retry'; why: string }
   /** Never worth trying again: no such run, the run ended, a chunk or a name serve refuses. */
@@ -62,7 +67,7 @@ export function postChunk(
 
 /** serve's answer (src/server/ingest.ts) as what the shipper does next. */
 export function readAnswer(status: number, text: string): IngestAnswer {
-  let json: { offset?: unknown; error?: { message?: unknown } } = {};
+  let json: { offset?: unknown; stop?: unknown; error?: { message?: unknown } } = {};
   try {
     json = JSON.parse(text) as typeof json;
   } catch {
@@ -70,10 +75,22 @@ export function readAnswer(status: number, text: string): IngestAnswer {
   }
   const message = typeof json.error?.message === 'string' ? json.error.message : text.slice(0, 200).trim();
   const offset = typeof json.offset === 'number' && Number.isSafeInteger(json.offset) ? json.offset : undefined;
-  if ((status === 200 || status === 409) && offset !== undefined) return { kind: 'held', offset };
+  if ((status === 200 || status === 409) && offset !== undefined) {
+    const stop = stopReason(json.stop);
+    return stop ? { kind: 'held', offset, stop } : { kind: 'held', offset };
+  }
   if (status >= 500 || status === 429 || status === 408 || status === 0)
     return { kind: 'retry', why: `serve answered ${status}: ${message}` };
   // A refused credential may be an operator fixing serve's secret: worth the retries, said loudly.
   if (status === 401) return { kind: 'retry', why: `serve refused the ingest credential (401): ${message}` };
   return { kind: 'refused', why: `serve answered ${status}: ${message}` };
+}
+
+/** A stop reason as serve sends it (src/model/run-folder.ts's), or nothing when it is not one. */
+function stopReason(value: unknown): StopReason | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { code, message } = value as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !(stopCodes as readonly string[]).includes(code)) return undefined;
+  const text = typeof message === 'string' && message ? message.slice(0, 500) : code.toLowerCase();
+  return { code: code as StopReason['code'], message: text };
 }

@@ -7,7 +7,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { backoffDelay } from '../forge/backoff.js';
-import { isArtifactName, type RunFolder } from '../model/run-folder.js';
+import { isArtifactName, type RunFolder, type StopReason } from '../model/run-folder.js';
 import type { IngestStream } from './ingest-credential.js';
 import { postChunk, type IngestTarget } from './ingest-http.js';
 
@@ -27,6 +27,8 @@ export interface ShipperOptions {
   deliverForMs?: number;
   /** The pause before retry `n` (0-based). */
   retryDelay?: (n: number) => number;
+  /** serve asked for the run to be stopped (told once). */
+  onStop?: (reason: StopReason) => void;
 }
 
 export type ShipOutcome = { delivered: true } | { delivered: false; undelivered: string[]; why: string };
@@ -47,6 +49,7 @@ export function startShipping(opts: ShipperOptions): Shipper {
   let ended = false;
   let wake: (() => void) | undefined;
   let failing: string | undefined;
+  let stopTold = false;
 
   const pathOf = (stream: IngestStream) =>
     stream === 'events' ? opts.folder.events : join(opts.folder.artifacts, stream.slice('artifacts/'.length));
@@ -79,6 +82,10 @@ export function startShipping(opts: ShipperOptions): Shipper {
       if (answer.kind === 'refused') {
         refused.set(stream, answer.why);
         return answer;
+      }
+      if (answer.stop && !stopTold) {
+        stopTold = true;
+        opts.onStop?.(answer.stop);
       }
       size = sizeOf(path) ?? size;
       if (answer.offset > size) {

@@ -21,7 +21,7 @@ import { ingestPath, ingestSignatureMatches, runIngestKey, type IngestStream } f
 import { systemClock, type Clock } from '../model/clock.js';
 import { errorMessage } from '../model/errors.js';
 import { isTerminal, type RunRecord } from '../model/run.js';
-import { isArtifactName, type RunFolder } from '../model/run-folder.js';
+import { isArtifactName, readStopReason, type RunFolder } from '../model/run-folder.js';
 import { sendError, sendJson } from './api.js';
 import { AuthBackoff } from './auth-backoff.js';
 import { runFromParam } from './log-stream.js';
@@ -160,18 +160,17 @@ function append(
       if (!info.isFile()) return sendError(reply, deps, 409, 'INPUT_INVALID', 'that artifact is not a regular file');
       // Checked on the open file, so nothing changes its size between the check and the write
       // (one request's write runs to its end before the next request is handled).
-      if (info.size !== offset)
-        return sendError(
-          reply,
-          deps,
-          409,
-          'OFFSET_HELD',
-          `serve holds ${info.size} bytes of ${stream}: send from there`,
-          { offset: info.size },
-        );
+      // A stop serve's executor asked for (stop-reason.json, as for a local child) rides on every
+      // answer: the step stops its run with it, so the run tears down with the reason serve gave.
+      const stop = readStopReason(folder);
+      const told = stop ? { stop } : {};
+      if (info.size !== offset) {
+        const message = `serve holds ${info.size} bytes of ${stream}: send from there`;
+        return sendError(reply, deps, 409, 'OFFSET_HELD', message, { offset: info.size, ...told });
+      }
       let written = 0;
       while (written < body.length) written += writeSync(fd, body, written);
-      return sendJson(reply, deps, 200, { offset: offset + body.length });
+      return sendJson(reply, deps, 200, { offset: offset + body.length, ...told });
     } finally {
       closeSync(fd);
     }

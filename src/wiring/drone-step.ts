@@ -12,7 +12,7 @@ import { startShipping } from '../drone/ship.js';
 import { readStepParams, type StepParams } from '../drone/step-params.js';
 import { runArgs, stopRunChild } from '../executors/local/local-executor.js';
 import { CcciError } from '../model/errors.js';
-import { runFolder } from '../model/run-folder.js';
+import { runFolder, type StopReason } from '../model/run-folder.js';
 import { droneRunChildEnv } from '../process/child-env.js';
 import { spawnRunChild } from '../process/run-child.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
@@ -81,13 +81,14 @@ export async function runDroneStep(o: DroneStepOptions): Promise<number> {
   o.say(`run ${params.id} of ${params.recipe}${where}${build} started; its files go to ${params.serveUrl}`);
 
   let stopped = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stopped) return o.say(`${sig}: run ${params.id} is stopping already`);
+  const stop = (why: string, reason: StopReason) => {
+    if (stopped) return o.say(`${why}: run ${params.id} is stopping already`);
     stopped = true;
-    o.say(`${sig}: stopping run ${params.id}; it tears down, then what it wrote is delivered`);
-    const reason = { code: 'CANCELLED' as const, message: `the Drone build was cancelled (its step got ${sig})` };
+    o.say(`${why}: stopping run ${params.id}; it tears down, then what it wrote is delivered`);
     stopRunChild(params.id, folder, child, reason, o.say);
   };
+  const onSignal = (sig: NodeJS.Signals) =>
+    stop(sig, { code: 'CANCELLED', message: `the Drone build was cancelled (its step got ${sig})` });
   const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
   for (const s of signals) process.on(s, onSignal);
   try {
@@ -102,6 +103,8 @@ export async function runDroneStep(o: DroneStepOptions): Promise<number> {
       say: o.say,
       deliverForMs: o.deliverForMs,
       retryDelay: o.retryDelay,
+      // serve's executor stopped the run (cancel, supersede, time limit): with serve's reason.
+      onStop: (reason) => stop(`serve asks for a stop (${reason.code})`, reason),
     });
     const exit = await child.exited;
     const code = exit.code ?? 3;

@@ -13,7 +13,7 @@ import { runIngestKey } from '../../../src/drone/ingest-credential.js';
 import { readStepParams } from '../../../src/drone/step-params.js';
 import { followEvents } from '../../../src/executors/follow-events.js';
 import type { RunEventLine } from '../../../src/model/run-events.js';
-import { runFolder } from '../../../src/model/run-folder.js';
+import { runFolder, writeStopReason } from '../../../src/model/run-folder.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { runDroneStep } from '../../../src/wiring/drone-step.js';
 import { INGEST_SECRET, runRequest, startIngestServer, type IngestServer } from '../../support/ingest-server.js';
@@ -162,6 +162,22 @@ describe('cc-ci drone step', () => {
     const onServe = readFileSync(runFolder(s.config.store, 'r-cancel').events, 'utf8');
     expect(onServe).toContain('"type":"run-finished"');
     expect(onServe).toContain('CANCELLED');
+  });
+
+  it('a stop serve’s executor asks for (its stop reason) reaches the run: it stops with serve’s reason', async () => {
+    const s = (serve = await startIngestServer(root));
+    queued(s, 'r-superseded');
+    const { host, said, done } = await step(s, 'r-superseded', { ms: 20_000 });
+    const onServe = runFolder(s.config.store, 'r-superseded');
+    await until(() => existsSync(onServe.events));
+    writeStopReason(onServe, { code: 'SUPERSEDED', message: 'superseded by run r-9' });
+    expect(await done).toBe(3);
+    expect(JSON.parse(readFileSync(runFolder(host.config.store, 'r-superseded').stopReason, 'utf8'))).toEqual({
+      code: 'SUPERSEDED',
+      message: 'superseded by run r-9',
+    });
+    expect(readFileSync(onServe.events, 'utf8')).toContain('superseded by run r-9');
+    expect(said.join('\n')).toContain('serve asks for a stop (SUPERSEDED)');
   });
 
   it('a serve that never comes back: exit 3 after the delivery limit, naming what was not delivered', async () => {

@@ -63,6 +63,13 @@ describe('the shipper', () => {
       kind: 'held',
       offset: 9,
     });
+    expect(readAnswer(200, '{"offset":5,"stop":{"code":"SUPERSEDED","message":"by r-9"}}')).toEqual({
+      kind: 'held',
+      offset: 5,
+      stop: { code: 'SUPERSEDED', message: 'by r-9' },
+    });
+    // Only the stop codes of the child contract.
+    expect(readAnswer(200, '{"offset":5,"stop":{"code":"PASSED"}}')).toEqual({ kind: 'held', offset: 5 });
     for (const status of [500, 502, 503, 429, 401]) expect(readAnswer(status, '<html>').kind).toBe('retry');
     for (const status of [400, 404, 410, 413])
       expect(readAnswer(status, '{"error":{"message":"m"}}').kind).toBe('refused');
