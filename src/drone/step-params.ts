@@ -18,7 +18,7 @@ export interface StepParams extends Omit<RunRequest, 'pr'> {
   id: string;
   /** serve's base URL, where the run's files go. */
   serveUrl: string;
-  /** DRONE_RUNNER_NAME and DRONE_BUILD_NUMBER, when Drone set them. */
+  /** DRONE_RUNNER_NAME (else DRONE_STAGE_MACHINE) and DRONE_BUILD_NUMBER, when Drone set them. */
   runner?: string;
   build?: string;
 }
@@ -52,7 +52,8 @@ export function readStepParams(env: NodeJS.ProcessEnv): StepParams {
   const repo = validateRepoUrl(need('CCCI_REPO'));
   const sha = env.CCCI_SHA?.trim();
   const stages = env.CCCI_STAGES?.trim();
-  const runner = env.DRONE_RUNNER_NAME?.trim();
+  // The runner host's name: the runner's own, or the stage's machine (what Drone shows).
+  const runner = env.DRONE_RUNNER_NAME?.trim() || env.DRONE_STAGE_MACHINE?.trim();
   const build = env.DRONE_BUILD_NUMBER?.trim();
   return {
     id,

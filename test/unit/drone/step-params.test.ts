@@ -74,6 +74,7 @@ describe('the drone step parameters', () => {
     expect(p.stages).toEqual([]);
     expect(p.keep).toBe(false);
     expect(p.runner).toBeUndefined();
+    expect(readStepParams(env({ DRONE_RUNNER_NAME: '', DRONE_STAGE_MACHINE: 'host-b' })).runner).toBe('host-b');
   });
 
   it('refuses what cc-ci run would refuse, and a missing variable says what the step is', () => {
