@@ -98,7 +98,7 @@ export async function runDroneStep(o: DroneStepOptions): Promise<number> {
         serveUrl: params.serveUrl,
         runId: params.id,
         key,
-        userAgent: `cc-ci drone step${params.runner ? ` (runner ${params.runner})` : ''}`,
+        userAgent: `cc-ci drone step${where}${build}`,
       },
       say: o.say,
       deliverForMs: o.deliverForMs,
