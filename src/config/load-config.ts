@@ -24,6 +24,10 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
+  /** Signs the level alerts' POSTs (alerts.webhook). */
+  alertWebhookSecret?: string;
+  /** Signs the operator's alerts (alerts.operator). */
+  alertOperatorSecret?: string;
 }
 
 export type Config = Omit<ConfigFile, 'secrets'> & {
@@ -154,6 +158,13 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    // Read only for an alert target that is configured: a secret with nowhere to go is not loaded.
+    alertWebhookSecret: c.alerts.webhook
+      ? locateSecret(secretSpecs.alertWebhookSecret, c.alerts.webhook.secretFile, at, env)
+      : undefined,
+    alertOperatorSecret: c.alerts.operator
+      ? locateSecret(secretSpecs.alertOperatorSecret, c.alerts.operator.secretFile, at, env)
+      : undefined,
   };
 }
 
