@@ -2,7 +2,7 @@
 // (testbed/forge/), default-branch runs queued by pushes, install only (what cc-ci does with a
 // verdict is under test here, not the stages). The enrolment run passes; a push that breaks the
 // recipe's page fails and opens one issue with the failing stage; a second breaking push updates
-// that issue; a run stopped half-way (an `error`) changes nothing; a push that mends the page
+// that issue; a refused run of an unknown branch (an `error`) changes nothing; a push that mends the page
 // passes and closes the issue with a comment. The commit of each push run gets the `cc-ci` status.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
@@ -95,17 +95,15 @@ describe('level-change alerts', () => {
     );
     expect(issues()).toHaveLength(1);
 
-    // A run stopped half-way ends with an `error` verdict: cc-ci's, not the recipe's.
-    const stopped = (
+    // A run of a branch the repository does not have is refused: an `error`, cc-ci's input, not the recipe's.
+    const refused = (
       await api<Run>(s.url, '/api/runs', {
         method: 'POST',
         token: adminToken,
-        body: { recipe: 'custom-html', ref: await branch() },
+        body: { recipe: 'custom-html', ref: 'no-such-branch' },
       })
     ).body;
-    await runUntil(s.url, stopped.id, (r) => r.state === 'running', 60_000);
-    await api(s.url, `/api/runs/${stopped.id}/cancel`, { method: 'POST', token: adminToken });
-    expect((await runUntil(s.url, stopped.id, finished, RUN_TIMEOUT)).verdict).toBe('error');
+    expect((await runUntil(s.url, refused.id, finished, RUN_TIMEOUT)).verdict).toBe('error');
     const afterError = issues();
     expect(afterError).toHaveLength(1);
     expect(afterError[0]!.body).toContain(`/runs/${again.id}`);
