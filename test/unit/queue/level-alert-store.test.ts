@@ -41,7 +41,7 @@ function ran(id: string, end: RunEnd, over: Partial<TriggeredRequest> = {}): voi
 }
 
 describe('previousStanding', () => {
-  it('is the last default-branch run before this one that was not an error; PR runs and other recipes do not count', () => {
+  it('is the last default-branch run before this one that was no error; PR runs, other recipes do not count', () => {
     ran('a', { state: 'passed', verdict: 'pass', level: 5 });
     ran('b', { state: 'failed', verdict: 'fail', level: 2 });
     ran('c', { state: 'errored', verdict: 'error', level: 0, error: { code: 'DOCKER_FAILED', message: 'x' } });

@@ -123,7 +123,7 @@ async function branchRun(
 const issuesOf = (recipe: string) => forge.control.issues(`coop-cloud/${recipe}`);
 
 describe('level-change alerts', () => {
-  it('a drop from pass L5 opens one issue with the failing stage; a further failure updates it; a pass closes it', async () => {
+  it('a drop from pass L5 opens one issue naming the failing stage, a failure edits it, a pass closes it', async () => {
     follow();
     await branchRun('alert-a', 'pass', 5);
     expect(issuesOf('alert-a')).toHaveLength(0);
