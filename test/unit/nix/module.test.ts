@@ -24,6 +24,8 @@ const serveSecrets = {
   forgeTokenFile: '/run/secrets/forge_token',
   webhookSecretFile: '/run/secrets/webhook_secret',
   adminTokenFile: '/run/secrets/admin_token',
+  alertWebhookSecretFile: '/run/secrets/alert_webhook_secret',
+  alertOperatorSecretFile: '/run/secrets/alert_operator_secret',
   ageIdentityFile: '/run/secrets/age_identity',
 };
 
@@ -101,6 +103,8 @@ describe('services.cc-ci: cc-ci.yml', () => {
       forge_token: serveSecrets.forgeTokenFile,
       webhook_secret: serveSecrets.webhookSecretFile,
       admin_token: serveSecrets.adminTokenFile,
+      alert_webhook_secret: serveSecrets.alertWebhookSecretFile,
+      alert_operator_secret: serveSecrets.alertOperatorSecretFile,
       age_identity: serveSecrets.ageIdentityFile,
     });
     expect(Object.keys(credentials(unit(r, 'cc-ci'))).sort()).toEqual(names.sort());
