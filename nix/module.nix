@@ -242,8 +242,8 @@ in
       forgeTokenFile = secretOption "forge_token" "the forge bot's API token";
       webhookSecretFile = secretOption "webhook_secret" "the forge webhook's HMAC secret";
       adminTokenFile = secretOption "admin_token" "the dashboard's admin token";
-      alertWebhookSecretFile = secretOption "alert_webhook_secret" "the secret that signs the level alerts' POSTs (`settings.alerts.webhook`)";
-      alertOperatorSecretFile = secretOption "alert_operator_secret" "the secret that signs the operator alerts' POSTs (`settings.alerts.operator`)";
+      alertWebhookSecretFile = secretOption "alert_webhook_secret" "the signing secret of `alerts.webhook`";
+      alertOperatorSecretFile = secretOption "alert_operator_secret" "the signing secret of `alerts.operator`";
       ageIdentityFile = secretOption "age_identity" "the age identity that decrypts `.age` files the settings name";
       certificateKeyFile = secretOption "ssl_key" "the key of the wildcard certificate (`settings.host.certFile`)";
       resticPasswordFile = secretOption "restic_password" "the password of backup-bot-two's restic repository";
