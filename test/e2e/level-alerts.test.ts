@@ -1,9 +1,10 @@
 // Level-change alerts end to end: a real `cc-ci serve` on the testbed with the stand-in forge
 // (testbed/forge/), default-branch runs queued by pushes, install only (what cc-ci does with a
 // verdict is under test here, not the stages). The enrolment run passes; a push that breaks the
-// recipe's page fails and opens one issue with the failing stage; a second breaking push updates
-// that issue; a refused run of an unknown branch (an `error`) changes nothing; a push that mends the page
-// passes and closes the issue with a comment. The commit of each push run gets the `cc-ci` status.
+// recipe's deploy fails and opens one issue with the failing stage and abra's message; a second
+// breaking push updates that issue; a refused run of an unknown branch (an `error`) changes
+// nothing; a push that mends the recipe passes and closes the issue with a comment. The commit of
+// each push run gets the `cc-ci` status. About 75 s.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
@@ -68,8 +69,11 @@ describe('level-change alerts', () => {
     const s = await startServe(cfg, { CCCI_FORGE_TOKEN: forge.seeded!.tokens['cc-ci-bot']! });
     serve = s;
     const bare = (await forge.control.handle(REPO)).dir;
-    const page = (await execa('git', ['--git-dir', bare, 'show', 'HEAD:index.html'])).stdout + '\n';
-    const broken = (text: string) => ({ 'index.html': page.replace('Site content lives in', text) });
+    const show = async (file: string) =>
+      (await execa('git', ['--git-dir', bare, 'show', `HEAD:${file}`])).stdout + '\n';
+    const compose = await show('compose.yml');
+    // A recipe that names a config file it does not have: its deploy fails at once (the recipe's fail).
+    const broken = (file: string) => ({ 'compose.yml': compose.replace('file: marker.txt', `file: ${file}`) });
 
     const first = await waitFor(
       'the enrolment run',
@@ -79,14 +83,15 @@ describe('level-change alerts', () => {
     expect((await runUntil(s.url, first.id, finished, RUN_TIMEOUT)).verdict).toBe('pass');
     expect(issues()).toEqual([]);
 
-    const dropped = await pushAndRun(s, broken('Nothing here'), 'break the page');
+    const dropped = await pushAndRun(s, broken('no-such-file.txt'), 'break the deploy');
     expect(dropped.verdict).toBe('fail');
     const opened = await waitFor('the issue', async () => issues()[0], 30_000);
     expect(opened.title).toBe('cc-ci: custom-html dropped from L1 to L0');
     expect(opened.body).toContain('Failing stage: **install**');
+    expect(opened.body).toContain('no-such-file.txt');
     expect(opened.body).toContain(`/runs/${dropped.id}`);
 
-    const again = await pushAndRun(s, broken('Still nothing'), 'break it differently');
+    const again = await pushAndRun(s, broken('still-no-such-file.txt'), 'break it differently');
     expect(again.verdict).toBe('fail');
     await waitFor(
       'the update',
@@ -109,7 +114,7 @@ describe('level-change alerts', () => {
     expect(afterError[0]!.body).toContain(`/runs/${again.id}`);
     expect(afterError[0]!.state).toBe('open');
 
-    const back = await pushAndRun(s, { 'index.html': page }, 'mend the page');
+    const back = await pushAndRun(s, { 'compose.yml': compose }, 'mend the recipe');
     expect(back.verdict).toBe('pass');
     const closed = await waitFor(
       'the close',
