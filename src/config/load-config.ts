@@ -28,6 +28,10 @@ export interface Secrets {
   alertWebhookSecret?: string;
   /** Signs the operator's alerts (alerts.operator). */
   alertOperatorSecret?: string;
+  /** Drone's API token (runner.drone.tokenFile). */
+  droneToken?: string;
+  /** The secret each run's ingest credential is derived from (runner.drone.ingestSecretFile). */
+  ingestSecret?: string;
 }
 
 export type Config = Omit<ConfigFile, 'secrets'> & {
@@ -165,6 +169,10 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     alertOperatorSecret: c.alerts.operator
       ? locateSecret(secretSpecs.alertOperatorSecret, c.alerts.operator.secretFile, at, env)
       : undefined,
+    droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone?.tokenFile, at, env),
+    // Also without runner.drone: a runner host's config has none, and its Drone step hands the secret over
+    // as CCCI_INGEST_SECRET.
+    ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone?.ingestSecretFile, at, env),
   };
 }
 

@@ -29,6 +29,12 @@ export const secretSpecs = {
     envName: 'CCCI_ALERT_OPERATOR_SECRET',
     credential: 'alert_operator_secret',
   },
+  droneToken: { key: 'runner.drone.tokenFile', envName: 'CCCI_DRONE_TOKEN', credential: 'drone_token' },
+  ingestSecret: {
+    key: 'runner.drone.ingestSecretFile',
+    envName: 'CCCI_INGEST_SECRET',
+    credential: 'ingest_secret',
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** The credential that holds the age identity when `secrets.ageIdentityFile` is not set. */

@@ -66,6 +66,16 @@ export function createMetrics(opts: {
       this.set(countByState().running ?? 0);
     },
   });
+  new Gauge({
+    name: 'ccci_runs_running_by_host',
+    help: "Runs going on now, by executor and runner host (Drone's machine; local for this host).",
+    labelNames: ['executor', 'host'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const where of opts.runs.runningWhere?.() ?? []) this.inc(where);
+    },
+  });
   // Read from the store on each scrape, so it survives a restart and counts what really ended so.
   new Counter({
     name: 'ccci_runs_errored_total',
