@@ -4,7 +4,7 @@
 // recipe's deploy fails and opens one issue with the failing stage and abra's message; a second
 // breaking push updates that issue; a refused run of an unknown branch (an `error`) changes
 // nothing; a push that mends the recipe passes and closes the issue with a comment. The commit of
-// each push run gets the `cc-ci` status. About 75 s.
+// each push run gets the `cc-ci` status. 70–95 s (four install runs and a refused one).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
