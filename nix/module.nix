@@ -39,6 +39,8 @@ let
     admin_token = cfg.secrets.adminTokenFile;
     alert_webhook_secret = cfg.secrets.alertWebhookSecretFile;
     alert_operator_secret = cfg.secrets.alertOperatorSecretFile;
+    drone_token = cfg.secrets.droneTokenFile;
+    ingest_secret = cfg.secrets.ingestSecretFile;
     age_identity = cfg.secrets.ageIdentityFile;
   };
   # Only `host reconcile` reads these: the config names them inside its unit's credentials.
@@ -198,6 +200,22 @@ let
       ];
     }
     {
+      option = "droneTokenFile";
+      setting = [
+        "runner"
+        "drone"
+        "tokenFile"
+      ];
+    }
+    {
+      option = "ingestSecretFile";
+      setting = [
+        "runner"
+        "drone"
+        "ingestSecretFile"
+      ];
+    }
+    {
       option = "ageIdentityFile";
       setting = [
         "secrets"
@@ -244,6 +262,8 @@ in
       adminTokenFile = secretOption "admin_token" "the dashboard's admin token";
       alertWebhookSecretFile = secretOption "alert_webhook_secret" "the signing secret of `alerts.webhook`";
       alertOperatorSecretFile = secretOption "alert_operator_secret" "the signing secret of `alerts.operator`";
+      droneTokenFile = secretOption "drone_token" "the Drone API token (`runner.executor: drone`)";
+      ingestSecretFile = secretOption "ingest_secret" "the secret runner hosts' ingest credentials derive from";
       ageIdentityFile = secretOption "age_identity" "the age identity that decrypts `.age` files the settings name";
       certificateKeyFile = secretOption "ssl_key" "the key of the wildcard certificate (`settings.host.certFile`)";
       resticPasswordFile = secretOption "restic_password" "the password of backup-bot-two's restic repository";

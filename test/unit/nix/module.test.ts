@@ -26,6 +26,8 @@ const serveSecrets = {
   adminTokenFile: '/run/secrets/admin_token',
   alertWebhookSecretFile: '/run/secrets/alert_webhook_secret',
   alertOperatorSecretFile: '/run/secrets/alert_operator_secret',
+  droneTokenFile: '/run/secrets/drone_token',
+  ingestSecretFile: '/run/secrets/ingest_secret',
   ageIdentityFile: '/run/secrets/age_identity',
 };
 
@@ -93,6 +95,8 @@ describe('services.cc-ci: cc-ci.yml', () => {
       forgeToken: values.forge_token,
       webhookSecret: values.webhook_secret,
       adminToken: values.admin_token,
+      droneToken: values.drone_token,
+      ingestSecret: values.ingest_secret,
     });
   });
 
@@ -105,6 +109,8 @@ describe('services.cc-ci: cc-ci.yml', () => {
       admin_token: serveSecrets.adminTokenFile,
       alert_webhook_secret: serveSecrets.alertWebhookSecretFile,
       alert_operator_secret: serveSecrets.alertOperatorSecretFile,
+      drone_token: serveSecrets.droneTokenFile,
+      ingest_secret: serveSecrets.ingestSecretFile,
       age_identity: serveSecrets.ageIdentityFile,
     });
     expect(Object.keys(credentials(unit(r, 'cc-ci'))).sort()).toEqual(names.sort());
