@@ -12,6 +12,21 @@ export function enrolledRepoUrl(config: Config, recipe: string): string {
   return `${config.forge.url.replace(/\/$/, '')}/${enrolled}.git`;
 }
 
+/**
+ * The enrolled repository (owner/name) a run tested, or undefined when it tested another one: the
+ * repository named like the recipe, when the run cloned it from the forge.
+ */
+export function enrolledRepoOfRun(config: Config, run: { recipe: string; repo: string }): string | undefined {
+  const enrolled = config.forge?.repos.find((r) => r.split('/')[1] === run.recipe);
+  if (!enrolled) return undefined;
+  const plain = (url: string) =>
+    url
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .toLowerCase();
+  return plain(run.repo) === plain(enrolledRepoUrl(config, run.recipe)) ? enrolled : undefined;
+}
+
 /** Every recipe cc-ci knows: the names of forge.repos and the folders of recipesDir, sorted. */
 export function knownRecipes(config: Config): string[] {
   const names = new Set(config.forge?.repos.map((r) => r.split('/')[1] ?? r) ?? []);

@@ -26,6 +26,9 @@ import { ForgeBridge } from '../trigger/bridge.js';
 import { Poller, type RepoPollHealth } from '../trigger/poller.js';
 import { PushRuns } from '../schedule/push-runs.js';
 import { Sweeper } from '../schedule/sweeps.js';
+import { AlertPosts } from '../schedule/alert-posts.js';
+import { BranchStatuses } from '../schedule/branch-statuses.js';
+import { LevelAlerts } from '../schedule/level-alerts.js';
 import { buildServer } from './app.js';
 import type { DiskUse } from './disk-use.js';
 import { createMetrics } from './metrics.js';
@@ -78,13 +81,15 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   };
   const teardownBudgetMs = config.runner.teardownBudget;
   const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs });
+  const alertPosts = new AlertPosts({ config, runs: scheduler, log });
   const metrics = createMetrics({
     store,
     runs: scheduler,
     disk: ports.disk,
     minFreeBytes: config.dashboard.minFreeSpace,
+    alerts: config.alerts.webhook || config.alerts.operator ? alertPosts : undefined,
   });
-  const trigger = forgeTrigger(ports, scheduler);
+  const trigger = forgeTrigger(ports, scheduler, alertPosts);
   const app = await buildServer({
     config,
     store,
@@ -120,6 +125,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
+  trigger?.statuses.resume();
+  trigger?.levelAlerts.resume();
   trigger?.poller.start();
   trigger?.sweeper?.start();
 
@@ -137,6 +144,10 @@ export async function serve(ports: ServePorts): Promise<Serving> {
       await scheduler.shutdown(reason);
       await trigger?.bridge.settled();
       trigger?.bridge.close();
+      await Promise.all([trigger?.statuses.settled(), trigger?.levelAlerts.settled(), alertPosts.settled()]);
+      trigger?.statuses.close();
+      trigger?.levelAlerts.close();
+      alertPosts.close();
       store.close();
       resolveStopped();
     })();
@@ -156,13 +167,24 @@ export async function serve(ports: ServePorts): Promise<Serving> {
 }
 
 /**
- * The forge loop (poller, bridge), default-branch runs on push (forge.pushRuns) and the scheduled
- * sweeps, when a forge and its token are configured.
+ * The forge loop (poller, bridge), default-branch runs on push (forge.pushRuns), the scheduled
+ * sweeps, and the default-branch runs' commit statuses and level alerts, when a forge and its
+ * token are configured.
  */
 function forgeTrigger(
   ports: ServePorts,
   runs: Scheduler,
-): { bridge: ForgeBridge; poller: Poller; pushes?: PushRuns; sweeper?: Sweeper } | undefined {
+  alertPosts: AlertPosts,
+):
+  | {
+      bridge: ForgeBridge;
+      poller: Poller;
+      pushes?: PushRuns;
+      sweeper?: Sweeper;
+      statuses: BranchStatuses;
+      levelAlerts: LevelAlerts;
+    }
+  | undefined {
   const { config, store, log, forge, clock } = ports;
   if (!config.forge) return undefined;
   if (!forge) {
@@ -173,6 +195,16 @@ function forgeTrigger(
     return undefined;
   }
   const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
+  const statuses = new BranchStatuses({ config, store, runs, forge: forge.client, log, clock });
+  const levelAlerts = new LevelAlerts({
+    config,
+    store,
+    runs,
+    forge: forge.client,
+    log,
+    clock,
+    notify: (event) => alertPosts.levelAlert(event),
+  });
   const pushes = config.forge.pushRuns ? new PushRuns({ store, runs, forge: forge.client, log }) : undefined;
   const sweeper =
     config.schedules.length > 0
@@ -208,7 +240,7 @@ function forgeTrigger(
       `of ${config.forge.url}` +
       (sweeper ? `; ${config.schedules.length} sweep schedules` : ''),
   );
-  return { bridge, poller, pushes, sweeper };
+  return { bridge, poller, pushes, sweeper, statuses, levelAlerts };
 }
 
 function splitListen(listen: string): [string, number] {

@@ -4,6 +4,7 @@ import type { Route } from '../route.js';
 import { branchRoutes } from './branches.js';
 import { commentRoutes } from './comments.js';
 import { hookRoutes } from './hooks.js';
+import { issueRoutes } from './issues.js';
 import { miscRoutes } from './misc.js';
 import { orgRoutes } from './orgs.js';
 import { repoRoutes } from './repos.js';
@@ -15,6 +16,7 @@ export const routes: Route[] = [
   ...commentRoutes,
   ...timelineRoutes,
   ...repoRoutes,
+  ...issueRoutes,
   ...branchRoutes,
   ...orgRoutes,
   ...statusRoutes,
