@@ -74,6 +74,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print results.json on stdout')
     .option('--run-id <id>', 'the run id, minted by the caller (the server); default: a new one')
     .option('--events <file>', 'append one JSON event a line to this file as the run goes')
+    .addOption(
+      new Option('--lifeline', 'stop (CANCELLED) when stdin closes: its starter died (cc-ci drone step)').hideHelp(),
+    )
     .addOption(configOption())
     .action(async (recipe: string, flags: RunFlags) => setExit(await runCommand(recipe, flags, secrets)));
   program

@@ -20,7 +20,16 @@ export interface RunChild {
 export function spawnRunChild(
   file: string,
   args: readonly string[],
-  opts: { env: NodeJS.ProcessEnv; outputFile: string; cwd?: string },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    outputFile: string;
+    cwd?: string;
+    /**
+     * The child's stdin is a pipe whose write end only this process holds: it closes when this
+     * process dies, however it dies (`cc-ci run --lifeline` stops then). Never written to.
+     */
+    lifeline?: boolean;
+  },
 ): RunChild {
   const out = openSync(opts.outputFile, 'a');
   try {
@@ -28,9 +37,11 @@ export function spawnRunChild(
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ['ignore', out, out],
+      stdio: [opts.lifeline ? 'pipe' : 'ignore', out, out],
       shell: false,
     });
+    // A child that has exited closes its end: nothing is written, so no EPIPE, but never crash on one.
+    child.stdin?.on('error', () => undefined);
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: null, signal: null }));

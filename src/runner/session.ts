@@ -33,6 +33,12 @@ export interface SessionOptions {
   events?: string;
   /** Human-readable log lines on stderr too. */
   console?: boolean;
+  /**
+   * Stop (CANCELLED) when stdin ends: its write end belongs to the process that started the run
+   * (`cc-ci drone step`), and the kernel closes it when that process dies, SIGKILL included
+   * (a cancel through Drone). Nothing is ever read from it.
+   */
+  lifeline?: boolean;
 }
 
 export function openRunSession(opts: SessionOptions): RunSession {
@@ -55,6 +61,14 @@ export function openRunSession(opts: SessionOptions): RunSession {
     stop(asked?.code ?? 'CANCELLED', asked?.message ?? `stopped by ${signal}`);
   };
   for (const s of stopSignals) process.on(s, onSignal);
+  const onLifelineEnd = () => {
+    const asked = made ? readStopReason(folder) : undefined;
+    stop(asked?.code ?? 'CANCELLED', asked?.message ?? 'the process that started the run is gone (its stdin closed)');
+  };
+  if (opts.lifeline) {
+    process.stdin.on('end', onLifelineEnd).on('error', onLifelineEnd);
+    process.stdin.resume();
+  }
   // runner.runTimeout bounds the whole run; teardown still runs after it fires.
   const timer = setTimeout(
     () =>
@@ -68,6 +82,12 @@ export function openRunSession(opts: SessionOptions): RunSession {
   const release = () => {
     clearTimeout(timer);
     for (const s of stopSignals) process.off(s, onSignal);
+    if (opts.lifeline) {
+      process.stdin.off('end', onLifelineEnd).off('error', onLifelineEnd);
+      // The pipe must not keep the finished run alive.
+      process.stdin.pause();
+      process.stdin.destroy();
+    }
   };
   try {
     if (existsSync(folder.results))

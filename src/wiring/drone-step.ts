@@ -72,9 +72,12 @@ export async function runDroneStep(o: DroneStepOptions): Promise<number> {
   o.secrets.add(key.toString('hex'));
   const folder = runFolder(config.store, params.id);
   mkdirSync(folder.dir, { recursive: true });
-  const child = spawnRunChild(process.execPath, runArgs(params, folder, config.path, o.cli), {
+  // --lifeline: Drone cancels a build by SIGKILLing this step, which leaves no time to stop the run;
+  // the run notices its stdin close and tears down by itself.
+  const child = spawnRunChild(process.execPath, [...runArgs(params, folder, config.path, o.cli), '--lifeline'], {
     env: droneRunChildEnv(o.env),
     outputFile: folder.childOutput,
+    lifeline: true,
   });
   const where = params.runner ? ` on runner ${params.runner}` : '';
   const build = params.build ? ` (Drone build ${params.build})` : '';

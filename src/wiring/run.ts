@@ -20,6 +20,8 @@ export interface RunFlags {
   config?: string;
   runId?: string;
   events?: string;
+  /** Stop (CANCELLED) when stdin closes: the process that started the run is gone. */
+  lifeline?: boolean;
 }
 
 export async function runCommand(recipe: string, flags: RunFlags, secrets: SecretRegistry): Promise<number> {
@@ -27,7 +29,13 @@ export async function runCommand(recipe: string, flags: RunFlags, secrets: Secre
   // Before the run has a folder: credentials in --repo would otherwise be written to its events and results.
   if (flags.repo !== undefined) refuseCredentials(flags.repo);
   // From here on a run has a folder, a log and stop handlers; whatever happens ends in results.
-  const session = openRunSession({ config, secrets, runId: flags.runId, events: flags.events });
+  const session = openRunSession({
+    config,
+    secrets,
+    runId: flags.runId,
+    events: flags.events,
+    lifeline: flags.lifeline === true,
+  });
   const { log, runDir } = session;
   try {
     const docker = dockerPort(config);

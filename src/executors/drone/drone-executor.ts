@@ -5,6 +5,12 @@
 // the build goes. The build number is kept in the run's folder, so a restarted serve follows the
 // build again instead of stopping it; the apps are the runner host's, and so is their janitor.
 //
+// A stop is written to the run's folder (stop-reason.json); the step on the runner host reads it in
+// the ingest route's answers and stops its run, which tears down and reports the reason. Drone's
+// own cancel SIGKILLs the step at once (drone-runner-exec), so it is kept for a build no runner
+// has taken yet and for a kill (the run outlived the teardown budget); the run then notices its
+// step is gone (`cc-ci run --lifeline`) and tears down by itself.
+//
 // Whose fault: a build that Drone ends without the run's own end (the runner host died, the step
 // never started cc-ci), a build Drone forgets, or a Drone that stops answering end the run
 // `errored` with a code naming Drone (DRONE_*), never the recipe's `fail`.
@@ -87,7 +93,9 @@ class RemoteRun {
   private number?: number;
   /** The runner host that took the build. */
   private machine?: string;
-  /** A stop or kill asked for; the cancel is sent (again) until Drone took it. */
+  /** A stop asked for: told through the run's folder. */
+  private stopAsked = false;
+  /** A cancel through Drone asked for (a kill, or a stop before a runner took the build); sent until taken. */
   private cancel?: { sent: boolean; killed: boolean };
   private over = false;
   private readonly ended: Promise<ExecutionEnd>;
@@ -157,19 +165,27 @@ class RemoteRun {
 
   private stop(reason: StopReason | undefined, killed: boolean): void {
     if (reason) {
-      // Kept with the run, as the local executor does; the runner host learns of the stop by the cancel.
+      this.stopAsked = true;
+      // The step reads it in the ingest route's answers and stops the run with this reason.
       try {
         writeStopReason(this.folder, reason);
       } catch (err) {
         this.opts.log.warn(`could not write the stop reason of run ${this.runId}: ${errorMessage(err)}`);
       }
+      // No runner has the build yet: nothing to tear down, and no step to read the reason.
+      if (this.machine === undefined) this.cancelBuild(false);
+      return;
     }
-    this.cancel = { sent: this.cancel?.sent ?? false, killed: killed || (this.cancel?.killed ?? false) };
-    void this.sendCancel();
+    this.cancelBuild(killed);
     if (killed)
       this.clock.after(this.opts.killGraceMs ?? 30_000, () =>
         this.end({ code: null, signal: 'SIGKILL', results: readResults(this.folder.results) }),
       );
+  }
+
+  private cancelBuild(killed: boolean): void {
+    this.cancel = { sent: this.cancel?.sent ?? false, killed: killed || (this.cancel?.killed ?? false) };
+    void this.sendCancel();
   }
 
   private async sendCancel(): Promise<void> {
@@ -218,6 +234,8 @@ class RemoteRun {
       failingSince = undefined;
       pause = pollMs;
       const machine = (this.machine = build?.machine ?? this.machine);
+      // Stopped while no runner had it yet (a stop that came before the create's answer).
+      if (this.stopAsked && !this.cancel && build && machine === undefined && !build.done) this.cancelBuild(false);
       if (!build)
         return this.end({
           code: null,
@@ -239,13 +257,14 @@ class RemoteRun {
     const until = this.clock.now().getTime() + (this.opts.settleMs ?? 15_000);
     for (;;) {
       this.follower.drain();
-      if (this.finished || this.cancel || this.clock.now().getTime() >= until) break;
+      if (this.finished || this.cancel || this.stopAsked || this.clock.now().getTime() >= until) break;
       await this.clock.sleep(250);
     }
     const results = readResults(this.folder.results);
     if (this.finished) return this.end({ code: this.finished.exitCode, signal: null, results });
     // Stopped by us: the scheduler ends it with the stop's reason.
-    if (this.cancel) return this.end({ code: null, signal: this.cancel.killed ? 'SIGKILL' : null, results });
+    if (this.cancel || this.stopAsked)
+      return this.end({ code: null, signal: this.cancel?.killed ? 'SIGKILL' : null, results });
     const where = machine ? `on runner host ${machine}` : 'before any runner host took it';
     this.end({
       code: null,

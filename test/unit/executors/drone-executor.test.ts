@@ -211,21 +211,35 @@ describe('the drone executor', () => {
     expect((await executor.start(run('r8')).ended).error?.code).toBe('DRONE_UNREACHABLE');
   });
 
-  it('a stop cancels the build (again if Drone did not take it); the run ends when Drone says so', async () => {
-    const { drone, executor, storeDir } = setup();
+  it("a stop goes to the step through the run's folder (no Drone cancel: it would SIGKILL the step)", async () => {
+    const { drone, executor, storeDir, finish } = setup();
     const execution = executor.start(run('r9'));
     await until('the build', () => drone.builds.has(1));
     drone.set(1, { status: 'running', machine: 'runner-a' });
-    drone.cancelFailsOnce = true;
+    await until('the runner host', () => execution.host?.() === 'runner-a');
     execution.stop({ code: 'SUPERSEDED', message: 'superseded by run r10' });
-    await until('the cancel', () => drone.cancelled.length === 1);
-    const end = await execution.ended;
-    expect(end).toMatchObject({ code: null, signal: null });
-    expect(end.error).toBeUndefined();
     expect(JSON.parse(readFileSync(runFolder(storeDir, 'r9').stopReason, 'utf8'))).toEqual({
       code: 'SUPERSEDED',
       message: 'superseded by run r10',
     });
+    // The step reads the reason, its run tears down and says so; then the build ends.
+    finish('r9', 3);
+    drone.set(1, { status: 'failure', done: true });
+    expect(await execution.ended).toMatchObject({ code: 3, signal: null });
+    expect(drone.cancelled).toEqual([]);
+  });
+
+  it('a kill cancels the build through Drone (sent again if Drone did not take it)', async () => {
+    const { drone, executor } = setup();
+    const execution = executor.start(run('r14'));
+    await until('the build', () => drone.builds.has(1));
+    drone.set(1, { status: 'running', machine: 'runner-a' });
+    drone.cancelFailsOnce = true;
+    execution.kill();
+    await until('the cancel', () => drone.cancelled.length === 1);
+    const end = await execution.ended;
+    expect(end).toMatchObject({ code: null, signal: 'SIGKILL' });
+    expect(end.error).toBeUndefined();
   });
 
   it('a stop before Drone answered the create cancels the build once it exists', async () => {
