@@ -78,6 +78,10 @@ const droneSchema = z.strictObject({
   // Departure from DESIGN §3.1: the secret serve shares with the runner hosts (their Drone secret
   // `ccci_ingest_secret`), from which each run's ingest credential is derived; never a build parameter.
   ingestSecretFile: z.string().optional(),
+  // Departure from DESIGN §3.1: a running build whose step has not been heard from (its ingest
+  // requests, a heartbeat every few seconds) for this long is lost: its runner host or exec runner
+  // went down, which Drone itself does not notice for a day.
+  silenceLimit: durationSchema.default(120_000),
 });
 
 const runnerSchema = z.strictObject({

@@ -15,6 +15,12 @@ export const CHUNK_BYTES = 256 * 1024;
 /** How long the step keeps trying to deliver after the run ended (then it exits 3). */
 export const DELIVER_FOR_MS = 30 * 60_000;
 const POLL_MS = 500;
+/**
+ * With nothing new to send, an empty chunk at the offset held goes this often: serve learns the
+ * step is alive (a runner host that goes down says nothing, and Drone keeps its build running),
+ * and its answer carries a stop serve asked for.
+ */
+export const HEARTBEAT_MS = 3_000;
 const MIN_RETRY_MS = 250;
 
 export interface ShipperOptions {
@@ -29,6 +35,8 @@ export interface ShipperOptions {
   retryDelay?: (n: number) => number;
   /** serve asked for the run to be stopped (told once). */
   onStop?: (reason: StopReason) => void;
+  /** The pause between heartbeats (default HEARTBEAT_MS). */
+  heartbeatMs?: number;
 }
 
 export type ShipOutcome = { delivered: true } | { delivered: false; undelivered: string[]; why: string };
@@ -64,8 +72,9 @@ export function startShipping(opts: ShipperOptions): Shipper {
     failing = undefined;
   };
 
-  /** Sends what serve does not hold yet of one file. */
-  async function ship(stream: IngestStream): Promise<Sent> {
+  let lastPost = 0;
+  /** Sends what serve does not hold yet of one file (with `heartbeat`, an empty chunk when nothing is new). */
+  async function ship(stream: IngestStream, heartbeat = false): Promise<Sent> {
     const why = refused.get(stream);
     if (why !== undefined) return { kind: 'refused', why };
     const path = pathOf(stream);
@@ -73,9 +82,10 @@ export function startShipping(opts: ShipperOptions): Shipper {
     if (size === undefined) return { kind: 'done' };
     const known = held.get(stream);
     // Nothing new. (An empty file is still sent once: serve creates it and answers its offset.)
-    if (known !== undefined && known >= size) return { kind: 'done' };
+    if (known !== undefined && known >= size && !heartbeat) return { kind: 'done' };
     let at = known ?? 0;
     do {
+      lastPost = Date.now();
       const chunk = readChunk(path, at, Math.min(chunkBytes, size - at));
       const answer = await postChunk(opts.target, stream, at, chunk);
       if (answer.kind === 'retry') return answer;
@@ -114,8 +124,9 @@ export function startShipping(opts: ShipperOptions): Shipper {
     let failures = 0;
     while (!ended) {
       let retry: string | undefined;
+      const heartbeat = Date.now() - lastPost >= (opts.heartbeatMs ?? HEARTBEAT_MS);
       for (const stream of live) {
-        const sent = await ship(stream);
+        const sent = await ship(stream, heartbeat && stream === 'events');
         if (sent.kind === 'retry') retry = sent.why;
       }
       if (retry === undefined) {

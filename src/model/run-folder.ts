@@ -20,6 +20,8 @@ export interface RunFolder {
   stopReason: string;
   /** The local child's stdout and stderr, for a run that dies before its log exists. */
   childOutput: string;
+  /** Touched by serve's ingest route at each request of a remote run's step: when it was last heard from. */
+  ingestHeard: string;
   /** The first clone of the recipe, at the head. */
   checkout: string;
 }
@@ -35,6 +37,7 @@ export function runFolder(store: string, runId: string): RunFolder {
     events: join(dir, 'events.jsonl'),
     stopReason: join(dir, 'stop-reason.json'),
     childOutput: join(dir, 'child-output.txt'),
+    ingestHeard: join(dir, 'ingest-heard'),
     checkout: join(dir, 'checkout'),
   };
 }

@@ -14,7 +14,17 @@
 // The bytes are stored as they came: they were masked by the runner's registry, and masking them
 // again here would change their length and so the offsets; what serve shows of them (pages, the
 // log route, the API) passes serve's registry on the way out.
-import { constants, fstatSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, writeSync } from 'node:fs';
+import {
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ingestPath, ingestSignatureMatches, runIngestKey, type IngestStream } from '../drone/ingest-credential.js';
@@ -113,7 +123,18 @@ function ingest(
     const message = `run ${run.id} ended at ${run.finishedAt}: nothing more is taken`;
     return sendError(reply, deps, 410, 'RUN_FINISHED', message);
   }
-  return append(reply, deps, deps.runs.runFiles(run.id), stream, offset, body);
+  const folder = deps.runs.runFiles(run.id);
+  noteHeard(folder);
+  return append(reply, deps, folder, stream, offset, body);
+}
+
+/** The step was heard from (data or a heartbeat): the drone executor tells a silent runner host by it. */
+function noteHeard(folder: RunFolder): void {
+  try {
+    writeFileSync(folder.ingestHeard, '');
+  } catch {
+    /* the folder may not exist yet; the append says why */
+  }
 }
 
 /** A run takes ingest while it is queued or running, and for a while after it ended (late artifacts). */

@@ -14,7 +14,7 @@
 // Whose fault: a build that Drone ends without the run's own end (the runner host died, the step
 // never started cc-ci), a build Drone forgets, or a Drone that stops answering end the run
 // `errored` with a code naming Drone (DRONE_*), never the recipe's `fail`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log/create-logger.js';
 import { systemClock, type Clock } from '../../model/clock.js';
@@ -43,6 +43,11 @@ export interface DroneExecutorOptions {
   settleMs?: number;
   /** After a kill, how long Drone has to end the build before the run is given up (default 30 s). */
   killGraceMs?: number;
+  /**
+   * How long a running build's step may go unheard (no ingest request, heartbeats included)
+   * before its runner host counts as gone (default 2 min): Drone keeps such a build running.
+   */
+  silenceLimitMs?: number;
 }
 
 /** The longest pause between questions to a Drone that does not answer. */
@@ -205,6 +210,8 @@ class RemoteRun {
   private async watch(number: number): Promise<void> {
     const pollMs = this.opts.pollMs ?? 1_000;
     const limitMs = this.opts.unreachableLimitMs ?? 600_000;
+    // Silence counts from when this server began to follow (a restart is not the step's silence).
+    const followedSince = this.clock.now().getTime();
     let failingSince: number | undefined;
     let pause = pollMs;
     while (!this.over) {
@@ -248,8 +255,40 @@ class RemoteRun {
           },
         });
       if (build.done) return this.settle(build, machine);
+      const silent = machine !== undefined && !this.cancel ? this.silentFor(followedSince) : undefined;
+      if (silent !== undefined) {
+        this.cancelBuild(false);
+        return this.end({
+          code: null,
+          signal: null,
+          results: readResults(this.folder.results),
+          error: {
+            code: 'DRONE_BUILD_LOST',
+            message:
+              `no word from the step of Drone build ${number} on runner host ${machine} for ` +
+              `${Math.round(silent / 1000)} s, though Drone says the build is ${build.status}: the host or its ` +
+              `exec runner went down; the build was cancelled, and that host's janitor reaps what the run left`,
+          },
+        });
+      }
       await this.clock.sleep(pollMs);
     }
+  }
+
+  /**
+   * How long the step has been silent when that is past the limit: since its last ingest request,
+   * or since this server began to follow, whichever is later; undefined while within the limit.
+   */
+  private silentFor(followedSince: number): number | undefined {
+    const limit = this.opts.silenceLimitMs ?? 120_000;
+    let heard = followedSince;
+    try {
+      heard = Math.max(heard, statSync(this.folder.ingestHeard).mtimeMs);
+    } catch {
+      /* not heard from yet */
+    }
+    const silent = this.clock.now().getTime() - heard;
+    return silent > limit ? silent : undefined;
   }
 
   /** The build is done: the run's end is its run-finished event, which the step sent before it exited. */

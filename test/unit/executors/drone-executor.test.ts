@@ -70,7 +70,7 @@ const run = (id: string): RunRecord =>
     queuedAt: new Date().toISOString(),
   }) as unknown as RunRecord;
 
-function setup(opts: { unreachableLimitMs?: number; settleMs?: number } = {}) {
+function setup(opts: { unreachableLimitMs?: number; settleMs?: number; silenceLimitMs?: number } = {}) {
   const storeDir = mkdtempSync(join(tmpdir(), 'cc-ci-drone-exec-'));
   const drone = new MemoryDrone();
   const executor = droneExecutor({
@@ -82,6 +82,7 @@ function setup(opts: { unreachableLimitMs?: number; settleMs?: number } = {}) {
     unreachableLimitMs: opts.unreachableLimitMs ?? 200,
     settleMs: opts.settleMs ?? 100,
     killGraceMs: 200,
+    silenceLimitMs: opts.silenceLimitMs ?? 60_000,
   });
   /** Appends an event to the run's folder, as the ingest route does. */
   let seq = 0;
@@ -165,6 +166,27 @@ describe('the drone executor', () => {
         /^Drone build 1 ended error on runner host runner-b without the run's own end.*ops\/cc-ci\/1/,
       ),
     });
+  });
+
+  it('a running build whose step goes silent (its host died, Drone says running) is lost and cancelled', async () => {
+    const { drone, executor, storeDir } = setup({ silenceLimitMs: 300 });
+    const heard = runFolder(storeDir, 'r15').ingestHeard;
+    const alive = executor.start(run('r15'));
+    await until('the build', () => drone.builds.has(1));
+    drone.set(1, { status: 'running', machine: 'runner-b' });
+    // Heard from every 100 ms: alive past the limit.
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(heard, '');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(drone.cancelled).toEqual([]);
+    // Then nothing more.
+    const end = await alive.ended;
+    expect(end.error).toEqual({
+      code: 'DRONE_BUILD_LOST',
+      message: expect.stringMatching(/^no word from the step of Drone build 1 on runner host runner-b for \d+ s/),
+    });
+    await until('the cancel', () => drone.cancelled.length === 1);
   });
 
   it('a build Drone no longer knows is DRONE_BUILD_LOST', async () => {
