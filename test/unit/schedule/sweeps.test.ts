@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Enrolment } from '../../../src/config/enrolment.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createGiteaClient } from '../../../src/forge/gitea/client.js';
 import type { ForgeClient } from '../../../src/forge/types.js';
@@ -73,7 +74,7 @@ function setup(opts: { capacity?: number; at?: Date; dir?: string } = {}) {
   });
   const sweeper = new Sweeper({
     schedules: [NIGHTLY],
-    repos: REPOS,
+    repos: new Enrolment(REPOS),
     store,
     runs: scheduler,
     forge: client,
