@@ -27,7 +27,7 @@ export class Enrolment implements EnrolledRepos {
   private orgs: string[];
   /** Per org, the recipe repositories its last successful discovery found. */
   private readonly found = new Map<string, RepoName[]>();
-  private current: Set<RepoName>;
+  private current: Set<RepoName> | undefined;
   private readonly listeners = new Set<(change: EnrolmentChange) => void>();
 
   constructor(listed: readonly RepoName[], orgs: readonly string[] = []) {
@@ -37,11 +37,16 @@ export class Enrolment implements EnrolledRepos {
   }
 
   has(repo: RepoName): boolean {
-    return this.current.has(repo.toLowerCase());
+    return this.set().has(repo.toLowerCase());
   }
 
   list(): RepoName[] {
-    return [...this.current];
+    return [...this.set()];
+  }
+
+  private set(): Set<RepoName> {
+    this.current ??= this.compute();
+    return this.current;
   }
 
   /** The orgs whose recipes are enrolled (forge.repos' `{org: …}` items). */
@@ -84,14 +89,19 @@ export class Enrolment implements EnrolledRepos {
   }
 
   private compute(): Set<RepoName> {
-    return new Set([...this.listed, ...this.orgs.flatMap((o) => this.found.get(o) ?? [])]);
+    // Until an org's first discovery, its repositories that were enrolled stay (a reload that moves
+    // a listed repository into an org it belongs to never drops it in between).
+    const before = [...(this.current ?? [])];
+    const ofOrg = (o: string) => this.found.get(o) ?? before.filter((r) => r.startsWith(`${o}/`));
+    return new Set([...this.listed, ...this.orgs.flatMap(ofOrg)]);
   }
 
   private update(): EnrolmentChange {
+    const before = this.set();
     const next = this.compute();
     const change = {
-      added: [...next].filter((r) => !this.current.has(r)).sort(),
-      removed: [...this.current].filter((r) => !next.has(r)).sort(),
+      added: [...next].filter((r) => !before.has(r)).sort(),
+      removed: [...before].filter((r) => !next.has(r)).sort(),
     };
     this.current = next;
     if (change.added.length > 0 || change.removed.length > 0) for (const l of this.listeners) l(change);
