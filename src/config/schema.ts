@@ -22,37 +22,43 @@ const orgEntrySchema = z.strictObject({
  * object: {org}), so a mistake is named plainly instead of zod's "Invalid input" of a union.
  */
 function reposSchema() {
-  return z.unknown().transform((value, ctx): { listed: string[]; orgs: string[] } => {
-    const listed: string[] = [];
-    const orgs: string[] = [];
-    if (value === undefined) return { listed, orgs };
-    const items = Array.isArray(value) ? value : isPlainObject(value) ? [value] : undefined;
-    if (!items) {
-      ctx.addIssue({ code: 'custom', message: 'expected a list of owner/name and {org: name} items, or {org: name}' });
-      return { listed, orgs };
-    }
-    items.forEach((item, i) => {
-      const at = Array.isArray(value) ? [i] : [];
-      const parsed = typeof item === 'string' ? ownerNameSchema.safeParse(item) : orgEntrySchema.safeParse(item);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues)
-          ctx.addIssue({
-            code: 'custom',
-            path: [...at, ...issue.path],
-            message:
-              typeof item === 'string' || isPlainObject(item) ? issue.message : 'expected owner/name or {org: name}',
-          });
-        return;
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): { listed: string[]; orgs: string[] } => {
+      const listed: string[] = [];
+      const orgs: string[] = [];
+      if (value === undefined) return { listed, orgs };
+      const items = Array.isArray(value) ? value : isPlainObject(value) ? [value] : undefined;
+      if (!items) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a list of owner/name and {org: name} items, or {org: name}',
+        });
+        return { listed, orgs };
       }
-      const [list, entry, what] =
-        typeof parsed.data === 'string'
-          ? [listed, parsed.data, 'a repository is listed twice (case does not count)']
-          : [orgs, parsed.data.org, 'an org is listed twice (case does not count)'];
-      if (list.includes(entry)) ctx.addIssue({ code: 'custom', path: at, message: what });
-      else list.push(entry);
+      items.forEach((item, i) => {
+        const at = Array.isArray(value) ? [i] : [];
+        const parsed = typeof item === 'string' ? ownerNameSchema.safeParse(item) : orgEntrySchema.safeParse(item);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({
+              code: 'custom',
+              path: [...at, ...issue.path],
+              message:
+                typeof item === 'string' || isPlainObject(item) ? issue.message : 'expected owner/name or {org: name}',
+            });
+          return;
+        }
+        const [list, entry, what] =
+          typeof parsed.data === 'string'
+            ? [listed, parsed.data, 'a repository is listed twice (case does not count)']
+            : [orgs, parsed.data.org, 'an org is listed twice (case does not count)'];
+        if (list.includes(entry)) ctx.addIssue({ code: 'custom', message: what });
+        else list.push(entry);
+      });
+      return { listed, orgs };
     });
-    return { listed, orgs };
-  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -249,8 +255,10 @@ export const configSchema = z
     // A sweep runs default branches of enrolled repositories: a name not among them would run nothing.
     // With an org in forge.repos the enrolled set is known only once serve has asked the forge, so
     // a name is then checked at each firing instead (src/schedule/sweeps.ts logs it as left out).
-    const enrolled = new Set(c.forge?.repos.map((r) => r.split('/')[1]) ?? []);
-    const checkNames = (c.forge?.repoOrgs.length ?? 0) === 0;
+    // (Read with care: zod runs this even when forge itself failed, untransformed then.)
+    const listed = Array.isArray(c.forge?.repos) ? c.forge.repos : [];
+    const enrolled = new Set(listed.map((r) => r.split('/')[1]));
+    const checkNames = !Array.isArray(c.forge?.repoOrgs) || c.forge.repoOrgs.length === 0;
     if (c.schedules.length > 0 && !c.forge)
       ctx.addIssue({
         code: 'custom',
