@@ -116,7 +116,7 @@ describe('cc-ci serve: enrolment without a restart', () => {
     );
   });
 
-  it('names other changed settings as needing a restart, and keeps the config in effect when the new one is invalid', async () => {
+  it('names other changed settings as needing a restart; an invalid file keeps the config in effect', async () => {
     writeConfig('[{org: coop-cloud}, maintainer/extra]', 3);
     proc.kill('SIGHUP');
     await until('the restart line', async () =>
