@@ -1,7 +1,7 @@
 // serve with `forge.repos: [{org: coop-cloud}]` against the stand-in forge, a fake executor and a
 // clock moved by hand: the org's recipes are discovered at start and each, never run before, gets
 // one run of its default branch (push runs), the generic suite with no spec; a recipe added to
-// the org is enrolled at the hourly discovery and polled at once; the webhook takes a push to it.
+// the org is enrolled at the hourly discovery and polled at once; one without compose.yml never is.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
