@@ -53,7 +53,7 @@ export const floors = [
   ['validate', 'log', 'config', 'recipe', 'report'],
   ['spec'],
   ['process', 'forge'],
-  ['git', 'docker', 'browser'],
+  ['git', 'docker', 'browser', 'drone'],
   ['backupbot'],
   ['abra'],
   ['apps'],

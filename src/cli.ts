@@ -131,7 +131,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--self-signed', 'make a local CA and a wildcard certificate for swarm.domain (tests and the demo only)')
     .option('--self-signed-name <name...>', 'more names that certificate covers, e.g. *.lane.ci.test (the testbed)')
     .option('--profile <profile>', 'debian | testbed | nixos', 'debian')
-    .option('--role <role>', 'all (runner and control on one host; the only one so far)', 'all')
+    .option(
+      '--role <role>',
+      'all (one host), runner (a runner host: swarm, traefik, backups, janitor, the Drone exec runner) ' +
+        'or control (the host of serve: its store and unit)',
+      'all',
+    )
     .option('--units-dir <dir>', 'write the systemd units here (default host.unitsDir or /etc/systemd/system)')
     .addOption(configOption())
     .action(async (flags: HostReconcileFlags) => {
@@ -162,6 +167,18 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (file: string, flags: { force?: boolean; config?: string }) => {
       const { storeBackupCommand } = await import('./wiring/store.js');
       setExit(await storeBackupCommand(file, flags, secrets));
+    });
+  const drone = program.command('drone').description('runs as Drone builds (runner.executor: drone; docs/drone.md)');
+  drone
+    .command('pipeline')
+    .description(
+      "print the runner repository's .drone.yml: one exec pipeline for custom builds, running cc-ci drone step",
+    )
+    .option('--cc-ci <path>', 'cc-ci on the runner hosts (default: cc-ci on their PATH)')
+    .option('--step-config <file>', "the runner hosts' cc-ci.yml, when CCCI_CONFIG does not name it there")
+    .action(async (flags: { ccCi?: string; stepConfig?: string }) => {
+      const { dronePipelineCommand } = await import('./wiring/drone.js');
+      setExit(dronePipelineCommand(flags, (text) => process.stdout.write(text)));
     });
   program
     .command('demo')

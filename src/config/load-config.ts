@@ -24,6 +24,10 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
+  /** Drone's API token (runner.drone.tokenFile). */
+  droneToken?: string;
+  /** The secret each run's ingest credential is derived from (runner.drone.ingestSecretFile). */
+  ingestSecret?: string;
 }
 
 export type Config = Omit<ConfigFile, 'secrets'> & {
@@ -154,6 +158,10 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone?.tokenFile, at, env),
+    // Also without runner.drone: a runner host's config has none, and its Drone step hands the secret over
+    // as CCCI_INGEST_SECRET.
+    ingestSecret: locateSecret(secretSpecs.ingestSecret, c.runner.drone?.ingestSecretFile, at, env),
   };
 }
 

@@ -123,8 +123,23 @@ const swarmSchema = z.strictObject({
   ingressCa: z.string().min(1).optional(),
 });
 
+// `runner.executor: drone`: each run is a `custom` build of the runner repository on a Drone server
+// (docs/drone.md). The token is Drone's API token (a Drone user's, with write on the repository).
+const droneSchema = z.strictObject({
+  url: z.url(),
+  tokenFile: z.string().optional(),
+  // owner/name of the runner repository on Drone (the repository whose .drone.yml `cc-ci drone pipeline` prints).
+  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name'),
+  // The branch the builds are made on (default: the repository's default branch on Drone).
+  branch: z.string().min(1).optional(),
+  // Departure from DESIGN §3.1: the secret serve shares with the runner hosts (their Drone secret
+  // `ccci_ingest_secret`), from which each run's ingest credential is derived; never a build parameter.
+  ingestSecretFile: z.string().optional(),
+});
+
 const runnerSchema = z.strictObject({
   executor: z.enum(['local', 'drone']).default('local'),
+  drone: droneSchema.optional(),
   // Runs at once (the server's queue).
   capacity: z.number().int().min(1).default(2),
   // A run deploys its install and upgrade apps (and lints) side by side.
@@ -235,6 +250,21 @@ const hostSchema = z.strictObject({
     .optional(),
   // Where the units are written (default /etc/systemd/system; --units-dir overrides it).
   unitsDir: z.string().optional(),
+  // Departure from DESIGN §3.1: the Drone exec runner of a runner host (`host reconcile --role
+  // runner`): where its binary is, the Drone server it takes builds from, the file holding the RPC
+  // secret Drone's runners share, how many builds (runs) at once, and the name Drone shows for it.
+  droneRunner: z
+    .strictObject({
+      binary: z.string().min(1).default('/usr/local/bin/drone-runner-exec'),
+      rpcUrl: z.url(),
+      rpcSecretFile: z.string().min(1),
+      capacity: z.number().int().min(1).default(2),
+      name: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a host name like runner-1')
+        .optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z
@@ -252,6 +282,14 @@ export const configSchema = z
     schedules: z.array(scheduleSchema).default([]),
   })
   .superRefine((c, ctx) => {
+    if (c.runner.executor === 'drone' && !c.runner.drone)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runner', 'drone'],
+        message:
+          'runner.executor is drone but runner.drone is missing: add {url, tokenFile, repo, ingestSecretFile} ' +
+          '(docs/drone.md), or set runner.executor: local',
+      });
     // A sweep runs default branches of enrolled repositories: a name not among them would run nothing.
     // With an org in forge.repos the enrolled set is known only once serve has asked the forge, so
     // a name is then checked at each firing instead (src/schedule/sweeps.ts logs it as left out).

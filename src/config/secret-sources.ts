@@ -19,6 +19,12 @@ export const secretSpecs = {
   forgeToken: { key: 'forge.tokenFile', envName: 'CCCI_FORGE_TOKEN', credential: 'forge_token' },
   webhookSecret: { key: 'forge.webhookSecretFile', envName: 'CCCI_WEBHOOK_SECRET', credential: 'webhook_secret' },
   adminToken: { key: 'dashboard.adminTokenFile', envName: 'CCCI_ADMIN_TOKEN', credential: 'admin_token' },
+  droneToken: { key: 'runner.drone.tokenFile', envName: 'CCCI_DRONE_TOKEN', credential: 'drone_token' },
+  ingestSecret: {
+    key: 'runner.drone.ingestSecretFile',
+    envName: 'CCCI_INGEST_SECRET',
+    credential: 'ingest_secret',
+  },
 } as const satisfies Record<string, SecretSpec>;
 
 /** The credential that holds the age identity when `secrets.ageIdentityFile` is not set. */

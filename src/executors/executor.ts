@@ -3,6 +3,7 @@
 // command in a Drone step) implements it in its own folder and registers in ./registry.ts.
 // Nothing here assumes a local process or file: a run is followed through its events (the child
 // contract, DESIGN §2), stopped by asking, and its end is a promise.
+import type { ErrorInfo } from '../model/errors.js';
 import type { RunResults } from '../model/results.js';
 import type { RunEventLine } from '../model/run-events.js';
 import type { StopReason } from '../model/run-folder.js';
@@ -16,6 +17,12 @@ export interface ExecutionEnd {
   signal: string | null;
   /** The results the run left, if it wrote them, even when its run-finished event never came. */
   results?: RunResults;
+  /**
+   * Why the execution ended, from the executor's side, when the run could not say it itself (a
+   * remote build lost with its runner host, an executor service that stopped answering): without
+   * results, the run ends `errored` with it rather than with INTERNAL.
+   */
+  error?: ErrorInfo;
 }
 
 /** One run, as it executes. */
@@ -33,6 +40,14 @@ export interface Execution {
   stop(reason: StopReason): void;
   /** Ends the run at once (it outlived the teardown budget); whatever it claimed is the janitor's. */
   kill(): void;
+  /**
+   * Set when the run goes on without this server (a remote build): a shutdown of the server only
+   * stops following it (`detach`), and the next start follows it again (`Executor.reattach`)
+   * instead of stopping it.
+   */
+  readonly detached?: { detach(): void };
+  /** The runner host the run executes on, once known (Drone's `machine`); undefined: this host. */
+  host?(): string | undefined;
 }
 
 /** A run found again after a restart of the server. */

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/load-config.js';
 import { stackName } from '../model/app-name.js';
 import type { TlsFiles } from './self-signed.js';
+import type { HostRole } from './units.js';
 
 export const profiles = ['debian', 'testbed', 'nixos'] as const;
 export type Profile = (typeof profiles)[number];
@@ -14,6 +15,8 @@ export interface HostFlags {
   /** More names the --self-signed certificate covers besides *.<swarm.domain> and <swarm.domain>. */
   selfSignedNames?: string[];
   profile: Profile;
+  /** Which part of cc-ci this host carries: all of it, a runner host, or the host of serve. */
+  role: HostRole;
   /** Where the units go instead of host.unitsDir or /etc/systemd/system. */
   unitsDir?: string;
 }

@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ABRA_INSTALL_HINT, MIN_ABRA_VERSION, abraVersionAtLeast } from '../abra/abra-version.js';
 import { abraServerDir } from '../abra/server-entry.js';
@@ -41,7 +42,7 @@ import type { Decision, StepResult } from './outcome.js';
 import { inspectSelfSigned, makeSelfSigned } from './self-signed.js';
 import { passwordFingerprint, sha256Of } from './fingerprint.js';
 import type { HostSystem } from './system.js';
-import { enabledUnits, renderUnits } from './units.js';
+import { enabledUnits, renderUnits, type DroneRunnerInput } from './units.js';
 
 export interface HostPorts {
   docker: HostDocker;
@@ -522,13 +523,15 @@ const unitsStep: Step = {
       user: c.host.user,
       teardownBudgetMs: c.runner.teardownBudget,
       credentials: credentialsOf(d),
-      dockerUnit: d.profile === 'debian' ? 'docker.service' : undefined,
+      dockerUnit: d.profile === 'debian' && d.role !== 'control' ? 'docker.service' : undefined,
+      role: d.role,
+      droneRunner: droneRunnerOf(d),
     });
     const systemd = p.system.systemdRunning();
     const files = Object.fromEntries(units.map((u) => [u.name, readOrUndefined(join(d.unitsDir, u.name))]));
     const enabled: Record<string, boolean> = {};
     if (systemd)
-      for (const name of enabledUnits) {
+      for (const name of enabledUnits(d.role)) {
         const on = await p.system.systemctl(['is-enabled', '--quiet', name]);
         const active = await p.system.systemctl(['is-active', '--quiet', name]);
         enabled[name] = on.ok && active.ok;
@@ -536,7 +539,10 @@ const unitsStep: Step = {
     return settle(
       'units',
       d,
-      decideUnits({ files, systemd, enabled }, { dir: d.unitsDir, units, enable: enabledUnits, profile: d.profile }),
+      decideUnits(
+        { files, systemd, enabled },
+        { dir: d.unitsDir, units, enable: enabledUnits(d.role), profile: d.profile },
+      ),
       async (actions) => {
         for (const a of actions) {
           if (a.do === 'write') {
@@ -550,6 +556,14 @@ const unitsStep: Step = {
     );
   },
 };
+
+/** The exec runner's settings, its secret file made absolute like the others; undefined when not configured. */
+function droneRunnerOf(d: HostDesired): DroneRunnerInput | undefined {
+  const r = d.config.host.droneRunner;
+  if (!r) return undefined;
+  const at = (f: string) => (f.startsWith('/') ? f : join(dirname(d.config.path), f));
+  return { ...r, rpcSecretFile: at(r.rpcSecretFile), name: r.name ?? hostname() };
+}
 
 /** The systemd credentials the config loader reads ($CREDENTIALS_DIRECTORY/<name>) for each secret file it names. */
 function credentialsOf(d: HostDesired): Array<{ name: string; file: string }> {
@@ -605,8 +619,12 @@ async function waitFor(what: string, ms: number, probe: () => Promise<unknown>):
   }
 }
 
-/** The steps in order; tls only with --self-signed. */
+/**
+ * The steps in order; tls only with --self-signed. The host of serve alone (`--role control`)
+ * runs no app: it needs only the store and the units.
+ */
 export function hostSteps(d: HostDesired): Step[] {
+  if (d.role === 'control') return [storeStep, unitsStep];
   return [
     dockerStep,
     swarmStep,

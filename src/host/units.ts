@@ -1,6 +1,27 @@
 // The systemd units of a cc-ci host, rendered from the config: the server, the janitor and the
-// daily prune, each timer with its one-shot service. Pure: the same input gives the same text,
-// so reconcile compares files byte for byte. Every unit passes `systemd-analyze verify` (a test).
+// daily prune, each timer with its one-shot service, and on a runner host the Drone exec runner.
+// Which of them a host gets follows its role: `all` (one host: serve, janitor, prune), `control`
+// (serve and the prune of its store; no apps run there), `runner` (a runner host: the janitor of
+// the apps its runs deploy, the prune of its store, and the exec runner that takes Drone's builds).
+// Pure: the same input gives the same text, so reconcile compares files byte for byte. Every unit
+// passes `systemd-analyze verify` (a test).
+
+export const hostRoles = ['all', 'runner', 'control'] as const;
+export type HostRole = (typeof hostRoles)[number];
+
+/** The Drone exec runner of a runner host (host.droneRunner). */
+export interface DroneRunnerInput {
+  /** The drone-runner-exec binary, absolute. */
+  binary: string;
+  /** The Drone server as the runner reaches it, e.g. https://drone.example.org. */
+  rpcUrl: string;
+  /** The file holding DRONE_RPC_SECRET, handed over as a credential. */
+  rpcSecretFile: string;
+  /** DRONE_RUNNER_CAPACITY: builds (runs) at once on this host. */
+  capacity: number;
+  /** DRONE_RUNNER_NAME: the `machine` Drone reports for the builds it takes. */
+  name: string;
+}
 
 export interface UnitInput {
   /** The Node binary and cc-ci's entry point (dist/src/cli.js), both absolute. */
@@ -18,6 +39,10 @@ export interface UnitInput {
   credentials: Array<{ name: string; file: string }>;
   /** The unit the engine runs as (docker.service on Debian), for ordering; none when undefined. */
   dockerUnit?: string;
+  /** Which units this host gets (default all). */
+  role?: HostRole;
+  /** The exec runner's settings: required for the runner role. */
+  droneRunner?: DroneRunnerInput;
 }
 
 export interface Unit {
@@ -35,12 +60,30 @@ export const unitNames = [
   'cc-ci-janitor.timer',
   'cc-ci-prune.service',
   'cc-ci-prune.timer',
+  'drone-runner-exec.service',
 ] as const;
 
-/** The units to enable (the timers start their services). */
-export const enabledUnits = ['cc-ci.service', 'cc-ci-janitor.timer', 'cc-ci-prune.timer'] as const;
+const unitsOfRole: Record<HostRole, ReadonlyArray<(typeof unitNames)[number]>> = {
+  all: unitNames.filter((n) => n !== 'drone-runner-exec.service'),
+  control: ['cc-ci.service', 'cc-ci-prune.service', 'cc-ci-prune.timer'],
+  runner: unitNames.filter((n) => n !== 'cc-ci.service'),
+};
+
+/** The units to enable on a host of this role (the timers start their services). */
+export function enabledUnits(role: HostRole = 'all'): string[] {
+  const enable = ['cc-ci.service', 'cc-ci-janitor.timer', 'cc-ci-prune.timer', 'drone-runner-exec.service'];
+  return enable.filter((n) => (unitsOfRole[role] as readonly string[]).includes(n));
+}
 
 export function renderUnits(input: UnitInput): Unit[] {
+  const role = input.role ?? 'all';
+  if (role === 'runner' && !input.droneRunner)
+    throw new Error('a runner host runs the Drone exec runner: host.droneRunner is needed');
+  const wanted = unitsOfRole[role] as readonly string[];
+  return allUnits(input).filter((u) => wanted.includes(u.name));
+}
+
+function allUnits(input: UnitInput): Unit[] {
   const exec = (args: string) =>
     `ExecStart=${quote(input.node)} ${quote(input.cli)} ${args} --config ${quote(input.config)}`;
   const path = `Environment=${quote(`PATH=${[...input.pathDirs, SYSTEM_PATH].join(':')}`)}`;
@@ -117,7 +160,58 @@ export function renderUnits(input: UnitInput): Unit[] {
         'Persistent=true',
       ]),
     },
+    ...(input.droneRunner ? [droneRunnerUnit(input, input.droneRunner, { after, requires, user, path })] : []),
   ];
+}
+
+/** The exec runner's start: DRONE_RPC_SECRET from its credential, then the binary (the script's $0). */
+const READ_SECRET_AND_EXEC = 'DRONE_RPC_SECRET="$$(cat "$$CREDENTIALS_DIRECTORY/drone_rpc_secret")" exec "$$0"';
+
+/**
+ * The Drone exec runner: it takes the builds of the runner repository and runs their step
+ * (`cc-ci drone step`) here, as cc-ci's user, with CCCI_CONFIG pointing at this host's config.
+ * DRONE_RPC_SECRET is read from the credential when the runner starts: a fixed script (the
+ * binary is its argument, never part of it), with `$$` so that systemd leaves `$` to the shell.
+ */
+function droneRunnerUnit(
+  input: UnitInput,
+  runner: DroneRunnerInput,
+  common: { after: string; requires: string[]; user: string[]; path: string },
+): Unit {
+  const rpc = new URL(runner.rpcUrl);
+  const env = [
+    `DRONE_RPC_PROTO=${rpc.protocol.replace(/:$/, '')}`,
+    `DRONE_RPC_HOST=${rpc.host}`,
+    `DRONE_RUNNER_CAPACITY=${runner.capacity}`,
+    `DRONE_RUNNER_NAME=${runner.name}`,
+    `DRONE_RUNNER_ENVIRON=CCCI_CONFIG:${input.config}`,
+  ];
+  return {
+    name: 'drone-runner-exec.service',
+    text: lines([
+      '[Unit]',
+      "Description=Drone exec runner: cc-ci's runs on this runner host",
+      `After=${common.after}`,
+      'Wants=network-online.target',
+      ...common.requires,
+      '',
+      '[Service]',
+      'Type=simple',
+      ...common.user,
+      common.path,
+      ...env.map((e) => `Environment=${quote(e)}`),
+      `LoadCredential=drone_rpc_secret:${plainWord(runner.rpcSecretFile)}`,
+      `ExecStart=/bin/sh -c '${READ_SECRET_AND_EXEC}' ${quote(runner.binary)}`,
+      // A stop cancels nothing by itself: the builds' steps get SIGTERM and tear their runs down.
+      'KillMode=mixed',
+      `TimeoutStopSec=${Math.ceil(input.teardownBudgetMs / 1000) + STOP_MARGIN_S}`,
+      'Restart=on-failure',
+      'RestartSec=5s',
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target',
+    ]),
+  };
 }
 
 function credentials(input: UnitInput): string[] {

@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'TIMED_OUT' // the run took longer than runner.runTimeout (or the server's backstop)
   | 'INTERRUPTED' // the server stopped or died while the run was going; the run was stopped and torn down
   | 'TESTS_NOT_RUN' // the recipe's tests could not run as an unprivileged user, or their runner is missing: not run
+  | 'DRONE_UNREACHABLE' // Drone (runner.executor: drone) did not answer, timed out or answered 5xx past the limit
+  | 'DRONE_REFUSED' // Drone answered 4xx: a bad token, no access to runner.drone.repo, or a build it does not know
+  | 'DRONE_BUILD_LOST' // the run's Drone build ended or vanished without the run's own end (its runner host died)
   | 'INTERNAL'; // a bug in cc-ci: an exception nobody expected
 
 export const errorCodes: readonly ErrorCode[] = [
@@ -51,6 +54,9 @@ export const errorCodes: readonly ErrorCode[] = [
   'TIMED_OUT',
   'INTERRUPTED',
   'TESTS_NOT_RUN',
+  'DRONE_UNREACHABLE',
+  'DRONE_REFUSED',
+  'DRONE_BUILD_LOST',
   'INTERNAL',
 ];
 

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stopCodes, type StopCode } from './errors.js';
+import { runResultsSchema, type RunResults } from './results.js';
 
 export interface RunFolder {
   /** `<store>/runs/<id>/`. */
@@ -65,6 +66,19 @@ export function readStopReason(folder: RunFolder): StopReason | undefined {
     const message =
       typeof raw.message === 'string' && raw.message.length > 0 ? raw.message.slice(0, 500) : raw.code.toLowerCase();
     return { code: raw.code as StopCode, message };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run's results.json, when it is there and valid. Validated: a remote run's results came over
+ * the network (the ingest route), and a file cut short by a crash must not pass for results.
+ */
+export function readResults(file: string): RunResults | undefined {
+  try {
+    const parsed = runResultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

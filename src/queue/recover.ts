@@ -4,12 +4,15 @@
 // Each such run ends `interrupted` with the reason, its stage rows recovered from its events;
 // then the janitor reaps whatever of the apps those runs claimed is still on the swarm. Only
 // theirs: another cc-ci on the same swarm (another store, whose leases this server cannot see)
-// may be running apps right now; other orphans wait for `cc-ci janitor` and its max age.
+// may be running apps right now; other orphans wait for `cc-ci janitor` and its max age. A run
+// that goes on without the server (a remote build: its runner host tears it down) is not stopped
+// but followed again.
 import type { Executor, Reattached } from '../executors/executor.js';
 import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { errorMessage } from '../model/errors.js';
 import type { RunEventLine } from '../model/run-events.js';
+import type { RunRecord } from '../model/run.js';
 import type { RunStore } from './store.js';
 
 export interface RecoverDeps {
@@ -19,17 +22,24 @@ export interface RecoverDeps {
   teardownBudgetMs: number;
   /** The janitor at max-age 0 over these apps (domains) if no live lease owns them. */
   reapOrphans: (domains: string[]) => Promise<void>;
+  /** Follows again a run that goes on without the server (a remote build): the scheduler's adopt. */
+  adopt: (run: RunRecord, execution: Reattached) => void;
   clock?: Clock;
 }
 
 export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
   const { store, log } = deps;
   const clock = deps.clock ?? systemClock;
-  const orphans = store.inState('running');
   const claimed: string[] = [];
+  const orphans: Array<{ run: RunRecord; execution: Reattached }> = [];
+  for (const run of store.inState('running')) {
+    const execution = deps.executor.reattach(run);
+    // A remote build goes on by itself: follow it again (if it ended meanwhile, its events say how).
+    if (execution.detached && execution.alive) deps.adopt(run, execution);
+    else orphans.push({ run, execution });
+  }
   await Promise.all(
-    orphans.map(async (run) => {
-      const execution = deps.executor.reattach(run);
+    orphans.map(async ({ run, execution }) => {
       const events: RunEventLine[] = [];
       execution.onEvent((e) => events.push(e));
       const where = run.currentStage ? `during ${run.currentStage}` : 'while it ran';
@@ -59,7 +69,7 @@ export async function recoverRuns(deps: RecoverDeps): Promise<string[]> {
   } catch (err) {
     log.error(`the janitor failed after recovery: ${errorMessage(err)}`);
   }
-  return orphans.map((r) => r.id);
+  return orphans.map(({ run }) => run.id);
 }
 
 /** Waits for a stopped run to end; kills it after the budget. True when it ended by itself. */

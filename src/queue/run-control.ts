@@ -19,4 +19,6 @@ export interface RunControl {
   runFiles(id: string): RunFolder;
   /** While serve drains (an upgrade's stop): the runs it waits for and until when; undefined otherwise. */
   drainState?(): { running: number; until: Date } | undefined;
+  /** Where the running runs execute: the executor, and the runner host (`local` for this one). */
+  runningWhere?(): Array<{ executor: string; host: string }>;
 }

@@ -117,6 +117,11 @@ export class Scheduler implements RunControl {
     return this.active.size;
   }
 
+  runningWhere(): Array<{ executor: string; host: string }> {
+    const executor = this.deps.config.runner.executor;
+    return [...this.active.values()].map((a) => ({ executor, host: a.execution.host?.() ?? 'local' }));
+  }
+
   /** Starts queued runs while there is capacity, the recipe with fewest running runs first. */
   pump(): void {
     if (this.draining) return;
@@ -166,10 +171,22 @@ export class Scheduler implements RunControl {
     return this.drainWait ? { running: this.active.size, until: this.drainWait.until } : undefined;
   }
 
-  /** Stops every running run (server shutdown): each tears down and ends `interrupted`. */
+  /**
+   * Stops every running run (server shutdown): each tears down and ends `interrupted`. A run that
+   * goes on without the server (a remote build) is only no longer followed: it stays `running`,
+   * and the next start follows it again.
+   */
   async shutdown(reason: string): Promise<void> {
     this.draining = true;
     this.drainWait?.end();
+    for (const [id, active] of [...this.active]) {
+      if (!active.execution.detached) continue;
+      active.unfollow();
+      active.backstop.cancel();
+      active.execution.detached.detach();
+      this.active.delete(id);
+      this.deps.log.info({ runId: id }, `run ${id} goes on without the server; its next start follows it again`);
+    }
     await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'CANCELLED', reason, 'interrupted')));
   }
 
@@ -207,21 +224,36 @@ export class Scheduler implements RunControl {
       return;
     }
     this.deps.store.markRunning(run.id, execution.pid, this.clock.now());
+    this.follow(run.id, execution, this.deps.config.runner.runTimeout);
+    this.deps.log.info({ runId: run.id, pid: execution.pid }, `started run ${run.id}`);
+    this.changed(this.deps.store.getRun(run.id)!);
+  }
+
+  /**
+   * Follows a run that went on while the server was down (a remote build found again at start):
+   * it counts against capacity and ends like any other, its backstop what is left of its time.
+   */
+  adopt(run: RunRecord, execution: Execution): void {
+    const started = run.startedAt ? new Date(run.startedAt).getTime() : this.clock.now().getTime();
+    const left = Math.max(0, started + this.deps.config.runner.runTimeout - this.clock.now().getTime());
+    this.follow(run.id, execution, left);
+    this.deps.log.info({ runId: run.id }, `following run ${run.id} again: it went on while the server was down`);
+  }
+
+  private follow(id: string, execution: Execution, timeLeftMs: number): void {
     const active: Active = {
       execution,
       apps: new Set(),
       unfollow: () => undefined,
-      // The child stops itself at runTimeout; this catches a child that cannot.
+      // The run stops itself at runTimeout; this catches a run that cannot.
       backstop: this.clock.after(
-        this.deps.config.runner.runTimeout + this.deps.teardownBudgetMs,
-        () => void this.stop(run.id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it'),
+        timeLeftMs + this.deps.teardownBudgetMs,
+        () => void this.stop(id, 'TIMED_OUT', 'the run outlived runner.runTimeout and the server stopped it'),
       ),
     };
-    this.active.set(run.id, active);
-    active.unfollow = execution.onEvent((e) => this.onEvent(run.id, e));
-    this.deps.log.info({ runId: run.id, pid: execution.pid }, `started run ${run.id}`);
-    this.changed(this.deps.store.getRun(run.id)!);
-    active.done = execution.ended.then((end) => this.onExit(run.id, end));
+    this.active.set(id, active);
+    active.unfollow = execution.onEvent((e) => this.onEvent(id, e));
+    active.done = execution.ended.then((end) => this.onExit(id, end));
   }
 
   private onEvent(id: string, e: RunEventLine): void {
@@ -250,7 +282,9 @@ export class Scheduler implements RunControl {
       if (results) {
         this.finishFromResults(id, results);
       } else {
-        if (active.apps.size > 0) {
+        // A remote run's apps are on its runner host: that host's janitor reaps them, not this one.
+        const remote = active.execution.detached !== undefined;
+        if (active.apps.size > 0 && !remote) {
           this.deps.log.warn(
             { runId: id, apps: [...active.apps] },
             `run ${id} ended without tearing down: reaping its apps`,
@@ -268,12 +302,17 @@ export class Scheduler implements RunControl {
                 state: stop.state ?? stateOfStop(stop.code),
                 error: {
                   code: stop.code,
-                  message: `${stop.message} (the run did not stop in time and was killed; its apps were reaped)`,
+                  message:
+                    `${stop.message} (the run did not stop in time and was killed; ` +
+                    `${remote ? "its runner host's janitor reaps its apps" : 'its apps were reaped'})`,
                 },
               }
             : {
                 state: 'errored',
-                error: { code: 'INTERNAL', message: `the run ended without results (${how}); see child-output.txt` },
+                error: exit.error ?? {
+                  code: 'INTERNAL',
+                  message: `the run ended without results (${how}); see child-output.txt`,
+                },
               },
         );
       }

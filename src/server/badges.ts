@@ -16,7 +16,7 @@ import type { RunRecord } from '../model/run.js';
 import type { StageResult } from '../model/stage.js';
 import { naNote } from '../report/verdict.js';
 import { validateRecipeName } from '../validate/input.js';
-import { readResults } from './pages/run.js';
+import { readResults } from '../model/run-folder.js';
 import type { ServerDeps } from './server-deps.js';
 
 export const BADGE_LABEL = 'cc-ci';

@@ -19,7 +19,7 @@ import { isTerminal, type RunRecord } from '../model/run.js';
 import { CardRenderer, pngSize, RenderUnavailable, type RenderSize } from './card-render.js';
 import { runFromParam } from './log-stream.js';
 import { formatDuration, formatTime, markup, pill, raw, runDuration, shortSha, tone, type Html } from './pages/html.js';
-import { readResults } from './pages/run.js';
+import { readResults } from '../model/run-folder.js';
 import type { ServerDeps } from './server-deps.js';
 
 export const CARD_SIZE: RenderSize = { width: 1200, height: 630 };

@@ -63,6 +63,16 @@ export function createMetrics(opts: {
       this.set(countByState().running ?? 0);
     },
   });
+  new Gauge({
+    name: 'ccci_runs_running_by_host',
+    help: "Runs going on now, by executor and runner host (Drone's machine; local for this host).",
+    labelNames: ['executor', 'host'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const where of opts.runs.runningWhere?.() ?? []) this.inc(where);
+    },
+  });
   if (opts.disk) diskGauges(registry, opts.disk, opts.minFreeBytes);
   const runDuration = new Histogram({
     name: 'ccci_run_duration_seconds',

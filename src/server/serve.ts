@@ -121,7 +121,15 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${config.dashboard.listen}`;
   log.info({ url, publicUrl: config.dashboard.publicUrl }, `serving on ${url}`);
 
-  const recovered = await recoverRuns({ store, executor, log, clock, teardownBudgetMs, reapOrphans: reap });
+  const recovered = await recoverRuns({
+    store,
+    executor,
+    log,
+    clock,
+    teardownBudgetMs,
+    reapOrphans: reap,
+    adopt: (run, execution) => scheduler.adopt(run, execution),
+  });
   if (recovered.length > 0)
     log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();

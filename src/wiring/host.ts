@@ -9,6 +9,7 @@ import { connectDocker, SwarmDocker } from '../docker/docker.js';
 import { createHostDocker } from '../docker/host-docker.js';
 import { desiredHost, profiles, type Install, type Profile } from '../host/desired.js';
 import { reconcileHost } from '../host/reconcile.js';
+import { hostRoles, type HostRole } from '../host/units.js';
 import { createHostSystem } from '../host/system.js';
 import { CcciError } from '../model/errors.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
@@ -23,8 +24,6 @@ export interface HostReconcileFlags {
   config?: string;
 }
 
-export const hostRoles = ['all', 'runner', 'control'] as const;
-
 /** How long traefik or the bot may take to converge after a deploy. */
 const CONVERGE_MS = 180_000;
 
@@ -36,12 +35,6 @@ export async function hostReconcileCommand(
   const role = flags.role ?? 'all';
   if (!(hostRoles as readonly string[]).includes(role))
     throw new CcciError('USAGE', `--role: expected all, runner or control, got ${JSON.stringify(role)}`);
-  if (role !== 'all')
-    throw new CcciError(
-      'USAGE',
-      `--role ${role}: a host with only the ${role} part is not supported yet; use --role all (the default), ` +
-        'which sets up everything on this one host',
-    );
   const profile = flags.profile ?? 'debian';
   if (!(profiles as readonly string[]).includes(profile))
     throw new CcciError('USAGE', `--profile: expected one of ${profiles.join(', ')}, got ${JSON.stringify(profile)}`);
@@ -59,6 +52,12 @@ export async function hostReconcileCommand(
     );
   // --self-signed makes the CA swarm.ingressCa names, so it need not exist yet
   const config = await loadConfigAsync({ path: flags.config, secrets, ingressCaMayBeMade: flags.selfSigned === true });
+  if (role === 'runner' && !config.host.droneRunner)
+    throw new CcciError(
+      'CONFIG_INVALID',
+      '--role runner sets up the Drone exec runner that takes cc-ci builds here: configure host.droneRunner ' +
+        '(rpcUrl, rpcSecretFile, capacity) in the config (docs/drone.md)',
+    );
   const desired = desiredHost(
     config,
     {
@@ -66,6 +65,7 @@ export async function hostReconcileCommand(
       selfSigned: flags.selfSigned === true,
       ...(names.length > 0 ? { selfSignedNames: names } : {}),
       profile: profile as Profile,
+      role: role as HostRole,
       ...(flags.unitsDir ? { unitsDir: resolve(flags.unitsDir) } : {}),
     },
     install(),
@@ -83,7 +83,10 @@ export async function hostReconcileCommand(
     now: () => new Date(),
     convergeMs: CONVERGE_MS,
   };
-  say(`cc-ci host ${desired.check ? 'reconcile --check' : 'reconcile'}: ${config.path} (profile ${profile})`);
+  say(
+    `cc-ci host ${desired.check ? 'reconcile --check' : 'reconcile'}: ${config.path} ` +
+      `(profile ${profile}, role ${role})`,
+  );
   const report = await reconcileHost(desired, ports, (line) => say(secrets.redact(line)));
   return report.exitCode;
 }

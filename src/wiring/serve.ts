@@ -31,10 +31,12 @@ import {
 
 export async function startServing(config: Config, secrets: SecretRegistry, log: Logger): Promise<Serving> {
   // Every run would be refused before its folder exists; say so now, not as each run's INTERNAL error.
-  assertAbraServer(config.swarm.abraDir, config.swarm.server);
+  // Runs that execute on runner hosts (drone) need no abra here: the host of serve may have none.
+  const local = config.runner.executor === 'local';
+  if (local) assertAbraServer(config.swarm.abraDir, config.swarm.server);
   const clock = clockPort();
   const executor = executorPort(config, log, clock);
-  await assertAbraReady(abraProbePort(config), config.swarm.abra, log);
+  if (local) await assertAbraReady(abraProbePort(config), config.swarm.abra, log);
   const store = await openStore(config);
   const janitor = janitorPort(config, {
     abra: abraPort(config),

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStream } from '../../src/executors/event-stream.js';
 import type { Execution, ExecutionEnd, Executor, Reattached } from '../../src/executors/executor.js';
+import type { ErrorCode } from '../../src/model/errors.js';
 import type { RunEventLine } from '../../src/model/run-events.js';
 import { runFolder, writeStopReason, type RunFolder, type StopReason } from '../../src/model/run-folder.js';
 import type { RunRecord } from '../../src/model/run.js';
@@ -18,6 +19,8 @@ export interface Survivor {
   alive: boolean;
   events: Array<Record<string, unknown>>;
   onStop?: 'report' | 'ignore';
+  /** A run that goes on without the server (a remote build): recovery follows it again. */
+  detached?: boolean;
 }
 
 export class FakeExecution implements Reattached {
@@ -32,6 +35,9 @@ export class FakeExecution implements Reattached {
   private readonly stream = new EventStream();
   private seq = 0;
   private end!: (e: ExecutionEnd) => void;
+  /** Set for a run that goes on without the server; `detachedFrom` counts the shutdowns that let go of it. */
+  detached?: { detach(): void };
+  detachedFrom = 0;
 
   constructor(
     readonly run: RunRecord,
@@ -62,9 +68,12 @@ export class FakeExecution implements Reattached {
     setTimeout(() => this.end({ code, signal: null }), 10);
   }
 
-  /** Ends without results or a run-finished event (a child that crashed, or was gone already). */
-  vanish(): void {
-    this.end({ code: null, signal: null });
+  /**
+   * Ends without results or a run-finished event (a child that crashed, or was gone already);
+   * with `error`, the executor says why (a remote build lost).
+   */
+  vanish(error?: { code: ErrorCode; message: string }): void {
+    this.end({ code: null, signal: null, error });
   }
 
   stop(reason: StopReason): void {
@@ -102,6 +111,7 @@ export class FakeExecutor implements Executor {
     const survivor = this.survivors.get(run.id) ?? { alive: false, events: [] };
     const execution = new FakeExecution(run, this.storeDir, survivor.alive);
     execution.onStop = survivor.onStop ?? 'report';
+    if (survivor.detached) execution.detached = { detach: () => void execution.detachedFrom++ };
     for (const e of survivor.events) execution.emit(e);
     if (!survivor.alive) execution.vanish();
     this.reattached.set(run.id, execution);

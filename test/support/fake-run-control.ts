@@ -22,6 +22,8 @@ export class FakeRunControl implements RunControl {
   readonly enqueued: TriggeredRequest[] = [];
   readonly cancelled: Array<{ id: string; message?: string }> = [];
   readonly emitter = new EventEmitter();
+  /** What runningWhere answers: where the running runs execute. */
+  where: Array<{ executor: string; host: string }> = [];
   private n = 0;
 
   constructor(
@@ -58,6 +60,10 @@ export class FakeRunControl implements RunControl {
       ? ({ runId: run.id, seq: 1, at: new Date().toISOString(), ...event } as RunEventLine)
       : undefined;
     this.emitter.emit('change', { run, event: line } satisfies RunChange);
+  }
+
+  runningWhere(): Array<{ executor: string; host: string }> {
+    return this.where;
   }
 
   queuePosition(id: string): number | undefined {

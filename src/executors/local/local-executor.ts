@@ -16,7 +16,7 @@ import { signalGroup } from '../../process/process-group.js';
 import { pidAlive, spawnRunChild, type ChildExit } from '../../process/run-child.js';
 import { EventStream } from '../event-stream.js';
 import type { Execution, Executor, Reattached } from '../executor.js';
-import { followEvents } from './follow-events.js';
+import { followEvents } from '../follow-events.js';
 
 const defaultCli = fileURLToPath(new URL('../../cli.js', import.meta.url));
 

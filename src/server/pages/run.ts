@@ -3,10 +3,11 @@
 // (failed stages open), screenshots, the artifacts, and the log: live over SSE while the run is
 // queued or running (the page reloads when it ends), the tail of it once finished. The admin
 // forms (cancel, re-run) post the token as a form field, so the page needs no JavaScript.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageNames } from '../../model/stage.js';
-import { runResultsSchema, type RunResults, type SpecUsed } from '../../model/results.js';
+import type { RunResults, SpecUsed } from '../../model/results.js';
+import { readResults } from '../../model/run-folder.js';
 import { naNote } from '../../report/verdict.js';
 import { isTerminal, type RunRecord, type StageRow } from '../../model/run.js';
 import { isArtifactName } from '../artifacts.js';
@@ -247,16 +248,6 @@ function specText(spec: SpecUsed): string {
       return `${spec.path ?? 'tests/cc-ci.yml'} (the recipe's own, at the tested commit)`;
     default:
       return 'none: the generic suite';
-  }
-}
-
-/** A run's results.json, when it is there and valid (the fallback for runs the store has no rows of). */
-export function readResults(file: string): RunResults | undefined {
-  try {
-    const parsed = runResultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -3,10 +3,10 @@
 // playwright-core is faked (no browser starts); certutil is real.
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { TestCa } from '../../support/test-ca.js';
 
 const launches: Array<{ env?: Record<string, string> }> = [];
 const browsers: EventEmitter[] = [];
@@ -24,27 +24,10 @@ vi.mock('playwright-core', () => ({
 const { launchChromium } = await import('../../../src/browser/chromium.js');
 
 function caPem(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-ca-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=test ingress CA',
-      '-keyout',
-      join(dir, 'key'),
-      '-out',
-      join(dir, 'ca.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return readFileSync(join(dir, 'ca.pem'), 'utf8');
+  const certs = new TestCa();
+  const pem = certs.caPem('test ingress CA');
+  certs.remove();
+  return pem;
 }
 
 describe('launchChromium with trustCa', () => {

@@ -80,6 +80,41 @@ describe('config', () => {
     );
     expect(() => load('schedules: [{cron: "0 3 * * *", run: all}]\n')).toThrow(/schedules: .*configure forge/);
   });
+  it('runner.drone: read with its token and ingest secret (masked); executor drone without it is refused', () => {
+    const drone =
+      'runner: {executor: drone, drone: {url: "https://drone.example.org", tokenFile: ./drone-token, ' +
+      'repo: ops/cc-ci-runner, ingestSecretFile: ./ingest}}\n';
+    const secrets = new SecretRegistry();
+    const c = loadConfig({
+      path: write(`${minimal}${drone}`, { 'drone-token': 'drone-token-value-1\n', ingest: 'ingest-secret-value-2\n' }),
+      env: {},
+      secrets,
+    });
+    expect(c.runner.drone).toMatchObject({ url: 'https://drone.example.org', repo: 'ops/cc-ci-runner' });
+    expect(c.secrets.droneToken).toBe('drone-token-value-1');
+    expect(c.secrets.ingestSecret).toBe('ingest-secret-value-2');
+    expect(secrets.redact('drone-token-value-1 ingest-secret-value-2')).toBe('*** ***');
+    // From the environment, as the other secrets.
+    const fromEnv = loadConfig({
+      path: write(`${minimal}runner: {executor: drone, drone: {url: "https://d.example.org", repo: a/b}}\n`),
+      env: { CCCI_DRONE_TOKEN: 'env-drone-token', CCCI_INGEST_SECRET: 'env-ingest-secret' },
+      secrets: new SecretRegistry(),
+    });
+    expect(fromEnv.secrets).toMatchObject({ droneToken: 'env-drone-token', ingestSecret: 'env-ingest-secret' });
+    // A runner host's config has no runner.drone; its Drone step hands the ingest secret over in the environment.
+    const runnerHost = new SecretRegistry();
+    const onRunner = loadConfig({
+      path: write(minimal),
+      env: { CCCI_INGEST_SECRET: 'runner-ingest-secret' },
+      secrets: runnerHost,
+    });
+    expect(onRunner.secrets.ingestSecret).toBe('runner-ingest-secret');
+    expect(runnerHost.redact('runner-ingest-secret')).toBe('***');
+    const load = (text: string) => () =>
+      loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
+    expect(load('runner: {executor: drone}\n')).toThrow(/runner\.drone: runner\.executor is drone but runner\.drone/);
+    expect(load('runner: {drone: {url: "https://d.example.org", repo: nope}}\n')).toThrow(/runner\.drone\.repo/);
+  });
   it('takes secrets from the environment when no file is named', () => {
     const c = loadConfig({
       path: write(minimal),

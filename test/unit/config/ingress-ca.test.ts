@@ -1,12 +1,12 @@
 // swarm.ingressCa: read and checked when the config loads (a missing, unreadable or non-PEM file is
 // CONFIG_INVALID, which the CLI exits 2 on), its path made absolute and its PEM kept for the checks.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
+import { TestCa } from '../../support/test-ca.js';
 
 function load(ingressCa: string | undefined, files: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -21,27 +21,10 @@ function load(ingressCa: string | undefined, files: Record<string, string> = {})
 }
 
 function caPem(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-ca-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=test CA',
-      '-keyout',
-      join(dir, 'key'),
-      '-out',
-      join(dir, 'ca.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return readFileSync(join(dir, 'ca.pem'), 'utf8');
+  const certs = new TestCa();
+  const pem = certs.caPem('test CA');
+  certs.remove();
+  return pem;
 }
 
 describe('swarm.ingressCa', () => {

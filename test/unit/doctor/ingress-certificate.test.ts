@@ -14,48 +14,12 @@ import { formatResults, runChecks } from '../../../src/doctor/check.js';
 import { doctorChecks, type DoctorDeps } from '../../../src/doctor/doctor.js';
 import { checkIngressCertificate } from '../../../src/doctor/host-checks.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
+import { TestCa } from '../../support/test-ca.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'doctor-cert-'));
-const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-/** A self-signed CA: its PEM file's path. */
-function makeCa(name: string): string {
-  openssl(['req', '-x509', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=${name}`]);
-  return join(dir, `${name}.pem`);
-}
-
-/** A leaf signed by `ca` (or by itself), valid for `days` from now (negative: already expired). */
-function makeLeaf(name: string, o: { ca?: string; dns: string[]; days: number; cn?: string }) {
-  const key = `${name}.key`;
-  const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, `subjectAltName=${o.dns.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\n`);
-  const subj = ['-subj', `/CN=${o.cn ?? o.dns[0]}`];
-  if (o.ca === undefined) {
-    openssl(['req', '-x509', ...ecKey, '-keyout', key, '-out', `${name}.pem`, ...subj, '-days', String(o.days)]);
-    openssl(['x509', '-in', `${name}.pem`, '-out', `${name}.pem`]);
-  } else {
-    openssl(['req', '-new', ...ecKey, '-keyout', key, '-out', `${name}.csr`, ...subj]);
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${o.ca}.pem`,
-      '-CAkey',
-      `${o.ca}.key`,
-      '-CAcreateserial',
-      '-days',
-      String(o.days),
-      '-extfile',
-      ext,
-      '-out',
-      `${name}.pem`,
-    ]);
-  }
-  return { cert: readFileSync(join(dir, `${name}.pem`)), key: readFileSync(join(dir, key)) };
-}
+const certs = new TestCa();
+const dir = certs.dir;
+const makeCa = (name: string) => certs.makeCa(name);
+const makeLeaf = (name: string, o: Parameters<TestCa['makeLeaf']>[1]) => certs.makeLeaf(name, o);
 
 const servers: (Server | TcpServer)[] = [];
 const sockets = new Set<Socket>();
@@ -63,7 +27,7 @@ afterEach(async () => {
   for (const socket of sockets) socket.destroy();
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
-afterAll(() => execFileSync('rm', ['-rf', dir]));
+afterAll(() => certs.remove());
 
 /** An ingress on 127.0.0.1 serving this certificate for every name: its https:// address. */
 async function serving(pair: { cert: Buffer; key: Buffer }): Promise<string> {

@@ -1,5 +1,4 @@
-// Executors by name: local is built; a name the config allows without an executor (drone) is
-// refused at start with the same message as before the registry.
+// Executors by name: local, and drone built from runner.drone (its token needed at start).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +11,12 @@ import { systemClock } from '../../../src/model/clock.js';
 import type { RunEventLine } from '../../../src/model/run-events.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 
-function configWith(executor: string) {
+function configWith(executor: string, runnerMore = '') {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-exec-'));
   mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
   const yaml =
     'swarm: {server: default, domain: ci.test, abraDir: ./abra}\n' +
-    `runner: {executor: ${executor}}\nstore: ./store\n`;
+    `runner: {executor: ${executor}${runnerMore}}\nstore: ./store\n`;
   writeFileSync(join(dir, 'cc-ci.yml'), yaml);
   const secrets = new SecretRegistry();
   const config = loadConfig({ path: join(dir, 'cc-ci.yml'), secrets });
@@ -31,13 +30,15 @@ describe('executor registry', () => {
     expect(typeof executor.reattach).toBe('function');
   });
 
-  it('refuses drone until it is built', () => {
-    expect(() => createExecutor(configWith('drone'))).toThrowError(
-      expect.objectContaining({
-        code: 'CONFIG_INVALID',
-        message: 'runner.executor: only "local" is built so far',
-      }),
+  it('builds the drone executor from runner.drone; without its token it says which key to set', () => {
+    const drone = ', drone: {url: "https://drone.example.org", repo: ops/cc-ci-runner}';
+    expect(() => createExecutor(configWith('drone', drone))).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('runner.drone.tokenFile') }),
     );
+    const withToken = configWith('drone', drone);
+    const config = { ...withToken.config, secrets: { ...withToken.config.secrets, droneToken: 'drone-token-123' } };
+    const executor = createExecutor({ ...withToken, config });
+    expect(typeof executor.start).toBe('function');
   });
 });
 

@@ -99,11 +99,20 @@ describe('cc-ci host reconcile', { timeout: 90_000 }, () => {
     expect(existsSync(join(dir, 'units', 'cc-ci-janitor.timer'))).toBe(true);
   });
 
-  it('refuses --role runner and control with exit 2: only all is built', async () => {
-    const runner = await ccci(['host', 'reconcile', '--role', 'runner', '--config', config]);
-    expect(runner).toMatchObject({ code: 2, stderr: expect.stringContaining('--role runner: a host with only the') });
-    const control = await inProcess({ role: 'control' });
-    expect(control.code).toBe(2);
+  it('--role runner needs host.droneRunner (exit 2); --role control sets up only the store and the units', async () => {
+    const runner = await inProcess({ role: 'runner' });
+    expect(runner).toMatchObject({ code: 2, stderr: expect.stringContaining('configure host.droneRunner') });
+    const controlUnits = join(dir, 'control-units');
+    const control = await inProcess({ role: 'control', unitsDir: controlUnits });
+    expect(control.stdout).toMatch(/\(profile debian, role control\)/);
+    expect(control.stdout).toMatch(/host reconcile: 2 steps, 1 ok, 1 changed, 0 failed\n$/);
+    expect(existsSync(join(controlUnits, 'cc-ci.service'))).toBe(true);
+    expect(existsSync(join(controlUnits, 'cc-ci-janitor.timer'))).toBe(false);
+    const unknown = await inProcess({ role: 'worker' });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--role: expected all, runner or control'),
+    });
   });
 
   it('refuses an unknown profile and a missing config with exit 2', async () => {

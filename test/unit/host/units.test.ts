@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderUnits, unitNames, type UnitInput } from '../../../src/host/units.js';
+import { enabledUnits, renderUnits, unitNames, type UnitInput } from '../../../src/host/units.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccci-units-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,8 +15,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Real files, since verify checks that ExecStart's program exists and LoadCredential's path is a path.
 const cli = join(dir, 'cli.js');
 const token = join(dir, 'forge token');
+const droneBinary = join(dir, 'drone-runner-exec');
 writeFileSync(cli, '');
 writeFileSync(token, 'x');
+writeFileSync(droneBinary, '');
+const droneRunner = {
+  binary: droneBinary,
+  rpcUrl: 'https://drone.example.org:8443',
+  rpcSecretFile: token,
+  capacity: 3,
+  name: 'runner-1',
+};
 
 const input: UnitInput = {
   node: process.execPath,
@@ -37,7 +46,38 @@ describe('renderUnits', () => {
   const units = renderUnits(input);
 
   it('renders the server, the janitor and the prune, each timer with its service', () => {
-    expect(units.map((u) => u.name)).toEqual([...unitNames]);
+    expect(units.map((u) => u.name)).toEqual(unitNames.filter((n) => n !== 'drone-runner-exec.service'));
+  });
+
+  it('a runner host: janitor, prune and the Drone exec runner, no serve; control: serve and prune', () => {
+    expect(renderUnits({ ...input, role: 'runner', droneRunner }).map((u) => u.name)).toEqual([
+      'cc-ci-janitor.service',
+      'cc-ci-janitor.timer',
+      'cc-ci-prune.service',
+      'cc-ci-prune.timer',
+      'drone-runner-exec.service',
+    ]);
+    expect(enabledUnits('runner')).toEqual(['cc-ci-janitor.timer', 'cc-ci-prune.timer', 'drone-runner-exec.service']);
+    expect(renderUnits({ ...input, role: 'control' }).map((u) => u.name)).toEqual([
+      'cc-ci.service',
+      'cc-ci-prune.service',
+      'cc-ci-prune.timer',
+    ]);
+    expect(enabledUnits('control')).toEqual(['cc-ci.service', 'cc-ci-prune.timer']);
+    expect(() => renderUnits({ ...input, role: 'runner' })).toThrow(/host.droneRunner is needed/);
+  });
+
+  it("the exec runner: Drone's address, capacity, name, this config for the steps, the secret a credential", () => {
+    const s = unit(renderUnits({ ...input, role: 'runner', droneRunner }), 'drone-runner-exec.service');
+    expect(s).toMatch(/^Environment=DRONE_RPC_PROTO=https$/m);
+    expect(s).toMatch(/^Environment=DRONE_RPC_HOST=drone.example.org:8443$/m);
+    expect(s).toMatch(/^Environment=DRONE_RUNNER_CAPACITY=3$/m);
+    expect(s).toMatch(/^Environment=DRONE_RUNNER_NAME=runner-1$/m);
+    expect(s).toMatch(/^Environment=DRONE_RUNNER_ENVIRON=CCCI_CONFIG:\/etc\/cc-ci\/cc-ci.yml$/m);
+    expect(s).toContain(`LoadCredential=drone_rpc_secret:${token}`);
+    // The secret is read when the runner starts, never written into the unit.
+    expect(s).toContain(`exec "$$0"' ${droneBinary}`);
+    expect(s).not.toMatch(/DRONE_RPC_SECRET=[^"]/);
   });
 
   it('cc-ci.service: serve, KillMode=mixed, a stop time above the teardown budget, restart on failure', () => {
@@ -81,7 +121,7 @@ describe('renderUnits', () => {
     const out = join(dir, 'units');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(out, { recursive: true });
-    const files = renderUnits({ ...input, user: 'root' }).map((u) => {
+    const files = renderUnits({ ...input, user: 'root', droneRunner }).map((u) => {
       writeFileSync(join(out, u.name), u.text);
       return join(out, u.name);
     });

@@ -40,6 +40,12 @@ describe('blame', () => {
       code: 'DOCKER_FAILED',
       message: 'socket',
     });
+    // Drone not answering, or refusing, is never the recipe's.
+    for (const code of ['DRONE_UNREACHABLE', 'DRONE_REFUSED'] as const)
+      expect(blame(new CcciError(code, 'the Drone server at https://drone.example.org'))).toMatchObject({
+        status: 'error',
+        code,
+      });
     expect(blame(new TypeError('x is undefined'))).toEqual({
       status: 'error',
       code: 'INTERNAL',

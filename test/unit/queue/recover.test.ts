@@ -33,6 +33,7 @@ function setup() {
   const store = new RunStore(join(storeDir, 'cc-ci.db'));
   const executor = new FakeExecutor(storeDir);
   const reaped: string[][] = [];
+  const adopted: string[] = [];
   const running = (id: string, stage?: string) => {
     store.insertRun(id, req);
     store.markRunning(id, 4242);
@@ -47,8 +48,11 @@ function setup() {
       reapOrphans: async (d) => {
         reaped.push(d);
       },
+      adopt: (run) => {
+        adopted.push(run.id);
+      },
     });
-  return { store, executor, reaped, running, recover };
+  return { store, executor, reaped, adopted, running, recover };
 }
 
 describe('recoverRuns', () => {
@@ -95,5 +99,18 @@ describe('recoverRuns', () => {
     expect(store.getRun('stubborn')?.error?.message).toBe(
       'the server stopped during upgrade; it did not stop in time and was killed',
     );
+  });
+
+  it('follows again a run that goes on without the server (a remote build) instead of stopping it', async () => {
+    const { store, executor, adopted, running, recover } = setup();
+    running('remote', 'install');
+    running('local', 'install');
+    executor.survivors.set('remote', { alive: true, detached: true, events: [claim('cust-cccccc.ci.test')] });
+    executor.survivors.set('local', { alive: true, events: [] });
+    expect(await recover()).toEqual(['local']);
+    expect(adopted).toEqual(['remote']);
+    expect(executor.reattached.get('remote')!.signals).toEqual([]);
+    expect(store.getRun('remote')?.state).toBe('running');
+    expect(store.getRun('local')?.state).toBe('interrupted');
   });
 });

@@ -13,7 +13,7 @@ import { Scheduler, stateOfResults } from '../../../src/queue/scheduler.js';
 import { RunStore } from '../../../src/queue/store.js';
 import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeExecutor } from '../../support/fake-executor.js';
+import { FakeExecution, FakeExecutor } from '../../support/fake-executor.js';
 
 function setup(opts: { capacity?: number; budgetMs?: number; clock?: FakeClock; logFile?: string } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cc-ci-sched-'));
@@ -215,6 +215,43 @@ describe('scheduler', () => {
     });
   });
 
+  it('an execution that ends without results but says why (a lost remote build) ends errored so', async () => {
+    const { store, scheduler, children } = setup({ capacity: 1 });
+    const run = scheduler.enqueue(req('custom-html'));
+    children[0]!.vanish({ code: 'DRONE_BUILD_LOST', message: 'Drone build 7 on runner-a ended error' });
+    await until('the run to end', () => store.getRun(run.id)?.state === 'errored');
+    expect(store.getRun(run.id)?.error).toEqual({
+      code: 'DRONE_BUILD_LOST',
+      message: 'Drone build 7 on runner-a ended error',
+    });
+  });
+
+  it('a stop of the server lets go of a run that goes on without it (a remote build): it stays running', async () => {
+    const { store, scheduler, children } = setup({ capacity: 2 });
+    const remote = scheduler.enqueue(req('custom-html'));
+    const local = scheduler.enqueue(req('pg-app'));
+    let detached = 0;
+    children[0]!.detached = { detach: () => void detached++ };
+    await scheduler.shutdown('SIGTERM');
+    expect(detached).toBe(1);
+    expect(children[0]!.signals).toEqual([]);
+    expect(store.getRun(remote.id)?.state).toBe('running');
+    expect(store.getRun(local.id)?.state).toBe('interrupted');
+  });
+
+  it('adopts a run found going after a restart: it takes a place and ends with its results', async () => {
+    const { store, scheduler, children, config } = setup({ capacity: 1 });
+    store.insertRun('remote', req('custom-html'));
+    store.markRunning('remote', undefined);
+    const execution = new FakeExecution(store.getRun('remote')!, config.store);
+    scheduler.adopt(store.getRun('remote')!, execution);
+    scheduler.enqueue(req('pg-app'));
+    expect(children).toHaveLength(0);
+    execution.finish('pass');
+    await until('the queued run to start', () => children.length === 1);
+    expect(store.getRun('remote')).toMatchObject({ state: 'passed', verdict: 'pass' });
+  });
+
   it('stops a run that outlives runTimeout and the teardown budget (the backstop), on the clock given', async () => {
     const clock = new FakeClock('2026-03-01T12:00:00Z');
     const { store, scheduler, children } = setup({ capacity: 1, budgetMs: 1_000, clock });
@@ -322,7 +359,14 @@ describe('scheduler: drain (serve --drain, an upgrade without losing a run)', ()
     const executor = new FakeExecutor(config.store);
     const log = createLogger({ secrets: new SecretRegistry(), console: false }).log;
     const teardownBudgetMs = 5_000;
-    await recoverRuns({ store: again, executor, log, teardownBudgetMs, reapOrphans: async () => undefined });
+    await recoverRuns({
+      store: again,
+      executor,
+      log,
+      teardownBudgetMs,
+      reapOrphans: async () => undefined,
+      adopt: () => undefined,
+    });
     const next = new Scheduler({ store: again, executor, config, log, reap: async () => undefined, teardownBudgetMs });
     next.pump();
     expect(executor.started.map((e) => e.run.id)).toEqual([queued.id]);

@@ -666,6 +666,11 @@ describe('/metrics and /healthz', () => {
     });
     h.metrics.reaped(3);
     h.metrics.reaped(0);
+    h.runs.where = [
+      { executor: 'drone', host: 'runner-a' },
+      { executor: 'drone', host: 'runner-b' },
+      { executor: 'drone', host: 'runner-a' },
+    ];
 
     const res = await h.app.inject('/metrics');
     expect(res.statusCode).toBe(200);
@@ -678,6 +683,8 @@ describe('/metrics and /healthz', () => {
     expect(text).toContain('ccci_runs{state="interrupted"} 0');
     expect(text).toMatch(/^ccci_queue_depth 2$/m);
     expect(text).toMatch(/^ccci_runs_running 1$/m);
+    expect(text).toContain('ccci_runs_running_by_host{executor="drone",host="runner-a"} 2');
+    expect(text).toContain('ccci_runs_running_by_host{executor="drone",host="runner-b"} 1');
     expect(text).toContain('ccci_run_duration_seconds_count{verdict="pass"} 1');
     expect(text).toContain('ccci_run_duration_seconds_sum{verdict="pass"} 250');
     expect(text).toContain('ccci_stage_duration_seconds_count{stage="install",status="pass"} 1');

@@ -2,60 +2,21 @@
 // here. The certificate is always checked (swarm.ingressCa is trusted besides Node's CAs), and a
 // health path that redirects to HTTPS never passes: the recipe's fail over HTTPS, the operator's
 // error over plain HTTP.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../../src/stages/checks/health.js';
 import { startIngress, type FakeIngress } from '../../support/fake-ingress.js';
+import { TestCa } from '../../support/test-ca.js';
 
-/** A CA and a certificate for *.ci.test signed by it, made with openssl. */
+/** A CA and a certificate for *.ci.test signed by it. */
 function makeCa(): { ca: string; cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-ca-'));
-  const f = (n: string) => join(dir, n);
-  const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  ssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test CA',
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.pem'),
-  ]);
-  writeFileSync(f('ext'), 'subjectAltName=DNS:*.ci.test\n');
-  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=*.ci.test', '-keyout', f('key.pem'), '-out', f('csr')]);
-  ssl([
-    'x509',
-    '-req',
-    '-days',
-    '2',
-    '-in',
-    f('csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-extfile',
-    f('ext'),
-    '-out',
-    f('cert.pem'),
-  ]);
-  return {
-    ca: readFileSync(f('ca.pem'), 'utf8'),
-    cert: readFileSync(f('cert.pem'), 'utf8'),
-    key: readFileSync(f('key.pem'), 'utf8'),
-  };
+  const certs = new TestCa();
+  const ca = readFileSync(certs.makeCa('test-ca'), 'utf8');
+  const leaf = certs.makeLeaf('ingress', { ca: 'test-ca', dns: ['*.ci.test'], days: 2 });
+  certs.remove();
+  return { ca, cert: leaf.cert.toString(), key: leaf.key.toString() };
 }
 
 let tls: ReturnType<typeof makeCa>;

@@ -1,9 +1,9 @@
-// Follows a child's events file as it grows: new complete lines are parsed and handed over in
+// Follows a run's events file as it grows: new complete lines are parsed and handed over in
 // order; a torn last line waits for its end. Polls (and wakes on fs.watch), because the file
-// may not exist yet when the child starts. The local executor's: other executors get their
-// events some other way.
+// may not exist yet when the run starts. The local child writes the file itself; a remote run's
+// events reach it through serve's ingest route.
 import { closeSync, existsSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
-import type { RunEventLine } from '../../model/run-events.js';
+import type { RunEventLine } from '../model/run-events.js';
 
 export interface EventFollower {
   /** Reads whatever is new now (also used once more after the child exited). */
