@@ -37,6 +37,10 @@ let
     forge_token = cfg.secrets.forgeTokenFile;
     webhook_secret = cfg.secrets.webhookSecretFile;
     admin_token = cfg.secrets.adminTokenFile;
+    alert_webhook_secret = cfg.secrets.alertWebhookSecretFile;
+    alert_operator_secret = cfg.secrets.alertOperatorSecretFile;
+    drone_token = cfg.secrets.droneTokenFile;
+    ingest_secret = cfg.secrets.ingestSecretFile;
     age_identity = cfg.secrets.ageIdentityFile;
   };
   # Only `host reconcile` reads these: the config names them inside its unit's credentials.
@@ -180,6 +184,38 @@ let
       ];
     }
     {
+      option = "alertWebhookSecretFile";
+      setting = [
+        "alerts"
+        "webhook"
+        "secretFile"
+      ];
+    }
+    {
+      option = "alertOperatorSecretFile";
+      setting = [
+        "alerts"
+        "operator"
+        "secretFile"
+      ];
+    }
+    {
+      option = "droneTokenFile";
+      setting = [
+        "runner"
+        "drone"
+        "tokenFile"
+      ];
+    }
+    {
+      option = "ingestSecretFile";
+      setting = [
+        "runner"
+        "drone"
+        "ingestSecretFile"
+      ];
+    }
+    {
       option = "ageIdentityFile";
       setting = [
         "secrets"
@@ -224,6 +260,10 @@ in
       forgeTokenFile = secretOption "forge_token" "the forge bot's API token";
       webhookSecretFile = secretOption "webhook_secret" "the forge webhook's HMAC secret";
       adminTokenFile = secretOption "admin_token" "the dashboard's admin token";
+      alertWebhookSecretFile = secretOption "alert_webhook_secret" "the signing secret of `alerts.webhook`";
+      alertOperatorSecretFile = secretOption "alert_operator_secret" "the signing secret of `alerts.operator`";
+      droneTokenFile = secretOption "drone_token" "the Drone API token (`runner.executor: drone`)";
+      ingestSecretFile = secretOption "ingest_secret" "the secret runner hosts' ingest credentials derive from";
       ageIdentityFile = secretOption "age_identity" "the age identity that decrypts `.age` files the settings name";
       certificateKeyFile = secretOption "ssl_key" "the key of the wildcard certificate (`settings.host.certFile`)";
       resticPasswordFile = secretOption "restic_password" "the password of backup-bot-two's restic repository";

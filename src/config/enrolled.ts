@@ -25,6 +25,26 @@ export function enrolledRepoUrl(
   return `${config.forge.url.replace(/\/$/, '')}/${repo}.git`;
 }
 
+/**
+ * The enrolled repository (owner/name) a run tested, or undefined when it tested another one: the
+ * repository named like the recipe, when the run cloned it from the forge. `enrolled` as in
+ * enrolledRepoUrl (serve's live set).
+ */
+export function enrolledRepoOfRun(
+  config: Config,
+  run: { recipe: string; repo: string },
+  enrolled: readonly string[] = config.forge?.repos ?? [],
+): string | undefined {
+  const repo = enrolled.find((r) => r.split('/')[1] === run.recipe);
+  if (!repo) return undefined;
+  const plain = (url: string) =>
+    url
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')
+      .toLowerCase();
+  return plain(run.repo) === plain(enrolledRepoUrl(config, run.recipe, enrolled)) ? repo : undefined;
+}
+
 /** Every recipe cc-ci knows: the names of the enrolled repositories and the folders of recipesDir, sorted. */
 export function knownRecipes(config: Config, enrolled: readonly string[] = config.forge?.repos ?? []): string[] {
   const names = new Set(enrolled.map((r) => r.split('/')[1] ?? r));

@@ -24,6 +24,10 @@ export interface Secrets {
   forgeToken?: string;
   webhookSecret?: string;
   adminToken?: string;
+  /** Signs the level alerts' POSTs (alerts.webhook). */
+  alertWebhookSecret?: string;
+  /** Signs the operator's alerts (alerts.operator). */
+  alertOperatorSecret?: string;
   /** Drone's API token (runner.drone.tokenFile). */
   droneToken?: string;
   /** The secret each run's ingest credential is derived from (runner.drone.ingestSecretFile). */
@@ -158,6 +162,13 @@ function locateSecrets(c: Parsed, at: (p: string) => string, env: NodeJS.Process
     forgeToken: locateSecret(secretSpecs.forgeToken, c.forge?.tokenFile, at, env),
     webhookSecret: locateSecret(secretSpecs.webhookSecret, c.forge?.webhookSecretFile, at, env),
     adminToken: locateSecret(secretSpecs.adminToken, c.dashboard.adminTokenFile, at, env),
+    // Read only for an alert target that is configured: a secret with nowhere to go is not loaded.
+    alertWebhookSecret: c.alerts.webhook
+      ? locateSecret(secretSpecs.alertWebhookSecret, c.alerts.webhook.secretFile, at, env)
+      : undefined,
+    alertOperatorSecret: c.alerts.operator
+      ? locateSecret(secretSpecs.alertOperatorSecret, c.alerts.operator.secretFile, at, env)
+      : undefined,
     droneToken: locateSecret(secretSpecs.droneToken, c.runner.drone?.tokenFile, at, env),
     // Also without runner.drone: a runner host's config has none, and its Drone step hands the secret over
     // as CCCI_INGEST_SECRET.

@@ -169,6 +169,19 @@ const repoOriginSchema = z.string().refine((s) => {
   }
 }, 'expected an origin like https://git.example.org (no path, no user) or a folder like file:///srv/mirrors/');
 
+// Departure from DESIGN §3.1: where alerts go besides the forge. `webhook`: a JSON POST for each
+// level alert opened, updated or closed (a chat bridge); `operator`: a JSON POST for each run that
+// ended `errored` (cc-ci's or the host's problem). Each is signed with X-CC-CI-Signature when its
+// secretFile (or the systemd credential / environment variable of docs/secrets.md) gives a secret.
+const alertTargetSchema = z.strictObject({
+  url: z.url().refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL'),
+  secretFile: z.string().optional(),
+});
+const alertsSchema = z.strictObject({
+  webhook: alertTargetSchema.optional(),
+  operator: alertTargetSchema.optional(),
+});
+
 const dashboardSchema = z.strictObject({
   listen: z.string().default('127.0.0.1:8080'),
   publicUrl: z.url().default('http://127.0.0.1:8080'),
@@ -280,6 +293,7 @@ export const configSchema = z
     secrets: secretsSchema.optional(),
     host: hostSchema.default(hostSchema.parse({})),
     schedules: z.array(scheduleSchema).default([]),
+    alerts: alertsSchema.default({}),
   })
   .superRefine((c, ctx) => {
     if (c.runner.executor === 'drone' && !c.runner.drone)

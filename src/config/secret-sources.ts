@@ -19,6 +19,16 @@ export const secretSpecs = {
   forgeToken: { key: 'forge.tokenFile', envName: 'CCCI_FORGE_TOKEN', credential: 'forge_token' },
   webhookSecret: { key: 'forge.webhookSecretFile', envName: 'CCCI_WEBHOOK_SECRET', credential: 'webhook_secret' },
   adminToken: { key: 'dashboard.adminTokenFile', envName: 'CCCI_ADMIN_TOKEN', credential: 'admin_token' },
+  alertWebhookSecret: {
+    key: 'alerts.webhook.secretFile',
+    envName: 'CCCI_ALERT_WEBHOOK_SECRET',
+    credential: 'alert_webhook_secret',
+  },
+  alertOperatorSecret: {
+    key: 'alerts.operator.secretFile',
+    envName: 'CCCI_ALERT_OPERATOR_SECRET',
+    credential: 'alert_operator_secret',
+  },
   droneToken: { key: 'runner.drone.tokenFile', envName: 'CCCI_DRONE_TOKEN', credential: 'drone_token' },
   ingestSecret: {
     key: 'runner.drone.ingestSecretFile',

@@ -1,6 +1,6 @@
 // The forge client's vocabulary. Field names are gitea-js 1.23's (generated from Gitea's
 // swagger), re-exported here so the rest of src/ never imports gitea-js itself (lint enforces it).
-import type { Comment, CommitStatus, PullRequest, Repository, User } from 'gitea-js';
+import type { Comment, CommitStatus, Issue, PullRequest, Repository, User } from 'gitea-js';
 
 export type {
   Branch,
@@ -36,6 +36,13 @@ export interface StatusInput {
   context: string;
 }
 
+/** What an issue is changed to (EditIssueOption): only the fields given change. */
+export interface IssueEdit {
+  title?: string;
+  body?: string;
+  state?: 'open' | 'closed';
+}
+
 /** A push to a pull request's head, as the forge's timeline records it (its own clock). */
 export interface PrPush {
   /** When the forge recorded the push (RFC 3339, the forge's time). */
@@ -60,6 +67,12 @@ export interface ForgeClient {
   createComment(repo: RepoName, n: number, body: string): Promise<Comment>;
   editComment(repo: RepoName, id: number, body: string): Promise<Comment>;
   getComment(repo: RepoName, id: number): Promise<Comment>;
+  /** A new issue (POST /repos/{o}/{r}/issues); the answer's `number` names it. */
+  createIssue(repo: RepoName, issue: { title: string; body: string }): Promise<Issue>;
+  /** Changes an issue's title, body or state (PATCH /repos/{o}/{r}/issues/{n}). */
+  editIssue(repo: RepoName, n: number, edit: IssueEdit): Promise<Issue>;
+  /** One issue or PR (`state` tells whether someone closed it). */
+  getIssue(repo: RepoName, n: number): Promise<Issue>;
   /**
    * Whether `user` is a member of `org`. 'unknown' when the forge would not say because the bot
    * itself is not a member (Gitea answers 303 to the public-members list then).

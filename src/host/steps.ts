@@ -572,6 +572,8 @@ function credentialsOf(d: HostDesired): Array<{ name: string; file: string }> {
     ['forge_token', c.forge?.tokenFile],
     ['webhook_secret', c.forge?.webhookSecretFile],
     ['admin_token', c.dashboard.adminTokenFile],
+    ['alert_webhook_secret', c.alerts.webhook?.secretFile],
+    ['alert_operator_secret', c.alerts.operator?.secretFile],
   ];
   const at = (f: string) => (f.startsWith('/') ? f : join(dirname(c.path), f));
   return named.filter((n): n is [string, string] => !!n[1]).map(([name, file]) => ({ name, file: at(file) }));

@@ -31,6 +31,14 @@ export function isTerminal(run: Pick<RunRecord, 'state'>): boolean {
   return terminalStates.includes(run.state);
 }
 
+/**
+ * A default-branch run: a finished run of a branch (no PR) with a verdict. The badge, the history
+ * and the level alerts all follow these (the store's badge_run).
+ */
+export function isDefaultBranchRun(run: Pick<RunRecord, 'pr' | 'verdict'>): boolean {
+  return run.pr === undefined && run.verdict !== undefined;
+}
+
 /** Queued runs (oldest first) in the order they start: sweep runs after all others. */
 export function inQueueOrder<T extends Pick<RunRecord, 'trigger'>>(queued: readonly T[]): T[] {
   return [...queued.filter((r) => r.trigger.kind !== 'sweep'), ...queued.filter((r) => r.trigger.kind === 'sweep')];

@@ -104,6 +104,31 @@ const migrations: string[] = [
      total INTEGER NOT NULL
    );
    CREATE INDEX sweeps_by_start ON sweeps (started_at DESC);`,
+  // Level-change alerts: the issue open on a recipe's repository, with where the recipe stood
+  // before it dropped (and the "back" comment once posted, before the close); the default-branch
+  // runs whose alert is still to be decided or sent, in the order they ended; and the commit
+  // status last set for a default-branch run (its final one, once set, ends the run's reporting).
+  `CREATE TABLE level_alerts (
+     recipe TEXT PRIMARY KEY,
+     repo TEXT NOT NULL,
+     issue INTEGER NOT NULL,
+     baseline_verdict TEXT NOT NULL,
+     baseline_level INTEGER,
+     run_id TEXT NOT NULL,
+     back_comment INTEGER,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE level_alert_work (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL UNIQUE REFERENCES runs (id),
+     recipe TEXT NOT NULL
+   );
+   CREATE TABLE branch_statuses (
+     run_id TEXT PRIMARY KEY REFERENCES runs (id),
+     repo TEXT NOT NULL,
+     sent TEXT NOT NULL,
+     final INTEGER NOT NULL DEFAULT 0
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -8,7 +8,13 @@ import { dirname } from 'node:path';
 import { CcciError, errorMessage, type ErrorInfo } from '../model/errors.js';
 import { stageNames, type NaBy, type StageResult, type Verdict } from '../model/stage.js';
 import { migrate } from './migrations.js';
-import type { RunRecord, TriggeredRequest, RunState, StageRow } from '../model/run.js';
+import {
+  isDefaultBranchRun,
+  type RunRecord,
+  type TriggeredRequest,
+  type RunState,
+  type StageRow,
+} from '../model/run.js';
 import type { RetentionRow } from '../model/retention.js';
 import { HISTORY_MAX_POINTS, type HistoryPoint } from '../model/history.js';
 
@@ -49,6 +55,27 @@ export interface ForgeReply {
   bodyHash?: string;
   /** The final commit status, once set: the reply is done. */
   finalStatus?: string;
+}
+
+/** Where a recipe stood after a run (the level-alert rule's words). */
+export interface StandingRow {
+  verdict: Verdict;
+  level?: number;
+}
+
+/** The level-change alert open on a recipe's repository. */
+export interface LevelAlertRow {
+  recipe: string;
+  /** The forge repository, owner/name. */
+  repo: string;
+  /** The issue's number on that repository. */
+  issue: number;
+  /** Where the recipe stood before it dropped: the alert closes once it is back there. */
+  baseline: StandingRow;
+  /** The run that last opened or updated it. */
+  runId: string;
+  /** The "back" comment, once posted (the close is then all that is left). */
+  backComment?: number;
 }
 
 /** A sweep and how far its runs are. */
@@ -369,7 +396,7 @@ export class RunStore {
       if (changed) {
         const run = this.getRun(id);
         // The badge follows the latest finished run that tested a branch, not a PR.
-        if (run && run.pr === undefined && run.verdict)
+        if (run && isDefaultBranchRun(run))
           this.sql('UPDATE recipes SET badge_run = ? WHERE name = ?').run(id, run.recipe);
       }
       return changed;
@@ -562,6 +589,115 @@ export class RunStore {
       bodyHash: reply.bodyHash ?? null,
       finalStatus: reply.finalStatus ?? null,
     });
+  }
+
+  /**
+   * The badge run (no PR, a verdict: finishRun's rule) of the recipe that ended last before run
+   * `id` and was not an `error`: the standing a new default-branch run is compared with.
+   */
+  previousStanding(id: string): StandingRow | undefined {
+    const row = this.sql(
+      `SELECT p.verdict, p.level FROM runs r JOIN runs p ON p.recipe = r.recipe AND p.pr IS NULL
+        AND p.verdict IS NOT NULL AND p.verdict != 'error' AND p.id != r.id
+        AND (p.finished_at < r.finished_at OR (p.finished_at = r.finished_at AND p.id < r.id))
+      WHERE r.id = ? ORDER BY p.finished_at DESC, p.id DESC LIMIT 1`,
+    ).get(id) as { verdict: Verdict; level: number | null } | undefined;
+    return row && { verdict: row.verdict, level: row.level ?? undefined };
+  }
+
+  levelAlert(recipe: string): LevelAlertRow | undefined {
+    const row = this.sql('SELECT * FROM level_alerts WHERE recipe = ?').get(recipe) as
+      | {
+          recipe: string;
+          repo: string;
+          issue: number;
+          baseline_verdict: Verdict;
+          baseline_level: number | null;
+          run_id: string;
+          back_comment: number | null;
+        }
+      | undefined;
+    return (
+      row && {
+        recipe: row.recipe,
+        repo: row.repo,
+        issue: row.issue,
+        baseline: { verdict: row.baseline_verdict, level: row.baseline_level ?? undefined },
+        runId: row.run_id,
+        backComment: row.back_comment ?? undefined,
+      }
+    );
+  }
+
+  saveLevelAlert(alert: LevelAlertRow, now = new Date()): void {
+    this.sql(
+      `INSERT INTO level_alerts
+        (recipe, repo, issue, baseline_verdict, baseline_level, run_id, back_comment, updated_at)
+      VALUES (@recipe, @repo, @issue, @verdict, @level, @runId, @backComment, @updatedAt)
+      ON CONFLICT(recipe) DO UPDATE SET repo = excluded.repo, issue = excluded.issue,
+        baseline_verdict = excluded.baseline_verdict, baseline_level = excluded.baseline_level,
+        run_id = excluded.run_id, back_comment = excluded.back_comment, updated_at = excluded.updated_at`,
+    ).run({
+      recipe: alert.recipe,
+      repo: alert.repo,
+      issue: alert.issue,
+      verdict: alert.baseline.verdict,
+      level: alert.baseline.level ?? null,
+      runId: alert.runId,
+      backComment: alert.backComment ?? null,
+      updatedAt: now.toISOString(),
+    });
+  }
+
+  forgetLevelAlert(recipe: string): void {
+    this.sql('DELETE FROM level_alerts WHERE recipe = ?').run(recipe);
+  }
+
+  /** Notes a default-branch run whose alert is to be decided (once; a second call changes nothing). */
+  queueAlertWork(runId: string, recipe: string): void {
+    this.sql('INSERT OR IGNORE INTO level_alert_work (run_id, recipe) VALUES (?, ?)').run(runId, recipe);
+  }
+
+  /** The runs whose alert is still to be decided or sent, in the order they were noted. */
+  alertWork(recipe?: string): Array<{ runId: string; recipe: string }> {
+    const rows = (
+      recipe === undefined
+        ? this.sql('SELECT run_id, recipe FROM level_alert_work ORDER BY seq').all()
+        : this.sql('SELECT run_id, recipe FROM level_alert_work WHERE recipe = ? ORDER BY seq').all(recipe)
+    ) as Array<{ run_id: string; recipe: string }>;
+    return rows.map((r) => ({ runId: r.run_id, recipe: r.recipe }));
+  }
+
+  alertWorkDone(runId: string): void {
+    this.sql('DELETE FROM level_alert_work WHERE run_id = ?').run(runId);
+  }
+
+  /** The commit status last set for a default-branch run (state, description, commit), and whether it was final. */
+  branchStatus(runId: string): { repo: string; sent: string; final: boolean } | undefined {
+    const row = this.sql('SELECT repo, sent, final FROM branch_statuses WHERE run_id = ?').get(runId) as
+      { repo: string; sent: string; final: number } | undefined;
+    return row && { repo: row.repo, sent: row.sent, final: row.final === 1 };
+  }
+
+  saveBranchStatus(runId: string, s: { repo: string; sent: string; final: boolean }): void {
+    this.sql(
+      `INSERT INTO branch_statuses (run_id, repo, sent, final) VALUES (?, ?, ?, ?)
+      ON CONFLICT(run_id) DO UPDATE SET repo = excluded.repo, sent = excluded.sent, final = excluded.final`,
+    ).run(runId, s.repo, s.sent, s.final ? 1 : 0);
+  }
+
+  /** Default-branch runs whose final commit status is not set yet. */
+  unfinishedBranchStatuses(): string[] {
+    return (this.sql('SELECT run_id FROM branch_statuses WHERE final = 0').all() as Array<{ run_id: string }>).map(
+      (r) => r.run_id,
+    );
+  }
+
+  /** Errored runs by error code, for /metrics. */
+  erroredByCode(): Array<{ code: string; count: number }> {
+    return this.sql(
+      `SELECT COALESCE(error_code, 'UNKNOWN') AS code, COUNT(*) AS count FROM runs WHERE state = 'errored' GROUP BY 1`,
+    ).all() as Array<{ code: string; count: number }>;
   }
 
   /** For benchmarks and imports: many runs in one transaction. */

@@ -8,6 +8,7 @@ import type { RunControl } from '../queue/run-control.js';
 import { runStates, type RunState } from '../model/run.js';
 import type { RunStore } from '../queue/store.js';
 import type { DiskUse, VolumeUse } from './disk-use.js';
+import type { AlertPosts } from '../schedule/alert-posts.js';
 import type { Metrics, ServerDeps } from './server-deps.js';
 
 // Runs take minutes (a quick run under one, a full one with parallel apps 5–15); stages seconds to minutes.
@@ -19,6 +20,8 @@ export function createMetrics(opts: {
   runs: RunControl;
   disk?: DiskUse;
   minFreeBytes?: number;
+  /** The alerts' POSTs (config alerts:), when serve sends them. */
+  alerts?: Pick<AlertPosts, 'sentAndFailed'>;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -73,6 +76,33 @@ export function createMetrics(opts: {
       for (const where of opts.runs.runningWhere?.() ?? []) this.inc(where);
     },
   });
+  // Read from the store on each scrape, so it survives a restart and counts what really ended so.
+  new Counter({
+    name: 'ccci_runs_errored_total',
+    help: "Runs that ended errored (cc-ci's or the host's problem), by error code.",
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { code, count } of opts.store.erroredByCode()) this.inc({ code }, count);
+    },
+  });
+  const alerts = opts.alerts;
+  if (alerts) {
+    const alertCounter = (name: string, help: string, pick: 'sent' | 'failed') =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['target'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [target, n] of Object.entries(alerts.sentAndFailed()[pick])) this.inc({ target }, n);
+        },
+      });
+    alertCounter('ccci_alerts_sent_total', 'Alert POSTs the target took (alerts.webhook, alerts.operator).', 'sent');
+    alertCounter('ccci_alerts_failed_total', 'Alert POSTs that failed after their tries, by target.', 'failed');
+  }
   if (opts.disk) diskGauges(registry, opts.disk, opts.minFreeBytes);
   const runDuration = new Histogram({
     name: 'ccci_run_duration_seconds',

@@ -31,6 +31,9 @@ import { OrgDiscovery } from '../trigger/org-discovery.js';
 import { Poller, type RepoPollHealth } from '../trigger/poller.js';
 import { PushRuns } from '../schedule/push-runs.js';
 import { Sweeper } from '../schedule/sweeps.js';
+import { AlertPosts } from '../schedule/alert-posts.js';
+import { BranchStatuses } from '../schedule/branch-statuses.js';
+import { LevelAlerts } from '../schedule/level-alerts.js';
 import { buildServer } from './app.js';
 import type { DiskUse } from './disk-use.js';
 import { createMetrics } from './metrics.js';
@@ -90,14 +93,16 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   };
   const teardownBudgetMs = config.runner.teardownBudget;
   const scheduler = new Scheduler({ store, config, log, executor, clock, reap, teardownBudgetMs });
+  const alertPosts = new AlertPosts({ config, runs: scheduler, log });
   const metrics = createMetrics({
     store,
     runs: scheduler,
     disk: ports.disk,
     minFreeBytes: config.dashboard.minFreeSpace,
+    alerts: config.alerts.webhook || config.alerts.operator ? alertPosts : undefined,
   });
   const enrolment = new Enrolment(config.forge?.repos ?? [], config.forge?.repoOrgs ?? []);
-  const trigger = forgeTrigger(ports, scheduler, enrolment);
+  const trigger = forgeTrigger(ports, scheduler, alertPosts, enrolment);
   const app = await buildServer({
     config,
     store,
@@ -134,6 +139,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     log.warn({ runs: recovered }, `${recovered.length} runs were interrupted by the last stop of the server`);
   scheduler.pump();
   trigger?.bridge.resume();
+  trigger?.statuses.resume();
+  trigger?.levelAlerts.resume();
   trigger?.poller.start();
   let stopping: Promise<void> | undefined;
   // The sweeps start once the orgs' recipes are known, so a sweep missed while down runs them too.
@@ -156,6 +163,10 @@ export async function serve(ports: ServePorts): Promise<Serving> {
       await scheduler.shutdown(reason);
       await trigger?.bridge.settled();
       trigger?.bridge.close();
+      await Promise.all([trigger?.statuses.settled(), trigger?.levelAlerts.settled(), alertPosts.settled()]);
+      trigger?.statuses.close();
+      trigger?.levelAlerts.close();
+      alertPosts.close();
       store.close();
       resolveStopped();
     })();
@@ -187,14 +198,26 @@ export async function serve(ports: ServePorts): Promise<Serving> {
 }
 
 /**
- * The forge loop (poller, bridge), default-branch runs on push (forge.pushRuns) and the scheduled
- * sweeps, when a forge and its token are configured.
+ * The forge loop (poller, bridge), default-branch runs on push (forge.pushRuns), the scheduled
+ * sweeps, and the default-branch runs' commit statuses and level alerts, when a forge and its
+ * token are configured.
  */
 function forgeTrigger(
   ports: ServePorts,
   runs: Scheduler,
+  alertPosts: AlertPosts,
   enrolment: Enrolment,
-): { bridge: ForgeBridge; poller: Poller; pushes?: PushRuns; sweeper?: Sweeper; discovery?: OrgDiscovery } | undefined {
+):
+  | {
+      bridge: ForgeBridge;
+      poller: Poller;
+      pushes?: PushRuns;
+      sweeper?: Sweeper;
+      statuses: BranchStatuses;
+      levelAlerts: LevelAlerts;
+      discovery: OrgDiscovery;
+    }
+  | undefined {
   const { config, store, log, forge, clock } = ports;
   if (!config.forge) return undefined;
   if (!forge) {
@@ -205,6 +228,17 @@ function forgeTrigger(
     return undefined;
   }
   const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log, enrolled: enrolment });
+  const statuses = new BranchStatuses({ config, store, runs, forge: forge.client, log, clock, enrolled: enrolment });
+  const levelAlerts = new LevelAlerts({
+    config,
+    store,
+    runs,
+    forge: forge.client,
+    log,
+    clock,
+    notify: (event) => alertPosts.levelAlert(event),
+    enrolled: enrolment,
+  });
   const pushes = config.forge.pushRuns ? new PushRuns({ store, runs, forge: forge.client, log }) : undefined;
   const sweeper =
     config.schedules.length > 0
@@ -245,7 +279,7 @@ function forgeTrigger(
       `of ${config.forge.url}` +
       (sweeper ? `; ${config.schedules.length} sweep schedules` : ''),
   );
-  return { bridge, poller, pushes, sweeper, discovery };
+  return { bridge, poller, pushes, sweeper, statuses, levelAlerts, discovery };
 }
 
 function splitListen(listen: string): [string, number] {

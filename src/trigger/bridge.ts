@@ -11,10 +11,12 @@ import { CcciError, errorMessage } from '../model/errors.js';
 import type { PrComment } from '../forge/forge.js';
 import type { ForgeClient, PrPush } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
-import { systemClock, type Clock, type Timer } from '../model/clock.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
-import { renderComment, statusFor } from '../report/pr-comment.js';
+import { runStatus } from '../report/commit-status.js';
+import { renderComment } from '../report/pr-comment.js';
+import { RetryLater } from '../forge/retry-later.js';
 import { validateRecipeName, validateSha } from '../validate/input.js';
 import { describeCommand, parseTrigger, usageText } from './grammar.js';
 import { movedReply } from './moved-reply.js';
@@ -47,16 +49,13 @@ export interface BridgeDeps {
   clock?: Clock;
 }
 
-/** How often a finished run's reply and final status are tried again before serve's next start. */
-const FINAL_RETRIES = 5;
-
-export const STATUS_CONTEXT = 'cc-ci';
+export { STATUS_CONTEXT } from '../report/commit-status.js';
 
 export class ForgeBridge {
   /** One update at a time per run, in order. */
   private readonly updating = new Map<string, Promise<void>>();
-  /** Finished runs whose reply or final status failed: how often tried again, and the next try. */
-  private readonly finalTries = new Map<string, { tries: number; timer: Timer }>();
+  /** Finished runs whose reply or final status failed, tried again on their own. */
+  private readonly finalTries: RetryLater;
   private readonly clock: Clock;
   private readonly publicUrl: string;
   private readonly stopListening: () => void;
@@ -66,6 +65,7 @@ export class ForgeBridge {
     this.publicUrl = deps.config.dashboard.publicUrl.replace(/\/$/, '');
     this.bot = deps.bot;
     this.clock = deps.clock ?? systemClock;
+    this.finalTries = new RetryLater({ clock: this.clock, firstMs: deps.finalRetryMs });
     this.stopListening = deps.runs.onChange(({ run, event }) => {
       // Log lines and app events change nothing on the PR.
       if (event && !['stage-started', 'run-finished'].includes(event.type)) return;
@@ -78,8 +78,7 @@ export class ForgeBridge {
 
   close(): void {
     this.stopListening();
-    for (const { timer } of this.finalTries.values()) timer.cancel();
-    this.finalTries.clear();
+    this.finalTries.close();
   }
 
   /** Resolves when every pending update of the PR comments is done (tests, shutdown). */
@@ -199,17 +198,7 @@ export class ForgeBridge {
   private retryLater(runId: string): string {
     const run = this.deps.store.getRun(runId);
     if (!run || !isTerminal(run)) return "it is tried again at the run's next change";
-    const earlier = this.finalTries.get(runId);
-    earlier?.timer.cancel();
-    const tries = (earlier?.tries ?? 0) + 1;
-    if (tries > FINAL_RETRIES) {
-      this.finalTries.delete(runId);
-      return `gave up after ${FINAL_RETRIES} more tries; it is tried again when serve next starts`;
-    }
-    const delay = (this.deps.finalRetryMs ?? 30_000) * 2 ** (tries - 1);
-    const timer = this.clock.after(delay, () => this.update(runId));
-    this.finalTries.set(runId, { tries, timer });
-    return `it is tried again in ${Math.round(delay / 1000)} s (try ${tries} of ${FINAL_RETRIES})`;
+    return this.finalTries.schedule(runId, () => this.update(runId));
   }
 
   /**
@@ -229,9 +218,7 @@ export class ForgeBridge {
     const previous = this.updating.get(runId) ?? Promise.resolve();
     const next = previous
       .then(() => this.sync(runId))
-      .then(() => {
-        this.finalTries.delete(runId);
-      })
+      .then(() => this.finalTries.done(runId))
       .catch((err: unknown) => {
         this.deps.log.warn(
           { runId },
@@ -257,7 +244,7 @@ export class ForgeBridge {
       acceptedSha: reply.acceptedSha,
       keepOff: run.keep && this.deps.config.runner.keepOnFailure === 0,
     });
-    const status = statusFor(run);
+    const status = runStatus(run, this.publicUrl);
     const final = isTerminal(run);
     // The run is pinned to the head seen at acceptance: every status goes on that commit.
     const sha = run.sha ?? reply.acceptedSha;
@@ -275,14 +262,7 @@ export class ForgeBridge {
     // A superseded run leaves the context to the run that replaced it when that one is on the same commit.
     const newer = run.supersededBy ? store.getReply(run.supersededBy) : undefined;
     const skipStatus = run.state === 'superseded' && (!newer || newer.acceptedSha === sha);
-    const targetUrl = `${this.publicUrl}/runs/${run.id}`;
-    if (sha && !skipStatus)
-      await forge.setStatus(reply.repo, sha, {
-        state: status.state,
-        description: status.description,
-        context: STATUS_CONTEXT,
-        targetUrl,
-      });
+    if (sha && !skipStatus) await forge.setStatus(reply.repo, sha, status);
     store.saveReply({ ...reply, replyId, bodyHash, finalStatus: final ? status.state : undefined });
   }
 

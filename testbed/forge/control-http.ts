@@ -133,6 +133,7 @@ const table: [string, string, ControlHandler][] = [
     '/_testbed/repos/:owner/:repo/issues',
     (c, p, b) => [201, c.createIssue({ repo: fullName(p), title: s(b.title), body: s(b.body), author: s(b.author) })],
   ],
+  ['GET', '/_testbed/repos/:owner/:repo/issues', (c, p) => [200, c.issues(fullName(p))]],
   [
     'PATCH',
     '/_testbed/repos/:owner/:repo/issues/:index',

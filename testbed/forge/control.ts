@@ -210,6 +210,19 @@ export class ForgeControl {
     setIssueState(this.core, this.issue(this.repo(fullName), index), state);
   }
 
+  /** The repository's issues (not PRs), oldest first, each with its comments: what a maintainer sees. */
+  issues(fullName: string) {
+    const repo = this.repo(fullName);
+    return this.core.store
+      .issuesOf(repo.id)
+      .filter((i) => !i.pull)
+      .sort((a, b) => a.index - b.index)
+      .map((i) => ({
+        ...toIssue(this.core, repo, i, null),
+        commentBodies: this.core.store.commentsOf(i.id).map((c) => c.body),
+      }));
+  }
+
   async pullRequest(fullName: string, index: number) {
     const repo = this.repo(fullName);
     await syncPullRefs(this.core, repo);

@@ -4,7 +4,10 @@ import type {
   Branch,
   Comment,
   CommitStatus,
+  CreateIssueOption,
   CreateStatusOption,
+  EditIssueOption,
+  Issue,
   PullRequest,
   Repository,
   TimelineComment,
@@ -89,6 +92,25 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
 
     getComment: async (repo, id) =>
       getObject<Comment>(repoPath(repo, 'issues', 'comments', positiveInt('comment id', id))),
+
+    async createIssue(repo, issue) {
+      // Like createComment: a POST retried after a timeout may have been applied the first time.
+      const body: CreateIssueOption = { title: issue.title, body: issue.body };
+      const res = await t.request('POST', repoPath(repo, 'issues'), { body, want: 'object' });
+      return res.body as Issue;
+    },
+
+    // Gitea answers 201 (not 200) to an edit; an empty title is left as it was.
+    async editIssue(repo, n, edit) {
+      const body: EditIssueOption = { title: edit.title, body: edit.body, state: edit.state };
+      const res = await t.request('PATCH', repoPath(repo, 'issues', positiveInt('issue number', n)), {
+        body,
+        want: 'object',
+      });
+      return res.body as Issue;
+    },
+
+    getIssue: async (repo, n) => getObject<Issue>(repoPath(repo, 'issues', positiveInt('issue number', n))),
 
     async isOrgMember(org, user) {
       const res = await t.request('GET', `/orgs/${userName('org', org)}/members/${userName('user', user)}`, {

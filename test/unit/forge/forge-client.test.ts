@@ -300,6 +300,43 @@ describe('commit statuses', () => {
   });
 });
 
+describe('issues', () => {
+  it('creates an issue, edits its title and body, reads it back, and closes it', async () => {
+    const bot = client();
+    const created = await bot.createIssue(REPO, { title: 'cc-ci: custom-html dropped', body: 'first body' });
+    expect(created).toMatchObject({ title: 'cc-ci: custom-html dropped', body: 'first body', state: 'open' });
+    expect(created.user?.login).toBe('cc-ci-bot');
+    const n = created.number!;
+    const edited = await bot.editIssue(REPO, n, { title: 'cc-ci: custom-html dropped again', body: 'second' });
+    expect(edited).toMatchObject({ number: n, title: 'cc-ci: custom-html dropped again', body: 'second' });
+    // Only what is given changes (EditIssueOption).
+    expect(await bot.editIssue(REPO, n, { body: 'third' })).toMatchObject({ title: edited.title, body: 'third' });
+    expect(await bot.editIssue(REPO, n, { state: 'closed' })).toMatchObject({ state: 'closed', body: 'third' });
+    expect((await bot.getIssue(REPO, n)).state).toBe('closed');
+    const calls = apiRequests(`/api/v1/repos/${REPO}/issues`).map((r) => [r.method, r.status]);
+    expect(calls).toEqual([
+      ['POST', 201],
+      ['PATCH', 201],
+      ['PATCH', 201],
+      ['PATCH', 201],
+      ['GET', 200],
+    ]);
+  });
+
+  it('an issue of someone else may be edited only by a writer: an outsider is refused', async () => {
+    const issue = await client().createIssue(REPO, { title: 'by the bot', body: '' });
+    const err = await failure(client('outsider').editIssue(REPO, issue.number!, { state: 'closed' }));
+    expect(err.code).toBe('FORGE_REFUSED');
+    expect((await client().getIssue(REPO, issue.number!)).state).toBe('open');
+  });
+
+  it('a title is required', async () => {
+    const err = await failure(client().createIssue(REPO, { title: '', body: 'no title' }));
+    expect(err.code).toBe('FORGE_REFUSED');
+    expect(err.message).toContain('422');
+  });
+});
+
 describe('retries, timeouts and errors', () => {
   it('retries through a short 500 window and then succeeds, with full-jitter backoff', async () => {
     const delays: number[] = [];

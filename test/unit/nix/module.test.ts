@@ -24,6 +24,10 @@ const serveSecrets = {
   forgeTokenFile: '/run/secrets/forge_token',
   webhookSecretFile: '/run/secrets/webhook_secret',
   adminTokenFile: '/run/secrets/admin_token',
+  alertWebhookSecretFile: '/run/secrets/alert_webhook_secret',
+  alertOperatorSecretFile: '/run/secrets/alert_operator_secret',
+  droneTokenFile: '/run/secrets/drone_token',
+  ingestSecretFile: '/run/secrets/ingest_secret',
   ageIdentityFile: '/run/secrets/age_identity',
 };
 
@@ -91,6 +95,8 @@ describe('services.cc-ci: cc-ci.yml', () => {
       forgeToken: values.forge_token,
       webhookSecret: values.webhook_secret,
       adminToken: values.admin_token,
+      droneToken: values.drone_token,
+      ingestSecret: values.ingest_secret,
     });
   });
 
@@ -101,6 +107,10 @@ describe('services.cc-ci: cc-ci.yml', () => {
       forge_token: serveSecrets.forgeTokenFile,
       webhook_secret: serveSecrets.webhookSecretFile,
       admin_token: serveSecrets.adminTokenFile,
+      alert_webhook_secret: serveSecrets.alertWebhookSecretFile,
+      alert_operator_secret: serveSecrets.alertOperatorSecretFile,
+      drone_token: serveSecrets.droneTokenFile,
+      ingest_secret: serveSecrets.ingestSecretFile,
       age_identity: serveSecrets.ageIdentityFile,
     });
     expect(Object.keys(credentials(unit(r, 'cc-ci'))).sort()).toEqual(names.sort());

@@ -5,6 +5,7 @@ import { branchRoutes } from './branches.js';
 import { commentRoutes } from './comments.js';
 import { contentRoutes } from './contents.js';
 import { hookRoutes } from './hooks.js';
+import { issueRoutes } from './issues.js';
 import { miscRoutes } from './misc.js';
 import { orgRepoRoutes } from './org-repos.js';
 import { orgRoutes } from './orgs.js';
@@ -17,6 +18,7 @@ export const routes: Route[] = [
   ...commentRoutes,
   ...timelineRoutes,
   ...repoRoutes,
+  ...issueRoutes,
   ...branchRoutes,
   ...orgRoutes,
   ...orgRepoRoutes,
