@@ -180,6 +180,20 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { dronePipelineCommand } = await import('./wiring/drone.js');
       setExit(dronePipelineCommand(flags, (text) => process.stdout.write(text)));
     });
+  drone
+    .command('step')
+    .description(
+      [
+        "the Drone pipeline's step on a runner host: runs the run its build's CCCI_* variables name, sends its",
+        "events, log and artifacts to serve as they grow, and exits with the run's exit code once all is delivered",
+      ].join(' '),
+    )
+    .option('--deliver-for <duration>', 'how long to keep trying to deliver after the run ended (default 30m)')
+    .addOption(configOption())
+    .action(async (flags: { config?: string; deliverFor?: string }) => {
+      const { droneStepCommand } = await import('./wiring/drone-step.js');
+      setExit(await droneStepCommand(flags, secrets));
+    });
   program
     .command('demo')
     .description(

@@ -58,7 +58,7 @@ export interface LoadConfigOptions {
   ingressCaMayBeMade?: boolean;
 }
 
-/** The admin token and the webhook secret are guessed against cc-ci itself: they must be long. */
+/** The admin token, the webhook secret and the ingest secret are guessed against cc-ci itself: they must be long. */
 export const MIN_GUESSABLE_SECRET_LENGTH = 24;
 
 /**
@@ -66,7 +66,7 @@ export const MIN_GUESSABLE_SECRET_LENGTH = 24;
  * fine). The forge token is the forge's to judge.
  */
 export function weakSecretProblems(
-  config: Pick<Config, 'secrets' | 'dashboard' | 'forge' | 'secretOrigins'>,
+  config: Pick<Config, 'secrets' | 'dashboard' | 'forge' | 'secretOrigins'> & { runner?: Config['runner'] },
 ): string[] {
   const problems: string[] = [];
   const check = (value: string | undefined, source: string) => {
@@ -81,6 +81,11 @@ export function weakSecretProblems(
   check(
     config.secrets.adminToken,
     origins.adminToken ?? (config.dashboard.adminTokenFile ? 'dashboard.adminTokenFile' : 'CCCI_ADMIN_TOKEN'),
+  );
+  check(
+    config.secrets.ingestSecret,
+    origins.ingestSecret ??
+      (config.runner?.drone?.ingestSecretFile ? 'runner.drone.ingestSecretFile' : 'CCCI_INGEST_SECRET'),
   );
   check(
     config.secrets.webhookSecret,

@@ -30,6 +30,7 @@ export const secretSpecs = {
     credential: 'alert_operator_secret',
   },
   droneToken: { key: 'runner.drone.tokenFile', envName: 'CCCI_DRONE_TOKEN', credential: 'drone_token' },
+  // On a runner host the Drone step hands it over as CCCI_INGEST_SECRET (the Drone secret ccci_ingest_secret).
   ingestSecret: {
     key: 'runner.drone.ingestSecretFile',
     envName: 'CCCI_INGEST_SECRET',

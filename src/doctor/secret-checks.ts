@@ -1,5 +1,5 @@
 // The secrets that can be guessed through cc-ci's own routes (the admin token, the webhook
-// secret) are long enough. Config loading refuses short ones; the doctor loads them anyway and
+// secret, the ingest secret) are long enough. Config loading refuses short ones; the doctor loads them anyway and
 // says which, among its other findings.
 import { MIN_GUESSABLE_SECRET_LENGTH, weakSecretProblems, type Config } from '../config/load-config.js';
 import type { Outcome } from './check.js';
@@ -7,7 +7,11 @@ import type { Outcome } from './check.js';
 export async function checkSecretLengths(config: Pick<Config, 'secrets' | 'dashboard' | 'forge'>): Promise<Outcome> {
   const problems = weakSecretProblems(config);
   if (problems.length === 0) {
-    const set = [config.secrets.adminToken && 'admin token', config.secrets.webhookSecret && 'webhook secret'];
+    const set = [
+      config.secrets.adminToken && 'admin token',
+      config.secrets.webhookSecret && 'webhook secret',
+      config.secrets.ingestSecret && 'ingest secret',
+    ];
     const named = set.filter(Boolean).join(' and ');
     return {
       ok: true,

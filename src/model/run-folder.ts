@@ -39,6 +39,13 @@ export function runFolder(store: string, runId: string): RunFolder {
   };
 }
 
+const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+/** A plain file name in a run's artifacts folder: no folder, no `..`, nothing hidden. */
+export function isArtifactName(name: string): boolean {
+  return ARTIFACT_NAME.test(name) && !name.includes('..');
+}
+
 /** A run id: sortable by time, unique enough for one server (letters, digits and `-`). */
 export function newRunId(now = new Date()): string {
   const stamp = now

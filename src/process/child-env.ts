@@ -1,6 +1,7 @@
 // The environment of every program cc-ci starts, built in one place. Nothing of cc-ci's own
 // environment leaks in (its secrets may be there: CCCI_FORGE_TOKEN, …) except PATH and HOME;
 // each caller adds what its program needs (ABRA_DIR, GIT_*, the CCCI_* of recipe tests).
+import { secretSpecs } from '../config/secret-sources.js';
 
 /** PATH when cc-ci itself has none: Debian's, sbin included (the testbed scripts run as root). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -21,4 +22,15 @@ export function childEnv<E extends Record<string, string | undefined> = Record<n
  */
 export function ccciChildEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...from };
+}
+
+/**
+ * cc-ci's child under a Drone step (`cc-ci drone step`): the step's environment without the
+ * ingest secret, which only the step uses to sign what it sends; the run, and so the recipe's
+ * tests under it, never hold it.
+ */
+export function droneRunChildEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...from };
+  delete env[secretSpecs.ingestSecret.envName];
+  return env;
 }

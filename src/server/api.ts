@@ -21,7 +21,16 @@ import { badgeOf } from './badges.js';
 import type { ServerDeps } from './server-deps.js';
 
 /** The error codes the HTTP server answers with, besides those of src/model/errors.ts. */
-export type HttpErrorCode = 'UNAUTHORIZED' | 'RATE_LIMITED' | 'INPUT_INVALID' | 'NOT_FOUND' | 'RUN_FINISHED';
+export type HttpErrorCode =
+  | 'UNAUTHORIZED'
+  | 'RATE_LIMITED'
+  | 'INPUT_INVALID'
+  | 'NOT_FOUND'
+  | 'RUN_FINISHED'
+  // The ingest routes (ingest.ts): the offset serve holds differs; over a limit; cannot write.
+  | 'OFFSET_HELD'
+  | 'TOO_LARGE'
+  | 'STORE_FAILED';
 
 /** Sends a JSON body through the secret registry (a secret never reaches a client). */
 export function sendJson(

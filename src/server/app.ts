@@ -10,6 +10,7 @@ import { registerBadges } from './badges.js';
 import { registerCard } from './card.js';
 import { registerHealth } from './health.js';
 import { registerHook } from './hook.js';
+import { registerIngest } from './ingest.js';
 import { LiveLogs } from './live-logs.js';
 import { registerLogStream } from './log-stream.js';
 import { registerMetrics } from './metrics.js';
@@ -68,6 +69,7 @@ export async function buildServer(
   registerLogStream(app, full);
   registerPages(app, full);
   registerHook(app, full);
+  registerIngest(app, full);
   registerCard(app, full);
   return app;
 }

@@ -7,10 +7,9 @@ import { constants, createReadStream } from 'node:fs';
 import { lstat, open, realpath } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { isArtifactName } from '../model/run-folder.js';
 import { runFromParam } from './log-stream.js';
 import type { ServerDeps } from './server-deps.js';
-
-const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -19,10 +18,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
   '.log': 'text/plain; charset=utf-8',
 };
-
-export function isArtifactName(name: string): boolean {
-  return ARTIFACT_NAME.test(name) && !name.includes('..');
-}
 
 export function artifactContentType(name: string): string {
   return CONTENT_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';

@@ -9,7 +9,7 @@ import type { Logger } from '../../log/create-logger.js';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { errorMessage } from '../../model/errors.js';
 import type { RunResults } from '../../model/results.js';
-import { runFolder, writeStopReason, type RunFolder } from '../../model/run-folder.js';
+import { runFolder, writeStopReason, type RunFolder, type StopReason } from '../../model/run-folder.js';
 import type { RunRecord } from '../../model/run.js';
 import { ccciChildEnv } from '../../process/child-env.js';
 import { signalGroup } from '../../process/process-group.js';
@@ -83,7 +83,12 @@ export function localExecutor(opts: LocalExecutorOptions): Executor {
 }
 
 /** The child's command line: argument array, every value validated before it was queued. */
-export function runArgs(run: RunRecord, files: RunFolder, configPath: string, cli = defaultCli): string[] {
+export function runArgs(
+  run: Pick<RunRecord, 'id' | 'recipe' | 'ref' | 'sha' | 'repo' | 'stages' | 'keep'>,
+  files: RunFolder,
+  configPath: string,
+  cli = defaultCli,
+): string[] {
   return [
     cli,
     'run',
@@ -119,17 +124,26 @@ function follow(runId: string, folder: RunFolder, proc: Process, log: Logger): E
     pid: proc.pid,
     onEvent: (listener) => stream.onEvent(listener),
     ended,
-    stop(reason) {
-      // Told why first, so the run reports the reason instead of "stopped by SIGTERM".
-      try {
-        writeStopReason(folder, reason);
-      } catch (err) {
-        log.warn(`could not write the stop reason of run ${runId}: ${errorMessage(err)}`);
-      }
-      proc.signal('SIGTERM');
-    },
+    stop: (reason) => stopRunChild(runId, folder, proc, reason, (line) => log.warn(line)),
     kill: () => proc.signal('SIGKILL'),
   };
+}
+
+/** The child contract's stop: the stop reason first, then SIGTERM to the child's process group. */
+export function stopRunChild(
+  runId: string,
+  folder: RunFolder,
+  proc: { signal(sig: 'SIGTERM'): void },
+  reason: StopReason,
+  warn: (line: string) => void,
+): void {
+  // Told why first, so the run reports the reason instead of "stopped by SIGTERM".
+  try {
+    writeStopReason(folder, reason);
+  } catch (err) {
+    warn(`could not write the stop reason of run ${runId}: ${errorMessage(err)}`);
+  }
+  proc.signal('SIGTERM');
 }
 
 /**

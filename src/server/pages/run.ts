@@ -7,10 +7,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageNames } from '../../model/stage.js';
 import type { RunResults, SpecUsed } from '../../model/results.js';
-import { readResults } from '../../model/run-folder.js';
 import { naNote } from '../../report/verdict.js';
 import { isTerminal, type RunRecord, type StageRow } from '../../model/run.js';
-import { isArtifactName } from '../artifacts.js';
+import { isArtifactName, readResults } from '../../model/run-folder.js';
 import { readLogTail, runLogFile } from '../log-stream.js';
 import type { ServerDeps } from '../server-deps.js';
 import {

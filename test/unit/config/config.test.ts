@@ -86,30 +86,36 @@ describe('config', () => {
       'repo: ops/cc-ci-runner, ingestSecretFile: ./ingest}}\n';
     const secrets = new SecretRegistry();
     const c = loadConfig({
-      path: write(`${minimal}${drone}`, { 'drone-token': 'drone-token-value-1\n', ingest: 'ingest-secret-value-2\n' }),
+      path: write(`${minimal}${drone}`, {
+        'drone-token': 'drone-token-value-1\n',
+        ingest: 'ingest-secret-value-2-0123456789\n',
+      }),
       env: {},
       secrets,
     });
     expect(c.runner.drone).toMatchObject({ url: 'https://drone.example.org', repo: 'ops/cc-ci-runner' });
     expect(c.secrets.droneToken).toBe('drone-token-value-1');
-    expect(c.secrets.ingestSecret).toBe('ingest-secret-value-2');
-    expect(secrets.redact('drone-token-value-1 ingest-secret-value-2')).toBe('*** ***');
+    expect(c.secrets.ingestSecret).toBe('ingest-secret-value-2-0123456789');
+    expect(secrets.redact('drone-token-value-1 ingest-secret-value-2-0123456789')).toBe('*** ***');
     // From the environment, as the other secrets.
     const fromEnv = loadConfig({
       path: write(`${minimal}runner: {executor: drone, drone: {url: "https://d.example.org", repo: a/b}}\n`),
-      env: { CCCI_DRONE_TOKEN: 'env-drone-token', CCCI_INGEST_SECRET: 'env-ingest-secret' },
+      env: { CCCI_DRONE_TOKEN: 'env-drone-token', CCCI_INGEST_SECRET: 'env-ingest-secret-0123456789' },
       secrets: new SecretRegistry(),
     });
-    expect(fromEnv.secrets).toMatchObject({ droneToken: 'env-drone-token', ingestSecret: 'env-ingest-secret' });
+    expect(fromEnv.secrets).toMatchObject({
+      droneToken: 'env-drone-token',
+      ingestSecret: 'env-ingest-secret-0123456789',
+    });
     // A runner host's config has no runner.drone; its Drone step hands the ingest secret over in the environment.
     const runnerHost = new SecretRegistry();
     const onRunner = loadConfig({
       path: write(minimal),
-      env: { CCCI_INGEST_SECRET: 'runner-ingest-secret' },
+      env: { CCCI_INGEST_SECRET: 'runner-ingest-secret-0123456789' },
       secrets: runnerHost,
     });
-    expect(onRunner.secrets.ingestSecret).toBe('runner-ingest-secret');
-    expect(runnerHost.redact('runner-ingest-secret')).toBe('***');
+    expect(onRunner.secrets.ingestSecret).toBe('runner-ingest-secret-0123456789');
+    expect(runnerHost.redact('runner-ingest-secret-0123456789')).toBe('***');
     const load = (text: string) => () =>
       loadConfig({ path: write(`${minimal}${text}`), env: {}, secrets: new SecretRegistry() });
     expect(load('runner: {executor: drone}\n')).toThrow(/runner\.drone: runner\.executor is drone but runner\.drone/);
@@ -137,6 +143,26 @@ describe('config', () => {
     expect(() => loadConfig({ path, env: {}, secrets: new SecretRegistry() })).toThrow(
       /forge\.webhookSecretFile: the secret is 16 characters long/,
     );
+  });
+  it('the ingest secret: from runner.drone.ingestSecretFile or CCCI_INGEST_SECRET, masked, refused when short', () => {
+    const drone = `${minimal}runner: {executor: drone, drone: {url: "https://drone.example.org", repo: ops/cc-ci, `;
+    const secrets = new SecretRegistry();
+    const fromFile = loadConfig({
+      path: write(`${drone}ingestSecretFile: ./ingest}}\n`, { ingest: 'i'.repeat(32) + '\n' }),
+      env: {},
+      secrets,
+    });
+    expect(fromFile.secrets.ingestSecret).toBe('i'.repeat(32));
+    expect(secrets.redact(`x ${'i'.repeat(32)} y`)).toBe('x *** y');
+    const fromEnv = loadConfig({ path: write(minimal), env: { CCCI_INGEST_SECRET: 'e'.repeat(32) }, secrets });
+    expect(fromEnv.secrets.ingestSecret).toBe('e'.repeat(32));
+    expect(() =>
+      loadConfig({
+        path: write(`${drone}ingestSecretFile: ./ingest}}\n`, { ingest: 'short-secret' }),
+        env: {},
+        secrets,
+      }),
+    ).toThrow(/runner\.drone\.ingestSecretFile: the secret is 12 characters long/);
   });
   it('dashboard limits: defaults, and origins must be bare origins', () => {
     const c = loadConfig({ path: write(minimal), env: {}, secrets: new SecretRegistry() });

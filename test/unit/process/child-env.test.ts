@@ -1,7 +1,7 @@
 // The one builder of the programs' environment: only PATH and HOME come from cc-ci's own
 // environment (never its secrets), the caller adds the rest, and cc-ci's own child inherits all.
 import { describe, expect, it } from 'vitest';
-import { ccciChildEnv, childEnv, DEFAULT_PATH } from '../../../src/process/child-env.js';
+import { ccciChildEnv, childEnv, DEFAULT_PATH, droneRunChildEnv } from '../../../src/process/child-env.js';
 
 describe('childEnv', () => {
   const from = { PATH: '/opt/bin:/usr/bin', HOME: '/home/ci', CCCI_FORGE_TOKEN: 'secret', LANG: 'de_DE.UTF-8' };
@@ -29,5 +29,12 @@ describe('childEnv', () => {
     const env = ccciChildEnv(from);
     expect(env).toEqual(from);
     expect(env).not.toBe(from);
+  });
+
+  it('gives the run under a Drone step everything but the ingest secret, as a copy', () => {
+    const step = { ...from, CCCI_INGEST_SECRET: 'the-shared-ingest-secret', CCCI_RUN_ID: 'r-1' };
+    const env = droneRunChildEnv(step);
+    expect(env).toEqual({ ...from, CCCI_RUN_ID: 'r-1' });
+    expect(step.CCCI_INGEST_SECRET).toBe('the-shared-ingest-secret');
   });
 });
