@@ -388,6 +388,8 @@ in
         serviceConfig = {
           ExecStart =
             ccci "serve" + optionalString (cfg.drainTimeout != null) " --drain --drain-timeout ${cfg.drainTimeout}";
+          # systemctl reload: serve reads the config again and takes forge.repos without a restart.
+          ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
           # SIGTERM to serve alone: it drains and tears its runs down itself; the runs' own
           # process groups would stop at once on a SIGTERM of their own.
           KillMode = "mixed";

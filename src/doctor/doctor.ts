@@ -12,7 +12,13 @@ import type { DockerProbe } from '../docker/host-probe.js';
 import type { Check } from './check.js';
 import { checkAbraCommands, checkAbraVersion } from './abra-checks.js';
 import { checkBackupBot, checkBackupRepo, checkEngine, checkProxyNetwork, checkSwarm } from './docker-checks.js';
-import { checkForgeLogin, checkForgeOrg, checkForgeRepos, checkForgeToken } from './forge-checks.js';
+import {
+  checkForgeLogin,
+  checkForgeOrg,
+  checkForgeOrgRepos,
+  checkForgeRepos,
+  checkForgeToken,
+} from './forge-checks.js';
 import { checkAbraServer, checkChromium, checkIngress, checkIngressCertificate, checkStore } from './host-checks.js';
 import { checkSecretLengths } from './secret-checks.js';
 
@@ -82,6 +88,12 @@ export function doctorChecks(config: Config, deps: DoctorDeps): Check[] {
       },
       { name: 'forge repos', needs: 'forge login', run: () => checkForgeRepos(forge(), forgeConfig.repos) },
     );
+    if (forgeConfig.repoOrgs.length > 0)
+      checks.push({
+        name: 'forge org repos',
+        needs: 'forge login',
+        run: () => checkForgeOrgRepos(forge(), forgeConfig.repoOrgs),
+      });
   }
   return checks;
 }

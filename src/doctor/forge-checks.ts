@@ -4,6 +4,7 @@
 // repository and push to it (a commit status needs write). docs/forge.md lists the rights.
 import { errorMessage } from '../model/errors.js';
 import type { ForgeClient, User } from '../forge/types.js';
+import { findOrgRecipes } from '../trigger/org-discovery.js';
 import type { Outcome } from './check.js';
 
 const RIGHTS = 'docs/forge.md, section 1';
@@ -87,5 +88,31 @@ export async function checkForgeRepos(forge: ForgeClient, repos: readonly string
     fix:
       'give the bot write access to each (a team of the org with "write", or a collaborator) ' +
       `and check forge.repos (${RIGHTS})`,
+  };
+}
+
+/** forge.repos' orgs: the recipe repositories serve would enrol from each, and those it would leave out. */
+export async function checkForgeOrgRepos(
+  forge: Pick<ForgeClient, 'listOrgRepos' | 'hasFile'>,
+  orgs: readonly string[],
+): Promise<Outcome> {
+  const more: string[] = [];
+  const failed: string[] = [];
+  for (const org of orgs) {
+    try {
+      const { recipes, skipped } = await findOrgRecipes(forge, org);
+      const left = skipped.map((s) => `${s.repo} (${s.why})`).join(', ');
+      more.push(`${org}: ${recipes.length} recipe repositories` + (left ? `; left out: ${left}` : ''));
+      if (recipes.length === 0) failed.push(`${org}: no recipe repository (none with a compose.yml, not archived)`);
+    } catch (err) {
+      failed.push(`${org}: ${errorMessage(err)}`);
+    }
+  }
+  if (failed.length === 0) return { ok: true, detail: `the recipes of ${orgs.join(', ')} (forge.repos)`, more };
+  return {
+    ok: false,
+    detail: `${failed.length} of ${orgs.length} orgs of forge.repos give no recipe:`,
+    more: [...failed, ...more],
+    fix: `check the org names in forge.repos and that the bot account may read their repositories (${RIGHTS})`,
   };
 }

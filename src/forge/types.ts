@@ -91,6 +91,10 @@ export interface ForgeClient {
   defaultBranchHead(repo: RepoName): Promise<BranchHead>;
   /** `<url>/<owner>/<name>.git` */
   cloneUrl(repo: RepoName): string;
+  /** Every repository of the org the bot may see, over all pages (GET /orgs/{org}/repos). */
+  listOrgRepos(org: string): Promise<Repository[]>;
+  /** Whether the default branch has a file at `path` (GET /repos/{o}/{r}/contents/{path}: 200 or 404). */
+  hasFile(repo: RepoName, path: string): Promise<boolean>;
 }
 
 export interface ForgeClientOptions {

@@ -133,6 +133,8 @@ function allUnits(input: UnitInput): Unit[] {
         path,
         ...credentials(input),
         exec('serve'),
+        // systemctl reload: serve reads cc-ci.yml again and takes forge.repos without a restart.
+        'ExecReload=/bin/kill -HUP $MAINPID',
         // SIGTERM to serve only: it stops its runs, which tear down in their own process groups;
         // the rest of the cgroup is killed only when the stop time is up.
         'KillMode=mixed',

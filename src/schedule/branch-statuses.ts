@@ -6,6 +6,7 @@
 // twice; a final status the forge did not take is tried again after a growing pause and at
 // serve's next start.
 import type { Config } from '../config/load-config.js';
+import type { EnrolledRepos } from '../config/enrolment.js';
 import { enrolledRepoOfRun } from '../config/enrolled.js';
 import { RetryLater } from '../forge/retry-later.js';
 import type { ForgeClient } from '../forge/types.js';
@@ -26,6 +27,8 @@ export interface BranchStatusesDeps {
   /** The first pause before a final status is tried again (default 30 s). */
   retryMs?: number;
   clock?: Clock;
+  /** The enrolled repositories now (serve's live set: forge.repos and its orgs' recipes). */
+  enrolled?: Pick<EnrolledRepos, 'list'>;
 }
 
 export class BranchStatuses {
@@ -41,7 +44,7 @@ export class BranchStatuses {
     this.stopListening = deps.runs.onChange(({ run, event }) => {
       // The start and the end: a stage or a log line changes nothing on the commit.
       if (event || run.pr !== undefined || !(run.state === 'running' || isTerminal(run))) return;
-      if (enrolledRepoOfRun(deps.config, run)) this.update(run.id);
+      if (enrolledRepoOfRun(deps.config, run, deps.enrolled?.list())) this.update(run.id);
     });
   }
 
@@ -84,7 +87,7 @@ export class BranchStatuses {
   private async send(runId: string): Promise<void> {
     const { store } = this.deps;
     const run = store.getRun(runId);
-    const repo = run && enrolledRepoOfRun(this.deps.config, run);
+    const repo = run && enrolledRepoOfRun(this.deps.config, run, this.deps.enrolled?.list());
     if (!run || !repo) return;
     const kept = store.branchStatus(runId);
     if (kept?.final) return;

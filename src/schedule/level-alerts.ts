@@ -10,6 +10,7 @@
 // once its action went through; a failure is tried again after a growing pause and at serve's
 // next start. An issue a maintainer closed by hand is forgotten: the next drop opens a new one.
 import type { Config } from '../config/load-config.js';
+import type { EnrolledRepos } from '../config/enrolment.js';
 import { enrolledRepoOfRun } from '../config/enrolled.js';
 import type { ForgeClient } from '../forge/types.js';
 import { RetryLater } from '../forge/retry-later.js';
@@ -46,6 +47,8 @@ export interface LevelAlertsDeps {
   /** The first pause before a failed alert is tried again (default 30 s). */
   retryMs?: number;
   clock?: Clock;
+  /** The enrolled repositories now (serve's live set: forge.repos and its orgs' recipes). */
+  enrolled?: Pick<EnrolledRepos, 'list'>;
 }
 
 export class LevelAlerts {
@@ -60,7 +63,7 @@ export class LevelAlerts {
     this.retries = new RetryLater({ clock: deps.clock ?? systemClock, firstMs: deps.retryMs });
     this.stopListening = deps.runs.onChange(({ run, event }) => {
       if (event || !isTerminal(run) || !isDefaultBranchRun(run)) return;
-      if (!enrolledRepoOfRun(deps.config, run)) return;
+      if (!enrolledRepoOfRun(deps.config, run, deps.enrolled?.list())) return;
       // Noted before anything is asked of the forge: a stop or a forge that is down loses nothing.
       deps.store.queueAlertWork(run.id, run.recipe);
       this.kick(run.recipe);
@@ -110,7 +113,7 @@ export class LevelAlerts {
 
   private async handle(run: RunRecord): Promise<void> {
     const { store, forge, log } = this.deps;
-    const repo = enrolledRepoOfRun(this.deps.config, run);
+    const repo = enrolledRepoOfRun(this.deps.config, run, this.deps.enrolled?.list());
     if (!repo || !run.verdict) return;
     const previous = store.previousStanding(run.id);
     let open = store.levelAlert(run.recipe);

@@ -6,6 +6,7 @@
 // firing is kept in the store: a firing missed while serve was down runs once at the next start;
 // the very first start of a schedule only notes the time (nothing was missed yet).
 import { Cron } from 'croner';
+import type { EnrolledRepos } from '../config/enrolment.js';
 import type { Config } from '../config/load-config.js';
 import type { ForgeClient, RepoName } from '../forge/types.js';
 import type { Logger } from '../log/create-logger.js';
@@ -19,8 +20,8 @@ export type Schedule = Config['schedules'][number];
 
 export interface SweeperDeps {
   schedules: readonly Schedule[];
-  /** forge.repos: the enrolled repositories (owner/name). */
-  repos: readonly RepoName[];
+  /** The enrolled repositories (owner/name) as they are at each firing: forge.repos and its orgs' recipes. */
+  repos: Pick<EnrolledRepos, 'list'>;
   store: RunStore;
   runs: Pick<RunControl, 'enqueue'>;
   forge: Pick<ForgeClient, 'defaultBranchHead' | 'cloneUrl'>;
@@ -94,7 +95,9 @@ export class Sweeper {
     store.setLastFiring(key, this.clock.now());
     const outcome: SweepOutcome = { queued: [], skipped: [] };
     const heads: Array<{ repo: RepoName; recipe: string; branch: string; sha: string }> = [];
-    for (const repo of this.reposOf(schedule)) {
+    const { repos, notEnrolled } = this.reposOf(schedule);
+    for (const recipe of notEnrolled) outcome.skipped.push({ recipe, why: 'not an enrolled repository (forge.repos)' });
+    for (const repo of repos) {
       const recipe = repo.split('/')[1] ?? repo;
       if (store.activeBranchRuns(recipe).length > 0) {
         outcome.skipped.push({ recipe, why: 'a run of it is already queued or running' });
@@ -137,10 +140,14 @@ export class Sweeper {
     return outcome;
   }
 
-  private reposOf(schedule: Schedule): RepoName[] {
-    if (schedule.run === 'all') return [...this.deps.repos];
+  /** The repositories a firing runs, read now; the names it lists that are not enrolled now. */
+  private reposOf(schedule: Schedule): { repos: RepoName[]; notEnrolled: string[] } {
+    const enrolled = this.deps.repos.list();
+    if (schedule.run === 'all') return { repos: enrolled, notEnrolled: [] };
     const names = new Set(schedule.run);
-    return this.deps.repos.filter((r) => names.has(r.split('/')[1] ?? r));
+    const repos = enrolled.filter((r) => names.has(r.split('/')[1] ?? r));
+    const found = new Set(repos.map((r) => r.split('/')[1] ?? r));
+    return { repos, notEnrolled: schedule.run.filter((n) => !found.has(n)) };
   }
 
   private enqueueSweep(schedule: Schedule): void {

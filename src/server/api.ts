@@ -236,12 +236,15 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
   app.get('/api/recipes', async (_req, reply) => {
     const fromStore = new Map(store.recipes().map((r) => [r.name, r]));
     const names = [...new Set([...deps.recipes(), ...fromStore.keys()])].sort();
+    const enrolled = deps.enrolled?.list() ?? deps.config.forge?.repos ?? [];
     const recipes = names.map((name) => {
       const r = fromStore.get(name);
       const latest = r?.latest;
       const badge = r?.badge;
       return {
         name,
+        // The enrolled repository named like the recipe (owner/name), or null.
+        repo: enrolled.find((repo) => repo.split('/')[1] === name) ?? null,
         latest: latest
           ? {
               id: latest.id,
@@ -316,7 +319,7 @@ export function registerApi(app: FastifyInstance, deps: ServerDeps): void {
     }
     if (repo === undefined) {
       try {
-        repo = enrolledRepoUrl(deps.config, recipe);
+        repo = enrolledRepoUrl(deps.config, recipe, deps.enrolled?.list());
       } catch {
         return sendError(
           reply,

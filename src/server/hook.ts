@@ -85,7 +85,7 @@ export function registerHook(app: FastifyInstance, deps: ServerDeps & { bridge?:
 function acceptPush(deps: ServerDeps, push: PushEvent, reply: FastifyReply) {
   const why = !deps.pushes
     ? 'push runs are off (forge.pushRuns: false)'
-    : !deps.config.forge?.repos.includes(push.repo)
+    : !(deps.enrolled ? deps.enrolled.has(push.repo) : deps.config.forge?.repos.includes(push.repo))
       ? `${push.repo} is not enrolled (forge.repos)`
       : undefined;
   if (why || !deps.pushes) {

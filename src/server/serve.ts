@@ -6,6 +6,10 @@
 // SIGINT) stops the running runs (they tear down and end `interrupted`) before the server exits.
 // A drain (serve --drain) first starts no new run and waits for the running ones up to a limit,
 // while the HTTP server and the poller go on queuing; then it stops as above.
+// The enrolled repositories are a live set (src/config/enrolment.ts): forge.repos as listed, and
+// the recipes of the orgs it names, found at start and every hour (src/trigger/org-discovery.ts);
+// enrol() takes a reloaded forge.repos without a restart.
+import { Enrolment } from '../config/enrolment.js';
 import { knownRecipes } from '../config/enrolled.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
@@ -23,6 +27,7 @@ import type { RunControl } from '../queue/run-control.js';
 import type { RunStore } from '../queue/store.js';
 import type { SecretRegistry } from '../secrets/secret-registry.js';
 import { ForgeBridge } from '../trigger/bridge.js';
+import { OrgDiscovery } from '../trigger/org-discovery.js';
 import { Poller, type RepoPollHealth } from '../trigger/poller.js';
 import { PushRuns } from '../schedule/push-runs.js';
 import { Sweeper } from '../schedule/sweeps.js';
@@ -44,6 +49,13 @@ export interface Serving {
   forgeRepos(): RepoPollHealth[];
   /** Starts no new run, lets the running ones finish for up to `limitMs`, then stops; stop() cuts it short. */
   drain(reason: string, limitMs: number): Promise<void>;
+  /** The enrolled repositories now: forge.repos and the recipes found in its orgs. */
+  enrolled(): string[];
+  /**
+   * A reloaded forge.repos (a SIGHUP, a changed config): the listed repositories and orgs replace
+   * the old ones, and every org is discovered again; resolves once that discovery is done.
+   */
+  enrol(repos: { repos: readonly string[]; repoOrgs: readonly string[] }): Promise<void>;
 }
 
 /** What serve is handed. */
@@ -89,7 +101,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     minFreeBytes: config.dashboard.minFreeSpace,
     alerts: config.alerts.webhook || config.alerts.operator ? alertPosts : undefined,
   });
-  const trigger = forgeTrigger(ports, scheduler, alertPosts);
+  const enrolment = new Enrolment(config.forge?.repos ?? [], config.forge?.repoOrgs ?? []);
+  const trigger = forgeTrigger(ports, scheduler, alertPosts, enrolment);
   const app = await buildServer({
     config,
     store,
@@ -97,7 +110,8 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     secrets,
     log,
     metrics,
-    recipes: () => knownRecipes(config),
+    recipes: () => knownRecipes(config, enrolment.list()),
+    enrolled: enrolment,
     bridge: trigger?.bridge,
     pushes: trigger?.pushes,
     webhooks: ports.forge?.webhooks,
@@ -128,16 +142,21 @@ export async function serve(ports: ServePorts): Promise<Serving> {
   trigger?.statuses.resume();
   trigger?.levelAlerts.resume();
   trigger?.poller.start();
-  trigger?.sweeper?.start();
+  let stopping: Promise<void> | undefined;
+  // The sweeps start once the orgs' recipes are known, so a sweep missed while down runs them too.
+  const discovered = trigger?.discovery?.start() ?? Promise.resolve();
+  void discovered.then(() => {
+    if (!stopping) trigger?.sweeper?.start();
+  });
 
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((r) => {
     resolveStopped = r;
   });
-  let stopping: Promise<void> | undefined;
   const stop = (reason: string) => {
     stopping ??= (async () => {
       log.warn(`${reason}: stopping the running runs (they tear down) and the server`);
+      await trigger?.discovery?.stop();
       await trigger?.poller.stop();
       await trigger?.sweeper?.stop();
       await app.close().catch((err: unknown) => log.error(`closing the HTTP server: ${errorMessage(err)}`));
@@ -163,7 +182,19 @@ export async function serve(ports: ServePorts): Promise<Serving> {
     return draining;
   };
   const forgeRepos = () => trigger?.poller.health() ?? [];
-  return { url, runs: scheduler, stopped, stop, drain, forgeRepos };
+  const enrolled = () => enrolment.list();
+  const enrol = async (next: { repos: readonly string[]; repoOrgs: readonly string[] }) => {
+    const change = enrolment.configure(next.repos, next.repoOrgs);
+    log.info(
+      { repos: next.repos, orgs: next.repoOrgs, added: change.added, removed: change.removed },
+      `forge.repos reloaded: ${next.repos.length} repositories listed` +
+        (next.repoOrgs.length ? ` and the recipes of ${next.repoOrgs.join(', ')}` : '') +
+        (change.added.length ? `; new: ${change.added.join(', ')}` : '') +
+        (change.removed.length ? `; no longer: ${change.removed.join(', ')}` : ''),
+    );
+    if (trigger?.discovery && next.repoOrgs.length > 0) await trigger.discovery.refresh();
+  };
+  return { url, runs: scheduler, stopped, stop, drain, forgeRepos, enrolled, enrol };
 }
 
 /**
@@ -175,6 +206,7 @@ function forgeTrigger(
   ports: ServePorts,
   runs: Scheduler,
   alertPosts: AlertPosts,
+  enrolment: Enrolment,
 ):
   | {
       bridge: ForgeBridge;
@@ -183,6 +215,7 @@ function forgeTrigger(
       sweeper?: Sweeper;
       statuses: BranchStatuses;
       levelAlerts: LevelAlerts;
+      discovery: OrgDiscovery;
     }
   | undefined {
   const { config, store, log, forge, clock } = ports;
@@ -194,8 +227,8 @@ function forgeTrigger(
     );
     return undefined;
   }
-  const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log });
-  const statuses = new BranchStatuses({ config, store, runs, forge: forge.client, log, clock });
+  const bridge = new ForgeBridge({ config, store, runs, forge: forge.client, log, enrolled: enrolment });
+  const statuses = new BranchStatuses({ config, store, runs, forge: forge.client, log, clock, enrolled: enrolment });
   const levelAlerts = new LevelAlerts({
     config,
     store,
@@ -204,13 +237,14 @@ function forgeTrigger(
     log,
     clock,
     notify: (event) => alertPosts.levelAlert(event),
+    enrolled: enrolment,
   });
   const pushes = config.forge.pushRuns ? new PushRuns({ store, runs, forge: forge.client, log }) : undefined;
   const sweeper =
     config.schedules.length > 0
       ? new Sweeper({
           schedules: config.schedules,
-          repos: config.forge.repos,
+          repos: enrolment,
           store,
           runs,
           forge: forge.client,
@@ -222,25 +256,30 @@ function forgeTrigger(
     forge,
     store,
     bridge,
-    repos: config.forge.repos,
+    repos: enrolment,
     intervalMs: config.forge.pollInterval,
     heads: pushes,
     log,
     clock,
   });
+  // Always made: a reload may add an org to a config that named none.
+  const discovery = new OrgDiscovery({ forge: forge.client, enrolment, log, clock });
+  const orgs = config.forge.repoOrgs;
   log.info(
     {
       repos: config.forge.repos,
+      orgs,
       pollInterval: config.forge.pollInterval,
       webhook: Boolean(config.secrets.webhookSecret),
       pushRuns: config.forge.pushRuns,
       schedules: config.schedules.map((s) => s.cron),
     },
     `following !testme${pushes ? ' and default-branch pushes' : ''} on ${config.forge.repos.length} repositories ` +
+      (orgs.length ? `and the recipe repositories of ${orgs.join(', ')} (read every hour and on SIGHUP) ` : '') +
       `of ${config.forge.url}` +
       (sweeper ? `; ${config.schedules.length} sweep schedules` : ''),
   );
-  return { bridge, poller, pushes, sweeper, statuses, levelAlerts };
+  return { bridge, poller, pushes, sweeper, statuses, levelAlerts, discovery };
 }
 
 function splitListen(listen: string): [string, number] {

@@ -1,5 +1,6 @@
 // What the HTTP server's routes receive: the config, the store (read), the run control (write),
 // metrics, and the secrets for masking.
+import type { EnrolledRepos } from '../config/enrolment.js';
 import type { Config } from '../config/load-config.js';
 import type { ForgeWebhooks } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
@@ -31,6 +32,8 @@ export interface ServerDeps {
   metrics: Metrics;
   /** Every recipe cc-ci knows (enrolled repos and spec folders); badges of others are 404. */
   recipes: () => string[];
+  /** The enrolled repositories now (forge.repos and its orgs' recipes); default: the ones forge.repos lists. */
+  enrolled?: Pick<EnrolledRepos, 'has' | 'list'>;
   /** The forge bridge, when a forge is configured: POST /hook hands comments to it. */
   bridge?: Pick<ForgeBridge, 'handle'>;
   /** Default-branch runs on push (forge.pushRuns): POST /hook hands a push to the default branch to it. */

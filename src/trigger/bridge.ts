@@ -5,6 +5,7 @@
 // the comment (the forge's push events against the comment's time) runs nothing.
 import { isTerminal } from '../model/run.js';
 import { createHash } from 'node:crypto';
+import type { EnrolledRepos } from '../config/enrolment.js';
 import type { Config } from '../config/load-config.js';
 import { CcciError, errorMessage } from '../model/errors.js';
 import type { PrComment } from '../forge/forge.js';
@@ -39,6 +40,8 @@ export interface BridgeDeps {
     'whoAmI' | 'getPull' | 'listPrPushes' | 'createComment' | 'editComment' | 'setStatus' | 'isOrgMember' | 'cloneUrl'
   >;
   log: Logger;
+  /** Whether a repository is enrolled now (serve's live set); default: the ones forge.repos lists. */
+  enrolled?: Pick<EnrolledRepos, 'has'>;
   /** The bot's login (its own comments never trigger); asked of the forge once when not given. */
   bot?: string;
   /** The first pause before a finished run's reply and final status are tried again (default 30 s). */
@@ -94,7 +97,9 @@ export class ForgeBridge {
     try {
       const cmd = parseTrigger(c.body);
       if (!cmd) return note('ignored');
-      const enrolled = (this.deps.config.forge?.repos ?? []).some((r) => r.toLowerCase() === c.repo.toLowerCase());
+      const enrolled = this.deps.enrolled
+        ? this.deps.enrolled.has(c.repo.toLowerCase())
+        : (this.deps.config.forge?.repos ?? []).includes(c.repo.toLowerCase());
       if (!enrolled) {
         log.info(
           { repo: c.repo, pr: c.pr },

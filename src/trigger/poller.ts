@@ -6,7 +6,10 @@
 // made private) or cannot serve is retried with its own growing pause and a clear log line, shown
 // on /healthz and the overview (health()), while the others go on. Which PR a comment is on is
 // the forge's to say (forge/<type>/): the poller sees cc-ci's words only. With push runs on, each
-// poll of a repository also reads its default-branch head (deps.heads).
+// poll of a repository also reads its default-branch head (deps.heads). The repositories are the
+// live enrolment: one that comes in (a reload, an org discovery) is polled at once, one that
+// leaves is dropped with its state.
+import type { EnrolledRepos } from '../config/enrolment.js';
 import { CcciError, errorMessage, type ErrorCode } from '../model/errors.js';
 import type { Forge } from '../forge/forge.js';
 import type { Logger } from '../log/create-logger.js';
@@ -18,7 +21,7 @@ export interface PollerDeps {
   forge: Pick<Forge, 'commentsSince'>;
   store: RunStore;
   bridge: Pick<ForgeBridge, 'handle'>;
-  repos: readonly string[];
+  repos: Pick<EnrolledRepos, 'list' | 'onChange'>;
   intervalMs: number;
   log: Logger;
   /**
@@ -71,12 +74,15 @@ export class Poller {
   private stopped = false;
   private polling: Promise<void> | undefined;
   private readonly states = new Map<string, RepoState>();
+  private inPass = false;
+  private readonly unsubscribe: () => void;
 
   private readonly clock: Clock;
 
   constructor(private readonly deps: PollerDeps) {
     this.clock = deps.clock ?? systemClock;
-    for (const repo of deps.repos) this.states.set(repo, { failures: 0, dueAt: 0 });
+    this.syncStates();
+    this.unsubscribe = deps.repos.onChange(() => this.enrolmentChanged());
   }
 
   start(): void {
@@ -86,8 +92,29 @@ export class Poller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe();
     this.timer?.cancel();
     await this.polling;
+  }
+
+  /** The enrolled repositories now, each with its state (a new one is due at once). */
+  private repos(): string[] {
+    this.syncStates();
+    return this.deps.repos.list();
+  }
+
+  private syncStates(): void {
+    const now = this.deps.repos.list();
+    for (const repo of now) if (!this.states.has(repo)) this.states.set(repo, { failures: 0, dueAt: 0 });
+    for (const repo of [...this.states.keys()]) if (!now.includes(repo)) this.states.delete(repo);
+  }
+
+  /** A repository came in or left: a sleeping poller wakes to poll a new one now. */
+  private enrolmentChanged(): void {
+    this.syncStates();
+    if (this.stopped || this.inPass || !this.timer) return;
+    this.timer.cancel();
+    this.schedule(0);
   }
 
   /**
@@ -96,7 +123,7 @@ export class Poller {
    */
   async pollOnce(): Promise<void> {
     let first: unknown;
-    for (const repo of this.deps.repos) {
+    for (const repo of this.repos()) {
       const err = await this.pollOne(repo);
       first ??= err;
     }
@@ -105,7 +132,7 @@ export class Poller {
 
   /** Every enrolled repository and how its polling goes. */
   health(): RepoPollHealth[] {
-    return this.deps.repos.map((repo) => {
+    return this.repos().map((repo) => {
       const state = this.states.get(repo)!;
       const ok = state.failures === 0;
       return {
@@ -124,7 +151,10 @@ export class Poller {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = this.clock.after(ms, () => {
+      this.inPass = true;
       this.polling = this.pollDue().then(() => {
+        this.inPass = false;
+        this.syncStates();
         const now = this.clock.now().getTime();
         const next = Math.min(...[...this.states.values()].map((s) => s.dueAt));
         this.schedule(Number.isFinite(next) ? Math.max(0, next - now) : this.deps.intervalMs);
@@ -133,15 +163,18 @@ export class Poller {
   }
 
   private async pollDue(): Promise<void> {
-    for (const repo of this.deps.repos) {
+    for (const repo of this.repos()) {
       if (this.stopped) return;
-      if (this.states.get(repo)!.dueAt <= this.clock.now().getTime()) await this.pollOne(repo);
+      const state = this.states.get(repo);
+      // Left the enrolment while an earlier repository was polled.
+      if (!state) continue;
+      if (state.dueAt <= this.clock.now().getTime()) await this.pollOne(repo);
     }
   }
 
   /** Polls one repository and keeps its state; returns the error instead of throwing it. */
   private async pollOne(repo: string): Promise<unknown> {
-    const state = this.states.get(repo)!;
+    const state = this.states.get(repo) ?? { failures: 0, dueAt: 0 };
     try {
       await this.pollRepo(repo);
     } catch (err) {

@@ -21,6 +21,10 @@ export async function recipesCommand(flags: RecipesFlags, secrets: SecretRegistr
     const short = r.error ? 'INVALID' : r.file ? 'spec' : 'generic suite';
     process.stdout.write(`${r.recipe}${enrolled.has(r.recipe) ? ' (enrolled)' : ''}: ${flags.check ? what : short}\n`);
   }
+  for (const org of config.forge?.repoOrgs ?? [])
+    process.stdout.write(
+      `and the recipe repositories of ${org}: found by cc-ci serve on the forge (cc-ci doctor lists them)\n`,
+    );
   if (flags.check) process.stdout.write(`${rows.length} recipes, ${bad} invalid\n`);
   return flags.check && bad > 0 ? 2 : 0;
 }

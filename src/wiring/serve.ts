@@ -4,7 +4,9 @@
 // teardowns of apps that ended runs left behind (src/apps/left-behind-reaper.ts), and retention
 // prunes old run folders at start and daily (src/queue/pruner.ts). With --drain, the first
 // SIGTERM or SIGINT drains (no new run; the running ones finish up to --drain-timeout) and a
-// second one stops at once.
+// second one stops at once. SIGHUP, and a change of the config file, reload forge.repos without a
+// restart (./config-reload.ts); SIGHUP never stops serve (the run children, in their own process
+// groups, do not get it).
 import { parseDuration } from '../config/duration.js';
 import { loadConfigAsync, type Config } from '../config/load-config.js';
 import { CcciError } from '../model/errors.js';
@@ -14,6 +16,7 @@ import { assertAbraServer } from '../abra/server-entry.js';
 import { startLeftBehindReaper } from '../apps/left-behind-reaper.js';
 import { startPruner } from '../queue/pruner.js';
 import { assertAbraReady, serve, type Serving } from '../server/serve.js';
+import { startConfigReload, type ConfigReload } from './config-reload.js';
 import {
   abraPort,
   abraProbePort,
@@ -110,11 +113,21 @@ export async function serveCommand(flags: ServeFlags, secrets: SecretRegistry): 
     if (state.serving) act(state.serving, s, state.signals.length);
   };
   for (const s of ['SIGTERM', 'SIGINT'] as const) process.on(s, onSignal);
+  // A SIGHUP during start-up is kept too: the config is read again once serving begins.
+  const reloads: { reloader?: ConfigReload; missed: boolean } = { missed: false };
+  const onHangup = () => {
+    if (reloads.reloader) void reloads.reloader.reload('SIGHUP');
+    else reloads.missed = true;
+  };
+  process.on('SIGHUP', onHangup);
   const serving = await startServing(config, secrets, log);
   state.serving = serving;
   const last = state.signals.at(-1);
   if (last) act(serving, last, state.signals.length);
+  reloads.reloader = startConfigReload({ config, secrets, log, serving });
+  if (reloads.missed) void reloads.reloader.reload('SIGHUP');
   await serving.stopped;
+  reloads.reloader.close();
   await close();
   return 0;
 }

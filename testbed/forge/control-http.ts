@@ -86,6 +86,15 @@ const table: [string, string, ControlHandler][] = [
     },
   ],
   [
+    'PATCH',
+    '/_testbed/repos/:owner/:repo',
+    (c, p, b) => {
+      if (typeof b.archived !== 'boolean') throw new ForgeError(422, 'give "archived": true or false');
+      c.setArchived(fullName(p), b.archived);
+      return [204, null];
+    },
+  ],
+  [
     'PUT',
     '/_testbed/repos/:owner/:repo/collaborators/:login',
     (c, p, b) => {

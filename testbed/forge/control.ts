@@ -131,6 +131,13 @@ export class ForgeControl {
     }
   }
 
+  /** Archive a repository or bring it back (Gitea: PATCH /repos/{o}/{r} with `archived`). */
+  setArchived(fullName: string, archived: boolean): void {
+    const repo = this.repo(fullName);
+    repo.archived = archived;
+    repo.archivedUnix = archived ? this.core.store.clock.unix() : 0;
+  }
+
   setCollaborator(fullName: string, login: string, permission: 'read' | 'write' | 'admin'): void {
     this.repo(fullName).collaborators.set(this.user(login).id, permission);
   }
@@ -307,6 +314,8 @@ export class ForgeControl {
       name,
       description: opts.description ?? '',
       private: opts.private ?? false,
+      archived: false,
+      archivedUnix: 0,
       dir,
       defaultBranch: head,
       createdUnix: now,

@@ -17,6 +17,12 @@ export async function git(gitDir: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/** A blob's bytes as they are (no newline stripped, no text decoding). */
+export async function readBlob(gitDir: string, sha: string): Promise<Buffer> {
+  const r = await execa('git', ['--git-dir', gitDir, 'cat-file', 'blob', sha], { env: GIT_ENV, encoding: 'buffer' });
+  return Buffer.from(r.stdout);
+}
+
 /** Clone a local bare repository (branches and tags, no other refs) to a new bare one. */
 export async function cloneBare(source: string, target: string): Promise<void> {
   await execa('git', ['clone', '--quiet', '--bare', '--no-local', source, target], { env: GIT_ENV });

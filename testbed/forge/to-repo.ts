@@ -60,10 +60,10 @@ export function toRepo(core: ForgeCore, repo: RepoRec, mode: AccessMode): Wire<R
     open_pr_counter: issues.filter((i) => i.pull && !i.closed).length,
     release_counter: 0,
     default_branch: repo.defaultBranch,
-    archived: false,
+    archived: repo.archived,
     created_at: goTime(repo.createdUnix),
     updated_at: goTime(repo.updatedUnix),
-    archived_at: goTime(0),
+    archived_at: goTime(repo.archivedUnix),
     permissions: { admin: atLeast(mode, 'admin'), push: atLeast(mode, 'write'), pull: atLeast(mode, 'read') },
     has_issues: true,
     internal_tracker: {

@@ -39,6 +39,10 @@ export interface RepoRec {
   name: string;
   description: string;
   private: boolean;
+  /** Archived: read-only, `archived: true` in the API (set through the control API). */
+  archived: boolean;
+  /** When it was archived (unix seconds; 0 when it is not). */
+  archivedUnix: number;
   /** The bare repository. */
   dir: string;
   defaultBranch: string;

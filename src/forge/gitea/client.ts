@@ -164,5 +164,17 @@ export function createGiteaClient(opts: ForgeClientOptions): ForgeClient {
       const { owner, name } = repoParts(repo);
       return `${t.url}/${owner}/${name}.git`;
     },
+
+    // Gitea lists an org's repositories oldest first (`id ASC`), with Link and X-Total-Count.
+    listOrgRepos: async (org) => paged<Repository>(`/orgs/${userName('org', org)}/repos`, {}, (r) => r.id),
+
+    async hasFile(repo, path) {
+      // Each part its own segment, so a path can name no other route; no `ref`: the default branch.
+      const parts = path.split('/');
+      if (parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p) || p === '.' || p === '..'))
+        throw new CcciError('INPUT_INVALID', `not a file path in a repository: ${JSON.stringify(path)}`);
+      const res = await t.request('GET', repoPath(repo, 'contents', ...parts), { expect: [200, 404], want: 'none' });
+      return res.status === 200;
+    },
   };
 }

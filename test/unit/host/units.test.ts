@@ -84,6 +84,8 @@ describe('renderUnits', () => {
     const s = unit(units, 'cc-ci.service');
     expect(s).toContain(`ExecStart=${process.execPath} ${cli} serve --config /etc/cc-ci/cc-ci.yml`);
     expect(s).toMatch(/^KillMode=mixed$/m);
+    // systemctl reload: serve reads its config again (forge.repos without a restart).
+    expect(s).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     const stop = Number(/^TimeoutStopSec=(\d+)$/m.exec(s)?.[1]);
     expect(stop).toBeGreaterThan(600);
     expect(s).toMatch(/^Restart=on-failure$/m);

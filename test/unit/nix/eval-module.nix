@@ -24,6 +24,7 @@ let
     callPackage = _path: _args: fakePackage "cc-ci";
     git = fakePackage "git";
     openssl = fakePackage "openssl";
+    coreutils = fakePackage "coreutils";
   };
 
   isOption = v: builtins.isAttrs v && (v._type or null) == "option";

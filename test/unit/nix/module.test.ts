@@ -159,6 +159,7 @@ describe('services.cc-ci: units and timers', () => {
     const sc = serve.serviceConfig;
     expect(sc.ExecStart).toBe(`${cli} serve --config ${r.configFile} ` + '--drain --drain-timeout 30m');
     expect(sc.KillMode).toBe('mixed');
+    expect(sc.ExecReload).toMatch(/\/bin\/kill -HUP \$MAINPID$/);
     expect(sc.Restart).toBe('on-failure');
     expect(seconds(sc.TimeoutStopSec)).toBeGreaterThan(30 * 60 + 15 * 60);
     expect(sc.User).toBe('root');

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { evalModule, type ModuleResult, type Unit } from './nix.js';
 
 const fakeCli = '/nix/store/00000000000000000000000000000000-cc-ci/bin/cc-ci';
+// The stand-in coreutils (ExecReload's kill) has no files: this host's coreutils stands in for it.
+const fakeCoreutils = '/nix/store/00000000000000000000000000000000-coreutils/';
 const configuration = {
   services: {
     'cc-ci': {
@@ -40,7 +42,10 @@ function serviceFile(unit: Unit, cli: string): string {
   const path = (unit.path ?? []).flatMap((p) => [`${p}/bin`, `${p}/sbin`]).join(':');
   const env = { ...(path ? { PATH: path } : {}), ...unit.environment };
   const service = Object.fromEntries(
-    Object.entries(unit.serviceConfig).map(([k, v]) => [k, typeof v === 'string' ? v.replace(fakeCli, cli) : v]),
+    Object.entries(unit.serviceConfig).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v.replace(fakeCli, cli).replace(fakeCoreutils, '/usr/') : v,
+    ]),
   );
   return [
     '[Unit]',

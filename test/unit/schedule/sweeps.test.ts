@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Enrolment } from '../../../src/config/enrolment.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createGiteaClient } from '../../../src/forge/gitea/client.js';
 import type { ForgeClient } from '../../../src/forge/types.js';
@@ -71,16 +72,17 @@ function setup(opts: { capacity?: number; at?: Date; dir?: string } = {}) {
     teardownBudgetMs: 5_000,
     newId: () => `run-${++n}`,
   });
+  const enrolment = new Enrolment(REPOS);
   const sweeper = new Sweeper({
     schedules: [NIGHTLY],
-    repos: REPOS,
+    repos: enrolment,
     store,
     runs: scheduler,
     forge: client,
     log,
     clock,
   });
-  return { dir, store, scheduler, executor, clock, sweeper };
+  return { dir, store, scheduler, executor, clock, sweeper, enrolment };
 }
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
@@ -104,6 +106,16 @@ const branchRun = (recipe: string, kind: TriggeredRequest['trigger']['kind'] = '
 });
 
 describe('scheduled sweeps', () => {
+  it('runs the enrolment as it is at the firing; a named recipe not enrolled then is left out, saying so', async () => {
+    const { store, sweeper, enrolment } = setup({ capacity: 3 });
+    enrolment.configure(['coop-cloud/custom-html'], ['coop-cloud']);
+    enrolment.discovered('coop-cloud', ['coop-cloud/pg-app']);
+    const outcome = await sweeper.sweep({ cron: '0 3 * * *', run: ['pg-app', 'keycloak'] });
+    expect(outcome.queued).toEqual(['pg-app']);
+    expect(outcome.skipped).toEqual([{ recipe: 'keycloak', why: 'not an enrolled repository (forge.repos)' }]);
+    expect(sweepRuns(store).map((r) => r.recipe)).toEqual(['pg-app']);
+  });
+
   it('a schedule a minute ahead queues every enrolled recipe once, each pinned to its head', async () => {
     const { store, clock, sweeper } = setup({ capacity: 3 });
     sweeper.start();

@@ -398,7 +398,8 @@ describe('GET /api/runs, /api/runs/:id, /api/recipes', () => {
       latest: { id: 'c1', state: 'queued', verdict: null },
       badge: { runId: 'a1', message: 'pass L5', color: 'green', verdict: 'pass', level: 5 },
     });
-    expect(recipes[1]).toEqual({ name: 'never-run', latest: null, badge: null });
+    expect(recipes[1]).toEqual({ name: 'never-run', repo: 'coop-cloud/never-run', latest: null, badge: null });
+    expect(recipes[2]).toMatchObject({ name: 'other', repo: null });
     expect(recipes[2]).toMatchObject({ latest: { id: 'c2', state: 'queued' }, badge: null });
   });
 });

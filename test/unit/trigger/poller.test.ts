@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Enrolment } from '../../../src/config/enrolment.js';
 import { CcciError } from '../../../src/model/errors.js';
 import { listedComments } from '../../../src/forge/gitea/comments.js';
 import type { Comment } from '../../../src/forge/types.js';
@@ -54,7 +55,7 @@ function world(file: string, opts: { repos?: string[]; refused?: string[]; clock
       return outcome;
     },
   };
-  const repos = opts.repos ?? ['coop-cloud/custom-html'];
+  const repos = new Enrolment(opts.repos ?? ['coop-cloud/custom-html']);
   const poller = new Poller({ forge, store, bridge, repos, intervalMs: 10, log, clock: opts.clock });
   return {
     all,
@@ -63,6 +64,7 @@ function world(file: string, opts: { repos?: string[]; refused?: string[]; clock
     handled,
     store,
     poller,
+    repos,
     fail: (o: CommentOutcome) => {
       outcome = o;
     },
@@ -144,6 +146,33 @@ describe('poller', () => {
       await settle();
     }
     expect([polls(gone), polls('coop-cloud/custom-html')]).toEqual([3, 8]);
+    await w.poller.stop();
+  });
+
+  it('polls a repository that comes into the enrolment at once, and drops one that leaves', async () => {
+    const clock = new FakeClock();
+    const w = world(':memory:', { repos: ['coop-cloud/custom-html'], clock });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    w.poller.start();
+    clock.advance(0);
+    await settle();
+    expect(w.askedRepos).toEqual(['coop-cloud/custom-html']);
+    // The poller sleeps its interval (10 ms); the new repository is polled without waiting for it.
+    w.repos.configure(['coop-cloud/custom-html'], ['coop-cloud']);
+    w.repos.discovered('coop-cloud', ['coop-cloud/keycloak']);
+    clock.advance(0);
+    await settle();
+    expect(w.askedRepos).toEqual(['coop-cloud/custom-html', 'coop-cloud/keycloak']);
+    expect(w.poller.health().map((h) => h.repo)).toEqual(['coop-cloud/custom-html', 'coop-cloud/keycloak']);
+    // Left the enrolment: never polled again, and gone from /healthz.
+    w.repos.configure([], ['coop-cloud']);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(10);
+      await settle();
+    }
+    expect(w.askedRepos.slice(2).every((r) => r === 'coop-cloud/keycloak')).toBe(true);
+    expect(w.askedRepos.length).toBeGreaterThanOrEqual(4);
+    expect(w.poller.health().map((h) => h.repo)).toEqual(['coop-cloud/keycloak']);
     await w.poller.stop();
   });
 });

@@ -3,9 +3,11 @@
 import type { Route } from '../route.js';
 import { branchRoutes } from './branches.js';
 import { commentRoutes } from './comments.js';
+import { contentRoutes } from './contents.js';
 import { hookRoutes } from './hooks.js';
 import { issueRoutes } from './issues.js';
 import { miscRoutes } from './misc.js';
+import { orgRepoRoutes } from './org-repos.js';
 import { orgRoutes } from './orgs.js';
 import { repoRoutes } from './repos.js';
 import { statusRoutes } from './statuses.js';
@@ -19,6 +21,8 @@ export const routes: Route[] = [
   ...issueRoutes,
   ...branchRoutes,
   ...orgRoutes,
+  ...orgRepoRoutes,
+  ...contentRoutes,
   ...statusRoutes,
   ...hookRoutes,
 ];
