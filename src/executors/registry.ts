@@ -35,6 +35,7 @@ const executors: Partial<Record<ExecutorName, ExecutorFactory>> = {
       storeDir: config.store,
       builds: droneBuilds(client, drone.branch),
       serveUrl: config.dashboard.publicUrl,
+      defaultStages: config.runner.stages,
       silenceLimitMs: drone.silenceLimit,
       log,
       clock,

@@ -3,6 +3,7 @@
 // executor never sees HTTP. The parameters a build gets are the run's, and nothing secret: Drone
 // shows a build's parameters to anyone who can see the build.
 import type { RunRecord } from '../../model/run.js';
+import type { StageName } from '../../model/stage.js';
 
 /** A build as the executor follows it. */
 export interface DroneBuild {
@@ -32,15 +33,21 @@ export interface DroneBuilds {
 /**
  * The build's parameters: what `cc-ci drone step` on the runner host needs to run the run and send
  * it back (`serveUrl`: where serve's ingest route is). The ingest credential is not among them.
+ * A run that names no stages gets serve's `runner.stages` (`defaultStages`): the runner host's
+ * own config would otherwise decide them, unlike a local run, whose child reads serve's config.
  */
-export function buildParams(run: RunRecord, serveUrl: string): Record<string, string> {
+export function buildParams(
+  run: RunRecord,
+  serveUrl: string,
+  defaultStages: readonly StageName[] = [],
+): Record<string, string> {
   return {
     CCCI_RUN_ID: run.id,
     CCCI_RECIPE: run.recipe,
     CCCI_REPO: run.repo,
     CCCI_REF: run.ref,
     ...(run.sha ? { CCCI_SHA: run.sha } : {}),
-    CCCI_STAGES: run.stages.join(','),
+    CCCI_STAGES: (run.stages.length > 0 ? run.stages : defaultStages).join(','),
     CCCI_KEEP: run.keep ? '1' : '0',
     CCCI_SERVE_URL: serveUrl,
   };

@@ -22,6 +22,7 @@ import { CcciError, errorMessage, type ErrorInfo } from '../../model/errors.js';
 import type { RunEventLine } from '../../model/run-events.js';
 import { readResults, runFolder, writeStopReason, type RunFolder, type StopReason } from '../../model/run-folder.js';
 import type { RunRecord } from '../../model/run.js';
+import type { StageName } from '../../model/stage.js';
 import { EventStream } from '../event-stream.js';
 import type { Execution, ExecutionEnd, Executor, Reattached } from '../executor.js';
 import { followEvents, type EventFollower } from '../follow-events.js';
@@ -33,6 +34,8 @@ export interface DroneExecutorOptions {
   builds: DroneBuilds;
   /** Where runner hosts reach serve's ingest route (the dashboard's public URL). */
   serveUrl: string;
+  /** serve's runner.stages: the stages of a run that names none. */
+  defaultStages?: readonly StageName[];
   log: Logger;
   clock?: Clock;
   /** How often a build is asked about (default 1 s). */
@@ -57,7 +60,7 @@ export function droneExecutor(opts: DroneExecutorOptions): Executor {
   return {
     start(run: RunRecord): Execution {
       const remote = new RemoteRun(run.id, runFolder(opts.storeDir, run.id), opts);
-      remote.create(buildParams(run, opts.serveUrl));
+      remote.create(buildParams(run, opts.serveUrl, opts.defaultStages));
       return remote.execution();
     },
 

@@ -125,6 +125,15 @@ describe('the drone executor', () => {
     expect(JSON.parse(readFileSync(buildFile(runFolder(storeDir, 'r1')), 'utf8'))).toEqual({ number: 1 });
   });
 
+  it("a run that names no stages gets serve's runner.stages, not the runner host's", () => {
+    const none = { ...run('r0'), stages: [] } as unknown as RunRecord;
+    expect(buildParams(none, 'https://ci.example.org', ['install'])).toMatchObject({ CCCI_STAGES: 'install' });
+    // Stages the run names win.
+    expect(buildParams(run('r0'), 'https://ci.example.org', ['install'])).toMatchObject({
+      CCCI_STAGES: 'install,upgrade',
+    });
+  });
+
   it('follows the events the ingest route writes and ends with run-finished once the build is done', async () => {
     const { drone, executor, ingest, finish } = setup();
     const execution = executor.start(run('r2'));
