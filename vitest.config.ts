@@ -47,6 +47,7 @@ const seconds: Record<string, number> = {
   'e2e/signals.test.ts': 97,
   'e2e/demo.test.ts': 130,
   'e2e/push-runs.test.ts': 120,
+  'e2e/drone.test.ts': 113,
   'e2e/https.test.ts': 110,
   'e2e/recipe-spec.test.ts': 65,
   'e2e/prune.test.ts': 32,

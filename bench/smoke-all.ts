@@ -34,6 +34,7 @@ const SECONDS: Record<string, number> = {
   'api-cancel': 42,
   'idle-rss': 24,
   'webhook-latency': 15,
+  'drone-dispatch': 15,
   'live-logs': 10,
   'dashboard-load': 8,
   badges: 7,

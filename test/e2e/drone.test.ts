@@ -7,8 +7,8 @@
 // serve; two runs land on the two hosts; cancel and supersede end `cancelled`/`superseded`; a
 // runner host that dies mid-build ends its run `errored` (DRONE_BUILD_LOST naming it), and that
 // host's janitor leaves nothing. Each runner takes one build at a time, so two runs at once are on
-// two hosts.
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// two hosts. About 115 s on the 2-core test machine.
+import { chmodSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Comment, CommitStatus } from 'gitea-js';
@@ -205,8 +205,10 @@ describe('runs through Drone', () => {
     expect(await page.text()).toContain('passed');
     const results = JSON.parse(
       readFileSync(join(serve.store, 'runs', run!.id, 'artifacts', 'results.json'), 'utf8'),
-    ) as { verdict: string; recipe: string };
+    ) as { verdict: string; recipe: string; stages: Array<{ name: string; status: string }> };
     expect(results).toMatchObject({ verdict: 'pass', recipe: 'custom-html' });
+    // serve's runner.stages, not the runner host's (whose config names every stage).
+    expect(results.stages.filter((s) => s.status !== 'skip').map((s) => s.name)).toEqual(['install']);
     // Nothing of the log was lost across the restart: serve's copy is the runner host's, byte for byte.
     const served = readFileSync(join(serve.store, 'runs', run!.id, 'artifacts', 'run.log'));
     const onHost = readFileSync(join(runners[build.machine].store, 'runs', run!.id, 'artifacts', 'run.log'));
