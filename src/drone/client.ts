@@ -12,7 +12,8 @@ import https from 'node:https';
 import type { ZodType } from 'zod';
 import { CcciError } from '../model/errors.js';
 import { backoffDelay, sleepFor } from '../forge/backoff.js';
-import { describeDroneOutcome, judgeDroneOutcome, type DroneOutcome } from './errors.js';
+import { describeOutcome } from '../forge/errors.js';
+import { judgeDroneOutcome, type DroneOutcome } from './errors.js';
 import { buildSchema, logLinesSchema, type DroneBuild, type DroneLogLine } from './types.js';
 
 export const DRONE_TIMEOUT_MS = 10_000;
@@ -144,7 +145,7 @@ export function createDroneClient(opts: DroneClientOptions): DroneClient {
       const verdict = judgeDroneOutcome(outcome, { method, path, droneUrl: url, tries, mayRetry, redact });
       if (!verdict.retry || tries > retries) throw verdict.error;
       const delay = backoffDelay(tries - 1, Math.random, opts.backoffBaseMs, opts.backoffCapMs);
-      log(`drone: ${method} ${path}: ${describeDroneOutcome(outcome)}; try ${tries + 1} in ${delay} ms`);
+      log(`drone: ${method} ${path}: ${describeOutcome(outcome)}; try ${tries + 1} in ${delay} ms`);
       await sleep(delay);
     }
   }

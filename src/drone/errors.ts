@@ -1,15 +1,11 @@
 // The one place an HTTP outcome with Drone becomes an error code: no answer, a timeout or a 5xx is
 // DRONE_UNREACHABLE, a 4xx (or a body cc-ci cannot read) DRONE_REFUSED. Whether it is retried is
 // the method's affair: reads and cancels are, a build's creation never (a repeated POST would
-// start a second build).
-import { STATUS_CODES } from 'node:http';
-import { CcciError, errorMessage } from '../model/errors.js';
+// start a second build). The outcome and its words are the forge client's (src/forge/errors.ts).
+import { describeOutcome, isUnreachable, type HttpOutcome } from '../forge/errors.js';
+import { CcciError } from '../model/errors.js';
 
-export type DroneOutcome =
-  | { kind: 'status'; status: number; message?: string }
-  | { kind: 'bad-body'; status: number; detail: string }
-  | { kind: 'timeout'; afterMs: number }
-  | { kind: 'network'; error: unknown };
+export type DroneOutcome = HttpOutcome;
 
 export interface DroneCall {
   method: string;
@@ -27,16 +23,9 @@ export interface DroneVerdict {
   error: CcciError;
 }
 
-/** Whether the outcome says Drone was not there (rather than that it answered no). */
-export function isUnreachable(outcome: DroneOutcome): boolean {
-  return (
-    outcome.kind === 'timeout' || outcome.kind === 'network' || (outcome.kind === 'status' && outcome.status >= 500)
-  );
-}
-
 export function judgeDroneOutcome(outcome: DroneOutcome, call: DroneCall): DroneVerdict {
   const where = `${call.method} ${call.path}`;
-  const what = describeDroneOutcome(outcome);
+  const what = describeOutcome(outcome);
   const cause = outcome.kind === 'network' ? outcome.error : undefined;
   if (!isUnreachable(outcome)) {
     const message = `${where}: the Drone server at ${call.droneUrl} ${what}${hintFor(outcome)}`;
@@ -51,22 +40,6 @@ export function judgeDroneOutcome(outcome: DroneOutcome, call: DroneCall): Drone
   return { retry: call.mayRetry, error: new CcciError('DRONE_UNREACHABLE', call.redact(message), { cause }) };
 }
 
-export function describeDroneOutcome(outcome: DroneOutcome): string {
-  switch (outcome.kind) {
-    case 'timeout':
-      return `no answer within ${formatMs(outcome.afterMs)}`;
-    case 'network':
-      return `connection failed (${networkReason(outcome.error)})`;
-    case 'bad-body':
-      return `answered ${statusLine(outcome.status)} with a body that is not the expected JSON (${outcome.detail})`;
-    case 'status': {
-      if (outcome.status >= 500) return `answered ${statusLine(outcome.status)}`;
-      const said = outcome.message ? `: ${JSON.stringify(outcome.message)}` : '';
-      return `refused with ${statusLine(outcome.status)}${said}`;
-    }
-  }
-}
-
 function hintFor(outcome: DroneOutcome): string {
   if (outcome.kind === 'bad-body') return ' — is runner.drone.url the Drone server’s base URL?';
   if (outcome.kind !== 'status') return '';
@@ -77,18 +50,4 @@ function hintFor(outcome: DroneOutcome): string {
     return ' — no such repository or build: check runner.drone.repo and that the repository is activated in Drone';
   if (status >= 300 && status < 400) return ' — a redirect: is runner.drone.url Drone’s own address (scheme and host)?';
   return '';
-}
-
-function statusLine(status: number): string {
-  const text = STATUS_CODES[status];
-  return text ? `${status} ${text}` : String(status);
-}
-
-function networkReason(error: unknown): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : errorMessage(error);
-}
-
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }

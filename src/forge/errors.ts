@@ -1,16 +1,27 @@
 // The one place an HTTP outcome becomes a forge error code: network errors, timeouts and 5xx are
 // FORGE_UNREACHABLE (and worth a retry), a 4xx (or an answer cc-ci cannot use) is FORGE_REFUSED
-// (never retried: asking again gets the same answer).
+// (never retried: asking again gets the same answer). The outcome's words (`describeOutcome`) and
+// whether it says the server was not there (`isUnreachable`) serve the Drone client too.
 import { STATUS_CODES } from 'node:http';
 import { CcciError, errorMessage } from '../model/errors.js';
 
-export type ForgeOutcome =
+/** What one HTTP request to an outside server came to, when it was not the answer wanted. */
+export type HttpOutcome =
   /** The forge answered with a status the call did not expect. */
   | { kind: 'status'; status: number; message?: string; location?: string }
   /** An expected status whose body is not the JSON the call needs. */
   | { kind: 'bad-body'; status: number; detail: string }
   | { kind: 'timeout'; afterMs: number }
   | { kind: 'network'; error: unknown };
+
+export type ForgeOutcome = HttpOutcome;
+
+/** Whether the outcome says the server was not there (no answer, a timeout, a 5xx) rather than that it answered no. */
+export function isUnreachable(outcome: HttpOutcome): boolean {
+  return (
+    outcome.kind === 'timeout' || outcome.kind === 'network' || (outcome.kind === 'status' && outcome.status >= 500)
+  );
+}
 
 export interface ForgeCall {
   method: string;
@@ -32,8 +43,7 @@ export interface ForgeVerdict {
 export function judgeOutcome(outcome: ForgeOutcome, call: ForgeCall): ForgeVerdict {
   const where = `${call.method} ${call.path}`;
   const what = describeOutcome(outcome);
-  const retry =
-    outcome.kind === 'timeout' || outcome.kind === 'network' || (outcome.kind === 'status' && outcome.status >= 500);
+  const retry = isUnreachable(outcome);
   const message = retry
     ? `${where}: ${what}; the forge at ${call.forgeUrl} ` +
       `did not answer after ${call.tries} ${call.tries === 1 ? 'try' : 'tries'}`
@@ -46,7 +56,7 @@ export function judgeOutcome(outcome: ForgeOutcome, call: ForgeCall): ForgeVerdi
 }
 
 /** A short account of what happened, for messages and retry log lines. */
-export function describeOutcome(outcome: ForgeOutcome): string {
+export function describeOutcome(outcome: HttpOutcome): string {
   switch (outcome.kind) {
     case 'timeout':
       return `no answer within ${formatMs(outcome.afterMs)}`;
@@ -87,7 +97,10 @@ function statusLine(status: number): string {
 }
 
 function networkReason(error: unknown): string {
-  // undici's "fetch failed" hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, a TLS error, …).
+  // node:http's errors carry their code (ECONNREFUSED, ENOTFOUND, …); undici's "fetch failed"
+  // hides it in `cause`, with a TLS error's.
+  const own = (error as { code?: unknown } | undefined)?.code;
+  if (typeof own === 'string') return own;
   const cause = (error as { cause?: unknown } | undefined)?.cause;
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return code;
