@@ -3,8 +3,7 @@
 //     [--runner <name>[:<capacity>]] [--reap-after <ms>]
 // prints one JSON line {url, token, repos, runners} when ready and runs until SIGINT/SIGTERM.
 // Secrets and a runner's environment are given through the control API (/_testbed/), never argv.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { closeOnSignals, isEntryPoint } from '../entry-point.js';
 import { startDrone } from './server.js';
 
 export { startDrone } from './server.js';
@@ -65,27 +64,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     JSON.stringify({ url: drone.url, token: drone.token, repos: state.repos, runners: state.runners }) + '\n',
   );
-  const stop = () => {
-    drone.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(() => drone.close());
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

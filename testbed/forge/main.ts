@@ -1,8 +1,7 @@
 // The stand-in forge as its own process:
 //   node dist/testbed/forge/main.js --port <p> --data <dir> [--seed demo [--pr broken]]
 // prints one JSON line {url, tokens, repos, pulls} when ready and runs until SIGINT/SIGTERM.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { closeOnSignals, isEntryPoint } from '../entry-point.js';
 import { DEMO_REPO, openBrokenPr } from './seed.js';
 import { startForge } from './server.js';
 
@@ -63,27 +62,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     JSON.stringify({ url: forge.url, tokens: forge.control.tokens(), repos: forge.control.repos(), pulls }) + '\n',
   );
-  const stop = () => {
-    forge.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(() => forge.close());
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
