@@ -4,20 +4,14 @@
 // the forge said and what to do; a signed webhook delivery of an old comment (a replay) starts
 // nothing and is logged with its delivery id, and the poller still picks the comment up; a fresh
 // one starts a run and its delivery id is kept with the comment.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JanitorReport } from '../../../src/apps/janitor.js';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { createForge } from '../../../src/forge/registry.js';
 import { RunStore } from '../../../src/queue/store.js';
-import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
-import { serve, type Serving } from '../../../src/server/serve.js';
+import type { Serving } from '../../../src/server/serve.js';
 import { startForge, type Forge } from '../../../testbed/forge/server.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeExecutor } from '../../support/fake-executor.js';
+import type { FakeExecutor } from '../../support/fake-executor.js';
+import { serveOnForge } from '../../support/serve-on-forge.js';
 
 const REPO = 'coop-cloud/custom-html';
 const GONE = 'coop-cloud/gone';
@@ -42,11 +36,11 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 beforeAll(async () => {
   forge = await startForge({ seed: 'demo' });
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-serve-forge-'));
-  mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  writeFileSync(
-    join(dir, 'cc-ci.yml'),
-    [
+  ({ store, executor, serving } = await serveOnForge({
+    forge,
+    prefix: 'cc-ci-serve-forge-',
+    clock,
+    config: [
       // An hour between polls: only the test's clock.advance() makes the poller read the forge.
       // pushRuns off: this file follows !testme (push runs: serve-push.test.ts).
       `forge: {type: gitea, url: "${forge.url}", org: coop-cloud, repos: [${GONE}, ${REPO}], pollInterval: 1h, ` +
@@ -54,29 +48,10 @@ beforeAll(async () => {
       'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
       'store: ./store',
       'dashboard: {listen: "127.0.0.1:0"}',
-    ].join('\n'),
-  );
-  const secrets = new SecretRegistry();
-  const token = forge.seeded!.tokens['cc-ci-bot']!;
-  const config = loadConfig({
-    path: join(dir, 'cc-ci.yml'),
-    env: { CCCI_FORGE_TOKEN: token, CCCI_WEBHOOK_SECRET: SECRET },
-    secrets,
-  });
-  store = new RunStore(join(config.store, 'cc-ci.db'));
-  executor = new FakeExecutor(config.store);
-  const reap = async (): Promise<JanitorReport> => ({
-    reaped: [],
-    leftBehind: [],
-    recordsKept: [],
-    keptLive: [],
-    keptYoung: [],
-    unreadableLeases: [],
-    keptUnsure: [],
-  });
-  const log = pino({ level: 'info', base: undefined }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const forgePort = createForge('gitea', { url: forge.url, token, retries: 0 });
-  serving = await serve({ config, secrets, log, clock, store, executor, reap, forge: forgePort });
+    ],
+    env: { CCCI_WEBHOOK_SECRET: SECRET },
+    log: pino({ level: 'info', base: undefined }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+  }));
   // The first poll of each repository: the 404 one fails, the other marks its history as seen.
   clock.advance(0);
   await until('the first poll', () => store.getCursor(`comments:${REPO}`));

@@ -2,20 +2,13 @@
 // clock moved by hand: the org's recipes are discovered at start and each, never run before, gets
 // one run of its default branch (push runs), the generic suite with no spec; a recipe added to
 // the org is enrolled at the hourly discovery and polled at once; one without compose.yml never is.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JanitorReport } from '../../../src/apps/janitor.js';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { createForge } from '../../../src/forge/registry.js';
 import { RunStore } from '../../../src/queue/store.js';
-import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
-import { serve, type Serving } from '../../../src/server/serve.js';
+import type { Serving } from '../../../src/server/serve.js';
 import { startForge, type Forge } from '../../../testbed/forge/server.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeExecutor } from '../../support/fake-executor.js';
+import type { FakeExecutor } from '../../support/fake-executor.js';
+import { serveOnForge } from '../../support/serve-on-forge.js';
 
 const HOUR = 3_600_000;
 let forge: Forge;
@@ -37,37 +30,20 @@ beforeAll(async () => {
   forge = await startForge({ seed: 'demo' });
   await forge.control.importFixture('custom-html', { owner: 'coop-cloud', name: 'docs' });
   await forge.control.commitOnBranch('coop-cloud/docs', 'main', { 'compose.yml': null }, 'not a recipe');
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-serve-org-'));
-  mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  mkdirSync(join(dir, 'recipes'));
-  writeFileSync(
-    join(dir, 'cc-ci.yml'),
-    [
+  ({ store, executor, serving } = await serveOnForge({
+    forge,
+    prefix: 'cc-ci-serve-org-',
+    clock,
+    config: [
       `forge: {type: gitea, url: "${forge.url}", org: coop-cloud, repos: [{org: coop-cloud}], pollInterval: 1h}`,
       'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
       'runner: {capacity: 4}',
       'store: ./store',
       'recipesDir: ./recipes',
       'dashboard: {listen: "127.0.0.1:0"}',
-    ].join('\n'),
-  );
-  const secrets = new SecretRegistry();
-  const token = forge.seeded!.tokens['cc-ci-bot']!;
-  const config = loadConfig({ path: join(dir, 'cc-ci.yml'), env: { CCCI_FORGE_TOKEN: token }, secrets });
-  store = new RunStore(join(config.store, 'cc-ci.db'));
-  executor = new FakeExecutor(config.store);
-  const reap = async (): Promise<JanitorReport> => ({
-    reaped: [],
-    leftBehind: [],
-    recordsKept: [],
-    keptLive: [],
-    keptYoung: [],
-    unreadableLeases: [],
-    keptUnsure: [],
-  });
-  const log = pino({ level: 'silent' });
-  const forgePort = createForge('gitea', { url: forge.url, token, retries: 0 });
-  serving = await serve({ config, secrets, log, clock, store, executor, reap, forge: forgePort });
+    ],
+    dirs: ['recipes'],
+  }));
 });
 
 afterAll(async () => {

@@ -5,20 +5,13 @@
 // give one run of the newer (the older is superseded), and a replayed delivery of the older push
 // runs nothing (the head is read from the forge, not from the delivery).
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JanitorReport } from '../../../src/apps/janitor.js';
-import { loadConfig } from '../../../src/config/load-config.js';
-import { createForge } from '../../../src/forge/registry.js';
 import { RunStore } from '../../../src/queue/store.js';
-import { SecretRegistry } from '../../../src/secrets/secret-registry.js';
-import { serve, type Serving } from '../../../src/server/serve.js';
+import type { Serving } from '../../../src/server/serve.js';
 import { startForge, type Forge } from '../../../testbed/forge/server.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { FakeExecutor } from '../../support/fake-executor.js';
+import type { FakeExecutor } from '../../support/fake-executor.js';
+import { serveOnForge } from '../../support/serve-on-forge.js';
 
 const REPO = 'coop-cloud/custom-html';
 const SECRET = 'hook-secret-for-the-push-tests';
@@ -75,40 +68,20 @@ beforeAll(async () => {
   forge = await startForge({ seed: 'demo' });
   const repo = (await (await fetch(`${forge.url}/api/v1/repos/${REPO}`)).json()) as { default_branch: string };
   branch = repo.default_branch;
-  const dir = mkdtempSync(join(tmpdir(), 'cc-ci-serve-push-'));
-  mkdirSync(join(dir, 'abra', 'servers', 'default'), { recursive: true });
-  writeFileSync(
-    join(dir, 'cc-ci.yml'),
-    [
+  ({ store, executor, serving } = await serveOnForge({
+    forge,
+    prefix: 'cc-ci-serve-push-',
+    clock,
+    config: [
       // An hour between polls: only the test's clock.advance() makes the poller read the forge.
       `forge: {type: gitea, url: "${forge.url}", org: coop-cloud, repos: [${REPO}], pollInterval: 1h}`,
       'swarm: {server: default, domain: ci.test, abraDir: ./abra}',
       'runner: {capacity: 1}',
       'store: ./store',
       'dashboard: {listen: "127.0.0.1:0"}',
-    ].join('\n'),
-  );
-  const secrets = new SecretRegistry();
-  const token = forge.seeded!.tokens['cc-ci-bot']!;
-  const config = loadConfig({
-    path: join(dir, 'cc-ci.yml'),
-    env: { CCCI_FORGE_TOKEN: token, CCCI_WEBHOOK_SECRET: SECRET },
-    secrets,
-  });
-  store = new RunStore(join(config.store, 'cc-ci.db'));
-  executor = new FakeExecutor(config.store);
-  const reap = async (): Promise<JanitorReport> => ({
-    reaped: [],
-    leftBehind: [],
-    recordsKept: [],
-    keptLive: [],
-    keptYoung: [],
-    unreadableLeases: [],
-    keptUnsure: [],
-  });
-  const log = pino({ level: 'silent' });
-  const forgePort = createForge('gitea', { url: forge.url, token, retries: 0 });
-  serving = await serve({ config, secrets, log, clock, store, executor, reap, forge: forgePort });
+    ],
+    env: { CCCI_WEBHOOK_SECRET: SECRET },
+  }));
 });
 
 afterAll(async () => {
